@@ -1,0 +1,39 @@
+# Two entry points: `make demo` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+REGISTRY := $(VENV)/bin/registry
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl
+DEMO_DIR ?= instance/demo
+
+.PHONY: demo test test-sqlite test-postgres install system-deps bench clean
+
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: system-deps $(VENV)/.installed
+
+demo: install
+	$(REGISTRY) demo setup --dir $(DEMO_DIR)
+	$(REGISTRY) demo serve --dir $(DEMO_DIR)
+
+test: install
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(PY) bench/pki.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,42 @@
+"""Certificate core: qualified identity, trust store and validation (spec §2).
+
+Stable API used by the rest of the product and by outside scripts::
+
+    load_certificate(data) -> QualifiedCertificate
+    TrustStore.from_paths(*paths, crls=())
+    validate(cert, *, trust_store, intermediates=(), at=None, purpose="login") -> ValidationResult
+"""
+
+from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate
+from .reasons import reason_message, reason_title
+from .truststore import TrustStore, TrustStoreError, load_crl
+from .validation import ValidationResult, validate
+
+
+def doctor_info() -> dict:
+    """Facts about the cryptographic set-up, for `registry doctor` and /healthz."""
+    import asn1crypto
+    import cryptography
+    import pyhanko_certvalidator
+
+    from . import gost
+
+    try:
+        active = gost.backend()
+        gost_info = {"backend": active.name, "description": active.description}
+    except Exception as exc:  # the product still works for RSA/ECDSA without GOST
+        gost_info = {"backend": None, "error": str(exc)}
+    return {
+        "gost": gost_info,
+        "gost_backends": [b.name for b in gost.available_backends()],
+        "pyhanko_certvalidator": pyhanko_certvalidator.__version__,
+        "cryptography": cryptography.__version__,
+        "asn1crypto": asn1crypto.__version__,
+    }
+
+
+__all__ = [
+    "MalformedCertificate", "QualifiedCertificate", "load_certificate", "TrustStore",
+    "TrustStoreError", "load_crl", "ValidationResult", "validate", "reason_message",
+    "reason_title", "doctor_info",
+]

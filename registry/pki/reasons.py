@@ -1,0 +1,136 @@
+"""Reason codes of certificate decisions and the Russian messages a person can act on."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+OK = "ok"
+UNTRUSTED_ROOT = "untrusted_root"
+INCOMPLETE_CHAIN = "incomplete_chain"
+EXPIRED = "expired"
+NOT_YET_VALID = "not_yet_valid"
+REVOKED = "revoked"
+REVOCATION_UNKNOWN = "revocation_unknown"
+BAD_SIGNATURE = "bad_signature"
+WRONG_PURPOSE = "wrong_purpose"
+CA_AS_LEAF = "ca_as_leaf"
+PATH_CONSTRAINTS = "path_constraints"
+MALFORMED = "malformed"
+UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
+TIMEOUT = "timeout"
+NO_CERTIFICATE = "no_certificate"
+
+TITLES = {
+    OK: "Сертификат действителен",
+    UNTRUSTED_ROOT: "Сертификат выдан не аккредитованным удостоверяющим центром",
+    INCOMPLETE_CHAIN: "Не удалось построить цепочку сертификатов",
+    EXPIRED: "Срок действия сертификата истёк",
+    NOT_YET_VALID: "Сертификат ещё не начал действовать",
+    REVOKED: "Сертификат отозван",
+    REVOCATION_UNKNOWN: "Не удалось проверить, не отозван ли сертификат",
+    BAD_SIGNATURE: "Подпись в сертификате не сходится",
+    WRONG_PURPOSE: "Сертификат не предназначен для этой операции",
+    CA_AS_LEAF: "Это сертификат удостоверяющего центра, а не личный",
+    PATH_CONSTRAINTS: "Цепочка сертификатов нарушает ограничения удостоверяющего центра",
+    MALFORMED: "Сертификат повреждён или имеет неверный формат",
+    UNSUPPORTED_ALGORITHM: "Алгоритм подписи сертификата не поддерживается",
+    TIMEOUT: "Проверка сертификата заняла слишком много времени",
+    NO_CERTIFICATE: "Браузер не передал сертификат",
+}
+
+_MESSAGES = {
+    OK: "Сертификат прошёл проверку.",
+    UNTRUSTED_ROOT: (
+        "Корневой сертификат «{root}» не входит в список доверенных. Войдите с "
+        "квалифицированным сертификатом аккредитованного удостоверяющего центра или "
+        "обратитесь к оператору реестра, если ваш центр аккредитован."
+    ),
+    INCOMPLETE_CHAIN: (
+        "Не найден сертификат издателя «{issuer}». Установите промежуточный сертификат "
+        "удостоверяющего центра (его можно скачать на сайте центра) или обратитесь к "
+        "оператору реестра."
+    ),
+    EXPIRED: (
+        "Срок действия сертификата закончился {date}. Получите новый сертификат в "
+        "удостоверяющем центре и войдите с ним — ваши данные сохранятся."
+    ),
+    NOT_YET_VALID: (
+        "Сертификат начнёт действовать {date}. Войдите с ним после этой даты или "
+        "проверьте дату и время на компьютере."
+    ),
+    REVOKED: (
+        "Сертификат отозван удостоверяющим центром {date}. Пользоваться им нельзя: получите "
+        "новый сертификат и войдите с ним."
+    ),
+    REVOCATION_UNKNOWN: (
+        "Нет актуального списка отозванных сертификатов (СОС) для «{issuer}», поэтому "
+        "статус сертификата неизвестен. Повторите попытку позже; если ошибка не исчезнет, "
+        "сообщите оператору реестра."
+    ),
+    BAD_SIGNATURE: (
+        "Подпись удостоверяющего центра в сертификате неверна — сертификат изменён или "
+        "подделан. Используйте сертификат, полученный в удостоверяющем центре."
+    ),
+    WRONG_PURPOSE: (
+        "Сертификат не разрешает {purpose} (требуется: {required}). Выберите другой "
+        "сертификат или получите сертификат для электронной подписи и входа."
+    ),
+    CA_AS_LEAF: (
+        "Выбран сертификат удостоверяющего центра. Выберите личный сертификат, выданный "
+        "на ваше имя."
+    ),
+    PATH_CONSTRAINTS: (
+        "Удостоверяющий центр не вправе выдавать такой сертификат ({detail}). Обратитесь "
+        "в удостоверяющий центр, выдавший сертификат."
+    ),
+    MALFORMED: (
+        "Не удалось прочитать сертификат: {detail}. Выберите сертификат заново или "
+        "переустановите его с носителя."
+    ),
+    UNSUPPORTED_ALGORITHM: (
+        "Алгоритм «{algorithm}» не поддерживается. Используйте сертификат ГОСТ Р 34.10-2012, "
+        "RSA или ECDSA."
+    ),
+    TIMEOUT: (
+        "Проверка сертификата не уложилась в отведённое время. Повторите попытку; если "
+        "ошибка повторится, сообщите оператору реестра."
+    ),
+    NO_CERTIFICATE: (
+        "Для входа нужен квалифицированный сертификат электронной подписи. Проверьте, что "
+        "носитель (токен) вставлен, установлена программа КриптоПро CSP или аналог, "
+        "установлены корневые сертификаты удостоверяющего центра, и браузер поддерживает "
+        "ГОСТ TLS (например, Яндекс Браузер или Chromium-Gost). Затем откройте страницу "
+        "заново и выберите сертификат."
+    ),
+}
+
+PURPOSE_TEXT = {
+    "login": ("вход на портал", "digitalSignature и clientAuth"),
+    "signature": ("электронную подпись", "digitalSignature или nonRepudiation"),
+    "any": ("эту операцию", "—"),
+}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%d.%m.%Y %H:%M UTC")
+    return "—" if value is None else str(value)
+
+
+def reason_message(code: str, **details: Any) -> str:
+    """Russian message for a reason code; unknown placeholders render as «—»."""
+    template = _MESSAGES.get(code, _MESSAGES[MALFORMED])
+
+    class _Defaults(dict):
+        def __missing__(self, key: str) -> str:
+            return "—"
+
+    return template.format_map(_Defaults({k: _fmt(v) for k, v in details.items()}))
+
+
+def reason_title(code: str) -> str:
+    return TITLES.get(code, TITLES[MALFORMED])
+
+
+ALL_CODES = tuple(c for c in TITLES if c not in (OK, NO_CERTIFICATE))

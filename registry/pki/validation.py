@@ -1,0 +1,384 @@
+"""RFC 5280 path validation with reasons a person can act on (spec §2).
+
+pyhanko-certvalidator does the path building and validation; GOST signatures reach it through
+its ``signature_validator`` hook. This module adds what a sign-in needs on top: purpose checks,
+«CA used as a personal certificate», a precise reason for chains that cannot be built, a time
+limit per validation, and a cache of results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Sequence
+
+from asn1crypto import x509 as asn1_x509
+from cryptography.exceptions import InvalidSignature
+from pyhanko_certvalidator import PKIXValidationParams
+from pyhanko_certvalidator.context import ValidationContext
+from pyhanko_certvalidator.errors import (
+    DisallowedAlgorithmError,
+    ExpiredError,
+    InsufficientRevinfoError,
+    NotYetValidError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+    ValidationError,
+)
+from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
+from pyhanko_certvalidator.sig_validate import (
+    DEFAULT_VALIDATION_CONTEXT,
+    DefaultSignatureValidator,
+    SignatureValidationContext,
+)
+from pyhanko_certvalidator.validate import async_validate_path
+
+from . import oids
+from . import reasons as R
+from .certificate import MalformedCertificate, QualifiedCertificate, format_name, load_certificate, parse_name
+from .truststore import TrustStore
+
+# pyhanko logs every failed CRL-issuer path with a traceback; the reason reaches the caller anyway.
+logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
+
+PURPOSES = ("login", "signature", "any")
+DEFAULT_TIMEOUT = 5.0
+SUPPORTED_SIGNATURES = {
+    "sha256_rsa", "sha384_rsa", "sha512_rsa", "sha224_rsa", "sha1_rsa", "rsassa_pss",
+    "sha256_ecdsa", "sha384_ecdsa", "sha512_ecdsa", "sha224_ecdsa", "sha1_ecdsa",
+    "ed25519", "ed448", "sha1_dsa", "sha224_dsa", "sha256_dsa",
+    "gost2012_256_streebog", "gost2012_512_streebog",
+}
+# Critical extensions of an end-entity certificate this product understands.
+KNOWN_LEAF_EXTENSIONS = {
+    "key_usage", "extended_key_usage", "basic_constraints", "subject_alt_name",
+    "certificate_policies", "private_key_usage_period", "name_constraints", "policy_constraints",
+    "policy_mappings", "inhibit_any_policy", "key_identifier", "authority_key_identifier",
+    "crl_distribution_points", "authority_information_access", "issuer_alt_name",
+    oids.SUBJECT_SIGN_TOOL, oids.ISSUER_SIGN_TOOL,
+}
+
+
+class GostSignatureValidator(DefaultSignatureValidator):
+    """Signature checks for pyhanko-certvalidator: GOST R 34.10-2012 here, the rest upstream."""
+
+    def validate_signature(self, signature: bytes, signed_data: bytes, public_key_info: Any,
+                           signature_algorithm: Any,
+                           context: SignatureValidationContext = DEFAULT_VALIDATION_CONTEXT) -> None:
+        size = oids.GOST_SIGNATURES.get(signature_algorithm["algorithm"].dotted)
+        if size is None:
+            return super().validate_signature(signature, signed_data, public_key_info,
+                                              signature_algorithm, context)
+        if oids.GOST_KEYS.get(public_key_info["algorithm"]["algorithm"].dotted) != size or context.prehashed:
+            raise InvalidSignature("GOST key does not match the signature algorithm")
+        from .gost import GostError, backend
+
+        try:
+            ok = backend().verify(public_key_info.dump(), signed_data, signature)
+        except GostError as exc:
+            raise InvalidSignature(str(exc)) from exc
+        if not ok:
+            raise InvalidSignature("GOST signature mismatch")
+
+
+SIGNATURE_VALIDATOR = GostSignatureValidator()
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of a certificate check; ``message`` is Russian and says what to do."""
+
+    valid: bool
+    code: str
+    message: str
+    chain: list[QualifiedCertificate] = field(default_factory=list)
+    certificate: QualifiedCertificate | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return R.reason_title(self.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "valid": self.valid,
+            "code": self.code,
+            "title": self.title,
+            "message": self.message,
+            "chain": [{"subject": c.subject, "serial": c.serial, "fingerprint_sha256": c.fingerprint}
+                      for c in self.chain],
+            "details": {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.details.items()},
+        }
+
+
+def _result(code: str, cert: QualifiedCertificate | None = None, chain=(), **details: Any) -> ValidationResult:
+    return ValidationResult(code == R.OK, code, R.reason_message(code, **details), list(chain), cert, details)
+
+
+# --- cache ---------------------------------------------------------------------------------
+class _Cache:
+    """LRU of results, each valid until its own deadline (CRL nextUpdate, notAfter…)."""
+
+    def __init__(self, size: int = 20000):
+        self.size = size
+        self._data: OrderedDict[tuple, tuple[datetime, ValidationResult]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, now: datetime) -> ValidationResult | None:
+        with self._lock:
+            item = self._data.get(key)
+            if item is None:
+                return None
+            if item[0] <= now:
+                del self._data[key]
+                return None
+            self._data.move_to_end(key)
+            return item[1]
+
+    def put(self, key: tuple, until: datetime, result: ValidationResult) -> None:
+        with self._lock:
+            self._data[key] = (until, result)
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+CACHE = _Cache()
+_EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="certvalidate")
+# Codes that may change on their own without the inputs changing; never cached.
+_TRANSIENT = {R.REVOCATION_UNKNOWN, R.TIMEOUT}
+
+
+def _cache_until(result: ValidationResult, store: TrustStore, now: datetime) -> datetime | None:
+    if result.code in _TRANSIENT or result.certificate is None:
+        return None
+    if result.code == R.NOT_YET_VALID:
+        return result.certificate.not_before
+    deadlines = [c.not_after for c in result.chain] + [result.certificate.not_after]
+    if store.earliest_crl_update:
+        deadlines.append(store.earliest_crl_update)
+    until = min(deadlines)
+    if result.code == R.EXPIRED:
+        until = store.earliest_crl_update or now + timedelta(days=1)
+    return until if until > now else None
+
+
+# --- public API ----------------------------------------------------------------------------
+def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStore,
+             intermediates: Iterable[QualifiedCertificate | bytes | str] = (),
+             at: datetime | None = None, purpose: str = "login",
+             timeout: float = DEFAULT_TIMEOUT, revocation_mode: str = "require") -> ValidationResult:
+    """Decide whether ``cert`` may be trusted for ``purpose`` at ``at`` (default: now).
+
+    Never raises: unreadable input is a ``malformed`` result. Results for the current time are
+    cached until the earliest CRL nextUpdate or certificate notAfter involved.
+    """
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose {purpose!r}")
+    try:
+        leaf = cert if isinstance(cert, QualifiedCertificate) else load_certificate(cert)
+        extra = [c if isinstance(c, QualifiedCertificate) else load_certificate(c) for c in intermediates]
+    except MalformedCertificate as exc:
+        return _result(R.MALFORMED, detail=str(exc))
+    now = datetime.now(timezone.utc)
+    key = (leaf.fingerprint, trust_store.id, tuple(sorted(c.fingerprint for c in extra)), purpose, revocation_mode)
+    if at is None:
+        cached = CACHE.get(key, now)
+        if cached is not None:
+            return cached
+    moment = at or now
+    future = _EXECUTOR.submit(_validate_now, leaf, trust_store, extra, moment, purpose, revocation_mode)
+    try:
+        result = future.result(timeout=timeout)
+    except FutureTimeout:
+        future.cancel()
+        return _result(R.TIMEOUT, leaf)
+    except Exception as exc:  # a bug or an unforeseen encoding must not escape to a request
+        result = _result(R.MALFORMED, leaf, detail=f"ошибка разбора ({type(exc).__name__})")
+    if at is None:
+        until = _cache_until(result, trust_store, now)
+        if until is not None:
+            CACHE.put(key, until, result)
+    return result
+
+
+def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence[QualifiedCertificate],
+                  moment: datetime, purpose: str, revocation_mode: str) -> ValidationResult:
+    if leaf.signature_algorithm not in SUPPORTED_SIGNATURES:
+        return _result(R.UNSUPPORTED_ALGORITHM, leaf, algorithm=leaf.signature_algorithm)
+    if purpose != "any" and leaf.is_ca:
+        return _result(R.CA_AS_LEAF, leaf)
+    unknown = sorted(e for e in leaf.asn1.critical_extensions if e not in KNOWN_LEAF_EXTENSIONS)
+    if unknown:
+        return _result(R.PATH_CONSTRAINTS, leaf, detail=f"неизвестное критическое расширение {', '.join(unknown)}")
+    outcome = check_path(leaf.asn1, roots=[c.asn1 for c in store.roots],
+                         others=[c.asn1 for c in (*store.intermediates, *extra)],
+                         crls=store.crls, moment=moment, revocation_mode=revocation_mode)
+    if outcome.code != R.OK:
+        return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
+    chain = _wrap(outcome.chain)
+    problem = purpose_problem(leaf, purpose)
+    if problem:
+        return _result(R.WRONG_PURPOSE, leaf, chain, purpose=R.PURPOSE_TEXT[purpose][0],
+                       required=R.PURPOSE_TEXT[purpose][1], detail=problem)
+    return _result(R.OK, leaf, chain)
+
+
+def purpose_problem(cert: QualifiedCertificate, purpose: str) -> str | None:
+    """Why the key usage / extended key usage do not allow ``purpose`` (None if they do)."""
+    ku, eku = set(cert.key_usage), set(cert.extended_key_usage)
+    if purpose == "login":
+        if "digital_signature" not in ku:
+            return "нет использования ключа digitalSignature"
+        if "client_auth" not in eku:
+            return "нет расширенного назначения clientAuth"
+    elif purpose == "signature":
+        if not ku & {"digital_signature", "non_repudiation"}:
+            return "нет использования ключа digitalSignature или nonRepudiation"
+    return None
+
+
+def _wrap(certs: Iterable[asn1_x509.Certificate]) -> list[QualifiedCertificate]:
+    return [QualifiedCertificate(c.dump(), c) for c in certs]
+
+
+# --- path checks ----------------------------------------------------------------------------
+@dataclass
+class PathOutcome:
+    code: str
+    chain: list[asn1_x509.Certificate] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+    error: Exception | None = None
+
+
+def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certificate],
+               others: Sequence[asn1_x509.Certificate] = (), crls: Sequence[Any] = (),
+               moment: datetime, revocation_mode: str = "require",
+               params: PKIXValidationParams | None = None,
+               algorithm_policy: Any = None,
+               path: ValidationPath | None = None) -> PathOutcome:
+    """Build and validate a path from ``leaf`` to one of ``roots``; map failures to codes.
+
+    ``chain`` lists the certificates from the leaf's issuer up to the root. Time tolerance is
+    zero; revocation uses only the CRLs given (no network).
+    """
+    context = ValidationContext(
+        trust_roots=list(roots), other_certs=list(others), crls=list(crls), moment=moment,
+        allow_fetching=False, revocation_mode=revocation_mode, time_tolerance=timedelta(0),
+        signature_validator=SIGNATURE_VALIDATOR,
+        algorithm_usage_policy=algorithm_policy or DisallowWeakAlgorithmsPolicy(
+            weak_hash_algos=frozenset({"md2", "md5"}), rsa_key_size_threshold=1024,
+            dsa_key_size_threshold=1024),
+    )
+    if path is not None:
+        paths = [path]
+    else:
+        try:
+            paths = list(context.path_builder.build_paths(leaf))
+        except PathBuildingError as exc:
+            return _diagnose_unbuildable(leaf, roots, others, exc)
+    first_failure: PathOutcome | None = None
+    for candidate in paths:
+        chain = list(candidate)[:-1][::-1]  # issuer first … root last, without the leaf
+        try:
+            asyncio.run(async_validate_path(context, candidate, parameters=params))
+            return PathOutcome(R.OK, chain)
+        except (ValidationError, PathValidationError) as exc:
+            outcome = _classify(exc, chain, crls)
+        except InvalidSignature as exc:
+            outcome = PathOutcome(R.BAD_SIGNATURE, chain, {}, exc)
+        if first_failure is None:
+            first_failure = outcome
+    assert first_failure is not None
+    return first_failure
+
+
+def _describe(cert: asn1_x509.Certificate) -> str:
+    return format_name(parse_name(cert.subject)) or "(без имени)"
+
+
+def _diagnose_unbuildable(leaf: asn1_x509.Certificate, roots, others, exc: Exception) -> PathOutcome:
+    pool = list(roots) + list(others)
+    current, chain, seen = leaf, [], {leaf.sha256}
+    while True:
+        if current.self_signed in ("yes", "maybe"):
+            return PathOutcome(R.UNTRUSTED_ROOT, chain, {"root": _describe(current)}, exc)
+        issuers = [c for c in pool if c.subject == current.issuer and c.sha256 not in seen]
+        if not issuers:
+            issuer = format_name(parse_name(current.issuer))
+            return PathOutcome(R.INCOMPLETE_CHAIN, chain, {"issuer": issuer}, exc)
+        current = issuers[0]
+        seen.add(current.sha256)
+        chain.append(current)
+
+
+def _classify(exc: Exception, chain, crls) -> PathOutcome:
+    msg = str(exc)
+    who = getattr(getattr(exc, "proc_state", None), "describe_cert", lambda: "")()
+    details: dict[str, Any] = {"detail": msg, "where": who}
+    if isinstance(exc, RevokedError):
+        details["date"] = exc.revocation_dt
+        return PathOutcome(R.REVOKED, chain, details, exc)
+    if isinstance(exc, InsufficientRevinfoError):
+        details["issuer"] = _revinfo_issuer(exc, chain)
+        return PathOutcome(R.REVOCATION_UNKNOWN, chain, details, exc)
+    if isinstance(exc, ExpiredError):
+        details["date"] = exc.expired_dt
+        return PathOutcome(R.EXPIRED, chain, details, exc)
+    if isinstance(exc, NotYetValidError):
+        details["date"] = exc.valid_from
+        return PathOutcome(R.NOT_YET_VALID, chain, details, exc)
+    if isinstance(exc, DisallowedAlgorithmError):
+        details["algorithm"] = msg
+        return PathOutcome(R.UNSUPPORTED_ALGORITHM, chain, details, exc)
+    if "signature" in msg and "could not be verified" in msg:
+        return PathOutcome(R.BAD_SIGNATURE, chain, details, exc)
+    if "not supported" in msg.lower() or "unsupported" in msg.lower() and "critical extension" not in msg:
+        details["algorithm"] = msg
+        return PathOutcome(R.UNSUPPORTED_ALGORITHM, chain, details, exc)
+    details["detail"] = _constraint_text(msg)
+    return PathOutcome(R.PATH_CONSTRAINTS, chain, details, exc)
+
+
+_CONSTRAINT_TEXTS = (
+    ("maximum path length", "превышена допустимая длина цепочки"),
+    ("is not a CA", "издатель не является удостоверяющим центром"),
+    ("not allowed to sign certificates", "ключ издателя не предназначен для подписи сертификатов"),
+    ("permitted namespace", "имя владельца вне разрешённого пространства имён"),
+    ("excluded from", "имя владельца в запрещённом пространстве имён"),
+    ("policies", "нет допустимой политики сертификата"),
+    ("critical extension", "неизвестное критическое расширение"),
+    ("issuer name", "имя издателя не совпадает"),
+)
+
+
+def _constraint_text(message: str) -> str:
+    for needle, text in _CONSTRAINT_TEXTS:
+        if needle in message:
+            return text
+    return "нарушены ограничения цепочки"
+
+
+def _revinfo_issuer(exc: Exception, chain) -> str:
+    state = getattr(exc, "proc_state", None)
+    index = getattr(state, "index", None)
+    # The certificate whose status is unknown was issued by the next one up the chain.
+    if isinstance(index, int) and chain:
+        try:
+            position = len(chain) - index
+            if 0 <= position < len(chain):
+                return _describe(chain[position])
+        except Exception:
+            pass
+    return _describe(chain[0]) if chain else "издатель сертификата"
