@@ -4,10 +4,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
-SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql
 DEMO_DIR ?= instance/demo
 
-.PHONY: demo test test-sqlite test-postgres install system-deps bench clean
+.PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,11 +29,22 @@ demo: install
 	$(REGISTRY) demo setup --dir $(DEMO_DIR)
 	$(REGISTRY) demo serve --dir $(DEMO_DIR)
 
+# The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
+# on the local server 127.0.0.1:5432, or a temporary cluster when none answers).
 test: install
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+test-sqlite: install
+	REGISTRY_TEST_DATABASES=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: install
+	REGISTRY_TEST_DATABASES=postgresql $(PY) -m pytest -q $(PYTEST_ARGS)
+
 bench: install
 	$(PY) bench/pki.py
+
+bench-http: install
+	$(PY) bench/http.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -1,0 +1,33 @@
+"""gunicorn settings for the registry behind nginx (deploy/nginx/registry.conf).
+
+    gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+Configuration of the application itself comes from the environment (DATABASE_URL, SECRET_KEY,
+REGISTRY_*); see README.md.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("REGISTRY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# nginx buffers slow clients, so plain synchronous workers are the right fit.
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 20
+max_requests = 10000
+max_requests_jitter = 1000
+
+# The application alone decides which proxy headers to believe (REGISTRY_TRUSTED_PROXIES):
+# gunicorn must not rewrite the URL scheme from headers on its own.
+secure_scheme_headers = {}
+forwarded_allow_ips = ""
+# Drop headers whose names contain underscores, so X_SSL_Client_Cert cannot pose as
+# X-SSL-Client-Cert.
+header_map = "drop"
+# nginx's URL-escaped client certificate grows with RSA keys and long subjects.
+limit_request_field_size = 16384
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info").lower()

@@ -1,0 +1,40 @@
+"""Certificate sign-in, sessions, the visit journal and «Мой профиль»."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, abort, redirect, session, url_for
+
+from ..extensions import login_manager
+from ..trust import EXTENSION_KEY as TRUST_KEY
+from ..web import add_menu_item
+
+log = logging.getLogger(__name__)
+
+
+def init_app(app: Flask) -> None:
+    from . import services
+    from .services import SESSION_FINGERPRINT, CertificateChecker
+    from .views import CHECKER_KEY, bp
+
+    app.extensions[CHECKER_KEY] = CertificateChecker(app.extensions[TRUST_KEY])
+
+    # The session is bound to the certificate (see views.authenticate); Flask-Login's own
+    # IP/User-Agent binding would only add false logouts behind proxies.
+    login_manager.session_protection = None
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = services.session_user(int(user_id), session.get(SESSION_FINGERPRINT))
+        if user is None:
+            # The account no longer holds the session's certificate: start over.
+            log.warning("session of user %s does not match its certificate; ended", user_id)
+            session.clear()
+            abort(redirect(url_for("web.home")))
+        return user
+
+    app.register_blueprint(bp)
+    add_menu_item(app, "Главная", "web.home", order=0)
+    add_menu_item(app, "Мой профиль", "auth.profile", order=10)
+    add_menu_item(app, "Журнал посещений", "auth.journal", order=20)

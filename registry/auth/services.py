@@ -1,0 +1,296 @@
+"""Certificate sign-in, session rules, the visit journal and «Мой профиль».
+
+Every certificate decision is made by ``registry.pki``; this module decides what it means for
+accounts and sessions. Services flush, never commit: the request that calls them commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from ..extensions import db, utcnow
+from ..pki import (MalformedCertificate, QualifiedCertificate, ValidationResult,
+                   load_certificate, validate)
+from ..trust import TrustStoreHolder
+from .models import User, UserCertificate, VisitJournalEntry
+
+USER_AGENT_MAX = 400
+
+
+class CertificateChecker:
+    """Validates sign-in certificates; remembers parsed certificates by their raw value.
+
+    A signed-in browser presents the same certificate on every request. Parsing it once and
+    keying the parse by a hash of the raw value leaves ``registry.pki``'s own result cache
+    (keyed by fingerprint and trust store) to make the rest of the check cheap; validity,
+    revocation and CRL freshness stay entirely pki's decision.
+    """
+
+    def __init__(self, holder: TrustStoreHolder, maxsize: int = 4096):
+        self.holder = holder
+        self.maxsize = maxsize
+        self._parsed: OrderedDict[bytes, QualifiedCertificate] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _parse(self, raw: str) -> QualifiedCertificate | None:
+        key = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).digest()
+        with self._lock:
+            cert = self._parsed.get(key)
+            if cert is not None:
+                self._parsed.move_to_end(key)
+                return cert
+        try:
+            cert = load_certificate(raw)
+        except MalformedCertificate:
+            return None
+        with self._lock:
+            self._parsed[key] = cert
+            while len(self._parsed) > self.maxsize:
+                self._parsed.popitem(last=False)
+        return cert
+
+    def check(self, raw: str) -> ValidationResult:
+        """Validate ``raw`` for sign-in (purpose "login") against the current trust store."""
+        cert = self._parse(raw)
+        # An unreadable value goes to validate() as is, which explains it as "malformed".
+        return validate(raw if cert is None else cert, trust_store=self.holder.get(),
+                        purpose="login")
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+SESSION_FINGERPRINT = "cert_fp"
+SESSION_LOGIN_AT = "login_at"
+SESSION_SEEN_AT = "seen_at"
+SESSION_ENDED = "ended"          # why the last session ended: "sign_out", "idle", "lifetime"
+SESSION_ENDED_FP = "ended_fp"    # ... and for which certificate
+SESSION_REFUSED = "refused"      # last refusal recorded in the journal, to record it once
+
+# How stale the stored "last seen" time may get before it is rewritten; saves a Set-Cookie
+# on most requests at the cost of this much imprecision in the idle timeout.
+SEEN_AT_RESOLUTION = 60
+
+
+@dataclass(frozen=True)
+class SessionCheck:
+    """Verdict on a signed-in session for the certificate presented with this request."""
+
+    state: str          # "none", "ok", "changed", "idle", "lifetime"
+    touch: bool = False  # whether the "last seen" time should be rewritten
+
+
+def check_session(data, fingerprint: str, *, idle: timedelta, lifetime: timedelta,
+                  now: float | None = None) -> SessionCheck:
+    """Decide whether a session (a mapping) is still good for the presented certificate."""
+    if data.get("_user_id") is None or SESSION_FINGERPRINT not in data:
+        return SessionCheck("none")
+    if data[SESSION_FINGERPRINT] != fingerprint:
+        return SessionCheck("changed")
+    now = time.time() if now is None else now
+    if now - float(data.get(SESSION_LOGIN_AT, 0)) > lifetime.total_seconds():
+        return SessionCheck("lifetime")
+    seen = float(data.get(SESSION_SEEN_AT, 0))
+    if now - seen > idle.total_seconds():
+        return SessionCheck("idle")
+    return SessionCheck("ok", touch=now - seen >= SEEN_AT_RESOLUTION)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+def identifiers(cert: QualifiedCertificate) -> tuple[str | None, str | None]:
+    """СНИЛС and personal ИНН of a certificate, each only if its checksum is right."""
+    snils = cert.snils if "СНИЛС" not in cert.checksum_errors else None
+    inn = cert.personal_inn if "ИНН" not in cert.checksum_errors else None
+    return snils, inn
+
+
+def find_account(cert: QualifiedCertificate) -> User | None:
+    """The account a certificate signs in to: by СНИЛС, then personal ИНН, then the certificate.
+
+    A renewed certificate carries the same СНИЛС/ИНН and so reaches the same account.
+    """
+    snils, inn = identifiers(cert)
+    if snils:
+        user = db.session.scalar(select(User).where(User.snils == snils))
+        if user is not None:
+            return user
+    if inn:
+        # Two different СНИЛС under one ИНН means bad data, not one person: do not merge.
+        user = db.session.scalar(select(User).where(User.inn == inn))
+        if user is not None and (user.snils is None or snils is None):
+            return user
+    return db.session.scalar(
+        select(User).join(UserCertificate).where(UserCertificate.fingerprint == cert.fingerprint))
+
+
+def session_user(user_id: int, fingerprint: str | None) -> User | None:
+    """The signed-in account, provided the session's certificate is one of its certificates."""
+    if not fingerprint:
+        return None
+    return db.session.scalar(
+        select(User).join(UserCertificate)
+        .where(User.id == user_id, UserCertificate.fingerprint == fingerprint))
+
+
+def _claim_identifiers(user: User, cert: QualifiedCertificate) -> None:
+    # Record СНИЛС/ИНН the account lacks, unless another account already holds them.
+    for attr, value in zip(("snils", "inn"), identifiers(cert)):
+        if value and getattr(user, attr) is None:
+            taken = db.session.scalar(select(User.id).where(getattr(User, attr) == value))
+            if taken is None:
+                setattr(user, attr, value)
+
+
+def _journal(event: str, result: str, *, user: User | None, cert: QualifiedCertificate | None,
+             remote_addr: str | None, user_agent: str | None,
+             message: str | None = None) -> VisitJournalEntry:
+    entry = VisitJournalEntry(event=event, result=result, user=user, message=message,
+                              remote_addr=remote_addr,
+                              user_agent=(user_agent or "")[:USER_AGENT_MAX] or None)
+    if cert is not None:
+        entry.cert_serial = cert.serial
+        entry.cert_issuer = cert.issuer
+        entry.cert_subject = cert.subject
+        entry.cert_fingerprint = cert.fingerprint
+        entry.key_kind, entry.key_value = cert.account_key()
+    db.session.add(entry)
+    return entry
+
+
+def sign_in(cert: QualifiedCertificate, *, remote_addr: str | None,
+            user_agent: str | None) -> User:
+    """Sign a person in with a certificate ``registry.pki`` has accepted.
+
+    Creates the account on the first visit, refreshes the name from the certificate, records
+    the certificate among the person's certificates and writes the journal entry.
+    """
+    now = utcnow()
+    user = find_account(cert)
+    if user is None:
+        user = User(full_name=cert.full_name or cert.common_name or cert.subject)
+        db.session.add(user)
+    _claim_identifiers(user, cert)
+    user.full_name = cert.full_name or cert.common_name or user.full_name
+    user.surname = cert.surname or user.surname
+    user.given_names = cert.given_names or user.given_names
+    user.last_login_at = now
+
+    stored = db.session.scalar(
+        select(UserCertificate).where(UserCertificate.fingerprint == cert.fingerprint))
+    if stored is None:
+        stored = UserCertificate(
+            fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
+            issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
+            not_after=cert.not_after, pem=cert.pem, first_used_at=now)
+        db.session.add(stored)
+    stored.user = user
+    stored.last_used_at = now
+
+    _journal(VisitJournalEntry.EVENT_SIGN_IN, "ok", user=user, cert=cert,
+             remote_addr=remote_addr, user_agent=user_agent)
+    db.session.flush()
+    _attach_orphan_entries(user)
+    return user
+
+
+def _attach_orphan_entries(user: User) -> None:
+    # Refused attempts made before the account existed (or before it had these identifiers)
+    # belong to the person's journal.
+    keys = [and_(VisitJournalEntry.key_kind == "cert",
+                 VisitJournalEntry.key_value.in_(
+                     select(UserCertificate.fingerprint).where(UserCertificate.user_id == user.id)))]
+    if user.snils:
+        keys.append(and_(VisitJournalEntry.key_kind == "snils",
+                         VisitJournalEntry.key_value == user.snils))
+    if user.inn:
+        keys.append(and_(VisitJournalEntry.key_kind == "inn",
+                         VisitJournalEntry.key_value == user.inn))
+    db.session.execute(
+        update(VisitJournalEntry)
+        .where(VisitJournalEntry.user_id.is_(None), or_(*keys))
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False))
+
+
+def record_refusal(result: ValidationResult, *, remote_addr: str | None,
+                   user_agent: str | None) -> VisitJournalEntry:
+    """Journal a refused certificate, in the holder's journal when they have an account."""
+    cert = result.certificate
+    user = find_account(cert) if cert is not None else None
+    entry = _journal(VisitJournalEntry.EVENT_REFUSED, result.code, user=user, cert=cert,
+                     remote_addr=remote_addr, user_agent=user_agent, message=result.message)
+    db.session.flush()
+    return entry
+
+
+def record_sign_out(user: User, fingerprint: str | None, reason: str, *,
+                    remote_addr: str | None, user_agent: str | None) -> VisitJournalEntry:
+    """Journal the end of a session: "sign_out" (Выход), "idle", "lifetime" or "changed".
+
+    ``fingerprint`` names the certificate the session was opened with.
+    """
+    entry = _journal(VisitJournalEntry.EVENT_SIGN_OUT, reason, user=user, cert=None,
+                     remote_addr=remote_addr, user_agent=user_agent)
+    stored = db.session.scalar(
+        select(UserCertificate).where(UserCertificate.fingerprint == fingerprint)
+    ) if fingerprint else None
+    if stored is not None:
+        entry.cert_serial, entry.cert_issuer = stored.serial, stored.issuer
+        entry.cert_subject, entry.cert_fingerprint = stored.subject, stored.fingerprint
+    db.session.flush()
+    return entry
+
+
+def journal_query(user_ids):
+    """Journal entries of the given accounts, newest first (a select to paginate)."""
+    return (select(VisitJournalEntry)
+            .where(VisitJournalEntry.user_id.in_(list(user_ids)))
+            .order_by(VisitJournalEntry.created_at.desc(), VisitJournalEntry.id.desc()))
+
+
+# --- profile --------------------------------------------------------------------------------
+
+PROFILE_FIELDS = ("email", "phone", "position", "department")
+
+
+def update_profile(user: User, **values: str | None) -> User:
+    """Save «Мой профиль» fields (already validated by the form); empty values clear them."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
+    for name, value in values.items():
+        setattr(user, name, (value or "").strip() or None)
+    db.session.flush()
+    return user
+
+
+EXPIRY_WARNING_DAYS = 30
+
+
+def expiry_warning(cert: QualifiedCertificate, now: datetime | None = None) -> str | None:
+    """A Russian warning when the certificate expires within 30 days, else None."""
+    days = cert.days_left(now)
+    if days > EXPIRY_WARNING_DAYS:
+        return None
+    if days <= 0:
+        return "Срок действия сертификата истекает сегодня. Получите новый сертификат в удостоверяющем центре."
+    return (f"Срок действия сертификата истекает через {days} {plural_days(days)} "
+            f"({cert.not_after:%d.%m.%Y}). Заранее получите новый сертификат в удостоверяющем "
+            "центре: вход с ним попадёт в эту же учётную запись.")
+
+
+def plural_days(n: int) -> str:
+    """Russian plural of «день» for ``n``."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return "день"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "дня"
+    return "дней"

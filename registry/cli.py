@@ -1,0 +1,109 @@
+"""The ``registry`` command: the Flask CLI of this application plus demo and doctor commands."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from . import create_app, demo
+
+
+@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def main():
+    """Registry of organizations (Flask CLI with the application loaded)."""
+
+
+@main.command()
+@with_appcontext
+def doctor():
+    """Print configuration facts: database, trust store, CRLs, proxies, GOST backend."""
+    from .extensions import db
+    from .pki import doctor_info
+    from .trust import holder
+
+    cfg = current_app.config
+
+    def fact(name, value):
+        click.echo(f"{name:<28} {value}")
+
+    fact("python", f"{platform.python_version()} ({sys.executable})")
+    fact("instance path", current_app.instance_path)
+    url = make_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    fact("database", url.render_as_string(hide_password=True))
+    try:
+        db.session.execute(text("SELECT 1"))
+        revision = db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        fact("database status", f"reachable, migration {revision}")
+    except Exception as exc:
+        db.session.rollback()
+        fact("database status", f"NOT READY: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+                                " (run `registry db upgrade`)")
+    h = holder()
+    store = h.get()
+    fact("trust store", f"{h.path} ({len(store.roots)} roots, {len(store.intermediates)} "
+                        f"intermediates, {len(store.crls)} CRLs)")
+    if h.error:
+        fact("trust store error", h.error)
+    for crl in store.crl_status():
+        state = "fresh" if crl.get("fresh") else "STALE"
+        fact("  CRL", f"{state}, next update {crl.get('next_update')}: {crl.get('issuer')}")
+    fact("trusted proxies", cfg["REGISTRY_TRUSTED_PROXIES"] or "(none: X-SSL-Client-Cert ignored)")
+    fact("session idle timeout", f"{cfg['REGISTRY_SESSION_IDLE_MINUTES']} min")
+    fact("session lifetime", f"{cfg['REGISTRY_SESSION_LIFETIME_HOURS']} h")
+    fact("secure cookies", cfg["SESSION_COOKIE_SECURE"])
+    fact("secret key", cfg.get("REGISTRY_SECRET_KEY_SOURCE")
+         + ("" if cfg.get("REGISTRY_SECRET_KEY_SOURCE") == "SECRET_KEY"
+            else "  (set SECRET_KEY in production, the same on every instance)"))
+    for key, value in doctor_info().items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(map(str, value)) or "(none)"
+        fact(f"pki: {key}", value)
+
+
+@main.group("demo")
+def demo_group():
+    """Self-contained demo instance (database, demo PKI, demo data) in one directory."""
+
+
+@demo_group.command("setup")
+@click.option("--dir", "directory", default="instance/demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+def demo_setup(directory: Path):
+    """Create or update the demo instance: migrations, demo PKI, demo data."""
+    demo.setup(directory, echo=click.echo)
+    click.echo(f"demo instance ready in {directory.resolve()}")
+
+
+@demo_group.command("serve")
+@click.option("--dir", "directory", default="instance/demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8443, show_default=True, type=int)
+def demo_serve(directory: Path, host: str, port: int):
+    """Serve the demo instance over HTTPS, asking browsers for a client certificate."""
+    from .web.server import make_server
+
+    if not (directory / "registry.db").exists():
+        raise click.ClickException(f"no demo instance in {directory}: run `registry demo setup "
+                                   f"--dir {directory}` first")
+    app = demo.create_demo_app(directory)
+    pki = demo.load_pki(directory)
+    server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
+    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    click.echo(demo.instructions(directory, f"https://{shown_host}:{server.port}"))
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

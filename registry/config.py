@@ -1,0 +1,129 @@
+"""Configuration: defaults, overridden by environment variables, overridden by create_app(config).
+
+Every setting the application reads is listed here once, with its environment variable. Values
+from the environment are strings; ``_ENV`` names how each is converted.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import time
+from datetime import timedelta
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _str(value: str) -> str:
+    return value
+
+
+# Environment variable -> (config key, converter). DATABASE_URL and SECRET_KEY keep their
+# conventional names; everything else is REGISTRY_*.
+_ENV = {
+    "DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", _str),
+    "SECRET_KEY": ("SECRET_KEY", _str),
+    "REGISTRY_TRUST_STORE": ("REGISTRY_TRUST_STORE", _str),
+    "REGISTRY_TRUSTED_PROXIES": ("REGISTRY_TRUSTED_PROXIES", _str),
+    "REGISTRY_SESSION_IDLE_MINUTES": ("REGISTRY_SESSION_IDLE_MINUTES", _int),
+    "REGISTRY_SESSION_LIFETIME_HOURS": ("REGISTRY_SESSION_LIFETIME_HOURS", _int),
+    "REGISTRY_TRUST_RELOAD_SECONDS": ("REGISTRY_TRUST_RELOAD_SECONDS", _int),
+    "REGISTRY_TIMEZONE": ("REGISTRY_TIMEZONE", _str),
+    "REGISTRY_LOG_LEVEL": ("REGISTRY_LOG_LEVEL", _str),
+    "REGISTRY_SECURE_COOKIES": ("SESSION_COOKIE_SECURE", _bool),
+    "REGISTRY_INSTANCE_PATH": ("REGISTRY_INSTANCE_PATH", _str),
+}
+
+DEFAULTS: dict[str, object] = {
+    # None means "SQLite file in the instance folder", resolved in create_app.
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SECRET_KEY": None,
+    "REGISTRY_TRUST_STORE": str(PROJECT_ROOT / "certs"),
+    "REGISTRY_TRUSTED_PROXIES": "",
+    "REGISTRY_SESSION_IDLE_MINUTES": 30,
+    "REGISTRY_SESSION_LIFETIME_HOURS": 12,
+    "REGISTRY_TRUST_RELOAD_SECONDS": 60,
+    "REGISTRY_TIMEZONE": "Europe/Moscow",
+    "REGISTRY_LOG_LEVEL": "INFO",
+    "REGISTRY_INSTANCE_PATH": None,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_NAME": "registry_session",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # Pages carry Referrer-Policy: no-referrer, so the browser sends no Referer that Flask-WTF's
+    # strict HTTPS check could compare; the CSRF token plus SameSite cookies protect the forms.
+    "WTF_CSRF_SSL_STRICT": False,
+    "WTF_CSRF_TIME_LIMIT": None,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+}
+
+
+def from_environ(environ: os._Environ | dict | None = None) -> dict[str, object]:
+    """Return the defaults with every setting present in the environment applied."""
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for var, (key, convert) in _ENV.items():
+        value = environ.get(var)
+        if value not in (None, ""):
+            try:
+                config[key] = convert(value)
+            except ValueError as exc:
+                raise ValueError(f"{var}={value!r}: {exc}") from None
+    return config
+
+
+def normalize_database_url(url: str) -> str:
+    """Point plain ``postgres://``/``postgresql://`` URLs at psycopg 3 (the installed driver)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parse a comma- or space-separated list of addresses and CIDR networks."""
+    items = [v for v in value.replace(",", " ").split() if v]
+    try:
+        return tuple(ipaddress.ip_network(item, strict=False) for item in items)
+    except ValueError as exc:
+        raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {exc}") from None
+
+
+def session_timeouts(config) -> tuple[timedelta, timedelta]:
+    """Idle timeout and absolute lifetime of a signed-in session."""
+    return (timedelta(minutes=int(config["REGISTRY_SESSION_IDLE_MINUTES"])),
+            timedelta(hours=int(config["REGISTRY_SESSION_LIFETIME_HOURS"])))
+
+
+def instance_secret_key(instance_path: Path) -> str:
+    """Read the secret key persisted in the instance folder, creating it on first use.
+
+    Several workers may start at once; O_EXCL makes exactly one of them write the file and the
+    others read it.
+    """
+    path = instance_path / "secret_key"
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            key = path.read_text().strip()
+            if key:
+                return key
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key

@@ -1,0 +1,133 @@
+"""Demo mode: a self-contained instance (SQLite database, demo PKI) in one directory.
+
+``registry demo setup --dir DIR`` runs the registered demo steps in order; domains add their
+own demo data with :func:`demo_step`::
+
+    from registry.demo import demo_step
+
+    @demo_step(order=100)
+    def organizations(ctx):
+        ...  # ctx.app (app context is active), ctx.directory, ctx.pki, ctx.echo()
+
+Steps flush; setup commits once at the end. Every step must be idempotent: setup may run again
+on the same directory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from flask import Flask
+
+from .extensions import db
+
+# Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do
+# GOST TLS without a GOST-enabled build; these are RSA/ECDSA).
+BROWSER_CERTIFICATES = (("head", "ecdsa"), ("employee1", "ecdsa"), ("ip", "ecdsa"),
+                        ("head", "rsa"))
+P12_PASSWORD = "demo"
+
+
+@dataclass
+class DemoContext:
+    app: Flask
+    directory: Path
+    echo: Callable[[str], None] = print
+    pki: object | None = None   # registry.pki.demo.DemoPKI once the "pki" step has run
+    data: dict = field(default_factory=dict)  # for steps to hand things to later steps
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    order: int
+    name: str
+    run: Callable[[DemoContext], None]
+
+
+_STEPS: dict[str, DemoStep] = {}
+
+
+def demo_step(order: int, name: str | None = None):
+    """Register a demo setup step (lower ``order`` runs first; core steps use 0-99)."""
+    def register(func: Callable[[DemoContext], None]):
+        step_name = name or func.__name__
+        _STEPS[step_name] = DemoStep(order, step_name, func)
+        return func
+    return register
+
+
+def steps() -> list[DemoStep]:
+    return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
+
+
+def demo_config(directory: str | Path) -> dict:
+    """Configuration of the demo instance living in ``directory``."""
+    directory = Path(directory).resolve()
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'registry.db'}",
+        "REGISTRY_TRUST_STORE": str(directory / "pki" / "trust"),
+        "REGISTRY_INSTANCE_PATH": str(directory),
+    }
+
+
+def create_demo_app(directory: str | Path) -> Flask:
+    from . import create_app
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    return create_app(demo_config(directory))
+
+
+def setup(directory: str | Path, echo: Callable[[str], None] = print) -> DemoContext:
+    """Create or bring up to date the demo instance in ``directory``."""
+    app = create_demo_app(directory)  # imports every domain, so all steps are registered
+    ctx = DemoContext(app=app, directory=Path(directory).resolve(), echo=echo)
+    with app.app_context():
+        try:
+            for step in steps():
+                echo(f"demo: {step.name}")
+                step.run(ctx)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    return ctx
+
+
+@demo_step(order=0)
+def database(ctx: DemoContext) -> None:
+    """Create or upgrade the database through the migrations."""
+    from flask_migrate import upgrade
+    upgrade()
+
+
+@demo_step(order=10)
+def pki(ctx: DemoContext) -> None:
+    """Build (or reuse) the demo PKI: CAs, CRLs, people's certificates, the server certificate."""
+    from .pki.demo import build_demo_pki
+    ctx.pki = build_demo_pki(ctx.directory / "pki")
+
+
+def load_pki(directory: str | Path):
+    """The demo PKI of a demo directory set up before (paths only; nothing is generated)."""
+    from .pki.demo import DemoPKI
+    return DemoPKI(Path(directory).resolve() / "pki")
+
+
+def instructions(directory: str | Path, url: str) -> str:
+    """What to tell a person who is about to open the demo in a browser."""
+    demo_pki = load_pki(directory)
+    lines = [
+        f"The registry demo is serving on {url}",
+        "",
+        f"Import one of these PKCS#12 files into the browser (password: {P12_PASSWORD}):",
+    ]
+    for person, alg in BROWSER_CERTIFICATES:
+        lines.append(f"  {demo_pki.person(person, alg).p12_path}   ({person}, {alg})")
+    lines += [
+        "head = head of the demo organization; employee1 = an employee; ip = an entrepreneur.",
+        "To avoid the browser's warning about the server certificate, trust this CA:",
+        f"  {Path(demo_pki.server_cert_path).parent / 'ca.crt'}",
+        "Stop with Ctrl+C.",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,138 @@
+"""Application-wide web plumbing: menu, security headers, proxy handling, template helpers.
+
+Domains add menu items with :func:`add_menu_item` and mark pages that need no signed-in
+person with :func:`public`; every other page requires a certificate sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..config import parse_networks
+from ..refdata.identifiers import format_snils
+from .proxy import TrustedProxyMiddleware
+
+MENU_KEY = "registry.menu"
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without a signed-in person (health check, sign-in pages)."""
+    view.registry_public = True
+    return view
+
+
+def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None:  # no route matched: let the 404 handler answer
+        return True
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return True
+    return getattr(app.view_functions.get(endpoint), "registry_public", False)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    endpoint: str
+    order: int = 100
+    visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_user, ...)
+
+
+def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
+                  visible: Callable[[], bool] | None = None) -> None:
+    """Add an entry to the top menu of signed-in people (sorted by ``order``)."""
+    items = app.extensions.setdefault(MENU_KEY, [])
+    items.append(MenuItem(label, endpoint, order, visible))
+    items.sort(key=lambda item: item.order)
+
+
+def signed_in() -> bool:
+    """Whether this request belongs to a signed-in session (set by auth.views.authenticate)."""
+    return g.get("certificate") is not None
+
+
+def _menu_context():
+    if not signed_in():
+        return {"menu": []}
+    items = [item for item in current_app.extensions.get(MENU_KEY, [])
+             if item.visible is None or item.visible()]
+    return {"menu": items}
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static":
+        # Pages show personal data; do not let shared caches or the back button keep them.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(current_app.extensions["registry.tz"]).strftime(fmt)
+
+
+def _error_page(code: int, title: str, text: str):
+    def handler(error):
+        return render_template("error.html", code=code, title=title, text=text), code
+    return handler
+
+
+def init_app(app: Flask) -> None:
+    """Install the proxy middleware, security headers, menu and template helpers."""
+    app.wsgi_app = TrustedProxyMiddleware(
+        app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
+    app.extensions["registry.tz"] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
+    app.extensions.setdefault(MENU_KEY, [])
+    app.context_processor(_menu_context)
+    app.context_processor(lambda: {"current_user": current_user})
+    app.after_request(_security_headers)
+    app.add_template_filter(_local_datetime, "local_dt")
+    app.add_template_filter(lambda v: format_snils(v) if v else "", "snils")
+
+    app.register_error_handler(404, _error_page(
+        404, "Страница не найдена", "Проверьте адрес или вернитесь на главную страницу."))
+    app.register_error_handler(405, _error_page(
+        405, "Действие недоступно", "Вернитесь на предыдущую страницу и повторите."))
+    app.register_error_handler(413, _error_page(
+        413, "Слишком большой запрос", "Уменьшите размер файла и повторите."))
+    app.register_error_handler(CSRFError, _error_page(
+        400, "Форма устарела",
+        "Страница была открыта слишком давно или сеанс сменился. Обновите страницу и повторите действие."))
+    app.register_error_handler(500, _error_page(
+        500, "Внутренняя ошибка",
+        "Мы уже знаем о проблеме. Повторите попытку позже; если ошибка повторяется, обратитесь к оператору реестра."))
+
+    from .views import bp
+    app.register_blueprint(bp)

@@ -1,0 +1,196 @@
+"""The shipped nginx configuration in front of gunicorn, with real client certificates.
+
+nginx and gunicorn run on free high ports with a temporary configuration derived from
+deploy/nginx/registry.conf (only ports, paths and the upstream address are replaced), on a
+fresh PostgreSQL database, as in production.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import shutil
+import ssl
+import subprocess
+from urllib.parse import quote
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from registry import create_app
+from registry.auth.models import User, VisitJournalEntry
+from registry.extensions import db
+
+from ..conftest import TEST_SECRET, app_config
+from ..helpers import ROOT, VENV_BIN, free_port, fresh_postgres_database, stop, wait_for_port
+
+NGINX_CONF = ROOT / "deploy" / "nginx" / "registry.conf"
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+def render_site_config(tls_cert, tls_key, https_port, http_port, upstream_port) -> str:
+    """The shipped site file with test ports and paths; everything else stays as shipped."""
+    text = NGINX_CONF.read_text()
+    replacements = {
+        "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+        "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "/etc/registry/tls/server.crt": str(tls_cert),
+        "/etc/registry/tls/server.key": str(tls_key),
+        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+    }
+    for old, new in replacements.items():
+        assert old in text, f"{NGINX_CONF} no longer contains {old!r}"
+        text = text.replace(old, new)
+    # IPv6 listeners may be unavailable in a container; the IPv4 ones carry the test.
+    return "\n".join(line for line in text.splitlines() if "listen [::]" not in line) + "\n"
+
+
+def nginx_main_config(tmp, site) -> str:
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    temp = "\n".join(f"    {kind}_temp_path {tmp / kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    return f"""{user}worker_processes 1;
+pid {tmp / 'nginx.pid'};
+error_log {tmp / 'error.log'} info;
+events {{ worker_connections 256; }}
+http {{
+    access_log {tmp / 'access.log'};
+{temp}
+    include {site};
+}}
+"""
+
+
+@pytest.fixture(scope="session")
+def nginx_stack(demo_pki, postgres_admin_url, tmp_path_factory):
+    """nginx (shipped config) -> gunicorn (shipped config, 2 workers) -> app on PostgreSQL."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert os.path.exists(nginx), "nginx is missing: `make test` installs it"
+    tmp = tmp_path_factory.mktemp("nginx")
+    with fresh_postgres_database(postgres_admin_url) as database_url:
+        config = app_config(database_url, demo_pki, tmp, REGISTRY_TRUSTED_PROXIES="127.0.0.1")
+        app = create_app(config)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+
+        gport, https_port, http_port = free_port(), free_port(), free_port()
+        env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=TEST_SECRET,
+                   REGISTRY_TRUST_STORE=str(demo_pki.trust_dir), REGISTRY_TRUSTED_PROXIES="127.0.0.1",
+                   REGISTRY_INSTANCE_PATH=str(tmp), REGISTRY_WORKERS="2")
+        glog = tmp / "gunicorn.log"
+        gunicorn = subprocess.Popen(
+            [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{gport}",
+             "wsgi:app"], cwd=ROOT, env=env, stdout=glog.open("wb"), stderr=subprocess.STDOUT)
+        site = tmp / "registry.conf"
+        site.write_text(render_site_config(demo_pki.server_cert_path, demo_pki.server_key_path,
+                                           https_port, http_port, gport))
+        main = tmp / "nginx.conf"
+        main.write_text(nginx_main_config(tmp, site))
+        nlog = tmp / "error.log"
+        proc = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(main), "-e", str(nlog),
+                                 "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.STDOUT)
+        try:
+            wait_for_port(gport, proc=gunicorn, log=glog)
+            wait_for_port(https_port, proc=proc, log=nlog)
+            yield {"app": app, "https": https_port, "http": http_port, "gunicorn": gport,
+                   "gunicorn_log": glog}
+        finally:
+            stop(proc, timeout=10)
+            stop(gunicorn, timeout=15)
+            with app.app_context():
+                db.engine.dispose()
+
+
+def https_get(port, demo_pki, cert=None, headers=None, path="/"):
+    ctx = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
+    if cert is not None:
+        ctx.load_cert_chain(str(cert.cert_path), str(cert.key_path))
+    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=15)
+    try:
+        conn.request("GET", path, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def raw_http_get(port, headers, source="127.0.0.1", path="/"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read().decode(), response.getheader("Location")
+    finally:
+        conn.close()
+
+
+def forged(demo_pki, person="head"):
+    return quote(demo_pki.person(person, "ecdsa").pem, safe="")
+
+
+def journal(app):
+    with app.app_context():
+        return [(e.event, e.result, e.remote_addr, e.cert_serial) for e in
+                db.session.scalars(select(VisitJournalEntry).order_by(VisitJournalEntry.id))]
+
+
+def test_certificate_through_nginx_signs_in(nginx_stack, demo_pki):
+    cert = demo_pki.person("ip", "rsa")
+    status, page = https_get(nginx_stack["https"], demo_pki, cert)
+    assert status == 200, page
+    assert "Здравствуйте, Пётр Петрович!" in page
+    assert ("sign_in", "ok", "127.0.0.1", cert.certificate.serial) in journal(nginx_stack["app"])
+
+
+def test_refused_certificate_through_nginx_gets_the_page(nginx_stack, demo_pki):
+    cert = demo_pki.person("employee2", "ecdsa")  # revoked in the demo CRL
+    status, page = https_get(nginx_stack["https"], demo_pki, cert)
+    assert status == 403
+    assert "Сертификат отозван" in page
+    assert ("refused", "revoked", "127.0.0.1", cert.certificate.serial) in journal(nginx_stack["app"])
+
+
+def test_forged_header_without_a_certificate_signs_nobody_in(nginx_stack, demo_pki):
+    before = journal(nginx_stack["app"])
+    for name in ("X-SSL-Client-Cert", "X_SSL_Client_Cert", "x-ssl-client-cert"):
+        status, page = https_get(nginx_stack["https"], demo_pki, None,
+                                 headers={name: forged(demo_pki)})
+        assert status == 403, name
+        assert "Браузер не передал сертификат" in page
+        assert "Иван Иванович" not in page
+    assert journal(nginx_stack["app"]) == before
+
+
+def test_forged_header_next_to_a_real_certificate_is_replaced(nginx_stack, demo_pki):
+    status, page = https_get(nginx_stack["https"], demo_pki, demo_pki.person("employee1", "ecdsa"),
+                             headers={"X-SSL-Client-Cert": forged(demo_pki)})
+    assert status == 200
+    assert "Анна Сергеевна" in page and "Иван Иванович" not in page
+
+
+def test_header_sent_straight_to_gunicorn_from_elsewhere_is_ignored_and_logged(nginx_stack,
+                                                                               demo_pki):
+    # 127.0.0.2 is loopback too, but not the configured proxy (127.0.0.1).
+    status, page, _ = raw_http_get(nginx_stack["gunicorn"], {"X-SSL-Client-Cert": forged(demo_pki),
+                                                             "Host": "localhost"},
+                                   source="127.0.0.2")
+    assert status == 403
+    assert "Браузер не передал сертификат" in page
+    log = nginx_stack["gunicorn_log"].read_text()
+    assert "ignored X-SSL-Client-Cert from 127.0.0.2" in log
+    with nginx_stack["app"].app_context():
+        assert db.session.scalar(select(User).where(User.snils == demo_pki.person(
+            "head", "ecdsa").certificate.snils)) is None
+
+
+def test_plain_http_redirects_to_https(nginx_stack):
+    status, _page, location = raw_http_get(nginx_stack["http"], {"Host": "localhost"})
+    assert status == 301 and location.startswith("https://localhost")
+
+
+def test_health_check_through_the_stack(nginx_stack, demo_pki):
+    status, body = https_get(nginx_stack["https"], demo_pki, None, path="/healthz")
+    assert status == 200 and '"database"' in body

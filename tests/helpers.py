@@ -1,0 +1,125 @@
+"""Helpers for tests that run real servers: free ports, waiting, process lifetimes, databases."""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "test-artifacts"
+VENV_BIN = Path(sys.executable).parent
+POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL",
+                              "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20,
+                  proc: subprocess.Popen | None = None, log: Path | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode}: "
+                               f"{log.read_text()[-3000:] if log and log.exists() else ''}")
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
+    """Stop a process this test suite started (by its pid only)."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+def _can_connect(url: str) -> bool:
+    try:
+        with psycopg.connect(url, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+class _TempCluster:
+    """A throwaway PostgreSQL cluster for machines without a running server."""
+
+    def __init__(self):
+        initdbs = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not initdbs:
+            raise RuntimeError("PostgreSQL is not installed and no server answers at "
+                               f"{POSTGRES_URL}; `make test` installs it (postgresql)")
+        self.bin = Path(initdbs[-1]).parent
+        self.dir = Path(tempfile.mkdtemp(prefix="registry-pg-"))
+        self.port = free_port()
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:  # postgres refuses to run as root
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        data = self.dir / "data"
+        subprocess.run(self.prefix + [str(self.bin / "initdb"), "-D", str(data), "-A", "trust",
+                                      "-U", "postgres", "-E", "UTF8"],
+                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(self.prefix + [str(self.bin / "pg_ctl"), "-D", str(data), "-w", "-l",
+                                      str(self.dir / "log"), "-o",
+                                      f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1",
+                                      "start"], check=True, stdout=subprocess.DEVNULL)
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def close(self) -> None:
+        subprocess.run(self.prefix + [str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
+                                      "-m", "fast", "-w", "stop"], stdout=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def postgres_server():
+    """The admin URL of a PostgreSQL server: the local one, or a temporary cluster."""
+    if _can_connect(POSTGRES_URL):
+        yield POSTGRES_URL
+        return
+    cluster = _TempCluster()
+    try:
+        yield cluster.url
+    finally:
+        cluster.close()
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(admin_url: str):
+    """Create a uniquely named database, yield its SQLAlchemy URL, drop it afterwards."""
+    name = f"registry_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin_url.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

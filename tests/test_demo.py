@@ -1,0 +1,35 @@
+"""`registry demo setup`: migrations, demo PKI, extensible and repeatable steps."""
+
+from __future__ import annotations
+
+import shutil
+
+from sqlalchemy import inspect
+
+from registry import demo
+from registry.extensions import db
+
+
+def test_setup_runs_registered_steps_and_can_run_again(tmp_path, demo_pki, monkeypatch):
+    # Reuse the session's demo PKI (build_demo_pki reuses an existing directory).
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    seen = []
+    monkeypatch.setitem(demo._STEPS, "organizations", demo.DemoStep(
+        100, "organizations", lambda ctx: seen.append((ctx.pki.trust_dir, ctx.directory))))
+
+    for _ in range(2):
+        ctx = demo.setup(tmp_path, echo=lambda line: None)
+    assert [s.name for s in demo.steps()][:3] == ["database", "pki", "organizations"]
+    assert seen == [(tmp_path / "pki" / "trust", tmp_path)] * 2
+    with ctx.app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"users", "user_certificates", "visit_journal", "alembic_version"} <= tables
+        db.engine.dispose()
+
+
+def test_instructions_name_the_pkcs12_files_and_password(tmp_path, demo_pki):
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    text = demo.instructions(tmp_path, "https://localhost:8443")
+    assert "https://localhost:8443" in text
+    assert str(tmp_path / "pki" / "people" / "head-ecdsa.p12") in text
+    assert "password: demo" in text
