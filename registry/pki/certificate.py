@@ -431,8 +431,14 @@ def load_certificate(data: bytes | str) -> QualifiedCertificate:
         asn1["signature_value"].native
         asn1.serial_number
         cert.key_usage, cert.extended_key_usage, cert.is_ca
+        ext_ids = [ext["extn_id"].dotted for ext in asn1["tbs_certificate"]["extensions"] or ()]
         for ext in asn1["tbs_certificate"]["extensions"] or ():
             ext["extn_value"].parsed
+        if len(ext_ids) != len(set(ext_ids)):
+            raise MalformedCertificate("расширение повторяется (RFC 5280 §4.2)")
+        serial = asn1.serial_number
+        if serial <= 0 or len(asn1["tbs_certificate"]["serial_number"].contents) > 20:
+            raise MalformedCertificate("недопустимый серийный номер (RFC 5280 §4.1.2.2)")
     except MalformedCertificate:
         raise
     except Exception as exc:

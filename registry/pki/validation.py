@@ -20,7 +20,10 @@ from typing import Any, Iterable, Sequence
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import PKIXValidationParams
+from pyhanko_certvalidator.authority import CertTrustAnchor, TrustQualifiers
 from pyhanko_certvalidator.context import ValidationContext
+from pyhanko_certvalidator.name_trees import (
+    default_excluded_subtrees, default_permitted_subtrees, process_general_subtrees)
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -32,6 +35,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder
 from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
 from pyhanko_certvalidator.sig_validate import (
     DEFAULT_VALIDATION_CONTEXT,
@@ -215,24 +219,101 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
 
 def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence[QualifiedCertificate],
                   moment: datetime, purpose: str, revocation_mode: str) -> ValidationResult:
-    if leaf.signature_algorithm not in SUPPORTED_SIGNATURES:
-        return _result(R.UNSUPPORTED_ALGORITHM, leaf, algorithm=leaf.signature_algorithm)
-    if purpose != "any" and leaf.is_ca:
-        return _result(R.CA_AS_LEAF, leaf)
-    unknown = sorted(e for e in leaf.asn1.critical_extensions if e not in KNOWN_LEAF_EXTENSIONS)
-    if unknown:
-        return _result(R.PATH_CONSTRAINTS, leaf, detail=f"неизвестное критическое расширение {', '.join(unknown)}")
+    problem = leaf_problem(leaf, purpose)
+    if problem is not None:
+        return _result(problem[0], leaf, **problem[1])
     outcome = check_path(leaf.asn1, roots=[c.asn1 for c in store.roots],
                          others=[c.asn1 for c in (*store.intermediates, *extra)],
                          crls=store.crls, moment=moment, revocation_mode=revocation_mode)
     if outcome.code != R.OK:
         return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
     chain = _wrap(outcome.chain)
+    weak = chain_problem([leaf.asn1, *outcome.chain], moment)
+    if weak is not None:
+        return _result(weak[0], leaf, chain, **weak[1])
     problem = purpose_problem(leaf, purpose)
     if problem:
         return _result(R.WRONG_PURPOSE, leaf, chain, purpose=R.PURPOSE_TEXT[purpose][0],
                        required=R.PURPOSE_TEXT[purpose][1], detail=problem)
     return _result(R.OK, leaf, chain)
+
+
+def leaf_problem(leaf: QualifiedCertificate, purpose: str = "login") -> tuple[str, dict] | None:
+    """Checks of the end-entity certificate itself that path validation leaves to the caller."""
+    if leaf.signature_algorithm not in SUPPORTED_SIGNATURES:
+        return R.UNSUPPORTED_ALGORITHM, {"algorithm": leaf.signature_algorithm}
+    if purpose != "any" and (leaf.is_ca or "key_cert_sign" in leaf.key_usage):
+        return R.CA_AS_LEAF, {}
+    unknown = sorted(e for e in leaf.asn1.critical_extensions if e not in KNOWN_LEAF_EXTENSIONS)
+    if unknown:
+        return R.PATH_CONSTRAINTS, {"detail": f"неизвестное критическое расширение {', '.join(unknown)}"}
+    return None
+
+
+ALLOWED_EC_CURVES = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+MIN_RSA_BITS = 2048
+
+
+def chain_problem(certs: Sequence[asn1_x509.Certificate], moment: datetime) -> tuple[str, dict] | None:
+    """Profile rules for a built chain (leaf first, root last) that path validation leaves out.
+
+    Path validation accepts any key it can compute with and treats the root as a bare name
+    and key. A qualified chain must also not rest on a weak key (short or odd-sized RSA, DSA,
+    small or explicit-parameter curves), on a version 1 certificate, on an expired root, or
+    on certificates without the key identifiers and CA markings RFC 5280 requires of issuers.
+    """
+    for position, cert in enumerate(certs):
+        who = _describe(cert)
+        is_root, is_leaf = position == len(certs) - 1 and position > 0, position == 0
+        if cert["tbs_certificate"]["version"].native != "v3":
+            return R.MALFORMED, {"detail": f"сертификат «{who}» версии 1 или 2, требуется версия 3"}
+        key = cert.public_key
+        if key.algorithm == "rsa":
+            bits = key["public_key"].parsed["modulus"].native.bit_length()
+            if bits < MIN_RSA_BITS or bits % 8:
+                return R.UNSUPPORTED_ALGORITHM, {"algorithm": f"RSA-{bits} («{who}»)"}
+        elif key.algorithm == "ec":
+            kind, curve = key.curve
+            if kind != "named" or curve not in ALLOWED_EC_CURVES:
+                label = curve if kind == "named" else "кривая с явными параметрами"
+                return R.UNSUPPORTED_ALGORITHM, {"algorithm": f"ECDSA {label} («{who}»)"}
+        elif key.algorithm == "dsa":
+            return R.UNSUPPORTED_ALGORITHM, {"algorithm": f"DSA («{who}»)"}
+        if is_root:
+            if moment > cert.not_valid_after:
+                return R.EXPIRED, {"not_after": cert.not_valid_after.strftime("%d.%m.%Y"),
+                                   "detail": f"истёк срок действия корневого сертификата «{who}»"}
+            unknown = sorted(e for e in cert.critical_extensions if e not in KNOWN_LEAF_EXTENSIONS)
+            if unknown:
+                return R.PATH_CONSTRAINTS, {
+                    "detail": f"неизвестное критическое расширение {', '.join(unknown)} в «{who}»"}
+        if not is_leaf:
+            bc = cert.basic_constraints_value
+            if bc is None or not bc["ca"].native or "basic_constraints" not in cert.critical_extensions:
+                return R.PATH_CONSTRAINTS, {
+                    "detail": f"у издателя «{who}» нет критического расширения basicConstraints с cA"}
+            if cert.key_identifier is None:
+                return R.PATH_CONSTRAINTS, {"detail": f"у издателя «{who}» нет идентификатора ключа"}
+            if not cert.subject.contents or len(cert.subject.chosen) == 0:
+                return R.PATH_CONSTRAINTS, {"detail": "у издателя пустое имя"}
+            usage = cert.key_usage_value
+            if usage is not None and "key_cert_sign" not in usage.native:
+                return R.PATH_CONSTRAINTS, {"detail": f"издателю «{who}» не разрешено подписывать сертификаты"}
+            if cert.policy_constraints_value is not None and \
+                    "policy_constraints" not in cert.critical_extensions:
+                return R.PATH_CONSTRAINTS, {
+                    "detail": f"ограничения политик в «{who}» не отмечены критическими"}
+        if "authority_information_access" in cert.critical_extensions:
+            return R.MALFORMED, {"detail": f"в «{who}» расширение authorityInfoAccess отмечено критическим"}
+        if not is_root:
+            aki = cert.authority_key_identifier_value
+            if aki is None or aki["key_identifier"].native is None:
+                return R.PATH_CONSTRAINTS, {
+                    "detail": f"в сертификате «{who}» нет идентификатора ключа издателя"}
+        if "authority_key_identifier" in cert.critical_extensions:
+            return R.PATH_CONSTRAINTS, {
+                "detail": f"идентификатор ключа издателя в «{who}» отмечен критическим"}
+    return None
 
 
 def purpose_problem(cert: QualifiedCertificate, purpose: str) -> str | None:
@@ -273,21 +354,36 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
     ``chain`` lists the certificates from the leaf's issuer up to the root. Time tolerance is
     zero; revocation uses only the CRLs given (no network).
     """
+    supplied = list(others)
+    policy = algorithm_policy or DisallowWeakAlgorithmsPolicy(
+        weak_hash_algos=frozenset({"md2", "md5"}), rsa_key_size_threshold=1024,
+        dsa_key_size_threshold=1024)
+
+    work = _name_constraint_work(leaf, [*roots, *supplied])
+    if work > MAX_NAME_CONSTRAINT_WORK:
+        return PathOutcome(R.PATH_CONSTRAINTS, [], {
+            "detail": "слишком много ограничений имён и имён в сертификате для проверки"})
+    # Every supplied certificate stays available to revocation checking (CRL issuers,
+    # key rollover certificates); only path building is limited to the useful ones.
     context = ValidationContext(
-        trust_roots=list(roots), other_certs=list(others), crls=list(crls), moment=moment,
-        allow_fetching=False, revocation_mode=revocation_mode, time_tolerance=timedelta(0),
-        signature_validator=SIGNATURE_VALIDATOR,
-        algorithm_usage_policy=algorithm_policy or DisallowWeakAlgorithmsPolicy(
-            weak_hash_algos=frozenset({"md2", "md5"}), rsa_key_size_threshold=1024,
-            dsa_key_size_threshold=1024),
-    )
+        trust_roots=[_anchor(r) for r in roots], other_certs=supplied, crls=list(crls),
+        moment=moment, allow_fetching=False, revocation_mode=revocation_mode,
+        time_tolerance=timedelta(0), signature_validator=SIGNATURE_VALIDATOR,
+        algorithm_usage_policy=policy)
     if path is not None:
         paths = [path]
     else:
+        useful = _useful_intermediates(leaf, roots, supplied)
+        if len(useful) > MAX_INTERMEDIATES:
+            return PathOutcome(R.PATH_CONSTRAINTS, [], {"constraint": (
+                f"цепочка допускает {len(useful)} промежуточных сертификатов при пределе "
+                f"{MAX_INTERMEDIATES}")})
         try:
-            paths = list(context.path_builder.build_paths(leaf))
+            builder = PathBuilder(trust_manager=context.path_builder.trust_manager,
+                                  registry=CertificateRegistry.build([*useful, *roots]))
+            paths = list(builder.build_paths(leaf))
         except PathBuildingError as exc:
-            return _diagnose_unbuildable(leaf, roots, others, exc)
+            return _diagnose_unbuildable(leaf, roots, supplied, exc)
     first_failure: PathOutcome | None = None
     for candidate in paths:
         chain = list(candidate)[:-1][::-1]  # issuer first … root last, without the leaf
@@ -298,10 +394,97 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
             outcome = _classify(exc, chain, crls)
         except InvalidSignature as exc:
             outcome = PathOutcome(R.BAD_SIGNATURE, chain, {}, exc)
+        except NotImplementedError as exc:  # e.g. IP-address name constraints: fail closed
+            outcome = PathOutcome(R.PATH_CONSTRAINTS, chain, {
+                "detail": "ограничение имён такого вида не поддерживается", "where": ""}, exc)
         if first_failure is None:
             first_failure = outcome
     assert first_failure is not None
     return first_failure
+
+
+def _anchor(root: asn1_x509.Certificate):
+    """A trust anchor that keeps the root's own name constraints (RFC 5937 style).
+
+    RFC 5280 ignores a trust anchor's extensions; a root that limits the names below it
+    should still be held to that, so the constraints become the path's initial subtrees.
+    Policies are left alone: requiring the root's policies would refuse ordinary chains.
+    """
+    constraints = root.name_constraints_value
+    if constraints is None:
+        return root
+    permitted, excluded = default_permitted_subtrees(), default_excluded_subtrees()
+    # A name type the root does not mention stays unconstrained.
+    if isinstance(constraints["permitted_subtrees"], asn1_x509.GeneralSubtrees):
+        permitted.update(process_general_subtrees(constraints["permitted_subtrees"]))
+    if isinstance(constraints["excluded_subtrees"], asn1_x509.GeneralSubtrees):
+        excluded.update(process_general_subtrees(constraints["excluded_subtrees"]))
+    params = PKIXValidationParams(initial_permitted_subtrees=permitted,
+                                  initial_excluded_subtrees=excluded)
+    return CertTrustAnchor(root, quals=TrustQualifiers(standard_parameters=params))
+
+
+# Name-constraint checking compares every name with every subtree; real chains need a few
+# dozen comparisons, crafted ones millions.
+MAX_NAME_CONSTRAINT_WORK = 65536
+
+
+def _name_constraint_work(leaf: asn1_x509.Certificate, issuers) -> int:
+    subtrees = 0
+    for cert in issuers:
+        constraints = cert.name_constraints_value
+        if constraints is not None:
+            for part in ("permitted_subtrees", "excluded_subtrees"):
+                value = constraints[part]
+                subtrees += len(value) if isinstance(value, asn1_x509.GeneralSubtrees) else 0
+    san = leaf.subject_alt_name_value
+    return subtrees * (1 + (len(san) if san is not None else 0))
+
+
+# Real qualified chains have one to three intermediates; more candidates than this (after
+# dropping those that cannot lie on a path) only come from crafted input.
+MAX_INTERMEDIATES = 8
+
+
+def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509.Certificate],
+                          others: Sequence[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
+    """The intermediates that lie on some name chain from ``leaf`` to a root.
+
+    The path builder enumerates every path, which is exponential when many certificates share
+    a name; this linear-time pruning by names and key identifiers keeps crafted bundles (a
+    hundred same-named CAs that lead nowhere) from stalling a worker.
+    """
+    facts: dict[int, tuple] = {}
+
+    def links(child, parent) -> bool:
+        for cert in (child, parent):
+            if id(cert) not in facts:
+                facts[id(cert)] = (cert.issuer.hashable, cert.subject.hashable,
+                                   cert.authority_key_identifier, cert.key_identifier)
+        issuer, _s, aki, _k = facts[id(child)]
+        _i, subject, _a, ski = facts[id(parent)]
+        return issuer == subject and (aki is None or ski is None or aki == ski)
+
+    # Keyed by the encoded bytes as read: asn1crypto's ``sha256`` re-serialises a parsed
+    # certificate, which alters some legacy encodings before their signatures are checked.
+    skip = {leaf.contents, *(r.contents for r in roots)}
+    pool = {c.contents: c for c in others if c.contents not in skip}
+    reaches_root = {k for k, c in pool.items() if any(links(c, r) for r in roots)}
+    changed = True
+    while changed:  # backwards: whatever an already-useful certificate's subject issued
+        changed = False
+        for k, c in pool.items():
+            if k not in reaches_root and any(links(c, pool[p]) for p in reaches_root):
+                reaches_root.add(k)
+                changed = True
+    from_leaf, frontier = set(), [leaf]
+    while frontier:  # forwards from the leaf, only through useful certificates
+        child = frontier.pop()
+        for k in reaches_root - from_leaf:
+            if links(child, pool[k]):
+                from_leaf.add(k)
+                frontier.append(pool[k])
+    return [pool[k] for k in pool if k in from_leaf]
 
 
 def _describe(cert: asn1_x509.Certificate) -> str:

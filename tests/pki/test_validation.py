@@ -1,0 +1,164 @@
+"""Every reason code, produced by a real certificate of the demo PKI, for GOST, ECDSA and RSA."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from registry.pki import TrustStore, load_certificate, validate
+from registry.pki import reasons as R
+from registry.pki.builder import build_crl, load_key, utcnow
+from registry.pki.truststore import load_crl
+from registry.pki.validation import CACHE
+
+ALGS = ("gost256", "ecdsa", "rsa")
+
+
+@pytest.mark.parametrize("alg", ALGS)
+@pytest.mark.parametrize("person", ["head", "ip", "employee1"])
+def test_people_are_trusted(demo_pki, trust_store, alg, person):
+    result = validate(demo_pki.person(person, alg).certificate, trust_store=trust_store)
+    assert result.valid and result.code == R.OK
+    assert [c.subject for c in result.chain][-1].endswith(f"CN=Демо корневой УЦ ({ {'gost256': 'ГОСТ', 'ecdsa': 'ECDSA', 'rsa': 'RSA'}[alg]}), ОГРН=1027700000990, ИНН ЮЛ=7701000998") or len(result.chain) == 2
+
+
+@pytest.mark.parametrize("alg", ALGS)
+@pytest.mark.parametrize("kind,code,words", [
+    ("expired", R.EXPIRED, "закончился"),
+    ("not_yet_valid", R.NOT_YET_VALID, "начнёт действовать"),
+    ("wrong_purpose", R.WRONG_PURPOSE, "clientAuth"),
+    ("bad_signature", R.BAD_SIGNATURE, "подделан"),
+    ("unsupported_algorithm", R.UNSUPPORTED_ALGORITHM, "не поддерживается"),
+    ("ca_as_leaf", R.CA_AS_LEAF, "личный сертификат"),
+])
+def test_special_certificates(demo_pki, trust_store, alg, kind, code, words):
+    result = validate(demo_pki.special(kind, alg).certificate, trust_store=trust_store)
+    assert (result.valid, result.code) == (False, code)
+    assert words in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_revoked_names_the_date(demo_pki, trust_store, alg):
+    result = validate(demo_pki.person("employee2", alg).certificate, trust_store=trust_store)
+    assert result.code == R.REVOKED
+    assert result.details["date"] < utcnow()
+    assert result.details["date"].strftime("%d.%m.%Y") in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_untrusted_root_names_the_root(demo_pki, trust_store, alg):
+    result = validate(demo_pki.special("untrusted", alg).certificate, trust_store=trust_store,
+                      intermediates=[demo_pki.untrusted_root(alg).read_bytes()])
+    assert result.code == R.UNTRUSTED_ROOT
+    assert "Недоверенный УЦ" in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_incomplete_chain_names_missing_issuer(demo_pki, alg):
+    store = TrustStore.from_paths(demo_pki.trust_dir / f"root-{alg}.crt", demo_pki.trust_dir / f"root-{alg}.crl")
+    result = validate(demo_pki.person("head", alg).certificate, trust_store=store)
+    assert result.code == R.INCOMPLETE_CHAIN
+    assert "CN=Демо УЦ (" in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_path_constraints(demo_pki, trust_store, alg):
+    result = validate(demo_pki.special("path_constraints", alg).certificate, trust_store=trust_store,
+                      intermediates=[demo_pki.extra_ca(alg).read_bytes()])
+    assert result.code == R.PATH_CONSTRAINTS
+    assert "длина цепочки" in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_missing_crl_is_unknown_not_revoked(demo_pki, alg):
+    store = TrustStore.from_paths(demo_pki.trust_dir / f"root-{alg}.crt", demo_pki.trust_dir / f"ca-{alg}.crt",
+                                  demo_pki.trust_dir / f"root-{alg}.crl")
+    result = validate(demo_pki.person("employee2", alg).certificate, trust_store=store)
+    assert result.code == R.REVOCATION_UNKNOWN
+    assert "Демо УЦ (" in result.message
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_crl_past_next_update_is_unknown(demo_pki, alg):
+    ca = demo_pki.ca(alg)
+    now = utcnow()
+    stale = build_crl(issuer=ca.certificate.asn1, issuer_key=load_key(alg, ca.key_path.read_bytes()),
+                      this_update=now - timedelta(days=10), next_update=now - timedelta(days=1))
+    root_crl = load_crl((demo_pki.trust_dir / f"root-{alg}.crl").read_bytes())
+    base = TrustStore.from_paths(demo_pki.trust_dir / f"root-{alg}.crt", demo_pki.trust_dir / f"ca-{alg}.crt")
+    store = TrustStore.build(base.roots, base.intermediates, [root_crl, stale])
+    assert validate(demo_pki.person("employee1", alg).certificate, trust_store=store).code == R.REVOCATION_UNKNOWN
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_time_tolerance_is_zero(demo_pki, trust_store, alg):
+    # Revocation is checked elsewhere; at notAfter the demo CRLs are long past nextUpdate.
+    cert = demo_pki.person("employee1", alg).certificate
+    no_crls = TrustStore.build(trust_store.roots, trust_store.intermediates, ())
+    kw = dict(trust_store=no_crls, revocation_mode="soft-fail")
+    assert validate(cert, at=cert.not_after, **kw).code == R.OK
+    after = validate(cert, at=cert.not_after + timedelta(seconds=1), **kw)
+    assert after.code == R.EXPIRED
+    before = validate(cert, at=cert.not_before - timedelta(seconds=1), **kw)
+    assert before.code == R.NOT_YET_VALID
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_signature_purpose(demo_pki, trust_store, alg):
+    cert = demo_pki.special("wrong_purpose", alg).certificate
+    assert validate(cert, trust_store=trust_store, purpose="signature").code == R.WRONG_PURPOSE
+    head = demo_pki.person("head", alg).certificate
+    assert validate(head, trust_store=trust_store, purpose="signature").valid
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10, b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
+    b"A" * 500_000, "%%%not a cert", b"\x30\x03\x02\x01\x01",
+])
+def test_malformed_input_is_a_result(trust_store, data):
+    result = validate(data, trust_store=trust_store)
+    assert (result.valid, result.code) == (False, R.MALFORMED)
+    assert "Не удалось прочитать сертификат" in result.message
+
+
+def test_truncated_der_is_malformed(demo_pki, trust_store):
+    der = demo_pki.person("head", "gost256").certificate.der
+    for cut in (1, 10, len(der) // 2, len(der) - 1):
+        assert validate(der[:cut], trust_store=trust_store).code == R.MALFORMED
+
+
+def test_every_reason_code_has_a_russian_message():
+    for code in R.ALL_CODES:
+        message = R.reason_message(code)
+        assert message and any("а" <= ch <= "я" for ch in message.lower())
+        assert "{" not in message
+
+
+def test_results_are_cached_until_deadline(demo_pki, trust_store):
+    CACHE.clear()
+    cert = demo_pki.person("head", "ecdsa").certificate
+    first = validate(cert, trust_store=trust_store)
+    assert validate(cert, trust_store=trust_store) is first
+    key = next(k for k in CACHE._data if k[0] == cert.fingerprint)
+    until = CACHE._data[key][0]
+    assert until <= min(cert.not_after, trust_store.earliest_crl_update)
+    # A point-in-time validation neither reads nor fills the cache.
+    assert validate(cert, trust_store=trust_store, at=utcnow()) is not first
+
+
+def test_timeout_returns_a_result(demo_pki, trust_store):
+    CACHE.clear()
+    result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store, timeout=0.000001)
+    assert result.code in (R.TIMEOUT, R.OK)
+    if result.code == R.TIMEOUT:
+        assert "не уложилась" in result.message
+
+
+def test_url_escaped_pem_from_nginx(demo_pki, trust_store):
+    from urllib.parse import quote
+
+    pem = demo_pki.person("head", "rsa").pem
+    escaped = quote(pem, safe="")
+    assert load_certificate(escaped).der == load_certificate(pem).der
+    assert validate(escaped, trust_store=trust_store).valid
