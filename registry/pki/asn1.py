@@ -8,7 +8,7 @@ free of special cases.
 
 from __future__ import annotations
 
-from asn1crypto import algos, core, keys
+from asn1crypto import algos, core, keys, x509
 
 from . import oids
 
@@ -54,3 +54,35 @@ def _install() -> None:
 
 
 _install()
+
+
+# -- name comparison ---------------------------------------------------------------------------
+# Path building and CRL matching compare names many times per validation, and asn1crypto
+# recomputes the RFC 5280-normalised form of a name on every comparison. The normal form
+# depends only on the encoded bytes, so it is remembered by them (bounded, cleared when full).
+_NAME_FORMS: dict[bytes, str] = {}
+_NAME_FORMS_LIMIT = 8192
+_normalised = x509.RDNSequence.hashable.fget
+
+
+def _remembered_hashable(self: x509.RDNSequence) -> str:
+    # The raw bytes as parsed: the public ``contents`` walks the whole tree for mutations
+    # first, which costs more than the normalisation it would save (names are never mutated).
+    encoded = self._contents if self._contents is not None else self.dump()
+    form = _NAME_FORMS.get(encoded)
+    if form is None:
+        if len(_NAME_FORMS) >= _NAME_FORMS_LIMIT:
+            _NAME_FORMS.clear()
+        form = _NAME_FORMS[encoded] = _normalised(self)
+    return form
+
+
+x509.RDNSequence.hashable = property(_remembered_hashable)
+
+
+def _equal_by_normal_form(self: x509.RDNSequence, other: object) -> bool:
+    # RFC 5280 §7.1 equality is equality of the normalised forms, which are remembered above.
+    return isinstance(other, x509.RDNSequence) and self.hashable == other.hashable
+
+
+x509.RDNSequence.__eq__ = _equal_by_normal_form

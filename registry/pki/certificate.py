@@ -58,6 +58,8 @@ def _decode_pem(data: bytes) -> bytes:
 
 def to_der(data: bytes | str) -> bytes:
     """Return DER bytes from PEM, DER, base64 or nginx's URL-escaped PEM."""
+    if isinstance(data, (bytes, bytearray)) and data[:1] != b"\x30" and b"%" in data[:64]:
+        data = data.decode("ascii", "replace")  # nginx's $ssl_client_escaped_cert saved to a file
     if isinstance(data, str):
         text = data.strip()
         if "%" in text and "BEGIN" in unquote(text[:64]):

@@ -9,6 +9,7 @@ limit per validation, and a cache of results.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from collections import OrderedDict
@@ -190,17 +191,20 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     """
     if purpose not in PURPOSES:
         raise ValueError(f"unknown purpose {purpose!r}")
+    intermediates = list(intermediates)
+    now = datetime.now(timezone.utc)
+    # Keyed by the input as given, so a repeated request is answered before any parsing.
+    key = (_input_key(cert), trust_store.id, tuple(sorted(map(_input_key, intermediates))),
+           purpose, revocation_mode)
+    if at is None:
+        cached = CACHE.get(key, now)
+        if cached is not None:
+            return cached
     try:
         leaf = cert if isinstance(cert, QualifiedCertificate) else load_certificate(cert)
         extra = [c if isinstance(c, QualifiedCertificate) else load_certificate(c) for c in intermediates]
     except MalformedCertificate as exc:
         return _result(R.MALFORMED, detail=str(exc))
-    now = datetime.now(timezone.utc)
-    key = (leaf.fingerprint, trust_store.id, tuple(sorted(c.fingerprint for c in extra)), purpose, revocation_mode)
-    if at is None:
-        cached = CACHE.get(key, now)
-        if cached is not None:
-            return cached
     moment = at or now
     future = _EXECUTOR.submit(_validate_now, leaf, trust_store, extra, moment, purpose, revocation_mode)
     try:
@@ -215,6 +219,13 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
         if until is not None:
             CACHE.put(key, until, result)
     return result
+
+
+def _input_key(item: QualifiedCertificate | bytes | str) -> bytes:
+    if isinstance(item, QualifiedCertificate):
+        return bytes.fromhex(item.fingerprint)  # SHA-256 of the DER: the same key as DER input
+    raw = item.encode("utf-8", "surrogatepass") if isinstance(item, str) else bytes(item)
+    return hashlib.sha256(raw).digest()
 
 
 def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence[QualifiedCertificate],
@@ -381,14 +392,14 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
         try:
             builder = PathBuilder(trust_manager=context.path_builder.trust_manager,
                                   registry=CertificateRegistry.build([*useful, *roots]))
-            paths = list(builder.build_paths(leaf))
+            paths = list(_run(builder.async_build_paths(leaf)))
         except PathBuildingError as exc:
             return _diagnose_unbuildable(leaf, roots, supplied, exc)
     first_failure: PathOutcome | None = None
     for candidate in paths:
         chain = list(candidate)[:-1][::-1]  # issuer first … root last, without the leaf
         try:
-            asyncio.run(async_validate_path(context, candidate, parameters=params))
+            _run(async_validate_path(context, candidate, parameters=params))
             return PathOutcome(R.OK, chain)
         except (ValidationError, PathValidationError) as exc:
             outcome = _classify(exc, chain, crls)
@@ -444,6 +455,17 @@ def _name_constraint_work(leaf: asn1_x509.Certificate, issuers) -> int:
 # Real qualified chains have one to three intermediates; more candidates than this (after
 # dropping those that cannot lie on a path) only come from crafted input.
 MAX_INTERMEDIATES = 8
+
+
+_LOOPS = threading.local()
+
+
+def _run(coroutine):
+    """Run a coroutine on this thread's own event loop (asyncio.run builds a new one per call)."""
+    loop = getattr(_LOOPS, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _LOOPS.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coroutine)
 
 
 def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509.Certificate],

@@ -140,7 +140,7 @@ def test_results_are_cached_until_deadline(demo_pki, trust_store):
     cert = demo_pki.person("head", "ecdsa").certificate
     first = validate(cert, trust_store=trust_store)
     assert validate(cert, trust_store=trust_store) is first
-    key = next(k for k in CACHE._data if k[0] == cert.fingerprint)
+    key = next(k for k in CACHE._data if k[0] == bytes.fromhex(cert.fingerprint))
     until = CACHE._data[key][0]
     assert until <= min(cert.not_after, trust_store.earliest_crl_update)
     # A point-in-time validation neither reads nor fills the cache.

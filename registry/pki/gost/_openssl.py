@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +27,7 @@ from ._keys import GostPrivateKey, GostPublicKey, load_public_key
 from ._params import KEY_OID_256, KEY_OID_512, PARAMSETS, curve_of
 
 _LIBCRYPTO = "libcrypto.so.3"
+_KEY_CACHE_SIZE = 256
 _ENGINE_DIRS = ("/usr/lib/x86_64-linux-gnu/engines-3", "/usr/lib/aarch64-linux-gnu/engines-3",
                 "/usr/lib64/engines-3", "/usr/lib/engines-3", "/usr/local/lib/engines-3")
 
@@ -61,6 +64,7 @@ _FUNCTIONS: dict[str, tuple[object, tuple[object, ...]]] = {
     "EVP_PKEY_sign_init": (c_int, (c_void_p,)),
     "EVP_PKEY_sign": (c_int, (c_void_p, c_char_p, POINTER(c_size_t), c_char_p, c_size_t)),
     "EVP_PKEY_free": (None, (c_void_p,)),
+    "EVP_PKEY_up_ref": (c_int, (c_void_p,)),
     "EVP_PKEY_get_id": (c_int, (c_void_p,)),
     "d2i_PUBKEY": (c_void_p, (c_void_p, POINTER(c_char_p), c_long)),
     "i2d_PUBKEY": (c_int, (c_void_p, POINTER(c_void_p))),
@@ -113,6 +117,10 @@ class OpenSSLBackend(GostBackend):
         if lib.OpenSSL_version_num() < 0x30000000:
             raise GostUnavailable(f"{path} is older than OpenSSL 3.0")
         self._lib = lib
+        # Decoded public keys by SPKI: the same CA keys verify every chain, and decoding costs
+        # as much as the verification itself. Each holder takes its own reference.
+        self._keys: OrderedDict[bytes, int] = OrderedDict()
+        self._keys_lock = threading.Lock()
         self._load_engine()
         self._md = {256: self._digest(b"md_gost12_256", 32), 512: self._digest(b"md_gost12_512", 64)}
         self._nid = {256: lib.OBJ_txt2nid(KEY_OID_256.encode()), 512: lib.OBJ_txt2nid(KEY_OID_512.encode())}
@@ -187,16 +195,33 @@ class OpenSSLBackend(GostBackend):
     @contextmanager
     def _public_pkey(self, pub: GostPublicKey) -> Iterator[int]:
         der = pub.public_key_info()
+        with self._keys_lock:
+            pkey = self._keys.get(der)
+            if pkey is not None:
+                self._keys.move_to_end(der)
+                self._lib.EVP_PKEY_up_ref(pkey)
+        if pkey is None:
+            pkey = self._decode_public(der, pub)
+            with self._keys_lock:
+                if der not in self._keys:
+                    self._lib.EVP_PKEY_up_ref(pkey)  # the cache's own reference
+                    self._keys[der] = pkey
+                    if len(self._keys) > _KEY_CACHE_SIZE:
+                        self._lib.EVP_PKEY_free(self._keys.popitem(last=False)[1])
+        try:
+            yield pkey
+        finally:
+            self._lib.EVP_PKEY_free(pkey)
+
+    def _decode_public(self, der: bytes, pub: GostPublicKey) -> int:
         cursor = c_char_p(der)
         pkey = self._lib.d2i_PUBKEY(None, byref(cursor), len(der))
         if not pkey:
             raise GostError(f"OpenSSL rejected the GOST public key: {self._lib.errors()}")
-        try:
-            if self._lib.EVP_PKEY_get_id(pkey) != self._nid[pub.size]:
-                raise GostError("OpenSSL decoded the key as a different algorithm")
-            yield pkey
-        finally:
+        if self._lib.EVP_PKEY_get_id(pkey) != self._nid[pub.size]:
             self._lib.EVP_PKEY_free(pkey)
+            raise GostError("OpenSSL decoded the key as a different algorithm")
+        return pkey
 
     @contextmanager
     def _private_pkey(self, key: GostPrivateKey) -> Iterator[int]:
