@@ -1,0 +1,1 @@
+"""Organization documents: uploads, storage, signature verification, the application."""
