@@ -99,7 +99,7 @@ def _check(code: str, detail: str = "", **kwargs) -> SignatureCheck:
 # -- reading ---------------------------------------------------------------------------------
 def load_signed_data(data: bytes) -> cms.SignedData:
     """SignedData from DER, PEM («PKCS7»/«CMS») or base64 (as CryptoPro saves it)."""
-    raw = data.strip()
+    raw = data if data[:1] == b"\x30" else data.strip()  # DER may end in a "whitespace" byte
     if raw.startswith(b"-----BEGIN"):
         try:
             _label, _headers, raw = pem.unarmor(raw)

@@ -76,13 +76,15 @@ def test_tampered_content_is_detected(demo_pki, store, content, tmp_path, alg):
 
 @pytest.mark.parametrize("alg", ALGS)
 def test_tampered_signature_value_is_detected(demo_pki, store, content, tmp_path, alg):
-    signature = bytearray(cms_sign(demo_pki, tmp_path, "head", alg, content))
-    signed = S.load_signed_data(bytes(signature))
-    value = signed["signer_infos"][0]["signature"].native
-    at = bytes(signature).index(value)
-    signature[at + len(value) // 2] ^= 0x55
-    check = S.verify_detached(bytes(signature), content, trust_store=store)
-    assert check.code == S.BAD_SIGNATURE
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(cms_sign(demo_pki, tmp_path, "head", alg, content))
+    signer_info = info["content"]["signer_infos"][0]
+    value = bytearray(signer_info["signature"].native)
+    value[len(value) // 2] ^= 0x55
+    signer_info["signature"] = cms.OctetString(bytes(value))
+    check = S.verify_detached(info.dump(force=True), content, trust_store=store)
+    assert check.code == S.BAD_SIGNATURE and "повреждена" in check.message
 
 
 @pytest.mark.parametrize("alg", ALGS)
@@ -165,3 +167,15 @@ def test_pdf_signed_by_revoked_certificate(demo_pki, store):
 def test_unsigned_and_broken_pdfs(store):
     assert [c.code for c in S.verify_pdf(plain_pdf(), trust_store=store)] == [S.NOT_SIGNED]
     assert [c.code for c in S.verify_pdf(b"%PDF-1.7 broken", trust_store=store)] == [S.NOT_A_SIGNATURE]
+
+
+def test_der_ending_in_a_whitespace_byte_is_read_whole(demo_pki, content, tmp_path):
+    """DER is binary: a final 0x20 or 0x0a belongs to the signature, it is not padding."""
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(cms_sign(demo_pki, tmp_path, "head", "ecdsa", content))
+    signer_info = info["content"]["signer_infos"][0]
+    signer_info["signature"] = cms.OctetString(signer_info["signature"].native[:-1] + b"\n")
+    der = info.dump(force=True)
+    assert der.endswith(b"\n")
+    assert S.load_signed_data(der)["signer_infos"][0]["signature"].native.endswith(b"\n")
