@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 # Run as a script, sys.path[0] is bench/, whose modules may shadow the standard library
@@ -24,21 +22,13 @@ from pathlib import Path
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench.timing import median_of  # noqa: E402
 from registry.documents.signatures import OK, verify_detached  # noqa: E402
 from registry.pki import TrustStore, gost  # noqa: E402
 from registry.pki.demo import build_demo_pki  # noqa: E402
 from registry.pki.validation import CACHE  # noqa: E402
 
 RUNS = 7
-
-
-def median_seconds(fn, runs: int = RUNS) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def main() -> int:
@@ -63,8 +53,8 @@ def main() -> int:
                       "-in", signature, "-content", content, "-CAfile", chain,
                       "-purpose", "any", "-out", os.devnull]
         subprocess.run(verify_cmd, check=True, capture_output=True)
-        startup = median_seconds(lambda: subprocess.run([openssl, "version"], capture_output=True))
-        baseline = max(median_seconds(lambda: subprocess.run(verify_cmd, check=True, capture_output=True))
+        startup = median_of(RUNS, lambda: subprocess.run([openssl, "version"], capture_output=True))
+        baseline = max(median_of(RUNS, lambda: subprocess.run(verify_cmd, check=True, capture_output=True))
                        - startup, 1e-6)
         sig_bytes, data = signature.read_bytes(), content.read_bytes()
 
@@ -74,7 +64,7 @@ def main() -> int:
             assert check.code == OK, check.message
 
         ours()
-        measured = median_seconds(ours)
+        measured = median_of(RUNS, ours)
     print(f"openssl cms -verify (engine):  {baseline * 1e3:8.1f} ms  (start-up {startup * 1e3:.1f} ms subtracted)")
     print(f"registry verify_detached:      {measured * 1e3:8.1f} ms")
     ratio = baseline / measured

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
+from bench.timing import best_of, median_of  # noqa: E402
 from registry.pki import TrustStore, gost, validate  # noqa: E402
 from registry.pki.demo import build_demo_pki  # noqa: E402
 from registry.pki.validation import CACHE  # noqa: E402
@@ -78,24 +78,6 @@ int main(int argc, char **argv) {
     return 0;
 }
 """
-
-
-def best_of(runs: int, fn) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def median_of(runs: int, fn) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
 
 
 def cli_seconds(cmd: list[str], runs: int = 15) -> float:
