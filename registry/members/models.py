@@ -1,0 +1,96 @@
+"""Roles and permissions as data, and a person's membership in an organization."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..extensions import UTCDateTime, db, utcnow
+
+
+class Role(str, enum.Enum):
+    """Organization roles (ДМДК guide, table 1)."""
+
+    ADMIN = "admin"
+    DMDK_PARTICIPANT = "dmdk_participant"
+    BATCH_OPERATIONS = "batch_operations"
+    APPLICATIONS = "applications"
+
+    @property
+    def title(self) -> str:
+        return ROLE_TITLES[self]
+
+
+ROLE_TITLES = {
+    Role.ADMIN: "Администратор организации",
+    Role.DMDK_PARTICIPANT: "Участник ДМДК",
+    Role.BATCH_OPERATIONS: "Операции с партиями",
+    Role.APPLICATIONS: "Работа с заявлениями",
+}
+
+
+class Permission(str, enum.Enum):
+    VIEW_PROFILE = "view_profile"
+    EDIT_PROFILE = "edit_profile"
+    ASSIGN_ROLES = "assign_roles"
+    MANAGE_EXCHANGE = "manage_exchange"
+    READ_JOURNAL = "read_journal"
+    APPLICATIONS = "applications"
+    DIRECTORY = "directory"
+    DOCUMENTS = "documents"
+    BATCHES = "batches"
+
+
+# Every active member may view the profile (spec §1); the rest comes from roles.
+BASE_PERMISSIONS = frozenset({Permission.VIEW_PROFILE})
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset({Permission.ASSIGN_ROLES, Permission.EDIT_PROFILE, Permission.MANAGE_EXCHANGE,
+                           Permission.READ_JOURNAL}),
+    Role.DMDK_PARTICIPANT: frozenset({Permission.APPLICATIONS, Permission.DIRECTORY, Permission.DOCUMENTS}),
+    Role.BATCH_OPERATIONS: frozenset({Permission.BATCHES}),
+    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS}),
+}
+
+
+class MemberStatus(str, enum.Enum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REMOVED = "removed"
+    BLOCKED = "blocked"
+
+    @property
+    def title(self) -> str:
+        return {"pending": "Ожидает назначения ролей", "active": "Активный", "removed": "Удален",
+                "blocked": "Заблокирован"}[self.value]
+
+
+class Membership(db.Model):
+    """A person in an organization: status and roles. ``version`` guards concurrent edits."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organization_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=MemberStatus.PENDING.value)
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def role_set(self) -> set[Role]:
+        return {Role(r) for r in self.roles or []}
+
+    @property
+    def member_status(self) -> MemberStatus:
+        return MemberStatus(self.status)

@@ -1,0 +1,288 @@
+"""The wizard's forms, one per step, each validated on the server (spec §4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
+                     SubmitField, TextAreaField)
+from wtforms.validators import Email, Length, Optional, ValidationError
+
+from ..refdata import identifiers as ids
+from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
+
+REQUIRED = "Обязательное поле"
+
+
+class Required:
+    """DataRequired with the portal's wording; marks the field as required for the macro."""
+
+    field_flags = {"required": True}
+
+    def __call__(self, form, field):
+        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            field.errors[:] = []
+            raise ValidationError(REQUIRED)
+
+
+def checksum(check, **kwargs):
+    def validate(form, field):
+        if field.data and field.data.strip():
+            message = check(field.data, **kwargs)
+            if message:
+                raise ValidationError(message)
+            field.data = ids.digits(field.data).upper()
+    return validate
+
+
+def phone(form, field):
+    if field.data and field.data.strip():
+        number = re.sub(r"[\s()\-]", "", field.data)
+        if not re.fullmatch(r"\+?\d{10,15}", number):
+            raise ValidationError("Телефон: 10–15 цифр, например +7 495 123-45-67")
+
+
+def url(form, field):
+    if field.data and field.data.strip():
+        value = field.data.strip()
+        if not re.match(r"^https?://", value):
+            value = "https://" + value
+        if not re.fullmatch(r"https?://[\w.-]+\.[\w-]{2,}(:\d+)?(/\S*)?", value):
+            raise ValidationError("Адрес сайта: например https://example.ru")
+        field.data = value
+
+
+def postal_code(form, field):
+    if field.data and field.data.strip():
+        if not re.fullmatch(r"\d{6}", field.data.strip()):
+            raise ValidationError("Почтовый индекс состоит из 6 цифр")
+
+
+def in_the_past(form, field):
+    if field.data:
+        if field.data >= date.today():
+            raise ValidationError("Дата должна быть в прошлом")
+        if field.data.year < 1900:
+            raise ValidationError("Проверьте год")
+
+
+DATE_ERROR = "Укажите дату в формате ДД.ММ.ГГГГ"
+
+
+class RuDateField(DateField):
+    """A date typed as ДД.ММ.ГГГГ (or picked: the browser sends ГГГГ-ММ-ДД)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(DATE_ERROR)
+
+
+class WizardForm(FlaskForm):
+    back = SubmitField("Назад")
+    next = SubmitField("Далее")
+
+
+class SearchForm(FlaskForm):
+    query = StringField("ОГРН, ОГРНИП или ИНН", [Required()],
+                        description="13 цифр ОГРН, 15 цифр ОГРНИП, 10 или 12 цифр ИНН")
+    submit = SubmitField("Найти")
+
+
+class ManualForm(FlaskForm):
+    """Requisites typed by hand when ЕГРЮЛ does not know the organization."""
+
+    full_name = StringField("Полное наименование", [Required(), Length(max=500)])
+    short_name = StringField("Сокращённое наименование", [Optional(), Length(max=300)])
+    ogrn = StringField("ОГРН / ОГРНИП", [Required()])
+    inn = StringField("ИНН", [Required(), checksum(ids.check_inn)])
+    kpp = StringField("КПП", [Optional(), checksum(ids.check_kpp)], description="Для юридического лица")
+    address = StringField("Адрес места нахождения", [Required(), Length(max=500)])
+    submit = SubmitField("Продолжить без подтверждения ЕГРЮЛ")
+
+    def validate_ogrn(self, field):
+        value = ids.digits(field.data)
+        message = ids.check_ogrnip(value) if len(value) == 15 else ids.check_ogrn(value)
+        if message:
+            raise ValidationError(message)
+        field.data = value
+
+    def validate_kpp(self, field):
+        if len(ids.digits(self.ogrn.data)) == 13 and not (field.data or "").strip():
+            raise ValidationError("Для юридического лица укажите КПП")
+
+
+class GeneralForm(WizardForm):
+    email = StringField("Адрес электронной почты", [Required(), Email("Проверьте адрес электронной почты"),
+                                                     Length(max=254)])
+    phone = StringField("Телефон", [Required(), phone])
+    fax = StringField("Факс", [Optional(), phone])
+    website = StringField("Адрес официального сайта", [Optional(), url, Length(max=300)])
+    applicant_category = SelectField("Категория заявителя", [Required()],
+                                     choices=[("", "— выберите —"), *APPLICANT_CATEGORIES])
+    postal_same = BooleanField("Совпадает с юридическим")
+    postal_index = StringField("Почтовый индекс", [Optional(), postal_code])
+    postal_address = StringField("Почтовый адрес", [Optional(), Length(max=500)])
+
+    def validate_postal_address(self, field):
+        if not self.postal_same.data and not (field.data or "").strip():
+            raise ValidationError("Укажите почтовый адрес или отметьте «Совпадает с юридическим»")
+
+    def validate_postal_index(self, field):
+        if not self.postal_same.data and not (field.data or "").strip():
+            raise ValidationError("Укажите почтовый индекс")
+
+
+class OkvedForm(WizardForm):
+    main = StringField("Основной вид деятельности", [Required()], description="Ровно один код, например 32.12")
+    auxiliary_1 = StringField("Вспомогательный вид деятельности", [Optional()])
+    auxiliary_2 = StringField("Вспомогательный вид деятельности", [Optional()])
+    others = TextAreaField("Прочие виды деятельности", [Optional()],
+                           description="По одному коду в строке или через запятую")
+    notes = TextAreaField("Пояснения к кодам ОКВЭД", [Optional(), Length(max=2000)])
+
+
+HEAD_KINDS = [("person", "Физическое лицо"), ("legal", "Юридическое лицо"),
+              ("foreign", "Юридическое лицо — зарубежная организация")]
+
+
+class IdentityMixin:
+    doc_type = SelectField("Документ, удостоверяющий личность", choices=[("", "— выберите —"),
+                                                                          *IDENTITY_DOCUMENT_TYPES])
+    doc_series = StringField("Серия")
+    doc_number = StringField("Номер")
+    doc_date = RuDateField("Дата выдачи", [Optional(), in_the_past])
+    doc_issuer = StringField("Кем выдан", [Optional(), Length(max=300)])
+
+    def identity_errors(self) -> None:
+        """Required-ness and the passport's own format (series 4 digits, number 6 digits)."""
+        ok = True
+        for f in (self.doc_type, self.doc_number):
+            if not (f.data or "").strip():
+                f.errors.append(REQUIRED)
+                ok = False
+        if ok and self.doc_type.data == "21":
+            series = re.sub(r"\s", "", self.doc_series.data or "")
+            number = re.sub(r"\s", "", self.doc_number.data or "")
+            if not re.fullmatch(r"\d{4}", series):
+                self.doc_series.errors.append("Серия паспорта РФ — 4 цифры, например 45 08")
+                ok = False
+            if not re.fullmatch(r"\d{6}", number):
+                self.doc_number.errors.append("Номер паспорта РФ — 6 цифр")
+                ok = False
+        return ok
+
+
+class HeadForm(IdentityMixin, WizardForm):
+    kind = RadioField("Руководитель", choices=HEAD_KINDS, default="person")
+    surname = StringField("Фамилия")
+    given = StringField("Имя")
+    patronymic = StringField("Отчество")
+    birth_date = RuDateField("Дата рождения", [Optional(), in_the_past])
+    reg_address = StringField("Адрес регистрации", [Optional(), Length(max=500)])
+    actual_address = StringField("Адрес фактического проживания", [Optional(), Length(max=500)])
+    le_full_name = StringField("Полное наименование", [Optional(), Length(max=500)])
+    le_short_name = StringField("Сокращённое наименование", [Optional(), Length(max=300)])
+    le_inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=10)])
+    le_kpp = StringField("КПП", [Optional(), checksum(ids.check_kpp)])
+    le_ogrn = StringField("ОГРН", [Optional(), checksum(ids.check_ogrn)])
+    le_address = StringField("Адрес места нахождения", [Optional(), Length(max=500)])
+    fo_name = StringField("Наименование", [Optional(), Length(max=500)])
+    fo_short_name = StringField("Сокращённое наименование", [Optional(), Length(max=300)])
+    fo_ident = StringField("Идентификационный номер", [Optional(), Length(max=50)])
+    fo_country = SelectField("Страна регистрации", choices=[("", "— выберите —"), *countries()])
+
+    REQUIRED_BY_KIND = {
+        "person": ("surname", "given", "birth_date", "reg_address", "actual_address"),
+        "legal": ("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn", "le_address"),
+        "foreign": ("fo_name", "fo_short_name", "fo_ident", "fo_country"),
+    }
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        for name in self.REQUIRED_BY_KIND.get(self.kind.data, ()):
+            f = self[name]
+            if not f.errors and (f.data is None or (isinstance(f.data, str) and not f.data.strip())):
+                f.errors.append(DATE_ERROR if isinstance(f, DateField) and f.raw_data and f.raw_data[0] else REQUIRED)
+                ok = False
+        if self.kind.data == "person":
+            ok = self.identity_errors() and ok
+        return ok
+
+
+class PremisesForm(FlaskForm):
+    address = StringField("Адрес объекта", [Required(), Length(max=500)])
+    postal_index = StringField("Почтовый индекс", [Optional(), postal_code])
+    cadastral_number = StringField("Кадастровый номер", [Optional(), Length(max=40)],
+                                   description="Например 77:01:0001001:1234")
+    purpose = StringField("Назначение", [Optional(), Length(max=200)], description="Склад, магазин, мастерская…")
+    item = HiddenField()
+    save = SubmitField("Сохранить объект")
+
+    def validate_cadastral_number(self, field):
+        if field.data and not re.fullmatch(r"\d{2}:\d{2}:\d{6,7}:\d+", field.data.strip()):
+            raise ValidationError("Кадастровый номер: например 77:01:0001001:1234")
+
+
+BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"), ("other", "Иное обособленное подразделение")]
+
+
+class BranchForm(FlaskForm):
+    kind = SelectField("Вид подразделения", [Required()], choices=BRANCH_KINDS)
+    name = StringField("Наименование", [Required(), Length(max=500)])
+    kpp = StringField("КПП", [Required(), checksum(ids.check_kpp)])
+    address = StringField("Адрес", [Required(), Length(max=500)])
+    okved = TextAreaField("Виды деятельности (ОКВЭД2)", [Required()],
+                          description="Хотя бы один код; по одному в строке или через запятую")
+    item = HiddenField()
+    save = SubmitField("Сохранить подразделение")
+
+
+class BeneficiaryForm(IdentityMixin, FlaskForm):
+    surname = StringField("Фамилия", [Required(), Length(max=150)])
+    given = StringField("Имя", [Required(), Length(max=150)])
+    patronymic = StringField("Отчество", [Optional(), Length(max=150)])
+    birth_date = RuDateField("Дата рождения", [Required(), in_the_past])
+    inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)])
+    reg_address = StringField("Адрес регистрации", [Required(), Length(max=500)])
+    actual_address = StringField("Адрес фактического проживания", [Required(), Length(max=500)])
+    active = BooleanField("Действующий", default=True)
+    valid_until = RuDateField("Сведения действительны до", [Optional()])
+    item = HiddenField()
+    save = SubmitField("Сохранить бенефициара")
+
+    def validate(self, extra_validators=None) -> bool:
+        ok = super().validate(extra_validators)
+        ok = self.identity_errors() and ok
+        if not self.active.data and not self.valid_until.data and not self.valid_until.errors:
+            self.valid_until.errors.append("Укажите дату, до которой сведения были действительны")
+            ok = False
+        return ok
+
+
+class ReviewForm(WizardForm):
+    next = SubmitField("Зарегистрировать")
+
+
+class ListStepForm(WizardForm):
+    """«Назад»/«Далее» on a list step (the items have their own forms)."""
+
+
+class RemoveForm(FlaskForm):
+    item = HiddenField()
+    remove = SubmitField("Удалить")
+
+
+class StartEditForm(FlaskForm):
+    submit = SubmitField("Редактировать")
+
+
+class DiscardForm(FlaskForm):
+    submit = SubmitField("Отменить изменения")

@@ -1,0 +1,87 @@
+"""An organization's registered profile, the drafts that build or edit it, and its versions.
+
+The profile is kept as one JSON document with a section per wizard step (``general``,
+``okved``, ``head``, ``premises``, ``branches``, ``beneficiaries``): a draft is a copy of it
+being edited, a version is a frozen copy, and comparing two copies gives the history.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..auth.models import User
+from ..extensions import UTCDateTime, db, utcnow
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+
+    STATUS_REGISTERED = "registered"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(2))  # "ul" or "ip"
+    ogrn: Mapped[str] = mapped_column(String(15), unique=True)
+    inn: Mapped[str | None] = mapped_column(String(12), index=True)
+    kpp: Mapped[str | None] = mapped_column(String(9))
+    full_name: Mapped[str] = mapped_column(Text)
+    short_name: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=STATUS_REGISTERED)
+    egrul_confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    party: Mapped[dict | None] = mapped_column(JSON)  # the ЕГРЮЛ/ЕГРИП data it was built from
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    registered_by: Mapped[User | None] = relationship()
+    versions: Mapped[list[OrganizationVersion]] = relationship(
+        back_populates="organization", order_by="OrganizationVersion.number.desc()",
+        cascade="all, delete-orphan")
+
+    @property
+    def name(self) -> str:
+        return self.short_name or self.full_name
+
+    @property
+    def status_title(self) -> str:
+        return {"registered": "Зарегистрирована"}.get(self.status, self.status)
+
+
+class OrganizationDraft(db.Model):
+    """Wizard progress of one person: a new registration (no organization) or an edit."""
+
+    __tablename__ = "organization_drafts"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(20), default="search")
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    party: Mapped[dict | None] = mapped_column(JSON)
+    # Version of the organization the edit started from: saving over a newer one is refused.
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+
+
+class OrganizationVersion(db.Model):
+    __tablename__ = "organization_versions"
+    __table_args__ = (UniqueConstraint("organization_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    changes: Mapped[list] = mapped_column(JSON, default=list)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="versions")
+    author: Mapped[User | None] = relationship()

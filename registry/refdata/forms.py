@@ -1,0 +1,1 @@
+"""Reference data has no forms of its own; the wizard's forms use its validators."""

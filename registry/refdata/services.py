@@ -1,0 +1,281 @@
+"""Reference-data services: the OKVED2 classifier and looking organizations up in ЕГРЮЛ/ЕГРИП.
+
+Lookup order (spec §6): the local copy of ЕГРЮЛ/ЕГРИП, then an optional HTTP provider that
+speaks the widely used ``findById/party`` JSON shape, then nothing — the caller offers manual
+entry marked «не подтверждено ЕГРЮЛ».
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from .egrul import ImportReport, import_egrul  # noqa: F401  (part of this module's API)
+from .identifiers import check_inn, check_ogrn, check_ogrnip, digits
+from .models import EgrulRecord, OkvedCode
+
+_SPACES = re.compile(r"\s+")
+_CODE_RE = re.compile(r"^\d{2}(\.\d{1,2}){0,3}$")
+
+
+def normalize_search(text: str | None) -> str:
+    """Lower case, ё → е, one space between words: the form search compares."""
+    return _SPACES.sub(" ", (text or "").lower().replace("ё", "е")).strip()
+
+
+# -- OKVED2 ------------------------------------------------------------------------------------
+@dataclass
+class OkvedImportReport:
+    sections: int = 0
+    codes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _parent(code: str) -> str | None:
+    if "." not in code:
+        return None
+    head, tail = code.rsplit(".", 1)
+    if len(tail) == 2 and len(code) == 5:  # 01.11 → 01.1
+        return code[:-1]
+    return head if len(tail) == 1 else code[:-1]
+
+
+def import_okved(path: str | Path) -> OkvedImportReport:
+    """Import the Rosstat OKVED2 CSV (windows-1251, ``;``, quoted): upsert every row."""
+    report = OkvedImportReport()
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("cp1251")
+    except UnicodeDecodeError:
+        text = raw.decode("utf-8-sig")
+    existing = {c.code: c for c in db.session.scalars(select(OkvedCode))}
+    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=";", quotechar='"'), start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if len(row) < 3:
+            report.errors.append(f"строка {number}: ожидалось 3 поля, получено {len(row)}")
+            continue
+        section, code, name = (cell.strip() for cell in row[:3])
+        if not code:
+            code, parent = section, None
+            report.sections += 1
+        elif _CODE_RE.match(code):
+            parent = _parent(code) or section
+            report.codes += 1
+        else:
+            report.errors.append(f"строка {number}: неверный код «{code}»")
+            continue
+        item = existing.get(code)
+        if item is None:
+            item = existing[code] = OkvedCode(code=code)
+            db.session.add(item)
+        item.name, item.section, item.parent_code = name, section, parent
+        item.search_text = normalize_search(f"{code} {name}")
+    db.session.flush()
+    return report
+
+
+def okved_loaded() -> bool:
+    return db.session.scalar(select(OkvedCode.code).limit(1)) is not None
+
+
+def get_okved(code: str | None) -> OkvedCode | None:
+    return db.session.get(OkvedCode, (code or "").strip()) if code else None
+
+
+def search_okved(query: str, limit: int = 20) -> list[OkvedCode]:
+    """Selectable codes (≥ 4 digits) by code prefix or by all words of the name."""
+    q = normalize_search(query)
+    if not q:
+        return []
+    stmt = select(OkvedCode).where(func.length(OkvedCode.code) >= 5)
+    if re.fullmatch(r"[\d.]+", q):
+        stmt = stmt.where(OkvedCode.code.startswith(q))
+    else:
+        for word in q.split(" ")[:6]:
+            stmt = stmt.where(OkvedCode.search_text.contains(word, autoescape=True))
+    stmt = stmt.order_by(func.length(OkvedCode.code), OkvedCode.code).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+def okved_problem(code: str | None) -> str | None:
+    """Why ``code`` cannot be chosen (None if it can)."""
+    code = (code or "").strip()
+    if not okved_loaded():
+        return "Классификатор ОКВЭД2 не загружен: обратитесь к администратору реестра"
+    if sum(ch.isdigit() for ch in code) < 4:
+        return f"Код «{code}» слишком общий: выберите код не короче четырёх цифр (XX.XX)"
+    if get_okved(code) is None:
+        return f"Кода «{code}» нет в классификаторе ОКВЭД2"
+    return None
+
+
+# -- ЕГРЮЛ / ЕГРИП lookup ----------------------------------------------------------------------
+@dataclass
+class Party:
+    kind: str
+    ogrn: str
+    inn: str | None
+    kpp: str | None
+    full_name: str
+    short_name: str | None = None
+    opf: str | None = None
+    reg_date: date | None = None
+    address: str | None = None
+    status: str | None = None
+    liquidated: bool = False
+    head: dict | None = None
+    okved: dict = field(default_factory=lambda: {"main": None, "additional": []})
+    branches: list = field(default_factory=list)
+    flags: dict = field(default_factory=dict)
+    extract_date: date | None = None
+    source: str = "egrul_local"
+    confirmed: bool = True
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        for key in ("reg_date", "extract_date"):
+            data[key] = data[key].isoformat() if data[key] else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Party:
+        values = dict(data)
+        for key in ("reg_date", "extract_date"):
+            values[key] = date.fromisoformat(values[key]) if values.get(key) else None
+        return cls(**{k: v for k, v in values.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class LookupResult:
+    party: Party | None
+    source: str | None
+    error: str | None = None
+
+
+def query_problem(query: str | None) -> str | None:
+    """Why a search string is not an ОГРН, ОГРНИП or ИНН (None if it is one)."""
+    q = digits(query)
+    if not q.isdigit():
+        return "Введите ОГРН (13 цифр), ОГРНИП (15 цифр) или ИНН (10 или 12 цифр)"
+    checks = {13: check_ogrn, 15: check_ogrnip, 10: check_inn, 12: check_inn}
+    if len(q) not in checks:
+        return "Введите ОГРН (13 цифр), ОГРНИП (15 цифр) или ИНН (10 или 12 цифр)"
+    return checks[len(q)](q)
+
+
+def _from_record(r: EgrulRecord) -> Party:
+    return Party(kind=r.kind, ogrn=r.ogrn, inn=r.inn, kpp=r.kpp, full_name=r.full_name,
+                 short_name=r.short_name, opf=r.opf, reg_date=r.reg_date, address=r.address,
+                 status=r.status, liquidated=r.liquidated, head=r.head, okved=r.okved or {},
+                 branches=r.branches or [], flags=r.flags or {}, extract_date=r.extract_date)
+
+
+def find_local(query: str) -> EgrulRecord | None:
+    q = digits(query)
+    column = EgrulRecord.ogrn if len(q) in (13, 15) else EgrulRecord.inn
+    return db.session.scalars(select(EgrulRecord).where(column == q)
+                              .order_by(EgrulRecord.liquidated, EgrulRecord.extract_date.desc()).limit(1)).first()
+
+
+PROVIDER_ERRORS = {
+    401: "Сервис ЕГРЮЛ отклонил ключ доступа (401): проверьте REGISTRY_PARTY_PROVIDER_TOKEN.",
+    403: "Сервис ЕГРЮЛ запретил доступ (403): проверьте ключ и адрес сервиса.",
+    402: "У сервиса ЕГРЮЛ закончился оплаченный лимит запросов (402).",
+    429: "Сервис ЕГРЮЛ получил слишком много запросов (429): повторите через минуту.",
+}
+
+
+def _ms_date(value) -> date | None:
+    if value in (None, ""):
+        return None
+    return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).date()
+
+
+def _party_from_provider(data: dict) -> Party:
+    d = data.get("data") or {}
+    kind = "ip" if d.get("type") == "INDIVIDUAL" else "ul"
+    name = d.get("name") or {}
+    state = d.get("state") or {}
+    management = d.get("management") or {}
+    fio = d.get("fio") or {}
+    head = None
+    if kind == "ip":
+        head = {"kind": "person", "surname": fio.get("surname"), "given": fio.get("name"),
+                "patronymic": fio.get("patronymic"), "inn": d.get("inn"), "title": "Индивидуальный предприниматель"}
+    elif management.get("name"):
+        parts = management["name"].split()
+        head = {"kind": "person", "surname": parts[0] if parts else None,
+                "given": parts[1] if len(parts) > 1 else None,
+                "patronymic": " ".join(parts[2:]) or None, "inn": None, "title": management.get("post")}
+    okveds = d.get("okveds") or []
+    main = next((o.get("code") for o in okveds if o.get("main")), d.get("okved"))
+    status = state.get("status")
+    return Party(
+        kind=kind, ogrn=d.get("ogrn") or "", inn=d.get("inn"), kpp=d.get("kpp"),
+        full_name=name.get("full_with_opf") or data.get("value") or "",
+        short_name=name.get("short_with_opf"), opf=(d.get("opf") or {}).get("full"),
+        reg_date=_ms_date(state.get("registration_date")),
+        address=(d.get("address") or {}).get("value"),
+        status={"ACTIVE": "Действующее", "LIQUIDATING": "Находится в стадии ликвидации",
+                "LIQUIDATED": "Ликвидировано", "BANKRUPT": "Банкротство"}.get(status, status),
+        liquidated=status == "LIQUIDATED", head=head,
+        okved={"main": main, "additional": [o.get("code") for o in okveds if not o.get("main")]},
+        branches=[], flags={"unreliable_address": bool((d.get("address") or {}).get("invalidity")),
+                            "unreliable_head": False, "disqualified_head": False},
+        source="provider", confirmed=True)
+
+
+def lookup_provider(query: str) -> LookupResult:
+    """Ask the configured HTTP provider (``findById/party``); (None, error) on any failure."""
+    url = current_app.config.get("REGISTRY_PARTY_PROVIDER_URL")
+    if not url:
+        return LookupResult(None, None)
+    token = current_app.config.get("REGISTRY_PARTY_PROVIDER_TOKEN") or ""
+    timeout = float(current_app.config.get("REGISTRY_PARTY_PROVIDER_TIMEOUT", 5))
+    request = urllib.request.Request(
+        url, data=json.dumps({"query": digits(query)}).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json",
+                 "Authorization": f"Token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = json.loads(response.read().decode("utf-8"))
+    except urllib.error.HTTPError as exc:
+        message = PROVIDER_ERRORS.get(exc.code, f"Сервис ЕГРЮЛ ответил ошибкой {exc.code}: повторите позже.")
+        return LookupResult(None, "provider", message)
+    except (TimeoutError, socket.timeout):
+        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ не ответил за {timeout:g} с: повторите позже.")
+    except (urllib.error.URLError, OSError) as exc:
+        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ недоступен ({getattr(exc, 'reason', exc)}).")
+    except ValueError:
+        return LookupResult(None, "provider", "Сервис ЕГРЮЛ прислал ответ, который не удалось прочитать.")
+    suggestions = body.get("suggestions") or []
+    if not suggestions:
+        return LookupResult(None, "provider")
+    return LookupResult(_party_from_provider(suggestions[0]), "provider")
+
+
+def lookup_party(query: str) -> LookupResult:
+    """Find an organization by ОГРН, ОГРНИП or ИНН: local ЕГРЮЛ, then the provider."""
+    problem = query_problem(query)
+    if problem:
+        return LookupResult(None, None, problem)
+    record = find_local(query)
+    if record is not None:
+        return LookupResult(_from_record(record), "egrul_local")
+    result = lookup_provider(query)
+    if result.party is None and result.error is None:
+        return LookupResult(None, result.source)
+    return result
