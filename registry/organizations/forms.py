@@ -37,14 +37,14 @@ def checksum(check, **kwargs):
     return validate
 
 
-def phone(form, field):
+def phone_number(form, field):
     if field.data and field.data.strip():
         number = re.sub(r"[\s()\-]", "", field.data)
         if not re.fullmatch(r"\+?\d{10,15}", number):
             raise ValidationError("Телефон: 10–15 цифр, например +7 495 123-45-67")
 
 
-def url(form, field):
+def website_url(form, field):
     if field.data and field.data.strip():
         value = field.data.strip()
         if not re.match(r"^https?://", value):
@@ -85,6 +85,28 @@ class RuDateField(DateField):
             raise ValueError(DATE_ERROR)
 
 
+class ChoiceField(SelectField):
+    """A select whose empty choice is "nothing chosen" (Required decides whether that is allowed)."""
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError("Выберите значение из списка")
+
+
+class RadioChoiceField(RadioField):
+    def pre_validate(self, form):
+        if self.data not in {value for value, _label in self.choices}:
+            raise ValidationError("Выберите один из вариантов")
+
+
+def mark_required(form, names) -> None:
+    """Show the required mark on fields that are required only in some cases."""
+    for name in names:
+        form[name].flags.required = True
+
+
 class WizardForm(FlaskForm):
     back = SubmitField("Назад")
     next = SubmitField("Далее")
@@ -122,14 +144,18 @@ class ManualForm(FlaskForm):
 class GeneralForm(WizardForm):
     email = StringField("Адрес электронной почты", [Required(), Email("Проверьте адрес электронной почты"),
                                                      Length(max=254)])
-    phone = StringField("Телефон", [Required(), phone])
-    fax = StringField("Факс", [Optional(), phone])
-    website = StringField("Адрес официального сайта", [Optional(), url, Length(max=300)])
-    applicant_category = SelectField("Категория заявителя", [Required()],
+    phone = StringField("Телефон", [Required(), phone_number])
+    fax = StringField("Факс", [Optional(), phone_number])
+    website = StringField("Адрес официального сайта", [Optional(), website_url, Length(max=300)])
+    applicant_category = ChoiceField("Категория заявителя", [Required()],
                                      choices=[("", "— выберите —"), *APPLICANT_CATEGORIES])
     postal_same = BooleanField("Совпадает с юридическим")
     postal_index = StringField("Почтовый индекс", [Optional(), postal_code])
     postal_address = StringField("Почтовый адрес", [Optional(), Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, ("postal_index", "postal_address"))
 
     def validate_postal_address(self, field):
         if not self.postal_same.data and not (field.data or "").strip():
@@ -147,6 +173,9 @@ class OkvedForm(WizardForm):
     others = TextAreaField("Прочие виды деятельности", [Optional()],
                            description="По одному коду в строке или через запятую")
     notes = TextAreaField("Пояснения к кодам ОКВЭД", [Optional(), Length(max=2000)])
+    q = StringField("Найти код ОКВЭД2", [Optional()],
+                    description="Начало кода (например 32.1) или слова из названия (например «ювелирн»)")
+    search = SubmitField("Найти")
 
 
 HEAD_KINDS = [("person", "Физическое лицо"), ("legal", "Юридическое лицо"),
@@ -154,7 +183,7 @@ HEAD_KINDS = [("person", "Физическое лицо"), ("legal", "Юриди
 
 
 class IdentityMixin:
-    doc_type = SelectField("Документ, удостоверяющий личность", choices=[("", "— выберите —"),
+    doc_type = ChoiceField("Документ, удостоверяющий личность", choices=[("", "— выберите —"),
                                                                           *IDENTITY_DOCUMENT_TYPES])
     doc_series = StringField("Серия")
     doc_number = StringField("Номер")
@@ -181,7 +210,7 @@ class IdentityMixin:
 
 
 class HeadForm(IdentityMixin, WizardForm):
-    kind = RadioField("Руководитель", choices=HEAD_KINDS, default="person")
+    kind = RadioChoiceField("Руководитель", choices=HEAD_KINDS, default="person")
     surname = StringField("Фамилия")
     given = StringField("Имя")
     patronymic = StringField("Отчество")
@@ -197,13 +226,18 @@ class HeadForm(IdentityMixin, WizardForm):
     fo_name = StringField("Наименование", [Optional(), Length(max=500)])
     fo_short_name = StringField("Сокращённое наименование", [Optional(), Length(max=300)])
     fo_ident = StringField("Идентификационный номер", [Optional(), Length(max=50)])
-    fo_country = SelectField("Страна регистрации", choices=[("", "— выберите —"), *countries()])
+    fo_country = ChoiceField("Страна регистрации", choices=[("", "— выберите —"), *countries()])
 
     REQUIRED_BY_KIND = {
         "person": ("surname", "given", "birth_date", "reg_address", "actual_address"),
         "legal": ("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn", "le_address"),
         "foreign": ("fo_name", "fo_short_name", "fo_ident", "fo_country"),
     }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, [n for names in self.REQUIRED_BY_KIND.values() for n in names])
+        mark_required(self, ("doc_type", "doc_number"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -235,7 +269,7 @@ BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представ
 
 
 class BranchForm(FlaskForm):
-    kind = SelectField("Вид подразделения", [Required()], choices=BRANCH_KINDS)
+    kind = ChoiceField("Вид подразделения", [Required()], choices=BRANCH_KINDS)
     name = StringField("Наименование", [Required(), Length(max=500)])
     kpp = StringField("КПП", [Required(), checksum(ids.check_kpp)])
     address = StringField("Адрес", [Required(), Length(max=500)])
@@ -257,6 +291,10 @@ class BeneficiaryForm(IdentityMixin, FlaskForm):
     valid_until = RuDateField("Сведения действительны до", [Optional()])
     item = HiddenField()
     save = SubmitField("Сохранить бенефициара")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        mark_required(self, ("doc_type", "doc_number"))
 
     def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
@@ -286,3 +324,70 @@ class StartEditForm(FlaskForm):
 
 class DiscardForm(FlaskForm):
     submit = SubmitField("Отменить изменения")
+
+
+# -- values: what a step stores, and checking stored values again -------------------------------
+SECTION_FORMS = {"general": GeneralForm, "okved": OkvedForm, "head": HeadForm,
+                 "premises": PremisesForm, "branches": BranchForm, "beneficiaries": BeneficiaryForm}
+_NOT_VALUES = ("csrf_token", "back", "next", "save", "item", "submit", "search", "q", "pick")
+
+
+def values(form) -> dict:
+    """The form's data as stored in a draft: stripped strings, ISO dates, booleans."""
+    result = {}
+    for f in form:
+        if f.name in _NOT_VALUES or f.type in ("SubmitField", "CSRFTokenField"):
+            continue
+        data = f.data
+        if isinstance(data, date):
+            data = data.isoformat()
+        elif isinstance(data, str):
+            data = data.strip()
+        elif data is None:
+            data = ""
+        result[f.name] = data
+    return result
+
+
+def raw(form_data) -> dict:
+    """What was typed, unjudged (request.form without buttons and the token)."""
+    return {k: v for k, v in form_data.items() if k not in _NOT_VALUES}
+
+
+def formdata(stored: dict):
+    """A MultiDict a form can be filled from, from stored values or typed text."""
+    from werkzeug.datastructures import MultiDict
+    data = MultiDict()
+    for key, value in (stored or {}).items():
+        if value is True:
+            data[key] = "y"
+        elif value in (False, None):
+            continue
+        else:
+            data[key] = str(value)
+    return data
+
+
+def build(section: str, stored: dict | None = None, **kwargs):
+    """The form of a section, filled from stored values (for showing, not for a POST)."""
+    return SECTION_FORMS[section](formdata=formdata(stored or {}), **kwargs)
+
+
+def _errors(section: str, stored: dict) -> dict[str, list[str]]:
+    form = SECTION_FORMS[section](formdata=formdata(stored), meta={"csrf": False})
+    form.validate()
+    return {name: list(errs) for name, errs in form.errors.items() if name not in _NOT_VALUES}
+
+
+section_errors = _errors
+item_errors = _errors
+
+
+def label(section: str, name: str) -> str:
+    """The Russian label of a stored field (for history and review)."""
+    form_class = SECTION_FORMS.get(section)
+    unbound = getattr(form_class, name, None) if form_class else None
+    text = unbound.kwargs.get("label") if unbound is not None and hasattr(unbound, "kwargs") else None
+    if text is None and unbound is not None and getattr(unbound, "args", None):
+        text = unbound.args[0]
+    return text or {"kind": "Вид", "id": "Идентификатор"}.get(name, name)

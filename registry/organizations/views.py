@@ -1,6 +1,371 @@
-from flask import Blueprint
+"""«Моя организация»: the registration wizard, the profile with its tabs, editing, history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..members.models import Permission
+from ..members.services import can, membership, permissions
+from ..refdata import services as refdata
+from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
+                                    title)
+from . import forms, services
+from .models import Organization
+from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError
+
 bp = Blueprint("organizations", __name__, template_folder="templates", url_prefix="/organizations")
 
+PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),
+                ("premises", "Объекты недвижимости"), ("branches", "ТОП"),
+                ("beneficiaries", "Бенефициары"), ("history", "История изменений")]
+
+
+@bp.app_template_global()
+def dictionary_title(kind: str, code: str | None) -> str:
+    """Title of a dictionary code for showing stored values."""
+    lists = {"applicant_category": APPLICANT_CATEGORIES, "doc_type": IDENTITY_DOCUMENT_TYPES,
+             "country": COUNTRIES, "head_kind": forms.HEAD_KINDS, "branch_kind": forms.BRANCH_KINDS}
+    return title(lists[kind], code) or (code or "—")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Organization:
+    """The organization, if the person is an active member of it (else 404), with the right
+    (else 403)."""
+    organization = db.session.get(Organization, org_id)
+    if organization is None:
+        abort(404)
+    granted = permissions(membership(_user(), organization))
+    if not granted:
+        abort(404)  # a foreign organization does not exist for this person
+    if permission not in granted:
+        abort(403)
+    return organization
+
+
+# -- index and search ---------------------------------------------------------------------------
 @bp.route("/")
 def index():
-    return ""
+    user = _user()
+    return render_template("organizations/index.html",
+                           organizations=services.organizations_of(user),
+                           draft=services.find_draft(user), discard_form=forms.DiscardForm())
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def search():
+    user = _user()
+    form = forms.SearchForm()
+    manual = forms.ManualForm(formdata=None)
+    outcome = None
+    if form.validate_on_submit():
+        outcome = services.start_registration(user, g.certificate, form.query.data)
+        if outcome.error:
+            form.query.errors.append(outcome.error)
+        elif outcome.draft is not None:
+            db.session.commit()
+            flash(f"Организация найдена: {outcome.party.short_name or outcome.party.full_name}. "
+                  "Заполните сведения по шагам; черновик сохраняется при каждом переходе.", "success")
+            return redirect(url_for(".wizard", step=outcome.draft.step))
+        elif outcome.not_found:
+            q = refdata.digits(form.query.data)
+            manual = forms.ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
+                                                           "inn": q if len(q) in (10, 12) else ""})
+    return _search_page(form, manual, outcome)
+
+
+def _search_page(form, manual, outcome, status=200):
+    return render_template("organizations/search.html", form=form, manual=manual, outcome=outcome,
+                           draft=services.find_draft(_user()), discard_form=forms.DiscardForm(),
+                           okved_loaded=refdata.okved_loaded()), status
+
+
+@bp.route("/register/manual", methods=["POST"])
+def manual():
+    user = _user()
+    form = forms.SearchForm(formdata=None)
+    manual_form = forms.ManualForm()
+    if not manual_form.validate_on_submit():
+        return _search_page(form, manual_form, services.SearchOutcome(not_found=True), 422)
+    outcome = services.start_manual(user, g.certificate, forms.values(manual_form))
+    if outcome.error or outcome.draft is None:
+        if outcome.error:
+            manual_form.ogrn.errors.append(outcome.error)
+        outcome.not_found = outcome.holder is None
+        return _search_page(form, manual_form, outcome, 422)
+    db.session.commit()
+    flash("Сведения об организации введены вручную и будут отмечены «не подтверждено ЕГРЮЛ».", "warning")
+    return redirect(url_for(".wizard", step=outcome.draft.step))
+
+
+# -- the wizard ---------------------------------------------------------------------------------
+def _step_url(step: str, organization: Organization | None) -> str:
+    if organization is None:
+        return url_for(".wizard", step=step)
+    return url_for(".edit_wizard", org_id=organization.id, step=step)
+
+
+@bp.route("/register/<step>", methods=["GET", "POST"])
+def wizard(step: str):
+    draft = services.find_draft(_user())
+    if draft is None:
+        flash("Начните регистрацию с поиска организации по ОГРН или ИНН.", "info")
+        return redirect(url_for(".search"))
+    return _wizard(draft, step, None)
+
+
+@bp.route("/register/discard", methods=["POST"])
+def discard():
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():
+        abort(400)
+    draft = services.find_draft(_user())
+    if draft is not None:
+        services.discard(draft)
+        db.session.commit()
+        flash("Черновик регистрации удалён.", "info")
+    return redirect(url_for(".index"))
+
+
+def _allowed(draft, step: str) -> bool:
+    """Steps already passed and the one to resume at may be opened; later ones may not."""
+    done = draft.data.get("done") or []
+    for key in STEP_KEYS:
+        if key == step:
+            return True
+        if key not in done:
+            return False
+    return False
+
+
+def _wizard(draft, step: str, organization: Organization | None):
+    if step not in STEP_KEYS:
+        abort(404)
+    if not _allowed(draft, step):
+        return redirect(_step_url(draft.step if _allowed(draft, draft.step) else "general", organization))
+    if step == "review":
+        return _review(draft, organization)
+    if step in LIST_SECTIONS:
+        return _list_step(draft, step, organization)
+    return _form_step(draft, step, organization)
+
+
+def _render_step(draft, step, organization, status=200, **context):
+    party = services.party_of(draft)
+    return render_template(
+        f"organizations/step_{step if step not in LIST_SECTIONS else 'list'}.html",
+        draft=draft, step=step, steps=STEPS, organization=organization, party=party,
+        done=draft.data.get("done") or [], step_url=lambda s: _step_url(s, organization),
+        allowed=lambda s: _allowed(draft, s), discard_form=forms.DiscardForm(),
+        discard_url=(url_for(".discard") if organization is None
+                     else url_for(".edit_discard", org_id=organization.id)),
+        okved_loaded=refdata.okved_loaded(), **context), status
+
+
+def _form_step(draft, step, organization):
+    form_class = forms.SECTION_FORMS[step]
+    results = None
+    if request.method == "GET":
+        stored, typed = services.step_values(draft, step)
+        form = form_class(formdata=forms.formdata(stored))
+        if typed:
+            form.validate()  # show what was wrong with the text kept from last time
+        return _render_step(draft, step, organization, form=form)
+
+    form = form_class()
+    if not form.validate_on_submit() and form.csrf_token.errors:
+        abort(400)
+    if step == "okved" and (form.search.data or request.form.get("pick")):
+        # The no-script typeahead: search, or put a found code into a field; keep what is typed.
+        typed = forms.raw(request.form)
+        pick = request.form.get("pick", "")
+        if ":" in pick:
+            target, code = pick.split(":", 1)
+            if target in ("main", "auxiliary_1", "auxiliary_2"):
+                typed[target] = code
+            elif target == "others":
+                typed["others"] = ", ".join([*services.split_codes(typed.get("others")), code])
+        services.keep_typed(draft, step, typed)
+        db.session.commit()
+        results = refdata.search_okved(form.q.data or "") if form.q.data else None
+        form = form_class(formdata=forms.formdata({**typed, "q": form.q.data or ""}))
+        return _render_step(draft, step, organization, form=form, results=results)
+
+    going_back = bool(form.back.data)
+    if not form.errors:
+        try:
+            services.save_step(draft, step, forms.values(form))
+            if going_back:
+                draft.step = services.previous_step(step)
+            db.session.commit()
+            return redirect(_step_url(services.previous_step(step) if going_back else draft.step,
+                                      organization))
+        except FieldErrors as exc:
+            db.session.rollback()
+            for name, messages in exc.errors.items():
+                form[name].errors = list(form[name].errors) + messages
+    if going_back:
+        services.keep_typed(draft, step, forms.raw(request.form), go_to=services.previous_step(step))
+        db.session.commit()
+        flash("Данные шага сохранены как черновик; в них есть ошибки — исправьте их, прежде чем "
+              "регистрировать организацию.", "warning")
+        return redirect(_step_url(services.previous_step(step), organization))
+    services.keep_typed(draft, step, forms.raw(request.form))
+    db.session.commit()
+    return _render_step(draft, step, organization, 422, form=form)
+
+
+def _list_step(draft, step, organization):
+    item_form_class = forms.SECTION_FORMS[step]
+    nav = forms.ListStepForm(formdata=None)
+    item_form = None
+    editing = None
+    status = 200
+    if request.method == "POST":
+        action = request.form.get("action")
+        if action == "remove":
+            form = forms.RemoveForm()
+            if not form.validate_on_submit():
+                abort(400)
+            services.remove_item(draft, step, form.item.data)
+            db.session.commit()
+            flash("Запись удалена.", "info")
+            return redirect(_step_url(step, organization))
+        if action == "save":
+            item_form = item_form_class()
+            if not item_form.validate_on_submit() and item_form.csrf_token.errors:
+                abort(400)
+            editing = item_form.item.data or None
+            if not item_form.errors:
+                try:
+                    services.save_item(draft, step, forms.values(item_form), editing)
+                    db.session.commit()
+                    flash("Запись сохранена.", "success")
+                    return redirect(_step_url(step, organization))
+                except FieldErrors as exc:
+                    db.session.rollback()
+                    for name, messages in exc.errors.items():
+                        item_form[name].errors = list(item_form[name].errors) + messages
+                except WizardError as exc:
+                    db.session.rollback()
+                    flash(exc.message, "error")
+                    return redirect(_step_url(step, organization))
+            status = 422
+        else:
+            nav = forms.ListStepForm()
+            if not nav.validate_on_submit():
+                abort(400)
+            services.finish_list_step(draft, step)
+            if nav.back.data:
+                draft.step = services.previous_step(step)
+            db.session.commit()
+            return redirect(_step_url(services.previous_step(step) if nav.back.data else draft.step,
+                                      organization))
+    elif request.args.get("edit"):
+        editing = request.args["edit"]
+        item = services.find_item(draft, step, editing)
+        if item is None:
+            abort(404)
+        item_form = forms.build(step, item)
+        item_form.item.data = editing
+    if item_form is None:
+        item_form = forms.build(step, {"active": True} if step == "beneficiaries" else {})
+    return _render_step(draft, step, organization, status, nav=nav, item_form=item_form,
+                        editing=editing, items=draft.data.get(step) or [],
+                        remove_form=forms.RemoveForm(formdata=None))
+
+
+def _review(draft, organization):
+    check = services.review(draft)
+    form = forms.ReviewForm()
+    if organization is not None:
+        form.next.label.text = "Сохранить изменения"
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if form.back.data:
+            return redirect(_step_url(services.previous_step("review"), organization))
+        try:
+            if organization is None:
+                created = services.register(draft, _user(), g.certificate)
+                db.session.commit()
+                flash(f"Организация «{created.name}» зарегистрирована. Вы — администратор организации.",
+                      "success")
+                return redirect(url_for(".profile", org_id=created.id))
+            version = services.apply_edit(draft, _user())
+            db.session.commit()
+            flash(f"Изменения сохранены (версия {version.number}).", "success")
+            return redirect(url_for(".profile", org_id=organization.id))
+        except WizardError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            check = services.review(draft)
+            return _render_step(draft, "review", organization, 409 if exc.details.get("conflict") else 422,
+                                form=form, check=check, data=draft.data,
+                                names=services.okved_names(services.profile_codes(draft.data)),
+                                conflict=exc.details.get("conflict", False))
+    return _render_step(draft, "review", organization, form=form, check=check, data=draft.data,
+                        names=services.okved_names(services.profile_codes(draft.data)), conflict=False)
+
+
+# -- the registered organization ----------------------------------------------------------------
+@bp.route("/<int:org_id>")
+def profile(org_id: int):
+    organization = _organization(org_id)
+    tab = request.args.get("tab", "general")
+    if tab not in dict(PROFILE_TABS) or tab == "history":
+        tab = "general"
+    user = _user()
+    return render_template(
+        "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
+        data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
+        names=services.okved_names(services.profile_codes(organization.data)),
+        can_edit=can(user, Permission.EDIT_PROFILE, organization),
+        edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
+
+
+@bp.route("/<int:org_id>/history")
+def history(org_id: int):
+    organization = _organization(org_id)
+    return render_template("organizations/history.html", organization=organization, tab="history",
+                           tabs=PROFILE_TABS, versions=organization.versions)
+
+
+@bp.route("/<int:org_id>/edit", methods=["POST"])
+def start_edit(org_id: int):
+    organization = _organization(org_id, Permission.EDIT_PROFILE)
+    form = forms.StartEditForm()
+    if not form.validate_on_submit():
+        abort(400)
+    draft = services.start_edit(organization, _user())
+    db.session.commit()
+    return redirect(url_for(".edit_wizard", org_id=org_id, step=draft.step))
+
+
+@bp.route("/<int:org_id>/edit/<step>", methods=["GET", "POST"])
+def edit_wizard(org_id: int, step: str):
+    organization = _organization(org_id, Permission.EDIT_PROFILE)
+    draft = services.find_draft(_user(), organization)
+    if draft is None:
+        flash("Нажмите «Редактировать», чтобы начать изменение профиля.", "info")
+        return redirect(url_for(".profile", org_id=org_id))
+    return _wizard(draft, step, organization)
+
+
+@bp.route("/<int:org_id>/edit/discard", methods=["POST"])
+def edit_discard(org_id: int):
+    organization = _organization(org_id, Permission.EDIT_PROFILE)
+    form = forms.DiscardForm()
+    if not form.validate_on_submit():
+        abort(400)
+    draft = services.find_draft(_user(), organization)
+    if draft is not None:
+        services.discard(draft)
+        db.session.commit()
+        flash("Изменения отменены.", "info")
+    return redirect(url_for(".profile", org_id=org_id))

@@ -1,30 +1,64 @@
 """Importing ЕГРЮЛ/ЕГРИП XML extracts: streaming, idempotent, a newer extract wins.
 
 Files, folders and zip archives are read one ``СвЮЛ``/``СвИП`` element at a time (lxml
-``iterparse``, each element cleared after use), so millions of records need little memory.
-Records are written in batches: an existing record is replaced only by an extract of the same
-or a later date. A record that cannot be read is reported with its file and line, and the
-import goes on.
+``iterparse``; each element, and everything read before it, is freed after use), so millions
+of records need little memory. Records are written in batches: an existing record is replaced
+only by an extract of a later date, or of the same date when its content differs (so importing
+the same file again changes nothing). A record that cannot be read is reported with its file
+and line, and the import goes on.
+
+Writing goes straight to the database driver (one multi-row ``INSERT`` per few hundred records
+on PostgreSQL, ``executemany`` on SQLite): the per-row work of the ORM would cost more than
+parsing the XML.
 """
 
 from __future__ import annotations
 
+import json
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timezone
 from pathlib import Path
 from typing import IO
 
 from lxml import etree
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 
 from ..extensions import db, utcnow
 from .identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
 
-BATCH = 2000
+BATCH = 5000
+INSERT_ROWS = 250  # rows per multi-row INSERT statement (PostgreSQL)
+PROGRESS_EVERY = 100_000
 RECORD_TAGS = ("СвЮЛ", "СвИП")
+
+# Columns written by the import, in the order of the INSERT statement.
+COLUMNS = ("kind", "ogrn", "inn", "kpp", "full_name", "short_name", "opf", "reg_date", "address",
+           "status", "liquidated", "head", "okved", "branches", "flags", "extract_date",
+           "source_file", "imported_at")
+# What a record says; two records with the same values here are the same record.
+CONTENT = COLUMNS[:16]
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _json(value) -> str | None:
+    """JSON text of a column value; the frequent empty and all-false values come from a cache."""
+    if value is None:
+        return None
+    if not value:
+        return "[]" if isinstance(value, list) else "{}"
+    if isinstance(value, dict) and len(value) == 3 and "unreliable_address" in value:
+        text = _FLAGS_JSON.get((value.get("unreliable_address"), value.get("unreliable_head"),
+                                value.get("disqualified_head")))
+        if text is not None:
+            return text
+    return _to_json(value)
+
+
+_FLAGS_JSON = {(a, h, d): _to_json({"unreliable_address": a, "unreliable_head": h, "disqualified_head": d})
+               for a in (False, True) for h in (False, True) for d in (False, True)}
 
 
 @dataclass
@@ -33,13 +67,14 @@ class ImportReport:
     read: int = 0
     inserted: int = 0
     updated: int = 0
+    unchanged: int = 0
     skipped_older: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"файлов: {self.files}, записей: {self.read}, добавлено: {self.inserted}, "
-                f"обновлено: {self.updated}, пропущено устаревших: {self.skipped_older}, "
-                f"ошибок: {len(self.errors)}")
+                f"обновлено: {self.updated}, без изменений: {self.unchanged}, "
+                f"пропущено устаревших: {self.skipped_older}, ошибок: {len(self.errors)}")
 
 
 class RecordError(ValueError):
@@ -55,50 +90,109 @@ def _d(value: str | None) -> date | None:
         raise RecordError(f"неверная дата «{value}»") from exc
 
 
+def _children(el) -> dict:
+    """The first child element of each tag (the documented order of ``egrul.xsd`` is kept)."""
+    found: dict = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
+
+
+_ADDRESS_PARTS = {"Регион": ("ТипРегион", "НаимРегион"), "Район": ("ТипРайон", "НаимРайон"),
+                  "Город": ("ТипГород", "НаимГород"), "НаселПункт": ("ТипНаселПункт", "НаимНаселПункт"),
+                  "Улица": ("ТипУлица", "НаимУлица")}
+
+
 def _address(el) -> str | None:
+    """An address of type ``АдрРФЕГРЮЛТип`` as one line: index, region, …, house, flat."""
     if el is None:
         return None
-    parts = [el.get("Индекс")]
-    for tag, type_attr, name_attr in (("Регион", "ТипРегион", "НаимРегион"), ("Район", "ТипРайон", "НаимРайон"),
-                                      ("Город", "ТипГород", "НаимГород"),
-                                      ("НаселПункт", "ТипНаселПункт", "НаимНаселПункт"),
-                                      ("Улица", "ТипУлица", "НаимУлица")):
-        child = el.find(tag)
-        if child is not None and child.get(name_attr):
-            kind = child.get(type_attr)
-            parts.append(f"{kind} {child.get(name_attr)}" if kind and tag != "Регион" else child.get(name_attr))
+    get = el.get
+    parts = [get("Индекс")]
+    for child in el:
+        names = _ADDRESS_PARTS.get(child.tag)
+        if names is None:
+            continue
+        name = child.get(names[1])
+        if name:
+            kind = child.get(names[0])
+            parts.append(f"{kind} {name}" if kind and child.tag != "Регион" else name)
     for attr, label in (("Дом", "д."), ("Корпус", "корп."), ("Кварт", "кв.")):
-        if el.get(attr):
-            parts.append(f"{label} {el.get(attr)}")
+        value = get(attr)
+        if value:
+            parts.append(f"{label} {value}")
     text = ", ".join(p for p in parts if p)
     return text or None
 
 
+def _foreign_address(el) -> str | None:
+    if el is None:
+        return None
+    return ", ".join(p for p in (el.get("НаимСтран"), el.get("АдрИн")) if p) or None
+
+
 def _okved(el) -> dict:
-    main = el.find("СвОКВЭД/СвОКВЭДОсн") if el is not None else None
-    extra = el.findall("СвОКВЭД/СвОКВЭДДоп") if el is not None else []
-    return {"main": main.get("КодОКВЭД") if main is not None else None,
-            "additional": [e.get("КодОКВЭД") for e in extra if e.get("КодОКВЭД")]}
+    main, additional = None, []
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if tag == "СвОКВЭДДоп":
+                code = child.get("КодОКВЭД")
+                if code:
+                    additional.append(code)
+            elif tag == "СвОКВЭДОсн" and main is None:
+                main = child.get("КодОКВЭД")
+    return {"main": main, "additional": additional}
+
+
+def _branches(el) -> list[dict]:
+    branches = []
+    if el is None:
+        return branches
+    for b in el:
+        kind = {"СвФилиал": "branch", "СвПредстав": "representative"}.get(b.tag)
+        if kind is None:
+            continue
+        parts = _children(b)
+        name = parts.get("СвНаим")
+        account = parts.get("СвУчетНОФилиал" if kind == "branch" else "СвУчетНОПредстав")
+        branches.append({"kind": kind, "name": name.get("НаимПолн") if name is not None else None,
+                         "kpp": account.get("КПП") if account is not None else None,
+                         "address": _address(parts.get("АдрМНРФ")) or _foreign_address(parts.get("АдрМНИн"))})
+    return branches
 
 
 def parse_legal_entity(el) -> dict:
     """A record dict from one ``СвЮЛ`` element; RecordError if it lacks what a record needs."""
-    ogrn = el.get("ОГРН")
-    if check_ogrn(ogrn):
-        raise RecordError(f"ОГРН «{ogrn or ''}»: {check_ogrn(ogrn)}")
-    inn = el.get("ИНН")
-    if inn and check_inn(inn, 10):
-        raise RecordError(f"ИНН «{inn}»: {check_inn(inn, 10)}")
-    names = el.find("СвНаимЮЛ")
+    get = el.get
+    ogrn = get("ОГРН")
+    problem = check_ogrn(ogrn)
+    if problem:
+        raise RecordError(f"ОГРН «{ogrn or ''}»: {problem}")
+    parts = _children(el)
+    account = parts.get("СвУчетНО")
+    inn = get("ИНН") or (account.get("ИНН") if account is not None else None)
+    if inn:
+        problem = check_inn(inn, 10)
+        if problem:
+            raise RecordError(f"ИНН «{inn}»: {problem}")
+    kpp = get("КПП") or (account.get("КПП") if account is not None else None)
+    names = parts.get("СвНаимЮЛ")
     if names is None or not names.get("НаимЮЛПолн"):
         raise RecordError("нет полного наименования (СвНаимЮЛ/@НаимЮЛПолн)")
-    short = names.find("СвНаимЮЛСокр")
-    status = el.find("СвСтатус/СвСтатус")
-    head, flags = None, {"unreliable_address": el.find("СвАдресЮЛ/СвНедАдресЮЛ") is not None,
-                         "unreliable_head": False, "disqualified_head": False}
-    person = el.find("СведДолжнФЛ")
+    # Short name: an attribute in egrul.xsd, an element in the later formats of the extract.
+    short_name = names.get("НаимЮЛСокр")
+    if not short_name:
+        short = names.find("СвНаимЮЛСокр")
+        short_name = short.get("НаимСокр") if short is not None else None
+    address_parts = _children(parts["СвАдресЮЛ"]) if "СвАдресЮЛ" in parts else {}
+    flags = {"unreliable_address": "СвНедАдресЮЛ" in address_parts,
+             "unreliable_head": False, "disqualified_head": False}
+    head = None
+    person, manager = parts.get("СведДолжнФЛ"), parts.get("СвУпрОрг")
     if person is not None:
-        fl, post, first = person.find("СвФЛ"), person.find("СвДолжн"), person.find("ГРНДатаПерв")
+        p = _children(person)
+        fl, post, first = p.get("СвФЛ"), p.get("СвДолжн"), p.get("ГРНДатаПерв")
         head = {"kind": "person",
                 "surname": fl.get("Фамилия") if fl is not None else None,
                 "given": fl.get("Имя") if fl is not None else None,
@@ -106,58 +200,70 @@ def parse_legal_entity(el) -> dict:
                 "inn": fl.get("ИННФЛ") if fl is not None else None,
                 "title": post.get("НаимДолжн") if post is not None else None,
                 "date": first.get("ДатаЗаписи") if first is not None else None}
-        flags["unreliable_head"] = person.find("СвНедДанДолжнФЛ") is not None
-        flags["disqualified_head"] = person.find("СвДискв") is not None
-    else:
-        manager = el.find("СвУпрОрг/НаимИННЮЛ")
-        if manager is not None:
-            head = {"kind": "legal_entity", "full_name": manager.get("НаимЮЛПолн"),
-                    "inn": manager.get("ИНН"), "ogrn": manager.get("ОГРН"), "kpp": None}
-    branches = []
-    for tag, kind, acc in (("СвФилиал", "branch", "СвУчетНОФилиал"), ("СвПредстав", "representative", "СвУчетНОПредстав")):
-        for b in el.findall(f"СвПодразд/{tag}"):
-            name, account = b.find("СвНаим"), b.find(acc)
-            branches.append({"kind": kind, "name": name.get("НаимПолн") if name is not None else None,
-                             "kpp": account.get("КПП") if account is not None else None,
-                             "address": _address(b.find("АдрМНРФ"))})
-    liquidated = el.find("СвПрекрЮЛ") is not None
+        flags["unreliable_head"] = "СвНедДанДолжнФЛ" in p
+        flags["disqualified_head"] = "СвДискв" in p
+    elif manager is not None:
+        m = _children(manager)
+        org = m.get("НаимИННЮЛ")
+        if org is not None:
+            head = {"kind": "legal_entity", "full_name": org.get("НаимЮЛПолн"),
+                    "inn": org.get("ИНН"), "ogrn": org.get("ОГРН"), "kpp": None}
+        flags["unreliable_head"] = "СвНедДанУпрОрг" in m
+    liquidated = "СвПрекрЮЛ" in parts
+    status = parts.get("СвСтатус")
+    status = status.find("СвСтатус") if status is not None else None
     return {
-        "kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": el.get("КПП"),
-        "full_name": names.get("НаимЮЛПолн"), "short_name": short.get("НаимСокр") if short is not None else None,
-        "opf": el.get("ПолнНаимОПФ"), "reg_date": _d(el.get("ДатаОГРН")),
-        "address": _address(el.find("СвАдресЮЛ/АдресРФ")),
+        "kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": kpp,
+        "full_name": names.get("НаимЮЛПолн"), "short_name": short_name,
+        "opf": get("ПолнНаимОПФ"), "reg_date": _d(get("ДатаОГРН")),
+        "address": _address(address_parts.get("АдресРФ")),
         "status": ("Ликвидировано" if liquidated else status.get("НаимСтатусЮЛ") if status is not None else None),
-        "liquidated": liquidated, "head": head, "okved": _okved(el), "branches": branches, "flags": flags,
-        "extract_date": _d(el.get("ДатаВып")),
+        "liquidated": liquidated, "head": head, "okved": _okved(parts.get("СвОКВЭД")),
+        "branches": _branches(parts.get("СвПодразд")), "flags": flags,
+        "extract_date": _d(get("ДатаВып")),
     }
 
 
 def parse_entrepreneur(el) -> dict:
     """A record dict from one ``СвИП`` element."""
-    ogrnip = el.get("ОГРНИП")
-    if check_ogrnip(ogrnip):
-        raise RecordError(f"ОГРНИП «{ogrnip or ''}»: {check_ogrnip(ogrnip)}")
-    inn = el.get("ИННФЛ")
-    if inn and check_inn(inn, 12):
-        raise RecordError(f"ИНН «{inn}»: {check_inn(inn, 12)}")
-    fio = el.find("СвФЛ/ФИОРус")
+    get = el.get
+    ogrnip = get("ОГРНИП")
+    problem = check_ogrnip(ogrnip)
+    if problem:
+        raise RecordError(f"ОГРНИП «{ogrnip or ''}»: {problem}")
+    inn = get("ИННФЛ")
+    if inn:
+        problem = check_inn(inn, 12)
+        if problem:
+            raise RecordError(f"ИНН «{inn}»: {problem}")
+    parts = _children(el)
+    fio = parts["СвФЛ"].find("ФИОРус") if "СвФЛ" in parts else None
     if fio is None or not fio.get("Фамилия"):
         raise RecordError("нет ФИО предпринимателя (СвФЛ/ФИОРус)")
     person = {"kind": "person", "surname": fio.get("Фамилия"), "given": fio.get("Имя"),
               "patronymic": fio.get("Отчество"), "inn": inn, "title": "Индивидуальный предприниматель",
-              "date": el.get("ДатаОГРНИП")}
+              "date": get("ДатаОГРНИП")}
     full = " ".join(p for p in (fio.get("Фамилия"), fio.get("Имя"), fio.get("Отчество")) if p)
-    status = el.find("СвСтатус/СвСтатус")
-    liquidated = el.find("СвПрекрИП") is not None
+    status = parts.get("СвСтатус")
+    status = status.find("СвСтатус") if status is not None else None
+    # ``СвПрекращ`` in the ЕГРИП extract (``СвПрекрИП`` accepted as well).
+    liquidated = "СвПрекращ" in parts or "СвПрекрИП" in parts
     return {
         "kind": "ip", "ogrn": ogrnip, "inn": inn, "kpp": None,
         "full_name": f"Индивидуальный предприниматель {full}", "short_name": f"ИП {full}",
-        "opf": "Индивидуальный предприниматель", "reg_date": _d(el.get("ДатаОГРНИП")), "address": None,
+        "opf": get("НаимВидИП") or "Индивидуальный предприниматель", "reg_date": _d(get("ДатаОГРНИП")),
+        "address": None,
         "status": "Прекратил деятельность" if liquidated else (status.get("НаимСтатус") if status is not None else None),
-        "liquidated": liquidated, "head": person, "okved": _okved(el), "branches": [],
+        "liquidated": liquidated, "head": person, "okved": _okved(parts.get("СвОКВЭД")), "branches": [],
         "flags": {"unreliable_address": False, "unreliable_head": False, "disqualified_head": False},
-        "extract_date": _d(el.get("ДатаВып")),
+        "extract_date": _d(get("ДатаВып")),
     }
+
+
+def _broken(exc: Exception):
+    def opener():
+        raise exc
+    return opener
 
 
 def _sources(paths) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
@@ -168,12 +274,30 @@ def _sources(paths) -> Iterator[tuple[str, Callable[[], IO[bytes]]]]:
                 if child.is_file() and child.suffix.lower() in (".xml", ".zip"):
                     yield from _sources([child])
         elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as archive:
+            try:
+                archive = zipfile.ZipFile(path)
+            except (OSError, zipfile.BadZipFile) as exc:
+                yield str(path), _broken(exc)
+                continue
+            with archive:
                 for name in sorted(archive.namelist()):
                     if name.lower().endswith(".xml"):
                         yield f"{path}!{name}", lambda a=archive, n=name: a.open(n)
         else:
             yield str(path), lambda p=path: open(p, "rb")
+
+
+def _release(el) -> None:
+    """Free ``el`` and everything parsed before it (the tree iterparse builds only grows)."""
+    el.clear(keep_tail=False)
+    node = el
+    while True:
+        parent = node.getparent()
+        if parent is None:
+            return
+        while node.getprevious() is not None:
+            del parent[0]
+        node = parent
 
 
 def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
@@ -183,72 +307,130 @@ def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
         try:
             with opener() as stream:
                 context = etree.iterparse(stream, events=("end",), tag=RECORD_TAGS, huge_tree=True,
-                                          recover=False)
+                                          recover=False, remove_comments=True)
                 for _event, el in context:
                     report.read += 1
-                    line = el.sourceline
                     try:
                         record = parse_legal_entity(el) if el.tag == "СвЮЛ" else parse_entrepreneur(el)
                         if record["extract_date"] is None:
                             raise RecordError("нет даты выписки (@ДатаВып)")
-                        yield record, name
                     except RecordError as exc:
-                        report.errors.append(f"{name}, строка {line}: {exc}")
+                        report.errors.append(f"{name}, строка {el.sourceline}: {exc}")
+                    else:
+                        yield record, name
                     finally:
-                        el.clear(keep_tail=False)
-                        parent = el.getparent()
-                        while parent is not None and el.getprevious() is not None:
-                            del parent[0]
+                        _release(el)
         except etree.XMLSyntaxError as exc:
             report.errors.append(f"{name}, строка {exc.lineno}: файл повреждён ({exc.msg}); "
                                  f"записи до этого места импортированы")
-        except (OSError, zipfile.BadZipFile) as exc:
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
             report.errors.append(f"{name}: не удалось прочитать ({exc})")
+
+
+class _Writer:
+    """Bulk INSERT/UPDATE of ``egrul_records`` through the connection's driver."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        dialect = connection.dialect
+        self.sqlite = dialect.name == "sqlite"
+        self.mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        self.row = "(" + ", ".join([self.mark] * len(COLUMNS)) + ")"
+        self.head = f"INSERT INTO egrul_records ({', '.join(COLUMNS)}) VALUES "
+        self.insert_many = self.head + ", ".join([self.row] * INSERT_ROWS)
+        assignments = ", ".join(f"{c} = {self.mark}" for c in COLUMNS if c != "ogrn")
+        self.update = f"UPDATE egrul_records SET {assignments} WHERE ogrn = {self.mark}"
+
+    def values(self, r: dict) -> tuple:
+        """The row's parameters in ``COLUMNS`` order, as the driver takes them."""
+        reg_date, extract_date, imported_at = r["reg_date"], r["extract_date"], r["imported_at"]
+        if self.sqlite:  # SQLAlchemy's storage formats for Date and DateTime on SQLite
+            reg_date = reg_date.isoformat() if reg_date is not None else None
+            extract_date = extract_date.isoformat()
+            imported_at = imported_at.isoformat(sep=" ", timespec="microseconds")
+        return (r["kind"], r["ogrn"], r["inn"], r["kpp"], r["full_name"], r["short_name"], r["opf"], reg_date,
+                r["address"], r["status"], r["liquidated"], _json(r["head"]), _json(r["okved"]),
+                _json(r["branches"]), _json(r["flags"]), extract_date, r["source_file"], imported_at)
+
+    def insert(self, rows: list[dict]) -> None:
+        if self.sqlite:
+            self.connection.exec_driver_sql(self.head + self.row, [self.values(r) for r in rows])
+            return
+        for start in range(0, len(rows), INSERT_ROWS):
+            chunk = rows[start:start + INSERT_ROWS]
+            params: list = []
+            for r in chunk:
+                params.extend(self.values(r))
+            sql = self.insert_many if len(chunk) == INSERT_ROWS else self.head + ", ".join([self.row] * len(chunk))
+            self.connection.exec_driver_sql(sql, tuple(params))
+
+    def replace(self, rows: list[dict]) -> None:
+        params = []
+        for r in rows:
+            values = self.values(r)
+            params.append((*values[:1], *values[2:], values[1]))
+        self.connection.exec_driver_sql(self.update, params)
 
 
 def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportReport:
     """Import extracts into ``egrul_records``; flushes, the caller commits."""
     report = ImportReport()
     batch: dict[str, dict] = {}
+    db.session.flush()
+    writer = _Writer(db.session.connection())
+    table = EgrulRecord.__table__
+    next_progress = PROGRESS_EVERY
 
     def flush() -> None:
+        nonlocal next_progress
         if not batch:
             return
         existing = dict(db.session.execute(
-            select(EgrulRecord.ogrn, EgrulRecord.extract_date).where(EgrulRecord.ogrn.in_(list(batch)))).all())
-        rows_new, rows_update = [], []
+            select(table.c.ogrn, table.c.extract_date).where(table.c.ogrn.in_(list(batch)))).all())
+        rows_new, rows_update, same_date = [], [], []
         for ogrn, row in batch.items():
-            if ogrn not in existing:
+            known = existing.get(ogrn)
+            if known is None:
                 rows_new.append(row)
-            elif row["extract_date"] >= existing[ogrn]:
-                rows_update.append({"b_ogrn": ogrn, **{f"v_{k}": v for k, v in row.items() if k != "ogrn"}})
+            elif row["extract_date"] > known:
+                rows_update.append(row)
+            elif row["extract_date"] == known:
+                same_date.append(row)
             else:
                 report.skipped_older += 1
+        if same_date:  # the same extract again, or a correction published the same day
+            stored = {r.ogrn: r for r in db.session.execute(
+                select(*(table.c[c] for c in CONTENT)).where(table.c.ogrn.in_([r["ogrn"] for r in same_date])))}
+            for row in same_date:
+                old = stored[row["ogrn"]]
+                if all(getattr(old, c) == row[c] for c in CONTENT):
+                    report.unchanged += 1
+                else:
+                    rows_update.append(row)
         if rows_new:
-            db.session.execute(insert(EgrulRecord), rows_new)
+            writer.insert(rows_new)
         if rows_update:
-            columns = {k[2:]: bindparam(k) for k in rows_update[0] if k.startswith("v_")}
-            db.session.connection().execute(
-                update(EgrulRecord.__table__).where(EgrulRecord.__table__.c.ogrn == bindparam("b_ogrn"))
-                .values(columns), rows_update)
+            writer.replace(rows_update)
         report.inserted += len(rows_new)
         report.updated += len(rows_update)
         batch.clear()
-        if echo:
+        if echo and report.read >= next_progress:
             echo(f"  … {report.read} записей")
+            next_progress = report.read + PROGRESS_EVERY
 
-    now = utcnow()
+    now = utcnow().astimezone(timezone.utc).replace(tzinfo=None)
     for record, source in iter_records(paths, report):
-        row = {**record, "source_file": source, "imported_at": now}
-        previous = batch.get(row["ogrn"])
-        if previous is None or row["extract_date"] >= previous["extract_date"]:
+        record["source_file"] = source
+        record["imported_at"] = now
+        previous = batch.get(record["ogrn"])
+        if previous is None or record["extract_date"] >= previous["extract_date"]:
             if previous is not None:
                 report.skipped_older += 1
-            batch[row["ogrn"]] = row
+            batch[record["ogrn"]] = record
         else:
             report.skipped_older += 1
         if len(batch) >= BATCH:
             flush()
     flush()
-    db.session.flush()
+    db.session.expire_all()  # rows loaded before the import may be stale now
     return report

@@ -12,12 +12,20 @@ import re
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_KPP_RE = re.compile(r"^\d{4}[\dA-Z]{2}\d{3}$")
+_KPP_RE = re.compile(r"^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$")
+_SEPARATORS = re.compile(r"[\s\-]")
 
 
 def digits(value: str | None) -> str:
     """Strip spaces, dashes and other separators people type between digits."""
-    return re.sub(r"[\s\-]", "", value or "")
+    if value and value.isascii() and value.isdigit():
+        return value
+    return _SEPARATORS.sub("", value or "")
+
+
+def _ascii_digits(value: str) -> bool:
+    """Only 0-9 (``str.isdigit`` also accepts ² or ٣, which ``int`` then refuses or mangles)."""
+    return value.isascii() and value.isdigit()
 
 
 def _weighted(value: str, weights: tuple[int, ...]) -> int:
@@ -37,7 +45,7 @@ def check_inn(value: str | None, length: int | None = None) -> str | None:
     """Validate an ИНН of 10 (legal entity) or 12 (person) digits, or the given length."""
     v = digits(value)
     lengths = (length,) if length else (10, 12)
-    if not v.isdigit() or len(v) not in lengths:
+    if not _ascii_digits(v) or len(v) not in lengths:
         want = " или ".join(str(n) for n in lengths)
         return f"ИНН должен состоять из {want} цифр"
     if not v.endswith(inn_control(v)):
@@ -48,7 +56,7 @@ def check_inn(value: str | None, length: int | None = None) -> str | None:
 def check_ogrn(value: str | None) -> str | None:
     """Validate an ОГРН: 13 digits, control digit = first 12 digits mod 11 mod 10."""
     v = digits(value)
-    if not v.isdigit() or len(v) != 13:
+    if not _ascii_digits(v) or len(v) != 13:
         return "ОГРН должен состоять из 13 цифр"
     if int(v[:12]) % 11 % 10 != int(v[12]):
         return "Неверное контрольное число ОГРН — проверьте, нет ли опечатки"
@@ -58,7 +66,7 @@ def check_ogrn(value: str | None) -> str | None:
 def check_ogrnip(value: str | None) -> str | None:
     """Validate an ОГРНИП: 15 digits, control digit = first 14 digits mod 13 mod 10."""
     v = digits(value)
-    if not v.isdigit() or len(v) != 15:
+    if not _ascii_digits(v) or len(v) != 15:
         return "ОГРНИП должен состоять из 15 цифр"
     if int(v[:14]) % 13 % 10 != int(v[14]):
         return "Неверное контрольное число ОГРНИП — проверьте, нет ли опечатки"
@@ -76,7 +84,7 @@ def snils_control(value: str) -> int:
 def check_snils(value: str | None) -> str | None:
     """Validate a СНИЛС: 11 digits; numbers up to 001-001-998 carry no checksum."""
     v = digits(value)
-    if not v.isdigit() or len(v) != 11:
+    if not _ascii_digits(v) or len(v) != 11:
         return "СНИЛС должен состоять из 11 цифр"
     if int(v[:9]) <= 1001998:
         return None

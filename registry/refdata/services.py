@@ -168,7 +168,7 @@ class LookupResult:
 def query_problem(query: str | None) -> str | None:
     """Why a search string is not an ОГРН, ОГРНИП or ИНН (None if it is one)."""
     q = digits(query)
-    if not q.isdigit():
+    if not (q.isascii() and q.isdigit()):
         return "Введите ОГРН (13 цифр), ОГРНИП (15 цифр) или ИНН (10 или 12 цифр)"
     checks = {13: check_ogrn, 15: check_ogrnip, 10: check_inn, 12: check_inn}
     if len(q) not in checks:

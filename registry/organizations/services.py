@@ -1,0 +1,610 @@
+"""Registering an organization and editing its profile: drafts, rules, versions.
+
+The profile is one JSON document with a section per wizard step. A draft holds, per step, the
+values last accepted by «Далее» (``data[step]``) and the text last typed (``data["raw"][step]``)
+so that «Назад», leaving the page or a server restart loses nothing. Services flush; the
+request commits.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import User
+from ..extensions import db, utcnow
+from ..members.services import make_admin
+from ..refdata import services as refdata
+from ..refdata.identifiers import digits
+from . import forms
+from .models import Organization, OrganizationDraft, OrganizationVersion
+
+STEPS: list[tuple[str, str]] = [
+    ("general", "Общие реквизиты"),
+    ("okved", "Виды деятельности"),
+    ("head", "Руководитель"),
+    ("premises", "Объекты недвижимости"),
+    ("branches", "ТОП"),
+    ("beneficiaries", "Бенефициары"),
+    ("review", "Проверка"),
+]
+STEP_KEYS = [key for key, _ in STEPS]
+SECTIONS = STEP_KEYS[:-1]
+LIST_SECTIONS = ("premises", "branches", "beneficiaries")
+STEP_TITLES = dict(STEPS)
+
+
+class WizardError(Exception):
+    """A rule the person can act on; ``message`` is shown as is."""
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class FieldErrors(WizardError):
+    """Values that break a rule only the database can check (OKVED codes)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("Проверьте отмеченные поля")
+        self.errors = errors
+
+
+# -- the head check -----------------------------------------------------------------------------
+def _norm_name(*parts: str | None) -> str:
+    return refdata.normalize_search(" ".join(p for p in parts if p))
+
+
+@dataclass
+class HeadCheck:
+    ok: bool
+    certificate: dict
+    egrul: dict
+    reason: str = ""
+
+
+def check_head(cert, party: refdata.Party) -> HeadCheck:
+    """Whether the certificate holder is the head of ``party`` in ЕГРЮЛ/ЕГРИП.
+
+    An entrepreneur matches by ОГРНИП (or personal ИНН); a legal entity's head by personal ИНН,
+    or by ФИО when ЕГРЮЛ has no ИНН for the head; a managing organization (``СвУпрОрг``) by the
+    ОГРН/ИНН ЮЛ in the certificate.
+    """
+    mine = {"full_name": cert.full_name, "inn": cert.personal_inn, "ogrn": cert.ogrn,
+            "ogrnip": cert.ogrnip, "inn_le": cert.inn_le}
+    head = party.head or {}
+    theirs = {"full_name": " ".join(p for p in (head.get("surname"), head.get("given"),
+                                                head.get("patronymic")) if p) or head.get("full_name"),
+              "inn": head.get("inn"), "title": head.get("title"), "date": head.get("date"),
+              "ogrn": head.get("ogrn"), "extract_date": party.extract_date.isoformat()
+              if party.extract_date else None, "kind": head.get("kind")}
+    if party.kind == "ip":
+        ok = (cert.ogrnip == party.ogrn) or (bool(cert.personal_inn) and cert.personal_inn == party.inn)
+        return HeadCheck(ok, mine, theirs, "" if ok else
+                         "ОГРНИП и ИНН в сертификате не совпадают с записью ЕГРИП")
+    if not head:
+        return HeadCheck(False, mine, theirs, "В ЕГРЮЛ нет сведений о руководителе организации")
+    if head.get("kind") == "legal_entity":
+        ok = bool(head.get("ogrn") and cert.ogrn == head.get("ogrn")) or \
+            bool(head.get("inn") and cert.inn_le == head.get("inn"))
+        return HeadCheck(ok, mine, theirs, "" if ok else
+                         "Организацией управляет управляющая организация: войдите с сертификатом, "
+                         "выданным на неё")
+    if head.get("inn"):
+        ok = bool(cert.personal_inn) and cert.personal_inn == head["inn"]
+        return HeadCheck(ok, mine, theirs, "" if ok else "ИНН в сертификате не совпадает с ИНН руководителя в ЕГРЮЛ")
+    ok = _norm_name(cert.surname, cert.given_names) == _norm_name(
+        head.get("surname"), head.get("given"), head.get("patronymic"))
+    return HeadCheck(ok, mine, theirs, "" if ok else "ФИО в сертификате не совпадает с ФИО руководителя в ЕГРЮЛ")
+
+
+# -- drafts -------------------------------------------------------------------------------------
+def find_draft(user: User, organization: Organization | None = None) -> OrganizationDraft | None:
+    """The person's registration draft (``organization`` None) or their edit draft of it."""
+    stmt = select(OrganizationDraft).where(OrganizationDraft.user_id == user.id)
+    if organization is None:
+        stmt = stmt.where(OrganizationDraft.organization_id.is_(None))
+    else:
+        stmt = stmt.where(OrganizationDraft.organization_id == organization.id)
+    return db.session.scalars(stmt.order_by(OrganizationDraft.id)).first()
+
+
+def registered(ogrn: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.ogrn == ogrn))
+
+
+def _item_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _prefill(party: refdata.Party) -> dict:
+    """Sections prefilled from ЕГРЮЛ: ОКВЭД, the head, branches (``СвПодразд``)."""
+    okved = party.okved or {}
+    head = party.head or {}
+    if head.get("kind") == "legal_entity":
+        head_values = {"kind": "legal", "le_full_name": head.get("full_name") or "",
+                       "le_inn": head.get("inn") or "", "le_ogrn": head.get("ogrn") or "",
+                       "le_kpp": head.get("kpp") or ""}
+    else:
+        head_values = {"kind": "person", "surname": head.get("surname") or "",
+                       "given": head.get("given") or "", "patronymic": head.get("patronymic") or ""}
+    branches = []
+    for b in party.branches or []:
+        branches.append({"id": _item_id(), "kind": b.get("kind") or "branch", "name": b.get("name") or "",
+                         "kpp": b.get("kpp") or "", "address": b.get("address") or "", "okved": ""})
+    return {
+        "general": {"postal_same": True},
+        "okved": {"main": okved.get("main") or "", "auxiliary_1": "", "auxiliary_2": "",
+                  "others": ", ".join(okved.get("additional") or []), "notes": ""},
+        "head": head_values,
+        "premises": [],
+        "branches": branches,
+        "beneficiaries": [],
+        "raw": {},
+        "done": [],
+    }
+
+
+@dataclass
+class SearchOutcome:
+    """What the search step found: a draft to continue, or why not."""
+
+    draft: OrganizationDraft | None = None
+    party: refdata.Party | None = None
+    error: str | None = None            # a bad query
+    provider_error: str | None = None   # the HTTP provider failed; manual entry is offered
+    not_found: bool = False
+    head: HeadCheck | None = None       # set when the holder is not the head
+    holder: Organization | None = None  # already registered
+
+
+def start_registration(user: User, cert, query: str) -> SearchOutcome:
+    """Look the organization up and, if the person is its head, start (or restart) a draft."""
+    result = refdata.lookup_party(query)
+    if result.party is None:
+        bad_query = result.source is None and result.error is not None
+        return SearchOutcome(error=result.error if bad_query else None,
+                             provider_error=None if bad_query else result.error,
+                             not_found=not bad_query)
+    return _start(user, cert, result.party)
+
+
+def start_manual(user: User, cert, values: dict) -> SearchOutcome:
+    """Start a draft from requisites typed by hand («не подтверждено ЕГРЮЛ»).
+
+    Without ЕГРЮЛ nothing tells who the head is, so only the certificate can: it must be
+    issued to this organization (its ОГРН) or entrepreneur (ОГРНИП).
+    """
+    ogrn = digits(values["ogrn"])
+    kind = "ip" if len(ogrn) == 15 else "ul"
+    party = refdata.Party(kind=kind, ogrn=ogrn, inn=digits(values["inn"]),
+                          kpp=digits(values.get("kpp") or "") or None, full_name=values["full_name"].strip(),
+                          short_name=(values.get("short_name") or "").strip() or None,
+                          address=values["address"].strip(), source="manual", confirmed=False)
+    cert_ogrn = cert.ogrnip if kind == "ip" else cert.ogrn
+    if cert_ogrn != ogrn:
+        return SearchOutcome(party=party, error=(
+            "Без подтверждения ЕГРЮЛ зарегистрировать организацию можно только с сертификатом, "
+            f"выданным на неё: в вашем сертификате {'ОГРНИП' if kind == 'ip' else 'ОГРН'} "
+            f"{cert_ogrn or 'не указан'}, а введён {ogrn}."))
+    if refdata.find_local(ogrn) is not None:
+        return SearchOutcome(party=party, error="Организация есть в ЕГРЮЛ: найдите её по ОГРН или ИНН.")
+    party.head = {"kind": "person", "surname": cert.surname, "given": cert.given_names,
+                  "patronymic": None, "inn": cert.personal_inn}
+    return _start(user, cert, party, checked=True)
+
+
+def _start(user: User, cert, party: refdata.Party, checked: bool = False) -> SearchOutcome:
+    holder = registered(party.ogrn)
+    if holder is not None:
+        return SearchOutcome(party=party, holder=holder)
+    if not checked:
+        head = check_head(cert, party)
+        if not head.ok:
+            return SearchOutcome(party=party, head=head)
+    draft = find_draft(user)
+    if draft is not None and (draft.party or {}).get("ogrn") == party.ogrn:
+        return SearchOutcome(draft=draft, party=party)  # same organization: keep what was typed
+    if draft is None:
+        draft = OrganizationDraft(user_id=user.id, organization_id=None)
+        db.session.add(draft)
+    draft.party = party.to_dict()
+    draft.data = _prefill(party)
+    draft.step = "general"
+    db.session.flush()
+    return SearchOutcome(draft=draft, party=party)
+
+
+def start_edit(organization: Organization, user: User) -> OrganizationDraft:
+    """Open (or resume) the person's edit draft: a copy of the current profile."""
+    draft = find_draft(user, organization)
+    if draft is not None:
+        return draft
+    data = {key: organization.data.get(key) for key in SECTIONS}
+    for key in LIST_SECTIONS:
+        data[key] = list(data.get(key) or [])
+    data.update(raw={}, done=list(SECTIONS))
+    draft = OrganizationDraft(user_id=user.id, organization_id=organization.id, data=data,
+                              party=organization.party, step="general",
+                              base_version=organization.version)
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def discard(draft: OrganizationDraft) -> None:
+    db.session.delete(draft)
+    db.session.flush()
+
+
+def party_of(draft: OrganizationDraft) -> refdata.Party:
+    return refdata.Party.from_dict(draft.party or {})
+
+
+def _set(draft: OrganizationDraft, **changes) -> None:
+    # JSON columns are compared by value on flush only when reassigned: always assign a copy.
+    data = dict(draft.data or {})
+    data.update(changes)
+    draft.data = data
+
+
+def step_values(draft: OrganizationDraft, step: str) -> tuple[dict, bool]:
+    """What the step's form shows: the text last typed if it was never accepted, else the
+    accepted values. The flag says whether the values are unaccepted text."""
+    raw = (draft.data.get("raw") or {}).get(step)
+    if raw is not None:
+        return raw, True
+    return draft.data.get(step) or {}, False
+
+
+def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | None = None) -> None:
+    """Remember what was typed on a step without judging it («Назад», a search on the page)."""
+    raws = dict(draft.data.get("raw") or {})
+    raws[step] = raw
+    _set(draft, raw=raws)
+    if go_to:
+        draft.step = go_to
+    db.session.flush()
+
+
+def _accept(draft: OrganizationDraft, step: str, values) -> None:
+    raws = dict(draft.data.get("raw") or {})
+    raws.pop(step, None)
+    done = list(draft.data.get("done") or [])
+    if step not in done:
+        done.append(step)
+    _set(draft, **{step: values, "raw": raws, "done": done})
+
+
+def next_step(step: str) -> str:
+    return STEP_KEYS[min(STEP_KEYS.index(step) + 1, len(STEP_KEYS) - 1)]
+
+
+def previous_step(step: str) -> str:
+    return STEP_KEYS[max(STEP_KEYS.index(step) - 1, 0)]
+
+
+# -- OKVED rules --------------------------------------------------------------------------------
+def split_codes(text: str | None) -> list[str]:
+    return [c for c in re.split(r"[\s,;]+", text or "") if c]
+
+
+def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for name, code in codes:
+        problem = refdata.okved_problem(code)
+        if problem is None and code in seen:
+            problem = f"Код {code} уже выбран: каждый код указывается один раз"
+        seen.add(code)
+        if problem:
+            errors.setdefault(name, []).append(problem)
+    return errors
+
+
+def okved_errors(values: dict) -> dict[str, list[str]]:
+    """The spec's rules: one main code, at most two auxiliary, others unlimited, no repeats,
+    each an existing classifier code of at least four digits."""
+    codes = [(name, (values.get(name) or "").strip()) for name in ("main", "auxiliary_1", "auxiliary_2")]
+    codes = [(n, c) for n, c in codes if c]
+    codes += [("others", c) for c in split_codes(values.get("others"))]
+    errors = _code_errors(codes, set())
+    if not (values.get("main") or "").strip():
+        errors.setdefault("main", []).insert(0, "Укажите основной вид деятельности")
+    return errors
+
+
+def branch_okved_errors(values: dict) -> dict[str, list[str]]:
+    codes = split_codes(values.get("okved"))
+    if not codes:
+        return {"okved": ["Укажите хотя бы один код ОКВЭД2"]}
+    return _code_errors([("okved", c) for c in codes], set())
+
+
+# -- saving steps -------------------------------------------------------------------------------
+def save_step(draft: OrganizationDraft, step: str, values: dict) -> None:
+    """Accept a form step's values (already validated by its form) and move on.
+
+    Raises :class:`FieldErrors` for rules that need the classifier; the typed text is kept.
+    """
+    if step == "okved":
+        errors = okved_errors(values)
+        if errors:
+            raise FieldErrors(errors)
+    _accept(draft, step, values)
+    draft.step = next_step(step)
+    db.session.flush()
+
+
+def finish_list_step(draft: OrganizationDraft, step: str) -> None:
+    """«Далее» on a list step: the list as it is becomes the step's accepted value."""
+    _accept(draft, step, list(draft.data.get(step) or []))
+    draft.step = next_step(step)
+    db.session.flush()
+
+
+def save_item(draft: OrganizationDraft, section: str, values: dict, item_id: str | None = None) -> dict:
+    """Add an item to a list step, or replace the one with ``item_id``."""
+    if section == "branches":
+        errors = branch_okved_errors(values)
+        if errors:
+            raise FieldErrors(errors)
+        values = {**values, "okved": ", ".join(split_codes(values.get("okved")))}
+    items = [dict(i) for i in draft.data.get(section) or []]
+    if item_id:
+        for n, item in enumerate(items):
+            if item.get("id") == item_id:
+                items[n] = {**values, "id": item_id}
+                break
+        else:
+            raise WizardError("Запись не найдена: возможно, её уже удалили в другой вкладке.")
+    else:
+        item_id = _item_id()
+        items.append({**values, "id": item_id})
+    _set(draft, **{section: items})
+    db.session.flush()
+    return next(i for i in items if i["id"] == item_id)
+
+
+def remove_item(draft: OrganizationDraft, section: str, item_id: str) -> None:
+    items = [i for i in draft.data.get(section) or [] if i.get("id") != item_id]
+    _set(draft, **{section: items})
+    db.session.flush()
+
+
+def find_item(draft: OrganizationDraft, section: str, item_id: str | None) -> dict | None:
+    return next((i for i in draft.data.get(section) or [] if i.get("id") == item_id), None)
+
+
+# -- review -------------------------------------------------------------------------------------
+@dataclass
+class Review:
+    problems: dict[str, list[str]] = field(default_factory=dict)  # step → what is wrong
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+def review(draft: OrganizationDraft) -> Review:
+    """Check every step again on the server and collect ЕГРЮЛ warnings."""
+    result = Review()
+    raws = draft.data.get("raw") or {}
+    for step in SECTIONS:
+        problems: list[str] = []
+        if step in raws:
+            problems.append("есть несохранённые изменения: откройте шаг и нажмите «Далее»")
+        elif step not in (draft.data.get("done") or []):
+            problems.append("шаг не заполнен")
+        else:
+            values = draft.data.get(step)
+            if step in LIST_SECTIONS:
+                for n, item in enumerate(values or [], start=1):
+                    errors = forms.item_errors(step, item)
+                    if step == "branches":
+                        errors.update(branch_okved_errors(item))
+                    if errors:
+                        problems.append(f"запись {n}: " + "; ".join(
+                            f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()))
+            else:
+                errors = forms.section_errors(step, values or {})
+                if step == "okved":
+                    errors.update(okved_errors(values or {}))
+                problems += [f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()]
+        if problems:
+            result.problems[step] = problems
+    result.warnings = warnings(party_of(draft))
+    return result
+
+
+def warnings(party: refdata.Party) -> list[str]:
+    """What ЕГРЮЛ says that the head should know before registering."""
+    found = []
+    if not party.confirmed:
+        found.append("Сведения введены вручную и не подтверждены ЕГРЮЛ: оператор реестра проверит их.")
+    flags = party.flags or {}
+    if flags.get("unreliable_address"):
+        found.append("В ЕГРЮЛ есть отметка о недостоверности сведений об адресе юридического лица.")
+    if flags.get("unreliable_head"):
+        found.append("В ЕГРЮЛ есть отметка о недостоверности сведений о руководителе.")
+    if flags.get("disqualified_head"):
+        found.append("Руководитель организации дисквалифицирован (сведения ЕГРЮЛ).")
+    if party.liquidated:
+        found.append(f"Организация ликвидирована или прекратила деятельность ({party.status}).")
+    elif party.status and re.search(r"ликвидац|банкрот|прекращ|исключ", party.status, re.I):
+        found.append(f"Статус в ЕГРЮЛ: {party.status}.")
+    return found
+
+
+# -- registration and editing ------------------------------------------------------------------
+def _profile(draft: OrganizationDraft) -> dict:
+    return {key: draft.data.get(key) for key in SECTIONS}
+
+
+def register(draft: OrganizationDraft, user: User, cert) -> Organization:
+    """Register the organization of a complete draft; its head becomes the administrator."""
+    if draft.organization_id is not None:
+        raise WizardError("Это черновик изменений, а не регистрации.")
+    check = review(draft)
+    if not check.ready:
+        raise WizardError("Не все шаги заполнены: исправьте отмеченные шаги.", problems=check.problems)
+    party = party_of(draft)
+    if party.confirmed:
+        head = check_head(cert, party)
+        if not head.ok:
+            raise WizardError("Вы вошли с сертификатом, владелец которого не является руководителем "
+                              f"организации: {head.reason}.")
+    holder = registered(party.ogrn)
+    if holder is not None:
+        raise WizardError(_holder_message(holder))
+    organization = Organization(
+        kind=party.kind, ogrn=party.ogrn, inn=party.inn, kpp=party.kpp, full_name=party.full_name,
+        short_name=party.short_name, egrul_confirmed=party.confirmed, data=_profile(draft),
+        party=draft.party, version=1, registered_by_id=user.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(organization)
+            db.session.flush()
+    except IntegrityError:
+        # Another head registered it between the check and now.
+        raise WizardError(_holder_message(registered(party.ogrn))) from None
+    db.session.add(OrganizationVersion(organization_id=organization.id, number=1,
+                                       data=organization.data, author_id=user.id,
+                                       changes=[{"section": "", "field": "", "old": None,
+                                                 "new": "Организация зарегистрирована"}]))
+    make_admin(user, organization)
+    db.session.delete(draft)
+    db.session.flush()
+    return organization
+
+
+def _holder_message(holder: Organization | None) -> str:
+    if holder is None:
+        return "Организация уже зарегистрирована."
+    who = holder.registered_by.full_name if holder.registered_by else "другим пользователем"
+    return (f"Организация «{holder.name}» уже зарегистрирована в реестре "
+            f"{holder.registered_at:%d.%m.%Y} ({who}). Чтобы работать в ней, присоединитесь к "
+            "организации как сотрудник и попросите администратора назначить вам роли.")
+
+
+def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
+    """Apply an edit draft in one step, keeping the previous profile in the history.
+
+    Refused when someone saved the profile after this edit began (nothing is overwritten).
+    """
+    organization = draft.organization
+    if organization is None:
+        raise WizardError("Это черновик регистрации, а не изменений.")
+    check = review(draft)
+    if not check.ready:
+        raise WizardError("Не все шаги заполнены: исправьте отмеченные шаги.", problems=check.problems)
+    new = _profile(draft)
+    changes = diff(organization.data, new)
+    if not changes:
+        raise WizardError("Изменений нет: профиль остался прежним.")
+    base = draft.base_version
+    updated = db.session.execute(
+        update(Organization).where(Organization.id == organization.id, Organization.version == base)
+        .values(version=base + 1, data=new, updated_at=utcnow())
+        .execution_options(synchronize_session=False))
+    if updated.rowcount != 1:
+        db.session.refresh(organization)
+        last = organization.versions[0] if organization.versions else None
+        who = last.author.full_name if last and last.author else "другой администратор"
+        raise WizardError(
+            f"Профиль уже изменил {who} после того, как вы начали редактирование (версия "
+            f"{organization.version}). Отмените свои изменения и начните заново, чтобы не "
+            "перезаписать чужие правки.", conflict=True)
+    version = OrganizationVersion(organization_id=organization.id, number=base + 1, data=new,
+                                  changes=changes, author_id=user.id)
+    db.session.add(version)
+    db.session.delete(draft)
+    db.session.flush()
+    db.session.refresh(organization)
+    return version
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return "да"
+    if value is False:
+        return "нет"
+    if isinstance(value, date):
+        return value.strftime("%d.%m.%Y")
+    return str(value)
+
+
+def _item_title(section: str, item: dict) -> str:
+    if section == "beneficiaries":
+        return " ".join(p for p in (item.get("surname"), item.get("given"), item.get("patronymic")) if p)
+    if section == "branches":
+        return item.get("name") or ""
+    return item.get("address") or ""
+
+
+def diff(old: dict, new: dict) -> list[dict]:
+    """Field-by-field differences of two profiles: ``{section, field, old, new}`` rows."""
+    rows: list[dict] = []
+    for section in SECTIONS:
+        a, b = (old or {}).get(section), (new or {}).get(section)
+        title = STEP_TITLES[section]
+        if section in LIST_SECTIONS:
+            before = {i.get("id"): i for i in a or []}
+            after = {i.get("id"): i for i in b or []}
+            for item_id, item in after.items():
+                if item_id not in before:
+                    rows.append({"section": title, "field": "добавлено", "old": None,
+                                 "new": _item_title(section, item)})
+                else:
+                    for key in sorted(set(item) | set(before[item_id])):
+                        if key != "id" and (before[item_id].get(key) or "") != (item.get(key) or ""):
+                            rows.append({"section": f"{title}: {_item_title(section, item)}",
+                                         "field": forms.label(section, key),
+                                         "old": _show(before[item_id].get(key)), "new": _show(item.get(key))})
+            for item_id, item in before.items():
+                if item_id not in after:
+                    rows.append({"section": title, "field": "удалено",
+                                 "old": _item_title(section, item), "new": None})
+        else:
+            a, b = a or {}, b or {}
+            for key in sorted(set(a) | set(b)):
+                if (a.get(key) or "") != (b.get(key) or ""):
+                    rows.append({"section": title, "field": forms.label(section, key),
+                                 "old": _show(a.get(key)), "new": _show(b.get(key))})
+    return rows
+
+
+def organizations_of(user: User) -> list[Organization]:
+    """Organizations where the person is an active member."""
+    from ..members.models import Membership, MemberStatus
+    return list(db.session.scalars(
+        select(Organization).join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
+        .order_by(Organization.full_name)))
+
+
+def okved_names(codes) -> dict[str, str]:
+    """Classifier names of the given codes (for showing a profile)."""
+    names = {}
+    for code in codes:
+        item = refdata.get_okved(code)
+        if item is not None:
+            names[code] = item.name
+    return names
+
+
+def profile_codes(data: dict) -> list[str]:
+    okved = data.get("okved") or {}
+    codes = [okved.get(k) for k in ("main", "auxiliary_1", "auxiliary_2") if okved.get(k)]
+    codes += split_codes(okved.get("others"))
+    for branch in data.get("branches") or []:
+        codes += split_codes(branch.get("okved"))
+    return codes

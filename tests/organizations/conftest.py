@@ -1,0 +1,94 @@
+"""Fixtures for the registration wizard: reference data in the test's transaction, a signed-in
+head, and a helper that walks the wizard through the real HTTP client."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from registry.extensions import db
+from registry.refdata.demo import demo_records
+from registry.refdata.egrul import import_egrul
+from registry.refdata.egrul_xml import write_extract
+from registry.refdata.services import import_okved
+
+ROOT = Path(__file__).resolve().parents[2]
+OKVED_FILE = sorted((ROOT.parent / "shared" / "data" / "okved2").glob("*.csv"))[-1]
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def demo_extract(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("egrul") / "demo.xml"
+    write_extract(path, demo_records(), file_id="test")
+    return path
+
+
+@pytest.fixture
+def refdata(app, db_session, demo_extract):
+    """The official OKVED2 file and the demo ЕГРЮЛ/ЕГРИП extract, rolled back after the test."""
+    with app.app_context():
+        import_okved(OKVED_FILE)
+        report = import_egrul([demo_extract])
+        assert not report.errors
+        db.session.commit()
+
+
+class Wizard:
+    """Drives the wizard through the test client like a person with a browser would."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kwargs):
+        response = self.client.get(url, **kwargs)
+        if 'name="csrf_token"' in response.text:
+            self.token = csrf(response.text)
+        return response
+
+    def post(self, url, data, **kwargs):
+        if self.token is None:
+            self.get("/organizations/register")
+        response = self.client.post(url, data={"csrf_token": self.token, **data}, **kwargs)
+        if 'name="csrf_token"' in response.text:
+            self.token = csrf(response.text)
+        return response
+
+    def start(self, query):
+        return self.post("/organizations/register", {"query": query})
+
+    def step(self, step, data, button="next", base="/organizations/register"):
+        return self.post(f"{base}/{step}", {**data, button: "x"})
+
+    def add(self, section, data, base="/organizations/register"):
+        return self.post(f"{base}/{section}", {**data, "action": "save", "save": "x"})
+
+
+GENERAL = {"email": "office@romashka.example", "phone": "+7 495 123-45-67", "fax": "",
+           "website": "romashka.example", "applicant_category": "producer", "postal_same": "y"}
+OKVED = {"main": "32.12", "auxiliary_1": "46.48", "auxiliary_2": "", "others": "47.77, 95.25",
+         "notes": "Ювелирное производство и торговля"}
+HEAD = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
+        "birth_date": "15.05.1975", "doc_type": "21", "doc_series": "45 08", "doc_number": "123456",
+        "doc_date": "01.06.2020", "doc_issuer": "ГУ МВД России по г. Москве",
+        "reg_address": "г. Москва, ул. Ленина, д. 1, кв. 2", "actual_address": "г. Москва, ул. Ленина, д. 1, кв. 2"}
+PREMISES = {"address": "г. Москва, ул. Тверская, д. 1, стр. 2", "postal_index": "125009",
+            "cadastral_number": "77:01:0001001:1234", "purpose": "Мастерская"}
+BENEFICIARY = {"surname": "Петрова", "given": "Мария", "patronymic": "Олеговна", "birth_date": "02.03.1980",
+               "inn": "", "doc_type": "21", "doc_series": "4510", "doc_number": "654321", "doc_date": "",
+               "doc_issuer": "", "reg_address": "г. Москва, ул. Мира, д. 5", "actual_address": "г. Москва, ул. Мира, д. 5",
+               "active": "y", "valid_until": ""}
+
+
+@pytest.fixture
+def wizard(client, demo_pki, refdata):
+    client.certificate = demo_pki.person("head", "ecdsa").pem
+    return Wizard(client)
