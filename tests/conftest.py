@@ -21,6 +21,7 @@ from registry.extensions import db, utcnow
 from registry.pki.demo import build_demo_pki
 
 
+from .browser import browser, demo_server  # noqa: F401  (fixtures)
 from .helpers import fresh_postgres_database, postgres_server
 
 BACKENDS = [b.strip() for b in os.environ.get("REGISTRY_TEST_DATABASES",

@@ -8,6 +8,7 @@ from datetime import date
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
                      SubmitField, TextAreaField)
+from wtforms.widgets import TextInput
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..refdata import identifiers as ids
@@ -74,8 +75,15 @@ DATE_ERROR = "Укажите дату в формате ДД.ММ.ГГГГ"
 class RuDateField(DateField):
     """A date typed as ДД.ММ.ГГГГ (or picked: the browser sends ГГГГ-ММ-ДД)."""
 
+    widget = TextInput()
+
     def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+        super().__init__(label, validators, format=["%d.%m.%Y", "%Y-%m-%d"], **kwargs)
+
+    def _value(self):
+        if self.data:
+            return self.data.strftime("%d.%m.%Y")
+        return " ".join(self.raw_data) if self.raw_data else ""
 
     def process_formdata(self, valuelist):
         try:
@@ -168,8 +176,8 @@ class GeneralForm(WizardForm):
 
 class OkvedForm(WizardForm):
     main = StringField("Основной вид деятельности", [Required()], description="Ровно один код, например 32.12")
-    auxiliary_1 = StringField("Вспомогательный вид деятельности", [Optional()])
-    auxiliary_2 = StringField("Вспомогательный вид деятельности", [Optional()])
+    auxiliary_1 = StringField("Вспомогательный вид деятельности (1)", [Optional()])
+    auxiliary_2 = StringField("Вспомогательный вид деятельности (2)", [Optional()])
     others = TextAreaField("Прочие виды деятельности", [Optional()],
                            description="По одному коду в строке или через запятую")
     notes = TextAreaField("Пояснения к кодам ОКВЭД", [Optional(), Length(max=2000)])
@@ -210,7 +218,7 @@ class IdentityMixin:
 
 
 class HeadForm(IdentityMixin, WizardForm):
-    kind = RadioChoiceField("Руководитель", choices=HEAD_KINDS, default="person")
+    kind = RadioChoiceField("Кто является руководителем", choices=HEAD_KINDS, default="person")
     surname = StringField("Фамилия")
     given = StringField("Имя")
     patronymic = StringField("Отчество")

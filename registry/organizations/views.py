@@ -76,7 +76,14 @@ def search():
             q = refdata.digits(form.query.data)
             manual = forms.ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
                                                            "inn": q if len(q) in (10, 12) else ""})
-    return _search_page(form, manual, outcome)
+    status = 200
+    if form.errors:
+        status = 422
+    elif outcome is not None and outcome.head is not None:
+        status = 403
+    elif outcome is not None and outcome.holder is not None:
+        status = 409
+    return _search_page(form, manual, outcome, status)
 
 
 def _search_page(form, manual, outcome, status=200):

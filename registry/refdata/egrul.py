@@ -7,14 +7,15 @@ only by an extract of a later date, or of the same date when its content differs
 the same file again changes nothing). A record that cannot be read is reported with its file
 and line, and the import goes on.
 
-Writing goes straight to the database driver (one multi-row ``INSERT`` per few hundred records
-on PostgreSQL, ``executemany`` on SQLite): the per-row work of the ORM would cost more than
-parsing the XML.
+Writing goes straight to the database driver (``executemany``, which psycopg pipelines): the
+per-row work of the ORM would cost more than parsing the XML.
 """
 
 from __future__ import annotations
 
 import json
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,14 +24,13 @@ from pathlib import Path
 from typing import IO
 
 from lxml import etree
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 
 from ..extensions import db, utcnow
 from .identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
 
 BATCH = 5000
-INSERT_ROWS = 250  # rows per multi-row INSERT statement (PostgreSQL)
 PROGRESS_EVERY = 100_000
 RECORD_TAGS = ("СвЮЛ", "СвИП")
 
@@ -327,6 +327,50 @@ def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
             report.errors.append(f"{name}: не удалось прочитать ({exc})")
 
 
+class _Background:
+    """One helper thread running ``work(batch)`` for each submitted batch, in order.
+
+    At most one batch waits while another is written. An exception in the thread stops the
+    work and is raised again by the next ``submit`` or by ``close``.
+    """
+
+    def __init__(self, work: Callable[[dict], dict[str, int]]):
+        self.work = work
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
+        self.counts: dict[str, int] = {}
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="egrul-import-writer", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            batch = self.queue.get()
+            if batch is None:
+                return
+            if self.error is not None:
+                continue
+            try:
+                for key, value in self.work(batch).items():
+                    self.counts[key] = self.counts.get(key, 0) + value
+            except BaseException as exc:  # handed to the importing thread
+                self.error = exc
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def submit(self, batch: dict) -> None:
+        self._raise()
+        self.queue.put(batch)
+
+    def close(self) -> dict[str, int]:
+        self.queue.put(None)
+        self.thread.join()
+        self._raise()
+        return {key: self.counts.get(key, 0) for key in ("inserted", "updated", "unchanged", "skipped_older")}
+
+
 class _Writer:
     """Bulk INSERT/UPDATE of ``egrul_records`` through the connection's driver."""
 
@@ -335,11 +379,17 @@ class _Writer:
         dialect = connection.dialect
         self.sqlite = dialect.name == "sqlite"
         self.mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
-        self.row = "(" + ", ".join([self.mark] * len(COLUMNS)) + ")"
-        self.head = f"INSERT INTO egrul_records ({', '.join(COLUMNS)}) VALUES "
-        self.insert_many = self.head + ", ".join([self.row] * INSERT_ROWS)
+        self.insert_sql = (f"INSERT INTO egrul_records ({', '.join(COLUMNS)}) "
+                           f"VALUES ({', '.join([self.mark] * len(COLUMNS))})")
         assignments = ", ".join(f"{c} = {self.mark}" for c in COLUMNS if c != "ogrn")
         self.update = f"UPDATE egrul_records SET {assignments} WHERE ogrn = {self.mark}"
+
+    def among(self, ogrns: list[str]):
+        """``ogrn IN (…)``; one array parameter on PostgreSQL rather than thousands."""
+        column = EgrulRecord.__table__.c.ogrn
+        if self.sqlite:
+            return column.in_(ogrns)
+        return column == any_(bindparam("ogrns", ogrns, type_=ARRAY(String)))
 
     def values(self, r: dict) -> tuple:
         """The row's parameters in ``COLUMNS`` order, as the driver takes them."""
@@ -353,40 +403,14 @@ class _Writer:
                 _json(r["branches"]), _json(r["flags"]), extract_date, r["source_file"], imported_at)
 
     def insert(self, rows: list[dict]) -> None:
-        if self.sqlite:
-            self.connection.exec_driver_sql(self.head + self.row, [self.values(r) for r in rows])
-            return
-        for start in range(0, len(rows), INSERT_ROWS):
-            chunk = rows[start:start + INSERT_ROWS]
-            params: list = []
-            for r in chunk:
-                params.extend(self.values(r))
-            sql = self.insert_many if len(chunk) == INSERT_ROWS else self.head + ", ".join([self.row] * len(chunk))
-            self.connection.exec_driver_sql(sql, tuple(params))
+        self.connection.exec_driver_sql(self.insert_sql, [self.values(r) for r in rows])
 
-    def replace(self, rows: list[dict]) -> None:
-        params = []
-        for r in rows:
-            values = self.values(r)
-            params.append((*values[:1], *values[2:], values[1]))
-        self.connection.exec_driver_sql(self.update, params)
-
-
-def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportReport:
-    """Import extracts into ``egrul_records``; flushes, the caller commits."""
-    report = ImportReport()
-    batch: dict[str, dict] = {}
-    db.session.flush()
-    writer = _Writer(db.session.connection())
-    table = EgrulRecord.__table__
-    next_progress = PROGRESS_EVERY
-
-    def flush() -> None:
-        nonlocal next_progress
-        if not batch:
-            return
-        existing = dict(db.session.execute(
-            select(table.c.ogrn, table.c.extract_date).where(table.c.ogrn.in_(list(batch)))).all())
+    def write(self, batch: dict[str, dict]) -> dict[str, int]:
+        """Insert new records, replace older ones; what happened, counted."""
+        table = EgrulRecord.__table__
+        counts = {"inserted": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
+        existing = dict(self.connection.execute(
+            select(table.c.ogrn, table.c.extract_date).where(self.among(list(batch)))).all())
         rows_new, rows_update, same_date = [], [], []
         for ogrn, row in batch.items():
             known = existing.get(ogrn)
@@ -397,40 +421,69 @@ def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportR
             elif row["extract_date"] == known:
                 same_date.append(row)
             else:
-                report.skipped_older += 1
+                counts["skipped_older"] += 1
         if same_date:  # the same extract again, or a correction published the same day
-            stored = {r.ogrn: r for r in db.session.execute(
-                select(*(table.c[c] for c in CONTENT)).where(table.c.ogrn.in_([r["ogrn"] for r in same_date])))}
+            stored = {r.ogrn: r for r in self.connection.execute(
+                select(*(table.c[c] for c in CONTENT)).where(self.among([r["ogrn"] for r in same_date])))}
             for row in same_date:
                 old = stored[row["ogrn"]]
                 if all(getattr(old, c) == row[c] for c in CONTENT):
-                    report.unchanged += 1
+                    counts["unchanged"] += 1
                 else:
                     rows_update.append(row)
         if rows_new:
-            writer.insert(rows_new)
+            self.insert(rows_new)
         if rows_update:
-            writer.replace(rows_update)
-        report.inserted += len(rows_new)
-        report.updated += len(rows_update)
-        batch.clear()
-        if echo and report.read >= next_progress:
-            echo(f"  … {report.read} записей")
-            next_progress = report.read + PROGRESS_EVERY
+            self.replace(rows_update)
+        counts["inserted"] += len(rows_new)
+        counts["updated"] += len(rows_update)
+        return counts
 
+    def replace(self, rows: list[dict]) -> None:
+        params = []
+        for r in rows:
+            values = self.values(r)
+            params.append((*values[:1], *values[2:], values[1]))
+        self.connection.exec_driver_sql(self.update, params)
+
+
+def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportReport:
+    """Import extracts into ``egrul_records``; flushes, the caller commits.
+
+    Batches are written by a helper thread on the session's connection while this thread parses
+    the next batch (the driver releases the GIL while the database works).
+    """
+    report = ImportReport()
+    db.session.flush()
+    writer = _Writer(db.session.connection())
+    background = _Background(writer.write)
+    batch: dict[str, dict] = {}
+    next_progress = PROGRESS_EVERY
     now = utcnow().astimezone(timezone.utc).replace(tzinfo=None)
-    for record, source in iter_records(paths, report):
-        record["source_file"] = source
-        record["imported_at"] = now
-        previous = batch.get(record["ogrn"])
-        if previous is None or record["extract_date"] >= previous["extract_date"]:
-            if previous is not None:
+    try:
+        for record, source in iter_records(paths, report):
+            record["source_file"] = source
+            record["imported_at"] = now
+            previous = batch.get(record["ogrn"])
+            if previous is None or record["extract_date"] >= previous["extract_date"]:
+                if previous is not None:
+                    report.skipped_older += 1
+                batch[record["ogrn"]] = record
+            else:
                 report.skipped_older += 1
-            batch[record["ogrn"]] = record
-        else:
-            report.skipped_older += 1
-        if len(batch) >= BATCH:
-            flush()
-    flush()
-    db.session.expire_all()  # rows loaded before the import may be stale now
+            if len(batch) >= BATCH:
+                background.submit(batch)
+                batch = {}
+                if echo and report.read >= next_progress:
+                    echo(f"  … {report.read} записей")
+                    next_progress = report.read + PROGRESS_EVERY
+        if batch:
+            background.submit(batch)
+    finally:
+        counts = background.close()
+    report.inserted += counts["inserted"]
+    report.updated += counts["updated"]
+    report.unchanged += counts["unchanged"]
+    report.skipped_older += counts["skipped_older"]
+    db.session.expire_all()  # objects loaded before the import may be stale now
     return report

@@ -9,18 +9,31 @@ and ``egrul.xsd``: names in ``СвНаимЮЛ``, the address in ``СвАдре�
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from .identifiers import make_inn, make_ogrn, make_ogrnip
 
 ENCODING = "windows-1251"
 
 
+_SPECIAL = re.compile(r'[&<>"\n\r\t]')
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                          "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+
+
 def _attrs(values: dict) -> str:
-    return "".join(f" {k}={quoteattr(str(v))}" for k, v in values.items() if v not in (None, ""))
+    out = []
+    for k, v in values.items():
+        if v is None or v == "":
+            continue
+        v = str(v)
+        if _SPECIAL.search(v):
+            v = v.translate(_ESCAPES)
+        out.append(f' {k}="{v}"')
+    return "".join(out)
 
 
 def _date(value) -> str | None:
@@ -108,7 +121,7 @@ def entrepreneur_xml(r: dict) -> str:
     if r.get("status"):
         parts.append(f"<СвСтатус><СвСтатус{_attrs({'КодСтатус': '201', 'НаимСтатус': r['status']})}/></СвСтатус>")
     if r.get("liquidated"):
-        parts.append(f"<СвПрекрИП{_attrs({'ДатаПрекрИП': '2020-01-01'})}/>")
+        parts.append(f"<СвПрекращ><СвСтатус{_attrs({'КодСтатус': '201', 'НаимСтатус': 'Прекращение деятельности индивидуального предпринимателя в связи с принятием им соответствующего решения', 'ДатаПрекращ': _date(r.get('liquidated_on')) or '2020-01-01'})}/></СвПрекращ>")
     parts.append(_okved(r.get("okved"), r.get("okved_names")))
     attrs = {"ДатаВып": _date(r["extract_date"]), "ОГРНИП": r["ogrn"], "ДатаОГРНИП": _date(r.get("reg_date")),
              "ИННФЛ": r.get("inn"), "КодВидИП": "1", "НаимВидИП": "Индивидуальный предприниматель"}

@@ -8,6 +8,7 @@ Russian message otherwise, so forms and certificate parsing share one source of 
 from __future__ import annotations
 
 import re
+from operator import mul
 
 _INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -29,7 +30,7 @@ def _ascii_digits(value: str) -> bool:
 
 
 def _weighted(value: str, weights: tuple[int, ...]) -> int:
-    return sum(int(c) * w for c, w in zip(value, weights))
+    return sum(map(mul, map(int, value[:len(weights)]), weights))
 
 
 def inn_control(value: str) -> str:

@@ -8,6 +8,7 @@ entry marked «не подтверждено ЕГРЮЛ».
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import json
 import re
@@ -204,38 +205,66 @@ def _ms_date(value) -> date | None:
     return datetime.fromtimestamp(int(value) / 1000, tz=timezone.utc).date()
 
 
+_PROVIDER_STATUS = {"ACTIVE": "Действующее", "LIQUIDATING": "Находится в стадии ликвидации",
+                    "LIQUIDATED": "Ликвидировано", "BANKRUPT": "Банкротство",
+                    "REORGANIZING": "Находится в процессе реорганизации"}
+
+
+def _split_fio(text: str | None) -> tuple[str | None, str | None, str | None]:
+    parts = (text or "").split()
+    return (parts[0] if parts else None, parts[1] if len(parts) > 1 else None,
+            " ".join(parts[2:]) or None)
+
+
+def _provider_head(d: dict, kind: str) -> dict | None:
+    fio = d.get("fio") or {}
+    if kind == "ip":
+        return {"kind": "person", "surname": fio.get("surname"), "given": fio.get("name"),
+                "patronymic": fio.get("patronymic"), "inn": d.get("inn"),
+                "title": "Индивидуальный предприниматель", "date": None}
+    management = d.get("management") or {}
+    # ``managers`` (extended plans) names the head with a personal ИНН, or a managing company.
+    for m in d.get("managers") or []:
+        if not isinstance(m, dict):
+            continue
+        if m.get("type") == "MANAGER" and (m.get("ogrn") or len(m.get("inn") or "") == 10):
+            return {"kind": "legal_entity", "full_name": m.get("name"), "inn": m.get("inn"),
+                    "ogrn": m.get("ogrn"), "kpp": None}
+        if m.get("fio"):
+            f = m["fio"]
+            return {"kind": "person", "surname": f.get("surname"), "given": f.get("name"),
+                    "patronymic": f.get("patronymic"), "inn": m.get("inn"),
+                    "title": m.get("post") or management.get("post"), "date": None}
+    if management.get("name"):
+        surname, given, patronymic = _split_fio(management["name"])
+        return {"kind": "person", "surname": surname, "given": given, "patronymic": patronymic,
+                "inn": None, "title": management.get("post"), "date": None}
+    return None
+
+
 def _party_from_provider(data: dict) -> Party:
+    """A Party from one ``suggestions`` item of a ``findById/party`` answer."""
     d = data.get("data") or {}
     kind = "ip" if d.get("type") == "INDIVIDUAL" else "ul"
     name = d.get("name") or {}
     state = d.get("state") or {}
-    management = d.get("management") or {}
-    fio = d.get("fio") or {}
-    head = None
-    if kind == "ip":
-        head = {"kind": "person", "surname": fio.get("surname"), "given": fio.get("name"),
-                "patronymic": fio.get("patronymic"), "inn": d.get("inn"), "title": "Индивидуальный предприниматель"}
-    elif management.get("name"):
-        parts = management["name"].split()
-        head = {"kind": "person", "surname": parts[0] if parts else None,
-                "given": parts[1] if len(parts) > 1 else None,
-                "patronymic": " ".join(parts[2:]) or None, "inn": None, "title": management.get("post")}
-    okveds = d.get("okveds") or []
+    address = d.get("address") or {}
+    okveds = [o for o in d.get("okveds") or [] if isinstance(o, dict)]
     main = next((o.get("code") for o in okveds if o.get("main")), d.get("okved"))
     status = state.get("status")
     return Party(
         kind=kind, ogrn=d.get("ogrn") or "", inn=d.get("inn"), kpp=d.get("kpp"),
-        full_name=name.get("full_with_opf") or data.get("value") or "",
+        full_name=name.get("full_with_opf") or data.get("unrestricted_value") or data.get("value") or "",
         short_name=name.get("short_with_opf"), opf=(d.get("opf") or {}).get("full"),
-        reg_date=_ms_date(state.get("registration_date")),
-        address=(d.get("address") or {}).get("value"),
-        status={"ACTIVE": "Действующее", "LIQUIDATING": "Находится в стадии ликвидации",
-                "LIQUIDATED": "Ликвидировано", "BANKRUPT": "Банкротство"}.get(status, status),
-        liquidated=status == "LIQUIDATED", head=head,
+        reg_date=_ms_date(state.get("registration_date") or d.get("ogrn_date")),
+        address=address.get("unrestricted_value") or address.get("value"),
+        status=_PROVIDER_STATUS.get(status, status),
+        liquidated=status == "LIQUIDATED", head=_provider_head(d, kind),
         okved={"main": main, "additional": [o.get("code") for o in okveds if not o.get("main")]},
-        branches=[], flags={"unreliable_address": bool((d.get("address") or {}).get("invalidity")),
-                            "unreliable_head": False, "disqualified_head": False},
-        source="provider", confirmed=True)
+        branches=[], flags={"unreliable_address": bool(address.get("invalidity")),
+                            "unreliable_head": False,
+                            "disqualified_head": bool((d.get("management") or {}).get("disqualified"))},
+        extract_date=_ms_date(state.get("actuality_date")), source="provider", confirmed=True)
 
 
 def lookup_provider(query: str) -> LookupResult:
@@ -244,27 +273,45 @@ def lookup_provider(query: str) -> LookupResult:
     if not url:
         return LookupResult(None, None)
     token = current_app.config.get("REGISTRY_PARTY_PROVIDER_TOKEN") or ""
-    timeout = float(current_app.config.get("REGISTRY_PARTY_PROVIDER_TIMEOUT", 5))
+    timeout = float(current_app.config.get("REGISTRY_PARTY_PROVIDER_TIMEOUT") or 5)
     request = urllib.request.Request(
-        url, data=json.dumps({"query": digits(query)}).encode(), method="POST",
+        url, data=json.dumps({"query": digits(query), "branch_type": "MAIN"}).encode(), method="POST",
         headers={"Content-Type": "application/json", "Accept": "application/json",
                  "Authorization": f"Token {token}"})
+    too_slow = f"Сервис ЕГРЮЛ не ответил за {timeout:g} с: повторите позже."
+    unreadable = "Сервис ЕГРЮЛ прислал ответ, который не удалось прочитать."
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
+        exc.close()
         message = PROVIDER_ERRORS.get(exc.code, f"Сервис ЕГРЮЛ ответил ошибкой {exc.code}: повторите позже.")
         return LookupResult(None, "provider", message)
     except (TimeoutError, socket.timeout):
-        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ не ответил за {timeout:g} с: повторите позже.")
-    except (urllib.error.URLError, OSError) as exc:
-        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ недоступен ({getattr(exc, 'reason', exc)}).")
+        return LookupResult(None, "provider", too_slow)
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            return LookupResult(None, "provider", too_slow)
+        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ недоступен ({exc.reason}).")
+    except (OSError, http.client.HTTPException) as exc:
+        return LookupResult(None, "provider", f"Сервис ЕГРЮЛ недоступен ({exc}).")
     except ValueError:
-        return LookupResult(None, "provider", "Сервис ЕГРЮЛ прислал ответ, который не удалось прочитать.")
-    suggestions = body.get("suggestions") or []
+        return LookupResult(None, "provider", unreadable)
+    suggestions = body.get("suggestions") if isinstance(body, dict) else None
+    if not isinstance(suggestions, list):
+        return LookupResult(None, "provider", unreadable)
+    suggestions = [s for s in suggestions if isinstance(s, dict) and isinstance(s.get("data"), dict)]
     if not suggestions:
         return LookupResult(None, "provider")
-    return LookupResult(_party_from_provider(suggestions[0]), "provider")
+    # An ИНН finds the organization and its branches; the head office is the one to register.
+    chosen = next((s for s in suggestions if s["data"].get("branch_type") in (None, "MAIN")), suggestions[0])
+    try:
+        party = _party_from_provider(chosen)
+    except (AttributeError, TypeError, ValueError, OverflowError, OSError):
+        return LookupResult(None, "provider", unreadable)
+    if not party.ogrn or not party.full_name:
+        return LookupResult(None, "provider", unreadable)
+    return LookupResult(party, "provider")
 
 
 def lookup_party(query: str) -> LookupResult:

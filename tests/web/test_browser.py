@@ -6,56 +6,10 @@ the signed-in home page and of the refusal pages are kept in test-artifacts/.
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
-from playwright.sync_api import sync_playwright
 
-from ..helpers import ARTIFACTS, ROOT, VENV_BIN, free_port, stop, wait_for_port
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-P12_PASSWORD = "demo"
-
-
-@pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
-    """`registry demo setup` then `registry demo serve` on a free port; yields (url, pki dir)."""
-    directory = tmp_path_factory.mktemp("demo")
-    registry = str(VENV_BIN / "registry")
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
-    port = free_port()
-    log = directory / "serve.log"
-    proc = subprocess.Popen([registry, "demo", "serve", "--dir", str(directory), "--port",
-                             str(port)], cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, proc=proc, log=log)
-        yield f"https://localhost:{port}", directory / "pki", log
-    finally:
-        stop(proc)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def open_page(browser, url, p12=None):
-    """A fresh browser profile, with the given PKCS#12 imported for the demo origin."""
-    certificates = [{"origin": url, "pfxPath": str(p12), "passphrase": P12_PASSWORD}] if p12 else []
-    context = browser.new_context(ignore_https_errors=True, client_certificates=certificates,
-                                  locale="ru-RU", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return context, page, problems
+from ..browser import open_page
+from ..helpers import ARTIFACTS
 
 
 def test_demo_prints_which_certificate_to_import(demo_server):
