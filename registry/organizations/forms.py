@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.widgets import TextInput
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
 
 from ..refdata import identifiers as ids
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
@@ -22,10 +22,13 @@ class Required:
 
     field_flags = {"required": True}
 
+    def __init__(self, message: str = REQUIRED):
+        self.message = message
+
     def __call__(self, form, field):
         if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
             field.errors[:] = []
-            raise ValidationError(REQUIRED)
+            raise StopValidation(self.message)
 
 
 def checksum(check, **kwargs):
@@ -158,8 +161,9 @@ class GeneralForm(WizardForm):
     applicant_category = ChoiceField("Категория заявителя", [Required()],
                                      choices=[("", "— выберите —"), *APPLICANT_CATEGORIES])
     postal_same = BooleanField("Совпадает с юридическим")
-    postal_index = StringField("Почтовый индекс", [Optional(), postal_code])
-    postal_address = StringField("Почтовый адрес", [Optional(), Length(max=500)])
+    # No Optional(): it would stop the chain before the "unless same as legal" checks below.
+    postal_index = StringField("Почтовый индекс", [postal_code])
+    postal_address = StringField("Почтовый адрес", [Length(max=500)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -175,7 +179,7 @@ class GeneralForm(WizardForm):
 
 
 class OkvedForm(WizardForm):
-    main = StringField("Основной вид деятельности", [Required()], description="Ровно один код, например 32.12")
+    main = StringField("Основной вид деятельности", [Required("Укажите основной вид деятельности")], description="Ровно один код, например 32.12")
     auxiliary_1 = StringField("Вспомогательный вид деятельности (1)", [Optional()])
     auxiliary_2 = StringField("Вспомогательный вид деятельности (2)", [Optional()])
     others = TextAreaField("Прочие виды деятельности", [Optional()],
@@ -281,7 +285,7 @@ class BranchForm(FlaskForm):
     name = StringField("Наименование", [Required(), Length(max=500)])
     kpp = StringField("КПП", [Required(), checksum(ids.check_kpp)])
     address = StringField("Адрес", [Required(), Length(max=500)])
-    okved = TextAreaField("Виды деятельности (ОКВЭД2)", [Required()],
+    okved = TextAreaField("Виды деятельности (ОКВЭД2)", [Required("Укажите хотя бы один код ОКВЭД2")],
                           description="Хотя бы один код; по одному в строке или через запятую")
     item = HiddenField()
     save = SubmitField("Сохранить подразделение")

@@ -291,6 +291,9 @@ def previous_step(step: str) -> str:
 
 
 # -- OKVED rules --------------------------------------------------------------------------------
+_OKVED_FORMAT = re.compile(r"\d{2}(\.\d{1,2}){0,3}")
+
+
 def split_codes(text: str | None) -> list[str]:
     return [c for c in re.split(r"[\s,;]+", text or "") if c]
 
@@ -298,7 +301,10 @@ def split_codes(text: str | None) -> list[str]:
 def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, code in codes:
-        problem = refdata.okved_problem(code)
+        if not _OKVED_FORMAT.fullmatch(code):
+            problem = f"«{code}» не похож на код ОКВЭД2: коды записываются как XX.XX, XX.XX.X или XX.XX.XX"
+        else:
+            problem = refdata.okved_problem(code)
         if problem is None and code in seen:
             problem = f"Код {code} уже выбран: каждый код указывается один раз"
         seen.add(code)

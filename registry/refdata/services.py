@@ -28,7 +28,8 @@ from .identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import EgrulRecord, OkvedCode
 
 _SPACES = re.compile(r"\s+")
-_CODE_RE = re.compile(r"^\d{2}(\.\d{1,2}){0,3}$")
+_CODE_RE = re.compile(r"^[0-9]{2}(\.[0-9]{1,2}){0,3}$")
+_SECTION_RE = re.compile(r"^[A-Z]$")
 
 
 def normalize_search(text: str | None) -> str:
@@ -57,10 +58,10 @@ def import_okved(path: str | Path) -> OkvedImportReport:
     """Import the Rosstat OKVED2 CSV (windows-1251, ``;``, quoted): upsert every row."""
     report = OkvedImportReport()
     raw = Path(path).read_bytes()
-    try:
-        text = raw.decode("cp1251")
-    except UnicodeDecodeError:
+    try:  # a UTF-8 copy (re-saved by hand) decodes strictly; cp1251, the official one, never does
         text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1251", errors="replace")
     existing = {c.code: c for c in db.session.scalars(select(OkvedCode))}
     for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=";", quotechar='"'), start=1):
         if not row or not any(cell.strip() for cell in row):
@@ -69,6 +70,12 @@ def import_okved(path: str | Path) -> OkvedImportReport:
             report.errors.append(f"строка {number}: ожидалось 3 поля, получено {len(row)}")
             continue
         section, code, name = (cell.strip() for cell in row[:3])
+        if not _SECTION_RE.match(section):
+            report.errors.append(f"строка {number}: неверный раздел «{section}»")
+            continue
+        if not name:
+            report.errors.append(f"строка {number}: нет наименования")
+            continue
         if not code:
             code, parent = section, None
             report.sections += 1
@@ -114,6 +121,8 @@ def search_okved(query: str, limit: int = 20) -> list[OkvedCode]:
 def okved_problem(code: str | None) -> str | None:
     """Why ``code`` cannot be chosen (None if it can)."""
     code = (code or "").strip()
+    if not code:
+        return "Укажите код ОКВЭД2"
     if not okved_loaded():
         return "Классификатор ОКВЭД2 не загружен: обратитесь к администратору реестра"
     if sum(ch.isdigit() for ch in code) < 4:

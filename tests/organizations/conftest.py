@@ -92,3 +92,28 @@ BENEFICIARY = {"surname": "Петрова", "given": "Мария", "patronymic":
 def wizard(client, demo_pki, refdata):
     client.certificate = demo_pki.person("head", "ecdsa").pem
     return Wizard(client)
+
+
+def register(app, wizard, query, *, okved=None, branch_okved="47.77") -> str:
+    """Walk every step with valid data and register; returns the profile URL."""
+    from sqlalchemy import select
+
+    from registry.organizations.models import OrganizationDraft
+
+    r = wizard.start(query)
+    assert r.status_code == 302, r.text
+    assert wizard.step("general", GENERAL).status_code == 302
+    assert wizard.step("okved", okved or OKVED).status_code == 302
+    assert wizard.step("head", HEAD).status_code == 302
+    assert wizard.step("premises", {"action": "nav"}).status_code == 302
+    with app.app_context():
+        branches = db.session.scalars(select(OrganizationDraft)).all()[-1].data["branches"]
+    for item in branches:
+        values = {k: v for k, v in item.items() if k != "id"}
+        r = wizard.add("branches", {**values, "okved": branch_okved, "item": item["id"]})
+        assert r.status_code == 302, r.text
+    assert wizard.step("branches", {"action": "nav"}).status_code == 302
+    assert wizard.step("beneficiaries", {"action": "nav"}).status_code == 302
+    r = wizard.step("review", {})
+    assert r.status_code == 302, r.text
+    return r.location
