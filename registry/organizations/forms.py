@@ -227,6 +227,10 @@ class HeadForm(IdentityMixin, WizardForm):
     given = StringField("Имя")
     patronymic = StringField("Отчество")
     birth_date = RuDateField("Дата рождения", [Optional(), in_the_past])
+    inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
+                      description="Необязательно. 12 цифр")
+    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+                        description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Optional(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Optional(), Length(max=500)])
     le_full_name = StringField("Полное наименование", [Optional(), Length(max=500)])
@@ -296,7 +300,10 @@ class BeneficiaryForm(IdentityMixin, FlaskForm):
     given = StringField("Имя", [Required(), Length(max=150)])
     patronymic = StringField("Отчество", [Optional(), Length(max=150)])
     birth_date = RuDateField("Дата рождения", [Required(), in_the_past])
-    inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)])
+    inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
+                      description="Необязательно. 12 цифр")
+    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+                        description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Required(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Required(), Length(max=500)])
     active = BooleanField("Действующий", default=True)

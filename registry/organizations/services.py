@@ -133,7 +133,8 @@ def _prefill(party: refdata.Party) -> dict:
                        "le_kpp": head.get("kpp") or ""}
     else:
         head_values = {"kind": "person", "surname": head.get("surname") or "",
-                       "given": head.get("given") or "", "patronymic": head.get("patronymic") or ""}
+                       "given": head.get("given") or "", "patronymic": head.get("patronymic") or "",
+                       "inn": head.get("inn") or ""}
     branches = []
     for b in party.branches or []:
         branches.append({"id": _item_id(), "kind": b.get("kind") or "branch", "name": b.get("name") or "",

@@ -333,6 +333,7 @@ def profile(org_id: int):
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
         can_edit=can(user, Permission.EDIT_PROFILE, organization),
+        member=membership(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
 
 
