@@ -36,8 +36,10 @@ def demo_server(tmp_path_factory):
         stop(proc)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Per module: Playwright's sync API keeps an event loop running in this thread while it is
+    # open, which would stop every later test that runs asyncio (certificate validation).
     ARTIFACTS.mkdir(exist_ok=True)
     from playwright.sync_api import sync_playwright
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
@@ -28,6 +28,11 @@ class User(UserMixin, db.Model):
     department: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Granted from the command line only (`registry operator grant`), never from the web.
+    is_operator: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set by the registry operator: the person cannot sign in and is told why.
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     certificates: Mapped[list[UserCertificate]] = relationship(
         back_populates="user", order_by="UserCertificate.last_used_at.desc()")

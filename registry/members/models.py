@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..organizations.models import Organization
 from ..extensions import UTCDateTime, db, utcnow
 
 
@@ -56,6 +57,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# The registry operator looks at any organization but acts in none (spec §1).
+OPERATOR_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
+
+
 class MemberStatus(str, enum.Enum):
     PENDING = "pending"
     ACTIVE = "active"
@@ -79,6 +84,9 @@ class Membership(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=MemberStatus.PENDING.value)
     roles: Mapped[list] = mapped_column(JSON, default=list)
+    # The ТОП (branch) the person works in: the id of an item of the profile's "branches".
+    branch_id: Mapped[str | None] = mapped_column(String(20))
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -86,6 +94,7 @@ class Membership(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     user: Mapped[User] = relationship()
+    organization: Mapped[Organization] = relationship()
 
     @property
     def role_set(self) -> set[Role]:

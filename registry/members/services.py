@@ -1,11 +1,22 @@
-"""Who may do what: one ``can(user, permission, org)`` used by every view."""
+"""Who may do what, and people joining organizations and getting roles.
+
+Permissions are data: one enum, one role→permissions map (``models.ROLE_PERMISSIONS``) and one
+check, :func:`can`, used by every view and every API call. Services flush; the request commits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
 
-from ..extensions import db
-from .models import BASE_PERMISSIONS, ROLE_PERMISSIONS, Membership, MemberStatus, Permission, Role
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db, utcnow
+from ..organizations.models import Organization, OrganizationJournalEntry
+from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
+                     MemberStatus, Permission, Role)
 
 
 def membership(user, organization) -> Membership | None:
@@ -15,24 +26,63 @@ def membership(user, organization) -> Membership | None:
         Membership.user_id == user.id, Membership.organization_id == organization.id)).first()
 
 
-def permissions(member: Membership | None) -> frozenset[Permission]:
-    """What a membership allows: nothing unless active; profile viewing plus its roles' rights."""
-    if member is None or member.status != MemberStatus.ACTIVE.value:
-        return frozenset()
-    granted = set(BASE_PERMISSIONS)
-    for role in member.role_set:
-        granted |= ROLE_PERMISSIONS[role]
+def permissions(member: Membership | None, organization: Organization | None = None,
+                user=None) -> frozenset[Permission]:
+    """What a person may do in an organization.
+
+    An active member: viewing the profile plus their roles' permissions; in a blocked
+    organization only viewing (to read why). Anyone else nothing — except the registry
+    operator, who may look at any organization (but not act in it).
+    """
+    granted: set[Permission] = set()
+    if user is not None and getattr(user, "is_operator", False) and not getattr(user, "blocked_reason", None):
+        granted |= OPERATOR_PERMISSIONS
+    if member is not None and member.status == MemberStatus.ACTIVE.value:
+        organization = organization or member.organization
+        granted |= BASE_PERMISSIONS
+        if organization is None or not organization.is_blocked:
+            for role in member.role_set:
+                granted |= ROLE_PERMISSIONS[role]
     return frozenset(granted)
 
 
 def can(user, permission: Permission, organization) -> bool:
     """Whether ``user`` holds ``permission`` in ``organization``."""
-    return permission in permissions(membership(user, organization))
+    if organization is None or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return permission in permissions(membership(user, organization), organization, user)
+
+
+def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PROFILE,
+                        user=None) -> Organization:
+    """Load an organization for the signed-in person: 404 if it is not theirs to see (a
+    foreign organization does not exist for them), 403 if they lack ``permission``."""
+    user = user if user is not None else current_user._get_current_object()
+    organization = db.session.get(Organization, org_id)
+    if organization is None:
+        abort(404)
+    granted = permissions(membership(user, organization), organization, user)
+    if not granted:
+        abort(404)
+    if permission not in granted:
+        abort(403)
+    return organization
 
 
 def active_memberships(user) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(
         Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+
+
+def record(organization: Organization | int, event: str, *, actor=None, subject=None,
+           details: str | None = None, remote_addr: str | None = None) -> OrganizationJournalEntry:
+    """Add an entry to the organization journal."""
+    entry = OrganizationJournalEntry(
+        organization_id=organization if isinstance(organization, int) else organization.id,
+        event=event, actor_id=getattr(actor, "id", actor), subject_id=getattr(subject, "id", subject),
+        details=details, remote_addr=remote_addr)
+    db.session.add(entry)
+    return entry
 
 
 def make_admin(user, organization) -> Membership:
@@ -44,4 +94,159 @@ def make_admin(user, organization) -> Membership:
     member.roles = sorted({*member.roles, Role.ADMIN.value})
     member.status = MemberStatus.ACTIVE.value
     db.session.flush()
+    record(organization, "registered", actor=user, subject=user,
+           details="Организация зарегистрирована; роль: Администратор организации")
     return member
+
+
+# -- joining ------------------------------------------------------------------------------------
+class MemberError(Exception):
+    """A rule the person can act on; the message is shown as is."""
+
+    def __init__(self, message: str, conflict: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.conflict = conflict
+
+
+def offered_organizations(cert) -> list[Organization]:
+    """Registered organizations a certificate points at: its ОГРН / ИНН ЮЛ / ОГРНИП."""
+    keys = []
+    if cert.ogrn:
+        keys.append(Organization.ogrn == cert.ogrn)
+    if cert.inn_le:
+        keys.append(Organization.inn == cert.inn_le)
+    if cert.ogrnip:
+        keys.append(Organization.ogrn == cert.ogrnip)
+    if not keys:
+        return []
+    return list(db.session.scalars(select(Organization).where(or_(*keys)).order_by(Organization.full_name)))
+
+
+def find_registered(query: str) -> Organization | None:
+    """A registered organization by ИНН, ОГРН or ОГРНИП (digits only)."""
+    from ..refdata.identifiers import digits
+    q = digits(query)
+    if len(q) in (13, 15):
+        return db.session.scalar(select(Organization).where(Organization.ogrn == q))
+    return db.session.scalar(select(Organization).where(Organization.inn == q))
+
+
+def join(user, organization: Organization, branch_id: str | None, *,
+         remote_addr: str | None = None) -> Membership:
+    """Ask to work in an organization (or one of its ТОП): status «Ожидает назначения ролей».
+
+    A person already active there keeps their roles and only changes the unit; a removed
+    member asks again.
+    """
+    if organization.is_blocked:
+        raise MemberError(f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
+    if branch_id and organization.branch(branch_id) is None:
+        raise MemberError("Такого подразделения нет в профиле организации: выберите из списка.")
+    member = membership(user, organization)
+    if member is not None and member.status == MemberStatus.BLOCKED.value:
+        raise MemberError("Вы заблокированы в этой организации оператором реестра"
+                          + (f": {member.blocked_reason}" if member.blocked_reason else "."))
+    if member is None:
+        member = Membership(organization_id=organization.id, user_id=user.id, roles=[],
+                            status=MemberStatus.PENDING.value)
+        db.session.add(member)
+    elif member.status == MemberStatus.REMOVED.value:
+        member.status = MemberStatus.PENDING.value
+    member.branch_id = branch_id or None
+    db.session.flush()
+    unit = organization.branch(branch_id)
+    record(organization, "join", actor=user, subject=user, remote_addr=remote_addr,
+           details=f"Подразделение: {unit['name']}" if unit else "Головная организация")
+    return member
+
+
+def memberships_of(user) -> list[Membership]:
+    return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)
+                                   .order_by(Membership.created_at)))
+
+
+# -- roles --------------------------------------------------------------------------------------
+def members(organization: Organization, status: str | None = None) -> list[Membership]:
+    stmt = select(Membership).where(Membership.organization_id == organization.id)
+    if status:
+        stmt = stmt.where(Membership.status == status)
+    return list(db.session.scalars(stmt.order_by(Membership.created_at, Membership.id)))
+
+
+def member_or_404(organization: Organization, member_id: int) -> Membership:
+    """A member of this organization; another organization's member is a 404."""
+    member = db.session.scalar(select(Membership).where(
+        Membership.id == member_id, Membership.organization_id == organization.id))
+    if member is None:
+        abort(404)
+    return member
+
+
+def _titles(roles) -> str:
+    return ", ".join(Role(r).title for r in sorted(roles)) or "нет"
+
+
+@dataclass
+class RolesChange:
+    member: Membership
+    added: list[str]
+    removed: list[str]
+
+
+def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
+              remote_addr: str | None = None) -> RolesChange:
+    """Save the roles ticked on a member's card.
+
+    ``version`` is the member's version the card was opened at: if someone saved the card in
+    between, nothing is written and :class:`MemberError` (conflict) says who. Roles make the
+    member «Активный»; no roles make them «Удален». The last administrator cannot remove their
+    own administrator role.
+    """
+    if member.status == MemberStatus.BLOCKED.value:
+        raise MemberError("Участник заблокирован оператором реестра: роли изменить нельзя.")
+    if member.version != version:
+        raise MemberError(_conflict_message(member), conflict=True)
+    old = set(member.roles or [])
+    new = {r.value for r in roles}
+    if Role.ADMIN.value in old and Role.ADMIN.value not in new and member.user_id == actor.id:
+        others = [m for m in db.session.scalars(select(Membership).where(
+            Membership.organization_id == member.organization_id, Membership.id != member.id,
+            Membership.status == MemberStatus.ACTIVE.value)) if Role.ADMIN.value in (m.roles or [])]
+        if not others:
+            raise MemberError("Вы — единственный администратор организации: сначала назначьте "
+                              "администратором другого сотрудника, затем снимите эту роль с себя.")
+    if old == new and member.status != MemberStatus.PENDING.value:
+        return RolesChange(member, [], [])
+    member.roles = sorted(new)
+    member.status = (MemberStatus.ACTIVE if new else MemberStatus.REMOVED).value
+    member.updated_at = utcnow()
+    try:
+        db.session.flush()  # the version column makes a concurrent save fail here
+    except StaleDataError:
+        db.session.rollback()
+        raise MemberError("Карточку сотрудника только что сохранил другой администратор. "
+                          "Обновите страницу и проверьте роли.", conflict=True) from None
+    added, removed = sorted(new - old), sorted(old - new)
+    parts = []
+    if added:
+        parts.append("назначены: " + _titles(added))
+    if removed:
+        parts.append("сняты: " + _titles(removed))
+    parts.append(f"статус: {member.member_status.title}")
+    record(member.organization_id, "roles", actor=actor, subject=member.user_id,
+           details="; ".join(parts), remote_addr=remote_addr)
+    return RolesChange(member, added, removed)
+
+
+def _conflict_message(member: Membership) -> str:
+    last = db.session.scalar(
+        select(OrganizationJournalEntry).where(
+            OrganizationJournalEntry.organization_id == member.organization_id,
+            OrganizationJournalEntry.subject_id == member.user_id,
+            OrganizationJournalEntry.event == "roles")
+        .order_by(OrganizationJournalEntry.id.desc()).limit(1))
+    who = last.actor.full_name if last is not None and last.actor is not None else "другой администратор"
+    when = f" в {last.created_at:%H:%M}" if last is not None else ""
+    return (f"Роли этого сотрудника уже изменил {who}{when}, пока карточка была открыта. "
+            f"Сейчас назначено: {_titles(member.roles or [])}. Проверьте и сохраните ещё раз.")

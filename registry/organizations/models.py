@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -20,6 +20,7 @@ class Organization(db.Model):
     __tablename__ = "organizations"
 
     STATUS_REGISTERED = "registered"
+    STATUS_BLOCKED = "blocked"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(2))  # "ul" or "ip"
@@ -36,6 +37,9 @@ class Organization(db.Model):
     registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set by the registry operator: nobody acts in a blocked organization, and members are told why.
+    blocked_reason: Mapped[str | None] = mapped_column(Text)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registered_by: Mapped[User | None] = relationship()
     versions: Mapped[list[OrganizationVersion]] = relationship(
@@ -48,7 +52,15 @@ class Organization(db.Model):
 
     @property
     def status_title(self) -> str:
-        return {"registered": "Зарегистрирована"}.get(self.status, self.status)
+        return {"registered": "Зарегистрирована", "blocked": "Заблокирована"}.get(self.status, self.status)
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.status == self.STATUS_BLOCKED
+
+    def branch(self, branch_id: str | None) -> dict | None:
+        """A ТОП of the current profile by its id."""
+        return next((b for b in (self.data or {}).get("branches") or [] if b.get("id") == branch_id), None)
 
 
 class OrganizationDraft(db.Model):
@@ -85,3 +97,27 @@ class OrganizationVersion(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="versions")
     author: Mapped[User | None] = relationship()
+
+
+class OrganizationJournalEntry(db.Model):
+    """The organization journal: joins, role changes, profile edits, members' sign-ins, blocks.
+
+    ``subject`` is the person the event is about (the member whose roles changed); ``actor``
+    is who did it (the administrator, the operator, or the member themselves).
+    """
+
+    __tablename__ = "organization_journal"
+    __table_args__ = (Index("ix_organization_journal_organization_id_created_at",
+                            "organization_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    event: Mapped[str] = mapped_column(String(30))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    details: Mapped[str | None] = mapped_column(Text)
+    remote_addr: Mapped[str | None] = mapped_column(String(45))
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
+                   url_for)
 from flask_login import current_user
 
 from ..extensions import db
 from ..members.models import Permission
-from ..members.services import can, membership, permissions
+from ..members.services import can, membership, organization_or_404
 from ..refdata import services as refdata
 from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
                                     title)
@@ -35,17 +36,7 @@ def _user():
 
 
 def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Organization:
-    """The organization, if the person is an active member of it (else 404), with the right
-    (else 403)."""
-    organization = db.session.get(Organization, org_id)
-    if organization is None:
-        abort(404)
-    granted = permissions(membership(_user(), organization))
-    if not granted:
-        abort(404)  # a foreign organization does not exist for this person
-    if permission not in granted:
-        abort(403)
-    return organization
+    return organization_or_404(org_id, permission, _user())
 
 
 # -- index and search ---------------------------------------------------------------------------
@@ -321,6 +312,26 @@ def _review(draft, organization):
 
 
 # -- the registered organization ----------------------------------------------------------------
+NOTICES_KEY = "registry.org_notices"
+
+
+def add_notice_provider(app, provider) -> None:
+    """Let another domain add warnings to the organization page: ``provider(organization)``
+    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
+    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
+
+
+def notices(organization: Organization) -> list[tuple[str, str]]:
+    found = []
+    if organization.is_blocked:
+        found.append(("error", f"Организация заблокирована оператором реестра: {organization.blocked_reason}. "
+                               "Действия в ней недоступны; по вопросам обращайтесь к оператору."))
+    for provider in current_app.extensions.get(NOTICES_KEY, []):
+        found.extend(provider(organization))
+    return found
+
+
+
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
     organization = _organization(org_id)
@@ -332,6 +343,7 @@ def profile(org_id: int):
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
+        notices=notices(organization),
         can_edit=can(user, Permission.EDIT_PROFILE, organization),
         member=membership(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())

@@ -373,7 +373,7 @@ def test_many_records_in_several_batches(app, db_session, tmp_path, monkeypatch)
         assert (report.files, report.read, report.inserted, report.errors) == (2, 3500, 3500, [])
         assert count() == 3500
         assert progress and all(line.startswith("  … ") for line in progress)
-        sample = next(iter(synthetic_records(1, start=2999)))
+        sample = list(synthetic_records(1500, start=2000))[999]
         r = find_local(sample["inn"])
         assert (r.ogrn, r.full_name, r.head["surname"]) == (sample["ogrn"], sample["full_name"],
                                                             sample["head"]["surname"])
@@ -442,14 +442,14 @@ def test_lookup_refuses_what_is_not_an_identifier(app, db_session):
 # -- the CLI -----------------------------------------------------------------------------------
 def test_cli_imports_extracts_and_reports_errors(app, db_session, tmp_path):
     write_extract(tmp_path / "good.xml", [legal_entity(1), entrepreneur(1)])
-    bad = write_xml(tmp_path / "bad.xml", f'<Файл><Документ><СвЮЛ ДатаВып="2026-01-15" ОГРН="1"/></Документ></Файл>')
+    bad = write_xml(tmp_path / "bad.xml", '<Файл><Документ><СвЮЛ ДатаВып="2026-01-15" ОГРН="1"/></Документ></Файл>')
     runner = app.test_cli_runner()
     result = runner.invoke(args=["egrul", "import", "--quiet", str(tmp_path / "good.xml"), bad])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         "файлов: 2, записей: 3, добавлено: 2, обновлено: 0, без изменений: 0, "
         "пропущено устаревших: 0, ошибок: 1"]
-    assert result.stderr.splitlines() == [f"  {bad}, строка 1: ОГРН «1»: ОГРН должен состоять из 13 цифр"]
+    assert result.stderr.splitlines() == [f"  {bad}, строка 2: ОГРН «1»: ОГРН должен состоять из 13 цифр"]
     with app.app_context():
         assert record(legal_entity(1)["ogrn"]) is not None and record(entrepreneur(1)["ogrn"]) is not None
 
