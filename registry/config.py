@@ -45,6 +45,8 @@ _ENV = {
     "REGISTRY_PARTY_PROVIDER_URL": ("REGISTRY_PARTY_PROVIDER_URL", _str),
     "REGISTRY_PARTY_PROVIDER_TOKEN": ("REGISTRY_PARTY_PROVIDER_TOKEN", _str),
     "REGISTRY_PARTY_PROVIDER_TIMEOUT": ("REGISTRY_PARTY_PROVIDER_TIMEOUT", _int),
+    "REGISTRY_FILES_DIR": ("REGISTRY_FILES_DIR", _str),
+    "REGISTRY_UPLOAD_MAX_MB": ("REGISTRY_UPLOAD_MAX_MB", _int),
 }
 
 DEFAULTS: dict[str, object] = {
@@ -63,6 +65,10 @@ DEFAULTS: dict[str, object] = {
     "REGISTRY_PARTY_PROVIDER_URL": "",
     "REGISTRY_PARTY_PROVIDER_TOKEN": "",
     "REGISTRY_PARTY_PROVIDER_TIMEOUT": 5,
+    # Organization documents and applications; None means "files/ in the instance folder".
+    # Shared by every instance of the application (a network file system in a cluster).
+    "REGISTRY_FILES_DIR": None,
+    "REGISTRY_UPLOAD_MAX_MB": 20,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -78,3 +78,12 @@ def _sqlite_connect(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+def contains_word(column, word: str):
+    """Case-insensitive "contains" that also works for Cyrillic on SQLite and on PostgreSQL
+    databases with the C locale, where lower() leaves non-ASCII letters alone: the word is
+    matched as typed in lower case, Capitalized and UPPER CASE (how names are written)."""
+    from sqlalchemy import or_
+    variants = {word.lower(), word.capitalize(), word.upper()}
+    return or_(*(column.contains(v, autoescape=True) for v in variants))

@@ -32,6 +32,10 @@ def init_app(app: Flask) -> None:
             log.warning("session of user %s does not match its certificate; ended", user_id)
             session.clear()
             abort(redirect(url_for("web.home")))
+        if user.blocked_reason:
+            # Blocked by the operator while signed in: the session ends at the next step.
+            session.clear()
+            abort(redirect(url_for("web.home")))
         return user
 
     app.register_blueprint(bp)

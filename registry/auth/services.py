@@ -230,6 +230,19 @@ def record_refusal(result: ValidationResult, *, remote_addr: str | None,
     return entry
 
 
+BLOCKED = "blocked"
+
+
+def record_blocked(user: User, cert: QualifiedCertificate, *, remote_addr: str | None,
+                   user_agent: str | None) -> VisitJournalEntry:
+    """Journal a sign-in attempt of a person the registry operator has blocked."""
+    entry = _journal(VisitJournalEntry.EVENT_REFUSED, BLOCKED, user=user, cert=cert,
+                     remote_addr=remote_addr, user_agent=user_agent,
+                     message=f"Учётная запись заблокирована: {user.blocked_reason}")
+    db.session.flush()
+    return entry
+
+
 def record_sign_out(user: User, fingerprint: str | None, reason: str, *,
                     remote_addr: str | None, user_agent: str | None) -> VisitJournalEntry:
     """Journal the end of a session: "sign_out" (Выход), "idle", "lifetime" or "changed".

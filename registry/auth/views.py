@@ -101,7 +101,12 @@ def authenticate():
         # the person straight back in.
         return redirect(url_for("auth.session_ended"))
 
+    account = services.find_account(cert)
+    if account is not None and account.blocked_reason:
+        return _blocked(account, cert)
     user = services.sign_in(cert, **_client())
+    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
+        hook(user, request.remote_addr)
     db.session.commit()
     _start_session(user, cert.fingerprint)
     if changed:
@@ -109,6 +114,26 @@ def authenticate():
               "сертификатом.", "info")
     g.certificate = cert
     return None
+
+
+SIGN_IN_HOOKS = "registry.sign_in_hooks"
+
+
+def add_sign_in_hook(app, hook) -> None:
+    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
+    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
+
+
+def _blocked(account, cert):
+    """A person blocked by the registry operator: no session, the reason, a journal entry."""
+    if SESSION_FINGERPRINT in session:
+        _end_session()
+    marker = f"blocked:{cert.fingerprint}"
+    if session.get(SESSION_REFUSED) != marker:
+        services.record_blocked(account, cert, **_client())
+        session[SESSION_REFUSED] = marker
+    db.session.commit()
+    return render_template("auth/blocked.html", account=account, cert=cert), 403
 
 
 def _refuse(raw: str, result):
@@ -194,6 +219,8 @@ def journal_result(entry) -> str:
     """Russian label of a journal entry's result."""
     if entry.event == entry.EVENT_SIGN_IN:
         return "Вход выполнен"
+    if entry.event == entry.EVENT_REFUSED and entry.result == services.BLOCKED:
+        return "Отказ: учётная запись заблокирована оператором реестра"
     if entry.event == entry.EVENT_REFUSED:
         return "Отказ: " + reason_title(entry.result)
     return SIGN_OUT_LABELS.get(entry.result, entry.result)

@@ -1,4 +1,4 @@
-"""Membership of people in organizations, roles and permissions."""
+"""Membership of people in organizations: joining, roles and permissions, the organization journal."""
 
 from __future__ import annotations
 
@@ -6,4 +6,16 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
+    from ..auth.views import add_sign_in_hook
+    from ..organizations.views import add_org_link
+    from ..web import add_menu_item
     from . import models  # noqa: F401  (tables)
+    from .models import Permission
+    from .services import record_sign_in
+    from .views import bp
+
+    app.register_blueprint(bp)
+    add_sign_in_hook(app, record_sign_in)
+    add_menu_item(app, "Присоединиться к организации", "members.join", order=40)
+    add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES)
+    add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL)

@@ -13,7 +13,7 @@ from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..extensions import db, utcnow
+from ..extensions import contains_word, db, utcnow
 from ..organizations.models import Organization, OrganizationJournalEntry
 from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
                      MemberStatus, Permission, Role)
@@ -250,3 +250,38 @@ def _conflict_message(member: Membership) -> str:
     when = f" в {last.created_at:%H:%M}" if last is not None else ""
     return (f"Роли этого сотрудника уже изменил {who}{when}, пока карточка была открыта. "
             f"Сейчас назначено: {_titles(member.roles or [])}. Проверьте и сохраните ещё раз.")
+
+
+# -- the organization journal -------------------------------------------------------------------
+def journal_query(organization: Organization, *, event: str | None = None, person: str | None = None,
+                  date_from=None, date_to=None):
+    """Journal entries of an organization, newest first, filtered (a select to paginate)."""
+    from datetime import datetime, time, timezone
+
+    from ..auth.models import User
+    from ..refdata.services import normalize_search
+
+    stmt = select(OrganizationJournalEntry).where(
+        OrganizationJournalEntry.organization_id == organization.id)
+    if event:
+        stmt = stmt.where(OrganizationJournalEntry.event == event)
+    if person:
+        words = normalize_search(person).split()
+        people = select(User.id)
+        for word in words:
+            people = people.where(contains_word(User.full_name, word))
+        stmt = stmt.where(or_(OrganizationJournalEntry.subject_id.in_(people),
+                              OrganizationJournalEntry.actor_id.in_(people)))
+    if date_from:
+        stmt = stmt.where(OrganizationJournalEntry.created_at
+                          >= datetime.combine(date_from, time.min, tzinfo=timezone.utc))
+    if date_to:
+        stmt = stmt.where(OrganizationJournalEntry.created_at
+                          <= datetime.combine(date_to, time.max, tzinfo=timezone.utc))
+    return stmt.order_by(OrganizationJournalEntry.created_at.desc(), OrganizationJournalEntry.id.desc())
+
+
+def record_sign_in(user, remote_addr: str | None) -> None:
+    """A member's sign-in goes to the journal of each organization they are active in."""
+    for member in active_memberships(user):
+        record(member.organization_id, "sign_in", actor=user, subject=user, remote_addr=remote_addr)

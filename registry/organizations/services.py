@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..extensions import db, utcnow
-from ..members.services import make_admin
+from ..members.services import make_admin, record
 from ..refdata import services as refdata
 from ..refdata.identifiers import digits
 from . import forms
@@ -531,6 +531,9 @@ def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
     version = OrganizationVersion(organization_id=organization.id, number=base + 1, data=new,
                                   changes=changes, author_id=user.id)
     db.session.add(version)
+    sections = sorted({c["section"].split(":")[0] for c in changes})
+    record(organization, "profile", actor=user,
+           details=f"Версия {base + 1}: изменено {len(changes)} — {', '.join(sections)}")
     db.session.delete(draft)
     db.session.flush()
     db.session.refresh(organization)

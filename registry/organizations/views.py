@@ -321,6 +321,22 @@ def add_notice_provider(app, provider) -> None:
     app.extensions.setdefault(NOTICES_KEY, []).append(provider)
 
 
+LINKS_KEY = "registry.org_links"
+
+
+def add_org_link(app, label: str, endpoint: str, permission: Permission) -> None:
+    """A link on the organization page (``endpoint`` takes ``org_id``), shown to those who may."""
+    app.extensions.setdefault(LINKS_KEY, []).append((label, endpoint, permission))
+
+
+def org_links(organization: Organization, user) -> list[tuple[str, str]]:
+    from ..members.services import permissions
+    granted = permissions(membership(user, organization), organization, user)
+    return [(label, url_for(endpoint, org_id=organization.id))
+            for label, endpoint, permission in current_app.extensions.get(LINKS_KEY, [])
+            if permission in granted]
+
+
 def notices(organization: Organization) -> list[tuple[str, str]]:
     found = []
     if organization.is_blocked:
@@ -343,7 +359,7 @@ def profile(org_id: int):
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
-        notices=notices(organization),
+        notices=notices(organization), links=org_links(organization, user),
         can_edit=can(user, Permission.EDIT_PROFILE, organization),
         member=membership(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())

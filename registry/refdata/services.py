@@ -13,6 +13,8 @@ import io
 import json
 import re
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -20,7 +22,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 from .egrul import ImportReport, import_egrul  # noqa: F401  (part of this module's API)
@@ -103,19 +106,85 @@ def get_okved(code: str | None) -> OkvedCode | None:
     return db.session.get(OkvedCode, (code or "").strip()) if code else None
 
 
+# The typeahead matches in memory: the classifier is small (≈2,900 codes) and changes once a year,
+# while a LIKE scan of it costs the database milliseconds per keystroke. The index holds only
+# (code, search text) of selectable codes; the codes found are then read from the database by
+# primary key, so names are always current. The index is rebuilt when the number of codes
+# changes, when this process writes codes (see _okved_written), and at least every few minutes
+# (another process may have imported a new edition).
+OKVED_INDEX_TTL = 300.0
+_okved_generation = 0
+_okved_lock = threading.Lock()
+
+
+@dataclass
+class _OkvedIndex:
+    count: int
+    generation: int
+    built: float
+    entries: list[tuple[str, str]]  # (code, search_text), selectable codes, by (length, code)
+
+
+def _okved_index() -> list[tuple[str, str]]:
+    count = db.session.scalar(select(func.count()).select_from(OkvedCode))
+    indexes = current_app.extensions.setdefault("registry.okved_index", {})
+    key = str(db.engine.url)
+    index = indexes.get(key)
+    if (index is None or index.count != count or index.generation != _okved_generation
+            or time.monotonic() - index.built > OKVED_INDEX_TTL):
+        with _okved_lock:
+            generation = _okved_generation
+            rows = db.session.execute(select(OkvedCode.code, OkvedCode.search_text)
+                                      .where(func.length(OkvedCode.code) >= 5)).all()
+            entries = sorted(((r.code, r.search_text) for r in rows), key=lambda e: (len(e[0]), e[0]))
+            index = indexes[key] = _OkvedIndex(count, generation, time.monotonic(), entries)
+    return index.entries
+
+
+@event.listens_for(Session, "after_flush")
+def _okved_written(session, _context) -> None:
+    """Any OKVED row inserted, changed or deleted through the ORM invalidates the indexes."""
+    global _okved_generation
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, OkvedCode):
+            _okved_generation += 1
+            session.info["registry.okved_written"] = True
+            return
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _okved_rolled_back(session, _previous) -> None:
+    global _okved_generation
+    if session.info.pop("registry.okved_written", False):
+        _okved_generation += 1
+
+
 def search_okved(query: str, limit: int = 20) -> list[OkvedCode]:
-    """Selectable codes (≥ 4 digits) by code prefix or by all words of the name."""
+    """Selectable codes (≥ 4 digits) by code prefix or by all words of the name.
+
+    Shorter codes first, then in classifier order. Case does not matter and ё = е.
+    """
     q = normalize_search(query)
-    if not q:
+    if not q or limit <= 0:
         return []
-    stmt = select(OkvedCode).where(func.length(OkvedCode.code) >= 5)
-    if re.fullmatch(r"[\d.]+", q):
-        stmt = stmt.where(OkvedCode.code.startswith(q))
+    entries = _okved_index()
+    if re.fullmatch(r"[0-9.]+", q):
+        found = [code for code, _text in entries if code.startswith(q)][:limit]
     else:
-        for word in q.split(" ")[:6]:
-            stmt = stmt.where(OkvedCode.search_text.contains(word, autoescape=True))
-    stmt = stmt.order_by(func.length(OkvedCode.code), OkvedCode.code).limit(limit)
-    return list(db.session.scalars(stmt))
+        words = q.split(" ")[:6]
+        found = []
+        for code, text in entries:
+            for word in words:
+                if word not in text:
+                    break
+            else:
+                found.append(code)
+                if len(found) == limit:
+                    break
+    if not found:
+        return []
+    rows = {c.code: c for c in db.session.scalars(select(OkvedCode).where(OkvedCode.code.in_(found)))}
+    return [rows[code] for code in found if code in rows]
 
 
 def okved_problem(code: str | None) -> str | None:

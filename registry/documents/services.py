@@ -1,0 +1,443 @@
+"""Documents and applications: storing, verifying, attaching, signing. Services flush, never commit.
+
+Every file goes through :mod:`.storage` (typed by content, size-limited, written atomically,
+outside anything served) and every signature through :mod:`.signatures`. A file written for a
+refused or rolled-back request is removed again, so the store holds only what rows point at.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db, utcnow
+from ..organizations.models import Organization
+from ..trust import trust_store
+from . import signatures, storage
+from .models import Application, Document
+
+log = logging.getLogger(__name__)
+
+EXPIRY_WARNING_DAYS = 30
+
+
+class DocumentError(Exception):
+    """A rule the person can act on; the message is shown as is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+# -- the store ------------------------------------------------------------------------------------
+def files_root() -> Path:
+    root = current_app.config.get("REGISTRY_FILES_DIR")
+    return Path(root) if root else Path(current_app.instance_path) / "files"
+
+
+def max_bytes() -> int:
+    return int(current_app.config["REGISTRY_UPLOAD_MAX_MB"]) * 1024 * 1024
+
+
+def file_path(key: str) -> Path:
+    return storage.path_of(key, root=files_root())
+
+
+def read_file(key: str) -> bytes:
+    return file_path(key).read_bytes()
+
+
+def _store(stream: BinaryIO, filename: str | None) -> storage.StoredFile:
+    try:
+        return storage.save_upload(stream, filename, root=files_root(), max_bytes=max_bytes())
+    except storage.UploadError as exc:
+        raise DocumentError(str(exc)) from None
+
+
+def _store_bytes(data: bytes, name: str) -> storage.StoredFile:
+    import io
+    return _store(io.BytesIO(data), name)
+
+
+class FileCleanup:
+    """Remember files written during a request; remove them unless the request commits.
+
+    Files are written before the rows that point at them; a later failure must not leave an
+    orphan behind. ``after_commit`` only forgets; anything else removes.
+    """
+
+    def __init__(self):
+        self.keys: list[str] = []
+        self.obsolete: list[str] = []
+
+    def written(self, key: str) -> None:
+        self.keys.append(key)
+
+    def discard_after_commit(self, key: str | None) -> None:
+        if key:
+            self.obsolete.append(key)
+
+    def committed(self) -> None:
+        for key in self.obsolete:
+            storage.delete(key, root=files_root())
+        self.keys, self.obsolete = [], []
+
+    def rollback(self) -> None:
+        for key in self.keys:
+            storage.delete(key, root=files_root())
+        self.keys, self.obsolete = [], []
+
+
+# -- documents ------------------------------------------------------------------------------------
+def documents(organization: Organization, *, doc_type: str | None = None, state: str | None = None,
+              q: str | None = None, today: date | None = None) -> list[Document]:
+    """The organization's documents, filtered by type, state (active/expiring/expired) and number."""
+    today = today or date.today()
+    stmt = select(Document).where(Document.organization_id == organization.id)
+    if doc_type:
+        stmt = stmt.where(Document.doc_type == doc_type)
+    if state == "expired":
+        stmt = stmt.where(Document.expires_on < today)
+    elif state == "expiring":
+        stmt = stmt.where(Document.expires_on >= today,
+                          Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS))
+    elif state == "active":
+        stmt = stmt.where(Document.expires_on >= today)
+    if q:
+        stmt = stmt.where(func.lower(Document.number).contains(q.strip().lower(), autoescape=True))
+    return list(db.session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc())))
+
+
+def document_or_none(organization: Organization, document_id: int) -> Document | None:
+    return db.session.scalar(select(Document).where(
+        Document.id == document_id, Document.organization_id == organization.id))
+
+
+def verify(document: Document) -> list[dict]:
+    """Verify the document's signatures now: embedded (PDF) and detached (CMS), and store it."""
+    checks: list[signatures.SignatureCheck] = []
+    store = trust_store()
+    path = file_path(document.file_key)
+    if document.signature_key:
+        with path.open("rb") as content:
+            checks.append(signatures.verify_detached(read_file(document.signature_key), content,
+                                                     trust_store=store))
+    if document.file_kind == "pdf":
+        embedded = signatures.verify_pdf(path.read_bytes(), trust_store=store)
+        if document.signature_key:
+            embedded = [c for c in embedded if c.code != signatures.NOT_SIGNED]
+        checks.extend(embedded)
+    elif document.file_kind == "cms" and not document.signature_key:
+        checks.append(signatures.SignatureCheck(
+            "detached_only", "Это файл открепленной подписи без подписанного документа. Загрузите "
+            "подписанный документ, а этот файл приложите к нему как подпись.", kind="cms"))
+    document.checks = [c.to_dict() for c in checks]
+    document.checked_at = utcnow()
+    return document.checks
+
+
+def add_document(organization: Organization, *, user, stream: BinaryIO, filename: str | None,
+                 doc_type: str, number: str, doc_date: date, expires_on: date,
+                 signature_stream: BinaryIO | None = None, signature_filename: str | None = None,
+                 cleanup: FileCleanup) -> Document:
+    """Store an uploaded document (and its detached signature), verify signatures, add the row."""
+    if expires_on < doc_date:
+        raise DocumentError("Срок действия не может закончиться раньше даты документа.")
+    stored = _store(stream, filename)
+    cleanup.written(stored.key)
+    signature = None
+    if signature_stream is not None and signature_filename:
+        signature = _signature_file(signature_stream, signature_filename, cleanup)
+    document = Document(
+        organization_id=organization.id, doc_type=doc_type, number=number.strip(), doc_date=doc_date,
+        expires_on=expires_on, file_key=stored.key, file_name=stored.original_name,
+        file_size=stored.size, file_sha256=stored.sha256, file_kind=stored.kind,
+        media_type=stored.media_type, uploaded_by_id=getattr(user, "id", None), checks=[])
+    if signature is not None:
+        document.signature_key, document.signature_name, document.signature_size = \
+            signature.key, signature.original_name, signature.size
+    db.session.add(document)
+    verify(document)
+    db.session.flush()
+    return document
+
+
+def _signature_file(stream: BinaryIO, filename: str, cleanup: FileCleanup) -> storage.StoredFile:
+    stored = _store(stream, filename)
+    cleanup.written(stored.key)
+    if stored.kind != "cms":
+        raise DocumentError(f"Файл подписи «{stored.original_name}» не является открепленной подписью "
+                            "CMS: выберите файл .sig или .p7s.")
+    return stored
+
+
+def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
+                     cleanup: FileCleanup) -> list[dict]:
+    """Add (or replace) the detached signature of a document and verify it."""
+    if document.file_kind == "cms":
+        raise DocumentError("Этот документ сам является файлом подписи.")
+    signature = _signature_file(stream, filename, cleanup)
+    cleanup.discard_after_commit(document.signature_key)
+    document.signature_key, document.signature_name, document.signature_size = \
+        signature.key, signature.original_name, signature.size
+    checks = verify(document)
+    db.session.flush()
+    return checks
+
+
+def delete_document(document: Document, cleanup: FileCleanup) -> None:
+    """Delete a document unless an application holds it (the message names which)."""
+    if document.applications:
+        names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
+        raise DocumentError(f"Документ «{document.title}» приложен к заявлению {names} и не может быть "
+                            "удалён. Удалите черновик заявления или сформируйте новое без этого документа.")
+    cleanup.discard_after_commit(document.file_key)
+    cleanup.discard_after_commit(document.signature_key)
+    db.session.delete(document)
+    db.session.flush()
+
+
+def expiring(organization: Organization, today: date | None = None) -> list[Document]:
+    today = today or date.today()
+    return list(db.session.scalars(select(Document).where(
+        Document.organization_id == organization.id,
+        Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
+
+
+def plural_days(n: int) -> str:
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return f"{n} день"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return f"{n} дня"
+    return f"{n} дней"
+
+
+def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
+    """Notices for the organization page: documents expired or expiring within 30 days."""
+    today = date.today()
+    notices = []
+    for document in expiring(organization, today):
+        left = document.days_left(today)
+        if left < 0:
+            notices.append(("error", f"Срок действия документа «{document.title}» истёк "
+                                     f"{document.expires_on:%d.%m.%Y}. Загрузите действующий документ."))
+        else:
+            when = "сегодня" if left == 0 else f"через {plural_days(left)}"
+            notices.append(("warning", f"Срок действия документа «{document.title}» истекает "
+                                       f"{document.expires_on:%d.%m.%Y} ({when})."))
+    return notices
+
+
+# -- applications ---------------------------------------------------------------------------------
+def applications(organization: Organization) -> list[Application]:
+    return list(db.session.scalars(select(Application).where(
+        Application.organization_id == organization.id).order_by(Application.number.desc())))
+
+
+def application_or_none(organization: Organization, application_id: int) -> Application | None:
+    return db.session.scalar(select(Application).where(
+        Application.id == application_id, Application.organization_id == organization.id))
+
+
+def document_summary(document: Document) -> dict:
+    return {"id": document.id, "type": document.doc_type, "type_title": document.type_title,
+            "number": document.number, "date": document.doc_date.isoformat(),
+            "expires_on": document.expires_on.isoformat(), "file_name": document.file_name,
+            "size": document.file_size, "sha256": document.file_sha256,
+            "signature": document.signature_state}
+
+
+def application_data(organization: Organization, attached: list[Document]) -> dict:
+    """Everything the application states: the profile, the ЕГРЮЛ data, the attached documents."""
+    return {"organization": {"kind": organization.kind, "ogrn": organization.ogrn,
+                             "inn": organization.inn, "kpp": organization.kpp,
+                             "full_name": organization.full_name, "short_name": organization.short_name,
+                             "egrul_confirmed": organization.egrul_confirmed},
+            "party": organization.party or {}, "profile": organization.data or {},
+            "documents": [document_summary(d) for d in attached]}
+
+
+def create_application(organization: Organization, *, user, document_ids: list[int],
+                       cleanup: FileCleanup) -> Application:
+    """Form an application from the current profile with the chosen documents; render its PDF."""
+    from .pdf import render_application
+
+    if organization.is_blocked:
+        raise DocumentError("Организация заблокирована оператором реестра: заявление сформировать нельзя.")
+    attached = [d for d in (document_or_none(organization, i) for i in dict.fromkeys(document_ids)) if d]
+    if len(attached) != len(set(document_ids)):
+        raise DocumentError("Выбранный документ не найден: обновите страницу.")
+    if not attached:
+        raise DocumentError("Приложите к заявлению хотя бы один документ.")
+    expired = [d for d in attached if d.expires_on < date.today()]
+    if expired:
+        raise DocumentError("Срок действия документа «" + "», «".join(d.title for d in expired)
+                            + "» истёк: приложите действующий документ.")
+    number = (db.session.scalar(select(func.max(Application.number)).where(
+        Application.organization_id == organization.id)) or 0) + 1
+    now = utcnow()
+    data = application_data(organization, attached)
+    pdf = render_application(data, number=number, created_at=now)
+    stored = _store_bytes(pdf, f"zayavlenie-{number}.pdf")
+    cleanup.written(stored.key)
+    application = Application(
+        organization_id=organization.id, number=number, status=Application.DRAFT, data=data,
+        profile_version=organization.version, pdf_key=stored.key, pdf_sha256=stored.sha256,
+        pdf_size=stored.size, created_by_id=getattr(user, "id", None), created_at=now)
+    application.documents = attached
+    db.session.add(application)
+    db.session.flush()
+    return application
+
+
+def delete_application(application: Application, cleanup: FileCleanup) -> None:
+    if application.status != Application.DRAFT:
+        raise DocumentError(f"{application.title} уже {application.status_title.lower()}: удалить "
+                            "можно только черновик.")
+    cleanup.discard_after_commit(application.pdf_key)
+    application.documents = []
+    db.session.delete(application)
+    db.session.flush()
+
+
+@dataclass
+class HeadMatch:
+    ok: bool
+    reason: str = ""
+
+
+def _norm(*parts: str | None) -> str:
+    return " ".join(" ".join(p or "" for p in parts).replace("ё", "е").replace("Ё", "Е").lower().split())
+
+
+def head_identity(organization: Organization) -> dict:
+    """Who the head is, by every source: the profile's head, the registering person, ЕГРЮЛ."""
+    head = (organization.data or {}).get("head") or {}
+    egrul = (organization.party or {}).get("head") or {}
+    registrar = organization.registered_by
+    names = {_norm(head.get("surname"), head.get("given"), head.get("patronymic")),
+             _norm(egrul.get("surname"), egrul.get("given"), egrul.get("patronymic")),
+             _norm(egrul.get("full_name"))}
+    return {
+        "kind": head.get("kind") or egrul.get("kind") or "person",
+        "inns": {v for v in (head.get("inn"), egrul.get("inn"), getattr(registrar, "inn", None)) if v},
+        "snils": {v for v in (head.get("snils"), getattr(registrar, "snils", None)) if v},
+        "names": {n for n in names if n},
+        "le_ogrn": head.get("le_ogrn") or egrul.get("ogrn"),
+        "le_inn": head.get("le_inn") or (egrul.get("inn") if egrul.get("kind") == "legal_entity" else None),
+        "display": (" ".join(p for p in (head.get("surname"), head.get("given"), head.get("patronymic")) if p)
+                    or head.get("le_full_name") or egrul.get("full_name")
+                    or getattr(registrar, "full_name", None) or "не указан"),
+    }
+
+
+def signer_is_head(organization: Organization, signer) -> HeadMatch:
+    """Whether the certificate ``signer`` belongs to the organization's head.
+
+    Personal identifiers decide when both sides have them (СНИЛС, then personal ИНН); ФИО only
+    when neither does. An entrepreneur also matches by ОГРНИП, a managing organization by ОГРН.
+    """
+    who = head_identity(organization)
+    mine = signer.full_name or signer.subject
+    if organization.kind == "ip" and signer.ogrnip and signer.ogrnip == organization.ogrn:
+        return HeadMatch(True)
+    if who["kind"] == "legal_entity":
+        ok = bool(who["le_ogrn"] and signer.ogrn == who["le_ogrn"]) or \
+            bool(who["le_inn"] and signer.inn_le == who["le_inn"])
+        return HeadMatch(ok, "" if ok else f"подпись сделана сертификатом «{mine}», а руководителем "
+                                           f"организации является управляющая организация «{who['display']}»")
+    snils, inn = signer.snils, signer.personal_inn
+    if snils and who["snils"]:
+        if snils in who["snils"]:
+            return HeadMatch(True)
+        return HeadMatch(False, f"СНИЛС в сертификате подписанта «{mine}» не совпадает со СНИЛС "
+                                f"руководителя ({who['display']})")
+    if inn and who["inns"]:
+        if inn in who["inns"]:
+            return HeadMatch(True)
+        return HeadMatch(False, f"ИНН в сертификате подписанта «{mine}» не совпадает с ИНН "
+                                f"руководителя ({who['display']})")
+    if _norm(signer.surname, signer.given_names) in who["names"] or _norm(signer.full_name) in who["names"]:
+        return HeadMatch(True)
+    return HeadMatch(False, f"подписант «{mine}» не является руководителем организации "
+                            f"({who['display']})")
+
+
+HEAD_MISMATCH = "not_head"
+NOT_THIS_PDF = "not_this_pdf"
+
+
+def sign_application(application: Application, *, stream: BinaryIO, filename: str,
+                     cleanup: FileCleanup) -> dict:
+    """Accept the head's signature of the application: a detached CMS over the stored PDF, or the
+    stored PDF signed (an incremental update of exactly those bytes).
+
+    The verdict is stored either way; the status becomes «подписано» only when the signature is
+    valid, covers exactly the application's bytes, and the signer is the head.
+    """
+    if application.status == Application.SUBMITTED:
+        raise DocumentError(f"{application.title} уже подано: подпись изменить нельзя.")
+    stored = _store(stream, filename)
+    cleanup.written(stored.key)
+    pdf = read_file(application.pdf_key)
+    if hashlib.sha256(pdf).hexdigest() != application.pdf_sha256:
+        log.error("application %s: stored PDF %s does not match its hash", application.id, application.pdf_key)
+        raise DocumentError("Файл заявления повреждён в хранилище: сформируйте заявление заново.")
+    store = trust_store()
+    if stored.kind == "cms":
+        check = signatures.verify_detached(read_file(stored.key), pdf, trust_store=store)
+        kind = "cms"
+    elif stored.kind == "pdf":
+        signed = read_file(stored.key)
+        kind = "pdf"
+        checks = [c for c in signatures.verify_pdf(signed, trust_store=store)]
+        check = checks[-1]
+        if not signed.startswith(pdf) or len(signed) == len(pdf):
+            check = signatures.SignatureCheck(
+                NOT_THIS_PDF, "Загруженный PDF не является подписанным файлом этого заявления: скачайте "
+                "PDF заявления и подпишите его без изменений.", kind="pdf", signer=check.signer,
+                signing_time=check.signing_time)
+        elif check.valid and check.details.get("coverage") != "ENTIRE_FILE":
+            check = signatures.SignatureCheck(
+                signatures.DIGEST_MISMATCH, signatures.MESSAGES[signatures.DIGEST_MISMATCH], kind="pdf",
+                signer=check.signer, signing_time=check.signing_time)
+    else:
+        raise DocumentError("Загрузите открепленную подпись (.sig, .p7s) файла заявления или подписанный PDF.")
+    if check.valid:
+        match = signer_is_head(application.organization, check.signer)
+        if not match.ok:
+            check = signatures.SignatureCheck(
+                HEAD_MISMATCH, f"Заявление должен подписать руководитель организации: {match.reason}.",
+                kind=check.kind, signer=check.signer, signing_time=check.signing_time, intact=True,
+                certificate=check.certificate)
+    result = check.to_dict()
+    application.check = result
+    if check.valid:
+        cleanup.discard_after_commit(application.signature_key)
+        application.signature_key, application.signature_kind = stored.key, kind
+        application.signature_name = stored.original_name
+        application.signer_name = check.signer.full_name
+        application.signed_at = utcnow()
+        application.status = Application.SIGNED
+    else:
+        cleanup.discard_after_commit(stored.key)  # kept only for a valid signature
+    db.session.flush()
+    return result
+
+
+def submit_application(application: Application) -> None:
+    if application.status == Application.SUBMITTED:
+        raise DocumentError(f"{application.title} уже подано.")
+    if application.status != Application.SIGNED:
+        raise DocumentError("Подать можно только подписанное руководителем заявление: загрузите подпись.")
+    application.status = Application.SUBMITTED
+    application.submitted_at = utcnow()
+    db.session.flush()

@@ -1,0 +1,100 @@
+"""Forms of joining an organization, the member card, the journal filter and the operator."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
+from .models import MemberStatus, Role
+
+
+class FindOrganizationForm(FlaskForm):
+    query = StringField("ИНН, ОГРН или ОГРНИП организации", [InputRequired("Обязательное поле")],
+                        description="Организация должна быть зарегистрирована в реестре")
+    find = SubmitField("Найти")
+
+    def validate_query(self, field):
+        q = digits(field.data)
+        check = {10: check_inn, 12: check_inn, 13: check_ogrn, 15: check_ogrnip}.get(len(q))
+        if check is None or not q.isdigit():
+            raise ValidationError("Введите ИНН (10 или 12 цифр), ОГРН (13) или ОГРНИП (15)")
+        message = check(q)
+        if message:
+            raise ValidationError(message)
+        field.data = q
+
+
+class JoinForm(FlaskForm):
+    organization = HiddenField()
+    unit = SelectField("Где вы работаете", choices=[], validate_choice=False)
+    position = StringField("Должность", [Optional(), Length(max=200, message="Не более 200 символов")],
+                           filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    department = StringField("Подразделение (отдел)", [Optional(), Length(max=200, message="Не более 200 символов")],
+                             filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    submit = SubmitField("Сохранить")
+
+
+class RolesForm(FlaskForm):
+    """The member card: one checkbox per role; ``version`` guards against concurrent saves."""
+
+    role_admin = BooleanField(Role.ADMIN.title)
+    role_dmdk_participant = BooleanField(Role.DMDK_PARTICIPANT.title)
+    role_batch_operations = BooleanField(Role.BATCH_OPERATIONS.title)
+    role_applications = BooleanField(Role.APPLICATIONS.title)
+    version = HiddenField()
+    submit = SubmitField("Сохранить")
+
+    def role_fields(self):
+        return [getattr(self, f"role_{role.value}") for role in Role]
+
+    def chosen(self) -> set[Role]:
+        return {role for role in Role if getattr(self, f"role_{role.value}").data}
+
+    def expected_version(self) -> int:
+        try:
+            return int(self.version.data)
+        except (TypeError, ValueError):
+            return -1
+
+
+STATUS_FILTER = [("", "Все"), *[(s.value, s.title) for s in MemberStatus]]
+
+
+class StatusFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    status = SelectField("Статус", choices=STATUS_FILTER, validate_choice=False)
+
+
+EVENT_TITLES = {
+    "registered": "Регистрация организации",
+    "join": "Присоединение сотрудника",
+    "roles": "Изменение ролей",
+    "profile": "Изменение профиля",
+    "sign_in": "Вход в реестр",
+    "blocked": "Блокировка",
+    "unblocked": "Снятие блокировки",
+}
+
+
+class JournalFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    event = SelectField("Событие", choices=[("", "Все"), *EVENT_TITLES.items()], validate_choice=False)
+    person = StringField("Сотрудник", description="Часть ФИО")
+    date_from = StringField("С даты", description="ДД.ММ.ГГГГ")
+    date_to = StringField("По дату", description="ДД.ММ.ГГГГ")
+
+
+class BlockForm(FlaskForm):
+    reason = StringField("Причина блокировки", [InputRequired("Укажите причину: её увидит заблокированный"),
+                                                Length(max=500)])
+    submit = SubmitField("Заблокировать")
+
+
+class UnblockForm(FlaskForm):
+    submit = SubmitField("Снять блокировку")

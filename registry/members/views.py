@@ -1,0 +1,184 @@
+"""Joining an organization, «Профили организации» (members and roles), the organization journal."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..auth import services as auth_services
+from ..extensions import db
+from ..organizations.models import Organization
+from . import forms, services
+from .forms import EVENT_TITLES
+from .models import MemberStatus, Permission, Role
+from .services import MemberError
+
+bp = Blueprint("members", __name__, template_folder="templates")
+
+JOURNAL_PAGE_SIZE = 50
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _units(organization: Organization) -> list[tuple[str, str]]:
+    units = [("", f"{organization.name} (головная организация)")]
+    for branch in (organization.data or {}).get("branches") or []:
+        units.append((branch["id"], branch.get("name") or "Подразделение"))
+    return units
+
+
+# -- joining ------------------------------------------------------------------------------------
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Pick the organization (or its ТОП) you work in; the administrator then gives roles."""
+    user = _user()
+    finder = forms.FindOrganizationForm(formdata=None)
+    found = None
+    offered = services.offered_organizations(g.certificate)
+    if request.method == "POST" and "find" in request.form:
+        finder = forms.FindOrganizationForm()
+        if finder.validate_on_submit():
+            found = services.find_registered(finder.query.data)
+            if found is None:
+                finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
+                                           "Проверьте номер или попросите руководителя зарегистрировать её.")
+    candidates = offered + ([found] if found is not None and found not in offered else [])
+
+    posted = None
+    if request.method == "POST" and "submit" in request.form:
+        posted = forms.JoinForm()
+        organization = db.session.get(Organization, int(posted.organization.data)) \
+            if (posted.organization.data or "").isdigit() else None
+        if organization is None:
+            abort(404)
+        posted.unit.choices = _units(organization)
+        if posted.validate_on_submit():
+            try:
+                auth_services.update_profile(user, email=user.email, phone=user.phone,
+                                             position=posted.position.data,
+                                             department=posted.department.data)
+                services.join(user, organization, posted.unit.data or None,
+                              remote_addr=request.remote_addr)
+                db.session.commit()
+                flash(f"Заявка отправлена: «{organization.name}». Статус — «Ожидает назначения ролей»; "
+                      "администратор организации назначит вам роли.", "success")
+                return redirect(url_for(".join"))
+            except MemberError as exc:
+                db.session.rollback()
+                flash(exc.message, "error")
+        if organization not in candidates:
+            candidates.append(organization)
+    entries = []
+    for organization in candidates:
+        if posted is not None and posted.organization.data == str(organization.id):
+            form = posted
+        else:
+            form = forms.JoinForm(formdata=None, data={"organization": organization.id,
+                                                       "position": user.position,
+                                                       "department": user.department})
+            form.unit.choices = _units(organization)
+        entries.append((organization, form))
+    return render_template("members/join.html", finder=finder, entries=entries, offered=offered,
+                           memberships=services.memberships_of(user), cert=g.certificate)
+
+
+# -- «Профили организации» ------------------------------------------------------------------------
+@bp.route("/organizations/<int:org_id>/members")
+def members(org_id: int):
+    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    status_form = forms.StatusFilterForm(request.args)
+    status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
+    return render_template("members/members.html", organization=organization, status_form=status_form,
+                           members=services.members(organization, status), Role=Role,
+                           unit_name=lambda m: (organization.branch(m.branch_id) or {}).get("name"))
+
+
+@bp.route("/organizations/<int:org_id>/members/<int:member_id>", methods=["GET", "POST"])
+def card(org_id: int, member_id: int):
+    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    member = services.member_or_404(organization, member_id)
+    if request.method == "GET":
+        form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                               | {"version": member.version})
+    else:
+        form = forms.RolesForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change = services.set_roles(member, form.chosen(), actor=_user(),
+                                        version=form.expected_version(), remote_addr=request.remote_addr)
+            db.session.commit()
+            if change.added or change.removed:
+                flash(f"Роли сотрудника {member.user.full_name} сохранены. Статус: {member.member_status.title}.",
+                      "success")
+            else:
+                flash("Изменений нет.", "info")
+            return redirect(url_for(".members", org_id=org_id))
+        except MemberError as exc:
+            db.session.rollback()
+            member = services.member_or_404(organization, member_id)
+            flash(exc.message, "error")
+            status = 409 if exc.conflict else 422
+            if exc.conflict:
+                # Show what is saved now, with the new version, so the next save is deliberate.
+                form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                                       | {"version": member.version})
+    return render_template("members/card.html", organization=organization, member=member, form=form,
+                           unit=(organization.branch(member.branch_id) or {}).get("name")), status
+
+
+# -- the organization journal -------------------------------------------------------------------
+def _parse_date(value: str | None):
+    try:
+        return datetime.strptime((value or "").strip(), "%d.%m.%Y").date() if value and value.strip() else None
+    except ValueError:
+        return False
+
+
+@bp.route("/organizations/<int:org_id>/journal")
+def journal(org_id: int):
+    organization = services.organization_or_404(org_id, Permission.READ_JOURNAL)
+    form = forms.JournalFilterForm(request.args)
+    date_from, date_to = _parse_date(form.date_from.data), _parse_date(form.date_to.data)
+    if date_from is False:
+        form.date_from.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+    if date_to is False:
+        form.date_to.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+    query = services.journal_query(organization, event=form.event.data or None,
+                                   person=form.person.data or None,
+                                   date_from=date_from or None, date_to=date_to or None)
+    if request.args.get("format") == "csv":
+        return _journal_csv(organization, query)
+    page = db.paginate(query, per_page=JOURNAL_PAGE_SIZE, max_per_page=JOURNAL_PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    return render_template("members/journal.html", organization=organization, form=form, page=page,
+                           events=EVENT_TITLES, args=args)
+
+
+def _journal_csv(organization: Organization, query) -> Response:
+    tz = current_app.extensions["registry.tz"]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"])
+    for entry in db.session.scalars(query):
+        writer.writerow([entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
+                         EVENT_TITLES.get(entry.event, entry.event),
+                         entry.subject.full_name if entry.subject else "",
+                         entry.actor.full_name if entry.actor else "",
+                         _csv_safe(entry.details or ""), entry.remote_addr or ""])
+    # UTF-8 with a BOM so that Excel opens the Russian text correctly.
+    body = "\ufeff" + out.getvalue()
+    name = f"journal-{organization.ogrn}-{date.today():%Y%m%d}.csv"
+    return Response(body, mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _csv_safe(text: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,128 @@
+"""What the registry operator does: grant the role, look at everything, block and unblock.
+
+Blocking is recorded in the organization journal; a blocked person cannot sign in, a blocked
+member cannot act in that organization, a blocked organization is read-only for its members —
+and each is told why.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from ..auth.models import User
+from ..extensions import contains_word, db, utcnow
+from ..members.models import Membership, MemberStatus
+from ..members.services import record
+from ..organizations.models import Organization
+from ..refdata.identifiers import check_snils, digits
+from ..refdata.services import normalize_search
+
+
+class OperatorError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def set_operator(snils: str, granted: bool) -> User:
+    """Grant or revoke the operator role of the person with this СНИЛС (from the CLI)."""
+    problem = check_snils(snils)
+    if problem:
+        raise OperatorError(problem)
+    user = db.session.scalar(select(User).where(User.snils == digits(snils)))
+    if user is None:
+        raise OperatorError("Человек с таким СНИЛС ещё не входил в реестр: пусть войдёт со своим сертификатом.")
+    user.is_operator = granted
+    db.session.flush()
+    return user
+
+
+def operators() -> list[User]:
+    return list(db.session.scalars(select(User).where(User.is_operator.is_(True)).order_by(User.full_name)))
+
+
+def organizations(query: str | None = None, status: str | None = None) -> list[Organization]:
+    stmt = select(Organization)
+    q = (query or "").strip()
+    if q:
+        d = digits(q)
+        if d.isdigit():
+            stmt = stmt.where(or_(Organization.inn == d, Organization.ogrn == d, Organization.kpp == d))
+        else:
+            for word in normalize_search(q).split()[:5]:
+                stmt = stmt.where(or_(contains_word(Organization.full_name, word),
+                                      contains_word(Organization.short_name, word)))
+    if status:
+        stmt = stmt.where(Organization.status == status)
+    return list(db.session.scalars(stmt.order_by(Organization.full_name).limit(500)))
+
+
+def people(query: str) -> list[User]:
+    q = (query or "").strip()
+    if not q:
+        return []
+    d = digits(q)
+    if d.isdigit():
+        stmt = select(User).where(or_(User.snils == d, User.inn == d))
+    else:
+        stmt = select(User)
+        for word in normalize_search(q).split()[:5]:
+            stmt = stmt.where(contains_word(User.full_name, word))
+    return list(db.session.scalars(stmt.order_by(User.full_name).limit(200)))
+
+
+def block_organization(organization: Organization, reason: str, *, actor) -> None:
+    organization.status = Organization.STATUS_BLOCKED
+    organization.blocked_reason = reason.strip()
+    organization.blocked_at = utcnow()
+    record(organization, "blocked", actor=actor, details=f"Организация заблокирована: {reason.strip()}")
+    db.session.flush()
+
+
+def unblock_organization(organization: Organization, *, actor) -> None:
+    organization.status = Organization.STATUS_REGISTERED
+    organization.blocked_reason = None
+    organization.blocked_at = None
+    record(organization, "unblocked", actor=actor, details="Блокировка организации снята")
+    db.session.flush()
+
+
+def block_member(member: Membership, reason: str, *, actor) -> None:
+    if member.status == MemberStatus.BLOCKED.value:
+        raise OperatorError("Сотрудник уже заблокирован.")
+    member.status = MemberStatus.BLOCKED.value
+    member.blocked_reason = reason.strip()
+    record(member.organization_id, "blocked", actor=actor, subject=member.user_id,
+           details=f"Сотрудник заблокирован: {reason.strip()}")
+    db.session.flush()
+
+
+def unblock_member(member: Membership, *, actor) -> None:
+    if member.status != MemberStatus.BLOCKED.value:
+        raise OperatorError("Сотрудник не заблокирован.")
+    # Back to what the roles say: active with roles, otherwise waiting for them.
+    member.status = (MemberStatus.ACTIVE if member.roles else MemberStatus.PENDING).value
+    member.blocked_reason = None
+    record(member.organization_id, "unblocked", actor=actor, subject=member.user_id,
+           details="Блокировка сотрудника снята")
+    db.session.flush()
+
+
+def block_person(user: User, reason: str, *, actor) -> None:
+    if user.id == actor.id:
+        raise OperatorError("Нельзя заблокировать самого себя.")
+    user.blocked_reason = reason.strip()
+    user.blocked_at = utcnow()
+    for member in db.session.scalars(select(Membership).where(Membership.user_id == user.id)):
+        record(member.organization_id, "blocked", actor=actor, subject=user,
+               details=f"Учётная запись заблокирована оператором: {reason.strip()}")
+    db.session.flush()
+
+
+def unblock_person(user: User, *, actor) -> None:
+    user.blocked_reason = None
+    user.blocked_at = None
+    for member in db.session.scalars(select(Membership).where(Membership.user_id == user.id)):
+        record(member.organization_id, "unblocked", actor=actor, subject=user,
+               details="Блокировка учётной записи снята")
+    db.session.flush()
