@@ -1,1 +1,41 @@
 """Organization documents: uploads, storage, signature verification, the application."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+
+
+def filesize(n: int | None) -> str:
+    if n is None:
+        return "—"
+    for unit, size in (("МБ", 1024 * 1024), ("КБ", 1024)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}".replace(".", ",")
+    return f"{n} Б"
+
+
+def init_app(app: Flask) -> None:
+    from ..organizations.views import add_notice_provider
+    from ..web import _local_datetime
+    from . import models  # noqa: F401  (tables)
+    from .services import expiry_notices
+    from .views import applications_bp, bp
+
+    app.register_blueprint(bp)
+    app.register_blueprint(applications_bp)
+    app.add_template_filter(filesize, "filesize")
+
+    def iso_local_dt(value) -> str:
+        if not value:
+            return "—"
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        return _local_datetime(value)
+
+    app.add_template_filter(iso_local_dt, "iso_local_dt")
+    add_notice_provider(app, expiry_notices)

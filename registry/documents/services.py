@@ -17,6 +17,7 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..auth.services import plural_days
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
@@ -211,15 +212,6 @@ def expiring(organization: Organization, today: date | None = None) -> list[Docu
         Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
 
 
-def plural_days(n: int) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return f"{n} день"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return f"{n} дня"
-    return f"{n} дней"
-
-
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     """Notices for the organization page: documents expired or expiring within 30 days."""
     today = date.today()
@@ -230,7 +222,7 @@ def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
             notices.append(("error", f"Срок действия документа «{document.title}» истёк "
                                      f"{document.expires_on:%d.%m.%Y}. Загрузите действующий документ."))
         else:
-            when = "сегодня" if left == 0 else f"через {plural_days(left)}"
+            when = "сегодня" if left == 0 else f"через {left} {plural_days(left)}"
             notices.append(("warning", f"Срок действия документа «{document.title}» истекает "
                                        f"{document.expires_on:%d.%m.%Y} ({when})."))
     return notices

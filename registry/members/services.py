@@ -224,7 +224,7 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     try:
         db.session.flush()  # the version column makes a concurrent save fail here
     except StaleDataError:
-        db.session.rollback()
+        # The caller rolls back (the session is unusable after a failed flush).
         raise MemberError("Карточку сотрудника только что сохранил другой администратор. "
                           "Обновите страницу и проверьте роли.", conflict=True) from None
     added, removed = sorted(new - old), sorted(old - new)

@@ -19,10 +19,12 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -95,6 +97,7 @@ def import_okved(path: str | Path) -> OkvedImportReport:
         item.name, item.section, item.parent_code = name, section, parent
         item.search_text = normalize_search(f"{code} {name}")
     db.session.flush()
+    _okved_changed()
     return report
 
 
@@ -106,85 +109,105 @@ def get_okved(code: str | None) -> OkvedCode | None:
     return db.session.get(OkvedCode, (code or "").strip()) if code else None
 
 
-# The typeahead matches in memory: the classifier is small (≈2,900 codes) and changes once a year,
-# while a LIKE scan of it costs the database milliseconds per keystroke. The index holds only
-# (code, search text) of selectable codes; the codes found are then read from the database by
-# primary key, so names are always current. The index is rebuilt when the number of codes
-# changes, when this process writes codes (see _okved_written), and at least every few minutes
-# (another process may have imported a new edition).
-OKVED_INDEX_TTL = 300.0
+# The typeahead works in memory: the classifier is small (≈2,900 codes) and changes about once a
+# year, while scanning it with LIKE costs the database milliseconds per keystroke. Each process
+# keeps the selectable codes of each database, rebuilt when this process writes OKVED rows
+# through the ORM or rolls such writes back (the events below), when import_okved runs, and
+# at least every OKVED_INDEX_TTL seconds, so an edition imported by another process (the CLI)
+# shows up within a minute. Whether a code may be chosen (okved_problem, get_okved) is always
+# read from the database.
+OKVED_INDEX_TTL = 60.0
+_WRITTEN = "registry.okved_written"
 _okved_generation = 0
 _okved_lock = threading.Lock()
 
 
-@dataclass
+class _OkvedEntry:
+    """One selectable code in the index; its ``OkvedCode`` object is made on first use."""
+
+    __slots__ = ("code", "text", "row", "_item")
+
+    def __init__(self, row):
+        self.code, self.text, self.row, self._item = row.code, row.search_text, row, None
+
+    @property
+    def item(self) -> OkvedCode:
+        if self._item is None:
+            r = self.row
+            self._item = OkvedCode(code=r.code, name=r.name, section=r.section, parent_code=r.parent_code,
+                                   search_text=r.search_text)
+        return self._item
+
+
+@dataclass(frozen=True)
 class _OkvedIndex:
-    count: int
     generation: int
     built: float
-    entries: list[tuple[str, str]]  # (code, search_text), selectable codes, by (length, code)
+    entries: list[_OkvedEntry]  # selectable codes, by (length, code)
 
 
-def _okved_index() -> list[tuple[str, str]]:
-    count = db.session.scalar(select(func.count()).select_from(OkvedCode))
+def _okved_changed() -> None:
+    global _okved_generation
+    _okved_generation += 1
+
+
+def _okved_index() -> list[_OkvedEntry]:
     indexes = current_app.extensions.setdefault("registry.okved_index", {})
     key = str(db.engine.url)
     index = indexes.get(key)
-    if (index is None or index.count != count or index.generation != _okved_generation
+    if (index is None or index.generation != _okved_generation
             or time.monotonic() - index.built > OKVED_INDEX_TTL):
         with _okved_lock:
             generation = _okved_generation
-            rows = db.session.execute(select(OkvedCode.code, OkvedCode.search_text)
-                                      .where(func.length(OkvedCode.code) >= 5)).all()
-            entries = sorted(((r.code, r.search_text) for r in rows), key=lambda e: (len(e[0]), e[0]))
-            index = indexes[key] = _OkvedIndex(count, generation, time.monotonic(), entries)
+            c = OkvedCode
+            rows = db.session.execute(select(c.code, c.name, c.section, c.parent_code, c.search_text)
+                                      .where(func.length(c.code) >= 5)).all()
+            entries = sorted((_OkvedEntry(r) for r in rows), key=lambda e: (len(e.code), e.code))
+            index = indexes[key] = _OkvedIndex(generation, time.monotonic(), entries)
     return index.entries
 
 
 @event.listens_for(Session, "after_flush")
-def _okved_written(session, _context) -> None:
-    """Any OKVED row inserted, changed or deleted through the ORM invalidates the indexes."""
-    global _okved_generation
+def _okved_flushed(session, _context) -> None:
+    """OKVED rows written through the ORM: the indexes are stale, and so after a rollback."""
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, OkvedCode):
-            _okved_generation += 1
-            session.info["registry.okved_written"] = True
+            _okved_changed()
+            session.connection().info[_WRITTEN] = True
             return
 
 
-@event.listens_for(Session, "after_soft_rollback")
-def _okved_rolled_back(session, _previous) -> None:
-    global _okved_generation
-    if session.info.pop("registry.okved_written", False):
-        _okved_generation += 1
+@event.listens_for(Engine, "rollback")
+@event.listens_for(Engine, "rollback_savepoint")
+def _okved_rolled_back(connection, *_args) -> None:
+    if connection.info.pop(_WRITTEN, False):
+        _okved_changed()
+
+
+@event.listens_for(Engine, "commit")
+def _okved_committed(connection) -> None:
+    connection.info.pop(_WRITTEN, None)
 
 
 def search_okved(query: str, limit: int = 20) -> list[OkvedCode]:
     """Selectable codes (≥ 4 digits) by code prefix or by all words of the name.
 
-    Shorter codes first, then in classifier order. Case does not matter and ё = е.
+    Shorter codes first, then in classifier order; case does not matter and ё = е. The codes
+    come from the in-memory index: transient ``OkvedCode`` objects shared by every caller of
+    this process, to be read, never changed or added to a session.
     """
     q = normalize_search(query)
     if not q or limit <= 0:
         return []
     entries = _okved_index()
     if re.fullmatch(r"[0-9.]+", q):
-        found = [code for code, _text in entries if code.startswith(q)][:limit]
+        found = (e for e in entries if e.code.startswith(q))
     else:
-        words = q.split(" ")[:6]
-        found = []
-        for code, text in entries:
-            for word in words:
-                if word not in text:
-                    break
-            else:
-                found.append(code)
-                if len(found) == limit:
-                    break
-    if not found:
-        return []
-    rows = {c.code: c for c in db.session.scalars(select(OkvedCode).where(OkvedCode.code.in_(found)))}
-    return [rows[code] for code in found if code in rows]
+        words = sorted(set(q.split(" ")[:6]), key=len, reverse=True)  # the longest word is the rarest
+        first, rest = words[0], words[1:]
+        found = (e for e in entries if first in e.text) if not rest else \
+            (e for e in entries if first in e.text and all(w in e.text for w in rest))
+    return [e.item for e in islice(found, limit)]
 
 
 def okved_problem(code: str | None) -> str | None:

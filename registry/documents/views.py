@@ -1,0 +1,336 @@
+"""«Документы организации» and «Заявление о постановке на специальный учет»."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..extensions import db
+from ..members.models import Permission
+from ..members.services import can, organization_or_404
+from . import forms, services
+from .services import DocumentError, FileCleanup
+
+bp = Blueprint("documents", __name__, template_folder="templates",
+               url_prefix="/organizations/<int:org_id>/documents")
+applications_bp = Blueprint("applications", __name__, template_folder="templates",
+                            url_prefix="/organizations/<int:org_id>/applications")
+
+UPLOAD_ENDPOINTS = {"documents.upload", "documents.add_signature", "applications.sign"}
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _limit_mb() -> int:
+    return services.max_bytes() // (1024 * 1024)
+
+
+def _upload_limit(endpoint, values):
+    # Runs before CSRFProtect reads the form: uploads may carry a document and its signature,
+    # each up to the configured limit; the store refuses a larger file with its own message.
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = 2 * services.max_bytes() + 1024 * 1024
+
+
+bp.url_value_preprocessor(_upload_limit)
+applications_bp.url_value_preprocessor(_upload_limit)
+
+
+def _too_large(error):
+    org_id = (request.view_args or {}).get("org_id")
+    message = (f"Файл больше допустимых {_limit_mb()} МБ. Уменьшите его (например, сканируйте в "
+               "200–300 dpi) или разделите на части.")
+    return render_template("documents/too_large.html", message=message, org_id=org_id), 413
+
+
+bp.register_error_handler(RequestEntityTooLarge, _too_large)
+applications_bp.register_error_handler(RequestEntityTooLarge, _too_large)
+
+
+@contextmanager
+def _files():
+    """Commit the request with its files: files written for a failed request are removed, files
+    replaced by a committed request are removed after the commit."""
+    cleanup = FileCleanup()
+    try:
+        yield cleanup
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        cleanup.rollback()
+        raise
+    cleanup.committed()
+
+
+def _send(key: str, name: str, media_type: str):
+    try:
+        path = services.file_path(key)
+    except ValueError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=media_type, as_attachment=True, download_name=name,
+                         conditional=False, etag=False, max_age=None)
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+# -- documents ------------------------------------------------------------------------------------
+def _document(org_id: int, document_id: int, permission=Permission.DOCUMENTS):
+    organization = organization_or_404(org_id, permission, _user())
+    document = services.document_or_none(organization, document_id)
+    if document is None:
+        abort(404)
+    return organization, document
+
+
+@bp.route("")
+def index(org_id: int):
+    organization = organization_or_404(org_id, Permission.DOCUMENTS, _user())
+    filters = forms.FilterForm(request.args)
+    values = {"doc_type": None, "state": None, "q": None}
+    if filters.validate():
+        values = {k: filters[k].data or None for k in values}
+    return render_template("documents/index.html", organization=organization, filters=filters,
+                           documents=services.documents(organization, **values),
+                           can_apply=can(_user(), Permission.APPLICATIONS, organization),
+                           warn_days=services.EXPIRY_WARNING_DAYS)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+def upload(org_id: int):
+    organization = organization_or_404(org_id, Permission.DOCUMENTS, _user())
+    form = forms.DocumentForm()
+    form.file.description = form.file.description.format(limit=_limit_mb())
+    status = 200
+    if form.is_submitted():
+        status = 422
+        if form.validate():
+            signature = form.signature.data if form.signature.data and form.signature.data.filename else None
+            try:
+                with _files() as cleanup:
+                    document = services.add_document(
+                        organization, user=_user(), stream=form.file.data.stream,
+                        filename=form.file.data.filename, doc_type=form.doc_type.data,
+                        number=form.number.data, doc_date=form.doc_date.data,
+                        expires_on=form.expires_on.data,
+                        signature_stream=signature.stream if signature else None,
+                        signature_filename=signature.filename if signature else None, cleanup=cleanup)
+            except DocumentError as exc:
+                target = form.signature if "подпис" in exc.message and signature else form.file
+                target.errors = [*target.errors, exc.message]
+            else:
+                flash(f"Документ «{document.title}» загружен.", "success")
+                return redirect(url_for(".detail", org_id=org_id, document_id=document.id))
+        elif form.csrf_token.errors:
+            abort(400)
+    return render_template("documents/upload.html", organization=organization, form=form,
+                           accept=forms.ACCEPT), status
+
+
+@bp.route("/<int:document_id>")
+def detail(org_id: int, document_id: int):
+    organization, document = _document(org_id, document_id)
+    return render_template("documents/detail.html", organization=organization, document=document,
+                           signature_form=forms.SignatureForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None))
+
+
+@bp.route("/<int:document_id>/file")
+def download(org_id: int, document_id: int):
+    _organization, document = _document(org_id, document_id)
+    return _send(document.file_key, document.file_name, document.media_type)
+
+
+@bp.route("/<int:document_id>/signature-file")
+def download_signature(org_id: int, document_id: int):
+    _organization, document = _document(org_id, document_id)
+    if not document.signature_key:
+        abort(404)
+    return _send(document.signature_key, document.signature_name or "signature.sig",
+                 "application/pkcs7-signature")
+
+
+@bp.route("/<int:document_id>/signature", methods=["POST"])
+def add_signature(org_id: int, document_id: int):
+    organization, document = _document(org_id, document_id)
+    form = forms.SignatureForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return render_template("documents/detail.html", organization=organization, document=document,
+                               signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
+    try:
+        with _files() as cleanup:
+            checks = services.attach_signature(document, stream=form.signature.data.stream,
+                                               filename=form.signature.data.filename, cleanup=cleanup)
+    except DocumentError as exc:
+        form.signature.errors = [exc.message]
+        return render_template("documents/detail.html", organization=organization, document=document,
+                               signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
+    ok = checks and all(c["valid"] for c in checks)
+    flash("Подпись загружена и проверена." + ("" if ok else " Подпись не прошла проверку: см. причину ниже."),
+          "success" if ok else "warning")
+    return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
+
+
+@bp.route("/<int:document_id>/verify", methods=["POST"])
+def recheck(org_id: int, document_id: int):
+    _organization, document = _document(org_id, document_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    services.verify(document)
+    db.session.commit()
+    flash("Подписи проверены заново.", "info")
+    return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
+
+
+@bp.route("/<int:document_id>/delete", methods=["POST"])
+def delete(org_id: int, document_id: int):
+    _organization, document = _document(org_id, document_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    title = document.title
+    try:
+        with _files() as cleanup:
+            services.delete_document(document, cleanup)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+        organization, document = _document(org_id, document_id)
+        return render_template("documents/detail.html", organization=organization, document=document,
+                               signature_form=forms.SignatureForm(formdata=None),
+                               action_form=forms.ActionForm(formdata=None)), 409
+    flash(f"Документ «{title}» удалён.", "info")
+    return redirect(url_for(".index", org_id=org_id))
+
+
+# -- applications ---------------------------------------------------------------------------------
+def _application(org_id: int, application_id: int):
+    organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
+    application = services.application_or_none(organization, application_id)
+    if application is None:
+        abort(404)
+    return organization, application
+
+
+def _application_form(organization, formdata=None) -> forms.ApplicationForm:
+    form = forms.ApplicationForm() if formdata is None else forms.ApplicationForm(formdata=None)
+    form.documents.choices = [(d.id, f"{d.title} · действует до {d.expires_on:%d.%m.%Y} · {d.file_name}")
+                              for d in services.documents(organization, state="active")]
+    return form
+
+
+@applications_bp.route("", methods=["GET", "POST"])
+def index(org_id: int):
+    organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
+    status = 200
+    if request.method == "POST":
+        form = _application_form(organization)
+        if form.validate_on_submit():
+            try:
+                with _files() as cleanup:
+                    application = services.create_application(
+                        organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup)
+            except DocumentError as exc:
+                form.documents.errors = [*form.documents.errors, exc.message]
+            else:
+                flash(f"{application.title} сформировано. Скачайте PDF, подпишите его и загрузите подпись.",
+                      "success")
+                return redirect(url_for(".detail", org_id=org_id, application_id=application.id))
+        elif form.csrf_token.errors:
+            abort(400)
+        status = 422
+    else:
+        form = _application_form(organization, formdata=False)
+    return render_template("documents/applications.html", organization=organization, form=form,
+                           applications=services.applications(organization),
+                           can_documents=can(_user(), Permission.DOCUMENTS, organization)), status
+
+
+def _detail(organization, application, sign_form=None, status=200):
+    return render_template("documents/application.html", organization=organization,
+                           application=application,
+                           sign_form=sign_form or forms.ApplicationSignatureForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None),
+                           head=services.head_identity(organization)["display"],
+                           can_documents=can(_user(), Permission.DOCUMENTS, organization)), status
+
+
+@applications_bp.route("/<int:application_id>")
+def detail(org_id: int, application_id: int):
+    organization, application = _application(org_id, application_id)
+    return _detail(organization, application)
+
+
+@applications_bp.route("/<int:application_id>/pdf")
+def pdf(org_id: int, application_id: int):
+    _organization, application = _application(org_id, application_id)
+    return _send(application.pdf_key, f"zayavlenie-{application.number}.pdf", "application/pdf")
+
+
+@applications_bp.route("/<int:application_id>/signature")
+def signature(org_id: int, application_id: int):
+    _organization, application = _application(org_id, application_id)
+    if not application.signature_key:
+        abort(404)
+    media = "application/pdf" if application.signature_kind == "pdf" else "application/pkcs7-signature"
+    return _send(application.signature_key, application.signature_name or "signature.sig", media)
+
+
+@applications_bp.route("/<int:application_id>/sign", methods=["POST"])
+def sign(org_id: int, application_id: int):
+    organization, application = _application(org_id, application_id)
+    form = forms.ApplicationSignatureForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _detail(organization, application, form, 422)
+    try:
+        with _files() as cleanup:
+            result = services.sign_application(application, stream=form.signature.data.stream,
+                                               filename=form.signature.data.filename, cleanup=cleanup)
+    except DocumentError as exc:
+        form.signature.errors = [exc.message]
+        return _detail(organization, application, form, 422)
+    if result["valid"]:
+        flash(f"Подпись руководителя проверена: {application.title} подписано.", "success")
+        return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
+    form.signature.errors = [result["message"]]
+    return _detail(organization, application, form, 422)
+
+
+@applications_bp.route("/<int:application_id>/submit", methods=["POST"])
+def submit(org_id: int, application_id: int):
+    _organization, application = _application(org_id, application_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit_application(application)
+        db.session.commit()
+    except DocumentError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _detail(*_application(org_id, application_id), status=409)
+    flash(f"{application.title} подано.", "success")
+    return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
+
+
+@applications_bp.route("/<int:application_id>/delete", methods=["POST"])
+def delete(org_id: int, application_id: int):
+    _organization, application = _application(org_id, application_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    title = application.title
+    try:
+        with _files() as cleanup:
+            services.delete_application(application, cleanup)
+    except DocumentError as exc:
+        flash(exc.message, "error")
+        return _detail(*_application(org_id, application_id), status=409)
+    flash(f"{title} удалено.", "info")
+    return redirect(url_for(".index", org_id=org_id))

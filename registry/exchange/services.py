@@ -1,0 +1,136 @@
+"""Information-exchange profiles and their certificates. Services flush, never commit.
+
+Certificates are parsed and validated only by ``registry.pki`` (the same check as a sign-in:
+a system authenticates to the API over TLS exactly like a person does).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..members.services import record
+from ..organizations.models import Organization
+from ..pki import MalformedCertificate, load_certificate
+from .models import ExchangeCertificate, ExchangeProfile
+
+
+class ExchangeError(Exception):
+    """A rule the person can act on; ``field`` names the form field it belongs to."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def profiles(organization: Organization) -> list[ExchangeProfile]:
+    return list(db.session.scalars(select(ExchangeProfile).where(
+        ExchangeProfile.organization_id == organization.id).order_by(ExchangeProfile.system_code)))
+
+
+def profile_or_none(organization: Organization, profile_id: int) -> ExchangeProfile | None:
+    return db.session.scalar(select(ExchangeProfile).where(
+        ExchangeProfile.id == profile_id, ExchangeProfile.organization_id == organization.id))
+
+
+def unit_title(organization: Organization, branch_id: str | None) -> str:
+    branch = organization.branch(branch_id) if branch_id else None
+    return branch.get("name") or "ТОП" if branch else "Организация (головное подразделение)"
+
+
+def _checked_certificate(raw: bytes | str):
+    from ..auth.views import checker
+
+    try:
+        cert = load_certificate(raw)
+    except MalformedCertificate as exc:
+        raise ExchangeError(f"Файл не является сертификатом X.509: {exc}. Выберите файл .cer, .crt "
+                            "или .pem.", "certificate") from None
+    result = checker().check(cert.pem)
+    if not result.valid:
+        raise ExchangeError(f"Сертификат не принят: {result.message}", "certificate")
+    taken = db.session.scalar(select(ExchangeCertificate).where(
+        ExchangeCertificate.fingerprint == cert.fingerprint))
+    if taken is not None:
+        raise ExchangeError(f"Этот сертификат уже привязан к профилю «{taken.profile.system_name}»"
+                            if taken.profile.organization_id == _current_org_id.get(None)
+                            else "Этот сертификат уже привязан к другому профилю информационного обмена.",
+                            "certificate")
+    return cert
+
+
+# The organization of the profile being edited, so a duplicate in the same organization can be named.
+import contextvars  # noqa: E402
+
+_current_org_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("exchange_org", default=None)
+
+
+def _add(profile: ExchangeProfile, raw: bytes | str) -> ExchangeCertificate:
+    token = _current_org_id.set(profile.organization_id)
+    try:
+        cert = _checked_certificate(raw)
+    finally:
+        _current_org_id.reset(token)
+    stored = ExchangeCertificate(
+        fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject, issuer=cert.issuer,
+        algorithm=cert.algorithm, not_before=cert.not_before, not_after=cert.not_after, pem=cert.pem)
+    profile.certificates.append(stored)
+    return stored
+
+
+def create_profile(organization: Organization, *, user, system_name: str, system_code: str,
+                   branch_id: str | None, certificate: bytes | str, remote_addr: str | None = None) -> ExchangeProfile:
+    if organization.is_blocked:
+        raise ExchangeError("Организация заблокирована оператором реестра.")
+    code = system_code.strip()
+    if branch_id and organization.branch(branch_id) is None:
+        raise ExchangeError("Такого подразделения нет в профиле организации: выберите из списка.", "branch_id")
+    if db.session.scalar(select(ExchangeProfile.id).where(
+            ExchangeProfile.organization_id == organization.id, ExchangeProfile.system_code == code)):
+        raise ExchangeError(f"Код ИС «{code}» уже используется в этой организации: коды ИС уникальны.",
+                            "system_code")
+    profile = ExchangeProfile(organization_id=organization.id, branch_id=branch_id or None,
+                              system_name=system_name.strip(), system_code=code,
+                              created_by_id=getattr(user, "id", None))
+    db.session.add(profile)
+    cert = _add(profile, certificate)
+    db.session.flush()
+    record(organization, "exchange", actor=user, remote_addr=remote_addr,
+           details=f"Профиль информационного обмена «{profile.system_name}» ({code}) создан; "
+                   f"сертификат {cert.serial}")
+    return profile
+
+
+def add_certificate(profile: ExchangeProfile, *, user, certificate: bytes | str,
+                    remote_addr: str | None = None) -> ExchangeCertificate:
+    cert = _add(profile, certificate)
+    db.session.flush()
+    record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
+           details=f"Профиль «{profile.system_name}»: добавлен сертификат {cert.serial}")
+    return cert
+
+
+def remove_certificate(profile: ExchangeProfile, certificate_id: int, *, user,
+                       remote_addr: str | None = None) -> None:
+    cert = next((c for c in profile.certificates if c.id == certificate_id), None)
+    if cert is None:
+        raise ExchangeError("Такого сертификата в профиле нет.")
+    if len(profile.certificates) == 1:
+        raise ExchangeError("У профиля должен быть хотя бы один сертификат: добавьте новый, прежде чем "
+                            "удалять этот, или удалите профиль целиком.")
+    profile.certificates.remove(cert)
+    db.session.flush()
+    record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
+           details=f"Профиль «{profile.system_name}»: удалён сертификат {cert.serial}")
+
+
+def delete_profile(profile: ExchangeProfile, *, user, remote_addr: str | None = None) -> None:
+    record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
+           details=f"Профиль информационного обмена «{profile.system_name}» ({profile.system_code}) удалён")
+    db.session.delete(profile)
+    db.session.flush()
+
+
+def find_by_certificate(fingerprint: str) -> ExchangeCertificate | None:
+    return db.session.scalar(select(ExchangeCertificate).where(ExchangeCertificate.fingerprint == fingerprint))
