@@ -38,4 +38,13 @@ def init_app(app: Flask) -> None:
         return _local_datetime(value)
 
     app.add_template_filter(iso_local_dt, "iso_local_dt")
+
+    def org_can(permission: str, organization) -> bool:
+        from flask_login import current_user
+
+        from ..members.models import Permission
+        from ..members.services import can
+        return can(current_user._get_current_object(), Permission(permission), organization)
+
+    app.add_template_global(org_can, "org_can")
     add_notice_provider(app, expiry_notices)

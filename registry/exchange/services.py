@@ -39,7 +39,7 @@ def unit_title(organization: Organization, branch_id: str | None) -> str:
     return branch.get("name") or "ТОП" if branch else "Организация (головное подразделение)"
 
 
-def _checked_certificate(raw: bytes | str):
+def _checked_certificate(raw: bytes | str, organization_id: int):
     from ..auth.views import checker
 
     try:
@@ -54,24 +54,14 @@ def _checked_certificate(raw: bytes | str):
         ExchangeCertificate.fingerprint == cert.fingerprint))
     if taken is not None:
         raise ExchangeError(f"Этот сертификат уже привязан к профилю «{taken.profile.system_name}»"
-                            if taken.profile.organization_id == _current_org_id.get(None)
+                            if taken.profile.organization_id == organization_id
                             else "Этот сертификат уже привязан к другому профилю информационного обмена.",
                             "certificate")
     return cert
 
 
-# The organization of the profile being edited, so a duplicate in the same organization can be named.
-import contextvars  # noqa: E402
-
-_current_org_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("exchange_org", default=None)
-
-
 def _add(profile: ExchangeProfile, raw: bytes | str) -> ExchangeCertificate:
-    token = _current_org_id.set(profile.organization_id)
-    try:
-        cert = _checked_certificate(raw)
-    finally:
-        _current_org_id.reset(token)
+    cert = _checked_certificate(raw, profile.organization_id)
     stored = ExchangeCertificate(
         fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject, issuer=cert.issuer,
         algorithm=cert.algorithm, not_before=cert.not_before, not_after=cert.not_after, pem=cert.pem)

@@ -66,7 +66,7 @@ def join():
                 services.join(user, organization, posted.unit.data or None,
                               remote_addr=request.remote_addr)
                 db.session.commit()
-                flash(f"Заявка отправлена: «{organization.name}». Статус — «Ожидает назначения ролей»; "
+                flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
                       "администратор организации назначит вам роли.", "success")
                 return redirect(url_for(".join"))
             except MemberError as exc:

@@ -1,0 +1,142 @@
+"""«Профили информационного обмена» (pages for the organization administrator)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..extensions import db
+from ..members.models import Permission
+from ..members.services import organization_or_404
+from . import forms, services
+from .services import ExchangeError
+
+ORG = "<int(max=2147483647):org_id>"
+bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix=f"/organizations/{ORG}/exchange")
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+def _organization(org_id: int):
+    return organization_or_404(org_id, Permission.MANAGE_EXCHANGE, _user())
+
+
+def _profile(org_id: int, profile_id: int):
+    organization = _organization(org_id)
+    profile = services.profile_or_none(organization, profile_id)
+    if profile is None:
+        abort(404)
+    return organization, profile
+
+
+def _units(organization):
+    return [("", "Организация (головное подразделение)"),
+            *[(b["id"], b.get("name") or b["id"]) for b in (organization.data or {}).get("branches") or []]]
+
+
+def _need_certificate(form) -> bytes | str | None:
+    data = form.certificate_data()
+    if not data:
+        form.certificate.errors = [*form.certificate.errors, "Выберите файл сертификата или вставьте его текст"]
+    return data
+
+
+def _apply_error(form, exc: ExchangeError) -> None:
+    target = form[exc.field] if exc.field and exc.field in form else form.certificate
+    target.errors = [*target.errors, exc.message]
+
+
+@bp.route("", methods=["GET", "POST"])
+def index(org_id: int):
+    organization = _organization(org_id)
+    form = forms.ProfileForm() if request.method == "POST" else forms.ProfileForm(formdata=None)
+    form.branch_id.choices = _units(organization)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.validate_on_submit():
+            certificate = _need_certificate(form)
+            if certificate:
+                try:
+                    profile = services.create_profile(
+                        organization, user=_user(), system_name=form.system_name.data,
+                        system_code=form.system_code.data, branch_id=form.branch_id.data or None,
+                        certificate=certificate, remote_addr=request.remote_addr)
+                    db.session.commit()
+                except ExchangeError as exc:
+                    db.session.rollback()
+                    _apply_error(form, exc)
+                else:
+                    flash(f"Профиль информационного обмена «{profile.system_name}» создан.", "success")
+                    return redirect(url_for(".detail", org_id=org_id, profile_id=profile.id))
+        elif form.csrf_token.errors:
+            abort(400)
+    return render_template("exchange/index.html", organization=organization, form=form,
+                           profiles=services.profiles(organization),
+                           unit_title=lambda b: services.unit_title(organization, b)), status
+
+
+def _detail(organization, profile, form=None, status=200):
+    return render_template("exchange/detail.html", organization=organization, profile=profile,
+                           form=form or forms.CertificateForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None),
+                           unit=services.unit_title(organization, profile.branch_id)), status
+
+
+@bp.route("/<int(max=2147483647):profile_id>")
+def detail(org_id: int, profile_id: int):
+    return _detail(*_profile(org_id, profile_id))
+
+
+@bp.route("/<int(max=2147483647):profile_id>/certificates", methods=["POST"])
+def add_certificate(org_id: int, profile_id: int):
+    organization, profile = _profile(org_id, profile_id)
+    form = forms.CertificateForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _detail(organization, profile, form, 422)
+    certificate = _need_certificate(form)
+    if not certificate:
+        return _detail(organization, profile, form, 422)
+    try:
+        cert = services.add_certificate(profile, user=_user(), certificate=certificate,
+                                        remote_addr=request.remote_addr)
+        db.session.commit()
+    except ExchangeError as exc:
+        db.session.rollback()
+        _apply_error(form, exc)
+        return _detail(*_profile(org_id, profile_id), form, 422)
+    flash(f"Сертификат {cert.serial} добавлен.", "success")
+    return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
+
+
+@bp.route("/<int(max=2147483647):profile_id>/certificates/<int(max=2147483647):certificate_id>/delete",
+          methods=["POST"])
+def remove_certificate(org_id: int, profile_id: int, certificate_id: int):
+    organization, profile = _profile(org_id, profile_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_certificate(profile, certificate_id, user=_user(), remote_addr=request.remote_addr)
+        db.session.commit()
+    except ExchangeError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _detail(*_profile(org_id, profile_id), status=409)
+    flash("Сертификат удалён из профиля.", "info")
+    return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
+
+
+@bp.route("/<int(max=2147483647):profile_id>/delete", methods=["POST"])
+def delete(org_id: int, profile_id: int):
+    _organization_, profile = _profile(org_id, profile_id)
+    if not forms.ActionForm().validate_on_submit():
+        abort(400)
+    name = profile.system_name
+    services.delete_profile(profile, user=_user(), remote_addr=request.remote_addr)
+    db.session.commit()
+    flash(f"Профиль «{name}» удалён.", "info")
+    return redirect(url_for(".index", org_id=org_id))
