@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    url_for)
 from flask_login import current_user
@@ -271,11 +273,38 @@ def _list_step(draft, step, organization):
             abort(404)
         item_form = forms.build(step, item)
         item_form.item.data = editing
+    found = None
+    if step == "branches" and request.method == "GET" and "find" in request.args:
+        found = _found_units(request.args.get("find", ""))
+        use = request.args.get("use", "")
+        if found.units and use.isdigit() and int(use) < len(found.units):
+            item_form = forms.build(step, found.units[int(use)])
     if item_form is None:
         item_form = forms.build(step, {"active": True} if step == "beneficiaries" else {})
     return _render_step(draft, step, organization, status, nav=nav, item_form=item_form,
                         editing=editing, items=draft.data.get(step) or [],
-                        remove_form=forms.RemoveForm(formdata=None))
+                        remove_form=forms.RemoveForm(formdata=None), found=found)
+
+
+@dataclass
+class FoundUnits:
+    query: str
+    error: str | None = None
+    party: refdata.Party | None = None
+    units: list = field(default_factory=list)
+
+
+def _found_units(query: str) -> FoundUnits:
+    """Units of an organization found in ЕГРЮЛ by ОГРН/ИНН, to fill the ТОП form from."""
+    result = refdata.lookup_party(query)
+    if result.party is None:
+        return FoundUnits(query, result.error or "В ЕГРЮЛ такой организации нет: введите сведения вручную.")
+    party = result.party
+    units = [{"kind": b.get("kind") or "branch", "name": b.get("name") or "", "kpp": b.get("kpp") or "",
+              "address": b.get("address") or ""} for b in party.branches or []]
+    # A separate unit registered as its own legal entity is offered with its own requisites.
+    units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "", "address": party.address or ""})
+    return FoundUnits(query, None, party, units)
 
 
 def _review(draft, organization):

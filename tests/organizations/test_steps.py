@@ -355,3 +355,13 @@ def test_review_shows_egrul_warnings(app, client, demo_pki, refdata):
         wizard.step(s, {"action": "nav"})
     page = wizard.get(f"{BASE}/review").text
     assert "Организация ликвидирована или прекратила деятельность" in page
+
+
+def test_branch_found_in_egrul_fills_the_form(app, wizard):
+    _to(wizard, "branches")
+    page = wizard.get(f"{BASE}/branches?find=7701000010").text
+    assert "Неверное контрольное число ИНН" in page
+    page = wizard.get(f"{BASE}/branches?find={ORGANIZATION['ogrn']}").text
+    assert "Найденные подразделения" in page and "781045001" in page
+    page = wizard.get(f"{BASE}/branches?find={ORGANIZATION['ogrn']}&use=0").text
+    assert 'value="781045001"' in page and 'value="Филиал ООО «РОМАШКА» в городе Санкт-Петербурге"' in page
