@@ -45,68 +45,67 @@ def index():
 @bp.route("/organizations/<int:org_id>")
 @operator_only
 def organization(org_id: int):
-    org = db.session.get(Organization, org_id) or abort(404)
+    org = _organization(org_id)
     return render_template("operator/organization.html", organization=org, members=members.members(org),
                            block_form=forms.BlockForm(formdata=None), unblock_form=forms.UnblockForm(formdata=None))
 
 
-def _act(action, target, success: str, redirect_to: str):
+def _act(action, success: str, back: str, *, needs_reason: bool):
+    """Run a blocking action from a posted form (a reason is required to block)."""
+    form = forms.BlockForm() if needs_reason else forms.UnblockForm()
+    if not form.validate_on_submit():
+        reason_errors = getattr(form, "reason", None)
+        flash(" ".join(reason_errors.errors) if reason_errors is not None and reason_errors.errors
+              else "Форма устарела: обновите страницу и повторите.", "error")
+        return redirect(back)
     try:
-        action(target)
+        action(form.reason.data if needs_reason else None)
         db.session.commit()
         flash(success, "success")
     except OperatorError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-    return redirect(redirect_to)
+    return redirect(back)
+
+
+def _organization(org_id: int) -> Organization:
+    return db.session.get(Organization, org_id) or abort(404)
 
 
 @bp.route("/organizations/<int:org_id>/block", methods=["POST"])
 @operator_only
 def block_organization(org_id: int):
-    org = db.session.get(Organization, org_id) or abort(404)
-    form = forms.BlockForm()
-    back = url_for(".organization", org_id=org_id)
-    if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Форма устарела: повторите.", "error")
-        return redirect(back)
-    return _act(lambda o: services.block_organization(o, form.reason.data, actor=_me()), org,
-                f"Организация «{org.name}» заблокирована.", back)
+    org = _organization(org_id)
+    return _act(lambda reason: services.block_organization(org, reason, actor=_me()),
+                f"Организация «{org.name}» заблокирована.", url_for(".organization", org_id=org_id),
+                needs_reason=True)
 
 
 @bp.route("/organizations/<int:org_id>/unblock", methods=["POST"])
 @operator_only
 def unblock_organization(org_id: int):
-    org = db.session.get(Organization, org_id) or abort(404)
-    if not forms.UnblockForm().validate_on_submit():
-        abort(400)
-    return _act(lambda o: services.unblock_organization(o, actor=_me()), org,
-                f"Блокировка организации «{org.name}» снята.", url_for(".organization", org_id=org_id))
+    org = _organization(org_id)
+    return _act(lambda _: services.unblock_organization(org, actor=_me()),
+                f"Блокировка организации «{org.name}» снята.", url_for(".organization", org_id=org_id),
+                needs_reason=False)
 
 
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>/block", methods=["POST"])
 @operator_only
 def block_member(org_id: int, member_id: int):
-    org = db.session.get(Organization, org_id) or abort(404)
-    member = members.member_or_404(org, member_id)
-    form = forms.BlockForm()
-    back = url_for(".organization", org_id=org_id)
-    if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Форма устарела: повторите.", "error")
-        return redirect(back)
-    return _act(lambda m: services.block_member(m, form.reason.data, actor=_me()), member,
-                f"Сотрудник {member.user.full_name} заблокирован в организации.", back)
+    member = members.member_or_404(_organization(org_id), member_id)
+    return _act(lambda reason: services.block_member(member, reason, actor=_me()),
+                f"Сотрудник {member.user.full_name} заблокирован в организации.",
+                url_for(".organization", org_id=org_id), needs_reason=True)
 
 
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>/unblock", methods=["POST"])
 @operator_only
 def unblock_member(org_id: int, member_id: int):
-    org = db.session.get(Organization, org_id) or abort(404)
-    member = members.member_or_404(org, member_id)
-    if not forms.UnblockForm().validate_on_submit():
-        abort(400)
-    return _act(lambda m: services.unblock_member(m, actor=_me()), member,
-                f"Блокировка сотрудника {member.user.full_name} снята.", url_for(".organization", org_id=org_id))
+    member = members.member_or_404(_organization(org_id), member_id)
+    return _act(lambda _: services.unblock_member(member, actor=_me()),
+                f"Блокировка сотрудника {member.user.full_name} снята.",
+                url_for(".organization", org_id=org_id), needs_reason=False)
 
 
 @bp.route("/people")
@@ -117,24 +116,23 @@ def people():
                            block_form=forms.BlockForm(formdata=None), unblock_form=forms.UnblockForm(formdata=None))
 
 
+def _person(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
 @bp.route("/people/<int:user_id>/block", methods=["POST"])
 @operator_only
 def block_person(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    form = forms.BlockForm()
-    back = url_for(".people", q=user.snils or user.full_name)
-    if not form.validate_on_submit():
-        flash(" ".join(form.reason.errors) or "Форма устарела: повторите.", "error")
-        return redirect(back)
-    return _act(lambda u: services.block_person(u, form.reason.data, actor=_me()), user,
-                f"Учётная запись {user.full_name} заблокирована: вход невозможен.", back)
+    user = _person(user_id)
+    return _act(lambda reason: services.block_person(user, reason, actor=_me()),
+                f"Учётная запись {user.full_name} заблокирована: вход невозможен.",
+                url_for(".people", q=user.snils or user.full_name), needs_reason=True)
 
 
 @bp.route("/people/<int:user_id>/unblock", methods=["POST"])
 @operator_only
 def unblock_person(user_id: int):
-    user = db.session.get(User, user_id) or abort(404)
-    if not forms.UnblockForm().validate_on_submit():
-        abort(400)
-    return _act(lambda u: services.unblock_person(u, actor=_me()), user,
-                f"Блокировка учётной записи {user.full_name} снята.", url_for(".people", q=user.snils or user.full_name))
+    user = _person(user_id)
+    return _act(lambda _: services.unblock_person(user, actor=_me()),
+                f"Блокировка учётной записи {user.full_name} снята.",
+                url_for(".people", q=user.snils or user.full_name), needs_reason=False)
