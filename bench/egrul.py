@@ -1,6 +1,6 @@
 """ЕГРЮЛ import speed, lookups by ИНН/ОГРН and OKVED typeahead, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/egrul.py [--count 1000000] [--files 8] [--lookups 20000]
+    .venv/bin/python bench/egrul.py [--count 1000000] [--files 8] [--lookups 10000]
                                     [--databases sqlite,postgresql]
 
 1. ``--count`` made-up legal entities (registry.refdata.egrul_xml.synthetic_records) are written
@@ -14,7 +14,8 @@
    ИНН and by ОГРН through ``registry.refdata.services.find_local`` (random existing records),
    and OKVED typeahead latency (``search_okved`` with queries as people type them) after
    importing the official OKVED2 file. A bare ``SELECT 1`` through the same session is the
-   floor the latencies are compared with.
+   floor the latencies are compared with. Latencies are measured in three rounds; the round
+   with the median p99 is reported.
 
 Targets: import ≥ 5,000 records/s; lookup p99 < 2 ms; OKVED typeahead p99 < 5 ms.
 """
@@ -22,7 +23,8 @@ Targets: import ≥ 5,000 records/s; lookup p99 < 2 ms; OKVED typeahead p99 < 5 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import io
 import multiprocessing
 import os
 import random
@@ -50,6 +52,7 @@ POSTGRES_URL = os.environ.get("REGISTRY_TEST_POSTGRES_URL", "postgresql://postgr
 IMPORT_TARGET = 5000        # records per second
 LOOKUP_P99_TARGET = 2e-3    # seconds
 OKVED_P99_TARGET = 5e-3     # seconds
+ROUNDS = 3                  # latency rounds; the median one is reported
 
 # What people type into the OKVED field, keystroke by keystroke: code prefixes and words.
 OKVED_QUERIES = [
@@ -142,9 +145,8 @@ def make_app(url: str, instance: Path):
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "REGISTRY_INSTANCE_PATH": str(instance),
                       "REGISTRY_LOG_LEVEL": "WARNING"})
-    with app.app_context():
+    with app.app_context(), contextlib.redirect_stderr(io.StringIO()):  # Alembic's INFO lines
         upgrade()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     return app
 
 
@@ -159,6 +161,16 @@ def latencies(session, fn, queries: list[str]) -> list[float]:
             session.rollback()  # as requests would: short transactions
     session.rollback()
     return samples
+
+
+def rounds(session, fn, queries: list[str], count: int = ROUNDS) -> tuple[float, float]:
+    """p50 and p99 of the median round (one burst of noise on a shared machine is not the code)."""
+    results = []
+    for _ in range(count):
+        samples = latencies(session, fn, queries)
+        results.append((statistics.median(samples), percentile(samples, 99)))
+    results.sort(key=lambda r: r[1])
+    return results[len(results) // 2]
 
 
 def bench_database(kind: str, paths: list[Path], count: int, lookups: int, baseline_rate: float,
@@ -182,8 +194,9 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
                   f"(parsing alone: {baseline_rate:,.0f} records/s, ratio {rate / baseline_rate:.2f}); "
                   f"target ≥ {IMPORT_TARGET:,}: {verdict(rate >= IMPORT_TARGET)}")
             print(f"           {report.summary()}")
-            print(f"           peak memory of this process so far: "
-                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+            print(f"           peak memory so far: this process "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, largest child process "
+                  f"(the parser; the extract writers) {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
             if kind == "postgresql":
                 db.session.execute(text("ANALYZE egrul_records"))  # what autovacuum does shortly after
                 db.session.commit()
@@ -196,22 +209,18 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
             sample = sample[:lookups]
             by_ogrn = [r.ogrn for r in sample]
             by_inn = [r.inn for r in sample]
-            missing = [f"{n:010d}" for n in range(1000)]  # never found, same path
 
             latencies(db.session, find_local, by_inn[:500])  # warm-up
-            floor = latencies(db.session, lambda _q: db.session.execute(text("SELECT 1")).scalar(),
-                              by_inn[:lookups])
+            f50, f99 = rounds(db.session, lambda _q: db.session.execute(text("SELECT 1")).scalar(), by_inn)
             results = {"import": rate}
-            f50 = statistics.median(floor)
-            print(f"   SELECT 1 through the session: p50 {ms(f50)}, p99 {ms(percentile(floor, 99))}")
+            print(f"   SELECT 1 through the session: p50 {ms(f50)}, p99 {ms(f99)}")
             for label, queries in (("ИНН", by_inn), ("ОГРН", by_ogrn)):
-                samples = latencies(db.session, find_local, queries)
+                p50, p99 = rounds(db.session, find_local, queries)
                 assert all(find_local(q) is not None for q in queries[:50])
-                p50, p99 = statistics.median(samples), percentile(samples, 99)
                 results[label] = p99
-                print(f"   lookup by {label:4}: {len(samples):,} lookups, p50 {ms(p50)}, p99 {ms(p99)} "
+                print(f"   lookup by {label:4}: {len(queries):,} lookups × {ROUNDS} rounds, p50 {ms(p50)}, p99 {ms(p99)} "
                       f"(p50 / SELECT 1 = {p50 / f50:.1f}); target p99 < 2 ms: {verdict(p99 < LOOKUP_P99_TARGET)}")
-            assert all(find_local(q) is None for q in missing[:20])
+            assert find_local("0000000000") is None and find_local("1000000000000") is None
 
             okved_files = sorted(OKVED_DIR.glob("*.csv"))
             if okved_files:
@@ -220,10 +229,9 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
                 queries = OKVED_QUERIES * 100
                 random.Random(3).shuffle(queries)
                 latencies(db.session, search_okved, OKVED_QUERIES)  # warm-up
-                samples = latencies(db.session, search_okved, queries)
-                p50, p99 = statistics.median(samples), percentile(samples, 99)
+                p50, p99 = rounds(db.session, search_okved, queries)
                 results["okved"] = p99
-                print(f"   OKVED typeahead ({okved.codes:,} codes, {len(OKVED_QUERIES)} queries × 100): "
+                print(f"   OKVED typeahead ({okved.codes:,} codes, {len(OKVED_QUERIES)} queries × 100 × {ROUNDS} rounds): "
                       f"p50 {ms(p50)}, p99 {ms(p99)} (p50 / SELECT 1 = {p50 / f50:.1f}); "
                       f"target p99 < 5 ms: {verdict(p99 < OKVED_P99_TARGET)}")
             else:
@@ -239,7 +247,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=1_000_000, help="records to generate and import")
     parser.add_argument("--files", type=int, default=8, help="extract files to split them into")
-    parser.add_argument("--lookups", type=int, default=20_000, help="lookups by ИНН and by ОГРН")
+    parser.add_argument("--lookups", type=int, default=10_000, help="lookups by ИНН and by ОГРН per round")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--workdir", help="where to put the extracts and the SQLite file (default: a temp dir)")
     args = parser.parse_args()

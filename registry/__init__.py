@@ -65,13 +65,15 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)
 
-    from . import auth, members, operator, organizations, refdata, trust, web
+    from . import auth, documents, exchange, members, operator, organizations, refdata, trust, web
     trust.init_app(app)
     web.init_app(app)
     auth.init_app(app)
     refdata.init_app(app)
     organizations.init_app(app)
     members.init_app(app)
+    documents.init_app(app)
+    exchange.init_app(app)
     operator.init_app(app)
 
     from .pki.cli import cert_cli, pki_cli

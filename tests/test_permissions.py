@@ -42,7 +42,41 @@ ROUTES = [
     ("POST", "/operator/organizations/{org}/unblock", OPERATOR),
     ("POST", "/operator/organizations/{org}/members/{member}/block", OPERATOR),
     ("POST", "/operator/organizations/{org}/members/{member}/unblock", OPERATOR),
+    # Documents, applications, exchange profiles ({document} is attached to {application}, so
+    # deleting it is refused with 409; the deletions that succeed come last).
+    ("GET", "/organizations/{org}/documents", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/new", P.DOCUMENTS),
+    ("POST", "/organizations/{org}/documents/new", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}/signature-file", P.DOCUMENTS),
+    ("POST", "/organizations/{org}/documents/{document}/signature", P.DOCUMENTS),
+    ("POST", "/organizations/{org}/documents/{document}/verify", P.DOCUMENTS),
+    ("POST", "/organizations/{org}/documents/{document}/delete", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/applications", P.APPLICATIONS),
+    ("POST", "/organizations/{org}/applications", P.APPLICATIONS),
+    ("GET", "/organizations/{org}/applications/{application}", P.APPLICATIONS),
+    ("GET", "/organizations/{org}/applications/{application}/pdf", P.APPLICATIONS),
+    ("GET", "/organizations/{org}/applications/{application}/signature", P.APPLICATIONS),
+    ("POST", "/organizations/{org}/applications/{application}/sign", P.APPLICATIONS),
+    ("POST", "/organizations/{org}/applications/{application}/submit", P.APPLICATIONS),
+    ("GET", "/organizations/{org}/exchange", P.MANAGE_EXCHANGE),
+    ("POST", "/organizations/{org}/exchange", P.MANAGE_EXCHANGE),
+    ("GET", "/organizations/{org}/exchange/{profile}", P.MANAGE_EXCHANGE),
+    ("POST", "/organizations/{org}/exchange/{profile}/certificates", P.MANAGE_EXCHANGE),
+    ("POST", "/organizations/{org}/exchange/{profile}/certificates/{certificate}/delete", P.MANAGE_EXCHANGE),
+    # The JSON API with the person's own certificate.
+    ("GET", "/api/v1/organizations/{org}", P.VIEW_PROFILE),
+    ("GET", "/api/v1/organizations/{org}/branches", P.VIEW_PROFILE),
+    ("GET", "/api/v1/organizations/{org}/documents", P.DOCUMENTS),
+    ("GET", "/api/v1/organizations/{org}/documents/{document}", P.DOCUMENTS),
+    ("GET", "/api/v1/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
+    ("POST", "/organizations/{org}/exchange/{profile}/delete", P.MANAGE_EXCHANGE),
+    ("POST", "/organizations/{org}/applications/{application}/delete", P.APPLICATIONS),
 ]
+PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
+                "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
+                "{certificate}": "<int:certificate_id>"}
 ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_membership",
           "pending", "removed", "blocked", "operator"]
 
@@ -57,6 +91,43 @@ def _organization(n: int) -> Organization:
     db.session.add(org)
     db.session.flush()
     return org
+
+
+def _documents_of(org: Organization) -> dict:
+    """A document (with a signature file) attached to a draft application, and an exchange
+    profile with one certificate: the objects the documents' and exchange routes act on."""
+    import io
+
+    from registry.documents import services as documents, storage
+    from registry.documents.models import Application, Document
+    from registry.exchange.models import ExchangeCertificate, ExchangeProfile
+    from registry.extensions import utcnow
+
+    from .documents.pdfs import plain_pdf
+
+    def stored():
+        return storage.save_upload(io.BytesIO(plain_pdf()), "a.pdf", root=documents.files_root())
+
+    f, sig, pdf = stored(), stored(), stored()
+    today = utcnow().date()
+    document = Document(organization_id=org.id, doc_type="charter", number="1", doc_date=today,
+                        expires_on=today, file_key=f.key, file_name="a.pdf", file_size=f.size,
+                        file_sha256=f.sha256, file_kind="pdf", media_type=f.media_type, checks=[],
+                        signature_key=sig.key, signature_name="a.pdf.sig", signature_size=sig.size)
+    application = Application(organization_id=org.id, number=1, data={"organization": {"full_name": org.full_name}},
+                              profile_version=1, pdf_key=pdf.key,
+                              pdf_sha256=pdf.sha256, pdf_size=pdf.size)
+    application.documents = [document]
+    profile = ExchangeProfile(organization_id=org.id, system_name="ИС", system_code=f"IS-{org.id}")
+    profile.certificates.append(ExchangeCertificate(
+        fingerprint=f"{org.id:064x}", serial="01", subject="CN=ИС", issuer="CN=CA", algorithm="ECDSA",
+        not_before=utcnow(), not_after=utcnow(), pem="-"))
+    db.session.add_all([document, application, profile])
+    db.session.flush()
+    application.signature_key, application.signature_kind = stored().key, "cms"
+    db.session.flush()
+    return {"document": document.id, "application": application.id, "profile": profile.id,
+            "certificate": profile.certificates[0].id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:
@@ -81,8 +152,12 @@ def outcome(status: int) -> str:
 
 
 def test_every_organization_route_is_in_the_table(app):
-    covered = {path.split("?")[0].replace("{org}", "<int:org_id>").replace("{member}", "<int:member_id>")
-               for _m, path, _p in ROUTES}
+    covered = set()
+    for _m, path, _p in ROUTES:
+        path = path.split("?")[0]
+        for placeholder, rule in PLACEHOLDERS.items():
+            path = path.replace(placeholder, rule)
+        covered.add(path)
     org_rules = {rule.rule for rule in app.url_map.iter_rules() if "<int:org_id>" in rule.rule}
     covered |= {"/organizations/<int:org_id>/edit/<step>"}
     # The wizard's steps are one route; the matrix takes one step as their representative.
@@ -107,21 +182,21 @@ def test_route_role_matrix(app, client, demo_pki, actor, own):
                                roles=[Role.ADMIN.value], status="active")
             db.session.add(admin)
             db.session.flush()
-            ids[org.id] = admin.id
+            ids[org.id] = {"member": admin.id, **_documents_of(org)}
         if actor not in ("no_membership", "operator"):
             status = actor if actor in ("pending", "removed", "blocked") else "active"
             roles = [actor] if status == "active" else []
             db.session.add(Membership(organization_id=mine.id, user_id=person.id, roles=roles, status=status))
         db.session.commit()
         target = mine if own else foreign
-        org_id, member_id = target.id, ids[target.id]
+        org_id, placeholders = target.id, ids[target.id]
 
     client.certificate = cert.pem
     page = client.get("/organizations/")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     problems = []
     for method, template, permission in ROUTES:
-        path = template.format(org=org_id, member=member_id)
+        path = template.format(org=org_id, **placeholders)
         if method == "GET":
             response = client.get(path)
         else:
@@ -132,3 +207,11 @@ def test_route_role_matrix(app, client, demo_pki, actor, own):
         if got != want:
             problems.append(f"{method} {path}: {response.status_code} ({got}), expected {want}")
     assert problems == []
+
+
+def test_ids_beyond_the_column_range_are_not_found(app, client, demo_pki):
+    client.certificate = demo_pki.person("employee1", "ecdsa").pem
+    huge = 99999999999999999999
+    for path in (f"/organizations/{huge}", f"/organizations/{huge}/members", f"/organizations/1/members/{huge}",
+                 f"/organizations/{huge}/journal", f"/organizations/{huge}/documents"):
+        assert client.get(path).status_code == 404, path

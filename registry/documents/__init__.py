@@ -17,7 +17,8 @@ def filesize(n: int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from ..organizations.views import add_notice_provider
+    from ..members.models import Permission
+    from ..organizations.views import add_notice_provider, add_org_link
     from ..web import _local_datetime
     from . import models  # noqa: F401  (tables)
     from .services import expiry_notices
@@ -48,3 +49,5 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(org_can, "org_can")
     add_notice_provider(app, expiry_notices)
+    add_org_link(app, "Документы организации", "documents.index", Permission.DOCUMENTS)
+    add_org_link(app, "Заявления", "applications.index", Permission.APPLICATIONS)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Column, Date, ForeignKey, Integer, String, Table, Text,
+from sqlalchemy import (JSON, BigInteger, Column, Date, ForeignKey, Integer, String, Table,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import date, datetime
+from datetime import datetime
 from xml.sax.saxutils import escape
+
+from ..organizations import ru_date
 
 FONT_PATHS = {
     "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -33,17 +35,6 @@ def _fonts() -> tuple[str, str]:
         pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", bold if os.path.exists(bold) else regular))
         _registered = True
     return "DejaVuSans", "DejaVuSans-Bold"
-
-
-def _d(value) -> str:
-    if not value:
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return value.strftime("%d.%m.%Y")
 
 
 def _v(value) -> str:
@@ -91,7 +82,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
            ("Сокращённое наименование", _v(org.get("short_name"))),
            ("ОПФ", _v(party.get("opf"))),
            (ogrn_label, _v(org.get("ogrn"))), ("ИНН", _v(org.get("inn"))), ("КПП", _v(org.get("kpp"))),
-           ("Дата регистрации", _d(party.get("reg_date"))),
+           ("Дата регистрации", ru_date(party.get("reg_date"))),
            ("Адрес (место нахождения)", _v(party.get("address"))),
            ("Почтовый адрес", _v(postal)),
            ("Электронная почта", _v(general.get("email"))), ("Телефон", _v(general.get("phone"))),
@@ -115,7 +106,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
         table([("Иностранная организация", _v(head.get("fo_name"))),
                ("Идентификационный номер", _v(head.get("fo_ident"))), ("Страна", _v(head.get("fo_country")))])
     else:
-        table([("ФИО", _v(_full_name(head))), ("Дата рождения", _d(head.get("birth_date"))),
+        table([("ФИО", _v(_full_name(head))), ("Дата рождения", ru_date(head.get("birth_date"))),
                ("ИНН", _v(head.get("inn"))), ("СНИЛС", _v(head.get("snils"))),
                ("Документ", _v(" ".join(str(head.get(k) or "") for k in ("doc_series", "doc_number")).strip())),
                ("Адрес регистрации", _v(head.get("reg_address")))])
@@ -139,8 +130,8 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     story.append(Paragraph("6. Бенефициары", h2))
     beneficiaries = profile.get("beneficiaries") or []
     if beneficiaries:
-        table([(_v(_full_name(b)), _v(f"дата рождения {_d(b.get('birth_date'))}; "
-                                      + ("действующий" if b.get("active") else f"до {_d(b.get('valid_until'))}")))
+        table([(_v(_full_name(b)), _v(f"дата рождения {ru_date(b.get('birth_date'))}; "
+                                      + ("действующий" if b.get("active") else f"до {ru_date(b.get('valid_until'))}")))
                for b in beneficiaries])
     else:
         story.append(Paragraph("Не указаны.", body))
@@ -150,8 +141,8 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     rows = [[Paragraph(h, body) for h in ("№", "Документ", "Действует до", "Файл, SHA-256")]]
     for i, d in enumerate(docs, 1):
         rows.append([Paragraph(str(i), body),
-                     Paragraph(f"{_v(d.get('type_title'))} № {_v(d.get('number'))} от {_d(d.get('date'))}", body),
-                     Paragraph(_d(d.get("expires_on")), body),
+                     Paragraph(f"{_v(d.get('type_title'))} № {_v(d.get('number'))} от {ru_date(d.get('date'))}", body),
+                     Paragraph(ru_date(d.get("expires_on")), body),
                      Paragraph(f"{_v(d.get('file_name'))}<br/><font size=6>{_v(d.get('sha256'))}</font>", body)])
     t = Table(rows, colWidths=(8 * mm, 70 * mm, 25 * mm, 67 * mm), repeatRows=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),

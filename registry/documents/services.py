@@ -111,9 +111,13 @@ def documents(organization: Organization, *, doc_type: str | None = None, state:
                           Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS))
     elif state == "active":
         stmt = stmt.where(Document.expires_on >= today)
-    if q:
-        stmt = stmt.where(func.lower(Document.number).contains(q.strip().lower(), autoescape=True))
-    return list(db.session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc())))
+    found = list(db.session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc())))
+    if q and q.strip():
+        # Numbers are matched in Python: SQLite's lower() knows only ASCII, and an organization
+        # has tens of documents, not millions.
+        needle = q.strip().casefold()
+        found = [d for d in found if needle in d.number.casefold()]
+    return found
 
 
 def document_or_none(organization: Organization, document_id: int) -> Document | None:

@@ -15,9 +15,9 @@ from . import forms, services
 from .services import DocumentError, FileCleanup
 
 bp = Blueprint("documents", __name__, template_folder="templates",
-               url_prefix="/organizations/<int(max=2147483647):org_id>/documents")
+               url_prefix="/organizations/<int:org_id>/documents")
 applications_bp = Blueprint("applications", __name__, template_folder="templates",
-                            url_prefix="/organizations/<int(max=2147483647):org_id>/applications")
+                            url_prefix="/organizations/<int:org_id>/applications")
 
 UPLOAD_ENDPOINTS = {"documents.upload", "documents.add_signature", "applications.sign"}
 
@@ -133,7 +133,7 @@ def upload(org_id: int):
                            accept=forms.ACCEPT), status
 
 
-@bp.route("/<int(max=2147483647):document_id>")
+@bp.route("/<int:document_id>")
 def detail(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id)
     return render_template("documents/detail.html", organization=organization, document=document,
@@ -141,13 +141,13 @@ def detail(org_id: int, document_id: int):
                            action_form=forms.ActionForm(formdata=None))
 
 
-@bp.route("/<int(max=2147483647):document_id>/file")
+@bp.route("/<int:document_id>/file")
 def download(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     return _send(document.file_key, document.file_name, document.media_type)
 
 
-@bp.route("/<int(max=2147483647):document_id>/signature-file")
+@bp.route("/<int:document_id>/signature-file")
 def download_signature(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not document.signature_key:
@@ -156,7 +156,7 @@ def download_signature(org_id: int, document_id: int):
                  "application/pkcs7-signature")
 
 
-@bp.route("/<int(max=2147483647):document_id>/signature", methods=["POST"])
+@bp.route("/<int:document_id>/signature", methods=["POST"])
 def add_signature(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id)
     form = forms.SignatureForm()
@@ -179,7 +179,7 @@ def add_signature(org_id: int, document_id: int):
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
 
-@bp.route("/<int(max=2147483647):document_id>/verify", methods=["POST"])
+@bp.route("/<int:document_id>/verify", methods=["POST"])
 def recheck(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
@@ -190,7 +190,7 @@ def recheck(org_id: int, document_id: int):
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
 
-@bp.route("/<int(max=2147483647):document_id>/delete", methods=["POST"])
+@bp.route("/<int:document_id>/delete", methods=["POST"])
 def delete(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
@@ -225,8 +225,8 @@ def _application_form(organization, formdata=None) -> forms.ApplicationForm:
     return form
 
 
-@applications_bp.route("", methods=["GET", "POST"])
-def index(org_id: int):
+@applications_bp.route("", methods=["GET", "POST"], endpoint="index")
+def application_list(org_id: int):
     organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
     status = 200
     if request.method == "POST":
@@ -261,19 +261,19 @@ def _detail(organization, application, sign_form=None, status=200):
                            can_documents=can(_user(), Permission.DOCUMENTS, organization)), status
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>")
-def detail(org_id: int, application_id: int):
+@applications_bp.route("/<int:application_id>", endpoint="detail")
+def application_detail(org_id: int, application_id: int):
     organization, application = _application(org_id, application_id)
     return _detail(organization, application)
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>/pdf")
+@applications_bp.route("/<int:application_id>/pdf")
 def pdf(org_id: int, application_id: int):
     _organization, application = _application(org_id, application_id)
     return _send(application.pdf_key, f"zayavlenie-{application.number}.pdf", "application/pdf")
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>/signature")
+@applications_bp.route("/<int:application_id>/signature")
 def signature(org_id: int, application_id: int):
     _organization, application = _application(org_id, application_id)
     if not application.signature_key:
@@ -282,7 +282,7 @@ def signature(org_id: int, application_id: int):
     return _send(application.signature_key, application.signature_name or "signature.sig", media)
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>/sign", methods=["POST"])
+@applications_bp.route("/<int:application_id>/sign", methods=["POST"])
 def sign(org_id: int, application_id: int):
     organization, application = _application(org_id, application_id)
     form = forms.ApplicationSignatureForm()
@@ -304,7 +304,7 @@ def sign(org_id: int, application_id: int):
     return _detail(organization, application, form, 422)
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>/submit", methods=["POST"])
+@applications_bp.route("/<int:application_id>/submit", methods=["POST"])
 def submit(org_id: int, application_id: int):
     _organization, application = _application(org_id, application_id)
     if not forms.ActionForm().validate_on_submit():
@@ -320,8 +320,8 @@ def submit(org_id: int, application_id: int):
     return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
 
 
-@applications_bp.route("/<int(max=2147483647):application_id>/delete", methods=["POST"])
-def delete(org_id: int, application_id: int):
+@applications_bp.route("/<int:application_id>/delete", methods=["POST"], endpoint="delete")
+def application_delete(org_id: int, application_id: int):
     _organization, application = _application(org_id, application_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)

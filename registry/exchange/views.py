@@ -11,7 +11,7 @@ from ..members.services import organization_or_404
 from . import forms, services
 from .services import ExchangeError
 
-ORG = "<int(max=2147483647):org_id>"
+ORG = "<int:org_id>"
 bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix=f"/organizations/{ORG}/exchange")
 
 
@@ -85,12 +85,12 @@ def _detail(organization, profile, form=None, status=200):
                            unit=services.unit_title(organization, profile.branch_id)), status
 
 
-@bp.route("/<int(max=2147483647):profile_id>")
+@bp.route("/<int:profile_id>")
 def detail(org_id: int, profile_id: int):
     return _detail(*_profile(org_id, profile_id))
 
 
-@bp.route("/<int(max=2147483647):profile_id>/certificates", methods=["POST"])
+@bp.route("/<int:profile_id>/certificates", methods=["POST"])
 def add_certificate(org_id: int, profile_id: int):
     organization, profile = _profile(org_id, profile_id)
     form = forms.CertificateForm()
@@ -113,7 +113,7 @@ def add_certificate(org_id: int, profile_id: int):
     return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
 
 
-@bp.route("/<int(max=2147483647):profile_id>/certificates/<int(max=2147483647):certificate_id>/delete",
+@bp.route("/<int:profile_id>/certificates/<int:certificate_id>/delete",
           methods=["POST"])
 def remove_certificate(org_id: int, profile_id: int, certificate_id: int):
     organization, profile = _profile(org_id, profile_id)
@@ -130,7 +130,7 @@ def remove_certificate(org_id: int, profile_id: int, certificate_id: int):
     return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
 
 
-@bp.route("/<int(max=2147483647):profile_id>/delete", methods=["POST"])
+@bp.route("/<int:profile_id>/delete", methods=["POST"])
 def delete(org_id: int, profile_id: int):
     _organization_, profile = _profile(org_id, profile_id)
     if not forms.ActionForm().validate_on_submit():

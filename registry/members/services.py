@@ -19,6 +19,9 @@ from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, M
                      MemberStatus, Permission, Role)
 
 
+MAX_ID = 2**31 - 1  # integer primary keys
+
+
 def membership(user, organization) -> Membership | None:
     if user is None or organization is None or not getattr(user, "is_authenticated", False):
         return None
@@ -58,6 +61,8 @@ def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PR
     """Load an organization for the signed-in person: 404 if it is not theirs to see (a
     foreign organization does not exist for them), 403 if they lack ``permission``."""
     user = user if user is not None else current_user._get_current_object()
+    if not 0 < org_id <= MAX_ID:
+        abort(404)  # beyond the column's range: nothing to find, and no database error
     organization = db.session.get(Organization, org_id)
     if organization is None:
         abort(404)
@@ -176,6 +181,8 @@ def members(organization: Organization, status: str | None = None) -> list[Membe
 
 def member_or_404(organization: Organization, member_id: int) -> Membership:
     """A member of this organization; another organization's member is a 404."""
+    if not 0 < member_id <= MAX_ID:
+        abort(404)
     member = db.session.scalar(select(Membership).where(
         Membership.id == member_id, Membership.organization_id == organization.id))
     if member is None:

@@ -14,8 +14,14 @@ per-row work of the ORM would cost more than parsing the XML.
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import queue
+import subprocess
+import sys
+import tempfile
 import threading
+import traceback
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +37,9 @@ from .identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
 
 BATCH = 5000
+CHUNK = 500  # records per message from the parser process
+# Inputs at least this large (bytes) are parsed by a child process when there is a second CPU.
+PARALLEL_MIN_BYTES = 32 * 1024 * 1024
 PROGRESS_EVERY = 100_000
 RECORD_TAGS = ("СвЮЛ", "СвИП")
 
@@ -327,6 +336,118 @@ def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
             report.errors.append(f"{name}: не удалось прочитать ({exc})")
 
 
+# -- rows: what is written ---------------------------------------------------------------------
+# A row is a record as the database receives it, in CONTENT order: JSON columns as JSON text,
+# dates as ISO strings (which compare like the dates). Rows are cheap to pass between processes
+# and to compare with what is stored.
+_OGRN, _EXTRACT_DATE = CONTENT.index("ogrn"), CONTENT.index("extract_date")
+
+
+def to_row(r: dict) -> tuple:
+    reg_date = r["reg_date"]
+    return (r["kind"], r["ogrn"], r["inn"], r["kpp"], r["full_name"], r["short_name"], r["opf"],
+            reg_date.isoformat() if reg_date is not None else None, r["address"], r["status"],
+            bool(r["liquidated"]), _json(r["head"]), _json(r["okved"]), _json(r["branches"]),
+            _json(r["flags"]), r["extract_date"].isoformat())
+
+
+def _iter_rows(paths, report: ImportReport) -> Iterator[tuple[tuple, str]]:
+    for record, source in iter_records(paths, report):
+        yield to_row(record), source
+
+
+def _input_size(paths) -> int:
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        try:
+            if path.is_dir():
+                total += sum(p.stat().st_size for p in path.rglob("*")
+                             if p.suffix.lower() in (".xml", ".zip") and p.is_file())
+            elif path.is_file():
+                total += path.stat().st_size
+        except OSError:
+            pass
+    return total
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+_CHILD_ENTRY = "from registry.refdata.egrul import _parse_child; _parse_child()"
+
+
+def _parse_child() -> None:
+    """The parser process: paths as JSON on stdin; pickled messages on stdout.
+
+    Messages are ``(kind, payload, records read so far)``: ``("rows", [(row, source), …])``
+    chunks, then ``("done", ImportReport)`` or ``("failed", traceback text)``.
+    """
+    out = os.fdopen(os.dup(1), "wb", buffering=1 << 20)
+    os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the data
+    report = ImportReport()
+    try:
+        paths = json.load(sys.stdin)
+        chunk: list[tuple[tuple, str]] = []
+        for item in _iter_rows(paths, report):
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                pickle.dump(("rows", chunk, report.read), out, pickle.HIGHEST_PROTOCOL)
+                chunk = []
+        if chunk:
+            pickle.dump(("rows", chunk, report.read), out, pickle.HIGHEST_PROTOCOL)
+        pickle.dump(("done", report, report.read), out, pickle.HIGHEST_PROTOCOL)
+    except BaseException:  # handed to the importing process, which raises it
+        pickle.dump(("failed", traceback.format_exc(), report.read), out, pickle.HIGHEST_PROTOCOL)
+    finally:
+        out.close()
+
+
+def _rows_from_process(paths, report: ImportReport) -> Iterator[tuple[tuple, str]]:
+    """Like :func:`_iter_rows`, with the parsing done by a child process.
+
+    Parsing is most of an import's CPU time; in a process of its own it runs beside the database
+    work instead of taking turns with it under the GIL. The child is a fresh interpreter
+    (``python -c``): it inherits no database connection, thread or lock of this process.
+    """
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join(p for p in (package_root, os.environ.get("PYTHONPATH")) if p)}
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen([sys.executable, "-c", _CHILD_ENTRY], stdin=subprocess.PIPE,
+                                   stdout=subprocess.PIPE, stderr=stderr, env=env)
+        try:
+            process.stdin.write(json.dumps([str(p) for p in paths]).encode())
+            process.stdin.close()
+            while True:
+                try:
+                    kind, payload, read = pickle.load(process.stdout)
+                except EOFError:
+                    process.wait()
+                    stderr.seek(0)
+                    detail = stderr.read().decode(errors="replace").strip()[-2000:]
+                    raise RuntimeError(f"the ЕГРЮЛ parser process stopped (exit code {process.returncode})"
+                                       + (f": {detail}" if detail else "")) from None
+                report.read = read
+                if kind == "rows":
+                    yield from payload
+                elif kind == "done":
+                    report.files, report.errors = payload.files, payload.errors
+                    return
+                else:
+                    raise RuntimeError(f"the ЕГРЮЛ parser process failed:\n{payload}")
+        finally:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            process.stdout.close()
+
+
+# -- writing -----------------------------------------------------------------------------------
 class _Background:
     """One helper thread running ``work(batch)`` for each submitted batch, in order.
 
@@ -374,15 +495,16 @@ class _Background:
 class _Writer:
     """Bulk INSERT/UPDATE of ``egrul_records`` through the connection's driver."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, source_stamp):
         self.connection = connection
-        dialect = connection.dialect
-        self.sqlite = dialect.name == "sqlite"
-        self.mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        self.sqlite = connection.dialect.name == "sqlite"
+        mark = "?" if connection.dialect.paramstyle in ("qmark", "numeric") else "%s"
         self.insert_sql = (f"INSERT INTO egrul_records ({', '.join(COLUMNS)}) "
-                           f"VALUES ({', '.join([self.mark] * len(COLUMNS))})")
-        assignments = ", ".join(f"{c} = {self.mark}" for c in COLUMNS if c != "ogrn")
-        self.update = f"UPDATE egrul_records SET {assignments} WHERE ogrn = {self.mark}"
+                           f"VALUES ({', '.join([mark] * len(COLUMNS))})")
+        assignments = ", ".join(f"{c} = {mark}" for c in COLUMNS if c != "ogrn")
+        self.update_sql = f"UPDATE egrul_records SET {assignments} WHERE ogrn = {mark}"
+        # SQLAlchemy's storage format of DateTime on SQLite; PostgreSQL takes the datetime.
+        self.imported_at = source_stamp.isoformat(sep=" ", timespec="microseconds") if self.sqlite else source_stamp
 
     def among(self, ogrns: list[str]):
         """``ogrn IN (…)``; one array parameter on PostgreSQL rather than thousands."""
@@ -391,84 +513,68 @@ class _Writer:
             return column.in_(ogrns)
         return column == any_(bindparam("ogrns", ogrns, type_=ARRAY(String)))
 
-    def values(self, r: dict) -> tuple:
-        """The row's parameters in ``COLUMNS`` order, as the driver takes them."""
-        reg_date, extract_date, imported_at = r["reg_date"], r["extract_date"], r["imported_at"]
-        if self.sqlite:  # SQLAlchemy's storage formats for Date and DateTime on SQLite
-            reg_date = reg_date.isoformat() if reg_date is not None else None
-            extract_date = extract_date.isoformat()
-            imported_at = imported_at.isoformat(sep=" ", timespec="microseconds")
-        return (r["kind"], r["ogrn"], r["inn"], r["kpp"], r["full_name"], r["short_name"], r["opf"], reg_date,
-                r["address"], r["status"], r["liquidated"], _json(r["head"]), _json(r["okved"]),
-                _json(r["branches"]), _json(r["flags"]), extract_date, r["source_file"], imported_at)
-
-    def insert(self, rows: list[dict]) -> None:
-        self.connection.exec_driver_sql(self.insert_sql, [self.values(r) for r in rows])
-
-    def write(self, batch: dict[str, dict]) -> dict[str, int]:
-        """Insert new records, replace older ones; what happened, counted."""
+    def write(self, batch: dict[str, tuple[tuple, str]]) -> dict[str, int]:
+        """Insert new rows, replace older ones; what happened, counted."""
         table = EgrulRecord.__table__
         counts = {"inserted": 0, "updated": 0, "unchanged": 0, "skipped_older": 0}
-        existing = dict(self.connection.execute(
-            select(table.c.ogrn, table.c.extract_date).where(self.among(list(batch)))).all())
+        existing = {ogrn: known.isoformat() for ogrn, known in self.connection.execute(
+            select(table.c.ogrn, table.c.extract_date).where(self.among(list(batch))))}
         rows_new, rows_update, same_date = [], [], []
-        for ogrn, row in batch.items():
+        for ogrn, item in batch.items():
             known = existing.get(ogrn)
+            extract_date = item[0][_EXTRACT_DATE]
             if known is None:
-                rows_new.append(row)
-            elif row["extract_date"] > known:
-                rows_update.append(row)
-            elif row["extract_date"] == known:
-                same_date.append(row)
+                rows_new.append(item)
+            elif extract_date > known:
+                rows_update.append(item)
+            elif extract_date == known:
+                same_date.append(item)
             else:
                 counts["skipped_older"] += 1
         if same_date:  # the same extract again, or a correction published the same day
-            stored = {r.ogrn: r for r in self.connection.execute(
-                select(*(table.c[c] for c in CONTENT)).where(self.among([r["ogrn"] for r in same_date])))}
-            for row in same_date:
-                old = stored[row["ogrn"]]
-                if all(getattr(old, c) == row[c] for c in CONTENT):
+            stored = {r.ogrn: to_row(r._mapping) for r in self.connection.execute(
+                select(*(table.c[c] for c in CONTENT)).where(self.among([i[0][_OGRN] for i in same_date])))}
+            for item in same_date:
+                if stored[item[0][_OGRN]] == item[0]:
                     counts["unchanged"] += 1
                 else:
-                    rows_update.append(row)
+                    rows_update.append(item)
         if rows_new:
-            self.insert(rows_new)
+            stamp = self.imported_at
+            self.connection.exec_driver_sql(self.insert_sql, [(*row, source, stamp) for row, source in rows_new])
         if rows_update:
-            self.replace(rows_update)
+            stamp = self.imported_at
+            self.connection.exec_driver_sql(self.update_sql, [
+                (*row[:_OGRN], *row[_OGRN + 1:], source, stamp, row[_OGRN]) for row, source in rows_update])
         counts["inserted"] += len(rows_new)
         counts["updated"] += len(rows_update)
         return counts
-
-    def replace(self, rows: list[dict]) -> None:
-        params = []
-        for r in rows:
-            values = self.values(r)
-            params.append((*values[:1], *values[2:], values[1]))
-        self.connection.exec_driver_sql(self.update, params)
 
 
 def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportReport:
     """Import extracts into ``egrul_records``; flushes, the caller commits.
 
-    Batches are written by a helper thread on the session's connection while this thread parses
-    the next batch (the driver releases the GIL while the database works).
+    Batches are written by a helper thread on the session's connection while this thread reads
+    the next batch (the driver releases the GIL while the database works); inputs of at least
+    ``PARALLEL_MIN_BYTES`` are parsed by a child process when a second CPU is there.
     """
     report = ImportReport()
     db.session.flush()
-    writer = _Writer(db.session.connection())
+    writer = _Writer(db.session.connection(), utcnow().astimezone(timezone.utc).replace(tzinfo=None))
     background = _Background(writer.write)
-    batch: dict[str, dict] = {}
+    batch: dict[str, tuple[tuple, str]] = {}
     next_progress = PROGRESS_EVERY
-    now = utcnow().astimezone(timezone.utc).replace(tzinfo=None)
+    paths = list(paths)
+    parallel = bool(sys.executable) and _cpus() > 1 and _input_size(paths) >= PARALLEL_MIN_BYTES
+    rows = _rows_from_process(paths, report) if parallel else _iter_rows(paths, report)
     try:
-        for record, source in iter_records(paths, report):
-            record["source_file"] = source
-            record["imported_at"] = now
-            previous = batch.get(record["ogrn"])
-            if previous is None or record["extract_date"] >= previous["extract_date"]:
+        for item in rows:
+            ogrn = item[0][_OGRN]
+            previous = batch.get(ogrn)
+            if previous is None or item[0][_EXTRACT_DATE] >= previous[0][_EXTRACT_DATE]:
                 if previous is not None:
                     report.skipped_older += 1
-                batch[record["ogrn"]] = record
+                batch[ogrn] = item
             else:
                 report.skipped_older += 1
             if len(batch) >= BATCH:
@@ -480,6 +586,7 @@ def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportR
         if batch:
             background.submit(batch)
     finally:
+        rows.close()  # stops the parser process, if any, when the import is cut short
         counts = background.close()
     report.inserted += counts["inserted"]
     report.updated += counts["updated"]

@@ -384,6 +384,40 @@ def test_many_records_in_several_batches(app, db_session, tmp_path, monkeypatch)
         assert count() == 3500
 
 
+def test_large_inputs_are_parsed_by_a_child_process(app, db_session, tmp_path, monkeypatch):
+    monkeypatch.setattr(egrul, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(egrul, "_cpus", lambda: 2)
+    monkeypatch.setattr(egrul, "CHUNK", 100)
+    started = []
+    real_popen = egrul.subprocess.Popen
+    monkeypatch.setattr(egrul.subprocess, "Popen", lambda *a, **k: started.append(a) or real_popen(*a, **k))
+    write_extract(tmp_path / "a.xml", synthetic_records(1200))
+    write_extract(tmp_path / "b.xml", [legal_entity(1), entrepreneur(1)])
+    broken = write_xml(tmp_path / "c.xml", '<Файл><Документ><СвЮЛ ДатаВып="2026-01-15" ОГРН="1"/></Документ>')
+    with app.app_context():
+        report = import_egrul([tmp_path])
+        assert len(started) == 1
+        assert (report.files, report.read, report.inserted) == (3, 1203, 1202)
+        assert report.errors[0] == f"{broken}, строка 2: ОГРН «1»: ОГРН должен состоять из 13 цифр"
+        assert report.errors[1].startswith(f"{broken}, строка 2: файл повреждён (")
+        r = record(legal_entity(1)["ogrn"])
+        assert (r.short_name, r.head["surname"], r.reg_date, r.source_file) == (
+            "ООО «ТЕСТ-1»", "Соколов", date(2011, 5, 17), str(tmp_path / "b.xml"))
+        assert record(entrepreneur(1)["ogrn"]).kind == "ip"
+        again = import_egrul([tmp_path])
+        assert (again.inserted, again.updated, again.unchanged) == (0, 0, 1202)
+        assert len(started) == 2
+
+
+def test_a_parser_process_that_dies_stops_the_import(app, db_session, tmp_path, monkeypatch):
+    monkeypatch.setattr(egrul, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(egrul, "_cpus", lambda: 2)
+    monkeypatch.setattr(egrul, "_CHILD_ENTRY", "import sys; sys.stderr.write('out of memory'); sys.exit(3)")
+    write_extract(tmp_path / "a.xml", [legal_entity(1)])
+    with app.app_context(), pytest.raises(RuntimeError, match=r"stopped \(exit code 3\): out of memory"):
+        import_egrul([tmp_path / "a.xml"])
+
+
 def test_a_database_failure_stops_the_import(app, db_session, tmp_path, monkeypatch):
     def fail(self, batch):
         raise RuntimeError("disk full")

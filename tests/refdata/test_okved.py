@@ -166,3 +166,49 @@ def test_okved_problem(app, db_session, okved_file):
 def test_normalize_search():
     assert normalize_search("  Ёлки   и\tПАЛКИ ") == "елки и палки"
     assert normalize_search(None) == ""
+
+
+def test_search_sees_codes_written_after_it_was_first_used(app, db_session, okved_file, monkeypatch):
+    from sqlalchemy import text
+
+    from registry.refdata import services
+
+    with app.app_context():
+        import_okved(okved_file)
+        assert codes(search_okved("ювелирн", limit=3)) == ["32.12", "46.48", "47.77"]
+        # Through the ORM: seen at once.
+        db.session.add(OkvedCode(code="32.12.9", name="Производство ювелирных новинок", section="C",
+                                 parent_code="32.12", search_text="32.12.9 производство ювелирных новинок"))
+        db.session.flush()
+        assert codes(search_okved("новинок")) == ["32.12.9"]
+        db.session.delete(get_okved("46.48"))
+        db.session.flush()
+        assert "46.48" not in codes(search_okved("ювелирн", limit=100))
+        # Written behind its back (another process importing a new edition): seen once the
+        # index is older than OKVED_INDEX_TTL.
+        db.session.execute(text("INSERT INTO okved_codes (code, name, section, parent_code, search_text) "
+                                "VALUES ('32.12.8', 'Огранка алмазов', 'C', '32.12', '32.12.8 огранка алмазов')"))
+        assert search_okved("огранка") == []
+        monkeypatch.setattr(services, "OKVED_INDEX_TTL", 0.0)
+        assert [(c.code, c.name, c.parent_code) for c in search_okved("огранка")] == [
+            ("32.12.8", "Огранка алмазов", "32.12")]
+        assert okved_problem("32.12.8") is None
+
+
+def test_search_forgets_codes_of_a_rolled_back_transaction(app, okved_file, monkeypatch):
+    with app.app_context():
+        connection = db.engine.connect()
+        transaction = connection.begin()
+        original = db.session
+        monkeypatch.setattr(db, "session", db._make_scoped_session({"bind": connection}))
+        try:
+            import_okved(okved_file)
+            assert codes(search_okved("ювелирн", limit=1)) == ["32.12"]
+        finally:
+            db.session.remove()
+            monkeypatch.setattr(db, "session", original)
+            transaction.rollback()
+            connection.close()
+    with app.app_context():
+        assert not okved_loaded() and search_okved("ювелирн") == []
+        db.session.remove()

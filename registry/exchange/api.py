@@ -1,0 +1,318 @@
+"""``/api/v1/``: the read-only JSON API for information systems, authenticated by certificate.
+
+The client certificate arrives the way a person's does (``CERT_ENVIRON_KEY``: the built-in
+HTTPS server's own handshake, or nginx's header from a trusted proxy) and is validated by
+``registry.pki`` exactly like a sign-in. It must belong to an information-exchange profile, or
+to a person who is an active member of the organization asked about. These views are public
+for the HTML sign-in (no session, no cookies) and check the certificate themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from ..documents import services as documents
+from ..documents.models import Document
+from ..extensions import csrf, db, utcnow
+from ..members.models import MemberStatus, Membership, Permission
+from ..members.services import membership, permissions
+from ..organizations.models import Organization
+from ..refdata.dictionaries import DOCUMENT_TYPES
+from ..web import public
+from ..web.proxy import CERT_ENVIRON_KEY
+from . import openapi
+from .models import ExchangeCertificate, ExchangeProfile
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+ID = "<int:org_id>"
+DOC = "<int:document_id>"
+MAX_ID = 2**31 - 1  # ids beyond the column type are simply not there (and must not reach the database)
+TOUCH_EVERY = timedelta(minutes=10)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _error(status: int, code: str, message: str):
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Certificate realm="registry"'
+    return response
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return _error(exc.status, exc.code, exc.message)
+
+
+def _http_error(exc: HTTPException):
+    codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+    messages = {404: "Не найдено.", 405: "Метод не поддерживается: API только читает данные (GET).",
+                400: "Неверный запрос."}
+    status = exc.code or 500
+    return _error(status, codes.get(status, "error"), messages.get(status, exc.description or "Ошибка."))
+
+
+# By code as well as by class: Flask prefers the application's handler for a code (the HTML
+# error pages) over a blueprint's handler for the class.
+bp.register_error_handler(HTTPException, _http_error)
+for _code in (400, 403, 404, 405, 413, 429):
+    bp.register_error_handler(_code, _http_error)
+
+
+@bp.errorhandler(Exception)
+def _internal_error(exc: Exception):
+    log.exception("API error on %s", request.path)
+    db.session.rollback()
+    return _error(500, "internal_error", "Внутренняя ошибка. Повторите запрос позже.")
+
+
+# -- who is calling -------------------------------------------------------------------------------
+@dataclass
+class ApiClient:
+    certificate: object
+    profile: ExchangeProfile | None = None
+    user: object = None
+    memberships: list[Membership] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        return "exchange_profile" if self.profile is not None else "member"
+
+    def organizations(self) -> list[Organization]:
+        if self.profile is not None:
+            return [self.profile.organization]
+        return [m.organization for m in self.memberships]
+
+    def may(self, organization: Organization, permission: Permission) -> bool:
+        if self.profile is not None:
+            return organization.id == self.profile.organization_id
+        return permission in permissions(membership(self.user, organization), organization, self.user)
+
+
+def authenticate() -> ApiClient:
+    """The client behind the request's certificate, or ApiError(401)."""
+    from ..auth.services import find_account
+    from ..auth.views import checker
+
+    raw = request.environ.get(CERT_ENVIRON_KEY)
+    if not raw:
+        raise ApiError(401, "certificate_required",
+                       "Нет сертификата клиента: обращайтесь к API по TLS с сертификатом, указанным в профиле "
+                       "информационного обмена.")
+    result = checker().check(raw)
+    if not result.valid:
+        raise ApiError(401, result.code, result.message)
+    cert = result.certificate
+    stored = db.session.scalar(select(ExchangeCertificate).where(ExchangeCertificate.fingerprint == cert.fingerprint))
+    if stored is not None:
+        now = utcnow()
+        if stored.last_used_at is None or now - stored.last_used_at > TOUCH_EVERY:
+            stored.last_used_at = now
+            db.session.commit()
+        return ApiClient(cert, profile=stored.profile)
+    user = find_account(cert)
+    if user is None:
+        raise ApiError(401, "unknown_certificate",
+                       "Сертификат не указан ни в одном профиле информационного обмена и не принадлежит "
+                       "пользователю реестра.")
+    if getattr(user, "blocked_reason", None):
+        raise ApiError(401, "account_blocked", f"Учётная запись заблокирована оператором реестра: {user.blocked_reason}")
+    # A person sees the organizations they are an active member of (possibly none: then every
+    # organization is a 404 for them, as on the web).
+    members = list(db.session.scalars(select(Membership).where(
+        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
+        .order_by(Membership.organization_id)))
+    return ApiClient(cert, user=user, memberships=members)
+
+
+def _organization(client: ApiClient, org_id: int, permission: Permission) -> Organization:
+    """404 for anything the client may not see at all, 403 for a missing permission."""
+    organization = db.session.get(Organization, org_id) if org_id <= MAX_ID else None
+    if organization is None:
+        raise ApiError(404, "not_found", "Организация не найдена.")
+    if client.profile is not None:
+        if organization.id != client.profile.organization_id:
+            raise ApiError(404, "not_found", "Организация не найдена.")
+        if organization.is_blocked:
+            raise ApiError(403, "organization_blocked",
+                           f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
+        return organization
+    granted = permissions(membership(client.user, organization), organization, client.user)
+    if not granted:
+        raise ApiError(404, "not_found", "Организация не найдена.")
+    if permission not in granted:
+        raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
+                       if permission == Permission.DOCUMENTS else "Недостаточно прав.")
+    return organization
+
+
+# -- representations ------------------------------------------------------------------------------
+def _org_ref(organization: Organization) -> dict:
+    return {"id": organization.id, "ogrn": organization.ogrn, "inn": organization.inn,
+            "name": organization.name, "url": url_for(".organization", org_id=organization.id)}
+
+
+def _branch(item: dict) -> dict:
+    from ..organizations.services import split_codes
+    return {"id": str(item.get("id")), "kind": item.get("kind"), "name": item.get("name"),
+            "kpp": item.get("kpp"), "address": item.get("address"), "okved": split_codes(item.get("okved"))}
+
+
+def _document(document: Document, today: date) -> dict:
+    return {
+        "id": document.id, "type": document.doc_type, "type_title": document.type_title,
+        "number": document.number, "date": document.doc_date.isoformat(),
+        "expires_on": document.expires_on.isoformat(), "expired": document.expires_on < today,
+        "file": {"name": document.file_name, "size": document.file_size, "sha256": document.file_sha256,
+                 "media_type": document.media_type},
+        "signature": {"state": document.signature_state, "detached": bool(document.signature_key),
+                      "checks": [c for c in document.checks or [] if c.get("code") != "not_signed"],
+                      "checked_at": document.checked_at.isoformat() if document.checked_at else None},
+        "created_at": document.created_at.isoformat(),
+        "url": url_for(".document", org_id=document.organization_id, document_id=document.id),
+        "file_url": url_for(".document_file", org_id=document.organization_id, document_id=document.id),
+    }
+
+
+# -- endpoints ------------------------------------------------------------------------------------
+@bp.route("/openapi.json")
+@public
+def openapi_json():
+    return jsonify(openapi.spec(url_for(".index").rstrip("/")))
+
+
+@bp.route("/")
+@public
+def index():
+    return jsonify({"openapi": url_for(".openapi_json")})
+
+
+@bp.route("/me")
+@public
+def me():
+    client = authenticate()
+    cert = client.certificate
+    name = client.profile.system_name if client.profile is not None else client.user.full_name
+    return jsonify({
+        "kind": client.kind, "name": name,
+        "system_code": client.profile.system_code if client.profile is not None else None,
+        "branch_id": client.profile.branch_id if client.profile is not None else None,
+        "certificate": {"serial": cert.serial, "subject": cert.subject, "issuer": cert.issuer,
+                        "not_after": cert.not_after.isoformat(), "fingerprint_sha256": cert.fingerprint},
+        "organizations": [_org_ref(o) for o in client.organizations()],
+    })
+
+
+@bp.route("/organizations")
+@public
+def organizations():
+    client = authenticate()
+    return jsonify({"organizations": [_org_ref(o) for o in client.organizations()]})
+
+
+@bp.route(f"/organizations/{ID}")
+@public
+def organization(org_id: int):
+    client = authenticate()
+    org = _organization(client, org_id, Permission.VIEW_PROFILE)
+    data = dict(org.data or {})
+    if client.profile is not None and client.profile.branch_id:
+        data["branches"] = [b for b in data.get("branches") or [] if b.get("id") == client.profile.branch_id]
+    return jsonify({
+        "id": org.id, "kind": org.kind, "ogrn": org.ogrn, "inn": org.inn, "kpp": org.kpp,
+        "full_name": org.full_name, "short_name": org.short_name, "status": org.status,
+        "egrul_confirmed": bool(org.egrul_confirmed), "version": org.version,
+        "registered_at": org.registered_at.isoformat(), "updated_at": org.updated_at.isoformat(),
+        "profile": {k: data.get(k) for k in ("general", "okved", "head", "premises", "branches", "beneficiaries")},
+        "egrul": org.party or {},
+    })
+
+
+@bp.route(f"/organizations/{ID}/branches")
+@public
+def branches(org_id: int):
+    client = authenticate()
+    org = _organization(client, org_id, Permission.VIEW_PROFILE)
+    items = (org.data or {}).get("branches") or []
+    if client.profile is not None and client.profile.branch_id:
+        items = [b for b in items if b.get("id") == client.profile.branch_id]
+    return jsonify({"branches": [_branch(b) for b in items]})
+
+
+@bp.route(f"/organizations/{ID}/documents")
+@public
+def document_list(org_id: int):
+    client = authenticate()
+    org = _organization(client, org_id, Permission.DOCUMENTS)
+    doc_type = request.args.get("type") or None
+    state = request.args.get("state") or None
+    if doc_type is not None and doc_type not in dict(DOCUMENT_TYPES):
+        raise ApiError(400, "bad_type", "Неизвестный вид документа: допустимы "
+                       + ", ".join(code for code, _t in DOCUMENT_TYPES) + ".")
+    if state is not None and state not in ("active", "expiring", "expired"):
+        raise ApiError(400, "bad_state", "Параметр state: active, expiring или expired.")
+    today = date.today()
+    return jsonify({"documents": [_document(d, today) for d in
+                                  documents.documents(org, doc_type=doc_type, state=state, today=today)]})
+
+
+def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document:
+    org = _organization(client, org_id, Permission.DOCUMENTS)
+    document = documents.document_or_none(org, document_id) if document_id <= MAX_ID else None
+    if document is None:
+        raise ApiError(404, "not_found", "Документ не найден.")
+    return document
+
+
+@bp.route(f"/organizations/{ID}/documents/{DOC}")
+@public
+def document(org_id: int, document_id: int):
+    client = authenticate()
+    return jsonify(_document(_find_document(client, org_id, document_id), date.today()))
+
+
+@bp.route(f"/organizations/{ID}/documents/{DOC}/file")
+@public
+def document_file(org_id: int, document_id: int):
+    client = authenticate()
+    document = _find_document(client, org_id, document_id)
+    try:
+        path = documents.file_path(document.file_key)
+    except ValueError:
+        raise ApiError(404, "not_found", "Файл документа не найден.") from None
+    if not path.is_file():
+        log.error("document %s: file %s is missing from the store", document.id, document.file_key)
+        raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.")
+    response = send_file(path, mimetype=document.media_type, as_attachment=True,
+                         download_name=document.file_name, conditional=False, etag=False, max_age=None)
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+@public
+def not_found(rest: str):
+    """Anything else under /api/v1/: JSON 404, or 405 for a known path with another method."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        endpoint, _args = adapter.match(request.path, method="GET")
+    except (NotFound, MethodNotAllowed, HTTPException):
+        endpoint = None
+    if endpoint and endpoint != "api.not_found" and request.method not in ("GET", "HEAD"):
+        return _error(405, "method_not_allowed", "Метод не поддерживается: API только читает данные (GET).")
+    abort(404)

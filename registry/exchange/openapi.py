@@ -1,0 +1,200 @@
+"""The OpenAPI 3.1 description of ``/api/v1/`` (served as ``/api/v1/openapi.json``)."""
+
+from __future__ import annotations
+
+ID = {"type": "integer", "format": "int32", "minimum": 1, "maximum": 2147483647}
+NULLABLE_STRING = {"type": ["string", "null"]}
+DATE = {"type": "string", "format": "date"}
+DATETIME = {"type": "string", "format": "date-time"}
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {"error": {
+        "type": "object", "required": ["code", "message"],
+        "properties": {"code": {"type": "string", "description": "Machine-readable reason"},
+                       "message": {"type": "string", "description": "Russian text for people"}}}},
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(description: str, ref: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+AUTH_ERRORS = {
+    "401": _error("No client certificate, or one that is not valid (expired, revoked, untrusted, …) "
+                  "or belongs neither to an exchange profile nor to a registered person, or the person is blocked"),
+    "403": _error("The certificate's owner lacks the permission (or the organization is blocked)"),
+}
+NOT_FOUND = {"404": _error("No such organization or document for this client")}
+ORG_PARAM = {"name": "org_id", "in": "path", "required": True, "schema": ID}
+DOC_PARAM = {"name": "document_id", "in": "path", "required": True, "schema": ID}
+
+SCHEMAS = {
+    "Error": ERROR,
+    "Certificate": {
+        "type": "object", "required": ["serial", "subject", "issuer", "not_after", "fingerprint_sha256"],
+        "properties": {"serial": {"type": "string"}, "subject": {"type": "string"}, "issuer": {"type": "string"},
+                       "not_after": DATETIME, "fingerprint_sha256": {"type": "string"}},
+    },
+    "OrganizationRef": {
+        "type": "object", "required": ["id", "ogrn", "inn", "name", "url"],
+        "properties": {"id": ID, "ogrn": {"type": "string"}, "inn": NULLABLE_STRING,
+                       "name": {"type": "string"}, "url": {"type": "string"}},
+    },
+    "Client": {
+        "type": "object", "required": ["kind", "name", "certificate", "organizations"],
+        "properties": {
+            "kind": {"type": "string", "enum": ["exchange_profile", "member"]},
+            "name": {"type": "string", "description": "IS name, or the member's full name"},
+            "system_code": NULLABLE_STRING,
+            "branch_id": NULLABLE_STRING,
+            "certificate": {"$ref": "#/components/schemas/Certificate"},
+            "organizations": {"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRef"}},
+        },
+    },
+    "OrganizationList": {
+        "type": "object", "required": ["organizations"],
+        "properties": {"organizations": {"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRef"}}},
+    },
+    "Organization": {
+        "type": "object",
+        "required": ["id", "kind", "ogrn", "inn", "kpp", "full_name", "short_name", "status",
+                     "egrul_confirmed", "version", "registered_at", "updated_at", "profile", "egrul"],
+        "properties": {
+            "id": ID, "kind": {"type": "string", "enum": ["ul", "ip"]}, "ogrn": {"type": "string"},
+            "inn": NULLABLE_STRING, "kpp": NULLABLE_STRING, "full_name": {"type": "string"},
+            "short_name": NULLABLE_STRING, "status": {"type": "string", "enum": ["registered", "blocked"]},
+            "egrul_confirmed": {"type": "boolean"}, "version": {"type": "integer"},
+            "registered_at": DATETIME, "updated_at": DATETIME,
+            "profile": {
+                "type": "object",
+                "description": "The registered profile by wizard section: general, okved, head, premises, "
+                               "branches, beneficiaries",
+                "properties": {"general": {"type": ["object", "null"]}, "okved": {"type": ["object", "null"]},
+                               "head": {"type": ["object", "null"]},
+                               "premises": {"type": ["array", "null"], "items": {"type": "object"}},
+                               "branches": {"type": ["array", "null"], "items": {"type": "object"}},
+                               "beneficiaries": {"type": ["array", "null"], "items": {"type": "object"}}},
+            },
+            "egrul": {"type": "object", "description": "ЕГРЮЛ/ЕГРИП data the profile was built from"},
+        },
+    },
+    "Branch": {
+        "type": "object", "required": ["id", "kind", "name", "kpp", "address", "okved"],
+        "properties": {"id": {"type": "string"}, "kind": NULLABLE_STRING, "name": NULLABLE_STRING,
+                       "kpp": NULLABLE_STRING, "address": NULLABLE_STRING,
+                       "okved": {"type": "array", "items": {"type": "string"}}},
+    },
+    "BranchList": {
+        "type": "object", "required": ["branches"],
+        "properties": {"branches": {"type": "array", "items": {"$ref": "#/components/schemas/Branch"}}},
+    },
+    "SignatureCheck": {
+        "type": "object", "required": ["valid", "code", "message"],
+        "properties": {
+            "valid": {"type": "boolean"}, "code": {"type": "string"}, "message": {"type": "string"},
+            "kind": {"type": "string", "enum": ["cms", "pdf"]}, "intact": {"type": "boolean"},
+            "signing_time": NULLABLE_STRING,
+            "signer": {"type": ["object", "null"], "properties": {
+                "full_name": NULLABLE_STRING, "snils": NULLABLE_STRING, "inn": NULLABLE_STRING,
+                "organization": NULLABLE_STRING, "title": NULLABLE_STRING, "serial": NULLABLE_STRING,
+                "issuer": NULLABLE_STRING}},
+            "certificate": {"type": ["object", "null"]},
+        },
+    },
+    "Document": {
+        "type": "object",
+        "required": ["id", "type", "type_title", "number", "date", "expires_on", "expired", "file",
+                     "signature", "created_at", "url", "file_url"],
+        "properties": {
+            "id": ID, "type": {"type": "string"}, "type_title": {"type": "string"},
+            "number": {"type": "string"}, "date": DATE, "expires_on": DATE, "expired": {"type": "boolean"},
+            "file": {"type": "object", "required": ["name", "size", "sha256", "media_type"],
+                     "properties": {"name": {"type": "string"}, "size": {"type": "integer"},
+                                    "sha256": {"type": "string"}, "media_type": {"type": "string"}}},
+            "signature": {"type": "object", "required": ["state", "detached", "checks", "checked_at"],
+                          "properties": {"state": {"type": "string", "enum": ["none", "valid", "invalid"]},
+                                         "detached": {"type": "boolean"},
+                                         "checks": {"type": "array",
+                                                    "items": {"$ref": "#/components/schemas/SignatureCheck"}},
+                                         "checked_at": NULLABLE_STRING}},
+            "created_at": DATETIME, "url": {"type": "string"}, "file_url": {"type": "string"},
+        },
+    },
+    "DocumentList": {
+        "type": "object", "required": ["documents"],
+        "properties": {"documents": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}}},
+    },
+}
+
+SECURITY = [{"clientCertificate": []}]
+
+
+def spec(server_url: str = "/api/v1") -> dict:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Реестр организаций: API информационного обмена",
+            "version": "1.0.0",
+            "description": (
+                "Read-only access for the information systems of an organization. The client "
+                "authenticates with a TLS client certificate: one listed in an information-exchange "
+                "profile of the organization (or of one of its ТОП), or the certificate of an active "
+                "member of the organization. Every error is JSON with a code and a message."),
+        },
+        "servers": [{"url": server_url}],
+        "security": SECURITY,
+        "paths": {
+            "/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This description", "security": [],
+                "responses": {"200": {"description": "OpenAPI document",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/me": {"get": {
+                "operationId": "me", "summary": "Who the certificate belongs to and what it may read",
+                "responses": {"200": _json("The client", "Client"), **AUTH_ERRORS}}},
+            "/organizations": {"get": {
+                "operationId": "listOrganizations", "summary": "Organizations this client may read",
+                "responses": {"200": _json("Organizations", "OrganizationList"), **AUTH_ERRORS}}},
+            "/organizations/{org_id}": {"get": {
+                "operationId": "getOrganization", "summary": "The organization profile",
+                "parameters": [ORG_PARAM],
+                "responses": {"200": _json("The profile", "Organization"), **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/branches": {"get": {
+                "operationId": "listBranches",
+                "summary": "ТОП of the organization (a ТОП's exchange profile sees its own only)",
+                "parameters": [ORG_PARAM],
+                "responses": {"200": _json("Branches", "BranchList"), **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/documents": {"get": {
+                "operationId": "listDocuments", "summary": "Documents' metadata and signature verdicts",
+                "parameters": [ORG_PARAM,
+                               {"name": "type", "in": "query", "required": False,
+                                "schema": {"type": "string", "maxLength": 40},
+                                "description": "Document type code (dictionary of document types)"},
+                               {"name": "state", "in": "query", "required": False,
+                                "schema": {"type": "string", "enum": ["active", "expiring", "expired"]}}],
+                "responses": {"200": _json("Documents", "DocumentList"),
+                              "400": _error("Bad query parameter"), **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/documents/{document_id}": {"get": {
+                "operationId": "getDocument", "summary": "One document's metadata",
+                "parameters": [ORG_PARAM, DOC_PARAM],
+                "responses": {"200": _json("The document", "Document"), **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/documents/{document_id}/file": {"get": {
+                "operationId": "downloadDocument", "summary": "The document's file",
+                "parameters": [ORG_PARAM, DOC_PARAM],
+                "responses": {"200": {"description": "The file as uploaded",
+                                      "content": {"*/*": {
+                                          "schema": {"type": "string", "format": "binary"}}}},
+                              **AUTH_ERRORS, **NOT_FOUND}}},
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"clientCertificate": {
+                "type": "mutualTLS",
+                "description": "TLS client certificate (through nginx: X-SSL-Client-Cert from the trusted proxy)"}},
+        },
+    }

@@ -1,0 +1,167 @@
+"""``/api/v1/``: certificate authentication, JSON errors, scope, the OpenAPI description and a
+property-based run of every documented endpoint."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+
+from registry.documents import services as documents
+from registry.exchange.models import ExchangeCertificate, ExchangeProfile
+from registry.extensions import db
+from registry.pki import load_certificate
+
+from ..documents.conftest import BRANCH_ID
+from ..documents.pdfs import plain_pdf, signed_pdf
+
+
+def add_profile(org_id: int, cert, code: str, branch_id=None) -> ExchangeProfile:
+    parsed = load_certificate(cert.cert_path.read_bytes())
+    profile = ExchangeProfile(organization_id=org_id, system_name=f"ИС {code}", system_code=code, branch_id=branch_id)
+    profile.certificates.append(ExchangeCertificate(
+        fingerprint=parsed.fingerprint, serial=parsed.serial, subject=parsed.subject, issuer=parsed.issuer,
+        algorithm=parsed.algorithm, not_before=parsed.not_before, not_after=parsed.not_after, pem=parsed.pem))
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def add_document(org, data: bytes, name: str, **values):
+    cleanup = documents.FileCleanup()
+    args = {"doc_type": "charter", "number": "У-1", "doc_date": date(2024, 2, 1),
+            "expires_on": date.today() + timedelta(days=365)}
+    args.update(values)
+    return documents.add_document(org, user=None, stream=io.BytesIO(data), filename=name, cleanup=cleanup, **args)
+
+
+@dataclass
+class ApiData:
+    org_id: int
+    other_id: int
+    document_id: int
+    foreign_document_id: int
+    signed: bytes
+
+
+def build(app, org, demo_pki, system_cert, branch_cert) -> ApiData:
+    from registry.organizations.models import Organization
+    with app.app_context():
+        organization, other = db.session.get(Organization, org.id), db.session.get(Organization, org.other_id)
+        add_profile(org.id, system_cert, "ERP-1")
+        add_profile(org.id, branch_cert, "SPB-1", BRANCH_ID)
+        person = demo_pki.person("head", "ecdsa")
+        signed = signed_pdf(person.key_path, person.cert_path, [demo_pki.ca("ecdsa").cert_path])
+        doc = add_document(organization, signed, "устав.pdf")
+        add_document(organization, plain_pdf(), "лицензия.pdf", doc_type="license", number="Л-1",
+                     expires_on=date.today() - timedelta(days=1))
+        foreign = add_document(other, plain_pdf(), "чужой.pdf")
+        db.session.commit()
+        return ApiData(org.id, org.other_id, doc.id, foreign.id, signed)
+
+
+@pytest.fixture
+def api(app, org, demo_pki, system_cert, branch_cert) -> ApiData:
+    return build(app, org, demo_pki, system_cert, branch_cert)
+
+
+def get(client, path, cert=None, **kwargs):
+    client.certificate = cert.pem if cert is not None else None
+    return client.get(f"/api/v1{path}", **kwargs)
+
+
+def test_exchange_profile_reads_the_organization(client, api, system_cert):
+    r = get(client, "/me", system_cert)
+    assert r.status_code == 200, r.text
+    me = r.json
+    assert me["kind"] == "exchange_profile" and me["system_code"] == "ERP-1"
+    assert [o["id"] for o in me["organizations"]] == [api.org_id]
+    assert get(client, "/organizations", system_cert).json["organizations"][0]["ogrn"]
+    profile = get(client, f"/organizations/{api.org_id}", system_cert).json
+    assert profile["full_name"] == "ООО «РОМАШКА»" and profile["profile"]["head"]["surname"] == "Иванов"
+    assert get(client, f"/organizations/{api.org_id}/branches", system_cert).json["branches"][0]["okved"] == ["47.77"]
+    listing = get(client, f"/organizations/{api.org_id}/documents", system_cert).json["documents"]
+    assert {d["file"]["name"] for d in listing} == {"устав.pdf", "лицензия.pdf"}
+    charter = next(d for d in listing if d["id"] == api.document_id)
+    assert charter["signature"]["state"] == "valid"
+    assert charter["signature"]["checks"][0]["signer"]["full_name"] == "Иванов Иван Иванович"
+    expired = get(client, f"/organizations/{api.org_id}/documents?state=expired", system_cert).json["documents"]
+    assert [d["number"] for d in expired] == ["Л-1"] and expired[0]["expired"] is True
+    assert get(client, f"/organizations/{api.org_id}/documents?type=license", system_cert).json["documents"][0]["number"] == "Л-1"
+    one = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}", system_cert)
+    assert one.status_code == 200 and one.json["file"]["sha256"]
+    f = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", system_cert)
+    assert f.status_code == 200 and f.data == api.signed and f.headers["Content-Type"] == "application/pdf"
+
+
+def test_branch_profile_sees_its_own_branch(client, api, branch_cert):
+    assert get(client, "/me", branch_cert).json["branch_id"] == BRANCH_ID
+    branches = get(client, f"/organizations/{api.org_id}/branches", branch_cert).json["branches"]
+    assert [b["id"] for b in branches] == [BRANCH_ID]
+
+
+def test_foreign_data_is_404(client, api, system_cert):
+    for path in (f"/organizations/{api.other_id}", f"/organizations/{api.other_id}/branches",
+                 f"/organizations/{api.other_id}/documents",
+                 f"/organizations/{api.other_id}/documents/{api.foreign_document_id}/file",
+                 f"/organizations/{api.org_id}/documents/{api.foreign_document_id}",
+                 f"/organizations/{api.org_id}/documents/{api.foreign_document_id}/file",
+                 "/organizations/999999", "/organizations/99999999999999999999", "/nothing"):
+        r = get(client, path, system_cert)
+        assert r.status_code == 404, path
+        assert r.json["error"]["code"] == "not_found" and r.json["error"]["message"]
+
+
+def test_unknown_revoked_and_missing_certificates_are_401(client, api, demo_pki, stranger_cert):
+    r = get(client, "/me")
+    assert r.status_code == 401 and r.json["error"]["code"] == "certificate_required"
+    r = get(client, f"/organizations/{api.org_id}", stranger_cert)
+    assert r.status_code == 401 and r.json["error"]["code"] == "unknown_certificate"
+    r = get(client, f"/organizations/{api.org_id}", demo_pki.person("employee2", "ecdsa"))
+    assert r.status_code == 401 and r.json["error"]["code"] == "revoked"
+    assert "отозван" in r.json["error"]["message"]
+    r = get(client, "/me", demo_pki.special("expired", "ecdsa"))
+    assert r.status_code == 401 and r.json["error"]["code"] == "expired"
+    client.certificate = "garbage"
+    r = client.get("/api/v1/me")
+    assert r.status_code == 401 and r.json["error"]["code"] == "malformed"
+
+
+def test_active_members_use_their_own_certificate(client, api, demo_pki):
+    head = demo_pki.person("head", "gost256")
+    assert get(client, "/me", head).json["kind"] == "member"
+    assert get(client, f"/organizations/{api.org_id}/documents", head).status_code == 200
+    # «Операции с партиями» reads the profile but not the documents
+    batches = demo_pki.person("ip", "rsa")
+    assert get(client, f"/organizations/{api.org_id}", batches).status_code == 200
+    r = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", batches)
+    assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
+    assert get(client, f"/organizations/{api.other_id}", head).status_code == 404
+
+
+def test_writes_and_html_are_not_part_of_the_api(client, api, system_cert):
+    client.certificate = system_cert.pem
+    r = client.post(f"/api/v1/organizations/{api.org_id}")
+    assert r.status_code == 405 and r.json["error"]["code"] == "method_not_allowed"
+    r = client.delete(f"/api/v1/organizations/{api.org_id}/documents/{api.document_id}")
+    assert r.status_code == 405
+    # the exchange certificate opens no HTML page: it belongs to no person
+    page = client.get("/profile")
+    assert page.status_code in (200, 403)
+    assert "Посторонн" not in page.text
+
+
+def test_openapi_description_is_valid(client):
+    from openapi_spec_validator import validate
+
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    spec = r.json
+    validate(spec)
+    assert spec["servers"] == [{"url": "/api/v1"}]
+    assert set(spec["paths"]) == {"/openapi.json", "/me", "/organizations", "/organizations/{org_id}",
+                                  "/organizations/{org_id}/branches", "/organizations/{org_id}/documents",
+                                  "/organizations/{org_id}/documents/{document_id}",
+                                  "/organizations/{org_id}/documents/{document_id}/file"}

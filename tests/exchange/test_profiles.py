@@ -1,0 +1,88 @@
+"""«Профили информационного обмена»: created by the administrator, certificates validated."""
+
+from __future__ import annotations
+
+import io
+
+from sqlalchemy import select
+
+from registry.exchange.models import ExchangeCertificate, ExchangeProfile
+from registry.extensions import db
+from registry.organizations.models import OrganizationJournalEntry
+
+from ..documents.conftest import BRANCH_ID
+
+
+def create(browser, org_id, cert_pem: str | None, *, code="ERP-1", name="ИС «Учёт»", branch="", as_file=True):
+    data = {"system_name": name, "system_code": code, "branch_id": branch}
+    if cert_pem is not None:
+        if as_file:
+            data["certificate"] = (io.BytesIO(cert_pem.encode()), "system.crt")
+        else:
+            data["certificate_text"] = cert_pem
+    return browser.post(f"/organizations/{org_id}/exchange", data)
+
+
+def test_administrator_creates_a_profile(app, org, as_person, system_cert, branch_cert):
+    browser = as_person("head")
+    page = browser.get(f"/organizations/{org.id}/exchange").text
+    assert "Профилей пока нет" in page and "Филиал в Санкт-Петербурге" in page
+    r = create(browser, org.id, system_cert.pem)
+    assert r.status_code == 302, r.text
+    page = browser.get(r.location).text
+    assert "ИС «Учёт»" in page and "ERP-1" in page and system_cert.certificate.serial in page
+    # a second certificate (pasted as text), then removing one of the two
+    r = browser.post(f"{r.location}/certificates", {"certificate_text": branch_cert.pem})
+    assert r.status_code == 302, r.text
+    with app.app_context():
+        profile = db.session.scalar(select(ExchangeProfile).where(ExchangeProfile.organization_id == org.id))
+        assert [c.serial for c in profile.certificates] == [system_cert.certificate.serial,
+                                                            branch_cert.certificate.serial]
+        first = profile.certificates[0].id
+        url = f"/organizations/{org.id}/exchange/{profile.id}"
+        events = db.session.scalars(select(OrganizationJournalEntry.details).where(
+            OrganizationJournalEntry.organization_id == org.id, OrganizationJournalEntry.event == "exchange")).all()
+        assert any("создан" in e for e in events) and any("добавлен сертификат" in e for e in events)
+    browser.get(url)
+    assert browser.post(f"{url}/certificates/{first}/delete").status_code == 302
+    # the last certificate stays
+    with app.app_context():
+        last = db.session.scalar(select(ExchangeCertificate.id).join(ExchangeProfile).where(
+            ExchangeProfile.organization_id == org.id))
+    r = browser.post(f"{url}/certificates/{last}/delete")
+    assert r.status_code == 409 and "хотя бы один сертификат" in r.text
+
+
+def test_profile_for_a_branch_and_unique_codes(app, org, as_person, system_cert, branch_cert):
+    browser = as_person("head")
+    assert create(browser, org.id, system_cert.pem, code="ERP-1").status_code == 302
+    r = create(browser, org.id, branch_cert.pem, code="ERP-1", name="Другая ИС", branch=BRANCH_ID)
+    assert r.status_code == 422 and "Код ИС «ERP-1» уже используется" in r.text
+    r = create(browser, org.id, branch_cert.pem, code="SPB-1", name="ИС филиала", branch=BRANCH_ID)
+    assert r.status_code == 302
+    assert "Филиал в Санкт-Петербурге" in browser.get(r.location).text
+    r = create(browser, org.id, branch_cert.pem, code="SPB-2", name="ИС филиала 2")
+    assert r.status_code == 422 and "уже привязан к профилю «ИС филиала»" in r.text
+    r = create(browser, org.id, branch_cert.pem, code="SPB-3", branch="nonexistent")
+    assert r.status_code == 422 and "Выберите значение из списка" in r.text
+
+
+def test_certificates_are_validated_when_added(app, org, as_person, demo_pki):
+    browser = as_person("head")
+    r = create(browser, org.id, demo_pki.person("employee2", "ecdsa").pem)
+    assert r.status_code == 422 and "Сертификат не принят" in r.text and "отозван" in r.text
+    r = create(browser, org.id, demo_pki.special("expired", "ecdsa").pem)
+    assert r.status_code == 422 and "Сертификат не принят" in r.text
+    r = create(browser, org.id, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", as_file=False)
+    assert r.status_code == 422 and "не является сертификатом" in r.text
+    r = create(browser, org.id, None)
+    assert r.status_code == 422 and "Выберите файл сертификата или вставьте его текст" in r.text
+    r = create(browser, org.id, demo_pki.person("head", "ecdsa").pem, code="bad code!")
+    assert r.status_code == 422 and "Код ИС: латинские буквы" in r.text
+    with app.app_context():
+        assert db.session.scalar(select(ExchangeProfile).where(ExchangeProfile.organization_id == org.id)) is None
+
+
+def test_only_administrators_manage_profiles(app, org, as_person):
+    assert as_person("employee1").get(f"/organizations/{org.id}/exchange").status_code == 403
+    assert as_person("head").get(f"/organizations/{org.other_id}/exchange").status_code == 404
