@@ -7,7 +7,7 @@ REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
 DEMO_DIR ?= instance/demo
 
-.PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http clean
+.PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -45,6 +45,12 @@ bench: install
 
 bench-http: install
 	$(PY) bench/http.py
+
+bench-egrul: install
+	$(PY) bench/egrul.py
+
+bench-documents: install
+	$(PY) bench/documents.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

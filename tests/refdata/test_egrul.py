@@ -427,6 +427,38 @@ def test_a_database_failure_stops_the_import(app, db_session, tmp_path, monkeypa
         import_egrul([tmp_path / "a.xml"])
 
 
+def test_records_read_are_freed_as_the_import_goes(tmp_path):
+    """The tree iterparse builds keeps nothing but the record at hand (streaming memory)."""
+    from lxml import etree
+
+    write_extract(tmp_path / "a.xml", synthetic_records(300))
+    before = []  # documents still held before the one at hand (the parser reads ahead of it)
+    for _event, el in etree.iterparse(str(tmp_path / "a.xml"), tag="СвЮЛ"):
+        document = el.getparent()
+        before.append(document.getparent().index(document))
+        egrul._release(el)
+        assert len(el) == 0 and not el.attrib
+    assert len(before) == 300 and max(before) <= 1
+
+
+def test_demo_extract_imports_cleanly(app, db_session, tmp_path, demo_pki):
+    from registry.pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
+    from registry.refdata.demo import demo_records
+
+    write_extract(tmp_path / "demo.xml", demo_records())
+    with app.app_context():
+        report = import_egrul([tmp_path / "demo.xml"])
+        assert (report.inserted, report.errors) == (4, [])
+        org = record(ORGANIZATION["ogrn"])
+        assert org.head["inn"] == PEOPLE["head"]["inn"] == demo_pki.person("head", "ecdsa").certificate.personal_inn
+        assert org.branches[0]["address"] == "191186, Санкт-Петербург, пр-кт Невский, д. 10"
+        assert record(ENTREPRENEUR_OGRNIP).inn == PEOPLE["ip"]["inn"]
+        flagged = [r for r in db.session.scalars(select(EgrulRecord)) if any((r.flags or {}).values())]
+        assert [r.flags for r in flagged] == [{**NO_FLAGS, "unreliable_address": True, "disqualified_head": True}]
+        assert [r.short_name for r in db.session.scalars(select(EgrulRecord).where(EgrulRecord.liquidated))] == [
+            "ООО «ВЕКТОР»"]
+
+
 # -- local lookup ------------------------------------------------------------------------------
 def test_local_lookup_by_ogrn_ogrnip_and_inn(app, db_session, tmp_path):
     active = legal_entity(1)
