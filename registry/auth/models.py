@@ -41,13 +41,9 @@ class User(UserMixin, db.Model):
         return f"<User {self.id} {self.full_name!r}>"
 
 
-class UserCertificate(db.Model):
-    """A certificate a person has signed in with (renewals add rows to the same account)."""
+class StoredCertificate:
+    """Columns of a certificate kept in the database (people's and information systems')."""
 
-    __tablename__ = "user_certificates"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
     serial: Mapped[str] = mapped_column(String(80))
     subject: Mapped[str] = mapped_column(Text)
@@ -56,6 +52,15 @@ class UserCertificate(db.Model):
     not_before: Mapped[datetime] = mapped_column(UTCDateTime)
     not_after: Mapped[datetime] = mapped_column(UTCDateTime)
     pem: Mapped[str] = mapped_column(Text)
+
+
+class UserCertificate(StoredCertificate, db.Model):
+    """A certificate a person has signed in with (renewals add rows to the same account)."""
+
+    __tablename__ = "user_certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     first_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import User
+from ..auth.models import StoredCertificate, User
 from ..extensions import UTCDateTime, db, utcnow
 from ..organizations.models import Organization
 
@@ -35,21 +35,13 @@ class ExchangeProfile(db.Model):
         back_populates="profile", cascade="all, delete-orphan", order_by="ExchangeCertificate.id")
 
 
-class ExchangeCertificate(db.Model):
+class ExchangeCertificate(StoredCertificate, db.Model):
     """A certificate an exchange profile's system authenticates with (one profile per certificate)."""
 
     __tablename__ = "exchange_certificates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("exchange_profiles.id", ondelete="CASCADE"), index=True)
-    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
-    serial: Mapped[str] = mapped_column(String(80))
-    subject: Mapped[str] = mapped_column(Text)
-    issuer: Mapped[str] = mapped_column(Text)
-    algorithm: Mapped[str] = mapped_column(String(100))
-    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
-    not_after: Mapped[datetime] = mapped_column(UTCDateTime)
-    pem: Mapped[str] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
