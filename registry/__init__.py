@@ -38,6 +38,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     """Create the application: defaults, then environment variables, then ``config``."""
     settings = _settings(config)
     app = Flask(__name__, instance_path=settings.get("REGISTRY_INSTANCE_PATH") or None)
+    from .web import IdConverter
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(settings)
     instance = Path(app.instance_path)
 

@@ -9,9 +9,12 @@ def init_app(app: Flask) -> None:
     from ..members.models import Permission
     from ..organizations.views import add_org_link
     from . import models  # noqa: F401  (tables)
+    from ..web import add_json_area
     from .api import bp as api_bp
+    from .api import http_error
     from .views import bp
 
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
+    add_json_area(app, "/api/v1/", http_error)
     add_org_link(app, "Профили информационного обмена", "exchange.index", Permission.MANAGE_EXCHANGE)

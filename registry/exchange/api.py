@@ -13,9 +13,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, send_file, url_for
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import HTTPException
 
 from ..documents import services as documents
 from ..documents.models import Document
@@ -36,7 +36,6 @@ csrf.exempt(bp)
 
 ID = "<int:org_id>"
 DOC = "<int:document_id>"
-MAX_ID = 2**31 - 1  # ids beyond the column type are simply not there (and must not reach the database)
 TOUCH_EVERY = timedelta(minutes=10)
 
 
@@ -59,7 +58,7 @@ def _api_error(exc: ApiError):
     return _error(exc.status, exc.code, exc.message)
 
 
-def _http_error(exc: HTTPException):
+def http_error(exc: HTTPException):
     codes = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
     messages = {404: "Не найдено.", 405: "Метод не поддерживается: API только читает данные (GET).",
                 400: "Неверный запрос."}
@@ -69,9 +68,9 @@ def _http_error(exc: HTTPException):
 
 # By code as well as by class: Flask prefers the application's handler for a code (the HTML
 # error pages) over a blueprint's handler for the class.
-bp.register_error_handler(HTTPException, _http_error)
+bp.register_error_handler(HTTPException, http_error)
 for _code in (400, 403, 404, 405, 413, 429):
-    bp.register_error_handler(_code, _http_error)
+    bp.register_error_handler(_code, http_error)
 
 
 @bp.errorhandler(Exception)
@@ -142,7 +141,7 @@ def authenticate() -> ApiClient:
 
 def _organization(client: ApiClient, org_id: int, permission: Permission) -> Organization:
     """404 for anything the client may not see at all, 403 for a missing permission."""
-    organization = db.session.get(Organization, org_id) if org_id <= MAX_ID else None
+    organization = db.session.get(Organization, org_id)
     if organization is None:
         raise ApiError(404, "not_found", "Организация не найдена.")
     if client.profile is not None:
@@ -273,7 +272,7 @@ def document_list(org_id: int):
 
 def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document:
     org = _organization(client, org_id, Permission.DOCUMENTS)
-    document = documents.document_or_none(org, document_id) if document_id <= MAX_ID else None
+    document = documents.document_or_none(org, document_id)
     if document is None:
         raise ApiError(404, "not_found", "Документ не найден.")
     return document
@@ -302,17 +301,3 @@ def document_file(org_id: int, document_id: int):
                          download_name=document.file_name, conditional=False, etag=False, max_age=None)
     response.headers["Cache-Control"] = "no-store, private"
     return response
-
-
-@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-@public
-def not_found(rest: str):
-    """Anything else under /api/v1/: JSON 404, or 405 for a known path with another method."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    try:
-        endpoint, _args = adapter.match(request.path, method="GET")
-    except (NotFound, MethodNotAllowed, HTTPException):
-        endpoint = None
-    if endpoint and endpoint != "api.not_found" and request.method not in ("GET", "HEAD"):
-        return _error(405, "method_not_allowed", "Метод не поддерживается: API только читает данные (GET).")
-    abort(404)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from ..auth.forms import _strip as strip
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import MemberStatus, Role
 
@@ -30,9 +31,9 @@ class JoinForm(FlaskForm):
     organization = HiddenField()
     unit = SelectField("Где вы работаете", choices=[], validate_choice=False)
     position = StringField("Должность", [Optional(), Length(max=200, message="Не более 200 символов")],
-                           filters=[lambda v: v.strip() if isinstance(v, str) else v])
+                           filters=[strip])
     department = StringField("Подразделение (отдел)", [Optional(), Length(max=200, message="Не более 200 символов")],
-                             filters=[lambda v: v.strip() if isinstance(v, str) else v])
+                             filters=[strip])
     submit = SubmitField("Сохранить")
 
 

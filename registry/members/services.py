@@ -15,11 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import contains_word, db, utcnow
 from ..organizations.models import Organization, OrganizationJournalEntry
+from ..refdata.identifiers import digits
 from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
                      MemberStatus, Permission, Role)
-
-
-MAX_ID = 2**31 - 1  # integer primary keys
 
 
 def membership(user, organization) -> Membership | None:
@@ -61,8 +59,6 @@ def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PR
     """Load an organization for the signed-in person: 404 if it is not theirs to see (a
     foreign organization does not exist for them), 403 if they lack ``permission``."""
     user = user if user is not None else current_user._get_current_object()
-    if not 0 < org_id <= MAX_ID:
-        abort(404)  # beyond the column's range: nothing to find, and no database error
     organization = db.session.get(Organization, org_id)
     if organization is None:
         abort(404)
@@ -130,7 +126,6 @@ def offered_organizations(cert) -> list[Organization]:
 
 def find_registered(query: str) -> Organization | None:
     """A registered organization by ИНН, ОГРН or ОГРНИП (digits only)."""
-    from ..refdata.identifiers import digits
     q = digits(query)
     if len(q) in (13, 15):
         return db.session.scalar(select(Organization).where(Organization.ogrn == q))
@@ -181,8 +176,6 @@ def members(organization: Organization, status: str | None = None) -> list[Membe
 
 def member_or_404(organization: Organization, member_id: int) -> Membership:
     """A member of this organization; another organization's member is a 404."""
-    if not 0 < member_id <= MAX_ID:
-        abort(404)
     member = db.session.scalar(select(Membership).where(
         Membership.id == member_id, Membership.organization_id == organization.id))
     if member is None:

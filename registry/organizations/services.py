@@ -18,9 +18,11 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..extensions import db, utcnow
+from ..members.models import Membership, MemberStatus
 from ..members.services import make_admin, record
 from ..refdata import services as refdata
 from ..refdata.identifiers import digits
+from ..refdata.models import OkvedCode
 from . import forms
 from .models import Organization, OrganizationDraft, OrganizationVersion
 
@@ -594,7 +596,6 @@ def diff(old: dict, new: dict) -> list[dict]:
 
 def organizations_of(user: User) -> list[Organization]:
     """Organizations where the person is an active member."""
-    from ..members.models import Membership, MemberStatus
     return list(db.session.scalars(
         select(Organization).join(Membership, Membership.organization_id == Organization.id)
         .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
@@ -603,12 +604,10 @@ def organizations_of(user: User) -> list[Organization]:
 
 def okved_names(codes) -> dict[str, str]:
     """Classifier names of the given codes (for showing a profile)."""
-    names = {}
-    for code in codes:
-        item = refdata.get_okved(code)
-        if item is not None:
-            names[code] = item.name
-    return names
+    codes = sorted(set(codes))
+    if not codes:
+        return {}
+    return dict(db.session.execute(select(OkvedCode.code, OkvedCode.name).where(OkvedCode.code.in_(codes))).all())
 
 
 def profile_codes(data: dict) -> list[str]:

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from ..extensions import db
 from ..members.models import Permission
-from ..members.services import can, membership, organization_or_404
+from ..members.services import can, membership, organization_or_404, permissions
 from ..refdata import services as refdata
 from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
                                     title)
@@ -178,8 +178,7 @@ def _form_step(draft, step, organization):
         return _render_step(draft, step, organization, form=form)
 
     form = form_class()
-    if not form.validate_on_submit() and form.csrf_token.errors:
-        abort(400)
+    form.validate()  # CSRFProtect has already refused a bad token; this fills form.errors
     if step == "okved" and (form.search.data or request.form.get("pick")):
         # The no-script typeahead: search, or put a found code into a field; keep what is typed.
         typed = forms.raw(request.form)
@@ -238,8 +237,7 @@ def _list_step(draft, step, organization):
             return redirect(_step_url(step, organization))
         if action == "save":
             item_form = item_form_class()
-            if not item_form.validate_on_submit() and item_form.csrf_token.errors:
-                abort(400)
+            item_form.validate()
             editing = item_form.item.data or None
             if not item_form.errors:
                 try:
@@ -308,13 +306,11 @@ def _found_units(query: str) -> FoundUnits:
 
 
 def _review(draft, organization):
-    check = services.review(draft)
     form = forms.ReviewForm()
     if organization is not None:
         form.next.label.text = "Сохранить изменения"
+    status, conflict = 200, False
     if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
         if form.back.data:
             return redirect(_step_url(services.previous_step("review"), organization))
         try:
@@ -331,13 +327,11 @@ def _review(draft, organization):
         except WizardError as exc:
             db.session.rollback()
             flash(exc.message, "error")
-            check = services.review(draft)
-            return _render_step(draft, "review", organization, 409 if exc.details.get("conflict") else 422,
-                                form=form, check=check, data=draft.data,
-                                names=services.okved_names(services.profile_codes(draft.data)),
-                                conflict=exc.details.get("conflict", False))
-    return _render_step(draft, "review", organization, form=form, check=check, data=draft.data,
-                        names=services.okved_names(services.profile_codes(draft.data)), conflict=False)
+            conflict = exc.details.get("conflict", False)
+            status = 409 if conflict else 422
+    return _render_step(draft, "review", organization, status, form=form, check=services.review(draft),
+                        data=draft.data, names=services.okved_names(services.profile_codes(draft.data)),
+                        conflict=conflict)
 
 
 # -- the registered organization ----------------------------------------------------------------
@@ -359,7 +353,6 @@ def add_org_link(app, label: str, endpoint: str, permission: Permission) -> None
 
 
 def org_links(organization: Organization, user) -> list[tuple[str, str]]:
-    from ..members.services import permissions
     granted = permissions(membership(user, organization), organization, user)
     return [(label, url_for(endpoint, org_id=organization.id))
             for label, endpoint, permission in current_app.extensions.get(LINKS_KEY, [])

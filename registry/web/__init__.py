@@ -14,12 +14,21 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from ..config import parse_networks
 from ..refdata.identifiers import format_snils
 from .proxy import TrustedProxyMiddleware
 
 MENU_KEY = "registry.menu"
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route: only values an integer primary key can hold, so a larger
+    number in a URL is an ordinary 404 instead of a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -103,8 +112,20 @@ def _local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return value.astimezone(current_app.extensions["registry.tz"]).strftime(fmt)
 
 
+JSON_AREAS = "registry.json_areas"
+
+
+def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
+    """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
+    page — including the ones raised before any view of the area runs (an unmatched URL)."""
+    app.extensions.setdefault(JSON_AREAS, []).append((prefix, respond))
+
+
 def _error_page(code: int, title: str, text: str):
     def handler(error):
+        for prefix, respond in current_app.extensions.get(JSON_AREAS, []):
+            if request.path.startswith(prefix):
+                return respond(error)
         return render_template("error.html", code=code, title=title, text=text), code
     return handler
 
