@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from . import oids
 from .builder import ALGORITHMS, KeyPair, build_certificate, build_crl, generate_key, load_key, utcnow
 from .certificate import QualifiedCertificate, load_certificate
-from registry.refdata.identifiers import make_inn, make_ogrn, make_ogrnip, make_snils
+from registry.identifiers import make_inn, make_ogrn, make_ogrnip, make_snils
 
 P12_PASSWORD = "demo"
 CRL_URL = "http://localhost:8443/crl/{name}.crl"
