@@ -108,6 +108,17 @@ class AnyString(core.Choice):
     ]
 
 
+# Extensions that path validation, revocation checking or the purpose checks read: they must
+# decode even when not critical (a malformed subjectAltName or AIA is a malformed certificate).
+# Any other non-critical extension that does not decode is kept raw and ignored.
+USED_EXTENSIONS = frozenset({
+    "key_identifier", "key_usage", "subject_alt_name", "basic_constraints", "name_constraints",
+    "crl_distribution_points", "certificate_policies", "policy_mappings",
+    "authority_key_identifier", "policy_constraints", "inhibit_any_policy", "extended_key_usage",
+    "authority_information_access", "freshest_crl", "ocsp_no_check",
+})
+
+
 def _install_tolerance() -> None:
     x509.ExtensionId._map.setdefault("1.3.6.1.4.1.311.20.2", "microsoft_enroll_certtype")
     x509.Extension._oid_specs["microsoft_enroll_certtype"] = AnyString
@@ -141,7 +152,7 @@ def _install_tolerance() -> None:
                     if value is not None:
                         value.native
                 except ValueError:
-                    if critical:
+                    if critical or name in USED_EXTENSIONS:
                         raise
                     value = None
                 setattr(self, attribute_name, value)
@@ -156,7 +167,10 @@ _install_tolerance()
 
 
 def extension_problem(extension: x509.Extension) -> str | None:
-    """Why an extension's value cannot be decoded, or None when it can."""
+    """Why an extension's value cannot be decoded, or None when it can.
+
+    Whether that is acceptable depends on ``critical`` and on USED_EXTENSIONS.
+    """
     try:
         value = extension["extn_value"].parsed
         if value is not None:

@@ -478,13 +478,15 @@ def load_certificate(data: bytes | str) -> QualifiedCertificate:
         ext_ids = [ext["extn_id"].dotted for ext in asn1["tbs_certificate"]["extensions"] or ()]
         for ext in asn1["tbs_certificate"]["extensions"] or ():
             # RFC 5280 §4.2: an extension that cannot be decoded is kept raw and ignored,
-            # unless it is critical.
+            # unless it is critical or one that validation relies on.
             problem = _asn1.extension_problem(ext)
             if problem is None:
                 continue
             if ext["critical"].native:
                 raise MalformedCertificate(
                     f"критическое расширение {ext['extn_id'].dotted} не читается")
+            if ext["extn_id"].native in _asn1.USED_EXTENSIONS:
+                raise MalformedCertificate(f"расширение {ext['extn_id'].native} не читается")
             cert.unreadable_extensions.append(ext["extn_id"].dotted)
         cert.key_usage, cert.extended_key_usage, cert.is_ca
         if len(ext_ids) != len(set(ext_ids)):

@@ -271,7 +271,7 @@ def _build_specials(demo: DemoPKI, alg: str, now: datetime, root, root_key, ca, 
                                 extended_key_usage=("email_protection",)), key)
     save("bad_signature", _leaf(subject, key, ca_key, ca, alg, now, corrupt_signature=True), key)
     save("unsupported_algorithm", _leaf(subject, key, ca_key, ca, alg, now,
-                                        signature_algorithm={"algorithm": oids.GOST_SIGN_2001}), key)
+                                        signature_algorithm={"algorithm": "md5_rsa"}), key)
     ca_leaf_key = generate_key(alg)
     save("ca_as_leaf", _leaf(subject, ca_leaf_key, ca_key, ca, alg, now, ca=True,
                              key_usage={"key_cert_sign", "digital_signature"}), ca_leaf_key)

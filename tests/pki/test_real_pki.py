@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from registry.identifiers import check_inn, check_ogrn
-from registry.pki import TrustStore, load_certificate
+from registry.pki import TrustStore, load_certificate, validate
 from registry.pki.certificate import QualifiedCertificate
+from registry.pki.reasons import is_ca_fault
+from registry.pki.validation import GOST_2001_WITHDRAWN
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_PKI = Path(os.environ.get("REGISTRY_REAL_PKI_DIR", ROOT.parent / "shared" / "data" / "real-pki"))
@@ -105,3 +109,118 @@ def test_quirk_counts_in_the_sample():
 def test_trust_folder_of_real_certificates_loads(tmp_path):
     store = TrustStore.from_paths(CERTS)
     assert len(store.roots) == 6 and len(store.intermediates) == 147 and store.problems == ()
+
+
+# --- real chains up to the Минцифры / Минкомсвязь roots ------------------------------------
+def _chains() -> tuple[list[list[QualifiedCertificate]], list[QualifiedCertificate]]:
+    """Chains (leaf first, root last) built by key identifiers, and certificates without one."""
+    certs = [load_certificate(p.read_bytes()) for p in FILES]
+    by_key: dict[bytes, list[QualifiedCertificate]] = {}
+    for cert in certs:
+        by_key.setdefault(cert.asn1.key_identifier, []).append(cert)
+    chains, orphans = [], []
+    for cert in certs:
+        if cert.is_self_signed:
+            continue
+        chain = [cert]
+        while not chain[-1].is_self_signed:
+            current = chain[-1].asn1
+            issuers = [c for c in by_key.get(current.authority_key_identifier, [])
+                       if c.asn1.subject == current.issuer and c not in chain]
+            if not issuers:
+                break
+            chain.append(issuers[0])
+        (chains if chain[-1].is_self_signed else orphans).append(chain)
+    return chains, [c[0] for c in orphans]
+
+
+CHAINS, ORPHANS = _chains()
+
+
+def _moment(chain: list[QualifiedCertificate]) -> datetime:
+    """A time inside every certificate's validity; before 2020 for GOST R 34.10-2001."""
+    start = max(c.not_before for c in chain)
+    end = min(c.not_after for c in chain)
+    assert start < end
+    if any(c.signature_algorithm == "gost2001_gost94" for c in chain):
+        assert start < GOST_2001_WITHDRAWN
+        return min(start + timedelta(days=1), end, GOST_2001_WITHDRAWN - timedelta(seconds=1))
+    return start + (end - start) / 2
+
+
+def _openssl_verify(chain: list[QualifiedCertificate], at: datetime, tmp_path: Path) -> bool:
+    root, untrusted = tmp_path / "root.pem", tmp_path / "untrusted.pem"
+    leaf = tmp_path / "leaf.pem"
+    root.write_text(chain[-1].pem)
+    untrusted.write_text("".join(c.pem for c in chain[1:-1]))
+    leaf.write_text(chain[0].pem)
+    command = ["openssl", "verify", "-engine", "gost", "-attime", str(int(at.timestamp())),
+               "-CAfile", str(root)]
+    if len(chain) > 2:
+        command += ["-untrusted", str(untrusted)]
+    done = subprocess.run([*command, str(leaf)], capture_output=True, text=True, timeout=60)
+    return done.returncode == 0 and done.stdout.strip().endswith(": OK")
+
+
+def test_chain_sample_covers_both_algorithms():
+    roots = {c[-1].fingerprint for c in CHAINS}
+    assert len(CHAINS) == 123 and len(roots) >= 3
+    assert sum(c[0].signature_algorithm == "gost2001_gost94" for c in CHAINS) == 12
+    # Those without a chain were issued by CAs whose certificates are not in the sample.
+    known = {c.asn1.key_identifier for p in FILES for c in [load_certificate(p.read_bytes())]}
+    assert all(o.asn1.authority_key_identifier not in known for o in ORPHANS)
+
+
+@pytest.mark.parametrize("chain", CHAINS, ids=lambda c: c[0].fingerprint[:12])
+def test_real_chain_validates_and_agrees_with_openssl(chain, tmp_path):
+    at = _moment(chain)
+    store = TrustStore.build([chain[-1]], chain[1:-1])
+    # No CRLs of that time are available: revocation is not checked here.
+    result = validate(chain[0], trust_store=store, at=at, purpose="any", revocation_mode="soft-fail")
+    assert result.code == "ok", result.message
+    assert [c.fingerprint for c in result.chain] == [c.fingerprint for c in chain[1:]]
+    assert _openssl_verify(chain, at, tmp_path)
+
+
+def _tampered(cert: QualifiedCertificate) -> QualifiedCertificate:
+    der = bytearray(cert.der)
+    der[-5] ^= 0x01  # inside the signature value
+    return load_certificate(bytes(der))
+
+
+@pytest.mark.parametrize("algorithm", ["gost2012_256_streebog", "gost2001_gost94"])
+def test_tampered_real_certificate_is_refused_by_both(algorithm, tmp_path):
+    chain = next(c for c in CHAINS if c[0].signature_algorithm == algorithm)
+    at = _moment(chain)
+    bad = [_tampered(chain[0]), *chain[1:]]
+    store = TrustStore.build([chain[-1]], chain[1:-1])
+    result = validate(bad[0], trust_store=store, at=at, purpose="any", revocation_mode="soft-fail")
+    assert result.code == "bad_signature"
+    assert not _openssl_verify(bad, at, tmp_path)
+
+
+def test_wrong_root_is_refused_by_both(tmp_path):
+    chain = next(c for c in CHAINS if c[-1].common_name == "Минкомсвязь России")
+    other = next(c[-1] for c in CHAINS if c[-1].common_name == "Минцифры России")
+    at = _moment(chain)
+    result = validate(chain[0], trust_store=TrustStore.build([other]), at=at, purpose="any",
+                      revocation_mode="soft-fail")
+    assert not result.valid
+    assert not _openssl_verify([chain[0], other], at, tmp_path)
+
+
+def test_gost_2001_chain_is_withdrawn_from_2020():
+    chain = next(c for c in CHAINS if c[0].signature_algorithm == "gost2001_gost94")
+    store = TrustStore.build([chain[-1]], chain[1:-1])
+    at = GOST_2001_WITHDRAWN + timedelta(days=1)
+    assert at < min(c.not_after for c in chain)
+    for purpose in ("login", "signature", "any"):
+        result = validate(chain[0], trust_store=store, at=at, purpose=purpose,
+                          revocation_mode="soft-fail")
+        if purpose == "any":
+            assert result.code == "algorithm_withdrawn"
+            assert is_ca_fault(result.code)
+            assert chain[0].issuer_common_name in result.message
+            assert "ГОСТ Р 34.10-2001" in result.message and "не ваша ошибка" in result.message
+        else:
+            assert not result.valid  # a CA certificate is never a person's certificate
