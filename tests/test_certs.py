@@ -21,7 +21,8 @@ def test_every_certificate_file_is_in_the_manifest_with_its_fingerprints():
     for entry in MANIFEST:
         cert = load_certificate((CERTS / entry["file"]).read_bytes())
         assert hashlib.sha1(cert.der).hexdigest().upper() == entry["sha1"]
-        assert hashlib.sha256(cert.der).hexdigest().upper() == entry["sha256"] == cert.fingerprint.upper()
+        assert hashlib.sha256(cert.der).hexdigest().upper() == entry["sha256"]
+        assert cert.fingerprint.upper() == entry["sha256"]
         assert cert.serial == entry["serial"]
         assert cert.not_before.isoformat() == entry["not_before"]
         assert cert.not_after.isoformat() == entry["not_after"]

@@ -26,7 +26,8 @@ _NAME_LABELS = {
     "2.5.4.3": "CN", "2.5.4.4": "SN", "2.5.4.42": "G", "2.5.4.12": "T", "2.5.4.10": "O",
     "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.8": "S", "2.5.4.7": "L", "2.5.4.9": "STREET",
     "1.2.840.113549.1.9.1": "E", oids.OGRN: "ОГРН", oids.OGRNIP: "ОГРНИП", oids.SNILS: "СНИЛС",
-    oids.INN_LE: "ИНН ЮЛ", oids.INN: "ИНН",
+    oids.INN_LE: "ИНН ЮЛ", oids.INN: "ИНН", "2.5.4.20": "TEL", "2.5.4.16": "PostalAddress",
+    "2.5.4.17": "PostalCode",
 }
 HOLDER_KIND_LABELS = {
     "legal_entity": "Сертификат юридического лица (руководитель или уполномоченное лицо)",
@@ -101,6 +102,8 @@ def _attr_value(value: Any) -> str | None:
             native = core.Asn1Value.load(value.dump()).native
         except Exception:
             return None
+    if isinstance(native, dict):  # a SEQUENCE read without a schema: its items in order
+        native = list(native.values())
     if isinstance(native, (list, tuple)) and all(isinstance(item, str) for item in native):
         native = ", ".join(native)  # postalAddress: a sequence of lines
     if native is None or not isinstance(native, (str, int)):

@@ -71,7 +71,8 @@ class TrustStore:
     problems: tuple[LoadProblem, ...] = field(default=(), compare=False)
 
     @classmethod
-    def build(cls, roots: Iterable[QualifiedCertificate] = (), intermediates: Iterable[QualifiedCertificate] = (),
+    def build(cls, roots: Iterable[QualifiedCertificate] = (),
+              intermediates: Iterable[QualifiedCertificate] = (),
               crls: Iterable[asn1_crl.CertificateList] = (),
               problems: Iterable[LoadProblem] = ()) -> "TrustStore":
         roots, intermediates, crls = tuple(roots), tuple(intermediates), tuple(crls)
@@ -109,7 +110,8 @@ class TrustStore:
                 else:
                     crl_list.append(item)
         for extra in crls:
-            crl_list.append(load_crl(extra if isinstance(extra, bytes) else Path(extra).read_bytes()))
+            raw = extra if isinstance(extra, bytes) else Path(extra).read_bytes()
+            crl_list.append(load_crl(raw))
         return cls.build(roots, intermediates, crl_list, problems)
 
     def crl_status(self, now: datetime | None = None) -> list[dict]:

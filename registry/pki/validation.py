@@ -106,7 +106,8 @@ class GostSignatureValidator(DefaultSignatureValidator):
     def _validate_gost2001(signature: bytes, signed_data: bytes, public_key_info: Any,
                            context: SignatureValidationContext) -> None:
         # Whether the moment still allows the algorithm is decided by withdrawn_problem().
-        if public_key_info["algorithm"]["algorithm"].dotted != oids.GOST_KEY_2001 or context.prehashed:
+        key_oid = public_key_info["algorithm"]["algorithm"].dotted
+        if key_oid != oids.GOST_KEY_2001 or context.prehashed:
             raise InvalidSignature("GOST R 34.10-2001 key does not match the signature algorithm")
         from .gost import GostError, backend
 
@@ -121,7 +122,8 @@ class GostSignatureValidator(DefaultSignatureValidator):
 SIGNATURE_VALIDATOR = GostSignatureValidator()
 
 
-def withdrawn_problem(certs: Sequence[asn1_x509.Certificate], moment: datetime) -> tuple[str, dict] | None:
+def withdrawn_problem(certs: Sequence[asn1_x509.Certificate],
+                      moment: datetime) -> tuple[str, dict] | None:
     """``algorithm_withdrawn`` when a certificate of the chain (leaf first) is signed with, or
     holds a key of, GOST R 34.10-2001 and ``moment`` is at or after its withdrawal."""
     if moment < GOST_2001_WITHDRAWN:
@@ -131,7 +133,8 @@ def withdrawn_problem(certs: Sequence[asn1_x509.Certificate], moment: datetime) 
         if signed or cert.public_key.algorithm in WITHDRAWN_KEYS:
             # The CA that signed it with the withdrawn algorithm, or whose certificate it is.
             ca = cert.issuer if signed or not cert.ca else cert.subject
-            return R.ALGORITHM_WITHDRAWN, {"ca_name": _ca_name(ca), "algorithm": "ГОСТ Р 34.10-2001"}
+            return R.ALGORITHM_WITHDRAWN, {"ca_name": _ca_name(ca),
+                                           "algorithm": "ГОСТ Р 34.10-2001"}
     return None
 
 
@@ -286,7 +289,8 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence
     if outcome.code != R.OK:
         return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
     chain = _wrap(outcome.chain)
-    weak = withdrawn_problem(outcome.chain, moment) or chain_problem([leaf.asn1, *outcome.chain], moment)
+    weak = (withdrawn_problem(outcome.chain, moment)
+            or chain_problem([leaf.asn1, *outcome.chain], moment))
     if weak is not None:
         return _result(weak[0], leaf, chain, **weak[1])
     problem = purpose_problem(leaf, purpose)

@@ -116,7 +116,8 @@ _TEMPLATE_PRINTABLE = ("1.3.6.1.4.1.311.20.2", b"\x13\x05SubCA", False)
 
 
 @pytest.mark.parametrize("alg", ["ecdsa", "gost256"])
-def test_undecodable_non_critical_extension_is_ignored_and_chain_validates(demo_pki, trust_store, alg):
+def test_undecodable_non_critical_extension_is_ignored_and_chain_validates(demo_pki, trust_store,
+                                                                          alg):
     from registry.pki import validate
 
     der = _issue_with(demo_pki, alg, [_BROKEN_SDA, _TEMPLATE_UTF8])
@@ -174,7 +175,8 @@ def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
 
     folder = tmp_path / "trust"
     shutil.copytree(demo_pki.trust_dir, folder)
-    (folder / "broken.pem").write_bytes(b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    (folder / "broken.pem").write_bytes(
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     (folder / "garbage.crl").write_bytes(b"not a CRL")
     (folder / "empty.cer").write_bytes(b"")
     good = TrustStore.from_paths(demo_pki.trust_dir)
@@ -188,3 +190,21 @@ def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
     # A file named on its own is still an error.
     with pytest.raises(TrustStoreError, match="broken.pem"):
         TrustStore.from_paths(folder / "broken.pem")
+
+
+def test_postal_address_with_utf8string_lines():
+    from asn1crypto import core, x509
+
+    from registry.pki.certificate import parse_name
+
+    lines = core.SequenceOf(spec=core.UTF8String)
+    for line in ("150047", "Ярославль", "ул. Угличская, 39В"):
+        lines.append(line)
+    name = x509.Name.build({"common_name": "X"})
+    name.chosen.append(x509.RelativeDistinguishedName([x509.NameTypeAndValue(
+        {"type": "2.5.4.16", "value": core.Asn1Value.load(lines.dump())})]))
+    reparsed = x509.Name.load(name.dump())
+    assert ("2.5.4.16", "150047, Ярославль, ул. Угличская, 39В") in parse_name(reparsed)
+    # Comparable (path building compares issuer names), equal only to the same encoding.
+    assert reparsed == x509.Name.load(name.dump())
+    assert reparsed != x509.Name.build({"common_name": "X"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 from datetime import datetime, timedelta
@@ -16,7 +17,8 @@ from registry.pki.reasons import is_ca_fault
 from registry.pki.validation import GOST_2001_WITHDRAWN
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL_PKI = Path(os.environ.get("REGISTRY_REAL_PKI_DIR", ROOT.parent / "shared" / "data" / "real-pki"))
+REAL_PKI = Path(os.environ.get("REGISTRY_REAL_PKI_DIR",
+                               ROOT.parent / "shared" / "data" / "real-pki"))
 CERTS = REAL_PKI / "certs"
 FILES = sorted(CERTS.glob("*.pem"))
 
@@ -27,7 +29,8 @@ def _load(name: str) -> QualifiedCertificate:
 
 def test_sample_is_present():
     assert len(FILES) == 153, f"expected the 153 certificates of {CERTS}"
-    listed = [line.split("\t")[0] for line in (REAL_PKI / "SOURCES.tsv").read_text().splitlines()[1:]]
+    rows = (REAL_PKI / "SOURCES.tsv").read_text().splitlines()[1:]
+    listed = [line.split("\t")[0] for line in rows]
     assert sorted(listed) == [f.name for f in FILES]
 
 
@@ -76,7 +79,8 @@ def test_old_head_root_is_gost_2001():
 
 
 def test_inn_le_attribute_holding_a_kpp_is_flagged_and_not_used():
-    for name in ("168fd07d5537bb20ece63f87557c89bf21e597c9", "3a422825781b43298acfc78dd70cf336311d6c34"):
+    for name in ("168fd07d5537bb20ece63f87557c89bf21e597c9",
+                 "3a422825781b43298acfc78dd70cf336311d6c34"):
         cert = _load(name)
         assert cert.common_name == "УЦ Рособрнадзора"
         assert cert.kpp_in_inn_le == "770201001"
@@ -100,7 +104,8 @@ def test_microsoft_template_as_utf8string():
 def test_quirk_counts_in_the_sample():
     certs = [load_certificate(p.read_bytes()) for p in FILES]
     templates = [c for c in certs if "1.3.6.1.4.1.311.20.2" in c._ext]
-    utf8 = [c for c in templates if c._ext["1.3.6.1.4.1.311.20.2"]["extn_value"].contents[:1] != b"\x1e"]
+    utf8 = [c for c in templates
+            if c._ext["1.3.6.1.4.1.311.20.2"]["extn_value"].contents[:1] != b"\x1e"]
     assert len(utf8) == 40  # these 40 were «повреждены» before tolerant reading
     assert sum("inn_padded" in c.quirks for c in certs) == 139
     assert sum("inn_le_holds_kpp" in c.quirks for c in certs) == 2
@@ -135,6 +140,13 @@ def _chains() -> tuple[list[list[QualifiedCertificate]], list[QualifiedCertifica
 
 
 CHAINS, ORPHANS = _chains()
+
+
+def _validate(cert: QualifiedCertificate, store: TrustStore, at: datetime, purpose: str = "any"):
+    """validate() without revocation checking: no CRLs of those past moments are available."""
+    params = inspect.signature(validate).parameters
+    off = {"revocation": "none"} if "revocation" in params else {"revocation_mode": "soft-fail"}
+    return validate(cert, trust_store=store, at=at, purpose=purpose, **off)
 
 
 def _moment(chain: list[QualifiedCertificate]) -> datetime:
@@ -175,8 +187,7 @@ def test_chain_sample_covers_both_algorithms():
 def test_real_chain_validates_and_agrees_with_openssl(chain, tmp_path):
     at = _moment(chain)
     store = TrustStore.build([chain[-1]], chain[1:-1])
-    # No CRLs of that time are available: revocation is not checked here.
-    result = validate(chain[0], trust_store=store, at=at, purpose="any", revocation_mode="soft-fail")
+    result = _validate(chain[0], store, at)
     assert result.code == "ok", result.message
     assert [c.fingerprint for c in result.chain] == [c.fingerprint for c in chain[1:]]
     assert _openssl_verify(chain, at, tmp_path)
@@ -194,7 +205,7 @@ def test_tampered_real_certificate_is_refused_by_both(algorithm, tmp_path):
     at = _moment(chain)
     bad = [_tampered(chain[0]), *chain[1:]]
     store = TrustStore.build([chain[-1]], chain[1:-1])
-    result = validate(bad[0], trust_store=store, at=at, purpose="any", revocation_mode="soft-fail")
+    result = _validate(bad[0], store, at)
     assert result.code == "bad_signature"
     assert not _openssl_verify(bad, at, tmp_path)
 
@@ -203,8 +214,7 @@ def test_wrong_root_is_refused_by_both(tmp_path):
     chain = next(c for c in CHAINS if c[-1].common_name == "Минкомсвязь России")
     other = next(c[-1] for c in CHAINS if c[-1].common_name == "Минцифры России")
     at = _moment(chain)
-    result = validate(chain[0], trust_store=TrustStore.build([other]), at=at, purpose="any",
-                      revocation_mode="soft-fail")
+    result = _validate(chain[0], TrustStore.build([other]), at)
     assert not result.valid
     assert not _openssl_verify([chain[0], other], at, tmp_path)
 
@@ -215,8 +225,7 @@ def test_gost_2001_chain_is_withdrawn_from_2020():
     at = GOST_2001_WITHDRAWN + timedelta(days=1)
     assert at < min(c.not_after for c in chain)
     for purpose in ("login", "signature", "any"):
-        result = validate(chain[0], trust_store=store, at=at, purpose=purpose,
-                          revocation_mode="soft-fail")
+        result = _validate(chain[0], store, at, purpose)
         if purpose == "any":
             assert result.code == "algorithm_withdrawn"
             assert is_ca_fault(result.code)

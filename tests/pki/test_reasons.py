@@ -1,4 +1,4 @@
-"""Reason codes: refusals caused by a CA read differently from problems of a person's own certificate."""
+"""Reason codes: refusals caused by a CA read differently from problems of a person's own cert."""
 
 from __future__ import annotations
 
