@@ -179,13 +179,28 @@ def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
         b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     (folder / "garbage.crl").write_bytes(b"not a CRL")
     (folder / "empty.cer").write_bytes(b"")
+    from datetime import timedelta
+
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    key, now = generate_key("ecdsa"), utcnow()
+    (folder / "ca.der").write_bytes(build_certificate(
+        subject=[("CN", "УЦ Тест"), ("O", "ООО «Тест»")], subject_key=key, issuer_key=key,
+        issuer=None, not_before=now, not_after=now + timedelta(days=1), ca=True,
+        extra_extensions=[("2.5.29.9", b"\x04\x01a", True)]).dump())
     good = TrustStore.from_paths(demo_pki.trust_dir)
     store = TrustStore.from_paths(folder)
     assert store.id == good.id  # everything readable is there
     assert len(store.roots) == len(good.roots) and len(store.crls) == len(good.crls)
     problems = {Path(p.path).name: p.message for p in store.problems}
-    assert set(problems) == {"broken.pem", "garbage.crl", "empty.cer"}
+    assert set(problems) == {"broken.pem", "garbage.crl", "empty.cer", "ca.der"}
     assert "CRL" in problems["garbage.crl"] and "пустые данные" in problems["empty.cer"]
+    assert "критическое расширение 2.5.29.9" in problems["ca.der"]
+    # The CA of an unreadable certificate can still be named.
+    subjects = {Path(p.path).name: p.subject for p in store.problems}
+    assert subjects["ca.der"] == "CN=УЦ Тест, O=ООО «Тест»" and subjects["garbage.crl"] is None
+    assert store.unreadable_ca("CN=УЦ Тест, O=ООО «Тест»").path.endswith("ca.der")
+    assert store.unreadable_ca("CN=Другой") is None
     assert str(store.problems[0]).startswith(str(folder))
     # A file named on its own is still an error.
     with pytest.raises(TrustStoreError, match="broken.pem"):
