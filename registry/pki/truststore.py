@@ -10,9 +10,9 @@ from typing import Iterable
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
-from asn1crypto import x509 as asn1_x509
 
-from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate, format_name, parse_name
+from .certificate import (MalformedCertificate, QualifiedCertificate, format_name, load_certificate,
+                          parse_name, unreadable_subject)
 
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
 CRL_SUFFIXES = {".crl"}
@@ -174,15 +174,11 @@ def _read_file(path: Path) -> list[QualifiedCertificate | asn1_crl.CertificateLi
 
 
 def _subject_of_unreadable(path: Path) -> str | None:
-    """Best effort: the subject name of a certificate file that does not load."""
     try:
-        data = path.read_bytes()
         if path.stat().st_size > MAX_TRUST_FILE_SIZE:
             return None
-        der = _split_pem(data)[0]
-        cert = asn1_x509.Certificate.load(der)
-        return format_name(parse_name(cert["tbs_certificate"]["subject"])) or None
-    except Exception:
+        return unreadable_subject(path.read_bytes())
+    except OSError:
         return None
 
 

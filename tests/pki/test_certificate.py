@@ -201,6 +201,10 @@ def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
     assert subjects["ca.der"] == "CN=УЦ Тест, O=ООО «Тест»" and subjects["garbage.crl"] is None
     assert store.unreadable_ca("CN=УЦ Тест, O=ООО «Тест»").path.endswith("ca.der")
     assert store.unreadable_ca("CN=Другой") is None
+    from registry.pki.certificate import unreadable_subject
+
+    assert unreadable_subject((folder / "ca.der").read_bytes()) == "CN=УЦ Тест, O=ООО «Тест»"
+    assert unreadable_subject(b"garbage") is None
     assert str(store.problems[0]).startswith(str(folder))
     # A file named on its own is still an error.
     with pytest.raises(TrustStoreError, match="broken.pem"):

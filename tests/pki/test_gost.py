@@ -573,6 +573,7 @@ def test_openssl_verifies_gost_2001_self_signature():
     root = _real(_GUC_2001)
     assert root["signature_algorithm"]["algorithm"].dotted == "1.2.643.2.2.3"
     backend = gost.get_backend("openssl")
+    assert backend.supports_gost2001 and not gost.get_backend("pure").supports_gost2001
     spki, tbs = root.public_key.dump(), root["tbs_certificate"].dump()
     signature = root["signature_value"].native
     assert backend.verify_gost2001(spki, tbs, signature) is True
