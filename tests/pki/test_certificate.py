@@ -227,3 +227,35 @@ def test_postal_address_with_utf8string_lines():
     # Comparable (path building compares issuer names), equal only to the same encoding.
     assert reparsed == x509.Name.load(name.dump())
     assert reparsed != x509.Name.build({"common_name": "X"})
+
+
+def test_intermediate_with_undecodable_non_critical_extension_validates():
+    import inspect
+    from datetime import timedelta
+
+    from registry.pki import TrustStore, validate
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    now = utcnow()
+    span = {"not_before": now - timedelta(days=1), "not_after": now + timedelta(days=30)}
+    root_key, ca_key, leaf_key = (generate_key("gost256") for _ in range(3))
+    root = build_certificate(subject=[("CN", "Корень")], subject_key=root_key, issuer_key=root_key,
+                             issuer=None, ca=True, key_usage=("key_cert_sign", "crl_sign"), **span)
+    ca = build_certificate(subject=[("CN", "УЦ")], subject_key=ca_key, issuer_key=root_key,
+                           issuer=root, ca=True, key_usage=("key_cert_sign", "crl_sign"),
+                           extra_extensions=[_BROKEN_SDA, _TEMPLATE_PRINTABLE], **span)
+    leaf = build_certificate(subject=[("CN", "Иванов")], subject_key=leaf_key, issuer_key=ca_key,
+                             issuer=ca, key_usage=("digital_signature",), **span)
+    assert load_certificate(ca.dump()).unreadable_extensions == ["2.5.29.9"]
+    store = TrustStore.build([load_certificate(root.dump())], [load_certificate(ca.dump())])
+    params = inspect.signature(validate).parameters
+    off = {"revocation": "none"} if "revocation" in params else {"revocation_mode": "soft-fail"}
+    result = validate(leaf.dump(), trust_store=store, purpose="signature", **off)
+    assert result.valid, result.message
+    assert [c.der for c in result.chain] == [ca.dump(), root.dump()]
+    # The same chain with the intermediate's signature broken is refused: the signature is
+    # checked over the TBS bytes exactly as issued.
+    broken = bytearray(ca.dump())
+    broken[-3] ^= 0x01
+    store = TrustStore.build([load_certificate(root.dump())], [load_certificate(bytes(broken))])
+    assert validate(leaf.dump(), trust_store=store, purpose="signature", **off).code == "bad_signature"
