@@ -260,3 +260,32 @@ def test_intermediate_with_undecodable_non_critical_extension_validates():
     store = TrustStore.build([load_certificate(root.dump())], [load_certificate(bytes(broken))])
     refused = validate(leaf.dump(), trust_store=store, purpose="signature", **off)
     assert refused.code == "bad_signature"
+
+
+@pytest.mark.parametrize("string_type", ["NumericString", "PrintableString", "UTF8String",
+                                         "IA5String"])
+def test_identifiers_in_any_string_type(string_type):
+    from asn1crypto import core, x509
+
+    from datetime import timedelta
+
+    from registry.identifiers import make_inn, make_ogrn
+    from registry.pki import oids
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    kind = getattr(core, string_type)
+    ogrn, inn = make_ogrn("102770000001"), make_inn("770000001")
+    rdns = [x509.RelativeDistinguishedName([x509.NameTypeAndValue({"type": oid, "value": value})])
+            for oid, value in ((oids.OGRN, kind(ogrn)), (oids.INN, kind("00" + inn)),
+                               ("common_name", x509.DirectoryString(name="printable_string",
+                                                                    value="OOO Primer")))]
+    name = x509.Name(name="", value=x509.RDNSequence(rdns))
+    key, now = generate_key("ecdsa"), utcnow()
+    cert = load_certificate(build_certificate(
+        subject=[], subject_name=name, subject_key=key, issuer_key=key, issuer=None,
+        not_before=now, not_after=now + timedelta(days=1)).dump())
+    raw = cert.asn1.subject.chosen[0][0]["value"]
+    assert raw.contents[0] == kind.tag  # encoded as that type
+    assert cert.ogrn == ogrn and cert.inn_le == inn and cert.personal_inn is None
+    assert cert.common_name == "OOO Primer"
+    assert cert.quirks == ["inn_padded"]
