@@ -14,6 +14,7 @@ period for stale CRLs, a time limit per validation, and a cache of results.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hashlib
 import ipaddress
 import logging
@@ -272,7 +273,7 @@ def _cache_until(result: ValidationResult, store: TrustStore, now: datetime) -> 
     if result.code == R.NOT_YET_VALID:
         return result.certificate.not_before
     deadlines = [c.not_after for c in result.chain] + [result.certificate.not_after]
-    crl_deadline = _crl_deadline(store, result)
+    crl_deadline = _crl_deadline(store, result, now)
     if crl_deadline is not None:
         deadlines.append(crl_deadline)
     if result.fresh_until is not None:
@@ -283,13 +284,17 @@ def _cache_until(result: ValidationResult, store: TrustStore, now: datetime) -> 
     return until if until > now else None
 
 
-def _crl_deadline(store: TrustStore, result: ValidationResult) -> datetime | None:
-    """Earliest nextUpdate of the CRLs issued by the CAs of this chain (others do not matter)."""
+def _crl_deadline(store: TrustStore, result: ValidationResult, now: datetime) -> datetime | None:
+    """Earliest nextUpdate of the current CRLs issued by the CAs of this chain.
+
+    Other CAs' CRLs do not matter, and neither do stale ones: a decision cached here did not
+    rest on them (a status taken from OCSP instead is bounded by ``fresh_until``).
+    """
     by_issuer = _crl_index(store)
     names = {c.asn1.subject.hashable for c in result.chain}
     if not result.chain:  # a decision without a chain still depends on the store's CRLs
         return store.earliest_crl_update
-    dates = [d for name in names for _crl, d in by_issuer.get(name, ()) if d is not None]
+    dates = [d for name in names for _crl, d in by_issuer.get(name, ()) if d is not None and d > now]
     return min(dates) if dates else None
 
 
@@ -380,7 +385,7 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     extra, unreadable = _load_intermediates(intermediates)
     # Validity is encoded to the second (RFC 5280 §4.1.2.5): compare at that granularity.
     moment = (at or now).replace(microsecond=0)
-    options = _Options(purpose, revocation, crl_grace, policy)
+    options = _Options(purpose, revocation, crl_grace, policy, live=at is None)
     future = _EXECUTOR.submit(_validate_now, leaf, trust_store, extra, moment, options)
     try:
         result = future.result(timeout=timeout)
@@ -404,6 +409,7 @@ class _Options:
     revocation: str = "crl"
     crl_grace: timedelta | None = None
     policy: PolicyInputs | None = None
+    live: bool = False  # validation at the current time (not at a given ``at``)
 
 
 _PARSED: OrderedDict[bytes, QualifiedCertificate] = OrderedDict()
@@ -465,17 +471,20 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
         ocsp_hook = _ocsp_prefetch(store, moment,
                                    only_without_fresh_crl=options.revocation == "crl+ocsp")
     outcome = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,
-                         revocation_mode=mode, params=params, ocsp_hook=ocsp_hook)
+                         revocation_mode=mode, params=params, ocsp_hook=ocsp_hook,
+                         live=options.live)
     stale: list[dict[str, str]] = []
     if outcome.code == R.REVOCATION_UNKNOWN and options.crl_grace:
         stale = _stale_within_grace(store, outcome.chain, moment, options.crl_grace)
         if stale:
             retry = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,
                                revocation_mode=mode, params=params, ocsp_hook=ocsp_hook,
-                               revinfo_tolerance=options.crl_grace)
+                               revinfo_tolerance=options.crl_grace, live=options.live)
             if retry.code == R.OK:
                 dated = _validity_problem([leaf.asn1, *retry.chain[:-1]], moment)
                 outcome = dated or retry
+            elif retry.code == R.REVOKED:  # a revocation stays a fact on a stale CRL
+                outcome, stale = retry, []
     if outcome.code != R.OK:
         return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
     chain = _wrap(outcome.chain)
@@ -523,6 +532,7 @@ def _validity_problem(certs: Sequence[asn1_x509.Certificate],
 
 # --- OCSP --------------------------------------------------------------------------------------
 _SESSIONS = threading.local()
+_ALL_SESSIONS: list[tuple[Any, Any]] = []
 
 
 def _ocsp_session():
@@ -532,7 +542,18 @@ def _ocsp_session():
     session = getattr(_SESSIONS, "session", None)
     if session is None:
         session = _SESSIONS.session = LazySession()
+        _ALL_SESSIONS.append((_thread_loop(), session))
     return session
+
+
+@atexit.register
+def _close_sessions() -> None:
+    for loop, session in _ALL_SESSIONS:
+        try:
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(session.close())
+        except Exception:
+            pass
 
 
 def _ocsp_prefetch(store: TrustStore, moment: datetime, *, only_without_fresh_crl: bool
@@ -581,6 +602,19 @@ def _ocsp_prefetch(store: TrustStore, moment: datetime, *, only_without_fresh_cr
         return [r for r in _run(all_of()) if r is not None]
 
     return hook
+
+
+def _after_answers(moment: datetime, responses: Sequence[asn1_ocsp.OCSPResponse]) -> datetime:
+    """"Now" once the answers have arrived (bounded: a responder's clock may run ahead)."""
+    latest = moment
+    limit = datetime.now(timezone.utc) + timedelta(seconds=60)
+    for response in responses:
+        try:
+            for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:
+                latest = max(latest, min(single["this_update"].native, limit))
+        except Exception:
+            continue
+    return latest
 
 
 def _ocsp_fresh_until(responses: Sequence[asn1_ocsp.OCSPResponse], moment: datetime) -> datetime:
@@ -827,13 +861,14 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
                algorithm_policy: Any = None,
                path: ValidationPath | None = None,
                ocsp_hook: Callable[[ValidationPath], list[asn1_ocsp.OCSPResponse]] | None = None,
-               revinfo_tolerance: timedelta = timedelta(0)) -> PathOutcome:
+               revinfo_tolerance: timedelta = timedelta(0), live: bool = False) -> PathOutcome:
     """Build and validate a path from ``leaf`` to one of ``roots``; map failures to codes.
 
     ``chain`` lists the certificates from the leaf's issuer up to the root. Time tolerance is
     zero; revocation uses the CRLs given and the OCSP answers ``ocsp_hook`` fetches for each
     candidate path. ``revinfo_tolerance`` (the CRL grace period) widens the time window of
     revocation data only: callers must then check the certificates' validity themselves.
+    ``live`` says ``moment`` is "now": OCSP answers fetched since are not "too recent".
     """
     supplied = list(others)
     policy = algorithm_policy or DisallowWeakAlgorithmsPolicy(
@@ -868,11 +903,12 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
     for candidate in paths:
         chain = list(candidate)[:-1][::-1]  # issuer first … root last, without the leaf
         ocsps = ocsp_hook(candidate) if ocsp_hook is not None else []
+        at = _after_answers(moment, ocsps) if live and ocsps else moment
         # Every supplied certificate stays available to revocation checking (CRL issuers,
         # key rollover certificates); only path building is limited to the useful ones.
         context = ValidationContext(
             trust_roots=anchors, other_certs=supplied, crls=list(crls), ocsps=ocsps,
-            moment=moment, allow_fetching=False, time_tolerance=revinfo_tolerance,
+            moment=at, allow_fetching=False, time_tolerance=revinfo_tolerance,
             signature_validator=_PROFILE_VALIDATOR, algorithm_usage_policy=policy, **revinfo)
         _DSA_INHERITED.keys = _dsa_inherited_keys(candidate)
         try:
@@ -940,12 +976,16 @@ MAX_INTERMEDIATES = 8
 _LOOPS = threading.local()
 
 
-def _run(coroutine):
-    """Run a coroutine on this thread's own event loop (asyncio.run builds a new one per call)."""
+def _thread_loop() -> asyncio.AbstractEventLoop:
     loop = getattr(_LOOPS, "loop", None)
     if loop is None or loop.is_closed():
         loop = _LOOPS.loop = asyncio.new_event_loop()
-    return loop.run_until_complete(coroutine)
+    return loop
+
+
+def _run(coroutine):
+    """Run a coroutine on this thread's own event loop (asyncio.run builds a new one per call)."""
+    return _thread_loop().run_until_complete(coroutine)
 
 
 def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509.Certificate],
