@@ -165,10 +165,29 @@ class _ProfileSignatureValidator(GostSignatureValidator):
             full = getattr(_DSA_INHERITED, "keys", {}).get(public_key_info.dump())
             if full is not None:
                 public_key_info = full
-        return super().validate_signature(signature, signed_data, public_key_info,
-                                          signature_algorithm, context)
+        # The CA certificates and CRLs of a chain are the same from one sign-in to the next:
+        # a signature once verified is not verified again (only successes are remembered).
+        digest = hashlib.sha256()
+        for part in (public_key_info.dump(), signature_algorithm.dump(), signature, signed_data):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+        key = (digest.digest(), context.prehashed, context.contextual_md_algorithm)
+        with _VERIFIED_LOCK:
+            if key in _VERIFIED:
+                _VERIFIED.move_to_end(key)
+                return None
+        super().validate_signature(signature, signed_data, public_key_info,
+                                   signature_algorithm, context)
+        with _VERIFIED_LOCK:
+            _VERIFIED[key] = True
+            while len(_VERIFIED) > _VERIFIED_SIZE:
+                _VERIFIED.popitem(last=False)
+        return None
 
 
+_VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
+_VERIFIED_LOCK = threading.Lock()
+_VERIFIED_SIZE = 4096
 _PROFILE_VALIDATOR = _ProfileSignatureValidator()
 
 
@@ -256,8 +275,11 @@ class _Cache:
                 self._data.popitem(last=False)
 
     def clear(self) -> None:
+        """Forget every result, and the remembered signature verifications with them."""
         with self._lock:
             self._data.clear()
+        with _VERIFIED_LOCK:
+            _VERIFIED.clear()
 
 
 CACHE = _Cache()
@@ -485,9 +507,10 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
                 outcome = dated or retry
             elif retry.code == R.REVOKED:  # a revocation stays a fact on a stale CRL
                 outcome, stale = retry, []
+    known = _known_certificates(store, extra)
     if outcome.code != R.OK:
-        return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
-    chain = _wrap(outcome.chain)
+        return _result(outcome.code, leaf, _wrap(outcome.chain, known), **outcome.details)
+    chain = _wrap(outcome.chain, known)
     weak = chain_problem([leaf.asn1, *outcome.chain], moment)
     if weak is not None:
         return _result(weak[0], leaf, chain, **weak[1])
@@ -752,7 +775,7 @@ def chain_problem(certs: Sequence[asn1_x509.Certificate], moment: datetime) -> t
     not enforce (basicConstraints, policyConstraints) are not checked.
     """
     for position, cert in enumerate(certs):
-        who = _describe(cert)
+        who = _Described(cert)
         is_root, is_leaf = position == len(certs) - 1 and position > 0, position == 0
         if cert["tbs_certificate"]["version"].native != "v3":
             return R.MALFORMED, {"detail": f"сертификат «{who}» версии 1 или 2, требуется версия 3"}
@@ -834,8 +857,29 @@ def purpose_problem(cert: QualifiedCertificate, purpose: str) -> str | None:
     return None
 
 
-def _wrap(certs: Iterable[asn1_x509.Certificate]) -> list[QualifiedCertificate]:
-    return [QualifiedCertificate(c.dump(), c) for c in certs]
+def _wrap(certs: Iterable[asn1_x509.Certificate],
+          known: dict[bytes, QualifiedCertificate] | None = None) -> list[QualifiedCertificate]:
+    known = known or {}
+    return [known.get(c.contents) or QualifiedCertificate(c.dump(), c) for c in certs]
+
+
+_KNOWN: OrderedDict[str, dict[bytes, QualifiedCertificate]] = OrderedDict()
+
+
+def _known_certificates(store: TrustStore, extra: Sequence[QualifiedCertificate]
+                        ) -> dict[bytes, QualifiedCertificate]:
+    """The already-read certificates of the store (and the caller's) by their encoding."""
+    with _CRL_INDEX_LOCK:
+        base = _KNOWN.get(store.id)
+    if base is None:
+        base = {c.asn1.contents: c for c in (*store.roots, *store.intermediates)}
+        with _CRL_INDEX_LOCK:
+            _KNOWN[store.id] = base
+            while len(_KNOWN) > 8:
+                _KNOWN.popitem(last=False)
+    if not extra:
+        return base
+    return {**base, **{c.asn1.contents: c for c in extra}}
 
 
 # --- path checks ----------------------------------------------------------------------------
@@ -883,7 +927,7 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
     if path is not None:
         paths = [path]
     else:
-        useful = _useful_intermediates(leaf, roots, supplied)
+        useful = _useful_for(leaf, roots, supplied)
         if len(useful) > MAX_INTERMEDIATES:
             return PathOutcome(R.PATH_CONSTRAINTS, [], {"constraint": (
                 f"цепочка допускает {len(useful)} промежуточных сертификатов при пределе "
@@ -988,6 +1032,29 @@ def _run(coroutine):
     return _thread_loop().run_until_complete(coroutine)
 
 
+_USEFUL: OrderedDict[tuple, list[asn1_x509.Certificate]] = OrderedDict()
+_USEFUL_LOCK = threading.Lock()
+
+
+def _useful_for(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509.Certificate],
+                others: Sequence[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
+    """:func:`_useful_intermediates`, remembered: it depends on the leaf only through its
+    issuer name and authority key identifier, and the pool is the same for every sign-in."""
+    key = (leaf.issuer.hashable, leaf.authority_key_identifier,
+           tuple(c.contents for c in roots), tuple(c.contents for c in others))
+    with _USEFUL_LOCK:
+        hit = _USEFUL.get(key)
+        if hit is not None:
+            _USEFUL.move_to_end(key)
+            return hit
+    useful = _useful_intermediates(leaf, roots, others)
+    with _USEFUL_LOCK:
+        _USEFUL[key] = useful
+        while len(_USEFUL) > 256:
+            _USEFUL.popitem(last=False)
+    return useful
+
+
 def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509.Certificate],
                           others: Sequence[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
     """The intermediates that lie on some name chain from ``leaf`` to a root.
@@ -1027,6 +1094,19 @@ def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509
                 from_leaf.add(k)
                 frontier.append(pool[k])
     return [pool[k] for k in pool if k in from_leaf]
+
+
+class _Described:
+    """A certificate's name for a message, formatted only if a message is made."""
+
+    def __init__(self, cert: asn1_x509.Certificate):
+        self.cert = cert
+
+    def __str__(self) -> str:
+        return _describe(self.cert)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def _describe(cert: asn1_x509.Certificate) -> str:
