@@ -133,7 +133,7 @@ def bench_validation(pki, leaves_per_alg: int, profile: bool = False) -> dict[st
     """Cold (new chain) and cached validation per algorithm, with openssl verify as baseline."""
     store = TrustStore.from_paths(pki.trust_dir)
     print("1. Validation of a 3-certificate chain (root → intermediate → person), CRLs checked")
-    print(f"   {'algorithm':10} {'cold ms':>9} {'cached ms':>10} {'openssl ms':>11} "
+    print(f"   {'algorithm':10} {'cold ms':>9} {'cold p10':>9} {'cached ms':>10} {'openssl ms':>11} "
           f"{'cold/openssl':>13} {'cached/openssl':>15}")
     out: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -161,6 +161,7 @@ def bench_validation(pki, leaves_per_alg: int, profile: bool = False) -> dict[st
 
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             cold = statistics.median(samples)
+            p10 = sorted(samples)[len(samples) // 10]
             calls = 20000
             start = time.perf_counter()
             for _ in range(calls):
@@ -172,9 +173,11 @@ def bench_validation(pki, leaves_per_alg: int, profile: bool = False) -> dict[st
                 out[alg + ":openssl"] = baseline
             cells = (f"{baseline * 1e3:11.3f} {cold / baseline:13.2f} {cached / baseline:15.3f}"
                      if baseline else f"{'n/a':>11} {'n/a':>13} {'n/a':>15}")
-            print(f"   {alg:10} {cold * 1e3:9.3f} {cached * 1e3:10.4f} {cells}")
-    print(f"   ({leaves_per_alg} new leaves per algorithm; cold = median, openssl = one process "
-          f"over all leaves minus one leaf, per chain)")
+            print(f"   {alg:10} {cold * 1e3:9.3f} {p10 * 1e3:9.3f} {cached * 1e3:10.4f} {cells}")
+            out[alg + ":p10"] = p10
+    print(f"   ({leaves_per_alg} new leaves per algorithm; cold = median, p10 = 10th percentile "
+          f"(least disturbed by other load); openssl = one process over all leaves minus one "
+          f"leaf, per chain)")
     return out
 
 
@@ -266,7 +269,8 @@ def main() -> int:
     if ratio is not None:
         print(f"   Streebog ratio {ratio:.2f} ≥ 0.7: {'yes' if ratio >= 0.7 else 'NO'}")
     gost_cold = results["gost256"]
-    print(f"   cold new GOST-256 chain {gost_cold * 1e3:.3f} ms < 5 ms ({gost.backend().name}): "
+    print(f"   cold new GOST-256 chain {gost_cold * 1e3:.3f} ms (p10 "
+          f"{results['gost256:p10'] * 1e3:.3f} ms) < 5 ms ({gost.backend().name}): "
           f"{'yes' if gost_cold < 5e-3 else 'NO'}")
     return 0
 
