@@ -149,11 +149,12 @@ class PolicyInputs:
 _DSA_INHERITED = threading.local()
 
 
-class _ProfileSignatureValidator(GostSignatureValidator):
-    """Adds DSA parameter inheritance (RFC 5280 §6.1.4 (f)) for CRL and OCSP signatures.
+class _ProfileSignatureValidator(DefaultSignatureValidator):
+    """:data:`SIGNATURE_VALIDATOR` with DSA parameter inheritance and remembered successes.
 
-    Path validation carries inherited DSA parameters in its working key, but the issuer's key
-    used for a CRL or OCSP response is taken from the certificate as is.
+    Path validation carries inherited DSA parameters (RFC 5280 §6.1.4 (f)) in its working
+    key, but the issuer's key used for a CRL or OCSP response is taken from the certificate
+    as is. The algorithm decisions themselves stay with :data:`SIGNATURE_VALIDATOR`.
     """
 
     def validate_signature(self, signature: bytes, signed_data: bytes, public_key_info: Any,
@@ -176,8 +177,8 @@ class _ProfileSignatureValidator(GostSignatureValidator):
             if key in _VERIFIED:
                 _VERIFIED.move_to_end(key)
                 return None
-        super().validate_signature(signature, signed_data, public_key_info,
-                                   signature_algorithm, context)
+        SIGNATURE_VALIDATOR.validate_signature(signature, signed_data, public_key_info,
+                                               signature_algorithm, context)
         with _VERIFIED_LOCK:
             _VERIFIED[key] = True
             while len(_VERIFIED) > _VERIFIED_SIZE:
