@@ -47,6 +47,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.revinfo import validate_ocsp as _validate_ocsp
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, SimpleTrustManager
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy, DisallowWeakAlgorithmsPolicy, RevocationCheckingPolicy,
@@ -186,6 +187,17 @@ class _ProfileSignatureValidator(DefaultSignatureValidator):
         return None
 
 
+class _ResponderContext(ValidationContext):
+    """The context pyhanko-certvalidator builds to check a delegated OCSP responder's
+    certificate (id-pkix-ocsp-nocheck) omits the caller's signature validator, so a GOST
+    responder certificate could never verify; this one defaults to the profile's."""
+
+    def __init__(self, *args: Any, signature_validator: Any = None, **kwargs: Any):
+        super().__init__(*args, signature_validator=signature_validator or _PROFILE_VALIDATOR,
+                         **kwargs)
+
+
+_validate_ocsp.ValidationContext = _ResponderContext  # used there only for that check
 _VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
 _VERIFIED_LOCK = threading.Lock()
 _VERIFIED_SIZE = 4096
