@@ -130,7 +130,8 @@ class PolicyInputs:
     initial_any_policy_inhibit: bool = False
 
     def __post_init__(self) -> None:
-        values = frozenset(self.initial_policy_set)
+        raw = self.initial_policy_set
+        values = frozenset([raw] if isinstance(raw, str) else raw)
         if not values:
             raise ValueError("initial_policy_set must not be empty")
         object.__setattr__(self, "initial_policy_set", values)
@@ -387,7 +388,8 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     """Decide whether ``cert`` may be trusted for ``purpose`` at ``at`` (default: now).
 
     ``revocation`` is one of :data:`REVOCATION_MODES`; fail-closed: without current revocation
-    data the result is ``revocation_unknown``. ``crl_grace`` lets a CRL past its nextUpdate by
+    data the result is ``revocation_unknown``. OCSP is asked only for a check at the current
+    time (``at=None``); a check at a given moment uses the CRLs. ``crl_grace`` lets a CRL past its nextUpdate by
     at most that much still count; such a result is valid and names the stale CRLs in
     ``details["stale_crl_grace"]`` (issuer and nextUpdate) for the journal. ``policy`` gives
     the PKIX policy inputs (default: any policy, nothing required or inhibited).
@@ -502,7 +504,8 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
     roots = [c.asn1 for c in store.roots]
     others = [c.asn1 for c in (*store.intermediates, *extra)]
     ocsp_hook = None
-    if options.revocation in ("ocsp", "crl+ocsp"):
+    # An OCSP answer tells the status now: a check at a given past moment uses CRLs only.
+    if options.revocation in ("ocsp", "crl+ocsp") and options.live:
         ocsp_hook = _ocsp_prefetch(store, moment,
                                    only_without_fresh_crl=options.revocation == "crl+ocsp")
     outcome = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,

@@ -522,3 +522,11 @@ def test_delegated_responder_with_nocheck(pki):
         assert revoked.code == R.REVOKED
     finally:
         pki.responder.signer = "ca"
+
+
+def test_point_in_time_check_does_not_ask_the_responder(pki):
+    before = pki.responder.requests
+    result = validate(pki.leaves[GOOD], trust_store=pki.store(pki.fresh_ca_crl),
+                      purpose="signature", revocation="ocsp", at=utcnow() - timedelta(minutes=30))
+    assert result.code == R.OK
+    assert pki.responder.requests == before
