@@ -503,7 +503,7 @@ class _Options:
 
 _PARSED: OrderedDict[bytes, QualifiedCertificate] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
-_PARSED_SIZE = 2048
+_PARSED_SIZE = 512  # supplied CA certificates: a few per CA
 
 
 def _load_intermediates(items: Sequence[QualifiedCertificate | bytes | str]
