@@ -51,6 +51,21 @@ def doctor():
                         f"intermediates, {len(store.crls)} CRLs)")
     if h.error:
         fact("trust store error", h.error)
+    from .trust.status import trust_status
+
+    trust = trust_status(h)
+    if trust["tsl"]:
+        tsl = trust["tsl"]
+        fact("trusted CA list (TSL)", f"version {tsl['version']} of {tsl['date']} "
+                                      f"({tsl['cas']} CAs, imported {tsl['imported_at']})")
+    else:
+        fact("trusted CA list (TSL)", "not imported (`registry trust import-tsl FILE|URL`)")
+    for problem in trust["problems"]:
+        fact("  not loaded", f"{problem['path']}: {problem['error']}")
+    last = trust["last_refresh"]
+    fact("last CRL refresh", last["finished_at"] if last else "never (`registry trust refresh`)")
+    fact("revocation", f"{cfg['REGISTRY_REVOCATION']}, CRL grace "
+                       f"{cfg['REGISTRY_CRL_GRACE'] or 'none (fail closed)'}")
     for crl in store.crl_status():
         state = "fresh" if crl.get("fresh") else "STALE"
         fact("  CRL", f"{state}, next update {crl.get('next_update')}: {crl.get('issuer')}")
