@@ -113,6 +113,12 @@ def demo_serve(directory: Path, host: str, port: int):
     app = demo.create_demo_app(directory)
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
+    # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
+    # their nextUpdate and runs the CRL refresh, at start and then periodically.
+    from .pki.demo import build_demo_pki
+    from .trust.schedule import start_refresh_thread
+
+    refresher = start_refresh_thread(app, before=lambda: build_demo_pki(pki.root))
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(demo.instructions(directory, f"https://{shown_host}:{server.port}"))
     sys.stdout.flush()
@@ -121,4 +127,5 @@ def demo_serve(directory: Path, host: str, port: int):
     except KeyboardInterrupt:
         pass
     finally:
+        refresher.stop()
         server.server_close()

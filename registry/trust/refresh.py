@@ -83,7 +83,7 @@ class _Ca:
 
 def refresh_limits(config) -> FetchLimits:
     return FetchLimits(timeout=float(config.get("REGISTRY_CRL_TIMEOUT", 10)),
-                       max_bytes=int(config.get("REGISTRY_CRL_MAX_MB", 50)) * 1024 * 1024,
+                       max_bytes=int(float(config.get("REGISTRY_CRL_MAX_MB", 50)) * 1024 * 1024),
                        retries=int(config.get("REGISTRY_CRL_RETRIES", 2)),
                        backoff=float(config.get("REGISTRY_CRL_RETRY_DELAY", 0.5)))
 

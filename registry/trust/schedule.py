@@ -29,12 +29,12 @@ class RefreshThread(threading.Thread):
         self.interval = interval
         self.before = before
         self.runs = 0
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
 
     def run(self) -> None:
         from .refresh import refresh_crls
 
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 if self.before is not None:
                     self.before()
@@ -44,10 +44,10 @@ class RefreshThread(threading.Thread):
                 log.info("scheduled CRL refresh: %d CAs, %d not fresh", len(reports), len(bad))
             except Exception:  # the schedule must outlive one failed run
                 log.exception("scheduled CRL refresh failed")
-            self._stop.wait(self.interval)
+            self._stopping.wait(self.interval)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
 
 def start_refresh_thread(app: Flask, interval: float | None = None, before=None) -> RefreshThread:
