@@ -98,11 +98,65 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     if problem is not None:
         return problem
     if result.details.get(GRACE_DETAIL):
-        detail = result.details[GRACE_DETAIL]
-        log.warning("certificate %s accepted on a stale CRL of %s (nextUpdate %s) within the "
-                    "grace period", result.certificate.fingerprint if result.certificate else "?",
-                    detail.get("issuer"), detail.get("next_update"))
+        _note_grace(result)
     return result
+
+
+GRACE_JOURNAL_PREFIX = "Вход по просроченному списку отзыва"
+_GRACE_LOGGED: dict[tuple, float] = {}
+_GRACE_LOG_EVERY = 600.0
+
+
+def grace_message(detail: dict) -> str:
+    next_update = detail.get("next_update")
+    when = (datetime.fromisoformat(next_update).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК")
+            if next_update else "—")
+    return (f"{GRACE_JOURNAL_PREFIX} «{detail.get('issuer')}» (действовал до {when}) — "
+            f"в пределах льготного периода REGISTRY_CRL_GRACE")
+
+
+def _note_grace(result: ValidationResult) -> None:
+    """Log a grace acceptance (at most every few minutes per certificate) and mark the request."""
+    import time
+
+    detail = result.details[GRACE_DETAIL]
+    fingerprint = result.certificate.fingerprint if result.certificate else "?"
+    key = (fingerprint, detail.get("issuer"))
+    now = time.monotonic()
+    if now - _GRACE_LOGGED.get(key, -_GRACE_LOG_EVERY) >= _GRACE_LOG_EVERY:
+        if len(_GRACE_LOGGED) > 10000:
+            _GRACE_LOGGED.clear()
+        _GRACE_LOGGED[key] = now
+        log.warning("certificate %s accepted on a stale CRL of %s (nextUpdate %s) within the "
+                    "grace period", fingerprint, detail.get("issuer"), detail.get("next_update"))
+    from flask import g, has_request_context
+
+    if has_request_context():
+        g.trust_crl_grace = (fingerprint, detail)
+
+
+def journal_grace_sign_in(user, remote_addr) -> None:
+    """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
+    from flask import g
+
+    from ..auth.models import VisitJournalEntry
+    from ..extensions import db
+
+    marked = g.get("trust_crl_grace")
+    if not marked:
+        return
+    fingerprint, detail = marked
+    from sqlalchemy import select
+
+    db.session.flush()
+    entry = db.session.scalars(
+        select(VisitJournalEntry)
+        .where(VisitJournalEntry.user_id == user.id,
+               VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+               VisitJournalEntry.cert_fingerprint == fingerprint)
+        .order_by(VisitJournalEntry.id.desc()).limit(1)).first()
+    if entry is not None and not entry.message:
+        entry.message = grace_message(detail)
 
 
 def accreditation_problem(result: ValidationResult, store: TrustStore,
@@ -133,7 +187,18 @@ def _with_grace(result: ValidationResult, cert, store: TrustStore, intermediates
     not listing it, and not stale by more than the grace period.
     """
     moment = at or datetime.now(timezone.utc)
-    relaxed = pki_validate(cert, trust_store=store, intermediates=intermediates, at=at,
+    # pyhanko refuses a stale CRL even in soft-fail mode: leave the CRLs within the grace
+    # period out of the relaxed validation; they are checked by hand below.
+    kept = []
+    for item in store.crls:
+        next_update = item["tbs_cert_list"]["next_update"].native
+        if next_update is not None and next_update <= moment and moment - next_update <= grace:
+            continue
+        kept.append(item)
+    if len(kept) == len(store.crls):
+        return result
+    relaxed_store = TrustStore.build(store.roots, store.intermediates, kept)
+    relaxed = pki_validate(cert, trust_store=relaxed_store, intermediates=intermediates, at=at,
                            purpose=purpose, revocation_mode="soft-fail")
     if not relaxed.valid or relaxed.certificate is None:
         return result
