@@ -113,7 +113,10 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
         "tsl": tsl,
         "cas": cas,
         "problems": [{"path": p.path, "error": p.error} for p in holder.problems],
-        "last_refresh": {k: refresh.get(k) for k in ("started_at", "finished_at")} if refresh else None,
+        "last_refresh": {"started_at": refresh.get("started_at"),
+                         "finished_at": refresh.get("finished_at"),
+                         "finished_text": _msk(datetime.fromisoformat(refresh["finished_at"]))
+                         if refresh.get("finished_at") else "—"} if refresh else None,
         "counts": {state: sum(1 for c in cas if c["crl_state"] == state)
                    for state in ("fresh", "expiring", "stale", "none")},
     }

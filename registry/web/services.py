@@ -36,7 +36,7 @@ def health() -> tuple[dict, bool]:
     trust["tsl"] = ({"version": details["tsl"]["version"], "date": details["tsl"]["date"],
                      "cas": details["tsl"]["cas"]} if details["tsl"] else None)
     trust["problems"] = details["problems"][:20]
-    trust["last_refresh"] = details["last_refresh"]
+    trust["last_refresh"] = (details["last_refresh"] or {}).get("finished_at")
     trust["crl_counts"] = details["counts"]
     report["trust_store"] = trust
 
