@@ -231,6 +231,9 @@ def _short_name(cert: QualifiedCertificate) -> str:
 
 
 def _attach_current(store: Path, cas: list[_Ca]) -> None:
+    by_name: dict[bytes, list[_Ca]] = {}
+    for ca in cas:
+        by_name.setdefault(ca.key[0], []).append(ca)
     for path in sorted(store.rglob("*")):
         if not path.is_file() or path.suffix.lower() not in CRL_SUFFIXES:
             continue
@@ -240,7 +243,7 @@ def _attach_current(store: Path, cas: list[_Ca]) -> None:
             crl = load_crl(path.read_bytes())
         except (OSError, TrustStoreError):
             continue
-        for ca in cas:
+        for ca in by_name.get(crl["tbs_cert_list"]["issuer"].dump(), []):
             try:
                 info = check_crl(crl, ca.certs)
             except CrlInvalid:
