@@ -61,6 +61,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]))
 
     db.init_app(app)
+    from .core import uow
+    uow.init_app(app)  # first, so that its after_request runs last
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     # Flask-Login's own context processor loads the account for every template; templates get
