@@ -62,44 +62,76 @@ def _build(work: Path, count: int, alg: str, port: int) -> bytes:
     heads.mkdir()
     base = f"http://127.0.0.1:{port}"
     root_key = generate_key(alg)
-    root = build_certificate(subject=[("C", "RU"), ("CN", "Бенч головной УЦ")], subject_key=root_key,
-                             issuer_key=root_key, issuer=None, not_before=now - timedelta(days=1),
-                             not_after=now + timedelta(days=3650), ca=True, path_len=1,
-                             key_usage={"key_cert_sign", "crl_sign"})
+    root = build_certificate(
+        subject=[("C", "RU"), ("CN", "Бенч головной УЦ")],
+        subject_key=root_key,
+        issuer_key=root_key,
+        issuer=None,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=3650),
+        ca=True,
+        path_len=1,
+        key_usage={"key_cert_sign", "crl_sign"},
+    )
     (heads / "root.crt").write_bytes(pem.armor("CERTIFICATE", root.dump()))
-    (published / "root.crl").write_bytes(build_crl(
-        issuer=root, issuer_key=root_key, this_update=now - timedelta(minutes=5),
-        next_update=now + timedelta(days=7), number=1).dump())
-    parts = ['<?xml version="1.0" encoding="utf-8"?>', "<АккредитованныеУдостоверяющиеЦентры>",
-             "<Версия>1</Версия>", f"<Дата>{now.isoformat()}</Дата>"]
+    (published / "root.crl").write_bytes(
+        build_crl(
+            issuer=root,
+            issuer_key=root_key,
+            this_update=now - timedelta(minutes=5),
+            next_update=now + timedelta(days=7),
+            number=1,
+        ).dump()
+    )
+    parts = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<АккредитованныеУдостоверяющиеЦентры>",
+        "<Версия>1</Версия>",
+        f"<Дата>{now.isoformat()}</Дата>",
+    ]
     for n in range(count):
         key = generate_key(alg)
-        cert = build_certificate(subject=[("C", "RU"), ("O", f"УЦ {n}"), ("CN", f"Бенч УЦ {n}")],
-                                 subject_key=key, issuer_key=root_key, issuer=root,
-                                 not_before=now - timedelta(days=1),
-                                 not_after=now + timedelta(days=1000), ca=True, path_len=0,
-                                 key_usage={"key_cert_sign", "crl_sign"},
-                                 crl_url=f"{base}/root.crl")
-        crl = build_crl(issuer=cert, issuer_key=key, this_update=now - timedelta(minutes=5),
-                        next_update=now + timedelta(days=1), number=1,
-                        revoked=[(1000 + i, now - timedelta(days=1)) for i in range(n % 20)])
+        cert = build_certificate(
+            subject=[("C", "RU"), ("O", f"УЦ {n}"), ("CN", f"Бенч УЦ {n}")],
+            subject_key=key,
+            issuer_key=root_key,
+            issuer=root,
+            not_before=now - timedelta(days=1),
+            not_after=now + timedelta(days=1000),
+            ca=True,
+            path_len=0,
+            key_usage={"key_cert_sign", "crl_sign"},
+            crl_url=f"{base}/root.crl",
+        )
+        crl = build_crl(
+            issuer=cert,
+            issuer_key=key,
+            this_update=now - timedelta(minutes=5),
+            next_update=now + timedelta(days=1),
+            number=1,
+            revoked=[(1000 + i, now - timedelta(days=1)) for i in range(n % 20)],
+        )
         (published / f"ca-{n}.crl").write_bytes(crl.dump())
         der = cert.dump()
-        parts += ["<УдостоверяющийЦентр>", f"<Название>Бенч УЦ {n}</Название>",
-                  f"<КраткоеНазвание>Бенч УЦ {n}</КраткоеНазвание>", "<ИНН>7700000000</ИНН>",
-                  "<ОГРН>1027700000000</ОГРН>",
-                  "<ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>"
-                  "<КлючиУполномоченныхЛиц><Ключ>",
-                  f"<ИдентификаторКлюча>{cert.key_identifier.hex()}</ИдентификаторКлюча>",
-                  f"<АдресаСписковОтзыва><Адрес>{base}/ca-{n}.crl</Адрес></АдресаСписковОтзыва>",
-                  "<Сертификаты><ДанныеСертификата>",
-                  f"<Отпечаток>{hashlib.sha1(der).hexdigest().upper()}</Отпечаток>",
-                  f"<Данные>{base64.b64encode(der).decode()}</Данные>",
-                  "</ДанныеСертификата></Сертификаты></Ключ></КлючиУполномоченныхЛиц>"
-                  "</ПрограммноАппаратныйКомплекс></ПрограммноАппаратныеКомплексы>",
-                  "<СтатусАккредитации><Статус>Действует</Статус>"
-                  "<ДействуетС>2021-07-01T00:00:00+03:00</ДействуетС></СтатусАккредитации>",
-                  "</УдостоверяющийЦентр>"]
+        parts += [
+            "<УдостоверяющийЦентр>",
+            f"<Название>Бенч УЦ {n}</Название>",
+            f"<КраткоеНазвание>Бенч УЦ {n}</КраткоеНазвание>",
+            "<ИНН>7700000000</ИНН>",
+            "<ОГРН>1027700000000</ОГРН>",
+            "<ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>"
+            "<КлючиУполномоченныхЛиц><Ключ>",
+            f"<ИдентификаторКлюча>{cert.key_identifier.hex()}</ИдентификаторКлюча>",
+            f"<АдресаСписковОтзыва><Адрес>{base}/ca-{n}.crl</Адрес></АдресаСписковОтзыва>",
+            "<Сертификаты><ДанныеСертификата>",
+            f"<Отпечаток>{hashlib.sha1(der).hexdigest().upper()}</Отпечаток>",
+            f"<Данные>{base64.b64encode(der).decode()}</Данные>",
+            "</ДанныеСертификата></Сертификаты></Ключ></КлючиУполномоченныхЛиц>"
+            "</ПрограммноАппаратныйКомплекс></ПрограммноАппаратныеКомплексы>",
+            "<СтатусАккредитации><Статус>Действует</Статус>"
+            "<ДействуетС>2021-07-01T00:00:00+03:00</ДействуетС></СтатусАккредитации>",
+            "</УдостоверяющийЦентр>",
+        ]
     parts.append("</АккредитованныеУдостоверяющиеЦентры>")
     return "\n".join(parts).encode()
 
@@ -124,30 +156,43 @@ def main() -> None:
         server, port = _serve(work / "www")
         started = time.perf_counter()
         tsl = _build(work, args.cas, args.alg, port)
-        print(f"issued 1 root + {args.cas} {args.alg} CAs and their CRLs in "
-              f"{time.perf_counter() - started:.1f} s")
-        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.db'}",
-                          "SECRET_KEY": "bench", "REGISTRY_INSTANCE_PATH": str(work / "instance"),
-                          "REGISTRY_TRUST_STORE": str(work / "trust"),
-                          "REGISTRY_TRUST_HEAD_ROOTS": str(work / "head"),
-                          "REGISTRY_CRL_FETCH_WORKERS": args.workers, "REGISTRY_LOG_LEVEL": "ERROR"})
+        print(
+            f"issued 1 root + {args.cas} {args.alg} CAs and their CRLs in "
+            f"{time.perf_counter() - started:.1f} s"
+        )
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work / 'bench.db'}",
+                "SECRET_KEY": "bench",
+                "REGISTRY_INSTANCE_PATH": str(work / "instance"),
+                "REGISTRY_TRUST_STORE": str(work / "trust"),
+                "REGISTRY_TRUST_HEAD_ROOTS": str(work / "head"),
+                "REGISTRY_CRL_FETCH_WORKERS": args.workers,
+                "REGISTRY_LOG_LEVEL": "ERROR",
+            }
+        )
         started = time.perf_counter()
         result = import_tsl(app, tsl)
         print(f"import-tsl: {result.cas} CAs in {time.perf_counter() - started:.2f} s")
 
         files = [f"http://127.0.0.1:{port}/root.crl"] + [
-            f"http://127.0.0.1:{port}/ca-{n}.crl" for n in range(args.cas)]
+            f"http://127.0.0.1:{port}/ca-{n}.crl" for n in range(args.cas)
+        ]
         limits = refresh_limits(app.config)
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.workers) as pool:
             sizes = list(pool.map(lambda u: len(http_get(u, limits)), files))
         baseline = time.perf_counter() - started
         cas = len(files)
-        print(f"\nbaseline, download only ({cas} files, {sum(sizes) // 1024} KiB, "
-              f"{args.workers} threads): {baseline:.2f} s, {baseline / cas * 1000:.2f} ms per CA")
+        print(
+            f"\nbaseline, download only ({cas} files, {sum(sizes) // 1024} KiB, "
+            f"{args.workers} threads): {baseline:.2f} s, {baseline / cas * 1000:.2f} ms per CA"
+        )
 
-        for label in ("refresh, first run (download, verify, install)",
-                      "refresh, steady state (download, verify, nothing newer)"):
+        for label in (
+            "refresh, first run (download, verify, install)",
+            "refresh, steady state (download, verify, nothing newer)",
+        ):
             started = time.perf_counter()
             reports = refresh_crls(app)
             elapsed = time.perf_counter() - started
@@ -155,9 +200,11 @@ def main() -> None:
             for r in reports:
                 states[r.status] = states.get(r.status, 0) + 1
             updated = sum(r.updated for r in reports)
-            print(f"{label}: {elapsed:.2f} s, {elapsed / len(reports) * 1000:.2f} ms per CA, "
-                  f"{elapsed / baseline:.1f}x baseline; {len(reports)} CAs {states}, "
-                  f"{updated} written")
+            print(
+                f"{label}: {elapsed:.2f} s, {elapsed / len(reports) * 1000:.2f} ms per CA, "
+                f"{elapsed / baseline:.1f}x baseline; {len(reports)} CAs {states}, "
+                f"{updated} written"
+            )
         server.shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -37,7 +37,19 @@ def init_app(app: Flask) -> None:
 
 
 __all__ = [
-    "EXTENSION_KEY", "LoadProblem", "TrustStoreHolder", "holder", "load_store", "trust_store",
-    "CaRefreshReport", "refresh_crls", "ImportResult", "import_tsl", "TrustList", "TslError",
-    "parse_tsl", "validate", "init_app",
+    "EXTENSION_KEY",
+    "LoadProblem",
+    "TrustStoreHolder",
+    "holder",
+    "load_store",
+    "trust_store",
+    "CaRefreshReport",
+    "refresh_crls",
+    "ImportResult",
+    "import_tsl",
+    "TrustList",
+    "TslError",
+    "parse_tsl",
+    "validate",
+    "init_app",
 ]

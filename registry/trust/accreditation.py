@@ -23,7 +23,9 @@ class Period:
     end: datetime | None  # exclusive; None = still in force
 
     def covers(self, moment: datetime) -> bool:
-        return (self.start is None or self.start <= moment) and (self.end is None or moment < self.end)
+        return (self.start is None or self.start <= moment) and (
+            self.end is None or moment < self.end
+        )
 
 
 @dataclass(frozen=True)
@@ -55,17 +57,29 @@ def parse_time(value: str | None) -> datetime | None:
 
 
 def ca_from_metadata(item: dict) -> AccreditedCa:
-    periods = tuple(Period(p["status"], parse_time(p.get("from")), parse_time(p.get("to")))
-                    for p in item.get("periods", []))
-    return AccreditedCa(item.get("name", ""), item.get("short_name", ""), item.get("inn", ""),
-                        item.get("ogrn", ""), item.get("status", ""), periods)
+    periods = tuple(
+        Period(p["status"], parse_time(p.get("from")), parse_time(p.get("to")))
+        for p in item.get("periods", [])
+    )
+    return AccreditedCa(
+        item.get("name", ""),
+        item.get("short_name", ""),
+        item.get("inn", ""),
+        item.get("ogrn", ""),
+        item.get("status", ""),
+        periods,
+    )
 
 
 class AccreditationIndex:
     """CA certificates of the list by SHA-256 fingerprint, with their CA's accreditation."""
 
-    def __init__(self, by_fingerprint: dict[str, AccreditedCa], version: str | None = None,
-                 date: str | None = None):
+    def __init__(
+        self,
+        by_fingerprint: dict[str, AccreditedCa],
+        version: str | None = None,
+        date: str | None = None,
+    ):
         self.by_fingerprint = by_fingerprint
         self.version = version
         self.date = date

@@ -35,13 +35,17 @@ def import_tsl_command(source: str) -> None:
         result = import_tsl(current_app._get_current_object(), source)
     except TslError as exc:
         raise click.ClickException(f"список не принят: {exc}") from None
-    click.echo(f"Список аккредитованных УЦ версии {result.version} от {_msk(result.date)} "
-               f"установлен в {result.path}.")
+    click.echo(
+        f"Список аккредитованных УЦ версии {result.version} от {_msk(result.date)} "
+        f"установлен в {result.path}."
+    )
     if result.previous_version is not None:
         click.echo(f"  заменил версию {result.previous_version}")
-    click.echo(f"  удостоверяющих центров: {result.cas} (аккредитация действует: "
-               f"{result.active_cas}), сертификатов: {result.certificates}, "
-               f"головных корневых: {result.head_roots}")
+    click.echo(
+        f"  удостоверяющих центров: {result.cas} (аккредитация действует: "
+        f"{result.active_cas}), сертификатов: {result.certificates}, "
+        f"головных корневых: {result.head_roots}"
+    )
     for problem in result.problems[:50]:
         click.echo(f"  пропущено: {problem}")
     if len(result.problems) > 50:
@@ -64,8 +68,13 @@ def refresh_command(as_json: bool, wait: bool) -> None:
             click.echo("Обновление уже выполняется другим процессом — пропущено.")
         return
     if as_json:
-        click.echo(json.dumps({"skipped": False, "reports": [r.to_dict() for r in reports]},
-                              ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {"skipped": False, "reports": [r.to_dict() for r in reports]},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     if not reports:
         click.echo("В хранилище нет удостоверяющих центров.")
@@ -73,8 +82,10 @@ def refresh_command(as_json: bool, wait: bool) -> None:
     width = min(60, max(len(r.ca) for r in reports))
     click.echo(f"{'УЦ':<{width}}  {'состояние':<11}  {'следующее обновление':<22}  обновлён")
     for r in reports:
-        click.echo(f"{r.ca[:width]:<{width}}  {r.status_title:<11}  {_msk(r.next_update):<22}  "
-                   f"{'да' if r.updated else 'нет'}")
+        click.echo(
+            f"{r.ca[:width]:<{width}}  {r.status_title:<11}  {_msk(r.next_update):<22}  "
+            f"{'да' if r.updated else 'нет'}"
+        )
         for error in r.errors[:3]:
             click.echo(f"{'':<{width}}    {error}")
     counts: dict[str, int] = {}
@@ -97,7 +108,9 @@ def status_command() -> None:
     else:
         click.echo("Список УЦ не импортирован (хранилище собрано вручную).")
     for ca in status["cas"]:
-        click.echo(f"  {ca['name']}: аккредитация — {ca['accreditation'] or '—'}, CRL — "
-                   f"{ca['crl_state']}, следующее обновление {ca['next_update_text']}")
+        click.echo(
+            f"  {ca['name']}: аккредитация — {ca['accreditation'] or '—'}, CRL — "
+            f"{ca['crl_state']}, следующее обновление {ca['next_update_text']}"
+        )
     for problem in status["problems"]:
         click.echo(f"  не загружен: {problem['path']}: {problem['error']}")

@@ -45,15 +45,19 @@ def verify_signature(crl: asn1_crl.CertificateList, issuer: QualifiedCertificate
 
     try:
         SIGNATURE_VALIDATOR.validate_signature(
-            crl["signature"].native, crl["tbs_cert_list"].dump(), issuer.asn1.public_key,
-            crl["signature_algorithm"])
+            crl["signature"].native,
+            crl["tbs_cert_list"].dump(),
+            issuer.asn1.public_key,
+            crl["signature_algorithm"],
+        )
         return True
     except Exception:  # InvalidSignature, an unsupported algorithm, a broken key
         return False
 
 
-def check_crl(data: bytes | asn1_crl.CertificateList,
-              issuers: Iterable[QualifiedCertificate]) -> CrlInfo:
+def check_crl(
+    data: bytes | asn1_crl.CertificateList, issuers: Iterable[QualifiedCertificate]
+) -> CrlInfo:
     """Parse ``data`` and verify it against one of ``issuers``; raises :class:`CrlInvalid`."""
     try:
         crl = data if isinstance(data, asn1_crl.CertificateList) else load_crl(data)

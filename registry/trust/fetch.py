@@ -22,10 +22,10 @@ class FetchError(Exception):
 
 @dataclass(frozen=True)
 class FetchLimits:
-    timeout: float = 10.0          # seconds for one attempt, connecting and reading included
+    timeout: float = 10.0  # seconds for one attempt, connecting and reading included
     max_bytes: int = 50 * 1024 * 1024
-    retries: int = 2               # extra attempts after a failure worth retrying
-    backoff: float = 0.5           # seconds before the first retry, doubled each time
+    retries: int = 2  # extra attempts after a failure worth retrying
+    backoff: float = 0.5  # seconds before the first retry, doubled each time
 
 
 _OPENER = urllib.request.build_opener()

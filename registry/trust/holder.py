@@ -50,7 +50,7 @@ class TrustStoreHolder:
         self.reload_seconds = reload_seconds
         self.generation = 0
         self._lock = threading.Lock()
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")
         self._signature: tuple | None = None
         self._store: TrustStore | None = None
         self.error: str | None = None
@@ -107,7 +107,7 @@ class TrustStoreHolder:
     def reload(self) -> TrustStore:
         """Check the files now, whatever the reload interval."""
         with self._lock:
-            self._checked_at = 0.0
+            self._checked_at = float("-inf")
         return self.get()
 
     def _load(self, signature: tuple) -> TrustStore:
@@ -120,8 +120,10 @@ class TrustStoreHolder:
         self.problems = tuple(problems)
         self.error = None
         if problems:
-            self.error = (f"{len(problems)} file(s) of trust store {self.path} could not be "
-                          f"loaded: " + "; ".join(f"{p.path}: {p.error}" for p in problems[:5]))
+            self.error = (
+                f"{len(problems)} file(s) of trust store {self.path} could not be "
+                f"loaded: " + "; ".join(f"{p.path}: {p.error}" for p in problems[:5])
+            )
             log.error(self.error)
         try:
             self.metadata = read_metadata(self.path) if self.path.is_dir() else None
@@ -131,8 +133,13 @@ class TrustStoreHolder:
             log.error("trust store metadata: %s", exc)
         self.accreditation = AccreditationIndex.from_metadata(self.metadata)
         register_index(store.id, self.accreditation)
-        log.info("trust store %s: %d roots, %d intermediates, %d CRLs", self.path,
-                 len(store.roots), len(store.intermediates), len(store.crls))
+        log.info(
+            "trust store %s: %d roots, %d intermediates, %d CRLs",
+            self.path,
+            len(store.roots),
+            len(store.intermediates),
+            len(store.crls),
+        )
         return store
 
 
@@ -141,9 +148,13 @@ def load_store(path: Path) -> tuple[TrustStore, list[LoadProblem]]:
     roots, intermediates, crls = [], [], []
     problems: list[LoadProblem] = []
     if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.is_file()
-                       and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES
-                       and not any(part.startswith(".") for part in p.relative_to(path).parts))
+        files = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
     else:
         files = [path]
     for file in files:
@@ -185,7 +196,8 @@ def _split_pem(data: bytes) -> list[bytes]:
 
 def init_app(app: Flask) -> None:
     app.extensions[EXTENSION_KEY] = TrustStoreHolder(
-        app.config["REGISTRY_TRUST_STORE"], app.config["REGISTRY_TRUST_RELOAD_SECONDS"])
+        app.config["REGISTRY_TRUST_STORE"], app.config["REGISTRY_TRUST_RELOAD_SECONDS"]
+    )
 
 
 def holder() -> TrustStoreHolder:

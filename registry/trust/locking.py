@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Iterator
 
 # pg_advisory_lock takes a bigint; derived from a fixed name so every node agrees.
-ADVISORY_KEY = int.from_bytes(hashlib.sha256(b"registry.trust.refresh").digest()[:8], "big",
-                              signed=True)
+ADVISORY_KEY = int.from_bytes(
+    hashlib.sha256(b"registry.trust.refresh").digest()[:8], "big", signed=True
+)
 
 
 def lock_path(store: str | os.PathLike) -> Path:
@@ -25,7 +26,7 @@ def lock_path(store: str | os.PathLike) -> Path:
 
 @contextlib.contextmanager
 def store_lock(store: str | os.PathLike, *, blocking: bool = True) -> Iterator[bool]:
-    """Hold the store's lock; yields False (without waiting) if ``blocking`` is off and it is taken."""
+    """Hold the store's lock; yields False at once if ``blocking`` is off and it is taken."""
     path = lock_path(store)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -61,8 +62,11 @@ def database_lock(engine, *, blocking: bool = True) -> Iterator[bool]:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
             got = True
         else:
-            got = bool(connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                          {"k": ADVISORY_KEY}).scalar())
+            got = bool(
+                connection.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}
+                ).scalar()
+            )
         try:
             yield got
         finally:

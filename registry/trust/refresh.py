@@ -41,22 +41,26 @@ from .metadata import read_metadata, write_json_atomic
 log = logging.getLogger(__name__)
 
 FRESH, STALE, UNREACHABLE, INVALID = "fresh", "stale", "unreachable", "invalid"
-STATUS_TITLES = {FRESH: "актуален", STALE: "устарел", UNREACHABLE: "недоступен",
-                 INVALID: "неверный"}
+STATUS_TITLES = {
+    FRESH: "актуален",
+    STALE: "устарел",
+    UNREACHABLE: "недоступен",
+    INVALID: "неверный",
+}
 
 
 @dataclass
 class CaRefreshReport:
     """What one refresh did for one CA key."""
 
-    ca: str                       # the CA's name (from the list, else the certificate's)
+    ca: str  # the CA's name (from the list, else the certificate's)
     subject: str
     key_id: str
-    status: str                   # fresh / stale / unreachable / invalid
+    status: str  # fresh / stale / unreachable / invalid
     urls: list[str] = field(default_factory=list)
-    this_update: datetime | None = None   # of the CRL in force after the refresh
+    this_update: datetime | None = None  # of the CRL in force after the refresh
     next_update: datetime | None = None
-    updated: bool = False         # a newer CRL was written
+    updated: bool = False  # a newer CRL was written
     errors: list[str] = field(default_factory=list)
     file: str | None = None
 
@@ -82,10 +86,12 @@ class _Ca:
 
 
 def refresh_limits(config) -> FetchLimits:
-    return FetchLimits(timeout=float(config.get("REGISTRY_CRL_TIMEOUT", 10)),
-                       max_bytes=int(float(config.get("REGISTRY_CRL_MAX_MB", 50)) * 1024 * 1024),
-                       retries=int(config.get("REGISTRY_CRL_RETRIES", 2)),
-                       backoff=float(config.get("REGISTRY_CRL_RETRY_DELAY", 0.5)))
+    return FetchLimits(
+        timeout=float(config.get("REGISTRY_CRL_TIMEOUT", 10)),
+        max_bytes=int(float(config.get("REGISTRY_CRL_MAX_MB", 50)) * 1024 * 1024),
+        retries=int(config.get("REGISTRY_CRL_RETRIES", 2)),
+        backoff=float(config.get("REGISTRY_CRL_RETRY_DELAY", 0.5)),
+    )
 
 
 def refresh_crls(app, *, wait: bool = False, now: datetime | None = None) -> list[CaRefreshReport]:
@@ -94,7 +100,9 @@ def refresh_crls(app, *, wait: bool = False, now: datetime | None = None) -> lis
     return reports if reports is not None else []
 
 
-def run_refresh(app, *, wait: bool = False, now: datetime | None = None) -> list[CaRefreshReport] | None:
+def run_refresh(
+    app, *, wait: bool = False, now: datetime | None = None
+) -> list[CaRefreshReport] | None:
     """Like :func:`refresh_crls`, but None (not []) when the lock was taken by someone else."""
     store = Path(app.config["REGISTRY_TRUST_STORE"])
     with store_lock(store, blocking=wait) as got:
@@ -111,10 +119,15 @@ def run_refresh(app, *, wait: bool = False, now: datetime | None = None) -> list
                 return None
             started = datetime.now(timezone.utc)
             reports = _refresh(store, app.config, now)
-            write_json_atomic(state_path(store), {
-                "started_at": started.isoformat(),
-                "finished_at": datetime.now(timezone.utc).isoformat(),
-                "pid": os.getpid(), "reports": [r.to_dict() for r in reports]})
+            write_json_atomic(
+                state_path(store),
+                {
+                    "started_at": started.isoformat(),
+                    "finished_at": datetime.now(timezone.utc).isoformat(),
+                    "pid": os.getpid(),
+                    "reports": [r.to_dict() for r in reports],
+                },
+            )
     holder = app.extensions.get("registry.trust")
     if holder is not None and any(r.updated for r in reports):
         holder.reload()
@@ -171,8 +184,10 @@ def collect_cas(store: Path) -> list[_Ca]:
     listed: dict[str, tuple[str, list[str]]] = {}
     for item in (metadata or {}).get("cas", []):
         for cert in item.get("certificates", []):
-            listed[cert["sha256"]] = (item.get("short_name") or item.get("name") or "",
-                                      list(cert.get("crl_urls") or item.get("crl_urls") or []))
+            listed[cert["sha256"]] = (
+                item.get("short_name") or item.get("name") or "",
+                list(cert.get("crl_urls") or item.get("crl_urls") or []),
+            )
     groups: dict[tuple, _Ca] = {}
     everything = [*trust.roots, *trust.intermediates]
     for cert in everything:
@@ -253,11 +268,16 @@ def _attach_current(store: Path, cas: list[_Ca]) -> None:
             break
 
 
-def _settle(ca: _Ca, downloads: dict[str, bytes | FetchError], store: Path,
-            moment: datetime) -> CaRefreshReport:
-    report = CaRefreshReport(ca=ca.name, subject=ca.certs[0].subject,
-                             key_id=(ca.certs[0].asn1.key_identifier or b"").hex(),
-                             status=UNREACHABLE, urls=list(ca.urls))
+def _settle(
+    ca: _Ca, downloads: dict[str, bytes | FetchError], store: Path, moment: datetime
+) -> CaRefreshReport:
+    report = CaRefreshReport(
+        ca=ca.name,
+        subject=ca.certs[0].subject,
+        key_id=(ca.certs[0].asn1.key_identifier or b"").hex(),
+        status=UNREACHABLE,
+        urls=list(ca.urls),
+    )
     if not ca.urls:
         report.errors.append("адрес списка отзыва неизвестен")
     best: CrlInfo | None = None

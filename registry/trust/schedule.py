@@ -51,7 +51,9 @@ class RefreshThread(threading.Thread):
 
 
 def start_refresh_thread(app: Flask, interval: float | None = None, before=None) -> RefreshThread:
-    seconds = float(interval if interval is not None else app.config["REGISTRY_TRUST_REFRESH_SECONDS"])
+    seconds = float(
+        interval if interval is not None else app.config["REGISTRY_TRUST_REFRESH_SECONDS"]
+    )
     thread = RefreshThread(app, seconds, before)
     app.extensions[THREAD_KEY] = thread
     thread.start()

@@ -63,8 +63,14 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
     cas = []
     for certs in groups.values():
         first = certs[0]
-        listed = next((index.by_fingerprint.get(c.fingerprint) for c in certs
-                       if c.fingerprint in index.by_fingerprint), None)
+        listed = next(
+            (
+                index.by_fingerprint.get(c.fingerprint)
+                for c in certs
+                if c.fingerprint in index.by_fingerprint
+            ),
+            None,
+        )
         crl = None
         for item in store.crls:
             if issued_by(item, first):
@@ -84,39 +90,57 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
         key_id = (first.asn1.key_identifier or b"").hex()
         last = by_key.get((first.subject, key_id))
         name = listed.title if listed else display_name(first)
-        cas.append({
-            "name": name, "subject": first.subject, "key_id": key_id,
-            "root": first.is_self_signed,
-            "listed": listed is not None,
-            "accreditation": (listed.status_at(moment) or "нет сведений") if listed else None,
-            "accredited": (listed.status_at(moment) == "Действует") if listed else None,
-            "inn": listed.inn if listed else None, "ogrn": listed.ogrn if listed else None,
-            "crl_state": state,
-            "this_update": this_update.isoformat() if this_update else None,
-            "next_update": next_update.isoformat() if next_update else None,
-            "next_update_text": _msk(next_update),
-            "this_update_text": _msk(this_update),
-            "crl_age_hours": round((moment - this_update).total_seconds() / 3600, 1)
-            if this_update else None,
-            "last_refresh": last.get("status") if last else None,
-            "last_refresh_errors": (last.get("errors") or [])[:3] if last else [],
-        })
+        cas.append(
+            {
+                "name": name,
+                "subject": first.subject,
+                "key_id": key_id,
+                "root": first.is_self_signed,
+                "listed": listed is not None,
+                "accreditation": (listed.status_at(moment) or "нет сведений") if listed else None,
+                "accredited": (listed.status_at(moment) == "Действует") if listed else None,
+                "inn": listed.inn if listed else None,
+                "ogrn": listed.ogrn if listed else None,
+                "crl_state": state,
+                "this_update": this_update.isoformat() if this_update else None,
+                "next_update": next_update.isoformat() if next_update else None,
+                "next_update_text": _msk(next_update),
+                "this_update_text": _msk(this_update),
+                "crl_age_hours": round((moment - this_update).total_seconds() / 3600, 1)
+                if this_update
+                else None,
+                "last_refresh": last.get("status") if last else None,
+                "last_refresh_errors": (last.get("errors") or [])[:3] if last else [],
+            }
+        )
     cas.sort(key=lambda c: (c["crl_state"] == "fresh", not c["root"], c["name"].lower()))
     tsl = None
     if metadata:
-        tsl = {"version": metadata.get("version"), "date": metadata.get("date"),
-               "imported_at": metadata.get("imported_at"), "source": metadata.get("source"),
-               "cas": len(metadata.get("cas", [])),
-               "date_text": _msk(datetime.fromisoformat(metadata["date"]))
-               if metadata.get("date") else "—"}
+        tsl = {
+            "version": metadata.get("version"),
+            "date": metadata.get("date"),
+            "imported_at": metadata.get("imported_at"),
+            "source": metadata.get("source"),
+            "cas": len(metadata.get("cas", [])),
+            "date_text": _msk(datetime.fromisoformat(metadata["date"]))
+            if metadata.get("date")
+            else "—",
+        }
     return {
         "tsl": tsl,
         "cas": cas,
         "problems": [{"path": p.path, "error": p.error} for p in holder.problems],
-        "last_refresh": {"started_at": refresh.get("started_at"),
-                         "finished_at": refresh.get("finished_at"),
-                         "finished_text": _msk(datetime.fromisoformat(refresh["finished_at"]))
-                         if refresh.get("finished_at") else "—"} if refresh else None,
-        "counts": {state: sum(1 for c in cas if c["crl_state"] == state)
-                   for state in ("fresh", "expiring", "stale", "none")},
+        "last_refresh": {
+            "started_at": refresh.get("started_at"),
+            "finished_at": refresh.get("finished_at"),
+            "finished_text": _msk(datetime.fromisoformat(refresh["finished_at"]))
+            if refresh.get("finished_at")
+            else "—",
+        }
+        if refresh
+        else None,
+        "counts": {
+            state: sum(1 for c in cas if c["crl_state"] == state)
+            for state in ("fresh", "expiring", "stale", "none")
+        },
     }

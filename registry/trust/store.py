@@ -57,8 +57,9 @@ def versions_dir(store: Path) -> Path:
     return store.parent / f".{store.name}.d"
 
 
-def read_source(source: str | os.PathLike | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
-                timeout: float = 60.0) -> bytes:
+def read_source(
+    source: str | os.PathLike | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = 60.0
+) -> bytes:
     """The bytes of a list given as bytes, a file path or an http(s) URL."""
     if isinstance(source, bytes):
         return source
@@ -79,8 +80,10 @@ def read_source(source: str | os.PathLike | bytes, *, max_bytes: int = DEFAULT_M
         raise TslError(f"не удалось прочитать {path}: {exc.strerror or exc}") from None
 
 
-def import_tsl(app, source: str | os.PathLike | bytes, *, now: datetime | None = None) -> ImportResult:
-    """Import a list into the app's trust store; raises :class:`TslError` (store kept) if refused."""
+def import_tsl(
+    app, source: str | os.PathLike | bytes, *, now: datetime | None = None
+) -> ImportResult:
+    """Import a list into the app's trust store; :class:`TslError` (store kept) if refused."""
     config = app.config
     store = Path(config["REGISTRY_TRUST_STORE"])
     max_bytes = int(config.get("REGISTRY_TSL_MAX_MB", 200)) * 1024 * 1024
@@ -88,24 +91,35 @@ def import_tsl(app, source: str | os.PathLike | bytes, *, now: datetime | None =
     trust_list = parse_tsl(data, max_bytes=max_bytes)
     head = Path(config.get("REGISTRY_TRUST_HEAD_ROOTS") or store)
     with store_lock(store):
-        result = _install(store, trust_list, head, str(source) if not isinstance(source, bytes)
-                          else "(bytes)", now or datetime.now(timezone.utc))
+        result = _install(
+            store,
+            trust_list,
+            head,
+            str(source) if not isinstance(source, bytes) else "(bytes)",
+            now or datetime.now(timezone.utc),
+        )
     holder = app.extensions.get("registry.trust")
     if holder is not None:
         holder.reload()
     return result
 
 
-def _install(store: Path, trust_list: TrustList, head: Path, source: str, now: datetime) -> ImportResult:
+def _install(
+    store: Path, trust_list: TrustList, head: Path, source: str, now: datetime
+) -> ImportResult:
     try:
         current = read_metadata(store) if store.is_dir() else None
     except ValueError:
         current = None  # a broken current description does not block a good list
-    previous = int(current["version"]) if current and str(current.get("version", "")).isdigit() else None
+    previous = (
+        int(current["version"]) if current and str(current.get("version", "")).isdigit() else None
+    )
     if previous is not None and trust_list.version <= previous:
-        raise TslError(f"список версии {trust_list.version} от {trust_list.date:%d.%m.%Y} не новее "
-                       f"установленного (версия {previous} от {current.get('date', '—')[:10]}); "
-                       f"хранилище не изменено")
+        raise TslError(
+            f"список версии {trust_list.version} от {trust_list.date:%d.%m.%Y} не новее "
+            f"установленного (версия {previous} от {current.get('date', '—')[:10]}); "
+            f"хранилище не изменено"
+        )
     roots = _head_roots(head)
     problems = list(trust_list.problems)
     if not roots:
@@ -125,12 +139,25 @@ def _install(store: Path, trust_list: TrustList, head: Path, source: str, now: d
         shutil.rmtree(work, ignore_errors=True)
         raise
     _prune(base, keep={target.name, os.path.basename(os.path.realpath(store))})
-    log.info("trust list version %s (%s) installed into %s: %d CAs, %d certificates",
-             trust_list.version, trust_list.date.isoformat(), store, len(trust_list.cas),
-             trust_list.certificate_count)
-    return ImportResult(trust_list.version, trust_list.date, len(trust_list.cas),
-                        sum(1 for ca in trust_list.cas if ca.active), trust_list.certificate_count,
-                        len(roots), str(store), previous, problems)
+    log.info(
+        "trust list version %s (%s) installed into %s: %d CAs, %d certificates",
+        trust_list.version,
+        trust_list.date.isoformat(),
+        store,
+        len(trust_list.cas),
+        trust_list.certificate_count,
+    )
+    return ImportResult(
+        trust_list.version,
+        trust_list.date,
+        len(trust_list.cas),
+        sum(1 for ca in trust_list.cas if ca.active),
+        trust_list.certificate_count,
+        len(roots),
+        str(store),
+        previous,
+        problems,
+    )
 
 
 def _head_roots(head: Path) -> list[QualifiedCertificate]:
@@ -144,8 +171,14 @@ def _cert_pem(cert: QualifiedCertificate) -> bytes:
     return pem.armor("CERTIFICATE", cert.der)
 
 
-def _write_store(work: Path, trust_list: TrustList, roots: list[QualifiedCertificate], store: Path,
-                 source: str, now: datetime) -> dict:
+def _write_store(
+    work: Path,
+    trust_list: TrustList,
+    roots: list[QualifiedCertificate],
+    store: Path,
+    source: str,
+    now: datetime,
+) -> dict:
     for sub in ("roots", "ca", "crl"):
         (work / sub).mkdir(parents=True, exist_ok=True)
     head_info = []
@@ -163,22 +196,49 @@ def _write_store(work: Path, trust_list: TrustList, roots: list[QualifiedCertifi
             if cert.fingerprint not in written:
                 (work / name).write_bytes(_cert_pem(cert))
                 written.add(cert.fingerprint)
-            certs.append({
-                "sha256": cert.fingerprint, "sha1": item.thumbprint, "subject": cert.subject,
-                "issuer": cert.issuer, "serial": cert.serial, "not_before": cert.not_before.isoformat(),
-                "not_after": cert.not_after.isoformat(),
-                "key_id": (cert.asn1.key_identifier or b"").hex(), "file": name,
-                "crl_urls": key.crl_urls})
-        cas.append({
-            "name": ca.name, "short_name": ca.short_name, "inn": ca.inn, "ogrn": ca.ogrn,
-            "status": ca.status,
-            "periods": [{"status": p.status, "from": p.start.isoformat() if p.start else None,
-                         "to": p.end.isoformat() if p.end else None} for p in ca.periods],
-            "crl_urls": ca.crl_urls, "certificates": certs})
+            certs.append(
+                {
+                    "sha256": cert.fingerprint,
+                    "sha1": item.thumbprint,
+                    "subject": cert.subject,
+                    "issuer": cert.issuer,
+                    "serial": cert.serial,
+                    "not_before": cert.not_before.isoformat(),
+                    "not_after": cert.not_after.isoformat(),
+                    "key_id": (cert.asn1.key_identifier or b"").hex(),
+                    "file": name,
+                    "crl_urls": key.crl_urls,
+                }
+            )
+        cas.append(
+            {
+                "name": ca.name,
+                "short_name": ca.short_name,
+                "inn": ca.inn,
+                "ogrn": ca.ogrn,
+                "status": ca.status,
+                "periods": [
+                    {
+                        "status": p.status,
+                        "from": p.start.isoformat() if p.start else None,
+                        "to": p.end.isoformat() if p.end else None,
+                    }
+                    for p in ca.periods
+                ],
+                "crl_urls": ca.crl_urls,
+                "certificates": certs,
+            }
+        )
     _carry_crls(store, work / "crl")
-    return {"format": METADATA_FORMAT, "version": trust_list.version,
-            "date": trust_list.date.isoformat(), "imported_at": now.isoformat(),
-            "source": source, "head_roots": head_info, "cas": cas}
+    return {
+        "format": METADATA_FORMAT,
+        "version": trust_list.version,
+        "date": trust_list.date.isoformat(),
+        "imported_at": now.isoformat(),
+        "source": source,
+        "head_roots": head_info,
+        "cas": cas,
+    }
 
 
 def _carry_crls(store: Path, target: Path) -> None:
@@ -186,8 +246,11 @@ def _carry_crls(store: Path, target: Path) -> None:
     if not store.is_dir():
         return
     for path in sorted(store.rglob("*")):
-        if path.is_file() and path.suffix.lower() in CRL_SUFFIXES \
-                and not any(p.startswith(".") for p in path.relative_to(store).parts):
+        if (
+            path.is_file()
+            and path.suffix.lower() in CRL_SUFFIXES
+            and not any(p.startswith(".") for p in path.relative_to(store).parts)
+        ):
             data = path.read_bytes()
             name = hashlib.sha256(data).hexdigest()[:20] + ".crl"
             if path.parent.name == "crl":
@@ -239,19 +302,27 @@ def _exchange(a: Path, b: Path) -> bool:
     except (OSError, AttributeError):
         return False
     at_fdcwd = -100
-    result = renameat2(at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), _RENAME_EXCHANGE)
+    result = renameat2(
+        at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), _RENAME_EXCHANGE
+    )
     return result == 0
 
 
 def _prune(base: Path, keep: set[str]) -> None:
     """Remove store versions no longer in use, but the newest few (for an operator's rollback)."""
-    candidates = sorted((p for p in base.iterdir() if p.is_dir() and p.name not in keep),
-                        key=lambda p: p.stat().st_mtime, reverse=True)
+    candidates = sorted(
+        (p for p in base.iterdir() if p.is_dir() and p.name not in keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for path in candidates[KEEP_OLD_VERSIONS:]:
         shutil.rmtree(path, ignore_errors=True)
 
 
 def store_files(store: Path) -> list[Path]:
     """Certificate and CRL files of a store (for reports)."""
-    return sorted(p for p in store.rglob("*") if p.is_file()
-                  and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES)
+    return sorted(
+        p
+        for p in store.rglob("*")
+        if p.is_file() and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES
+    )

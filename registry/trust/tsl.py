@@ -62,7 +62,7 @@ class TslError(ValueError):
 @dataclass
 class TslCertificate:
     certificate: QualifiedCertificate
-    thumbprint: str          # SHA-1 as written in the list (upper-case hex)
+    thumbprint: str  # SHA-1 as written in the list (upper-case hex)
     issued_by: str
     issued_to: str
     serial: str
@@ -174,9 +174,17 @@ def parse_tsl(source: bytes | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -
     date: str | None = None
     cas: list[TslCa] = []
     problems: list[str] = []
-    parser = etree.iterparse(stream, events=("start", "end"), resolve_entities=False,
-                             no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_comments=True, remove_pis=True)
+    parser = etree.iterparse(
+        stream,
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     depth = 0
     root = None
     try:
@@ -188,8 +196,10 @@ def parse_tsl(source: bytes | BinaryIO, *, max_bytes: int = DEFAULT_MAX_BYTES) -
                     if element.getroottree().docinfo.doctype:
                         raise TslError("список содержит DOCTYPE — такие файлы не принимаются")
                     if element.tag != ROOT_TAG:
-                        raise TslError(f"корневой элемент «{_local(element.tag)}», а ожидался "
-                                       f"«{ROOT_TAG}»: это не список аккредитованных УЦ")
+                        raise TslError(
+                            f"корневой элемент «{_local(element.tag)}», а ожидался "
+                            f"«{ROOT_TAG}»: это не список аккредитованных УЦ"
+                        )
                 continue
             depth -= 1
             if depth != 1:
@@ -233,13 +243,18 @@ def _local(tag) -> str:
 
 
 def _parse_ca(element, problems: list[str]) -> TslCa:
-    ca = TslCa(name=_text(element, "Название"), short_name=_text(element, "КраткоеНазвание"),
-               inn=_text(element, "ИНН"), ogrn=_text(element, "ОГРН"))
+    ca = TslCa(
+        name=_text(element, "Название"),
+        short_name=_text(element, "КраткоеНазвание"),
+        inn=_text(element, "ИНН"),
+        ogrn=_text(element, "ОГРН"),
+    )
     if not ca.name and not ca.short_name:
         raise TslError("нет названия")
     ca.periods = _periods(element)
     for key_element in element.iterfind(
-            "ПрограммноАппаратныеКомплексы/ПрограммноАппаратныйКомплекс/КлючиУполномоченныхЛиц/Ключ"):
+        "ПрограммноАппаратныеКомплексы/ПрограммноАппаратныйКомплекс/КлючиУполномоченныхЛиц/Ключ"
+    ):
         key = TslKey(key_id=_text(key_element, "ИдентификаторКлюча").lower())
         for address in key_element.iterfind("АдресаСписковОтзыва/Адрес"):
             url = (address.text or "").strip()
@@ -292,10 +307,15 @@ def _parse_certificate(element) -> TslCertificate:
     actual = hashlib.sha1(der).hexdigest().upper()
     if thumbprint and thumbprint != actual:
         raise TslError(f"отпечаток {thumbprint[:40]} не совпадает с данными сертификата ({actual})")
-    return TslCertificate(cert, actual, _text(element, "КемВыдан"), _text(element, "КомуВыдан"),
-                          _text(element, "СерийныйНомер"),
-                          parse_time(_text(element, "ПериодДействияС") or None),
-                          parse_time(_text(element, "ПериодДействияДо") or None))
+    return TslCertificate(
+        cert,
+        actual,
+        _text(element, "КемВыдан"),
+        _text(element, "КомуВыдан"),
+        _text(element, "СерийныйНомер"),
+        parse_time(_text(element, "ПериодДействияС") or None),
+        parse_time(_text(element, "ПериодДействияДо") or None),
+    )
 
 
 class _TooLarge(Exception):
@@ -316,7 +336,7 @@ class _Limited(io.RawIOBase):
         self.count += len(data)
         if self.count > self.limit:
             raise _TooLarge()
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def read(self, size: int = -1) -> bytes:

@@ -36,7 +36,7 @@ _PARAMETERS = set(inspect.signature(pki_validate).parameters)
 
 
 def parse_duration(value: str | timedelta | int | None) -> timedelta | None:
-    """"6h", "30m", "1d", "90s" or a number of seconds; "", "0", "none" mean no grace."""
+    """ "6h", "30m", "1d", "90s" or a number of seconds; "", "0", "none" mean no grace."""
     if value is None or isinstance(value, timedelta):
         return value or None
     if isinstance(value, (int, float)):
@@ -64,14 +64,22 @@ def revocation_options(config: Any = None) -> tuple[str, timedelta | None]:
         from flask import current_app, has_app_context
 
         config = current_app.config if has_app_context() else {}
-    return (parse_revocation(config.get("REGISTRY_REVOCATION")),
-            parse_duration(config.get("REGISTRY_CRL_GRACE")))
+    return (
+        parse_revocation(config.get("REGISTRY_REVOCATION")),
+        parse_duration(config.get("REGISTRY_CRL_GRACE")),
+    )
 
 
-def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStore | None = None,
-             intermediates: Iterable[QualifiedCertificate | bytes | str] = (),
-             at: datetime | None = None, purpose: str = "login", config: Any = None,
-             **kwargs: Any) -> ValidationResult:
+def validate(
+    cert: QualifiedCertificate | bytes | str,
+    *,
+    trust_store: TrustStore | None = None,
+    intermediates: Iterable[QualifiedCertificate | bytes | str] = (),
+    at: datetime | None = None,
+    purpose: str = "login",
+    config: Any = None,
+    **kwargs: Any,
+) -> ValidationResult:
     """``registry.pki.validate`` with the app's revocation settings and the accreditation check.
 
     Without ``trust_store`` the current application's store is used.
@@ -87,10 +95,21 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     if "crl_grace" in _PARAMETERS:
         options.setdefault("crl_grace", grace)
     intermediates = list(intermediates)
-    result = pki_validate(cert, trust_store=trust_store, intermediates=intermediates, at=at,
-                          purpose=purpose, **options)
-    if (not result.valid and result.code == R.REVOCATION_UNKNOWN and grace is not None
-            and "crl_grace" not in _PARAMETERS and "revocation_mode" in _PARAMETERS):
+    result = pki_validate(
+        cert,
+        trust_store=trust_store,
+        intermediates=intermediates,
+        at=at,
+        purpose=purpose,
+        **options,
+    )
+    if (
+        not result.valid
+        and result.code == R.REVOCATION_UNKNOWN
+        and grace is not None
+        and "crl_grace" not in _PARAMETERS
+        and "revocation_mode" in _PARAMETERS
+    ):
         result = _with_grace(result, cert, trust_store, intermediates, at, purpose, grace)
     if not result.valid:
         return result
@@ -109,10 +128,15 @@ _GRACE_LOG_EVERY = 600.0
 
 def grace_message(detail: dict) -> str:
     next_update = detail.get("next_update")
-    when = (datetime.fromisoformat(next_update).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК")
-            if next_update else "—")
-    return (f"{GRACE_JOURNAL_PREFIX} «{detail.get('issuer')}» (действовал до {when}) — "
-            f"в пределах льготного периода REGISTRY_CRL_GRACE")
+    when = (
+        datetime.fromisoformat(next_update).astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК")
+        if next_update
+        else "—"
+    )
+    return (
+        f"{GRACE_JOURNAL_PREFIX} «{detail.get('issuer')}» (действовал до {when}) — "
+        f"в пределах льготного периода REGISTRY_CRL_GRACE"
+    )
 
 
 def _note_grace(result: ValidationResult) -> None:
@@ -127,8 +151,12 @@ def _note_grace(result: ValidationResult) -> None:
         if len(_GRACE_LOGGED) > 10000:
             _GRACE_LOGGED.clear()
         _GRACE_LOGGED[key] = now
-        log.warning("certificate %s accepted on a stale CRL of %s (nextUpdate %s) within the "
-                    "grace period", fingerprint, detail.get("issuer"), detail.get("next_update"))
+        log.warning(
+            "certificate %s accepted on a stale CRL of %s (nextUpdate %s) within the grace period",
+            fingerprint,
+            detail.get("issuer"),
+            detail.get("next_update"),
+        )
     from flask import g, has_request_context
 
     if has_request_context():
@@ -151,17 +179,22 @@ def journal_grace_sign_in(user, remote_addr) -> None:
     db.session.flush()
     entry = db.session.scalars(
         select(VisitJournalEntry)
-        .where(VisitJournalEntry.user_id == user.id,
-               VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
-               VisitJournalEntry.cert_fingerprint == fingerprint)
-        .order_by(VisitJournalEntry.id.desc()).limit(1)).first()
+        .where(
+            VisitJournalEntry.user_id == user.id,
+            VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+            VisitJournalEntry.cert_fingerprint == fingerprint,
+        )
+        .order_by(VisitJournalEntry.id.desc())
+        .limit(1)
+    ).first()
     if entry is not None and not entry.message:
         entry.message = grace_message(detail)
 
 
-def accreditation_problem(result: ValidationResult, store: TrustStore,
-                          at: datetime | None) -> ValidationResult | None:
-    """A ``ca_not_accredited`` refusal if a CA of the result's chain was not accredited at ``at``."""
+def accreditation_problem(
+    result: ValidationResult, store: TrustStore, at: datetime | None
+) -> ValidationResult | None:
+    """A ``ca_not_accredited`` refusal if a CA of the chain was not accredited at ``at``."""
     index = index_for(store.id)
     if not index:
         return None
@@ -170,16 +203,28 @@ def accreditation_problem(result: ValidationResult, store: TrustStore,
     if found is None:
         return None
     ca, status = found
-    details = {"ca": ca.title, "status": (status or "нет сведений").lower(),
-               "date": moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК"),
-               "inn": ca.inn, "ogrn": ca.ogrn, "ca_fault": True}
-    return ValidationResult(False, CA_NOT_ACCREDITED, R.reason_message(CA_NOT_ACCREDITED, **details),
-                            list(result.chain), result.certificate, details)
+    details = {
+        "ca": ca.title,
+        "status": (status or "нет сведений").lower(),
+        "date": moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК"),
+        "inn": ca.inn,
+        "ogrn": ca.ogrn,
+        "ca_fault": True,
+    }
+    return ValidationResult(
+        False,
+        CA_NOT_ACCREDITED,
+        R.reason_message(CA_NOT_ACCREDITED, **details),
+        list(result.chain),
+        result.certificate,
+        details,
+    )
 
 
 # --- CRL grace, until registry.pki.validate takes crl_grace itself ---------------------------
-def _with_grace(result: ValidationResult, cert, store: TrustStore, intermediates, at, purpose,
-                grace: timedelta) -> ValidationResult:
+def _with_grace(
+    result: ValidationResult, cert, store: TrustStore, intermediates, at, purpose, grace: timedelta
+) -> ValidationResult:
     """Accept a chain whose only problem is a CRL past its nextUpdate by less than ``grace``.
 
     The chain is validated again without requiring revocation information; then every
@@ -198,8 +243,14 @@ def _with_grace(result: ValidationResult, cert, store: TrustStore, intermediates
     if len(kept) == len(store.crls):
         return result
     relaxed_store = TrustStore.build(store.roots, store.intermediates, kept)
-    relaxed = pki_validate(cert, trust_store=relaxed_store, intermediates=intermediates, at=at,
-                           purpose=purpose, revocation_mode="soft-fail")
+    relaxed = pki_validate(
+        cert,
+        trust_store=relaxed_store,
+        intermediates=intermediates,
+        at=at,
+        purpose=purpose,
+        revocation_mode="soft-fail",
+    )
     if not relaxed.valid or relaxed.certificate is None:
         return result
     path = [relaxed.certificate, *relaxed.chain]
@@ -223,8 +274,11 @@ def _with_grace(result: ValidationResult, cert, store: TrustStore, intermediates
         if best.next_update <= moment:
             if moment - best.next_update > grace:
                 return result
-            stale = {"issuer": issuer.subject, "next_update": best.next_update.isoformat(),
-                     "overdue_seconds": int((moment - best.next_update).total_seconds())}
+            stale = {
+                "issuer": issuer.subject,
+                "next_update": best.next_update.isoformat(),
+                "overdue_seconds": int((moment - best.next_update).total_seconds()),
+            }
     if stale is None:
         return result
     return dataclasses.replace(relaxed, details={**relaxed.details, GRACE_DETAIL: stale})

@@ -15,10 +15,15 @@ def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
     from ..auth.models import VisitJournalEntry
 
     since = utcnow() - timedelta(days=days)
-    return list(db.session.scalars(
-        select(VisitJournalEntry)
-        .where(VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
-               VisitJournalEntry.created_at >= since,
-               VisitJournalEntry.message.startswith(GRACE_JOURNAL_PREFIX))
-        .order_by(VisitJournalEntry.created_at.desc(), VisitJournalEntry.id.desc())
-        .limit(limit)))
+    return list(
+        db.session.scalars(
+            select(VisitJournalEntry)
+            .where(
+                VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+                VisitJournalEntry.created_at >= since,
+                VisitJournalEntry.message.startswith(GRACE_JOURNAL_PREFIX),
+            )
+            .order_by(VisitJournalEntry.created_at.desc(), VisitJournalEntry.id.desc())
+            .limit(limit)
+        )
+    )

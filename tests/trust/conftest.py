@@ -35,7 +35,7 @@ class ListedCa:
     short_name: str
     inn: str
     ogrn: str
-    certificates: list[bytes]            # DER
+    certificates: list[bytes]  # DER
     crl_urls: list[str] = field(default_factory=list)
     statuses: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
 
@@ -46,31 +46,46 @@ def _iso(moment: datetime) -> str:
 
 def tsl_xml(version: int, date: datetime, cas: list[ListedCa]) -> bytes:
     """A list in the format of Минцифры's TSL.xml."""
-    out = ['<?xml version="1.0" encoding="utf-8"?>', "<АккредитованныеУдостоверяющиеЦентры>",
-           f"<Версия>{version}</Версия>", f"<Дата>{_iso(date)}</Дата>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<АккредитованныеУдостоверяющиеЦентры>",
+        f"<Версия>{version}</Версия>",
+        f"<Дата>{_iso(date)}</Дата>",
+    ]
     for ca in cas:
-        out += ["<УдостоверяющийЦентр>", f"<Название>{escape(ca.name)}</Название>",
-                "<ЭлектроннаяПочта>ca@example.ru</ЭлектроннаяПочта>",
-                f"<КраткоеНазвание>{escape(ca.short_name)}</КраткоеНазвание>",
-                f"<ИНН>{ca.inn}</ИНН>", f"<ОГРН>{ca.ogrn}</ОГРН>",
-                "<ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>",
-                "<Псевдоним>ПАК 1</Псевдоним><КлючиУполномоченныхЛиц>"]
+        out += [
+            "<УдостоверяющийЦентр>",
+            f"<Название>{escape(ca.name)}</Название>",
+            "<ЭлектроннаяПочта>ca@example.ru</ЭлектроннаяПочта>",
+            f"<КраткоеНазвание>{escape(ca.short_name)}</КраткоеНазвание>",
+            f"<ИНН>{ca.inn}</ИНН>",
+            f"<ОГРН>{ca.ogrn}</ОГРН>",
+            "<ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>",
+            "<Псевдоним>ПАК 1</Псевдоним><КлючиУполномоченныхЛиц>",
+        ]
         for der in ca.certificates:
             cert = load_certificate(der)
-            out += ["<Ключ>",
-                    f"<ИдентификаторКлюча>{(cert.asn1.key_identifier or b'').hex()}</ИдентификаторКлюча>",
-                    "<АдресаСписковОтзыва>"]
+            out += [
+                "<Ключ>",
+                "<ИдентификаторКлюча>"
+                f"{(cert.asn1.key_identifier or b'').hex()}</ИдентификаторКлюча>",
+                "<АдресаСписковОтзыва>",
+            ]
             out += [f"<Адрес>{escape(url)}</Адрес>" for url in ca.crl_urls]
-            out += ["</АдресаСписковОтзыва><Сертификаты><ДанныеСертификата>",
-                    f"<Отпечаток>{hashlib.sha1(der).hexdigest().upper()}</Отпечаток>",
-                    f"<КемВыдан>{escape(cert.issuer)}</КемВыдан>",
-                    f"<КомуВыдан>{escape(cert.subject)}</КомуВыдан>",
-                    f"<СерийныйНомер>{cert.serial}</СерийныйНомер>",
-                    f"<ПериодДействияС>{_iso(cert.not_before)}</ПериодДействияС>",
-                    f"<ПериодДействияДо>{_iso(cert.not_after)}</ПериодДействияДо>",
-                    f"<Данные>{base64.b64encode(der).decode()}</Данные>",
-                    "</ДанныеСертификата></Сертификаты></Ключ>"]
-        out += ["</КлючиУполномоченныхЛиц></ПрограммноАппаратныйКомплекс></ПрограммноАппаратныеКомплексы>"]
+            out += [
+                "</АдресаСписковОтзыва><Сертификаты><ДанныеСертификата>",
+                f"<Отпечаток>{hashlib.sha1(der).hexdigest().upper()}</Отпечаток>",
+                f"<КемВыдан>{escape(cert.issuer)}</КемВыдан>",
+                f"<КомуВыдан>{escape(cert.subject)}</КомуВыдан>",
+                f"<СерийныйНомер>{cert.serial}</СерийныйНомер>",
+                f"<ПериодДействияС>{_iso(cert.not_before)}</ПериодДействияС>",
+                f"<ПериодДействияДо>{_iso(cert.not_after)}</ПериодДействияДо>",
+                f"<Данные>{base64.b64encode(der).decode()}</Данные>",
+                "</ДанныеСертификата></Сертификаты></Ключ>",
+            ]
+        out += [
+            "</КлючиУполномоченныхЛиц></ПрограммноАппаратныйКомплекс></ПрограммноАппаратныеКомплексы>"
+        ]
         statuses = ca.statuses or [("Действует", datetime(2020, 1, 1, tzinfo=MSK), None)]
         current, history = statuses[-1], statuses[:-1]
         out.append(_status(*current))
@@ -161,19 +176,39 @@ def head_roots(demo_pki, tmp_path_factory) -> Path:
 
 def demo_ca(demo_pki, alg: str = "ecdsa", **kw) -> ListedCa:
     label = {"ecdsa": "ECDSA", "rsa": "RSA", "gost256": "ГОСТ"}[alg]
-    return ListedCa(name=f"Акционерное общество «Демо УЦ {label}»", short_name=f"Демо УЦ {label}",
-                    inn="7701000099", ogrn="1027700000999",
-                    certificates=[der_of(demo_pki.ca(alg).cert_path)], **kw)
+    return ListedCa(
+        name=f"Акционерное общество «Демо УЦ {label}»",
+        short_name=f"Демо УЦ {label}",
+        inn="7701000099",
+        ogrn="1027700000999",
+        certificates=[der_of(demo_pki.ca(alg).cert_path)],
+        **kw,
+    )
 
 
-def issue_crl(demo_pki, alg: str = "ecdsa", level: str = "ca", *, this_update: datetime,
-              next_update: datetime, number: int, revoked=(), key_of: str | None = None) -> bytes:
+def issue_crl(
+    demo_pki,
+    alg: str = "ecdsa",
+    level: str = "ca",
+    *,
+    this_update: datetime,
+    next_update: datetime,
+    number: int,
+    revoked=(),
+    key_of: str | None = None,
+) -> bytes:
     """A CRL of a demo CA (DER); ``key_of`` signs it with another CA's key (a forgery)."""
     ca = demo_pki.ca(alg, level)
     signer = demo_pki.ca(alg, key_of) if key_of else ca
     key = load_key(alg, signer.key_path.read_bytes())
-    crl = build_crl(issuer=ca.certificate.asn1, issuer_key=key, this_update=this_update,
-                    next_update=next_update, revoked=revoked, number=number)
+    crl = build_crl(
+        issuer=ca.certificate.asn1,
+        issuer_key=key,
+        this_update=this_update,
+        next_update=next_update,
+        revoked=revoked,
+        number=number,
+    )
     return crl.dump()
 
 
@@ -184,11 +219,17 @@ def trust_app_factory(app, database_url, demo_pki, head_roots, tmp_path):
     made = []
 
     def make(**extra):
-        config = app_config(database_url, demo_pki, tmp_path / f"instance-{len(made)}",
-                            REGISTRY_TRUST_STORE=str(tmp_path / "trust"),
-                            REGISTRY_TRUST_HEAD_ROOTS=str(head_roots),
-                            REGISTRY_TRUST_RELOAD_SECONDS=0, REGISTRY_CRL_RETRY_DELAY=0.01,
-                            REGISTRY_CRL_TIMEOUT=2, REGISTRY_CRL_RETRIES=1)
+        config = app_config(
+            database_url,
+            demo_pki,
+            tmp_path / f"instance-{len(made)}",
+            REGISTRY_TRUST_STORE=str(tmp_path / "trust"),
+            REGISTRY_TRUST_HEAD_ROOTS=str(head_roots),
+            REGISTRY_TRUST_RELOAD_SECONDS=0,
+            REGISTRY_CRL_RETRY_DELAY=0.01,
+            REGISTRY_CRL_TIMEOUT=2,
+            REGISTRY_CRL_RETRIES=1,
+        )
         config.update(extra)
         application = create_app(config)
         application.test_client_class = CertClient
@@ -207,9 +248,16 @@ def now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def write_crls(demo_pki, directory: Path, *, this_update: datetime, next_update: datetime,
-               algs=("ecdsa",), number: int = 100) -> None:
-    """CRLs of the demo roots and CAs (the CA's listing the revoked demo person) in ``directory``."""
+def write_crls(
+    demo_pki,
+    directory: Path,
+    *,
+    this_update: datetime,
+    next_update: datetime,
+    algs=("ecdsa",),
+    number: int = 100,
+) -> None:
+    """CRLs of the demo roots and CAs (the CAs' list the revoked demo person) in ``directory``."""
     import json
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -217,9 +265,17 @@ def write_crls(demo_pki, directory: Path, *, this_update: datetime, next_update:
         revoked = json.loads((demo_pki.root / "private" / f"revoked-{alg}.json").read_text())
         for level in ("root", "ca"):
             entries = [(s, this_update) for s in revoked] if level == "ca" else []
-            (directory / f"{level}-{alg}.crl").write_bytes(issue_crl(
-                demo_pki, alg, level, this_update=this_update, next_update=next_update,
-                number=number, revoked=entries))
+            (directory / f"{level}-{alg}.crl").write_bytes(
+                issue_crl(
+                    demo_pki,
+                    alg,
+                    level,
+                    this_update=this_update,
+                    next_update=next_update,
+                    number=number,
+                    revoked=entries,
+                )
+            )
 
 
 def initial_store(demo_pki, path: Path, **crl_times) -> Path:
@@ -229,7 +285,11 @@ def initial_store(demo_pki, path: Path, **crl_times) -> Path:
         for level in ("root", "ca"):
             shutil.copy(demo_pki.ca(alg, level).cert_path, path / f"{level}-{alg}.crt")
     t = now()
-    write_crls(demo_pki, path, this_update=crl_times.get("this_update", t - timedelta(days=2)),
-               next_update=crl_times.get("next_update", t + timedelta(days=7)),
-               algs=demo_pki.manifest["algorithms"])
+    write_crls(
+        demo_pki,
+        path,
+        this_update=crl_times.get("this_update", t - timedelta(days=2)),
+        next_update=crl_times.get("next_update", t + timedelta(days=7)),
+        algs=demo_pki.manifest["algorithms"],
+    )
     return path

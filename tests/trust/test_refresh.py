@@ -28,9 +28,14 @@ def _listed_store(make_app, demo_pki, tmp_path, server, *, ca_next_update=None, 
     t = now()
     store = initial_store(demo_pki, tmp_path / "trust")
     if ca_next_update is not None:  # the CA's CRL in place: number 100, as old as asked
-        (store / "ca-ecdsa.crl").write_bytes(issue_crl(
-            demo_pki, this_update=ca_next_update - timedelta(days=7), next_update=ca_next_update,
-            number=100))
+        (store / "ca-ecdsa.crl").write_bytes(
+            issue_crl(
+                demo_pki,
+                this_update=ca_next_update - timedelta(days=7),
+                next_update=ca_next_update,
+                number=100,
+            )
+        )
     app = make_app(**config)
     source = tmp_path / "tsl.xml"
     source.write_bytes(tsl_xml(5, t, [demo_ca(demo_pki, crl_urls=[server.url("/ca.crl")])]))
@@ -47,49 +52,80 @@ def _installed_number(app, demo_pki) -> int:
     """The number of the demo CA's CRL the running app has loaded."""
     name = demo_pki.ca("ecdsa").certificate.asn1.subject
     with app.app_context():
-        numbers = [c.crl_number_value.native for c in holder().reload().crls
-                   if c["tbs_cert_list"]["issuer"] == name]
+        numbers = [
+            c.crl_number_value.native
+            for c in holder().reload().crls
+            if c["tbs_cert_list"]["issuer"] == name
+        ]
     return max(numbers)
 
 
-@pytest.mark.parametrize("scenario", ["fresh", "stale", "404", "timeout", "garbage", "wrong_key",
-                                      "oversized", "older"])
+@pytest.mark.parametrize(
+    "scenario", ["fresh", "stale", "404", "timeout", "garbage", "wrong_key", "oversized", "older"]
+)
 def test_refresh_outcomes(trust_app_factory, demo_pki, tmp_path, db_session, http_server, scenario):
     t = now()
     current_next = t - timedelta(hours=2) if scenario == "stale" else t + timedelta(days=3)
-    app, store = _listed_store(trust_app_factory, demo_pki, tmp_path, http_server,
-                               ca_next_update=current_next, REGISTRY_CRL_TIMEOUT=0.5,
-                               REGISTRY_CRL_MAX_MB=1)
+    app, store = _listed_store(
+        trust_app_factory,
+        demo_pki,
+        tmp_path,
+        http_server,
+        ca_next_update=current_next,
+        REGISTRY_CRL_TIMEOUT=0.5,
+        REGISTRY_CRL_MAX_MB=1,
+    )
     before = _installed_number(app, demo_pki)
     if scenario == "fresh":
-        route = issue_crl(demo_pki, this_update=t - timedelta(hours=1),
-                          next_update=t + timedelta(days=1), number=200)
+        route = issue_crl(
+            demo_pki,
+            this_update=t - timedelta(hours=1),
+            next_update=t + timedelta(days=1),
+            number=200,
+        )
     elif scenario == "stale":
-        route = issue_crl(demo_pki, this_update=t - timedelta(days=1),
-                          next_update=t - timedelta(hours=1), number=200)
+        route = issue_crl(
+            demo_pki,
+            this_update=t - timedelta(days=1),
+            next_update=t - timedelta(hours=1),
+            number=200,
+        )
     elif scenario == "404":
         route = 404
     elif scenario == "timeout":
+
         def route():
             time.sleep(1.5)
             return issue_crl(demo_pki, this_update=t, next_update=t + timedelta(days=1), number=300)
     elif scenario == "garbage":
         route = b"<html>not a CRL</html>"
     elif scenario == "wrong_key":  # the CA's name, the root's signature
-        route = issue_crl(demo_pki, this_update=t, next_update=t + timedelta(days=1), number=400,
-                          key_of="root")
+        route = issue_crl(
+            demo_pki, this_update=t, next_update=t + timedelta(days=1), number=400, key_of="root"
+        )
     elif scenario == "oversized":
         route = b"0" * (1024 * 1024 + 10)
     else:  # older: a valid CRL, but number 50 < 100 installed
-        route = issue_crl(demo_pki, this_update=t - timedelta(days=9),
-                          next_update=t + timedelta(days=5), number=50)
+        route = issue_crl(
+            demo_pki,
+            this_update=t - timedelta(days=9),
+            next_update=t + timedelta(days=5),
+            number=50,
+        )
     http_server.routes["/ca.crl"] = route
 
     reports = refresh_crls(app)
     report = _report(reports)
-    expected = {"fresh": "fresh", "stale": "stale", "404": "unreachable", "timeout": "unreachable",
-                "garbage": "invalid", "wrong_key": "invalid", "oversized": "invalid",
-                "older": "fresh"}[scenario]
+    expected = {
+        "fresh": "fresh",
+        "stale": "stale",
+        "404": "unreachable",
+        "timeout": "unreachable",
+        "garbage": "invalid",
+        "wrong_key": "invalid",
+        "oversized": "invalid",
+        "older": "fresh",
+    }[scenario]
     assert report.status == expected, report
     assert report.urls == [http_server.url("/ca.crl")]
     after = _installed_number(app, demo_pki)
@@ -113,19 +149,29 @@ def test_refresh_outcomes(trust_app_factory, demo_pki, tmp_path, db_session, htt
 
 def _env(app, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
-    env.update({"REGISTRY_TRUST_STORE": app.config["REGISTRY_TRUST_STORE"],
-                "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-                "SECRET_KEY": "test", "REGISTRY_INSTANCE_PATH": app.instance_path,
-                "REGISTRY_LOG_LEVEL": "WARNING", "REGISTRY_CRL_TIMEOUT": "5",
-                "REGISTRY_CRL_RETRIES": "0"})
+    env.update(
+        {
+            "REGISTRY_TRUST_STORE": app.config["REGISTRY_TRUST_STORE"],
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "test",
+            "REGISTRY_INSTANCE_PATH": app.instance_path,
+            "REGISTRY_LOG_LEVEL": "WARNING",
+            "REGISTRY_CRL_TIMEOUT": "5",
+            "REGISTRY_CRL_RETRIES": "0",
+        }
+    )
     env.update(extra)
     return env
 
 
 def _refresh_process(app, **env) -> subprocess.Popen:
-    return subprocess.Popen([str(VENV_BIN / "registry"), "trust", "refresh", "--json"],
-                            env=_env(app, **env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [str(VENV_BIN / "registry"), "trust", "refresh", "--json"],
+        env=_env(app, **env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _signin(app, demo_pki):
@@ -135,18 +181,25 @@ def _signin(app, demo_pki):
 
 
 def test_stale_crl_refusal_ends_after_refresh_in_another_process(
-        trust_app_factory, demo_pki, tmp_path, db_session, http_server):
+    trust_app_factory, demo_pki, tmp_path, db_session, http_server
+):
     t = now()
-    app, _store = _listed_store(trust_app_factory, demo_pki, tmp_path, http_server,
-                                ca_next_update=t - timedelta(hours=1))
+    app, _store = _listed_store(
+        trust_app_factory, demo_pki, tmp_path, http_server, ca_next_update=t - timedelta(hours=1)
+    )
     refused = _signin(app, demo_pki)
     assert refused.status_code == 403 and "Нет актуального списка отозванных" in refused.text
 
-    revoked = [(int(serial, 16), t - timedelta(days=3))
-               for serial in demo_pki.manifest["revoked"]["ecdsa"]]
-    http_server.routes["/ca.crl"] = issue_crl(demo_pki, this_update=t - timedelta(minutes=5),
-                                              next_update=t + timedelta(days=1), number=500,
-                                              revoked=revoked)
+    revoked = [
+        (int(serial, 16), t - timedelta(days=3)) for serial in demo_pki.manifest["revoked"]["ecdsa"]
+    ]
+    http_server.routes["/ca.crl"] = issue_crl(
+        demo_pki,
+        this_update=t - timedelta(minutes=5),
+        next_update=t + timedelta(days=1),
+        number=500,
+        revoked=revoked,
+    )
     proc = _refresh_process(app)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
@@ -163,8 +216,9 @@ def test_stale_crl_refusal_ends_after_refresh_in_another_process(
     assert revoked_page.status_code == 403 and "отозван" in revoked_page.text
 
 
-def test_two_instances_refreshing_at_once_fetch_once(trust_app_factory, demo_pki, tmp_path,
-                                                     db_session, http_server):
+def test_two_instances_refreshing_at_once_fetch_once(
+    trust_app_factory, demo_pki, tmp_path, db_session, http_server
+):
     t = now()
     app, _store = _listed_store(trust_app_factory, demo_pki, tmp_path, http_server)
     release = threading.Event()
@@ -195,12 +249,14 @@ def test_two_instances_refreshing_at_once_fetch_once(trust_app_factory, demo_pki
     assert http_server.hits["/ca.crl"] == 1
 
 
-def test_refresh_cli_table_and_schedule_thread(trust_app_factory, demo_pki, tmp_path, db_session,
-                                               http_server):
+def test_refresh_cli_table_and_schedule_thread(
+    trust_app_factory, demo_pki, tmp_path, db_session, http_server
+):
     t = now()
     app, _store = _listed_store(trust_app_factory, demo_pki, tmp_path, http_server)
-    http_server.routes["/ca.crl"] = issue_crl(demo_pki, this_update=t, next_update=t + timedelta(days=1),
-                                              number=700)
+    http_server.routes["/ca.crl"] = issue_crl(
+        demo_pki, this_update=t, next_update=t + timedelta(days=1), number=700
+    )
     thread = start_refresh_thread(app, interval=3600)
     try:
         deadline = time.monotonic() + 60

@@ -32,28 +32,45 @@ def _real_cas(limit: int = 12) -> tuple[list[ListedCa], list[bytes]]:
             roots.append(der)
         elif len(cas) < limit:
             org = display_name(cert)
-            cas.append(ListedCa(name=org, short_name=org[:60], inn=cert.inn_le or "7700000000",
-                                ogrn=cert.ogrn or "1027700000000", certificates=[der],
-                                crl_urls=[f"http://127.0.0.1:9/real-{len(cas)}.crl"]))
+            cas.append(
+                ListedCa(
+                    name=org,
+                    short_name=org[:60],
+                    inn=cert.inn_le or "7700000000",
+                    ogrn=cert.ogrn or "1027700000000",
+                    certificates=[der],
+                    crl_urls=[f"http://127.0.0.1:9/real-{len(cas)}.crl"],
+                )
+            )
     return cas, roots
 
 
 def test_parse_reads_every_field_of_the_format(demo_pki):
     t = datetime(2026, 11, 30, 12, 0, tzinfo=MSK)
-    ca = demo_ca(demo_pki, crl_urls=["http://ca.example/ca.crl", "http://mirror.example/ca.crl"],
-                 statuses=[("Действует", datetime(2019, 1, 1, tzinfo=MSK), None),
-                           ("Приостановлена", datetime(2021, 3, 1, tzinfo=MSK),
-                            datetime(2021, 4, 1, tzinfo=MSK)),
-                           ("Действует", datetime(2021, 4, 1, tzinfo=MSK), None)])
+    ca = demo_ca(
+        demo_pki,
+        crl_urls=["http://ca.example/ca.crl", "http://mirror.example/ca.crl"],
+        statuses=[
+            ("Действует", datetime(2019, 1, 1, tzinfo=MSK), None),
+            ("Приостановлена", datetime(2021, 3, 1, tzinfo=MSK), datetime(2021, 4, 1, tzinfo=MSK)),
+            ("Действует", datetime(2021, 4, 1, tzinfo=MSK), None),
+        ],
+    )
     parsed = parse_tsl(tsl_xml(1234, t, [ca]))
     assert parsed.version == 1234 and parsed.date == t and parsed.problems == []
     [got] = parsed.cas
-    assert (got.name, got.short_name, got.inn, got.ogrn) == (ca.name, ca.short_name, ca.inn, ca.ogrn)
+    assert (got.name, got.short_name, got.inn, got.ogrn) == (
+        ca.name,
+        ca.short_name,
+        ca.inn,
+        ca.ogrn,
+    )
     assert got.crl_urls == ca.crl_urls
     assert [(p.status, p.start, p.end) for p in got.periods] == [
         ("Действует", datetime(2019, 1, 1, tzinfo=MSK), datetime(2021, 3, 1, tzinfo=MSK)),
         ("Приостановлена", datetime(2021, 3, 1, tzinfo=MSK), datetime(2021, 4, 1, tzinfo=MSK)),
-        ("Действует", datetime(2021, 4, 1, tzinfo=MSK), None)]
+        ("Действует", datetime(2021, 4, 1, tzinfo=MSK), None),
+    ]
     [key] = got.keys
     [cert] = key.certificates
     expected = demo_pki.ca("ecdsa").certificate
@@ -68,20 +85,33 @@ def test_real_accredited_ca_certificates_are_listed(tmp_path):
     parsed = parse_tsl(tsl_xml(7, now(), cas))
     assert len(parsed.cas) == len(cas)
     assert [c.certificates[0].sha256 for c in parsed.cas] == [
-        load_certificate(c.certificates[0]).fingerprint for c in cas]
+        load_certificate(c.certificates[0]).fingerprint for c in cas
+    ]
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "пуст"),
-    (b"<html><body>503</body></html>", "не список аккредитованных УЦ"),
-    (f"<{ROOT_TAG}><Версия>5</Вер".encode(), "повреждён"),
-    (f"<{ROOT_TAG}><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(), "нет версии"),
-    (f"<{ROOT_TAG}><Версия>x1</Версия><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(), "не число"),
-    (f"<{ROOT_TAG}><Версия>5</Версия></{ROOT_TAG}>".encode(), "нет даты"),
-    (f"<{ROOT_TAG}><Версия>5</Версия><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(), "ни одного"),
-    (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-     f"<{ROOT_TAG}><Версия>&x;</Версия></{ROOT_TAG}>".encode(), "DOCTYPE"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "пуст"),
+        (b"<html><body>503</body></html>", "не список аккредитованных УЦ"),
+        (f"<{ROOT_TAG}><Версия>5</Вер".encode(), "повреждён"),
+        (f"<{ROOT_TAG}><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(), "нет версии"),
+        (
+            f"<{ROOT_TAG}><Версия>x1</Версия><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(),
+            "не число",
+        ),
+        (f"<{ROOT_TAG}><Версия>5</Версия></{ROOT_TAG}>".encode(), "нет даты"),
+        (
+            f"<{ROOT_TAG}><Версия>5</Версия><Дата>2026-01-01</Дата></{ROOT_TAG}>".encode(),
+            "ни одного",
+        ),
+        (
+            f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            f"<{ROOT_TAG}><Версия>&x;</Версия></{ROOT_TAG}>".encode(),
+            "DOCTYPE",
+        ),
+    ],
+)
 def test_broken_lists_are_refused_with_a_reason(data, message):
     with pytest.raises(TslError, match=message):
         parse_tsl(data)
@@ -96,13 +126,16 @@ def test_size_limit_and_bad_certificates(demo_pki):
     with pytest.raises(TslError, match="больше"):
         parse_tsl(io.BytesIO(good), max_bytes=len(good) // 2)
     # A certificate whose thumbprint does not match its data is left out and reported.
-    tampered = good.replace(b"<\xd0\x9e\xd1\x82\xd0\xbf\xd0\xb5\xd1\x87\xd0\xb0\xd1\x82\xd0\xbe\xd0\xba>",
-                            b"<\xd0\x9e\xd1\x82\xd0\xbf\xd0\xb5\xd1\x87\xd0\xb0\xd1\x82\xd0\xbe\xd0\xba>00", 1)
+    tampered = good.replace(
+        b"<\xd0\x9e\xd1\x82\xd0\xbf\xd0\xb5\xd1\x87\xd0\xb0\xd1\x82\xd0\xbe\xd0\xba>",
+        b"<\xd0\x9e\xd1\x82\xd0\xbf\xd0\xb5\xd1\x87\xd0\xb0\xd1\x82\xd0\xbe\xd0\xba>00",
+        1,
+    )
     with pytest.raises(TslError, match="ни одного"):
         parse_tsl(tampered)
     two = tsl_xml(3, now(), [demo_ca(demo_pki), demo_ca(demo_pki, "rsa")])
     start = two.index("<Данные>".encode())
-    broken = two[:start] + "<Данные>не base64!".encode() + two[two.index("</Данные>".encode()):]
+    broken = two[:start] + "<Данные>не base64!".encode() + two[two.index("</Данные>".encode()) :]
     parsed = parse_tsl(broken)
     assert parsed.certificate_count == 1 and "не base64" in parsed.problems[0]
 
@@ -113,8 +146,9 @@ def _signin(app, demo_pki, person="employee1", alg="ecdsa"):
     return client.get("/")
 
 
-def test_import_builds_the_store_and_people_sign_in(trust_app_factory, demo_pki, tmp_path,
-                                                    db_session, http_server):
+def test_import_builds_the_store_and_people_sign_in(
+    trust_app_factory, demo_pki, tmp_path, db_session, http_server
+):
     initial_store(demo_pki, tmp_path / "trust")
     cas, roots = _real_cas(4)
     listed = [demo_ca(demo_pki, crl_urls=[http_server.url("/ca.crl")]), *cas]
@@ -137,8 +171,11 @@ def test_import_builds_the_store_and_people_sign_in(trust_app_factory, demo_pki,
     with app.app_context():
         loaded = holder().get()
         assert {c.fingerprint for c in loaded.roots} >= {
-            demo_pki.ca(a, "root").certificate.fingerprint for a in demo_pki.manifest["algorithms"]}
-        assert demo_pki.ca("rsa").certificate.fingerprint not in {c.fingerprint for c in loaded.intermediates}
+            demo_pki.ca(a, "root").certificate.fingerprint for a in demo_pki.manifest["algorithms"]
+        }
+        assert demo_pki.ca("rsa").certificate.fingerprint not in {
+            c.fingerprint for c in loaded.intermediates
+        }
         assert len(loaded.crls) == 2 * len(demo_pki.manifest["algorithms"])
         assert holder().metadata["version"] == 100
     assert _signin(app, demo_pki).status_code == 200
@@ -153,18 +190,23 @@ def test_import_builds_the_store_and_people_sign_in(trust_app_factory, demo_pki,
     assert "version 100" in doctor.output, doctor.output
 
 
-def test_newer_replaces_older_broken_and_empty_are_refused(trust_app_factory, demo_pki, tmp_path,
-                                                           db_session, http_server):
+def test_newer_replaces_older_broken_and_empty_are_refused(
+    trust_app_factory, demo_pki, tmp_path, db_session, http_server
+):
     app = trust_app_factory()
     t = now()
-    http_server.routes.update({
-        "/good.xml": tsl_xml(200, t - timedelta(days=1), [demo_ca(demo_pki)]),
-        "/newer.xml": tsl_xml(201, t, [demo_ca(demo_pki), demo_ca(demo_pki, "rsa")]),
-        "/older.xml": tsl_xml(150, t - timedelta(days=9), [demo_ca(demo_pki)]),
-        "/broken.xml": tsl_xml(300, t, [demo_ca(demo_pki)])[:-200],
-        "/empty.xml": f"<{ROOT_TAG}><Версия>400</Версия><Дата>2026-12-01</Дата></{ROOT_TAG}>".encode(),
-        "/missing.xml": 404,
-    })
+    http_server.routes.update(
+        {
+            "/good.xml": tsl_xml(200, t - timedelta(days=1), [demo_ca(demo_pki)]),
+            "/newer.xml": tsl_xml(201, t, [demo_ca(demo_pki), demo_ca(demo_pki, "rsa")]),
+            "/older.xml": tsl_xml(150, t - timedelta(days=9), [demo_ca(demo_pki)]),
+            "/broken.xml": tsl_xml(300, t, [demo_ca(demo_pki)])[:-200],
+            "/empty.xml": (
+                f"<{ROOT_TAG}><Версия>400</Версия><Дата>2026-12-01</Дата></{ROOT_TAG}>".encode()
+            ),
+            "/missing.xml": 404,
+        }
+    )
     store = tmp_path / "trust"
     assert import_tsl(app, http_server.url("/good.xml")).version == 200
     assert store.is_symlink()
@@ -176,8 +218,13 @@ def test_newer_replaces_older_broken_and_empty_are_refused(trust_app_factory, de
     assert second != first
 
     runner = app.test_cli_runner()
-    for name, message in (("older", "не новее"), ("good", "не новее"), ("broken", "повреждён"),
-                          ("empty", "ни одного"), ("missing", "HTTP 404")):
+    for name, message in (
+        ("older", "не новее"),
+        ("good", "не новее"),
+        ("broken", "повреждён"),
+        ("empty", "ни одного"),
+        ("missing", "HTTP 404"),
+    ):
         out = runner.invoke(args=["trust", "import-tsl", http_server.url(f"/{name}.xml")])
         assert out.exit_code != 0 and message in out.output, (name, out.output)
         assert os.path.realpath(store) == second
@@ -189,12 +236,18 @@ def test_newer_replaces_older_broken_and_empty_are_refused(trust_app_factory, de
 
 
 def test_ca_not_accredited_is_refused_at_sign_in_and_judged_at_signing_time(
-        trust_app_factory, demo_pki, tmp_path, db_session):
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
     t = now()
     initial_store(demo_pki, tmp_path / "trust", this_update=t - timedelta(days=2))
     ended = t - timedelta(hours=10)
-    ca = demo_ca(demo_pki, statuses=[("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
-                                     ("Прекращена", ended, None)])
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Прекращена", ended, None),
+        ],
+    )
     app = trust_app_factory()
     source = tmp_path / "tsl.xml"
     source.write_bytes(tsl_xml(10, t, [ca]))
