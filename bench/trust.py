@@ -109,7 +109,7 @@ def _build(work: Path, count: int, alg: str, port: int) -> bytes:
             this_update=now - timedelta(minutes=5),
             next_update=now + timedelta(days=1),
             number=1,
-            revoked=[(1000 + i, now - timedelta(days=1)) for i in range(n % 20)],
+            revoked=[(1000 + i, now - timedelta(days=1)) for i in range(n % 4)],
         )
         (published / f"ca-{n}.crl").write_bytes(crl.dump())
         der = cert.dump()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 
-from ..pki import QualifiedCertificate, TrustStoreError, load_crl
+from ..pki import QualifiedCertificate, TrustStore, TrustStoreError, load_crl
 from .crl import CrlInfo, CrlInvalid, check_crl
 from .fetch import FetchError, FetchLimits, http_get
 from .holder import CRL_SUFFIXES, display_name, load_store
@@ -118,7 +118,10 @@ def run_refresh(
                 log.info("CRL refresh skipped: another node is refreshing")
                 return None
             started = datetime.now(timezone.utc)
-            reports = _refresh(store, app.config, now)
+            holder = app.extensions.get("registry.trust")
+            # The running app has parsed the store already; reuse it rather than parse again.
+            same = holder is not None and os.path.realpath(holder.path) == os.path.realpath(store)
+            reports = _refresh(store, app.config, now, holder.reload() if same else None)
             write_json_atomic(
                 state_path(store),
                 {
@@ -128,7 +131,6 @@ def run_refresh(
                     "reports": [r.to_dict() for r in reports],
                 },
             )
-    holder = app.extensions.get("registry.trust")
     if holder is not None and any(r.updated for r in reports):
         holder.reload()
     return reports
@@ -149,18 +151,21 @@ def last_refresh(store: str | os.PathLike) -> dict | None:
         return None
 
 
-def _refresh(store: Path, config, now: datetime | None) -> list[CaRefreshReport]:
+def _refresh(
+    store: Path, config, now: datetime | None, loaded: TrustStore | None = None
+) -> list[CaRefreshReport]:
     if not store.exists():
         return []
     real = Path(os.path.realpath(store))
-    cas = collect_cas(real)
+    cas = collect_cas(real, loaded)
     limits = refresh_limits(config)
     workers = max(1, int(config.get("REGISTRY_CRL_FETCH_WORKERS", 8)))
     urls = sorted({u for ca in cas for u in ca.urls})
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crl-fetch") as pool:
         downloads = dict(zip(urls, pool.map(lambda u: _download(u, limits), urls)))
-    moment = now or datetime.now(timezone.utc)
-    return [_settle(ca, downloads, real, moment) for ca in cas]
+        moment = now or datetime.now(timezone.utc)
+        # Verifying is CPU-bound, writing waits for fsync: the pool overlaps the two.
+        return list(pool.map(lambda ca: _settle(ca, downloads, real, moment), cas))
 
 
 def _download(url: str, limits: FetchLimits) -> bytes | FetchError:
@@ -174,9 +179,12 @@ def _group_key(cert: QualifiedCertificate) -> tuple:
     return (cert.asn1.subject.dump(), cert.asn1.key_identifier or cert.asn1.public_key.dump())
 
 
-def collect_cas(store: Path) -> list[_Ca]:
-    """The CA keys of a store directory with their CRL addresses and current CRLs."""
-    trust, _problems = load_store(store)
+def collect_cas(store: Path, loaded: TrustStore | None = None) -> list[_Ca]:
+    """The CA keys of a store directory with their CRL addresses and current CRLs.
+
+    ``loaded`` is the store's content already parsed (by a running instance's holder).
+    """
+    trust = loaded if loaded is not None else load_store(store)[0]
     try:
         metadata = read_metadata(store)
     except ValueError:
