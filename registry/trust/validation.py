@@ -117,7 +117,7 @@ def validate(
     if problem is not None:
         return problem
     if result.details.get(GRACE_DETAIL):
-        _note_grace(result)
+        _note_grace(result, trust_store.id)
     return result
 
 
@@ -139,13 +139,13 @@ def grace_message(detail: dict) -> str:
     )
 
 
-def _note_grace(result: ValidationResult) -> None:
+def _note_grace(result: ValidationResult, store_id: str) -> None:
     """Log a grace acceptance (at most every few minutes per certificate) and mark the request."""
     import time
 
     detail = result.details[GRACE_DETAIL]
     fingerprint = result.certificate.fingerprint if result.certificate else "?"
-    key = (fingerprint, detail.get("issuer"))
+    key = (fingerprint, detail.get("issuer"), store_id)
     now = time.monotonic()
     if now - _GRACE_LOGGED.get(key, -_GRACE_LOG_EVERY) >= _GRACE_LOG_EVERY:
         if len(_GRACE_LOGGED) > 10000:
