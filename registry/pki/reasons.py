@@ -182,15 +182,3 @@ def reason_title(code: str) -> str:
 
 
 ALL_CODES = tuple(c for c in TITLES if c not in (OK, NO_CERTIFICATE))
-
-# A CA of the chain whose accreditation was not in force (decided by registry.trust).
-CA_NOT_ACCREDITED = "ca_not_accredited"
-TITLES.setdefault(CA_NOT_ACCREDITED, "Удостоверяющий центр не аккредитован")
-_MESSAGES.setdefault(CA_NOT_ACCREDITED, (
-    "Удостоверяющий центр «{ca}» на {date} не аккредитован (статус аккредитации: {status}). "
-    "Это не ошибка вашего сертификата: сертификаты этого центра сейчас не принимаются. "
-    "Обратитесь в удостоверяющий центр «{ca}» или получите сертификат в аккредитованном "
-    "удостоверяющем центре."
-))
-if CA_NOT_ACCREDITED not in ALL_CODES:
-    ALL_CODES = (*ALL_CODES, CA_NOT_ACCREDITED)

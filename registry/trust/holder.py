@@ -17,12 +17,12 @@ import logging
 import os
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
-from ..pki import MalformedCertificate, TrustStore, TrustStoreError, load_certificate, load_crl
+from ..pki import TrustStore, TrustStoreError
+from ..pki.truststore import LoadProblem
 from .accreditation import AccreditationIndex, register_index
 from .metadata import METADATA_FILE, read_metadata
 
@@ -32,14 +32,6 @@ EXTENSION_KEY = "registry.trust"
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
 CRL_SUFFIXES = {".crl"}
 WATCHED_SUFFIXES = CERT_SUFFIXES | CRL_SUFFIXES | {".json"}
-
-
-@dataclass(frozen=True)
-class LoadProblem:
-    """A file of the trust store that could not be loaded, and why."""
-
-    path: str
-    error: str
 
 
 class TrustStoreHolder:
@@ -122,7 +114,7 @@ class TrustStoreHolder:
         if problems:
             self.error = (
                 f"{len(problems)} file(s) of trust store {self.path} could not be "
-                f"loaded: " + "; ".join(f"{p.path}: {p.error}" for p in problems[:5])
+                f"loaded: " + "; ".join(str(p) for p in problems[:5])
             )
             log.error(self.error)
         try:
@@ -145,53 +137,11 @@ class TrustStoreHolder:
 
 def load_store(path: Path) -> tuple[TrustStore, list[LoadProblem]]:
     """Load every certificate and CRL under ``path``; unreadable files are reported, not fatal."""
-    roots, intermediates, crls = [], [], []
-    problems: list[LoadProblem] = []
-    if path.is_dir():
-        files = sorted(
-            p
-            for p in path.rglob("*")
-            if p.is_file()
-            and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES
-            and not any(part.startswith(".") for part in p.relative_to(path).parts)
-        )
-    else:
-        files = [path]
-    for file in files:
-        try:
-            data = file.read_bytes()
-        except OSError as exc:
-            problems.append(LoadProblem(str(file), exc.strerror or str(exc)))
-            continue
-        if file.suffix.lower() in CRL_SUFFIXES or b"BEGIN X509 CRL" in data[:64]:
-            try:
-                crls.append(load_crl(data))
-            except TrustStoreError as exc:
-                problems.append(LoadProblem(str(file), str(exc)))
-            continue
-        for der in _split_pem(data):
-            try:
-                cert = load_certificate(der)
-                self_signed = cert.is_self_signed
-            except MalformedCertificate as exc:
-                problems.append(LoadProblem(str(file), str(exc)))
-                continue
-            except Exception as exc:  # an encoding the certificate core cannot compare yet
-                problems.append(LoadProblem(str(file), f"не читается ({type(exc).__name__})"))
-                continue
-            (roots if self_signed else intermediates).append(cert)
-    return TrustStore.build(roots, intermediates, crls), problems
-
-
-def _split_pem(data: bytes) -> list[bytes]:
-    from asn1crypto import pem
-
-    if not pem.detect(data):
-        return [data]
     try:
-        return [der for _label, _h, der in pem.unarmor(data, multiple=True)]
-    except ValueError:
-        return [data]
+        store = TrustStore.from_paths(path)
+    except TrustStoreError as exc:  # ``path`` is one file and it cannot be read
+        return TrustStore.build(), [LoadProblem(str(path), str(exc))]
+    return store, list(store.problems)
 
 
 def init_app(app: Flask) -> None:

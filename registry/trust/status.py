@@ -129,7 +129,7 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
     return {
         "tsl": tsl,
         "cas": cas,
-        "problems": [{"path": p.path, "error": p.error} for p in holder.problems],
+        "problems": [{"path": p.path, "error": p.message} for p in holder.problems],
         "last_refresh": {
             "started_at": refresh.get("started_at"),
             "finished_at": refresh.get("finished_at"),

@@ -11,7 +11,6 @@ Every decision of the application (sign-in, the API, document signatures) goes t
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import logging
 import re
@@ -22,14 +21,14 @@ from ..pki import QualifiedCertificate, TrustStore, ValidationResult
 from ..pki import reasons as R
 from ..pki import validate as pki_validate
 from .accreditation import index_for
-from .crl import CrlInvalid, check_crl
 
 log = logging.getLogger(__name__)
 
 REVOCATION_METHODS = ("crl", "ocsp", "crl+ocsp")
 DEFAULT_REVOCATION = "crl+ocsp"
 CA_NOT_ACCREDITED = getattr(R, "CA_NOT_ACCREDITED", "ca_not_accredited")
-GRACE_DETAIL = "crl_grace"
+# registry.pki.validate names the CRLs it accepted within the grace period here.
+GRACE_DETAIL = "stale_crl_grace"
 MOSCOW = timezone(timedelta(hours=3))
 
 _PARAMETERS = set(inspect.signature(pki_validate).parameters)
@@ -103,14 +102,6 @@ def validate(
         purpose=purpose,
         **options,
     )
-    if (
-        not result.valid
-        and result.code == R.REVOCATION_UNKNOWN
-        and grace is not None
-        and "crl_grace" not in _PARAMETERS
-        and "revocation_mode" in _PARAMETERS
-    ):
-        result = _with_grace(result, cert, trust_store, intermediates, at, purpose, grace)
     if not result.valid:
         return result
     problem = accreditation_problem(result, trust_store, at)
@@ -143,7 +134,8 @@ def _note_grace(result: ValidationResult, store_id: str) -> None:
     """Log a grace acceptance (at most every few minutes per certificate) and mark the request."""
     import time
 
-    detail = result.details[GRACE_DETAIL]
+    stale = result.details[GRACE_DETAIL]
+    detail = stale[0] if isinstance(stale, (list, tuple)) else stale
     fingerprint = result.certificate.fingerprint if result.certificate else "?"
     key = (fingerprint, detail.get("issuer"), store_id)
     now = time.monotonic()
@@ -205,7 +197,8 @@ def accreditation_problem(
     ca, status = found
     details = {
         "ca": ca.title,
-        "status": (status or "нет сведений").lower(),
+        "ca_name": ca.title,
+        "status": (status or "не действовала").lower(),
         "date": moment.astimezone(MOSCOW).strftime("%d.%m.%Y %H:%M МСК"),
         "inn": ca.inn,
         "ogrn": ca.ogrn,
@@ -219,66 +212,3 @@ def accreditation_problem(
         result.certificate,
         details,
     )
-
-
-# --- CRL grace, until registry.pki.validate takes crl_grace itself ---------------------------
-def _with_grace(
-    result: ValidationResult, cert, store: TrustStore, intermediates, at, purpose, grace: timedelta
-) -> ValidationResult:
-    """Accept a chain whose only problem is a CRL past its nextUpdate by less than ``grace``.
-
-    The chain is validated again without requiring revocation information; then every
-    certificate of it (but the root) must have a CRL of its issuer in the store, verified,
-    not listing it, and not stale by more than the grace period.
-    """
-    moment = at or datetime.now(timezone.utc)
-    # pyhanko refuses a stale CRL even in soft-fail mode: leave the CRLs within the grace
-    # period out of the relaxed validation; they are checked by hand below.
-    kept = []
-    for item in store.crls:
-        next_update = item["tbs_cert_list"]["next_update"].native
-        if next_update is not None and next_update <= moment and moment - next_update <= grace:
-            continue
-        kept.append(item)
-    if len(kept) == len(store.crls):
-        return result
-    relaxed_store = TrustStore.build(store.roots, store.intermediates, kept)
-    relaxed = pki_validate(
-        cert,
-        trust_store=relaxed_store,
-        intermediates=intermediates,
-        at=at,
-        purpose=purpose,
-        revocation_mode="soft-fail",
-    )
-    if not relaxed.valid or relaxed.certificate is None:
-        return result
-    path = [relaxed.certificate, *relaxed.chain]
-    stale: dict | None = None
-    for child, issuer in zip(path, path[1:]):
-        best = None
-        for item in store.crls:
-            try:
-                info = check_crl(item, [issuer])
-            except CrlInvalid:
-                continue
-            if best is None or info.newer_than(best):
-                best = info
-        if best is None or best.next_update is None:
-            return result
-        revoked = best.crl["tbs_cert_list"]["revoked_certificates"]
-        serial = child.asn1.serial_number
-        for entry in revoked or []:
-            if entry["user_certificate"].native == serial:
-                return result  # listed: never accepted on a stale list
-        if best.next_update <= moment:
-            if moment - best.next_update > grace:
-                return result
-            stale = {
-                "issuer": issuer.subject,
-                "next_update": best.next_update.isoformat(),
-                "overdue_seconds": int((moment - best.next_update).total_seconds()),
-            }
-    if stale is None:
-        return result
-    return dataclasses.replace(relaxed, details={**relaxed.details, GRACE_DETAIL: stale})

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from registry.extensions import db
+from registry.pki import reason_title
 from registry.pki import load_crl
 from registry.trust import holder, import_tsl, refresh_crls
 from registry.trust.locking import database_lock
@@ -188,7 +189,7 @@ def test_stale_crl_refusal_ends_after_refresh_in_another_process(
         trust_app_factory, demo_pki, tmp_path, http_server, ca_next_update=t - timedelta(hours=1)
     )
     refused = _signin(app, demo_pki)
-    assert refused.status_code == 403 and "Нет актуального списка отозванных" in refused.text
+    assert refused.status_code == 403 and reason_title("revocation_unknown") in refused.text
 
     revoked = [
         (int(serial, 16), t - timedelta(days=3)) for serial in demo_pki.manifest["revoked"]["ecdsa"]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from registry import create_app
 from registry.auth.models import VisitJournalEntry
 from registry.extensions import db
+from registry.pki import reason_title
 from registry.trust import validation
 from registry.trust.validation import (
     GRACE_JOURNAL_PREFIX,
@@ -52,15 +53,10 @@ def test_configured_method_and_grace_reach_validate_when_it_takes_them(monkeypat
 
     def recording(cert, **kwargs):
         seen.update(kwargs)
-        return real(
-            cert, **{k: v for k, v in kwargs.items() if k not in ("revocation", "crl_grace")}
-        )
+        return real(cert, **kwargs)
 
     real = validation.pki_validate
     monkeypatch.setattr(validation, "pki_validate", recording)
-    monkeypatch.setattr(
-        validation, "_PARAMETERS", validation._PARAMETERS | {"revocation", "crl_grace"}
-    )
     store = TrustStore.from_paths(demo_pki.trust_dir)
     result = validation.validate(
         demo_pki.person("head", "ecdsa").certificate,
@@ -128,6 +124,6 @@ def test_grace_does_not_cover_an_older_crl_and_default_fails_closed(
         trust_app_factory, demo_pki, tmp_path, timedelta(hours=1), REGISTRY_CRL_GRACE="30m"
     )
     page = _get(app, demo_pki)
-    assert page.status_code == 403 and "Нет актуального списка отозванных" in page.text
+    assert page.status_code == 403 and reason_title("revocation_unknown") in page.text
     strict = trust_app_factory()  # no grace configured: fail closed
     assert _get(strict, demo_pki).status_code == 403

@@ -255,8 +255,8 @@ def test_ca_not_accredited_is_refused_at_sign_in_and_judged_at_signing_time(
 
     response = _signin(app, demo_pki)
     assert response.status_code == 403
-    assert "«Демо УЦ ECDSA»" in response.text and "не аккредитован" in response.text
-    assert "прекращена" in response.text
+    assert "Аккредитация удостоверяющего центра «Демо УЦ ECDSA» прекращена" in response.text
+    assert "Это не ваша ошибка" in response.text
 
     leaf = demo_pki.person("employee1", "ecdsa").certificate
     with app.app_context():
