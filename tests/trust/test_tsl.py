@@ -276,3 +276,38 @@ def test_real_directory_store_is_exchanged_whole(trust_app_factory, demo_pki, tm
     assert store.is_dir() and (store / "tsl.json").exists()
     assert not (store / "ca-rsa.crt").exists()
     assert sorted(p.name for p in (store / "crl").iterdir())  # CRLs carried over
+
+
+def test_document_signature_is_judged_at_its_signing_time(
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
+    """The documents domain's signature check goes through the same accreditation rule."""
+    from registry.documents import signatures as S
+
+    from ..documents.conftest import cms_sign
+
+    t = now()
+    initial_store(demo_pki, tmp_path / "trust", this_update=t - timedelta(days=2))
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Приостановлена", t - timedelta(hours=10), None),
+        ],
+    )
+    app = trust_app_factory()
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(11, t, [ca]))
+    import_tsl(app, source)
+    content = "Заявление о регистрации".encode()
+    signature = cms_sign(demo_pki, tmp_path, "head", "ecdsa", content)
+    with app.app_context():
+        store = holder().get()
+        signed_then = S.verify_detached(
+            signature, content, trust_store=store, at=t - timedelta(hours=20)
+        )
+        signed_now = S.verify_detached(signature, content, trust_store=store)
+    assert signed_then.code == S.OK, signed_then.message
+    assert signed_now.code == S.CERTIFICATE
+    assert signed_now.certificate.code == "ca_not_accredited"
+    assert "«Демо УЦ ECDSA» приостановлена" in signed_now.message
