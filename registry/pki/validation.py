@@ -47,6 +47,7 @@ from pyhanko_certvalidator.errors import (
     ValidationError,
 )
 from pyhanko_certvalidator.path import ValidationPath
+from pyhanko_certvalidator.revinfo import validate_ocsp as _validate_ocsp
 from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, SimpleTrustManager
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy, DisallowWeakAlgorithmsPolicy, RevocationCheckingPolicy,
@@ -179,7 +180,8 @@ class PolicyInputs:
     initial_any_policy_inhibit: bool = False
 
     def __post_init__(self) -> None:
-        values = frozenset(self.initial_policy_set)
+        raw = self.initial_policy_set
+        values = frozenset([raw] if isinstance(raw, str) else raw)
         if not values:
             raise ValueError("initial_policy_set must not be empty")
         object.__setattr__(self, "initial_policy_set", values)
@@ -199,11 +201,12 @@ class PolicyInputs:
 _DSA_INHERITED = threading.local()
 
 
-class _ProfileSignatureValidator(GostSignatureValidator):
-    """Adds DSA parameter inheritance (RFC 5280 §6.1.4 (f)) for CRL and OCSP signatures.
+class _ProfileSignatureValidator(DefaultSignatureValidator):
+    """:data:`SIGNATURE_VALIDATOR` with DSA parameter inheritance and remembered successes.
 
-    Path validation carries inherited DSA parameters in its working key, but the issuer's key
-    used for a CRL or OCSP response is taken from the certificate as is.
+    Path validation carries inherited DSA parameters (RFC 5280 §6.1.4 (f)) in its working
+    key, but the issuer's key used for a CRL or OCSP response is taken from the certificate
+    as is. The algorithm decisions themselves stay with :data:`SIGNATURE_VALIDATOR`.
     """
 
     def validate_signature(self, signature: bytes, signed_data: bytes, public_key_info: Any,
@@ -226,8 +229,8 @@ class _ProfileSignatureValidator(GostSignatureValidator):
             if key in _VERIFIED:
                 _VERIFIED.move_to_end(key)
                 return None
-        super().validate_signature(signature, signed_data, public_key_info,
-                                   signature_algorithm, context)
+        SIGNATURE_VALIDATOR.validate_signature(signature, signed_data, public_key_info,
+                                               signature_algorithm, context)
         with _VERIFIED_LOCK:
             _VERIFIED[key] = True
             while len(_VERIFIED) > _VERIFIED_SIZE:
@@ -235,6 +238,17 @@ class _ProfileSignatureValidator(GostSignatureValidator):
         return None
 
 
+class _ResponderContext(ValidationContext):
+    """The context pyhanko-certvalidator builds to check a delegated OCSP responder's
+    certificate (id-pkix-ocsp-nocheck) omits the caller's signature validator, so a GOST
+    responder certificate could never verify; this one defaults to the profile's."""
+
+    def __init__(self, *args: Any, signature_validator: Any = None, **kwargs: Any):
+        super().__init__(*args, signature_validator=signature_validator or _PROFILE_VALIDATOR,
+                         **kwargs)
+
+
+_validate_ocsp.ValidationContext = _ResponderContext  # used there only for that check
 _VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
 _VERIFIED_LOCK = threading.Lock()
 _VERIFIED_SIZE = 4096
@@ -366,7 +380,8 @@ def _crl_deadline(store: TrustStore, result: ValidationResult, now: datetime) ->
     names = {c.asn1.subject.hashable for c in result.chain}
     if not result.chain:  # a decision without a chain still depends on the store's CRLs
         return store.earliest_crl_update
-    dates = [d for name in names for _crl, d in by_issuer.get(name, ()) if d is not None and d > now]
+    dates = [d for name in names for _crl, d in by_issuer.get(name, ())
+             if d is not None and d > now]
     return min(dates) if dates else None
 
 
@@ -424,10 +439,12 @@ def validate(cert: QualifiedCertificate | bytes | str, *, trust_store: TrustStor
     """Decide whether ``cert`` may be trusted for ``purpose`` at ``at`` (default: now).
 
     ``revocation`` is one of :data:`REVOCATION_MODES`; fail-closed: without current revocation
-    data the result is ``revocation_unknown``. ``crl_grace`` lets a CRL past its nextUpdate by
-    at most that much still count; such a result is valid and names the stale CRLs in
-    ``details["stale_crl_grace"]`` (issuer and nextUpdate) for the journal. ``policy`` gives
-    the PKIX policy inputs (default: any policy, nothing required or inhibited).
+    data the result is ``revocation_unknown``. OCSP is asked only for a check at the current
+    time (``at=None``); a check at a given moment uses the CRLs. ``crl_grace`` lets a CRL
+    past its nextUpdate by at most that much still count; such a result is valid and names
+    the stale CRLs in ``details["stale_crl_grace"]`` (issuer and nextUpdate) for the journal.
+    ``policy`` gives the PKIX policy inputs (default: any policy, nothing required or
+    inhibited).
 
     Never raises for bad certificates: unreadable input is a ``malformed`` result. Results for
     the current time are cached until the earliest CRL nextUpdate, OCSP answer lifetime or
@@ -486,7 +503,7 @@ class _Options:
 
 _PARSED: OrderedDict[bytes, QualifiedCertificate] = OrderedDict()
 _PARSED_LOCK = threading.Lock()
-_PARSED_SIZE = 2048
+_PARSED_SIZE = 512  # supplied CA certificates: a few per CA
 
 
 def _load_intermediates(items: Sequence[QualifiedCertificate | bytes | str]
@@ -539,7 +556,8 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
     roots = [c.asn1 for c in store.roots]
     others = [c.asn1 for c in (*store.intermediates, *extra)]
     ocsp_hook = None
-    if options.revocation in ("ocsp", "crl+ocsp"):
+    # An OCSP answer tells the status now: a check at a given past moment uses CRLs only.
+    if options.revocation in ("ocsp", "crl+ocsp") and options.live:
         ocsp_hook = _ocsp_prefetch(store, moment,
                                    only_without_fresh_crl=options.revocation == "crl+ocsp")
     outcome = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,
@@ -676,6 +694,50 @@ def _ocsp_prefetch(store: TrustStore, moment: datetime, *, only_without_fresh_cr
         return [r for r in _run(all_of()) if r is not None]
 
     return hook
+
+
+_CRL_FACTS: OrderedDict[int, tuple[Any, Any, bool]] = OrderedDict()
+_CRL_FACTS_LOCK = threading.Lock()
+
+
+def _crl_facts(item: Any) -> tuple[Any, bool]:
+    """A CRL's issuer name (comparable form) and whether it is an indirect CRL, remembered."""
+    with _CRL_FACTS_LOCK:
+        hit = _CRL_FACTS.get(id(item))
+        if hit is not None and hit[0] is item:
+            return hit[1], hit[2]
+    try:
+        issuer = item["tbs_cert_list"]["issuer"].hashable
+        idp = item.issuing_distribution_point_value
+        indirect = bool(idp is not None and idp["indirect_crl"].native)
+    except Exception:  # unreadable: let path validation see it and decide
+        issuer, indirect = None, True
+    with _CRL_FACTS_LOCK:
+        _CRL_FACTS[id(item)] = (item, issuer, indirect)  # the entry keeps the object (and id) alive
+        while len(_CRL_FACTS) > 8192:
+            _CRL_FACTS.popitem(last=False)
+    return issuer, indirect
+
+
+def _crls_for_path(path: ValidationPath, crls: Sequence[Any]) -> list[Any]:
+    """The CRLs that can speak for a certificate of ``path``: issued under the name of one of
+    its issuers, named as cRLIssuer in a distribution point, or indirect. Path validation
+    otherwise examines every CRL of the store for every certificate."""
+    if len(crls) <= 2:
+        return list(crls)
+    names = set()
+    for cert in path.iter_certs(include_root=False):
+        names.add(cert.issuer.hashable)
+        for point in cert.crl_distribution_points_value or ():
+            for issuer in point["crl_issuer"] or ():
+                if issuer.name == "directory_name":
+                    names.add(issuer.chosen.hashable)
+    kept = []
+    for item in crls:
+        issuer, indirect = _crl_facts(item)
+        if indirect or issuer is None or issuer in names:
+            kept.append(item)
+    return kept
 
 
 def _after_answers(moment: datetime, responses: Sequence[asn1_ocsp.OCSPResponse]) -> datetime:
@@ -1000,11 +1062,12 @@ def check_path(leaf: asn1_x509.Certificate, *, roots: Sequence[asn1_x509.Certifi
     for candidate in paths:
         chain = list(candidate)[:-1][::-1]  # issuer first … root last, without the leaf
         ocsps = ocsp_hook(candidate) if ocsp_hook is not None else []
+        path_crls = _crls_for_path(candidate, crls)
         at = _after_answers(moment, ocsps) if live and ocsps else moment
         # Every supplied certificate stays available to revocation checking (CRL issuers,
         # key rollover certificates); only path building is limited to the useful ones.
         context = ValidationContext(
-            trust_roots=anchors, other_certs=supplied, crls=list(crls), ocsps=ocsps,
+            trust_roots=anchors, other_certs=supplied, crls=path_crls, ocsps=ocsps,
             moment=at, allow_fetching=False, time_tolerance=revinfo_tolerance,
             signature_validator=_PROFILE_VALIDATOR, algorithm_usage_policy=policy, **revinfo)
         _DSA_INHERITED.keys = _dsa_inherited_keys(candidate)

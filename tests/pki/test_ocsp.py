@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from asn1crypto import pem, x509
+from asn1crypto import core, pem, x509
 
 from registry.pki import TrustStore, load_certificate, validate
 from registry.pki import reasons as R
@@ -124,6 +124,7 @@ class Responder:
     alg: str
     port: int
     requests: int = 0
+    signer: str = "ca"  # "ca": the CA signs its answers; "delegated": a responder certificate
 
     @property
     def url(self) -> str:
@@ -140,9 +141,9 @@ class Responder:
                 "-index",
                 str(self.workdir / "index.txt"),
                 "-rsigner",
-                str(self.workdir / "ca.pem"),
+                str(self.workdir / f"{self.signer}.pem"),
                 "-rkey",
-                str(self.workdir / "ca.key"),
+                str(self.workdir / f"{self.signer}.key"),
                 "-CA",
                 str(self.workdir / "ca.pem"),
                 "-nmin",
@@ -230,6 +231,26 @@ def _build(alg: str, workdir: Path, responder: Responder) -> OcspPki:
     (workdir / "index.txt").write_text("\n".join(lines) + "\n")
     (workdir / "ca.pem").write_bytes(_pem(ca))
     (workdir / "ca.key").write_bytes(ca_key.private_pem())
+    # A delegated responder (RFC 6960 §4.2.2.2): id-kp-OCSPSigning, and id-pkix-ocsp-nocheck
+    # so that its own status is not asked about.
+    responder_key = generate_key(alg)
+    responder_cert = build_certificate(
+        subject=[("CN", f"OCSP ответчик ({alg})")],
+        subject_key=responder_key,
+        issuer_key=ca_key,
+        issuer=ca,
+        not_before=start,
+        not_after=end,
+        key_usage=("digital_signature",),
+        extended_key_usage=("ocsp_signing",),
+    )
+    nocheck = x509.Extension(
+        {"extn_id": "ocsp_no_check", "critical": False, "extn_value": core.Null()}
+    )
+    (workdir / "delegated.pem").write_bytes(
+        _pem(_with_extensions(responder_cert, ca_key, [nocheck]))
+    )
+    (workdir / "delegated.key").write_bytes(responder_key.private_pem())
     root_crl = build_crl(
         issuer=root,
         issuer_key=root_key,
@@ -486,3 +507,26 @@ def test_cache_keeps_revocation_options_apart(pki):
 def test_unknown_revocation_mode_is_an_error(pki):
     with pytest.raises(ValueError):
         validate(pki.leaves[GOOD], trust_store=pki.store(), revocation="ocsp-only")
+
+
+def test_delegated_responder_with_nocheck(pki):
+    pki.responder.signer = "delegated"
+    try:
+        good = validate(
+            pki.leaves[GOOD], trust_store=pki.store(), purpose="signature", revocation="ocsp"
+        )
+        assert good.code == R.OK, good.details
+        revoked = validate(
+            pki.leaves[REVOKED], trust_store=pki.store(), purpose="signature", revocation="ocsp"
+        )
+        assert revoked.code == R.REVOKED
+    finally:
+        pki.responder.signer = "ca"
+
+
+def test_point_in_time_check_does_not_ask_the_responder(pki):
+    before = pki.responder.requests
+    result = validate(pki.leaves[GOOD], trust_store=pki.store(pki.fresh_ca_crl),
+                      purpose="signature", revocation="ocsp", at=utcnow() - timedelta(minutes=30))
+    assert result.code == R.OK
+    assert pki.responder.requests == before
