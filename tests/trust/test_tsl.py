@@ -311,3 +311,45 @@ def test_document_signature_is_judged_at_its_signing_time(
     assert signed_now.code == S.CERTIFICATE
     assert signed_now.certificate.code == "ca_not_accredited"
     assert "«Демо УЦ ECDSA» приостановлена" in signed_now.message
+
+
+def test_the_shipped_certs_folder_is_never_overwritten(
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
+    from registry.config import PROJECT_ROOT
+
+    app = trust_app_factory(REGISTRY_TRUST_STORE=str(PROJECT_ROOT / "certs"))
+    before = sorted(p.name for p in (PROJECT_ROOT / "certs").iterdir())
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(1, now(), [demo_ca(demo_pki)]))
+    result = app.test_cli_runner().invoke(args=["trust", "import-tsl", str(source)])
+    assert result.exit_code != 0 and "REGISTRY_TRUST_STORE" in result.output
+    assert sorted(p.name for p in (PROJECT_ROOT / "certs").iterdir()) == before
+
+
+def test_real_list_with_the_shipped_head_roots(trust_app_factory, tmp_path, db_session):
+    """A list of the real accredited CAs of ../shared/data/real-pki over the shipped roots."""
+    from registry.config import PROJECT_ROOT
+    from registry.trust.status import trust_status
+
+    cas, _roots = _real_cas(limit=200)
+    app = trust_app_factory(REGISTRY_TRUST_HEAD_ROOTS=str(PROJECT_ROOT / "certs"))
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(900, now(), cas))
+    result = import_tsl(app, source)
+    assert result.cas == len(cas) >= 100 and result.problems == []
+    shipped = {
+        load_certificate(der_of(p)).fingerprint for p in (PROJECT_ROOT / "certs").glob("*.crt")
+    }
+    assert result.head_roots == len(shipped) >= 4
+    with app.app_context():
+        loaded = holder().get()
+        assert {c.fingerprint for c in loaded.roots} == shipped
+        assert {c.fingerprint for c in loaded.intermediates} == {
+            load_certificate(ca.certificates[0]).fingerprint for ca in cas
+        }
+        assert holder().problems == ()
+        status = trust_status()
+    listed = [c for c in status["cas"] if c["listed"]]
+    assert len(listed) == len(cas) and all(c["accredited"] for c in listed)
+    assert all(c["crl_state"] == "none" for c in listed)  # no CRL fetched yet
