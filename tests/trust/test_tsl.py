@@ -353,3 +353,62 @@ def test_real_list_with_the_shipped_head_roots(trust_app_factory, tmp_path, db_s
     listed = [c for c in status["cas"] if c["listed"]]
     assert len(listed) == len(cas) and all(c["accredited"] for c in listed)
     assert all(c["crl_state"] == "none" for c in listed)  # no CRL fetched yet
+
+
+def test_another_certificate_of_a_listed_key_is_judged_like_the_listed_one(demo_pki):
+    from registry.pki.builder import build_certificate, load_key
+    from registry.trust.accreditation import AccreditationIndex
+
+    t = now()
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Прекращена", t - timedelta(days=1), None),
+        ],
+    )
+    listed = demo_pki.ca("ecdsa").certificate
+    root = demo_pki.ca("ecdsa", "root")
+    reissued = load_certificate(
+        build_certificate(
+            subject=[("C", "RU"), ("O", "Демо УЦ ECDSA"), ("CN", "Демо УЦ (ECDSA)")],
+            subject_key=load_key("ecdsa", demo_pki.ca("ecdsa").key_path.read_bytes()),
+            issuer_key=load_key("ecdsa", root.key_path.read_bytes()),
+            issuer=root.certificate.asn1,
+            not_before=t - timedelta(days=1),
+            not_after=t + timedelta(days=30),
+            ca=True,
+            path_len=0,
+            key_usage={"key_cert_sign", "crl_sign"},
+        ).dump()
+    )
+    assert reissued.fingerprint != listed.fingerprint
+    parsed = parse_tsl(tsl_xml(1, t, [ca]))
+    metadata = {
+        "version": 1,
+        "date": t.isoformat(),
+        "cas": [
+            {
+                "name": ca.name,
+                "short_name": ca.short_name,
+                "inn": ca.inn,
+                "ogrn": ca.ogrn,
+                "periods": [
+                    {
+                        "status": p.status,
+                        "from": p.start.isoformat(),
+                        "to": p.end.isoformat() if p.end else None,
+                    }
+                    for p in parsed.cas[0].periods
+                ],
+                "certificates": [
+                    {"sha256": listed.fingerprint, "key_id": listed.asn1.key_identifier.hex()}
+                ],
+            }
+        ],
+    }
+    index = AccreditationIndex.from_metadata(metadata)
+    assert index.lookup(reissued).title == "Демо УЦ ECDSA"
+    assert index.problem([reissued], t)[1] == "Прекращена"
+    assert index.problem([reissued], t - timedelta(days=2)) is None
+    assert index.lookup(root.certificate) is None
