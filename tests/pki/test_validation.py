@@ -149,12 +149,28 @@ def test_results_are_cached_until_deadline(demo_pki, trust_store):
     assert validate(cert, trust_store=trust_store, at=utcnow()) is not first
 
 
-def test_timeout_returns_a_result(demo_pki, trust_store):
+def test_timeout_returns_a_result(demo_pki, trust_store, monkeypatch):
+    import threading
+
+    from registry.pki import validation
+
     CACHE.clear()
-    result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store, timeout=0.000001)
-    assert result.code in (R.TIMEOUT, R.OK)
-    if result.code == R.TIMEOUT:
-        assert "не уложилась" in result.message
+    release = threading.Event()
+
+    def stuck(*args, **kwargs):  # a check that would take longer than the time allowed
+        release.wait(10)
+        raise AssertionError("the result of a timed-out check must not be used")
+
+    monkeypatch.setattr(validation, "_validate_now", stuck)
+    try:
+        result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
+                          timeout=0.05)
+    finally:
+        release.set()
+    assert result.code == R.TIMEOUT
+    assert "не уложилась" in result.message
+    monkeypatch.undo()  # a timed-out check is not cached: the next one decides afresh
+    assert validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store).code == R.OK
 
 
 def test_url_escaped_pem_from_nginx(demo_pki, trust_store):
