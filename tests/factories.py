@@ -13,7 +13,7 @@ from registry.extensions import db, utcnow
 from registry.members.models import Membership, MemberStatus, Role
 from registry.organizations.models import (Organization, OrganizationDraft,
                                            OrganizationJournalEntry, OrganizationVersion)
-from registry.refdata.identifiers import make_inn, make_ogrn, make_snils
+from registry.identifiers import make_inn, make_ogrn, make_snils
 from registry.refdata.models import EgrulRecord, OkvedCode
 
 _seq = itertools.count(1)
