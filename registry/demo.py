@@ -15,9 +15,9 @@ on the same directory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from flask import Flask
 

@@ -10,10 +10,14 @@ from registry.auth.models import User, UserCertificate, VisitJournalEntry
 from registry.documents.models import Application, Document
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
 from registry.extensions import db, utcnow
-from registry.members.models import Membership, MemberStatus, Role
-from registry.organizations.models import (Organization, OrganizationDraft,
-                                           OrganizationJournalEntry, OrganizationVersion)
 from registry.identifiers import make_inn, make_ogrn, make_snils
+from registry.members.models import Membership, MemberStatus, Role
+from registry.organizations.models import (
+    Organization,
+    OrganizationDraft,
+    OrganizationJournalEntry,
+    OrganizationVersion,
+)
 from registry.refdata.models import EgrulRecord, OkvedCode
 
 _seq = itertools.count(1)

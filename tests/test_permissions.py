@@ -14,14 +14,27 @@ import re
 import pytest
 
 from registry.extensions import db, utcnow
-from registry.members.models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS,
-                                     Membership, Permission, Role)
+from registry.members.models import (
+    BASE_PERMISSIONS,
+    OPERATOR_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Membership,
+    Permission,
+    Role,
+)
 from registry.organizations.models import Organization
 
 from .documents.pdfs import plain_pdf
-from .factories import (make_application, make_document, make_exchange_certificate,
-                        make_exchange_profile, make_member, make_organization, make_user,
-                        make_user_certificate)
+from .factories import (
+    make_application,
+    make_document,
+    make_exchange_certificate,
+    make_exchange_profile,
+    make_member,
+    make_organization,
+    make_user,
+    make_user_certificate,
+)
 
 P = Permission
 OPERATOR = "operator console"

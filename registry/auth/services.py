@@ -16,8 +16,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
-from ..pki import (MalformedCertificate, QualifiedCertificate, ValidationResult,
-                   load_certificate, validate)
+from ..pki import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    ValidationResult,
+    load_certificate,
+    validate,
+)
 from ..trust import TrustStoreHolder
 from .models import User, UserCertificate, VisitJournalEntry
 
@@ -141,7 +146,7 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
 
 def _claim_identifiers(user: User, cert: QualifiedCertificate) -> None:
     # Record СНИЛС/ИНН the account lacks, unless another account already holds them.
-    for attr, value in zip(("snils", "inn"), identifiers(cert)):
+    for attr, value in zip(("snils", "inn"), identifiers(cert), strict=True):
         if value and getattr(user, attr) is None:
             taken = db.session.scalar(select(User.id).where(getattr(User, attr) == value))
             if taken is None:

@@ -5,8 +5,18 @@ from __future__ import annotations
 import hashlib
 import time
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
@@ -17,8 +27,14 @@ from ..web import is_public_endpoint, public
 from ..web.proxy import CERT_ENVIRON_KEY
 from . import services
 from .forms import ProfileForm, SignInForm, SignOutForm
-from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_LOGIN_AT,
-                       SESSION_REFUSED, SESSION_SEEN_AT)
+from .services import (
+    SESSION_ENDED,
+    SESSION_ENDED_FP,
+    SESSION_FINGERPRINT,
+    SESSION_LOGIN_AT,
+    SESSION_REFUSED,
+    SESSION_SEEN_AT,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 

@@ -417,6 +417,7 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
     result = check.to_dict()
     application.check = result
     if check.valid:
+        assert check.signer is not None  # a valid signature has its signer
         cleanup.discard_after_commit(application.signature_key)
         application.signature_key, application.signature_kind = stored.key, kind
         application.signature_name = stored.original_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 

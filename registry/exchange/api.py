@@ -21,7 +21,7 @@ from ..core import uow
 from ..documents import services as documents
 from ..documents.models import Document
 from ..extensions import csrf, db, utcnow
-from ..members.models import MemberStatus, Membership, Permission
+from ..members.models import Membership, MemberStatus, Permission
 from ..members.services import membership, permissions
 from ..organizations.models import Organization
 from ..refdata.dictionaries import DOCUMENT_TYPES
@@ -130,7 +130,8 @@ def authenticate() -> ApiClient:
                        "Сертификат не указан ни в одном профиле информационного обмена и не принадлежит "
                        "пользователю реестра.")
     if getattr(user, "blocked_reason", None):
-        raise ApiError(401, "account_blocked", f"Учётная запись заблокирована оператором реестра: {user.blocked_reason}")
+        raise ApiError(401, "account_blocked",
+                       f"Учётная запись заблокирована оператором реестра: {user.blocked_reason}")
     # A person sees the organizations they are an active member of (possibly none: then every
     # organization is a 404 for them, as on the web).
     members = list(db.session.scalars(select(Membership).where(

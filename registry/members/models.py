@@ -9,8 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..organizations.models import Organization
 from ..extensions import UTCDateTime, db, utcnow
+from ..organizations.models import Organization
 
 
 class Role(str, enum.Enum):

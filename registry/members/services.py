@@ -16,8 +16,15 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import contains_word, db, utcnow
 from ..organizations.models import Organization, OrganizationJournalEntry
 from ..refdata.identifiers import digits
-from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
-                     MemberStatus, Permission, Role)
+from .models import (
+    BASE_PERMISSIONS,
+    OPERATOR_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Membership,
+    MemberStatus,
+    Permission,
+    Role,
+)
 
 
 def membership(user, organization) -> Membership | None:

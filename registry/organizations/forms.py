@@ -6,10 +6,18 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
-                     SubmitField, TextAreaField)
-from wtforms.widgets import TextInput
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
+from wtforms.widgets import TextInput
 
 from ..refdata import identifiers as ids
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
@@ -93,7 +101,7 @@ class RuDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(DATE_ERROR)
+            raise ValueError(DATE_ERROR) from None
 
 
 class ChoiceField(SelectField):
@@ -179,7 +187,8 @@ class GeneralForm(WizardForm):
 
 
 class OkvedForm(WizardForm):
-    main = StringField("Основной вид деятельности", [Required("Укажите основной вид деятельности")], description="Ровно один код, например 32.12")
+    main = StringField("Основной вид деятельности", [Required("Укажите основной вид деятельности")],
+                       description="Ровно один код, например 32.12")
     auxiliary_1 = StringField("Вспомогательный вид деятельности (1)", [Optional()])
     auxiliary_2 = StringField("Вспомогательный вид деятельности (2)", [Optional()])
     others = TextAreaField("Прочие виды деятельности", [Optional()],
@@ -281,7 +290,8 @@ class PremisesForm(FlaskForm):
             raise ValidationError("Кадастровый номер: например 77:01:0001001:1234")
 
 
-BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"), ("other", "Иное обособленное подразделение")]
+BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"),
+                ("other", "Иное обособленное подразделение")]
 
 
 class BranchForm(FlaskForm):

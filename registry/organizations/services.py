@@ -12,8 +12,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
@@ -304,6 +305,7 @@ def split_codes(text: str | None) -> list[str]:
 def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, code in codes:
+        problem: str | None
         if not _OKVED_FORMAT.fullmatch(code):
             problem = f"«{code}» не похож на код ОКВЭД2: коды записываются как XX.XX, XX.XX.X или XX.XX.XX"
         else:
@@ -518,11 +520,12 @@ def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
     if not changes:
         raise WizardError("Изменений нет: профиль остался прежним.")
     base = draft.base_version
+    assert base is not None  # set by start_edit for every edit draft
     updated = db.session.execute(
         update(Organization).where(Organization.id == organization.id, Organization.version == base)
         .values(version=base + 1, data=new, updated_at=utcnow())
         .execution_options(synchronize_session=False))
-    if updated.rowcount != 1:
+    if cast(CursorResult, updated).rowcount != 1:
         db.session.refresh(organization)
         last = organization.versions[0] if organization.versions else None
         who = last.author.full_name if last and last.author else "другой администратор"
@@ -612,7 +615,7 @@ def okved_names(codes) -> dict[str, str]:
 
 def profile_codes(data: dict) -> list[str]:
     okved = data.get("okved") or {}
-    codes = [okved.get(k) for k in ("main", "auxiliary_1", "auxiliary_2") if okved.get(k)]
+    codes = [okved[k] for k in ("main", "auxiliary_1", "auxiliary_2") if okved.get(k)]
     codes += split_codes(okved.get("others"))
     for branch in data.get("branches") or []:
         codes += split_codes(branch.get("okved"))

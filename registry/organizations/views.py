@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from ..core import uow
@@ -13,8 +22,7 @@ from ..extensions import db
 from ..members.models import Permission
 from ..members.services import can, membership, organization_or_404, permissions
 from ..refdata import services as refdata
-from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
-                                    title)
+from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
 from . import forms, services
 from .models import Organization
 from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 
-from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate, format_name, parse_name
+from .certificate import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    format_name,
+    load_certificate,
+    parse_name,
+)
 
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
 CRL_SUFFIXES = {".crl"}
@@ -74,7 +80,7 @@ class TrustStore:
     def build(cls, roots: Iterable[QualifiedCertificate] = (),
               intermediates: Iterable[QualifiedCertificate] = (),
               crls: Iterable[asn1_crl.CertificateList] = (),
-              problems: Iterable[LoadProblem] = ()) -> "TrustStore":
+              problems: Iterable[LoadProblem] = ()) -> TrustStore:
         roots, intermediates, crls = tuple(roots), tuple(intermediates), tuple(crls)
         digest = hashlib.sha256()
         for label, items in ((b"r", [c.der for c in roots]), (b"i", [c.der for c in intermediates]),
@@ -84,7 +90,7 @@ class TrustStore:
         return cls(roots, intermediates, crls, digest.hexdigest(), tuple(problems))
 
     @classmethod
-    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> "TrustStore":
+    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> TrustStore:
         """Load certificates and CRLs from files or directories.
 
         Self-signed certificates become trust anchors, others intermediates; ``*.crl`` files

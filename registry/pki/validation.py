@@ -13,18 +13,18 @@ import hashlib
 import logging
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import PKIXValidationParams
 from pyhanko_certvalidator.authority import CertTrustAnchor, TrustQualifiers
 from pyhanko_certvalidator.context import ValidationContext
-from pyhanko_certvalidator.name_trees import (
-    default_excluded_subtrees, default_permitted_subtrees, process_general_subtrees)
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -35,9 +35,14 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.name_trees import (
+    default_excluded_subtrees,
+    default_permitted_subtrees,
+    process_general_subtrees,
+)
 from pyhanko_certvalidator.path import ValidationPath
-from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder
 from pyhanko_certvalidator.policy_decl import DisallowWeakAlgorithmsPolicy
+from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder
 from pyhanko_certvalidator.sig_validate import (
     DEFAULT_VALIDATION_CONTEXT,
     DefaultSignatureValidator,
@@ -47,7 +52,13 @@ from pyhanko_certvalidator.validate import async_validate_path
 
 from . import oids
 from . import reasons as R
-from .certificate import MalformedCertificate, QualifiedCertificate, format_name, load_certificate, parse_name
+from .certificate import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    format_name,
+    load_certificate,
+    parse_name,
+)
 from .truststore import TrustStore
 
 # pyhanko logs every failed CRL-issuer path with a traceback; the reason reaches the caller anyway.
@@ -293,10 +304,10 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence
             or chain_problem([leaf.asn1, *outcome.chain], moment))
     if weak is not None:
         return _result(weak[0], leaf, chain, **weak[1])
-    problem = purpose_problem(leaf, purpose)
-    if problem:
+    misuse = purpose_problem(leaf, purpose)
+    if misuse:
         return _result(R.WRONG_PURPOSE, leaf, chain, purpose=R.PURPOSE_TEXT[purpose][0],
-                       required=R.PURPOSE_TEXT[purpose][1], detail=problem)
+                       required=R.PURPOSE_TEXT[purpose][1], detail=misuse)
     return _result(R.OK, leaf, chain)
 
 
@@ -550,7 +561,8 @@ def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509
             if k not in reaches_root and any(links(c, pool[p]) for p in reaches_root):
                 reaches_root.add(k)
                 changed = True
-    from_leaf, frontier = set(), [leaf]
+    from_leaf: set[bytes] = set()
+    frontier = [leaf]
     while frontier:  # forwards from the leaf, only through useful certificates
         child = frontier.pop()
         for k in reaches_root - from_leaf:
@@ -566,7 +578,8 @@ def _describe(cert: asn1_x509.Certificate) -> str:
 
 def _diagnose_unbuildable(leaf: asn1_x509.Certificate, roots, others, exc: Exception) -> PathOutcome:
     pool = list(roots) + list(others)
-    current, chain, seen = leaf, [], {leaf.sha256}
+    chain: list[asn1_x509.Certificate] = []
+    current, seen = leaf, {leaf.sha256}
     while True:
         if current.self_signed in ("yes", "maybe"):
             return PathOutcome(R.UNTRUSTED_ROOT, chain, {"root": _describe(current)}, exc)

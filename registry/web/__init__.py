@@ -6,9 +6,9 @@ person with :func:`public`; every other page requires a certificate sign-in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, render_template, request

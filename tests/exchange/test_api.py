@@ -89,7 +89,8 @@ def test_exchange_profile_reads_the_organization(client, api, system_cert):
     assert charter["signature"]["checks"][0]["signer"]["full_name"] == "Иванов Иван Иванович"
     expired = get(client, f"/organizations/{api.org_id}/documents?state=expired", system_cert).json["documents"]
     assert [d["number"] for d in expired] == ["Л-1"] and expired[0]["expired"] is True
-    assert get(client, f"/organizations/{api.org_id}/documents?type=license", system_cert).json["documents"][0]["number"] == "Л-1"
+    found = get(client, f"/organizations/{api.org_id}/documents?type=license", system_cert).json
+    assert found["documents"][0]["number"] == "Л-1"
     one = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}", system_cert)
     assert one.status_code == 200 and one.json["file"]["sha256"]
     f = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", system_cert)

@@ -61,7 +61,7 @@ def test_two_simultaneous_role_saves(pg_app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=save, args=(n, a)) for n, a in zip(wanted, admin_ids)]
+    threads = [threading.Thread(target=save, args=(n, a)) for n, a in zip(wanted, admin_ids, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

@@ -181,7 +181,8 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         head_page.get_by_label("Участник ДМДК").check()
         page_shot(head_page, "members-3-card")
         head_page.get_by_role("button", name="Сохранить").click()
-        assert head_page.get_by_text("Роли сотрудника Сидорова Анна Сергеевна сохранены. Статус: Активный.").is_visible()
+        assert head_page.get_by_text(
+            "Роли сотрудника Сидорова Анна Сергеевна сохранены. Статус: Активный.").is_visible()
         page_shot(head_page, "members-4-saved")
 
         emp_page.get_by_role("navigation").get_by_role("link", name="Моя организация").click()

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ast
 import json
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -94,7 +95,8 @@ def test_pkits_has_all_cases():
 @pytest.mark.parametrize("case_id", [(c["id"], c["name"]) for c in _pkits_cases()], ids=lambda k: f"{k[0]}-{k[1]}")
 def test_pkits(pkits_results, case_id):
     case, outcome = pkits_results[case_id]
-    assert _pkits_ok(case, outcome), f"{case_id}: expected {case.get('error', 'valid')}, got {outcome.code} ({outcome.error})"
+    assert _pkits_ok(case, outcome), \
+        f"{case_id}: expected {case.get('error', 'valid')}, got {outcome.code} ({outcome.error})"
 
 
 # --- x509-limbo --------------------------------------------------------------------------------
@@ -110,7 +112,8 @@ def _hostname_only(case: dict) -> bool:
     return cid.startswith(("webpki::san::", "webpki::cn::")) and "mismatch" in cid or \
         cid in {"webpki::san::no-san", "webpki::san::public-suffix-wildcard-san",
                 "webpki::san::public-suffix-multi-label-wildcard-san",
-                "webpki::san::public-suffix-private-namespace-wildcard-san", "webpki::san::wildcard-embedded-leftmost-san",
+                "webpki::san::public-suffix-private-namespace-wildcard-san",
+                "webpki::san::wildcard-embedded-leftmost-san",
                 "webpki::san::wildcard-not-in-leftmost-san", "webpki::san::wildcard-match-across-labels-san",
                 "webpki::san::wildcard-embedded-ulabel-san", "webpki::cn::punycode-not-in-san",
                 "webpki::cn::not-in-san", "webpki::cn::case-mismatch"}
@@ -129,7 +132,8 @@ def limbo_decide(case: dict) -> str:
     problem = leaf_problem(leaf, "signature")
     if problem is not None:
         return problem[0]
-    moment = datetime.fromisoformat(case["validation_time"]) if case.get("validation_time") else datetime.now(timezone.utc)
+    moment = (datetime.fromisoformat(case["validation_time"]) if case.get("validation_time")
+              else datetime.now(timezone.utc))
     outcome = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,
                          revocation_mode="require" if crls else "soft-fail")
     if outcome.code != R.OK:

@@ -115,7 +115,8 @@ def test_signature_purpose(demo_pki, trust_store, alg):
 
 
 @pytest.mark.parametrize("data", [
-    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10, b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
+    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10,
+    b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
     b"A" * 500_000, "%%%not a cert", b"\x30\x03\x02\x01\x01",
 ])
 def test_malformed_input_is_a_result(trust_store, data):
