@@ -6,9 +6,9 @@ import logging
 
 from flask import Flask, abort, redirect, session, url_for
 
+from ..core.web import add_menu_item
 from ..extensions import login_manager
 from ..trust import EXTENSION_KEY as TRUST_KEY
-from ..web import add_menu_item
 
 log = logging.getLogger(__name__)
 

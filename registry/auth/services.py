@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
@@ -89,6 +90,14 @@ class SessionCheck:
 
     state: str          # "none", "ok", "changed", "idle", "lifetime"
     touch: bool = False  # whether the "last seen" time should be rewritten
+
+
+CHECKER_KEY = "registry.auth.checker"
+
+
+def checker() -> CertificateChecker:
+    """The application's certificate checker (installed by ``auth.init_app``)."""
+    return current_app.extensions[CHECKER_KEY]
 
 
 def check_session(data, fingerprint: str, *, idle: timedelta, lifetime: timedelta,

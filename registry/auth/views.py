@@ -20,11 +20,11 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
-from ..core import uow
+from ..core import hooks, uow
+from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
+from ..core.web import CERT_ENVIRON_KEY, is_public_endpoint, public
 from ..extensions import db
 from ..pki import reason_title
-from ..web import is_public_endpoint, public
-from ..web.proxy import CERT_ENVIRON_KEY
 from . import services
 from .forms import ProfileForm, SignInForm, SignOutForm
 from .services import (
@@ -38,17 +38,14 @@ from .services import (
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-CHECKER_KEY = "registry.auth.checker"
+CHECKER_KEY = services.CHECKER_KEY
+checker = services.checker
 
 ENDED_REASONS = {
     "sign_out": "Вы вышли из реестра.",
     "idle": "Сеанс завершён: вы не работали в реестре {idle} мин.",
     "lifetime": "Сеанс завершён: истёк максимальный срок сеанса ({lifetime} ч).",
 }
-
-
-def checker() -> services.CertificateChecker:
-    return current_app.extensions[CHECKER_KEY]
 
 
 def _client():
@@ -121,8 +118,7 @@ def authenticate():
     if account is not None and account.blocked_reason:
         return _blocked(account, cert)
     user = services.sign_in(cert, **_client())
-    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
-        hook(user, request.remote_addr)
+    hooks.signed_in(user, request.remote_addr)
     uow.keep()  # the sign-in stands even if the page itself answers with an error
     _start_session(user, cert.fingerprint)
     if changed:
@@ -130,14 +126,6 @@ def authenticate():
               "сертификатом.", "info")
     g.certificate = cert
     return None
-
-
-SIGN_IN_HOOKS = "registry.sign_in_hooks"
-
-
-def add_sign_in_hook(app, hook) -> None:
-    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
-    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
 
 
 def _blocked(account, cert):

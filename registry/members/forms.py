@@ -89,13 +89,3 @@ class JournalFilterForm(FlaskForm):
     person = StringField("Сотрудник", description="Часть ФИО")
     date_from = StringField("С даты", description="ДД.ММ.ГГГГ")
     date_to = StringField("По дату", description="ДД.ММ.ГГГГ")
-
-
-class BlockForm(FlaskForm):
-    reason = StringField("Причина блокировки", [InputRequired("Укажите причину: её увидит заблокированный"),
-                                                Length(max=500)])
-    submit = SubmitField("Заблокировать")
-
-
-class UnblockForm(FlaskForm):
-    submit = SubmitField("Снять блокировку")

@@ -18,11 +18,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user
 
 from ..auth import services as auth_services
+from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.models import Organization
+from ..organizations.services import organization_or_404
 from . import forms, services
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
@@ -31,10 +32,6 @@ from .services import MemberError
 bp = Blueprint("members", __name__, template_folder="templates")
 
 JOURNAL_PAGE_SIZE = 50
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _units(organization: Organization) -> list[tuple[str, str]]:
@@ -101,7 +98,7 @@ def join():
 # -- «Профили организации» ------------------------------------------------------------------------
 @bp.route("/organizations/<int:org_id>/members")
 def members(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
     return render_template("members/members.html", organization=organization, status_form=status_form,
@@ -111,7 +108,7 @@ def members(org_id: int):
 
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>", methods=["GET", "POST"])
 def card(org_id: int, member_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     member = services.member_or_404(organization, member_id)
     if request.method == "GET":
         form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
@@ -153,7 +150,7 @@ def _parse_date(value: str | None):
 
 @bp.route("/organizations/<int:org_id>/journal")
 def journal(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.READ_JOURNAL)
+    organization = organization_or_404(org_id, Permission.READ_JOURNAL, _user())
     form = forms.JournalFilterForm(request.args)
     date_from, date_to = _parse_date(form.date_from.data), _parse_date(form.date_to.data)
     if date_from is False:

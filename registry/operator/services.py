@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 
 from ..auth.models import User
+from ..core.journal import record
 from ..extensions import contains_word, db, utcnow
 from ..members.models import Membership, MemberStatus
-from ..members.services import record
 from ..organizations.models import Organization
 from ..refdata.identifiers import check_snils, digits
 from ..refdata.services import normalize_search

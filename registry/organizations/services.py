@@ -18,11 +18,12 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
+from ..core import access, hooks
+from ..core.access import Permission
+from ..core.journal import record
 from ..extensions import db, utcnow
-from ..members.models import Membership, MemberStatus
-from ..members.services import make_admin, record
+from ..identifiers import digits
 from ..refdata import services as refdata
-from ..refdata.identifiers import digits
 from ..refdata.models import OkvedCode
 from . import forms
 from .models import Organization, OrganizationDraft, OrganizationVersion
@@ -489,7 +490,7 @@ def register(draft: OrganizationDraft, user: User, cert) -> Organization:
                                        data=organization.data, author_id=user.id,
                                        changes=[{"section": "", "field": "", "old": None,
                                                  "new": "Организация зарегистрирована"}]))
-    make_admin(user, organization)
+    hooks.organization_registered(organization, user)  # the head becomes its administrator
     db.session.delete(draft)
     db.session.flush()
     return organization
@@ -599,10 +600,20 @@ def diff(old: dict, new: dict) -> list[dict]:
 
 def organizations_of(user: User) -> list[Organization]:
     """Organizations where the person is an active member."""
+    ids = access.organization_ids(user)
+    if not ids:
+        return []
     return list(db.session.scalars(
-        select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
-        .order_by(Organization.full_name)))
+        select(Organization).where(Organization.id.in_(ids)).order_by(Organization.full_name)))
+
+
+def organization_or_404(org_id: int, permission: Permission, user: User) -> Organization:
+    """The organization, if ``user`` may see it and holds ``permission`` there; otherwise
+    AccessDenied — not found (a foreign organization does not exist for them) or forbidden."""
+    organization = db.session.get(Organization, org_id)
+    access.require(user, permission, organization)  # a missing organization is not found
+    assert organization is not None
+    return organization
 
 
 def okved_names(codes) -> dict[str, str]:
