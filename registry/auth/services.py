@@ -17,14 +17,9 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
-from ..pki import (
-    MalformedCertificate,
-    QualifiedCertificate,
-    ValidationResult,
-    load_certificate,
-    validate,
-)
+from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
+from ..trust.validation import validate as trust_validate
 from .models import User, UserCertificate, VisitJournalEntry
 
 USER_AGENT_MAX = 400
@@ -66,8 +61,9 @@ class CertificateChecker:
         """Validate ``raw`` for sign-in (purpose "login") against the current trust store."""
         cert = self._parse(raw)
         # An unreadable value goes to validate() as is, which explains it as "malformed".
-        return validate(raw if cert is None else cert, trust_store=self.holder.get(),
-                        purpose="login")
+        # registry.trust adds the configured revocation method and the CA accreditation check.
+        return trust_validate(raw if cert is None else cert, trust_store=self.holder.get(),
+                              purpose="login")
 
 
 # --- sessions -------------------------------------------------------------------------------
@@ -321,3 +317,28 @@ def plural_days(n: int) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return "дня"
     return "дней"
+
+
+def journal_grace_sign_in(user, remote_addr) -> None:
+    """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
+    from flask import g
+
+    from ..trust.validation import grace_message
+
+    marked = g.get("trust_crl_grace")
+    if not marked:
+        return
+    fingerprint, detail = marked
+    db.session.flush()
+    entry = db.session.scalars(
+        select(VisitJournalEntry)
+        .where(
+            VisitJournalEntry.user_id == user.id,
+            VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+            VisitJournalEntry.cert_fingerprint == fingerprint,
+        )
+        .order_by(VisitJournalEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is not None and not entry.message:
+        entry.message = grace_message(detail)

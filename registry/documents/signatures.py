@@ -25,8 +25,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from registry.pki import QualifiedCertificate, TrustStore, ValidationResult, oids, validate
+from registry.pki import QualifiedCertificate, TrustStore, ValidationResult, oids
 from registry.pki.certificate import MalformedCertificate
+
+# The product's check: registry.pki.validate plus revocation settings and CA accreditation.
+from registry.trust.validation import validate
 
 OK = "ok"
 NOT_A_SIGNATURE = "not_a_signature"
