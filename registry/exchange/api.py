@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..core import access, uow
+from ..core import access, clock, uow
 from ..core.access import AccessDenied
 from ..core.web import CERT_ENVIRON_KEY, public
 from ..documents import services as documents
@@ -268,7 +268,7 @@ def document_list(org_id: int):
                        + ", ".join(code for code, _t in DOCUMENT_TYPES) + ".")
     if state is not None and state not in ("active", "expiring", "expired"):
         raise ApiError(400, "bad_state", "Параметр state: active, expiring или expired.")
-    today = date.today()
+    today = clock.today()
     return jsonify({"documents": [_document(d, today) for d in
                                   documents.documents(org, doc_type=doc_type, state=state, today=today)]})
 
@@ -285,7 +285,7 @@ def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document
 @public
 def document(org_id: int, document_id: int):
     client = authenticate()
-    return jsonify(_document(_find_document(client, org_id, document_id), date.today()))
+    return jsonify(_document(_find_document(client, org_id, document_id), clock.today()))
 
 
 @bp.route(f"/organizations/{ID}/documents/{DOC}/file")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..core import access
+from ..core import access, clock
 from ..core.access import AccessDenied
 from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
@@ -249,8 +249,6 @@ def _conflict_message(member: Membership) -> str:
 def journal_query(organization: Organization, *, event: str | None = None, person: str | None = None,
                   date_from=None, date_to=None):
     """Journal entries of an organization, newest first, filtered (a select to paginate)."""
-    from datetime import datetime, time, timezone
-
     from ..auth.models import User
     from ..refdata.services import normalize_search
 
@@ -265,12 +263,11 @@ def journal_query(organization: Organization, *, event: str | None = None, perso
             people = people.where(contains_word(User.full_name, word))
         stmt = stmt.where(or_(OrganizationJournalEntry.subject_id.in_(people),
                               OrganizationJournalEntry.actor_id.in_(people)))
-    if date_from:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          >= datetime.combine(date_from, time.min, tzinfo=timezone.utc))
-    if date_to:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          <= datetime.combine(date_to, time.max, tzinfo=timezone.utc))
+    start, end = clock.day_bounds(date_from, date_to)  # the days people mean: local days
+    if start is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at < end)
     return stmt.order_by(OrganizationJournalEntry.created_at.desc(), OrganizationJournalEntry.id.desc())
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -20,6 +20,7 @@ from flask import (
 )
 
 from ..auth import services as auth_services
+from ..core import clock
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.models import Organization
@@ -181,7 +182,7 @@ def _journal_csv(organization: Organization, query) -> Response:
                          _csv_safe(entry.details or ""), entry.remote_addr or ""])
     # UTF-8 with a BOM so that Excel opens the Russian text correctly.
     body = "\ufeff" + out.getvalue()
-    name = f"journal-{organization.ogrn}-{date.today():%Y%m%d}.csv"
+    name = f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv"
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

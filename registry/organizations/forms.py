@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import identifiers as ids
+from ..core import clock
 from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Required, RuDateField  # noqa: F401
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
 
@@ -57,7 +58,7 @@ def postal_code(form, field):
 
 def in_the_past(form, field):
     if field.data:
-        if field.data >= date.today():
+        if field.data >= clock.today():
             raise ValidationError("Дата должна быть в прошлом")
         if field.data.year < 1900:
             raise ValidationError("Проверьте год")
