@@ -22,7 +22,7 @@ from flask_login import current_user, login_user, logout_user
 from ..config import session_timeouts
 from ..core import hooks, uow
 from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
-from ..core.web import CERT_ENVIRON_KEY, is_public_endpoint, public
+from ..core.web import CERT_ENVIRON_KEY, current_person, is_public_endpoint, public
 from ..extensions import db
 from ..pki import reason_title
 from . import services
@@ -100,14 +100,14 @@ def authenticate():
         return None
 
     if verdict.state in ("idle", "lifetime"):
-        services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
+        services.record_sign_out(current_person(), cert.fingerprint,
                                  verdict.state, **_client())
         _end_session(verdict.state, cert.fingerprint)
         return redirect(url_for("auth.session_ended"))
 
     changed = verdict.state == "changed"
     if changed:
-        services.record_sign_out(current_user._get_current_object(),
+        services.record_sign_out(current_person(),
                                  session[SESSION_FINGERPRINT], "changed", **_client())
     elif (session.get(SESSION_ENDED) and session.get(SESSION_ENDED_FP) == cert.fingerprint):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
@@ -144,7 +144,7 @@ def _refuse(raw: str, result):
     """End any session, journal the refusal (once per browser session) and explain it."""
     if SESSION_FINGERPRINT in session:
         if current_user.is_authenticated:
-            services.record_sign_out(current_user._get_current_object(),
+            services.record_sign_out(current_person(),
                                      session[SESSION_FINGERPRINT], "changed", **_client())
         _end_session()
     marker = f"{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}:{result.code}"
@@ -185,7 +185,7 @@ def logout():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
+    services.record_sign_out(current_person(), g.certificate.fingerprint,
                              "sign_out", **_client())
     _end_session("sign_out", g.certificate.fingerprint)
     return redirect(url_for("auth.session_ended"))
@@ -193,7 +193,7 @@ def logout():
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
-    user = current_user._get_current_object()
+    user = current_person()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         services.update_profile(user, email=form.email.data, phone=form.phone.data,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -142,25 +141,14 @@ def card(org_id: int, member_id: int):
 
 
 # -- the organization journal -------------------------------------------------------------------
-def _parse_date(value: str | None):
-    try:
-        return datetime.strptime((value or "").strip(), "%d.%m.%Y").date() if value and value.strip() else None
-    except ValueError:
-        return False
-
-
 @bp.route("/organizations/<int:org_id>/journal")
 def journal(org_id: int):
     organization = organization_or_404(org_id, Permission.READ_JOURNAL, _user())
     form = forms.JournalFilterForm(request.args)
-    date_from, date_to = _parse_date(form.date_from.data), _parse_date(form.date_to.data)
-    if date_from is False:
-        form.date_from.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
-    if date_to is False:
-        form.date_to.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+    date_from, date_to = form.dates()
     query = services.journal_query(organization, event=form.event.data or None,
                                    person=form.person.data or None,
-                                   date_from=date_from or None, date_to=date_to or None)
+                                   date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         return _journal_csv(organization, query)
     page = db.paginate(query, per_page=JOURNAL_PAGE_SIZE, max_per_page=JOURNAL_PAGE_SIZE)
