@@ -7,7 +7,7 @@ REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
 DEMO_DIR ?= instance/demo
 
-.PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
+.PHONY: demo test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -31,8 +31,14 @@ demo: install
 
 # The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
 # on the local server 127.0.0.1:5432, or a temporary cluster when none answers).
-test: install
+test: install lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# ruff (rules in pyproject.toml) on the code and the tests; mypy on registry/pki, the core and
+# every services.py (files and options in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check registry tests
+	$(VENV)/bin/mypy
 
 test-sqlite: install
 	REGISTRY_TEST_DATABASES=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)

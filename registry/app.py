@@ -62,8 +62,9 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]))
 
     db.init_app(app)
-    from .core import uow
+    from .core import access, uow
     uow.init_app(app)  # first, so that its after_request runs last
+    access.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     # Flask-Login's own context processor loads the account for every template; templates get
@@ -81,7 +82,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     exchange.init_app(app)
     operator.init_app(app)
 
-    from .pki.cli import cert_cli, pki_cli
+    from .pki.cli import TRUST_STORE_PROVIDER, cert_cli, pki_cli
+    app.extensions[TRUST_STORE_PROVIDER] = trust.trust_store
     app.cli.add_command(cert_cli)
     app.cli.add_command(pki_cli)
     return app

@@ -154,7 +154,7 @@ def instance_secret_key(instance_path: Path) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY")
+        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY") from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as f:
         f.write(key + "\n")

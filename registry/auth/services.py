@@ -13,11 +13,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
-from ..pki import (MalformedCertificate, QualifiedCertificate, ValidationResult,
-                   load_certificate)
+from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
 from ..trust.validation import validate as trust_validate
 from .models import User, UserCertificate, VisitJournalEntry
@@ -88,6 +88,14 @@ class SessionCheck:
     touch: bool = False  # whether the "last seen" time should be rewritten
 
 
+CHECKER_KEY = "registry.auth.checker"
+
+
+def checker() -> CertificateChecker:
+    """The application's certificate checker (installed by ``auth.init_app``)."""
+    return current_app.extensions[CHECKER_KEY]
+
+
 def check_session(data, fingerprint: str, *, idle: timedelta, lifetime: timedelta,
                   now: float | None = None) -> SessionCheck:
     """Decide whether a session (a mapping) is still good for the presented certificate."""
@@ -143,7 +151,7 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
 
 def _claim_identifiers(user: User, cert: QualifiedCertificate) -> None:
     # Record СНИЛС/ИНН the account lacks, unless another account already holds them.
-    for attr, value in zip(("snils", "inn"), identifiers(cert)):
+    for attr, value in zip(("snils", "inn"), identifiers(cert), strict=True):
         if value and getattr(user, attr) is None:
             taken = db.session.scalar(select(User.id).where(getattr(User, attr) == value))
             if taken is None:
@@ -309,3 +317,28 @@ def plural_days(n: int) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return "дня"
     return "дней"
+
+
+def journal_grace_sign_in(user, remote_addr) -> None:
+    """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
+    from flask import g
+
+    from ..trust.validation import grace_message
+
+    marked = g.get("trust_crl_grace")
+    if not marked:
+        return
+    fingerprint, detail = marked
+    db.session.flush()
+    entry = db.session.scalars(
+        select(VisitJournalEntry)
+        .where(
+            VisitJournalEntry.user_id == user.id,
+            VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+            VisitJournalEntry.cert_fingerprint == fingerprint,
+        )
+        .order_by(VisitJournalEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is not None and not entry.message:
+        entry.message = grace_message(detail)

@@ -5,34 +5,47 @@ from __future__ import annotations
 import hashlib
 import time
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
-from ..core import uow
+from ..core import hooks, uow
+from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
+from ..core.web import CERT_ENVIRON_KEY, current_person, is_public_endpoint, public
 from ..extensions import db
 from ..pki import reason_title
-from ..web import is_public_endpoint, public
-from ..web.proxy import CERT_ENVIRON_KEY
 from . import services
 from .forms import ProfileForm, SignInForm, SignOutForm
-from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_LOGIN_AT,
-                       SESSION_REFUSED, SESSION_SEEN_AT)
+from .services import (
+    SESSION_ENDED,
+    SESSION_ENDED_FP,
+    SESSION_FINGERPRINT,
+    SESSION_LOGIN_AT,
+    SESSION_REFUSED,
+    SESSION_SEEN_AT,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
-CHECKER_KEY = "registry.auth.checker"
+CHECKER_KEY = services.CHECKER_KEY
+checker = services.checker
 
 ENDED_REASONS = {
     "sign_out": "Вы вышли из реестра.",
     "idle": "Сеанс завершён: вы не работали в реестре {idle} мин.",
     "lifetime": "Сеанс завершён: истёк максимальный срок сеанса ({lifetime} ч).",
 }
-
-
-def checker() -> services.CertificateChecker:
-    return current_app.extensions[CHECKER_KEY]
 
 
 def _client():
@@ -87,14 +100,14 @@ def authenticate():
         return None
 
     if verdict.state in ("idle", "lifetime"):
-        services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
+        services.record_sign_out(current_person(), cert.fingerprint,
                                  verdict.state, **_client())
         _end_session(verdict.state, cert.fingerprint)
         return redirect(url_for("auth.session_ended"))
 
     changed = verdict.state == "changed"
     if changed:
-        services.record_sign_out(current_user._get_current_object(),
+        services.record_sign_out(current_person(),
                                  session[SESSION_FINGERPRINT], "changed", **_client())
     elif (session.get(SESSION_ENDED) and session.get(SESSION_ENDED_FP) == cert.fingerprint):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
@@ -105,8 +118,7 @@ def authenticate():
     if account is not None and account.blocked_reason:
         return _blocked(account, cert)
     user = services.sign_in(cert, **_client())
-    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
-        hook(user, request.remote_addr)
+    hooks.signed_in(user, request.remote_addr)
     uow.keep()  # the sign-in stands even if the page itself answers with an error
     _start_session(user, cert.fingerprint)
     if changed:
@@ -114,14 +126,6 @@ def authenticate():
               "сертификатом.", "info")
     g.certificate = cert
     return None
-
-
-SIGN_IN_HOOKS = "registry.sign_in_hooks"
-
-
-def add_sign_in_hook(app, hook) -> None:
-    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
-    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
 
 
 def _blocked(account, cert):
@@ -140,7 +144,7 @@ def _refuse(raw: str, result):
     """End any session, journal the refusal (once per browser session) and explain it."""
     if SESSION_FINGERPRINT in session:
         if current_user.is_authenticated:
-            services.record_sign_out(current_user._get_current_object(),
+            services.record_sign_out(current_person(),
                                      session[SESSION_FINGERPRINT], "changed", **_client())
         _end_session()
     marker = f"{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}:{result.code}"
@@ -181,7 +185,7 @@ def logout():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
+    services.record_sign_out(current_person(), g.certificate.fingerprint,
                              "sign_out", **_client())
     _end_session("sign_out", g.certificate.fingerprint)
     return redirect(url_for("auth.session_ended"))
@@ -189,7 +193,7 @@ def logout():
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
-    user = current_user._get_current_object()
+    user = current_person()
     form = ProfileForm(obj=user)
     if form.validate_on_submit():
         services.update_profile(user, email=form.email.data, phone=form.phone.data,

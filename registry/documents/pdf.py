@@ -11,6 +11,7 @@ import os
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from ..core import clock
 from ..organizations import ru_date
 
 FONT_PATHS = {
@@ -154,7 +155,9 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(f"Руководитель: {_v(_head_name(head))}", body))
     story.append(Spacer(1, 6 * mm))
-    story.append(Paragraph(f"Сформировано в реестре организаций {created_at:%d.%m.%Y %H:%M} UTC.", small))
+    formed = clock.local(created_at)
+    story.append(Paragraph(f"Сформировано в реестре организаций {formed:%d.%m.%Y %H:%M} "
+                           f"({clock.zone_title(formed)}).", small))
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..auth.services import plural_days
+from ..core import clock
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
@@ -100,7 +101,7 @@ class FileCleanup:
 def documents(organization: Organization, *, doc_type: str | None = None, state: str | None = None,
               q: str | None = None, today: date | None = None) -> list[Document]:
     """The organization's documents, filtered by type, state (active/expiring/expired) and number."""
-    today = today or date.today()
+    today = today or clock.today()
     stmt = select(Document).where(Document.organization_id == organization.id)
     if doc_type:
         stmt = stmt.where(Document.doc_type == doc_type)
@@ -210,7 +211,7 @@ def delete_document(document: Document, cleanup: FileCleanup) -> None:
 
 
 def expiring(organization: Organization, today: date | None = None) -> list[Document]:
-    today = today or date.today()
+    today = today or clock.today()
     return list(db.session.scalars(select(Document).where(
         Document.organization_id == organization.id,
         Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
@@ -218,7 +219,7 @@ def expiring(organization: Organization, today: date | None = None) -> list[Docu
 
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     """Notices for the organization page: documents expired or expiring within 30 days."""
-    today = date.today()
+    today = clock.today()
     notices = []
     for document in expiring(organization, today):
         left = document.days_left(today)
@@ -273,7 +274,7 @@ def create_application(organization: Organization, *, user, document_ids: list[i
         raise DocumentError("Выбранный документ не найден: обновите страницу.")
     if not attached:
         raise DocumentError("Приложите к заявлению хотя бы один документ.")
-    expired = [d for d in attached if d.expires_on < date.today()]
+    expired = [d for d in attached if d.expires_on < clock.today()]
     if expired:
         raise DocumentError("Срок действия документа «" + "», «".join(d.title for d in expired)
                             + "» истёк: приложите действующий документ.")
@@ -417,6 +418,7 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
     result = check.to_dict()
     application.check = result
     if check.valid:
+        assert check.signer is not None  # a valid signature has its signer
         cleanup.discard_after_commit(application.signature_key)
         application.signature_key, application.signature_kind = stored.key, kind
         application.signature_name = stored.original_name

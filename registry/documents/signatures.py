@@ -13,9 +13,10 @@ import base64
 import binascii
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, BinaryIO, Iterable
+from typing import Any, BinaryIO
 
 from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
@@ -24,11 +25,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from registry.pki import QualifiedCertificate, TrustStore, ValidationResult
+from registry.pki import QualifiedCertificate, TrustStore, ValidationResult, oids
+from registry.pki.certificate import MalformedCertificate
+
 # The product's check: registry.pki.validate plus revocation settings and CA accreditation.
 from registry.trust.validation import validate
-from registry.pki import oids
-from registry.pki.certificate import MalformedCertificate
 
 OK = "ok"
 NOT_A_SIGNATURE = "not_a_signature"
@@ -117,7 +118,7 @@ def load_signed_data(data: bytes) -> cms.SignedData:
         if info["content_type"].native != "signed_data":
             raise MalformedCertificate(f"тип содержимого {info['content_type'].native}, а не signedData")
         signed = info["content"]
-        signed["signer_infos"].native  # force a full parse here, not later in the middle of a check
+        _ = signed["signer_infos"].native  # force a full parse here, not later in the middle of a check
         return signed
     except MalformedCertificate:
         raise

@@ -81,7 +81,8 @@ def sniff(head: bytes, path: Path | None = None) -> str | None:
     if head.startswith(b"PK\x03\x04") and path is not None:
         return _zip_kind(path)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text[:200] and not text.startswith(b"<!DOCTYPE html")
+    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text[:200]
+                                     and not text.startswith(b"<!DOCTYPE html")
                                      and not text.lower().startswith(b"<html")):
         return "xml"
     if _looks_like_signature(head, path):

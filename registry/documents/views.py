@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import uow
+from ..core.access import Permission, can
+from ..core.web import current_person as _user
 from ..extensions import db
-from ..members.models import Permission
-from ..members.services import can, organization_or_404
+from ..organizations.services import organization_or_404
 from . import forms, services
 from .services import DocumentError, FileCleanup
 
@@ -21,10 +21,6 @@ applications_bp = Blueprint("applications", __name__, template_folder="templates
                             url_prefix="/organizations/<int:org_id>/applications")
 
 UPLOAD_ENDPOINTS = {"documents.upload", "documents.add_signature", "applications.sign"}
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _limit_mb() -> int:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core.journal import record
 from ..extensions import db
-from ..members.services import record
 from ..organizations.models import Organization
 from ..pki import MalformedCertificate, load_certificate
 from .models import ExchangeCertificate, ExchangeProfile
@@ -40,7 +40,7 @@ def unit_title(organization: Organization, branch_id: str | None) -> str:
 
 
 def _checked_certificate(raw: bytes | str, organization_id: int):
-    from ..auth.views import checker
+    from ..auth.services import checker
 
     try:
         cert = load_certificate(raw)

@@ -6,16 +6,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..auth.views import add_sign_in_hook
-    from ..organizations.views import add_org_link
-    from ..web import add_menu_item
+    from ..core import access
+    from ..core.hooks import add_org_link, add_sign_in_hook, on_organization_registered
+    from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
     from .models import Permission
-    from .services import record_sign_in
+    from .services import POLICY, make_admin, record_sign_in
     from .views import bp
 
     app.register_blueprint(bp)
+    access.set_policy(app, POLICY)
     add_sign_in_hook(app, record_sign_in)
+    # the head who registers an organization becomes its administrator
+    on_organization_registered(app, lambda organization, user: make_admin(user, organization))
     add_menu_item(app, "Присоединиться к организации", "members.join", order=40)
     add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES)
     add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL)

@@ -8,16 +8,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
-from flask_login import current_user
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..core import access, clock
+from ..core.access import AccessDenied
+from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
-from ..organizations.models import Organization, OrganizationJournalEntry
-from ..refdata.identifiers import digits
-from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
-                     MemberStatus, Permission, Role)
+from ..identifiers import digits
+from ..organizations.models import Organization
+from .models import (
+    BASE_PERMISSIONS,
+    OPERATOR_CONSOLE_PERMISSIONS,
+    OPERATOR_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Membership,
+    MemberStatus,
+    Permission,
+    Role,
+)
 
 
 def membership(user, organization) -> Membership | None:
@@ -47,43 +56,27 @@ def permissions(member: Membership | None, organization: Organization | None = N
     return frozenset(granted)
 
 
-def can(user, permission: Permission, organization) -> bool:
-    """Whether ``user`` holds ``permission`` in ``organization``."""
-    if organization is None or user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return permission in permissions(membership(user, organization), organization, user)
+can = access.can  # the one check (registry.core.access), here for this domain's callers
 
 
-def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PROFILE,
-                        user=None) -> Organization:
-    """Load an organization for the signed-in person: 404 if it is not theirs to see (a
-    foreign organization does not exist for them), 403 if they lack ``permission``."""
-    user = user if user is not None else current_user._get_current_object()
-    organization = db.session.get(Organization, org_id)
-    if organization is None:
-        abort(404)
-    granted = permissions(membership(user, organization), organization, user)
-    if not granted:
-        abort(404)
-    if permission not in granted:
-        abort(403)
-    return organization
+def _grants(user, organization) -> frozenset[Permission]:
+    if organization is None:  # outside any organization: only the operator's console
+        operator = getattr(user, "is_operator", False) and not getattr(user, "blocked_reason", None)
+        return OPERATOR_CONSOLE_PERMISSIONS if operator else frozenset()
+    return permissions(membership(user, organization), organization, user)
+
+
+def _organization_ids(user) -> list[int]:
+    return list(db.session.scalars(select(Membership.organization_id).where(
+        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+
+
+POLICY = access.Policy(permissions=_grants, member=membership, organization_ids=_organization_ids)
 
 
 def active_memberships(user) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(
         Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
-
-
-def record(organization: Organization | int, event: str, *, actor=None, subject=None,
-           details: str | None = None, remote_addr: str | None = None) -> OrganizationJournalEntry:
-    """Add an entry to the organization journal."""
-    entry = OrganizationJournalEntry(
-        organization_id=organization if isinstance(organization, int) else organization.id,
-        event=event, actor_id=getattr(actor, "id", actor), subject_id=getattr(subject, "id", subject),
-        details=details, remote_addr=remote_addr)
-    db.session.add(entry)
-    return entry
 
 
 def make_admin(user, organization) -> Membership:
@@ -179,7 +172,7 @@ def member_or_404(organization: Organization, member_id: int) -> Membership:
     member = db.session.scalar(select(Membership).where(
         Membership.id == member_id, Membership.organization_id == organization.id))
     if member is None:
-        abort(404)
+        raise AccessDenied(not_found=True)
     return member
 
 
@@ -256,8 +249,6 @@ def _conflict_message(member: Membership) -> str:
 def journal_query(organization: Organization, *, event: str | None = None, person: str | None = None,
                   date_from=None, date_to=None):
     """Journal entries of an organization, newest first, filtered (a select to paginate)."""
-    from datetime import datetime, time, timezone
-
     from ..auth.models import User
     from ..refdata.services import normalize_search
 
@@ -272,12 +263,11 @@ def journal_query(organization: Organization, *, event: str | None = None, perso
             people = people.where(contains_word(User.full_name, word))
         stmt = stmt.where(or_(OrganizationJournalEntry.subject_id.in_(people),
                               OrganizationJournalEntry.actor_id.in_(people)))
-    if date_from:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          >= datetime.combine(date_from, time.min, tzinfo=timezone.utc))
-    if date_to:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          <= datetime.combine(date_to, time.max, tzinfo=timezone.utc))
+    start, end = clock.day_bounds(date_from, date_to)  # the days people mean: local days
+    if start is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at < end)
     return stmt.order_by(OrganizationJournalEntry.created_at.desc(), OrganizationJournalEntry.id.desc())
 
 

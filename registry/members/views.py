@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from ..auth import services as auth_services
+from ..core import clock
+from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.models import Organization
+from ..organizations.services import organization_or_404
 from . import forms, services
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
@@ -20,10 +32,6 @@ from .services import MemberError
 bp = Blueprint("members", __name__, template_folder="templates")
 
 JOURNAL_PAGE_SIZE = 50
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _units(organization: Organization) -> list[tuple[str, str]]:
@@ -90,7 +98,7 @@ def join():
 # -- «Профили организации» ------------------------------------------------------------------------
 @bp.route("/organizations/<int:org_id>/members")
 def members(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
     return render_template("members/members.html", organization=organization, status_form=status_form,
@@ -100,7 +108,7 @@ def members(org_id: int):
 
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>", methods=["GET", "POST"])
 def card(org_id: int, member_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     member = services.member_or_404(organization, member_id)
     if request.method == "GET":
         form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
@@ -133,25 +141,14 @@ def card(org_id: int, member_id: int):
 
 
 # -- the organization journal -------------------------------------------------------------------
-def _parse_date(value: str | None):
-    try:
-        return datetime.strptime((value or "").strip(), "%d.%m.%Y").date() if value and value.strip() else None
-    except ValueError:
-        return False
-
-
 @bp.route("/organizations/<int:org_id>/journal")
 def journal(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.READ_JOURNAL)
+    organization = organization_or_404(org_id, Permission.READ_JOURNAL, _user())
     form = forms.JournalFilterForm(request.args)
-    date_from, date_to = _parse_date(form.date_from.data), _parse_date(form.date_to.data)
-    if date_from is False:
-        form.date_from.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
-    if date_to is False:
-        form.date_to.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+    date_from, date_to = form.dates()
     query = services.journal_query(organization, event=form.event.data or None,
                                    person=form.person.data or None,
-                                   date_from=date_from or None, date_to=date_to or None)
+                                   date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         return _journal_csv(organization, query)
     page = db.paginate(query, per_page=JOURNAL_PAGE_SIZE, max_per_page=JOURNAL_PAGE_SIZE)
@@ -173,7 +170,7 @@ def _journal_csv(organization: Organization, query) -> Response:
                          _csv_safe(entry.details or ""), entry.remote_addr or ""])
     # UTF-8 with a BOM so that Excel opens the Russian text correctly.
     body = "\ufeff" + out.getvalue()
-    name = f"journal-{organization.ogrn}-{date.today():%Y%m%d}.csv"
+    name = f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv"
     return Response(body, mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

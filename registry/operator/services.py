@@ -7,12 +7,14 @@ and each is told why.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import or_, select
 
 from ..auth.models import User
+from ..core.journal import record
 from ..extensions import contains_word, db, utcnow
 from ..members.models import Membership, MemberStatus
-from ..members.services import record
 from ..organizations.models import Organization
 from ..refdata.identifiers import check_snils, digits
 from ..refdata.services import normalize_search
@@ -126,3 +128,23 @@ def unblock_person(user: User, *, actor) -> None:
         record(member.organization_id, "unblocked", actor=actor, subject=user,
                details="Блокировка учётной записи снята")
     db.session.flush()
+
+
+def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
+    """Sign-ins accepted on a stale CRL within the grace period, newest first."""
+    from ..auth.models import VisitJournalEntry
+    from ..trust.validation import GRACE_JOURNAL_PREFIX
+
+    since = utcnow() - timedelta(days=days)
+    return list(
+        db.session.scalars(
+            select(VisitJournalEntry)
+            .where(
+                VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+                VisitJournalEntry.created_at >= since,
+                VisitJournalEntry.message.startswith(GRACE_JOURNAL_PREFIX),
+            )
+            .order_by(VisitJournalEntry.created_at.desc(), VisitJournalEntry.id.desc())
+            .limit(limit)
+        )
+    )

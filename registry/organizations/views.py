@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from ..core import uow
+from ..core import access, hooks, uow
+from ..core.access import Permission
+from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
+from ..core.web import current_person as _user
 from ..extensions import db
-from ..members.models import Permission
-from ..members.services import can, membership, organization_or_404, permissions
 from ..refdata import services as refdata
-from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
-                                    title)
+from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
 from . import forms, services
 from .models import Organization
 from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError
@@ -34,12 +41,8 @@ def dictionary_title(kind: str, code: str | None) -> str:
     return title(lists[kind], code) or (code or "—")
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Organization:
-    return organization_or_404(org_id, permission, _user())
+    return services.organization_or_404(org_id, permission, _user())
 
 
 # -- index and search ---------------------------------------------------------------------------
@@ -325,28 +328,10 @@ def _review(draft, organization):
 
 
 # -- the registered organization ----------------------------------------------------------------
-NOTICES_KEY = "registry.org_notices"
-
-
-def add_notice_provider(app, provider) -> None:
-    """Let another domain add warnings to the organization page: ``provider(organization)``
-    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
-    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
-
-
-LINKS_KEY = "registry.org_links"
-
-
-def add_org_link(app, label: str, endpoint: str, permission: Permission) -> None:
-    """A link on the organization page (``endpoint`` takes ``org_id``), shown to those who may."""
-    app.extensions.setdefault(LINKS_KEY, []).append((label, endpoint, permission))
-
-
 def org_links(organization: Organization, user) -> list[tuple[str, str]]:
-    granted = permissions(membership(user, organization), organization, user)
+    granted = access.permissions(user, organization)
     return [(label, url_for(endpoint, org_id=organization.id))
-            for label, endpoint, permission in current_app.extensions.get(LINKS_KEY, [])
-            if permission in granted]
+            for label, endpoint, permission in hooks.org_links() if permission in granted]
 
 
 def notices(organization: Organization) -> list[tuple[str, str]]:
@@ -354,10 +339,7 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
     if organization.is_blocked:
         found.append(("error", f"Организация заблокирована оператором реестра: {organization.blocked_reason}. "
                                "Действия в ней недоступны; по вопросам обращайтесь к оператору."))
-    for provider in current_app.extensions.get(NOTICES_KEY, []):
-        found.extend(provider(organization))
-    return found
-
+    return found + hooks.org_notices(organization)
 
 
 @bp.route("/<int:org_id>")
@@ -372,8 +354,8 @@ def profile(org_id: int):
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
         notices=notices(organization), links=org_links(organization, user),
-        can_edit=can(user, Permission.EDIT_PROFILE, organization),
-        member=membership(user, organization),
+        can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
+        member=access.current_member(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
 
 

@@ -23,6 +23,7 @@ def doctor_info() -> dict:
 
     from . import gost
 
+    gost_info: dict[str, str | None]
     try:
         active = gost.backend()
         gost_info = {"backend": active.name, "description": active.description,

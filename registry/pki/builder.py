@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from asn1crypto import algos, core, crl as asn1_crl, keys, x509
+from asn1crypto import algos, core, keys, x509
+from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 

@@ -13,9 +13,10 @@ from urllib.parse import unquote
 
 from asn1crypto import core, pem, x509
 
+from registry import identifiers
+
 from . import asn1 as _asn1  # noqa: F401  (registers GOST identifiers)
 from . import oids
-from registry import identifiers
 
 MAX_CERTIFICATE_SIZE = 64 * 1024
 _PEM_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}

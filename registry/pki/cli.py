@@ -80,12 +80,16 @@ def _parse_at(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+# ``app.extensions[TRUST_STORE_PROVIDER]()`` gives the application's current trust store.
+TRUST_STORE_PROVIDER = "registry.pki.trust_store"
+
 def configured_trust_store() -> TrustStore:
     """The application's trust store (REGISTRY_TRUST_STORE), or ``certs/`` outside an app."""
     try:
-        from registry.trust import trust_store
+        from flask import current_app
 
-        return trust_store()
+        # installed by the application (registry.trust): pki itself stays below it
+        return current_app.extensions[TRUST_STORE_PROVIDER]()
     except (RuntimeError, KeyError, ImportError):
         return TrustStore.from_paths(Path("certs"))
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 
-from .certificate import (MalformedCertificate, QualifiedCertificate, format_name, load_certificate,
-                          parse_name, unreadable_subject)
+from .certificate import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    format_name,
+    load_certificate,
+    parse_name,
+    unreadable_subject,
+)
 
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
 CRL_SUFFIXES = {".crl"}
@@ -78,7 +84,7 @@ class TrustStore:
     def build(cls, roots: Iterable[QualifiedCertificate] = (),
               intermediates: Iterable[QualifiedCertificate] = (),
               crls: Iterable[asn1_crl.CertificateList] = (),
-              problems: Iterable[LoadProblem] = ()) -> "TrustStore":
+              problems: Iterable[LoadProblem] = ()) -> TrustStore:
         roots, intermediates, crls = tuple(roots), tuple(intermediates), tuple(crls)
         digest = hashlib.sha256()
         for label, items in ((b"r", [c.der for c in roots]), (b"i", [c.der for c in intermediates]),
@@ -88,7 +94,7 @@ class TrustStore:
         return cls(roots, intermediates, crls, digest.hexdigest(), tuple(problems))
 
     @classmethod
-    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> "TrustStore":
+    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> TrustStore:
         """Load certificates and CRLs from files or directories.
 
         Self-signed certificates become trust anchors, others intermediates; ``*.crl`` files

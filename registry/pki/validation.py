@@ -21,10 +21,12 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor, TimeoutError as FutureTimeout
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
@@ -34,8 +36,6 @@ from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import PKIXValidationParams
 from pyhanko_certvalidator.authority import AuthorityWithCert, CertTrustAnchor, TrustQualifiers
 from pyhanko_certvalidator.context import ValidationContext
-from pyhanko_certvalidator.name_trees import (
-    default_excluded_subtrees, default_permitted_subtrees, process_general_subtrees)
 from pyhanko_certvalidator.errors import (
     DisallowedAlgorithmError,
     ExpiredError,
@@ -46,12 +46,20 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
     ValidationError,
 )
+from pyhanko_certvalidator.name_trees import (
+    default_excluded_subtrees,
+    default_permitted_subtrees,
+    process_general_subtrees,
+)
 from pyhanko_certvalidator.path import ValidationPath
-from pyhanko_certvalidator.revinfo import validate_ocsp as _validate_ocsp
-from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, SimpleTrustManager
 from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy, DisallowWeakAlgorithmsPolicy, RevocationCheckingPolicy,
-    RevocationCheckingRule)
+    CertRevTrustPolicy,
+    DisallowWeakAlgorithmsPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+from pyhanko_certvalidator.registry import CertificateRegistry, PathBuilder, SimpleTrustManager
+from pyhanko_certvalidator.revinfo import validate_ocsp as _validate_ocsp
 from pyhanko_certvalidator.sig_validate import (
     DEFAULT_VALIDATION_CONTEXT,
     DefaultSignatureValidator,
@@ -61,7 +69,13 @@ from pyhanko_certvalidator.validate import async_validate_path
 
 from . import oids
 from . import reasons as R
-from .certificate import MalformedCertificate, QualifiedCertificate, format_name, load_certificate, parse_name
+from .certificate import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    format_name,
+    load_certificate,
+    parse_name,
+)
 from .truststore import TrustStore
 
 # pyhanko logs every failed CRL-issuer path with a traceback; the reason reaches the caller anyway.
@@ -244,10 +258,10 @@ class _ResponderContext(ValidationContext):
 
     def __init__(self, *args: Any, signature_validator: Any = None, **kwargs: Any):
         super().__init__(*args, signature_validator=signature_validator or _PROFILE_VALIDATOR,
-                         **kwargs)
+                         **kwargs)  # type: ignore[misc]
 
 
-_validate_ocsp.ValidationContext = _ResponderContext  # used there only for that check
+_validate_ocsp.ValidationContext = _ResponderContext  # type: ignore[misc]  # only that check
 _VERIFIED: OrderedDict[tuple, bool] = OrderedDict()
 _VERIFIED_LOCK = threading.Lock()
 _VERIFIED_SIZE = 4096
@@ -582,10 +596,10 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
             or chain_problem([leaf.asn1, *outcome.chain], moment))
     if weak is not None:
         return _result(weak[0], leaf, chain, **weak[1])
-    problem = purpose_problem(leaf, purpose)
-    if problem:
+    misuse = purpose_problem(leaf, purpose)
+    if misuse:
         return _result(R.WRONG_PURPOSE, leaf, chain, purpose=R.PURPOSE_TEXT[purpose][0],
-                       required=R.PURPOSE_TEXT[purpose][1], detail=problem)
+                       required=R.PURPOSE_TEXT[purpose][1], detail=misuse)
     result = _result(R.OK, leaf, chain)
     if stale:
         result.details["stale_crl_grace"] = stale
@@ -669,7 +683,7 @@ def _ocsp_prefetch(store: TrustStore, moment: datetime, *, only_without_fresh_cr
 
         certs = list(path.iter_certs(include_root=True))
         wanted = []
-        for issuer, cert in zip(certs, certs[1:]):
+        for issuer, cert in zip(certs, certs[1:], strict=False):
             if not cert.ocsp_urls:
                 continue
             if only_without_fresh_crl and fresh_crl(issuer):
@@ -1201,7 +1215,8 @@ def _useful_intermediates(leaf: asn1_x509.Certificate, roots: Sequence[asn1_x509
             if k not in reaches_root and any(links(c, pool[p]) for p in reaches_root):
                 reaches_root.add(k)
                 changed = True
-    from_leaf, frontier = set(), [leaf]
+    from_leaf: set[bytes] = set()
+    frontier = [leaf]
     while frontier:  # forwards from the leaf, only through useful certificates
         child = frontier.pop()
         for k in reaches_root - from_leaf:
@@ -1230,7 +1245,8 @@ def _describe(cert: asn1_x509.Certificate) -> str:
 
 def _diagnose_unbuildable(leaf: asn1_x509.Certificate, roots, others, exc: Exception) -> PathOutcome:
     pool = list(roots) + list(others)
-    current, chain, seen = leaf, [], {leaf.sha256}
+    chain: list[asn1_x509.Certificate] = []
+    current, seen = leaf, {leaf.sha256}
     while True:
         if current.self_signed in ("yes", "maybe"):
             return PathOutcome(R.UNTRUSTED_ROOT, chain, {"root": _describe(current)}, exc)

@@ -29,10 +29,6 @@ def init_app(app: Flask) -> None:
     revocation_options(app.config)  # a wrong REGISTRY_REVOCATION / REGISTRY_CRL_GRACE stops here
     init_holder(app)
     app.cli.add_command(trust_cli)
-    from ..auth.views import add_sign_in_hook
-    from .validation import journal_grace_sign_in
-
-    add_sign_in_hook(app, journal_grace_sign_in)
     init_schedule(app)
 
 

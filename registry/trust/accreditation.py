@@ -88,11 +88,11 @@ class AccreditationIndex:
         self.date = date
 
     @classmethod
-    def empty(cls) -> "AccreditationIndex":
+    def empty(cls) -> AccreditationIndex:
         return cls({})
 
     @classmethod
-    def from_metadata(cls, metadata: dict | None) -> "AccreditationIndex":
+    def from_metadata(cls, metadata: dict | None) -> AccreditationIndex:
         if not metadata:
             return cls.empty()
         index: dict[str, AccreditedCa] = {}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from asn1crypto import crl as asn1_crl
 
@@ -23,7 +23,7 @@ class CrlInfo:
     next_update: datetime | None
     number: int | None
 
-    def newer_than(self, other: "CrlInfo") -> bool:
+    def newer_than(self, other: CrlInfo) -> bool:
         """Whether this CRL supersedes ``other`` (by CRL number, then by thisUpdate)."""
         if self.number is not None and other.number is not None and self.number != other.number:
             return self.number > other.number

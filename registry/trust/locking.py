@@ -10,8 +10,8 @@ import contextlib
 import fcntl
 import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 # pg_advisory_lock takes a bigint; derived from a fixed name so every node agrees.
 ADVISORY_KEY = int.from_bytes(

@@ -163,7 +163,7 @@ def _refresh(
     workers = max(1, int(config.get("REGISTRY_CRL_FETCH_WORKERS", 8)))
     urls = sorted({u for ca in cas for u in ca.urls})
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="crl-fetch") as pool:
-        downloads = dict(zip(urls, pool.map(lambda u: _download(u, limits), urls)))
+        downloads = dict(zip(urls, pool.map(lambda u: _download(u, limits), urls), strict=True))
         moment = now or datetime.now(timezone.utc)
         # Verifying is CPU-bound, writing waits for fsync: the pool overlaps the two.
         return list(pool.map(lambda ca: _settle(ca, downloads, real, moment), cas))

@@ -14,8 +14,9 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from ..pki import QualifiedCertificate, TrustStore, ValidationResult
 from ..pki import reasons as R
@@ -153,34 +154,6 @@ def _note_grace(result: ValidationResult, store_id: str) -> None:
 
     if has_request_context():
         g.trust_crl_grace = (fingerprint, detail)
-
-
-def journal_grace_sign_in(user, remote_addr) -> None:
-    """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
-    from flask import g
-
-    from ..auth.models import VisitJournalEntry
-    from ..extensions import db
-
-    marked = g.get("trust_crl_grace")
-    if not marked:
-        return
-    fingerprint, detail = marked
-    from sqlalchemy import select
-
-    db.session.flush()
-    entry = db.session.scalars(
-        select(VisitJournalEntry)
-        .where(
-            VisitJournalEntry.user_id == user.id,
-            VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
-            VisitJournalEntry.cert_fingerprint == fingerprint,
-        )
-        .order_by(VisitJournalEntry.id.desc())
-        .limit(1)
-    ).first()
-    if entry is not None and not entry.message:
-        entry.message = grace_message(detail)
 
 
 def accreditation_problem(

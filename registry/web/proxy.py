@@ -12,12 +12,10 @@ from __future__ import annotations
 import ipaddress
 import logging
 
+from ..core.web import CERT_ENVIRON_KEY  # noqa: F401  (the environ key of the certificate)
+
 log = logging.getLogger("registry.proxy")
 
-# The WSGI environ key carrying the client certificate (PEM, or nginx's URL-escaped PEM). The
-# built-in HTTPS server sets it from the TLS connection; the trusted-proxy middleware sets it
-# from X-SSL-Client-Cert. Nothing else does: request headers never reach this key.
-CERT_ENVIRON_KEY = "SSL_CLIENT_CERT"
 CERT_HEADER_KEY = "HTTP_X_SSL_CLIENT_CERT"
 # Set by the built-in HTTPS server: the certificate came from its own TLS handshake, so no
 # header may replace it.

@@ -87,6 +87,7 @@ def test_blocking_a_member(app, demo_pki, org, wizard):
 
 
 def test_blocked_person_cannot_sign_in_and_is_told_why(app, demo_pki, org, wizard):
+    assert wizard.get(f"/organizations/{org}").status_code == 200  # the head is signed in
     anna = make_operator(app, demo_pki)
     page = anna.get("/operator/people?q=иванов").text
     assert "Иванов Иван Иванович" in page

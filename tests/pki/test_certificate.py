@@ -47,9 +47,10 @@ def test_renewed_certificate_has_same_account_key(demo_pki):
 
 
 def test_checksum_errors_are_reported(demo_pki):
+    from datetime import timedelta
+
     from registry.pki import oids
     from registry.pki.builder import build_certificate, generate_key, utcnow
-    from datetime import timedelta
 
     key = generate_key("ecdsa")
     now = utcnow()

@@ -16,11 +16,11 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 from asn1crypto import core, pem, x509
@@ -103,7 +103,7 @@ def _openssl_env(alg: str) -> dict[str, str]:
 class _Front(BaseHTTPRequestHandler):
     """POSTed OCSP request -> `openssl ocsp -reqin` -> its signed response."""
 
-    responder: "Responder"
+    responder: Responder
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))

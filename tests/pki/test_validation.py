@@ -115,7 +115,8 @@ def test_signature_purpose(demo_pki, trust_store, alg):
 
 
 @pytest.mark.parametrize("data", [
-    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10, b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
+    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10,
+    b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
     b"A" * 500_000, "%%%not a cert", b"\x30\x03\x02\x01\x01",
 ])
 def test_malformed_input_is_a_result(trust_store, data):
@@ -149,12 +150,28 @@ def test_results_are_cached_until_deadline(demo_pki, trust_store):
     assert validate(cert, trust_store=trust_store, at=utcnow()) is not first
 
 
-def test_timeout_returns_a_result(demo_pki, trust_store):
+def test_timeout_returns_a_result(demo_pki, trust_store, monkeypatch):
+    import threading
+
+    from registry.pki import validation
+
     CACHE.clear()
-    result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store, timeout=0.000001)
-    assert result.code in (R.TIMEOUT, R.OK)
-    if result.code == R.TIMEOUT:
-        assert "не уложилась" in result.message
+    release = threading.Event()
+
+    def stuck(*args, **kwargs):  # a check that would take longer than the time allowed
+        release.wait(10)
+        raise AssertionError("the result of a timed-out check must not be used")
+
+    monkeypatch.setattr(validation, "_validate_now", stuck)
+    try:
+        result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
+                          timeout=0.05)
+    finally:
+        release.set()
+    assert result.code == R.TIMEOUT
+    assert "не уложилась" in result.message
+    monkeypatch.undo()  # a timed-out check is not cached: the next one decides afresh
+    assert validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store).code == R.OK
 
 
 def test_url_escaped_pem_from_nginx(demo_pki, trust_store):

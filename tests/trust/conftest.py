@@ -7,11 +7,11 @@ import base64
 import hashlib
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from xml.sax.saxutils import escape
 
 import pytest

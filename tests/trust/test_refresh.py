@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from registry.extensions import db
-from registry.pki import reason_title
-from registry.pki import load_crl
+from registry.pki import load_crl, reason_title
 from registry.trust import holder, import_tsl, refresh_crls
 from registry.trust.locking import database_lock
 from registry.trust.schedule import start_refresh_thread

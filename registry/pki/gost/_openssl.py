@@ -18,8 +18,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_uint, c_ulong, c_void_p
+from typing import Any
 
 from ._base import GostBackend
 from ._errors import GostError, GostUnavailable
