@@ -67,7 +67,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)
 
-    from . import auth, documents, exchange, members, operator, organizations, refdata, trust, web
+    from . import auth, documents, exchange, jobs, members, operator, organizations, refdata, trust, web
+    jobs.init_app(app)
     trust.init_app(app)
     web.init_app(app)
     auth.init_app(app)

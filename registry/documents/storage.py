@@ -236,3 +236,23 @@ def path_of(key: str, *, root: str | Path) -> Path:
 
 def delete(key: str, *, root: str | Path) -> None:
     path_of(key, root=root).unlink(missing_ok=True)
+
+
+def sweep(root: str | Path, *, keep: set[str], older_than: float) -> int:
+    """Remove files under ``root`` not in ``keep`` and older than ``older_than`` seconds (and
+    temporary ``.part`` files of interrupted uploads); return how many were removed."""
+    import time
+
+    root = Path(root)
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in root.glob("*/*"):
+        if not path.is_file():
+            continue
+        key = path.relative_to(root).as_posix()
+        if key in keep or path.stat().st_mtime > cutoff:
+            continue
+        if _KEY_RE.match(key) or key.endswith(".part"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

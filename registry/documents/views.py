@@ -184,9 +184,11 @@ def recheck(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    services.verify(document)
+    checks = services.check(document)
     db.session.commit()
-    flash("Подписи проверены заново.", "info")
+    pending = any(c.get("code") == "pending" for c in checks)
+    flash("Подписи проверяются: результат появится на этой странице." if pending
+          else "Подписи проверены заново.", "info")
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
 

@@ -37,9 +37,10 @@ def _me():
 def index():
     form = forms.SearchForm(request.args)
     report, _ = health()
+    from ..jobs import report as jobs_report
     return render_template("operator/index.html", form=form,
                            organizations=services.organizations(form.q.data, form.status.data or None),
-                           report=report)
+                           report=report, jobs=jobs_report(10))
 
 
 @bp.route("/organizations/<int:org_id>")
