@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   session, url_for)
 from flask_login import current_user
 
 from ..auth import services as auth_services
@@ -19,6 +20,7 @@ from .services import MemberError
 bp = Blueprint("members", __name__, template_folder="templates")
 
 JOURNAL_PAGE_SIZE = 50
+FOUND_KEY = "join.found"
 
 
 def _user():
@@ -44,6 +46,10 @@ def join():
         finder = forms.FindOrganizationForm()
         if finder.validate_on_submit():
             found = services.find_registered(finder.query.data)
+            if found is not None:
+                # Remember what this person found by its number: only that (or what their
+                # certificate names) may be shown or joined by id later.
+                session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
             if found is None:
                 finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                            "Проверьте номер или попросите руководителя зарегистрировать её.")
@@ -54,8 +60,9 @@ def join():
         posted = forms.JoinForm()
         organization = db.session.get(Organization, int(posted.organization.data)) \
             if (posted.organization.data or "").isdigit() else None
-        if organization is None:
-            abort(404)
+        if organization is None or (organization not in candidates
+                                    and organization.id not in session.get(FOUND_KEY, [])):
+            abort(404)  # an organization this person has not found does not exist for them
         posted.unit.choices = _units(organization)
         if posted.validate_on_submit():
             try:

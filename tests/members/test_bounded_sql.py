@@ -105,3 +105,22 @@ def test_csv_cell_neutralises_every_formula_start():
     for start in "=+-@\t\r":
         assert csv_cell(start + "1") == "'" + start + "1"
     assert csv_cell("Иванов") == "Иванов" and csv_cell(None) == "" and csv_cell(5) == "5"
+
+
+def test_join_never_shows_an_organization_the_person_did_not_find(app, demo_pki, org):
+    import re
+
+    from registry.pki.demo import ORGANIZATION
+
+    from .conftest import person_client
+
+    person = person_client(app, demo_pki, "ip").client  # the ИП's certificate names no organization
+    page = person.get("/join").text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    submit = {"csrf_token": token, "organization": str(org), "unit": "", "position": "Бухгалтер",
+              "department": "", "submit": "1"}
+    refused = person.post("/join", data=submit)
+    assert refused.status_code == 404 and "РОМАШКА" not in refused.text
+    found = person.post("/join", data={"csrf_token": token, "query": ORGANIZATION["inn"], "find": "1"})
+    assert "РОМАШКА" in found.text
+    assert person.post("/join", data=submit).status_code == 302
