@@ -96,6 +96,8 @@ def demo_serve(directory: Path, host: str, port: int):
         raise click.ClickException(f"no demo instance in {directory}: run `registry demo setup "
                                    f"--dir {directory}` first")
     app = demo.create_demo_app(directory)
+    from .jobs import start_embedded_consumer, stop_embedded_consumer
+    start_embedded_consumer(app)  # the demo's background jobs run in threads of this process
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
@@ -107,3 +109,4 @@ def demo_serve(directory: Path, host: str, port: int):
         pass
     finally:
         server.server_close()
+        stop_embedded_consumer()

@@ -79,6 +79,8 @@ def init_app(app: Flask) -> None:
     _state.app = app
     app.cli.add_command(cli.jobs_cli)
     app.cli.add_command(cli.files_cli)
+    if app.config.get("REGISTRY_EMBEDDED_WORKER"):
+        start_embedded_consumer(app)
 
 
 def _app() -> Flask:
