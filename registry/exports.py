@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Iterable, Iterator
 
-from flask import Response, stream_with_context
+from flask import Response
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,7 +32,8 @@ def _lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterat
 
 
 def csv_response(filename: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> Response:
-    """A streamed CSV download: ``rows`` is consumed lazily, within the request's context."""
-    return Response(stream_with_context(_lines(header, rows)), mimetype="text/csv; charset=utf-8",
+    """A streamed CSV download: ``rows`` is consumed lazily, after the request has ended (so it
+    must not need the request's context or session: see members.services.journal_rows)."""
+    return Response(_lines(header, rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',
                              "X-Accel-Buffering": "no"})

@@ -21,7 +21,7 @@ from ..auth.services import plural_days
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
-from . import signatures, storage
+from . import filestore, signatures, storage
 from .models import Application, Document
 
 log = logging.getLogger(__name__)
@@ -47,17 +47,35 @@ def max_bytes() -> int:
     return int(current_app.config["REGISTRY_UPLOAD_MAX_MB"]) * 1024 * 1024
 
 
+def file_store() -> filestore.FileStore:
+    return filestore.current()
+
+
 def file_path(key: str) -> Path:
-    return storage.path_of(key, root=files_root())
+    """The local path of a stored file (the local-disk store only)."""
+    store = file_store()
+    if not isinstance(store, filestore.LocalStore):
+        raise ValueError("files are not on the local disk")
+    return store.path(key)
 
 
 def read_file(key: str) -> bytes:
-    return file_path(key).read_bytes()
+    return file_store().read(key)
+
+
+def send_stored(key: str, name: str, media_type: str):
+    """A streamed download of a stored file (call after the permission check); 404 if gone."""
+    from flask import abort
+
+    try:
+        return file_store().send(key, name, media_type)
+    except (FileNotFoundError, ValueError):
+        abort(404)
 
 
 def _store(stream: BinaryIO, filename: str | None) -> storage.StoredFile:
     try:
-        return storage.save_upload(stream, filename, root=files_root(), max_bytes=max_bytes())
+        return file_store().save(stream, filename, max_bytes=max_bytes())
     except storage.UploadError as exc:
         raise DocumentError(str(exc)) from None
 
@@ -87,12 +105,12 @@ class FileCleanup:
 
     def committed(self) -> None:
         for key in self.obsolete:
-            storage.delete(key, root=files_root())
+            file_store().delete(key)
         self.keys, self.obsolete = [], []
 
     def rollback(self) -> None:
         for key in self.keys:
-            storage.delete(key, root=files_root())
+            file_store().delete(key)
         self.keys, self.obsolete = [], []
 
 
@@ -108,11 +126,7 @@ def referenced_keys() -> set[str]:
 def sweep_files(older_than: int = 3600) -> int:
     """Remove stored files no row points at, written more than ``older_than`` seconds ago (left
     by a worker killed between writing a file and committing its row); how many."""
-    root = files_root()
-    if not root.exists():
-        return 0
-    keys = referenced_keys()
-    return storage.sweep(root, keep=keys, older_than=older_than)
+    return file_store().sweep(referenced_keys(), older_than)
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -183,14 +197,14 @@ def verify(document: Document) -> list[dict]:
     """Verify the document's signatures now: embedded (PDF) and detached (CMS), and store it."""
     checks: list[signatures.SignatureCheck] = []
     store = trust_store()
-    path = file_path(document.file_key)
+    files = file_store()
     if document.signature_key:
-        with path.open("rb") as content:
+        with files.open(document.file_key) as content:
             checks.append(signatures.verify_detached(read_file(document.signature_key), content,
                                                      trust_store=store, max_bytes=_signature_max_bytes(),
                                                      **_limits()))
     if document.file_kind == "pdf":
-        embedded = signatures.verify_pdf(path.read_bytes(), trust_store=store, **_limits())
+        embedded = signatures.verify_pdf(files.read(document.file_key), trust_store=store, **_limits())
         if document.signature_key:
             embedded = [c for c in embedded if c.code != signatures.NOT_SIGNED]
         checks.extend(embedded)

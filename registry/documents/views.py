@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
+from flask import (Blueprint, abort, flash, redirect, render_template, request, url_for)
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -69,16 +69,7 @@ def _files():
 
 
 def _send(key: str, name: str, media_type: str):
-    try:
-        path = services.file_path(key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=media_type, as_attachment=True, download_name=name,
-                         conditional=False, etag=False, max_age=None)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return services.send_stored(key, name, media_type)
 
 
 # -- documents ------------------------------------------------------------------------------------

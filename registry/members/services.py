@@ -331,11 +331,22 @@ def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
 
 
 def journal_rows(query, batch: int = 1000):
-    """Every entry of a journal query, fetched in batches (constant memory for any size)."""
+    """Every entry of a journal query, fetched in batches (constant memory for any size).
+
+    The rows are read through a session of their own, bound like the request's: a streamed
+    body is produced after the request's unit of work has ended, outside its context."""
+    from sqlalchemy.orm import Session
+
     E = OrganizationJournalEntry
     stmt = query.options(joinedload(E.actor), joinedload(E.subject)).execution_options(yield_per=batch)
-    for entry in db.session.scalars(stmt):
-        yield entry
+    session = Session(bind=db.session().get_bind(), expire_on_commit=False)
+
+    def rows():
+        try:
+            yield from session.scalars(stmt)
+        finally:
+            session.close()
+    return rows()
 
 
 def record_sign_in(user, remote_addr: str | None) -> None:

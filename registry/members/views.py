@@ -168,10 +168,11 @@ def journal(org_id: int):
 
 def _journal_csv(organization: Organization, query) -> Response:
     tz = current_app.extensions["registry.tz"]
+    # Streamed in batches with the people joined in: constant memory, one query per batch.
+    entries = services.journal_rows(query)
 
     def rows():
-        # Streamed in batches with the people joined in: constant memory, one query per batch.
-        for entry in services.journal_rows(query):
+        for entry in entries:
             yield [entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
                    EVENT_TITLES.get(entry.event, entry.event),
                    entry.subject.full_name if entry.subject else "",
