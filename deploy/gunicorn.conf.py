@@ -34,3 +34,10 @@ limit_request_field_size = 16384
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info").lower()
+
+
+def child_exit(server, worker):
+    # /metrics under gunicorn: with PROMETHEUS_MULTIPROC_DIR set, drop a dead worker's gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

@@ -195,6 +195,21 @@ def check(document: Document) -> list[dict]:
 
 def verify(document: Document) -> list[dict]:
     """Verify the document's signatures now: embedded (PDF) and detached (CMS), and store it."""
+    import time
+
+    from flask import has_request_context
+
+    from ..metrics import SIGNATURE_SECONDS
+
+    started = time.perf_counter()
+    try:
+        return _verify(document)
+    finally:
+        SIGNATURE_SECONDS.labels("request" if has_request_context() else "background").observe(
+            time.perf_counter() - started)
+
+
+def _verify(document: Document) -> list[dict]:
     checks: list[signatures.SignatureCheck] = []
     store = trust_store()
     files = file_store()
