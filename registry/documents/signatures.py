@@ -24,7 +24,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-from registry.pki import QualifiedCertificate, TrustStore, ValidationResult, validate
+from registry.pki import QualifiedCertificate, TrustStore, ValidationResult
+# The product's check: registry.pki.validate plus revocation settings and CA accreditation.
+from registry.trust.validation import validate
 from registry.pki import oids
 from registry.pki.certificate import MalformedCertificate
 

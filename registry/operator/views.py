@@ -38,12 +38,25 @@ def index():
     form = forms.SearchForm(request.args)
     report, _ = health()
     from ..jobs import report as jobs_report
+    from ..trust.status import trust_status
+
     organizations, next_cursor = services.organizations(form.q.data, form.status.data or None,
                                                         after=request.args.get("after"))
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("operator/index.html", form=form, organizations=organizations,
                            next_cursor=next_cursor, first=not request.args.get("after"), args=args,
-                           report=report, jobs=jobs_report(10))
+                           report=report, trust=trust_status(), jobs=jobs_report(10))
+
+
+@bp.route("/trust")
+@operator_only
+def trust():
+    """Every CA of the trust store: accreditation, CRL age and next update, last refresh."""
+    from ..trust.status import trust_status
+    from ..trust.views import recent_grace_sign_ins
+
+    return render_template("operator/trust.html", status=trust_status(),
+                           grace=recent_grace_sign_ins())
 
 
 @bp.route("/organizations/<int:org_id>")
