@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
-SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk
 DEMO_DIR ?= instance/demo
 
 .PHONY: demo test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean

@@ -11,8 +11,11 @@ import os
 
 bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("REGISTRY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# nginx buffers slow clients, so plain synchronous workers are the right fit.
-worker_class = "sync"
+# Threaded workers: nginx buffers slow clients, and a thread waiting on the database or a
+# signature check no longer leaves /healthz and every other page queued behind it (with two
+# sync workers, two slow requests stopped the node). Long checks run in the job queue.
+worker_class = os.environ.get("REGISTRY_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("REGISTRY_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 max_requests = 10000
@@ -31,3 +34,10 @@ limit_request_field_size = 16384
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info").lower()
+
+
+def child_exit(server, worker):
+    # /metrics under gunicorn: with PROMETHEUS_MULTIPROC_DIR set, drop a dead worker's gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

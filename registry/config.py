@@ -47,6 +47,21 @@ _ENV = {
     "REGISTRY_PARTY_PROVIDER_TIMEOUT": ("REGISTRY_PARTY_PROVIDER_TIMEOUT", _int),
     "REGISTRY_FILES_DIR": ("REGISTRY_FILES_DIR", _str),
     "REGISTRY_UPLOAD_MAX_MB": ("REGISTRY_UPLOAD_MAX_MB", _int),
+    "REGISTRY_BROKER_URL": ("REGISTRY_BROKER_URL", _str),
+    "REGISTRY_EMBEDDED_WORKER": ("REGISTRY_EMBEDDED_WORKER", _bool),
+    "REGISTRY_CRL_REFRESH_MINUTES": ("REGISTRY_CRL_REFRESH_MINUTES", _int),
+    "REGISTRY_EGRUL_IMPORT_DIR": ("REGISTRY_EGRUL_IMPORT_DIR", _str),
+    "REGISTRY_EGRUL_IMPORT_MINUTES": ("REGISTRY_EGRUL_IMPORT_MINUTES", _int),
+    "REGISTRY_EXPIRY_NOTICE_MINUTES": ("REGISTRY_EXPIRY_NOTICE_MINUTES", _int),
+    "REGISTRY_FILES_SWEEP_MINUTES": ("REGISTRY_FILES_SWEEP_MINUTES", _int),
+    "REGISTRY_FILES_URL": ("REGISTRY_FILES_URL", _str),
+    "REGISTRY_S3_ENDPOINT_URL": ("REGISTRY_S3_ENDPOINT_URL", _str),
+    "REGISTRY_SIGNATURE_INLINE_MB": ("REGISTRY_SIGNATURE_INLINE_MB", _int),
+    "REGISTRY_SIGNATURE_MAX_CERTS": ("REGISTRY_SIGNATURE_MAX_CERTS", _int),
+    "REGISTRY_SIGNATURE_MAX_KB": ("REGISTRY_SIGNATURE_MAX_KB", _int),
+    "REGISTRY_HEALTH_DETAIL_FROM": ("REGISTRY_HEALTH_DETAIL_FROM", _str),
+    "REGISTRY_METRICS_FROM": ("REGISTRY_METRICS_FROM", _str),
+    "REGISTRY_LOG_FORMAT": ("REGISTRY_LOG_FORMAT", _str),
     # Trust operations (registry.trust).
     "REGISTRY_TRUST_HEAD_ROOTS": ("REGISTRY_TRUST_HEAD_ROOTS", _str),
     "REGISTRY_REVOCATION": ("REGISTRY_REVOCATION", _str),
@@ -77,6 +92,30 @@ DEFAULTS: dict[str, object] = {
     # Shared by every instance of the application (a network file system in a cluster).
     "REGISTRY_FILES_DIR": None,
     "REGISTRY_UPLOAD_MAX_MB": 20,
+    # Background jobs: empty = Huey's SQLite queue in the instance folder (one node);
+    # redis://host:6379/0 for several nodes; "immediate" runs every job inline (tests).
+    "REGISTRY_BROKER_URL": "",
+    # Run the queue's consumer in threads of the web process (one node without a worker unit).
+    "REGISTRY_EMBEDDED_WORKER": False,
+    # Periods of the periodic jobs (0 disables one).
+    "REGISTRY_CRL_REFRESH_MINUTES": 60,
+    "REGISTRY_EGRUL_IMPORT_DIR": "",
+    "REGISTRY_EGRUL_IMPORT_MINUTES": 24 * 60,
+    "REGISTRY_EXPIRY_NOTICE_MINUTES": 24 * 60,
+    "REGISTRY_FILES_SWEEP_MINUTES": 60,
+    # Files: empty = REGISTRY_FILES_DIR on disk; s3://bucket/prefix for an S3-compatible store.
+    "REGISTRY_FILES_URL": "",
+    "REGISTRY_S3_ENDPOINT_URL": "",
+    # Signature checks: files larger than this are verified in the background; a CMS may carry
+    # at most this many certificates and be at most this large.
+    "REGISTRY_SIGNATURE_INLINE_MB": 2,
+    "REGISTRY_SIGNATURE_MAX_CERTS": 50,
+    "REGISTRY_SIGNATURE_MAX_KB": 1024,
+    # Addresses (comma-separated, CIDR allowed) that see /healthz detail and /metrics.
+    "REGISTRY_HEALTH_DETAIL_FROM": "127.0.0.1, ::1",
+    "REGISTRY_METRICS_FROM": "127.0.0.1, ::1",
+    # "text" or "json" (one JSON object per line).
+    "REGISTRY_LOG_FORMAT": "text",
     # Head roots (Минцифры / Минкомсвязь) that `registry trust import-tsl` puts into the store.
     "REGISTRY_TRUST_HEAD_ROOTS": str(PROJECT_ROOT / "certs"),
     # "crl", "ocsp" or "crl+ocsp" (CRL, then OCSP when there is no fresh CRL).

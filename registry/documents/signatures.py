@@ -39,6 +39,15 @@ BAD_SIGNATURE = "bad_signature"
 UNSUPPORTED = "unsupported_algorithm"
 CERTIFICATE = "certificate_not_trusted"
 NOT_SIGNED = "not_signed"
+TOO_LARGE = "signature_too_large"
+TOO_MANY_CERTIFICATES = "too_many_certificates"
+TOO_MANY_SIGNATURES = "too_many_signatures"
+PENDING = "pending"
+
+# Bounds on the work one signature may ask for (overridable per call from the configuration).
+MAX_SIGNATURE_BYTES = 1024 * 1024
+MAX_CERTIFICATES = 50
+MAX_PDF_SIGNATURES = 10
 
 MESSAGES = {
     OK: "Подпись верна, сертификат подписанта действителен.",
@@ -52,6 +61,13 @@ MESSAGES = {
     UNSUPPORTED: "Алгоритм «{detail}» не поддерживается. Используйте ГОСТ Р 34.10-2012, RSA или ECDSA.",
     CERTIFICATE: "Подпись математически верна, но сертификат подписанта не принят: {detail}",
     NOT_SIGNED: "В PDF нет электронных подписей.",
+    TOO_LARGE: "Файл подписи слишком большой ({detail}). Подпись CMS с сертификатом подписанта обычно "
+               "занимает несколько килобайт: создайте подпись заново без лишних вложений.",
+    TOO_MANY_CERTIFICATES: "В подписи слишком много сертификатов ({detail}). Создайте подпись заново, "
+                           "включив в неё только сертификат подписанта и цепочку его издателей.",
+    TOO_MANY_SIGNATURES: "В PDF слишком много подписей ({detail}): проверяются не более "
+                         f"{MAX_PDF_SIGNATURES}.",
+    PENDING: "Подпись проверяется. Обновите страницу через минуту.",
 }
 
 _HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
@@ -207,18 +223,31 @@ def _attribute(signer_info: cms.SignerInfo, name: str):
 
 
 # -- detached CMS ------------------------------------------------------------------------------
+def _certificate_count(signed: cms.SignedData) -> int:
+    return len(signed["certificates"] or [])
+
+
 def verify_detached(signature: bytes, content: bytes | BinaryIO, *, trust_store: TrustStore,
                     at: datetime | None = None,
-                    expected_signer: QualifiedCertificate | None = None) -> SignatureCheck:
+                    expected_signer: QualifiedCertificate | None = None,
+                    max_bytes: int = MAX_SIGNATURE_BYTES,
+                    max_certificates: int = MAX_CERTIFICATES) -> SignatureCheck:
     """Verify a detached CMS signature over ``content`` (bytes or a seekable binary file).
 
     Never raises for bad input. ``expected_signer`` (e.g. the head's certificate for the
     application) additionally requires the signature to be made by that certificate's key.
+    A signature larger than ``max_bytes`` or carrying more than ``max_certificates``
+    certificates is refused before any certificate is parsed or validated.
     """
+    if len(signature) > max_bytes:
+        return _check(TOO_LARGE, f"{len(signature) // 1024} КБ при допустимых {max_bytes // 1024} КБ")
     try:
         signed = load_signed_data(signature)
     except MalformedCertificate as exc:
         return _check(NOT_A_SIGNATURE, str(exc))
+    count = _certificate_count(signed)
+    if count > max_certificates:
+        return _check(TOO_MANY_CERTIFICATES, f"{count} при допустимых {max_certificates}")
     if not len(signed["signer_infos"]):
         return _check(NOT_A_SIGNATURE, "в подписи нет ни одного подписанта")
     signer_info = signed["signer_infos"][0]
@@ -272,8 +301,11 @@ def looks_like_cms(data: bytes) -> bool:
 
 
 # -- PDF ---------------------------------------------------------------------------------------
-def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = None) -> list[SignatureCheck]:
-    """Verify every embedded signature of a PDF; a PDF without any gives one NOT_SIGNED check."""
+def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = None,
+               max_certificates: int = MAX_CERTIFICATES) -> list[SignatureCheck]:
+    """Verify every embedded signature of a PDF; a PDF without any gives one NOT_SIGNED check.
+
+    At most MAX_PDF_SIGNATURES signatures, each with at most ``max_certificates`` certificates."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
@@ -285,8 +317,20 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
         return [_check(NOT_A_SIGNATURE, f"PDF не читается ({type(exc).__name__})", kind="pdf")]
     if not embedded:
         return [_check(NOT_SIGNED, kind="pdf")]
+    if len(embedded) > MAX_PDF_SIGNATURES:
+        return [_check(TOO_MANY_SIGNATURES, str(len(embedded)), kind="pdf")]
     checks = []
     for sig in embedded:
+        try:
+            count = _certificate_count(sig.signed_data)
+        except Exception as exc:
+            checks.append(_check(NOT_A_SIGNATURE, f"подпись в PDF не читается ({type(exc).__name__})",
+                                 kind="pdf"))
+            continue
+        if count > max_certificates:
+            checks.append(_check(TOO_MANY_CERTIFICATES, f"{count} при допустимых {max_certificates}",
+                                 kind="pdf"))
+            continue
         cert = sig.signer_cert
         signer = QualifiedCertificate(cert.dump(), cert) if cert is not None else None
         base = {"signer": signer, "kind": "pdf", "signing_time": sig.self_reported_timestamp}
