@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import time
+import logging
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
@@ -16,10 +16,12 @@ from ..web import is_public_endpoint, public
 from ..web.proxy import CERT_ENVIRON_KEY
 from . import services
 from .forms import ProfileForm, SignInForm, SignOutForm
-from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_LOGIN_AT,
-                       SESSION_REFUSED, SESSION_SEEN_AT)
+from .models import AuthSession
+from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_REFUSED,
+                       SESSION_TOKEN)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
 CHECKER_KEY = "registry.auth.checker"
 
@@ -39,7 +41,10 @@ def _client():
             "user_agent": request.user_agent.string or None}
 
 
-def _end_session(ended: str | None = None, fingerprint: str | None = None) -> None:
+def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
+                 reason: str | None = None) -> None:
+    """End the session on the server (``reason``, default ``ended``) and clear the cookie."""
+    services.end_session(_session_record(), reason or ended or "changed")
     logout_user()
     session.clear()
     if ended:
@@ -47,28 +52,43 @@ def _end_session(ended: str | None = None, fingerprint: str | None = None) -> No
         session[SESSION_ENDED_FP] = fingerprint
 
 
-def _start_session(user, fingerprint: str) -> None:
+def _session_record():
+    """The server-side record of this request's session (looked up once per request)."""
+    if "auth_session" not in g:
+        g.auth_session = services.find_session(session.get(SESSION_TOKEN))
+    return g.auth_session
+
+
+def start_session(user, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> None:
+    """Open a server-side session for ``user`` and point this browser's cookie at it."""
     session.clear()  # nothing from before the sign-in survives it
     login_user(user)
-    now = time.time()
+    session[SESSION_TOKEN] = services.open_session(user, fingerprint, method)
     session[SESSION_FINGERPRINT] = fingerprint
-    session[SESSION_LOGIN_AT] = now
-    session[SESSION_SEEN_AT] = now
+    g.pop("auth_session", None)
 
 
 @bp.before_app_request
 def authenticate():
     """Sign the person in from their client certificate, or answer with a page saying why not.
 
-    Runs before every non-public page. The session is bound to the certificate fingerprint:
-    another certificate ends it, so does idleness or the absolute lifetime.
+    Runs before every non-public page. The session lives on the server and is bound to the
+    certificate fingerprint: another certificate ends it, so does idleness, the absolute
+    lifetime and «Выход»; a cookie of an ended session opens nothing. A session opened by a
+    signature (no client certificate on the connection) is checked with the certificate it was
+    opened with.
     """
     if is_public_endpoint(current_app, request.endpoint):
         return None
     raw = request.environ.get(CERT_ENVIRON_KEY)
+    record = _session_record()
+    if not raw and record is not None and record.ended_at is None \
+            and record.method == AuthSession.METHOD_SIGNATURE:
+        raw = services.session_certificate_pem(record)
     if not raw:
-        if SESSION_FINGERPRINT in session:
+        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
             _end_session()
+            db.session.commit()
         return render_template("auth/no_certificate.html"), 403
 
     result = checker().check(raw)
@@ -77,28 +97,47 @@ def authenticate():
 
     cert = result.certificate
     idle, lifetime = session_timeouts(current_app.config)
-    verdict = services.check_session(session, cert.fingerprint, idle=idle, lifetime=lifetime)
+    verdict = services.check_session(record, session.get("_user_id"), cert.fingerprint,
+                                     idle=idle, lifetime=lifetime)
     if verdict.state == "ok":
         # The account itself is loaded only by pages that use it (current_user).
         if verdict.touch:
-            session[SESSION_SEEN_AT] = time.time()
+            services.touch_session(record)
+            db.session.commit()
         g.certificate = cert
         return None
 
     if verdict.state in ("idle", "lifetime"):
         services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
                                  verdict.state, **_client())
-        db.session.commit()
         _end_session(verdict.state, cert.fingerprint)
+        db.session.commit()
         return redirect(url_for("auth.session_ended"))
+
+    if verdict.state == "ended":
+        # A cookie of a session that already ended (e.g. kept from before «Выход»): it opens
+        # nothing; a certificate on the connection may start a new session below.
+        log.warning("cookie of an ended session (%s) presented from %s", record.end_reason,
+                    request.remote_addr)
+        ended = record.end_reason if record.end_reason in ENDED_REASONS else None
+        logout_user()
+        session.clear()
+        if ended and record.cert_fingerprint == cert.fingerprint:
+            session[SESSION_ENDED] = ended
+            session[SESSION_ENDED_FP] = cert.fingerprint
+        if record.method == AuthSession.METHOD_SIGNATURE \
+                and not request.environ.get(CERT_ENVIRON_KEY):
+            return render_template("auth/no_certificate.html"), 403
 
     changed = verdict.state == "changed"
     if changed:
         services.record_sign_out(current_user._get_current_object(),
-                                 session[SESSION_FINGERPRINT], "changed", **_client())
+                                 record.cert_fingerprint, "changed", **_client())
+        services.end_session(record, "changed")
     elif (session.get(SESSION_ENDED) and session.get(SESSION_ENDED_FP) == cert.fingerprint):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
+        db.session.commit()
         return redirect(url_for("auth.session_ended"))
 
     account = services.find_account(cert)
@@ -107,8 +146,8 @@ def authenticate():
     user = services.sign_in(cert, **_client())
     for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
         hook(user, request.remote_addr)
+    start_session(user, cert.fingerprint)
     db.session.commit()
-    _start_session(user, cert.fingerprint)
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
               "сертификатом.", "info")
@@ -126,8 +165,8 @@ def add_sign_in_hook(app, hook) -> None:
 
 def _blocked(account, cert):
     """A person blocked by the registry operator: no session, the reason, a journal entry."""
-    if SESSION_FINGERPRINT in session:
-        _end_session()
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        _end_session(reason="blocked")
     marker = f"blocked:{cert.fingerprint}"
     if session.get(SESSION_REFUSED) != marker:
         services.record_blocked(account, cert, **_client())
@@ -138,11 +177,12 @@ def _blocked(account, cert):
 
 def _refuse(raw: str, result):
     """End any session, journal the refusal (once per browser session) and explain it."""
-    if SESSION_FINGERPRINT in session:
-        if current_user.is_authenticated:
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        record = _session_record()
+        if record is not None and record.ended_at is None and current_user.is_authenticated:
             services.record_sign_out(current_user._get_current_object(),
-                                     session[SESSION_FINGERPRINT], "changed", **_client())
-        _end_session()
+                                     record.cert_fingerprint, "changed", **_client())
+        _end_session(reason="refused")
     marker = f"{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}:{result.code}"
     if session.get(SESSION_REFUSED) != marker:
         services.record_refusal(result, **_client())
@@ -183,8 +223,8 @@ def logout():
         abort(400)
     services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
                              "sign_out", **_client())
-    db.session.commit()
     _end_session("sign_out", g.certificate.fingerprint)
+    db.session.commit()
     return redirect(url_for("auth.session_ended"))
 
 

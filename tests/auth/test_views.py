@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from registry.auth.models import User, UserCertificate, VisitJournalEntry
-from registry.auth.services import SESSION_LOGIN_AT, SESSION_SEEN_AT
-from registry.extensions import db
+from registry.auth.models import AuthSession, User, UserCertificate, VisitJournalEntry
+from registry.extensions import db, utcnow
 from registry.pki import reason_message, reason_title, validate
 from registry.pki.reasons import ALL_CODES
 from registry.pki.validation import ValidationResult
@@ -18,6 +17,7 @@ from registry.pki.validation import ValidationResult
 from .. import factories
 from .conftest import csrf_token
 
+SESSION_SEEN_AT, SESSION_LOGIN_AT = "last_seen_at", "created_at"
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 
 
@@ -193,19 +193,22 @@ def test_refused_certificate_ends_an_open_session(client, demo_pki, journal):
                       ("sign_in", "ok")]
 
 
-def _age_session(client, **seconds_ago):
-    with client.session_transaction() as session:
-        for key, ago in seconds_ago.items():
-            session[key] = time.time() - ago
+def _age_session(app, **seconds_ago):
+    """Move the open server-side sessions' times back (``last_seen_at``/``created_at``)."""
+    with app.app_context():
+        values = {key: utcnow() - timedelta(seconds=ago) for key, ago in seconds_ago.items()}
+        db.session.execute(update(AuthSession).where(AuthSession.ended_at.is_(None))
+                           .values(**values))
+        db.session.commit()
 
 
 @pytest.mark.parametrize("key, ago, reason, text", [
     (SESSION_SEEN_AT, 31 * 60, "idle", "вы не работали в реестре 30 мин"),
     (SESSION_LOGIN_AT, 12 * 3600 + 60, "lifetime", "истёк максимальный срок сеанса (12 ч)"),
 ])
-def test_session_times_out(client, demo_pki, journal, key, ago, reason, text):
+def test_session_times_out(client, app, demo_pki, journal, key, ago, reason, text):
     signed_in_as(client, demo_pki.person("head", "ecdsa"))
-    _age_session(client, **{key: ago})
+    _age_session(app, **{key: ago})
 
     response = client.get("/profile")
     assert response.status_code == 302 and response.location.endswith("/session-ended")
@@ -219,9 +222,9 @@ def test_session_times_out(client, demo_pki, journal, key, ago, reason, text):
     assert "Здравствуйте" in client.get("/").text
 
 
-def test_recent_activity_keeps_the_session(client, demo_pki, journal):
+def test_recent_activity_keeps_the_session(client, app, demo_pki, journal):
     signed_in_as(client, demo_pki.person("head", "ecdsa"))
-    _age_session(client, **{SESSION_SEEN_AT: 29 * 60})
+    _age_session(app, **{SESSION_SEEN_AT: 29 * 60})
     assert client.get("/profile").status_code == 200
     assert [e["event"] for e in journal()] == ["sign_in"]
 
