@@ -93,7 +93,8 @@ def find_session(token: object) -> AuthSession | None:
     """The server-side record a cookie's session token names (ended or not), or None."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    return db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    return db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:

@@ -18,7 +18,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..config import parse_networks
 from ..refdata.identifiers import format_snils
-from .proxy import TrustedProxyMiddleware
+from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
 MENU_KEY = "registry.menu"
 
@@ -132,8 +132,10 @@ def _error_page(code: int, title: str, text: str):
 
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
+    proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
     app.wsgi_app = TrustedProxyMiddleware(
-        app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
+        app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
+        secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions["registry.tz"] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)

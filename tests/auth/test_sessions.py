@@ -90,7 +90,8 @@ def test_a_signature_session_cookie_after_sign_out_opens_nothing(client, app, de
 def test_a_cookie_of_an_idle_session_is_refused(client, app, demo_pki):
     kept = signature_session(app, client, demo_pki.person("head", "ecdsa"))
     with app.app_context():
-        db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
+        db.session.execute(
+            update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=31)))
         db.session.commit()
     response = client.get("/profile")
     assert response.status_code == 302 and response.location.endswith("/session-ended")
