@@ -51,7 +51,8 @@ def main_config(run: Path, site: Path) -> str:
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
     return (f"{user}worker_processes 1;\npid {run / 'nginx.pid'};\n"
             f"error_log {run / 'nginx-error.log'} info;\nevents {{ worker_connections 256; }}\n"
-            f"http {{\n    access_log {run / 'nginx-access.log'};\n{temp}\n    include {site};\n}}\n")
+            f"http {{\n    access_log {run / 'nginx-access.log'};\n{temp}\n"
+            f"    include {site};\n}}\n")
 
 
 def wait_for_socket(path: Path, proc: subprocess.Popen, timeout: float = 60) -> bool:

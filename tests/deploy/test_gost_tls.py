@@ -22,7 +22,7 @@ from registry.extensions import utcnow
 
 from ..browser import open_page
 from ..helpers import ARTIFACTS
-from .test_nginx import OPENSSL_GOST_CONF, https_get, journal, nginx_stack  # noqa: F401
+from .test_nginx import OPENSSL_GOST_CONF, https_get, journal
 
 GOST_SUITES = ("GOST2012-KUZNYECHIK-KUZNYECHIKOMAC", "GOST2012-MAGMA-MAGMAOMAC")
 

@@ -191,7 +191,8 @@ def test_refused_certificate_through_nginx_gets_the_page(nginx_stack, demo_pki):
     status, page = https_get(nginx_stack["https"], demo_pki, cert)
     assert status == 403
     assert "Сертификат отозван" in page
-    assert ("refused", "revoked", "127.0.0.1", cert.certificate.serial) in journal(nginx_stack["app"])
+    assert ("refused", "revoked", "127.0.0.1", cert.certificate.serial) in journal(
+        nginx_stack["app"])
 
 
 def test_forged_header_without_a_certificate_signs_nobody_in(nginx_stack, demo_pki):
