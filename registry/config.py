@@ -36,6 +36,9 @@ _ENV = {
     "REGISTRY_TRUST_STORE": ("REGISTRY_TRUST_STORE", _str),
     "REGISTRY_TRUSTED_PROXIES": ("REGISTRY_TRUSTED_PROXIES", _str),
     "REGISTRY_PROXY_SECRET": ("REGISTRY_PROXY_SECRET", _str),
+    "REGISTRY_CADESPLUGIN_URL": ("REGISTRY_CADESPLUGIN_URL", _str),
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": ("REGISTRY_SIGNIN_CHALLENGE_SECONDS", _int),
+    "REGISTRY_SITE_ORIGIN": ("REGISTRY_SITE_ORIGIN", _str),
     "REGISTRY_SESSION_IDLE_MINUTES": ("REGISTRY_SESSION_IDLE_MINUTES", _int),
     "REGISTRY_SESSION_LIFETIME_HOURS": ("REGISTRY_SESSION_LIFETIME_HOURS", _int),
     "REGISTRY_TRUST_RELOAD_SECONDS": ("REGISTRY_TRUST_RELOAD_SECONDS", _int),
@@ -59,6 +62,12 @@ DEFAULTS: dict[str, object] = {
     # believed only when it also sends REGISTRY_PROXY_SECRET (see registry/web/proxy.py).
     "REGISTRY_TRUSTED_PROXIES": "",
     "REGISTRY_PROXY_SECRET": "",
+    # Sign-in by signature: where browsers load CryptoPro's cadesplugin_api.js from (never
+    # shipped with the registry), how long a challenge may take to sign, and this site's
+    # origin as the challenge names it (empty: the origin of the request).
+    "REGISTRY_CADESPLUGIN_URL": "",
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": 300,
+    "REGISTRY_SITE_ORIGIN": "",
     "REGISTRY_SESSION_IDLE_MINUTES": 30,
     "REGISTRY_SESSION_LIFETIME_HOURS": 12,
     "REGISTRY_TRUST_RELOAD_SECONDS": 60,

@@ -287,6 +287,17 @@ def record_refusal(result: ValidationResult, *, remote_addr: str | None,
     return entry
 
 
+def record_signature_refusal(code: str, message: str, cert: QualifiedCertificate | None, *,
+                             remote_addr: str | None,
+                             user_agent: str | None) -> VisitJournalEntry:
+    """Journal a refused sign-in by signature (bad, replayed or stale challenge signature)."""
+    user = find_account(cert) if cert is not None else None
+    entry = _journal(VisitJournalEntry.EVENT_REFUSED, code, user=user, cert=cert,
+                     remote_addr=remote_addr, user_agent=user_agent, message=message)
+    db.session.flush()
+    return entry
+
+
 BLOCKED = "blocked"
 
 

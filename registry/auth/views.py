@@ -5,17 +5,20 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect,
+                   render_template, request, session, url_for)
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
 from ..extensions import db
 from ..pki import reason_title
-from ..web import is_public_endpoint, public
+from ..web import CONTENT_SECURITY_POLICY, is_public_endpoint, public
 from ..web.proxy import CERT_ENVIRON_KEY
-from . import services
-from .forms import ProfileForm, SignInForm, SignOutForm
+from . import services, signature
+from .forms import ProfileForm, SignatureSignInForm, SignInForm, SignOutForm
 from .models import AuthSession
 from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_REFUSED,
                        SESSION_TOKEN)
@@ -216,6 +219,75 @@ def login():
     return redirect(url_for("web.home"))
 
 
+# --- sign-in by signature ------------------------------------------------------------------
+
+def site_origin() -> str:
+    """This site's origin as challenges name it (configured, or the request's own)."""
+    configured = current_app.config.get("REGISTRY_SITE_ORIGIN") or ""
+    return configured.rstrip("/") or request.host_url.rstrip("/")
+
+
+def _with_plugin_csp(response, plugin_url: str):
+    """Allow the configured plug-in script's origin on this page only."""
+    parts = urlsplit(plugin_url)
+    if parts.scheme in ("https", "http") and parts.netloc:
+        source = f"{parts.scheme}://{parts.netloc}"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "script-src 'self'", f"script-src 'self' {source}")
+    return response
+
+
+@bp.route("/login/signature")
+@public
+def signature_page():
+    lifetime = timedelta(seconds=int(current_app.config["REGISTRY_SIGNIN_CHALLENGE_SECONDS"]))
+    signature.purge_challenges()
+    challenge = signature.issue_challenge(site_origin(), lifetime)
+    db.session.commit()
+    plugin_url = current_app.config.get("REGISTRY_CADESPLUGIN_URL") or ""
+    response = make_response(render_template("auth/signature.html", challenge=challenge,
+                                             form=SignatureSignInForm(), plugin_url=plugin_url))
+    return _with_plugin_csp(response, plugin_url)
+
+
+@bp.route("/login/signature", methods=["POST"])
+@public
+def signature_login():
+    form = SignatureSignInForm()
+    if not form.validate_on_submit():
+        return render_template("auth/signature_refused.html", title="Подпись не получена",
+                               message="Страница входа не передала подпись. Обновите страницу "
+                                       "и подпишите запрос снова."), 400
+    verdict = signature.verify_signed_challenge(
+        nonce=form.nonce.data, signature_b64=form.signature.data,
+        offered_b64=form.certificate.data, origin=site_origin(), checker=checker())
+    if not verdict.valid:
+        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+            _end_session(reason="refused")
+        if verdict.validation is not None:
+            services.record_refusal(verdict.validation, **_client())
+        else:
+            services.record_signature_refusal(verdict.code, verdict.message, verdict.certificate,
+                                              **_client())
+        db.session.commit()
+        return render_template("auth/signature_refused.html", title=verdict.title,
+                               message=verdict.message, cert=verdict.certificate), 403
+    cert = verdict.certificate
+    account = services.find_account(cert)
+    if account is not None and account.blocked_reason:
+        return _blocked(account, cert)
+    if current_user.is_authenticated:
+        services.record_sign_out(current_user._get_current_object(),
+                                 session.get(SESSION_FINGERPRINT), "changed", **_client())
+        _end_session(reason="changed")
+    user = services.sign_in(cert, **_client())
+    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
+        hook(user, request.remote_addr)
+    start_session(user, cert.fingerprint, AuthSession.METHOD_SIGNATURE)
+    db.session.commit()
+    return redirect(url_for("web.home"))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = SignOutForm()
@@ -261,6 +333,8 @@ def journal_result(entry) -> str:
         return "Вход выполнен"
     if entry.event == entry.EVENT_REFUSED and entry.result == services.BLOCKED:
         return "Отказ: учётная запись заблокирована оператором реестра"
+    if entry.event == entry.EVENT_REFUSED and entry.result in signature.TITLES:
+        return "Отказ (вход по подписи): " + signature.TITLES[entry.result]
     if entry.event == entry.EVENT_REFUSED:
         return "Отказ: " + reason_title(entry.result)
     return SIGN_OUT_LABELS.get(entry.result, entry.result)
