@@ -13,6 +13,7 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
+from ..core import uow
 from ..extensions import db
 from ..pki import reason_title
 from ..web import CONTENT_SECURITY_POLICY, is_public_endpoint, public
@@ -91,7 +92,7 @@ def authenticate():
     if not raw:
         if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
             _end_session()
-            db.session.commit()
+            uow.keep()  # the session stays ended although the answer is 403
         return render_template("auth/no_certificate.html"), 403
 
     result = checker().check(raw)
@@ -106,7 +107,7 @@ def authenticate():
         # The account itself is loaded only by pages that use it (current_user).
         if verdict.touch:
             services.touch_session(record)
-            db.session.commit()
+            uow.keep()  # activity counts even if the page answers with an error
         g.certificate = cert
         return None
 
@@ -114,7 +115,6 @@ def authenticate():
         services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
                                  verdict.state, **_client())
         _end_session(verdict.state, cert.fingerprint)
-        db.session.commit()
         return redirect(url_for("auth.session_ended"))
 
     if verdict.state == "ended":
@@ -140,7 +140,6 @@ def authenticate():
     elif (session.get(SESSION_ENDED) and session.get(SESSION_ENDED_FP) == cert.fingerprint):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
-        db.session.commit()
         return redirect(url_for("auth.session_ended"))
 
     account = services.find_account(cert)
@@ -150,7 +149,7 @@ def authenticate():
     for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
         hook(user, request.remote_addr)
     start_session(user, cert.fingerprint)
-    db.session.commit()
+    uow.keep()  # the sign-in stands even if the page itself answers with an error
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
               "сертификатом.", "info")
@@ -174,7 +173,7 @@ def _blocked(account, cert):
     if session.get(SESSION_REFUSED) != marker:
         services.record_blocked(account, cert, **_client())
         session[SESSION_REFUSED] = marker
-    db.session.commit()
+    uow.keep()  # the journal entry outlives the 403 answer
     return render_template("auth/blocked.html", account=account, cert=cert), 403
 
 
@@ -190,7 +189,7 @@ def _refuse(raw: str, result):
     if session.get(SESSION_REFUSED) != marker:
         services.record_refusal(result, **_client())
         session[SESSION_REFUSED] = marker
-    db.session.commit()
+    uow.keep()  # the journal entry outlives the 403 answer
     return render_template("auth/refused.html", result=result,
                            cert=result.certificate), 403
 
@@ -243,7 +242,6 @@ def signature_page():
     lifetime = timedelta(seconds=int(current_app.config["REGISTRY_SIGNIN_CHALLENGE_SECONDS"]))
     signature.purge_challenges()
     challenge = signature.issue_challenge(site_origin(), lifetime)
-    db.session.commit()
     plugin_url = current_app.config.get("REGISTRY_CADESPLUGIN_URL") or ""
     response = make_response(render_template("auth/signature.html", challenge=challenge,
                                              form=SignatureSignInForm(), plugin_url=plugin_url))
@@ -269,7 +267,7 @@ def signature_login():
         else:
             services.record_signature_refusal(verdict.code, verdict.message, verdict.certificate,
                                               **_client())
-        db.session.commit()
+        uow.keep()  # the spent challenge and the journal entry outlive the 403 answer
         return render_template("auth/signature_refused.html", title=verdict.title,
                                message=verdict.message, cert=verdict.certificate), 403
     cert = verdict.certificate
@@ -284,7 +282,6 @@ def signature_login():
     for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
         hook(user, request.remote_addr)
     start_session(user, cert.fingerprint, AuthSession.METHOD_SIGNATURE)
-    db.session.commit()
     return redirect(url_for("web.home"))
 
 
@@ -296,7 +293,6 @@ def logout():
     services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
                              "sign_out", **_client())
     _end_session("sign_out", g.certificate.fingerprint)
-    db.session.commit()
     return redirect(url_for("auth.session_ended"))
 
 
@@ -307,7 +303,6 @@ def profile():
     if form.validate_on_submit():
         services.update_profile(user, email=form.email.data, phone=form.phone.data,
                                 position=form.position.data, department=form.department.data)
-        db.session.commit()
         flash("Профиль сохранён.", "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,

@@ -60,17 +60,16 @@ def join():
         posted.unit.choices = _units(organization)
         if posted.validate_on_submit():
             try:
-                auth_services.update_profile(user, email=user.email, phone=user.phone,
-                                             position=posted.position.data,
-                                             department=posted.department.data)
-                services.join(user, organization, posted.unit.data or None,
-                              remote_addr=request.remote_addr)
-                db.session.commit()
+                with db.session.begin_nested():
+                    auth_services.update_profile(user, email=user.email, phone=user.phone,
+                                                 position=posted.position.data,
+                                                 department=posted.department.data)
+                    services.join(user, organization, posted.unit.data or None,
+                                  remote_addr=request.remote_addr)
                 flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
                       "администратор организации назначит вам роли.", "success")
                 return redirect(url_for(".join"))
             except MemberError as exc:
-                db.session.rollback()
                 flash(exc.message, "error")
         if organization not in candidates:
             candidates.append(organization)
@@ -111,9 +110,10 @@ def card(org_id: int, member_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            change = services.set_roles(member, form.chosen(), actor=_user(),
-                                        version=form.expected_version(), remote_addr=request.remote_addr)
-            db.session.commit()
+            with db.session.begin_nested():
+                change = services.set_roles(member, form.chosen(), actor=_user(),
+                                            version=form.expected_version(),
+                                            remote_addr=request.remote_addr)
             if change.added or change.removed:
                 flash(f"Роли сотрудника {member.user.full_name} сохранены. Статус: {member.member_status.title}.",
                       "success")
@@ -121,7 +121,6 @@ def card(org_id: int, member_id: int):
                 flash("Изменений нет.", "info")
             return redirect(url_for(".members", org_id=org_id))
         except MemberError as exc:
-            db.session.rollback()
             member = services.member_or_404(organization, member_id)
             flash(exc.message, "error")
             status = 409 if exc.conflict else 422

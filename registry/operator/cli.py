@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import db
+from ..core.uow import command_transaction
 from ..refdata.identifiers import format_snils
 
 
@@ -19,9 +19,7 @@ def _set(snils: str, granted: bool) -> None:
     try:
         user = set_operator(snils, granted)
     except OperatorError as exc:
-        db.session.rollback()
         raise click.ClickException(exc.message) from None
-    db.session.commit()
     state = "назначен оператором реестра" if granted else "больше не оператор реестра"
     click.echo(f"{user.full_name} (СНИЛС {format_snils(user.snils)}) {state}")
 
@@ -29,6 +27,7 @@ def _set(snils: str, granted: bool) -> None:
 @operator_cli.command("grant")
 @click.argument("snils")
 @with_appcontext
+@command_transaction
 def grant(snils: str) -> None:
     """Make the person with this СНИЛС a registry operator."""
     _set(snils, True)
@@ -37,6 +36,7 @@ def grant(snils: str) -> None:
 @operator_cli.command("revoke")
 @click.argument("snils")
 @with_appcontext
+@command_transaction
 def revoke(snils: str) -> None:
     """Take the operator role away."""
     _set(snils, False)
