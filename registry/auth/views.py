@@ -48,7 +48,7 @@ def _client():
 def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
                  reason: str | None = None) -> None:
     """End the session on the server (``reason``, default ``ended``) and clear the cookie."""
-    services.end_session(_session_record(), reason or ended or "changed")
+    services.end_session(session_record(), reason or ended or "changed")
     logout_user()
     session.clear()
     if ended:
@@ -56,7 +56,7 @@ def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
         session[SESSION_ENDED_FP] = fingerprint
 
 
-def _session_record():
+def session_record():
     """The server-side record of this request's session (looked up once per request)."""
     if "auth_session" not in g:
         g.auth_session = services.find_session(session.get(SESSION_TOKEN))
@@ -85,7 +85,7 @@ def authenticate():
     if is_public_endpoint(current_app, request.endpoint):
         return None
     raw = request.environ.get(CERT_ENVIRON_KEY)
-    record = _session_record()
+    record = session_record()
     if not raw and record is not None and record.ended_at is None \
             and record.method == AuthSession.METHOD_SIGNATURE:
         raw = services.session_certificate_pem(record)
@@ -180,7 +180,7 @@ def _blocked(account, cert):
 def _refuse(raw: str, result):
     """End any session, journal the refusal (once per browser session) and explain it."""
     if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
-        record = _session_record()
+        record = session_record()
         if record is not None and record.ended_at is None and current_user.is_authenticated:
             services.record_sign_out(current_user._get_current_object(),
                                      record.cert_fingerprint, "changed", **_client())
