@@ -8,9 +8,14 @@ the application and be explained.
 
 from __future__ import annotations
 
+import html
+import http.client
 import os
+import re
+import ssl
 import subprocess
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from asn1crypto import pem
@@ -20,6 +25,7 @@ from registry.pki.demo import CRL_URL, DemoCert, person_subject
 from registry.pki import load_certificate, reason_title
 from registry.extensions import utcnow
 
+from ..auth.test_signature import cms_sign
 from ..browser import open_page
 from ..helpers import ARTIFACTS
 from .test_nginx import OPENSSL_GOST_CONF, https_get, journal
@@ -144,3 +150,37 @@ def test_ecdsa_browser_still_signs_in_on_the_same_server(nginx_stack, demo_pki, 
         assert problems == []
     finally:
         context.close()
+
+
+def test_sign_in_by_signature_through_nginx(nginx_stack, demo_pki, tmp_path):
+    """No client certificate on the connection: the signed challenge alone signs in."""
+    ctx = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
+
+    def request(method, path, cookie=None, body=None):
+        conn = http.client.HTTPSConnection("localhost", nginx_stack["https"], context=ctx,
+                                           timeout=15)
+        headers = {"Cookie": cookie} if cookie else {}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            set_cookie = response.getheader("Set-Cookie") or ""
+            return response.status, response.read().decode(), set_cookie.split(";", 1)[0]
+        finally:
+            conn.close()
+
+    status, page, cookie = request("GET", "/login/signature")
+    assert status == 200
+    text = html.unescape(re.search(r'data-challenge="([^"]*)"', page).group(1))
+    nonce = re.search(r'name="nonce"[^>]*value="([0-9a-f]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    head = demo_pki.person("head", "gost256")
+    body = urlencode({"csrf_token": token, "nonce": nonce, "certificate": "",
+                      "signature": cms_sign(text, head, "gost256", tmp_path)})
+    status, page, cookie = request("POST", "/login/signature", cookie, body)
+    assert status == 302, page
+    status, page, _ = request("GET", "/", cookie)
+    assert status == 200 and "Здравствуйте, Иван Иванович!" in page
+    entries = journal(nginx_stack["app"])
+    assert ("sign_in", "ok", "127.0.0.1", head.certificate.serial) in entries
