@@ -7,7 +7,7 @@ REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
 DEMO_DIR ?= instance/demo
 
-.PHONY: demo demo-nginx test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents clean
+.PHONY: demo demo-nginx test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -56,6 +56,9 @@ bench-egrul: install
 
 bench-documents: install
 	$(PY) bench/documents.py
+
+bench-trust: install
+	$(PY) bench/trust.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -51,6 +51,14 @@ _ENV = {
     "REGISTRY_PARTY_PROVIDER_TIMEOUT": ("REGISTRY_PARTY_PROVIDER_TIMEOUT", _int),
     "REGISTRY_FILES_DIR": ("REGISTRY_FILES_DIR", _str),
     "REGISTRY_UPLOAD_MAX_MB": ("REGISTRY_UPLOAD_MAX_MB", _int),
+    # Trust operations (registry.trust).
+    "REGISTRY_TRUST_HEAD_ROOTS": ("REGISTRY_TRUST_HEAD_ROOTS", _str),
+    "REGISTRY_REVOCATION": ("REGISTRY_REVOCATION", _str),
+    "REGISTRY_CRL_GRACE": ("REGISTRY_CRL_GRACE", _str),
+    "REGISTRY_TRUST_REFRESH_SECONDS": ("REGISTRY_TRUST_REFRESH_SECONDS", _int),
+    "REGISTRY_CRL_TIMEOUT": ("REGISTRY_CRL_TIMEOUT", _int),
+    "REGISTRY_CRL_MAX_MB": ("REGISTRY_CRL_MAX_MB", _int),
+    "REGISTRY_TSL_MAX_MB": ("REGISTRY_TSL_MAX_MB", _int),
 }
 
 DEFAULTS: dict[str, object] = {
@@ -82,6 +90,17 @@ DEFAULTS: dict[str, object] = {
     # Shared by every instance of the application (a network file system in a cluster).
     "REGISTRY_FILES_DIR": None,
     "REGISTRY_UPLOAD_MAX_MB": 20,
+    # Head roots (Минцифры / Минкомсвязь) that `registry trust import-tsl` puts into the store.
+    "REGISTRY_TRUST_HEAD_ROOTS": str(PROJECT_ROOT / "certs"),
+    # "crl", "ocsp" or "crl+ocsp" (CRL, then OCSP when there is no fresh CRL).
+    "REGISTRY_REVOCATION": "crl+ocsp",
+    # How long past its nextUpdate a CRL still counts ("6h"); empty: fail closed.
+    "REGISTRY_CRL_GRACE": "",
+    # Period of the CRL refresh inside `registry demo serve` (production: the systemd timer).
+    "REGISTRY_TRUST_REFRESH_SECONDS": 3600,
+    "REGISTRY_CRL_TIMEOUT": 10,
+    "REGISTRY_CRL_MAX_MB": 50,
+    "REGISTRY_TSL_MAX_MB": 200,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -17,8 +17,9 @@ from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
 from ..pki import (MalformedCertificate, QualifiedCertificate, ValidationResult,
-                   load_certificate, validate)
+                   load_certificate)
 from ..trust import TrustStoreHolder
+from ..trust.validation import validate as trust_validate
 from .models import AuthSession, User, UserCertificate, VisitJournalEntry
 
 USER_AGENT_MAX = 400
@@ -60,8 +61,9 @@ class CertificateChecker:
         """Validate ``raw`` for sign-in (purpose "login") against the current trust store."""
         cert = self._parse(raw)
         # An unreadable value goes to validate() as is, which explains it as "malformed".
-        return validate(raw if cert is None else cert, trust_store=self.holder.get(),
-                        purpose="login")
+        # registry.trust adds the configured revocation method and the CA accreditation check.
+        return trust_validate(raw if cert is None else cert, trust_store=self.holder.get(),
+                              purpose="login")
 
 
 # --- sessions -------------------------------------------------------------------------------

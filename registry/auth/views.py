@@ -128,9 +128,6 @@ def authenticate():
         if ended and record.cert_fingerprint == cert.fingerprint:
             session[SESSION_ENDED] = ended
             session[SESSION_ENDED_FP] = cert.fingerprint
-        if record.method == AuthSession.METHOD_SIGNATURE \
-                and not request.environ.get(CERT_ENVIRON_KEY):
-            return render_template("auth/no_certificate.html"), 403
 
     changed = verdict.state == "changed"
     if changed:

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, BinaryIO
 
-from registry.pki import QualifiedCertificate, TrustStore, ValidationResult, validate
+from registry.pki import QualifiedCertificate, TrustStore, ValidationResult
 from registry.pki import cms as cms_check
+# The product's check: registry.pki.validate plus revocation settings and CA accreditation.
+from registry.trust.validation import validate
 from registry.pki.certificate import MalformedCertificate
 
 OK = cms_check.OK

@@ -37,9 +37,22 @@ def _me():
 def index():
     form = forms.SearchForm(request.args)
     report, _ = health()
+    from ..trust.status import trust_status
+
     return render_template("operator/index.html", form=form,
                            organizations=services.organizations(form.q.data, form.status.data or None),
-                           report=report)
+                           report=report, trust=trust_status())
+
+
+@bp.route("/trust")
+@operator_only
+def trust():
+    """Every CA of the trust store: accreditation, CRL age and next update, last refresh."""
+    from ..trust.status import trust_status
+    from ..trust.views import recent_grace_sign_ins
+
+    return render_template("operator/trust.html", status=trust_status(),
+                           grace=recent_grace_sign_ins())
 
 
 @bp.route("/organizations/<int:org_id>")
