@@ -87,7 +87,18 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)
 
-    from . import auth, documents, exchange, jobs, members, operator, organizations, refdata, trust, web
+    from . import (
+        auth,
+        documents,
+        exchange,
+        jobs,
+        members,
+        operator,
+        organizations,
+        refdata,
+        trust,
+        web,
+    )
     jobs.init_app(app)
     from . import metrics
     metrics.init_app(app)

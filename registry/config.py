@@ -35,6 +35,10 @@ _ENV = {
     "SECRET_KEY": ("SECRET_KEY", _str),
     "REGISTRY_TRUST_STORE": ("REGISTRY_TRUST_STORE", _str),
     "REGISTRY_TRUSTED_PROXIES": ("REGISTRY_TRUSTED_PROXIES", _str),
+    "REGISTRY_PROXY_SECRET": ("REGISTRY_PROXY_SECRET", _str),
+    "REGISTRY_CADESPLUGIN_URL": ("REGISTRY_CADESPLUGIN_URL", _str),
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": ("REGISTRY_SIGNIN_CHALLENGE_SECONDS", _int),
+    "REGISTRY_SITE_ORIGIN": ("REGISTRY_SITE_ORIGIN", _str),
     "REGISTRY_SESSION_IDLE_MINUTES": ("REGISTRY_SESSION_IDLE_MINUTES", _int),
     "REGISTRY_SESSION_LIFETIME_HOURS": ("REGISTRY_SESSION_LIFETIME_HOURS", _int),
     "REGISTRY_TRUST_RELOAD_SECONDS": ("REGISTRY_TRUST_RELOAD_SECONDS", _int),
@@ -77,7 +81,16 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,
     "SECRET_KEY": None,
     "REGISTRY_TRUST_STORE": str(PROJECT_ROOT / "certs"),
+    # "unix" (the unix socket only nginx can reach) and/or addresses; over TCP a proxy is
+    # believed only when it also sends REGISTRY_PROXY_SECRET (see registry/web/proxy.py).
     "REGISTRY_TRUSTED_PROXIES": "",
+    "REGISTRY_PROXY_SECRET": "",
+    # Sign-in by signature: where browsers load CryptoPro's cadesplugin_api.js from (never
+    # shipped with the registry), how long a challenge may take to sign, and this site's
+    # origin as the challenge names it (empty: the origin of the request).
+    "REGISTRY_CADESPLUGIN_URL": "",
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": 300,
+    "REGISTRY_SITE_ORIGIN": "",
     "REGISTRY_SESSION_IDLE_MINUTES": 30,
     "REGISTRY_SESSION_LIFETIME_HOURS": 12,
     "REGISTRY_TRUST_RELOAD_SECONDS": 60,
@@ -164,7 +177,7 @@ def normalize_database_url(url: str) -> str:
 
 def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """Parse a comma- or space-separated list of addresses and CIDR networks."""
-    items = [v for v in value.replace(",", " ").split() if v]
+    items = [v for v in value.replace(",", " ").split() if v and v.lower() != "unix"]
     try:
         return tuple(ipaddress.ip_network(item, strict=False) for item in items)
     except ValueError as exc:

@@ -20,10 +20,11 @@ import logging
 import os
 import socket
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import Huey, crontab
@@ -72,8 +73,8 @@ def configure(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from . import cli, models, tasks  # noqa: F401  (register the jobs and tables)
     from .. import indexes  # noqa: F401
+    from . import cli, models, tasks  # noqa: F401  (register the jobs and tables)
 
     configure(app)
     _state.app = app

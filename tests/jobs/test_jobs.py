@@ -11,11 +11,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from huey.storage import MemoryStorage
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry import jobs
-from registry.jobs import tasks  # noqa: F401  (the periodic jobs)
 from registry.extensions import db
+from registry.jobs import tasks  # noqa: F401  (the periodic jobs)
 from registry.jobs.models import JobFailure, PeriodicRun
 
 from ..helpers import free_port, stop, wait_for_port

@@ -264,9 +264,9 @@ def test_intermediate_with_undecodable_non_critical_extension_validates():
 @pytest.mark.parametrize("string_type", ["NumericString", "PrintableString", "UTF8String",
                                          "IA5String"])
 def test_identifiers_in_any_string_type(string_type):
-    from asn1crypto import core, x509
-
     from datetime import timedelta
+
+    from asn1crypto import core, x509
 
     from registry.identifiers import make_inn, make_ogrn
     from registry.pki import oids
