@@ -24,7 +24,7 @@ def _lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterat
     # UTF-8 with a BOM so that Excel opens the Russian text correctly.
     writer.writerow([csv_cell(c) for c in header])
     yield "\ufeff" + out.getvalue()
-    for i, row in enumerate(rows):
+    for row in rows:
         out.seek(0)
         out.truncate()
         writer.writerow([csv_cell(c) for c in row])

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '5e7a1c9d3b20'
-down_revision = '28e12907a54c'
+down_revision = 'prod_indexes_jobs'
 branch_labels = None
 depends_on = None
 
