@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
@@ -172,12 +172,11 @@ def _journal_csv(organization: Organization, query) -> Response:
     entries = services.journal_rows(query)
 
     def rows():
-        for entry in entries:
-            yield [entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                   EVENT_TITLES.get(entry.event, entry.event),
-                   entry.subject.full_name if entry.subject else "",
-                   entry.actor.full_name if entry.actor else "",
-                   entry.details or "", entry.remote_addr or ""]
+        for created_at, event, subject, actor, details, remote_addr in entries:
+            yield [created_at.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
+                   if created_at.tzinfo is None else created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
+                   EVENT_TITLES.get(event, event), subject or "", actor or "", details or "",
+                   remote_addr or ""]
 
     return csv_response(f"journal-{organization.ogrn}-{date.today():%Y%m%d}.csv",
                         ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
