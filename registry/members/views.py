@@ -99,8 +99,10 @@ def members(org_id: int):
     organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
+    page = services.members_page(organization, status, after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("members/members.html", organization=organization, status_form=status_form,
-                           members=services.members(organization, status), Role=Role,
+                           members=page.items, page=page, args=args, Role=Role,
                            unit_name=lambda m: (organization.branch(m.branch_id) or {}).get("name"))
 
 
