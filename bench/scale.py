@@ -156,6 +156,8 @@ def run_size(admin_url: str, scale: float, runs: int, pki) -> None:
             members = db.session.scalar(text(f"SELECT count(*) FROM memberships WHERE organization_id={org}"))
             journal = db.session.scalar(text("SELECT count(*) FROM organization_journal"))
             orgs = db.session.scalar(text("SELECT count(*) FROM organizations"))
+            members_last = db.session.scalar(text(
+                f"SELECT id FROM memberships WHERE organization_id={org} ORDER BY id DESC OFFSET 50 LIMIT 1"))
         print(f"\n== size ×{scale:g}: {orgs} organizations, {members} members in the big one, "
               f"{journal} journal rows (seeded in {seeded:.1f} s)")
         page = head.get(f"/organizations/{org}/journal").text
@@ -174,6 +176,7 @@ def run_size(admin_url: str, scale: float, runs: int, pki) -> None:
             ("Профили организации", head, f"/organizations/{org}/members"),
             ("journal, first page", head, f"/organizations/{org}/journal"),
             ("journal, page 21", head, deep_url),
+            ("Профили, last page", head, f"/organizations/{org}/members?after={members_last}"),
             ("operator list", operator, "/operator/"),
             ("operator search ИНН", operator, "/operator/?q=" + "1000000005"),
             ("operator search КПП", operator, "/operator/?q=770000005"),
