@@ -4,10 +4,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
-SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk
 DEMO_DIR ?= instance/demo
 
-.PHONY: demo test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
+.PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -28,6 +28,11 @@ install: system-deps $(VENV)/.installed
 demo: install
 	$(REGISTRY) demo setup --dir $(DEMO_DIR)
 	$(REGISTRY) demo serve --dir $(DEMO_DIR)
+
+# The same demo behind the shipped nginx configuration (deploy/nginx/registry.conf): GOST TLS
+# beside ECDSA on https://localhost:8443, gunicorn on a unix socket.
+demo-nginx: install
+	$(PY) deploy/nginx_demo.py --dir $(DEMO_DIR) --port $(or $(DEMO_PORT),8443)
 
 # The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
 # on the local server 127.0.0.1:5432, or a temporary cluster when none answers).

@@ -25,12 +25,28 @@ def _settings(config) -> dict:
     return settings
 
 
-def _configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (REGISTRY_LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import datetime, timezone
+
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+                 "pid": record.process}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(level: str, fmt: str = "text") -> None:
     log = logging.getLogger("registry")
     log.setLevel(level.upper())
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(JsonFormatter() if fmt == "json" else
+                             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.addHandler(handler)
 
 
@@ -59,7 +75,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         app.config["REGISTRY_SECRET_KEY_SOURCE"] = str(instance / "secret_key")
     else:
         app.config.setdefault("REGISTRY_SECRET_KEY_SOURCE", "SECRET_KEY")
-    _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]))
+    _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]), str(app.config.get("REGISTRY_LOG_FORMAT")))
 
     db.init_app(app)
     from .core import access, uow
@@ -71,7 +87,21 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)
 
-    from . import auth, documents, exchange, members, operator, organizations, refdata, trust, web
+    from . import (
+        auth,
+        documents,
+        exchange,
+        jobs,
+        members,
+        operator,
+        organizations,
+        refdata,
+        trust,
+        web,
+    )
+    jobs.init_app(app)
+    from . import metrics
+    metrics.init_app(app)
     trust.init_app(app)
     web.init_app(app)
     auth.init_app(app)

@@ -111,6 +111,8 @@ def demo_serve(directory: Path, host: str, port: int):
         raise click.ClickException(f"no demo instance in {directory}: run `registry demo setup "
                                    f"--dir {directory}` first")
     app = demo.create_demo_app(directory)
+    from .jobs import start_embedded_consumer, stop_embedded_consumer
+    start_embedded_consumer(app)  # the demo's background jobs run in threads of this process
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
     # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
@@ -129,3 +131,4 @@ def demo_serve(directory: Path, host: str, port: int):
     finally:
         refresher.stop()
         server.server_close()
+        stop_embedded_consumer()

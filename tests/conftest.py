@@ -59,6 +59,7 @@ def app_config(database_url: str, demo_pki, instance_path, **extra) -> dict:
         "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
         "REGISTRY_TRUSTED_PROXIES": TRUSTED_PROXY,
         "REGISTRY_INSTANCE_PATH": str(instance_path),
+        "REGISTRY_BROKER_URL": "immediate",
     }
     config.update(extra)
     return config

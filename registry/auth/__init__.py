@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     from . import services
-    from .services import SESSION_FINGERPRINT, CertificateChecker
-    from .views import CHECKER_KEY, bp
+    from .services import CertificateChecker
+    from .views import CHECKER_KEY, bp, session_record
 
     app.extensions[CHECKER_KEY] = CertificateChecker(app.extensions[TRUST_KEY])
 
@@ -27,7 +27,12 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = services.session_user(int(user_id), session.get(SESSION_FINGERPRINT))
+        # Only an open server-side session of this account signs anybody in, on any page
+        # (public ones included): a cookie of an ended session is nobody's.
+        record = session_record()
+        if record is None or record.ended_at is not None or str(record.user_id) != user_id:
+            return None
+        user = services.session_user(int(user_id), record.cert_fingerprint)
         if user is None:
             # The account no longer holds the session's certificate: start over.
             log.warning("session of user %s does not match its certificate; ended", user_id)

@@ -7,8 +7,8 @@ accounts and sessions. Services flush, never commit: the request that calls them
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,7 +20,7 @@ from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
 from ..trust.validation import validate as trust_validate
-from .models import User, UserCertificate, VisitJournalEntry
+from .models import AuthSession, User, UserCertificate, VisitJournalEntry
 
 USER_AGENT_MAX = 400
 
@@ -68,14 +68,13 @@ class CertificateChecker:
 
 # --- sessions -------------------------------------------------------------------------------
 
+SESSION_TOKEN = "sid"            # the random token naming the server-side session record
 SESSION_FINGERPRINT = "cert_fp"
-SESSION_LOGIN_AT = "login_at"
-SESSION_SEEN_AT = "seen_at"
 SESSION_ENDED = "ended"          # why the last session ended: "sign_out", "idle", "lifetime"
 SESSION_ENDED_FP = "ended_fp"    # ... and for which certificate
 SESSION_REFUSED = "refused"      # last refusal recorded in the journal, to record it once
 
-# How stale the stored "last seen" time may get before it is rewritten; saves a Set-Cookie
+# How stale the stored "last seen" time may get before it is rewritten; saves a database write
 # on most requests at the cost of this much imprecision in the idle timeout.
 SEEN_AT_RESOLUTION = 60
 
@@ -84,7 +83,7 @@ SEEN_AT_RESOLUTION = 60
 class SessionCheck:
     """Verdict on a signed-in session for the certificate presented with this request."""
 
-    state: str          # "none", "ok", "changed", "idle", "lifetime"
+    state: str          # "none", "ended", "ok", "changed", "idle", "lifetime"
     touch: bool = False  # whether the "last seen" time should be rewritten
 
 
@@ -96,20 +95,78 @@ def checker() -> CertificateChecker:
     return current_app.extensions[CHECKER_KEY]
 
 
-def check_session(data, fingerprint: str, *, idle: timedelta, lifetime: timedelta,
-                  now: float | None = None) -> SessionCheck:
-    """Decide whether a session (a mapping) is still good for the presented certificate."""
-    if data.get("_user_id") is None or SESSION_FINGERPRINT not in data:
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def find_session(token: object) -> AuthSession | None:
+    """The server-side record a cookie's session token names (ended or not), or None."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
+    """Record a new session of ``user`` bound to the certificate; returns the cookie's token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(AuthSession(token_hash=_token_hash(token), user=user,
+                               cert_fingerprint=fingerprint, method=method, created_at=now,
+                               last_seen_at=now))
+    db.session.flush()
+    return token
+
+
+def end_session(record: AuthSession | None, reason: str) -> None:
+    """End a session on the server: its cookie opens nothing from now on."""
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        record.end_reason = reason
+        db.session.flush()
+
+
+def end_user_sessions(user_id: int, reason: str) -> None:
+    """End every open session of a person (e.g. when the operator blocks them)."""
+    db.session.execute(
+        update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False))
+
+
+def check_session(record: AuthSession | None, user_id: object, fingerprint: str, *,
+                  idle: timedelta, lifetime: timedelta,
+                  now: datetime | None = None) -> SessionCheck:
+    """Decide whether a session is still good for the presented certificate.
+
+    ``record`` is the server-side session the cookie names, ``user_id`` the account the cookie
+    says; the record alone decides (an ended record is "ended" whatever the cookie holds).
+    """
+    if record is None or user_id is None or str(record.user_id) != str(user_id):
         return SessionCheck("none")
-    if data[SESSION_FINGERPRINT] != fingerprint:
+    if record.ended_at is not None:
+        return SessionCheck("ended")
+    if record.cert_fingerprint != fingerprint:
         return SessionCheck("changed")
-    now = time.time() if now is None else now
-    if now - float(data.get(SESSION_LOGIN_AT, 0)) > lifetime.total_seconds():
+    now = utcnow() if now is None else now
+    if now - record.created_at > lifetime:
         return SessionCheck("lifetime")
-    seen = float(data.get(SESSION_SEEN_AT, 0))
-    if now - seen > idle.total_seconds():
+    if now - record.last_seen_at > idle:
         return SessionCheck("idle")
-    return SessionCheck("ok", touch=now - seen >= SEEN_AT_RESOLUTION)
+    return SessionCheck("ok", touch=(now - record.last_seen_at).total_seconds()
+                        >= SEEN_AT_RESOLUTION)
+
+
+def session_certificate_pem(record: AuthSession) -> str | None:
+    """The certificate a session was opened with, as stored among the person's certificates."""
+    return db.session.scalar(select(UserCertificate.pem).where(
+        UserCertificate.fingerprint == record.cert_fingerprint,
+        UserCertificate.user_id == record.user_id))
+
+
+def touch_session(record: AuthSession, now: datetime | None = None) -> None:
+    record.last_seen_at = utcnow() if now is None else now
+    db.session.flush()
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -236,6 +293,17 @@ def record_refusal(result: ValidationResult, *, remote_addr: str | None,
     user = find_account(cert) if cert is not None else None
     entry = _journal(VisitJournalEntry.EVENT_REFUSED, result.code, user=user, cert=cert,
                      remote_addr=remote_addr, user_agent=user_agent, message=result.message)
+    db.session.flush()
+    return entry
+
+
+def record_signature_refusal(code: str, message: str, cert: QualifiedCertificate | None, *,
+                             remote_addr: str | None,
+                             user_agent: str | None) -> VisitJournalEntry:
+    """Journal a refused sign-in by signature (bad, replayed or stale challenge signature)."""
+    user = find_account(cert) if cert is not None else None
+    entry = _journal(VisitJournalEntry.EVENT_REFUSED, code, user=user, cert=cert,
+                     remote_addr=remote_addr, user_agent=user_agent, message=message)
     db.session.flush()
     return entry
 

@@ -90,6 +90,8 @@ class Document(db.Model):
         checks = [c for c in self.checks or [] if c.get("code") != "not_signed"]
         if not checks:
             return "none"
+        if any(c.get("code") == "pending" for c in checks):
+            return "pending"
         return "valid" if all(c.get("valid") for c in checks) else "invalid"
 
 

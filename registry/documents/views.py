@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import uow
@@ -65,16 +65,7 @@ def _files():
 
 
 def _send(key: str, name: str, media_type: str):
-    try:
-        path = services.file_path(key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=media_type, as_attachment=True, download_name=name,
-                         conditional=False, etag=False, max_age=None)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return services.send_stored(key, name, media_type)
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -181,8 +172,10 @@ def recheck(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    services.verify(document)
-    flash("Подписи проверены заново.", "info")
+    checks = services.check(document)
+    pending = any(c.get("code") == "pending" for c in checks)
+    flash("Подписи проверяются: результат появится на этой странице." if pending
+          else "Подписи проверены заново.", "info")
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
 

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
@@ -294,13 +294,9 @@ def document_file(org_id: int, document_id: int):
     client = authenticate()
     document = _find_document(client, org_id, document_id)
     try:
-        path = documents.file_path(document.file_key)
+        return documents.file_store().send(document.file_key, document.file_name, document.media_type)
     except ValueError:
         raise ApiError(404, "not_found", "Файл документа не найден.") from None
-    if not path.is_file():
+    except FileNotFoundError:
         log.error("document %s: file %s is missing from the store", document.id, document.file_key)
-        raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.")
-    response = send_file(path, mimetype=document.media_type, as_attachment=True,
-                         download_name=document.file_name, conditional=False, etag=False, max_age=None)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+        raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.") from None

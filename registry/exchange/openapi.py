@@ -120,7 +120,7 @@ SCHEMAS = {
                      "properties": {"name": {"type": "string"}, "size": {"type": "integer"},
                                     "sha256": {"type": "string"}, "media_type": {"type": "string"}}},
             "signature": {"type": "object", "required": ["state", "detached", "checks", "checked_at"],
-                          "properties": {"state": {"type": "string", "enum": ["none", "valid", "invalid"]},
+                          "properties": {"state": {"type": "string", "enum": ["none", "valid", "invalid", "pending"]},
                                          "detached": {"type": "boolean"},
                                          "checks": {"type": "array",
                                                     "items": {"$ref": "#/components/schemas/SignatureCheck"}},

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..core import access, clock
@@ -161,7 +162,10 @@ def memberships_of(user) -> list[Membership]:
 
 # -- roles --------------------------------------------------------------------------------------
 def members(organization: Organization, status: str | None = None) -> list[Membership]:
-    stmt = select(Membership).where(Membership.organization_id == organization.id)
+    """The organization's members with their accounts loaded in the same query (one statement
+    whatever the number of members)."""
+    stmt = (select(Membership).options(joinedload(Membership.user))
+            .where(Membership.organization_id == organization.id))
     if status:
         stmt = stmt.where(Membership.status == status)
     return list(db.session.scalars(stmt.order_by(Membership.created_at, Membership.id)))
@@ -269,6 +273,70 @@ def journal_query(organization: Organization, *, event: str | None = None, perso
     if end is not None:
         stmt = stmt.where(OrganizationJournalEntry.created_at < end)
     return stmt.order_by(OrganizationJournalEntry.created_at.desc(), OrganizationJournalEntry.id.desc())
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list in keyset order: no total count, no OFFSET; ``next_cursor`` leads on."""
+
+    items: list
+    next_cursor: str | None
+    first: bool
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _cursor(entry: OrganizationJournalEntry) -> str:
+    return f"{entry.created_at.strftime('%Y%m%d%H%M%S%f')}.{entry.id}"
+
+
+def _parse_cursor(cursor: str | None):
+    from datetime import datetime, timezone
+
+    if not cursor:
+        return None
+    stamp, _, ident = cursor.partition(".")
+    try:
+        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc), int(ident))
+    except ValueError:
+        return None
+
+
+def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
+    """The journal page after ``cursor`` (newest first), its people loaded with it."""
+    from sqlalchemy import and_
+
+    E = OrganizationJournalEntry
+    after = _parse_cursor(cursor)
+    stmt = query.options(joinedload(E.actor), joinedload(E.subject))
+    if after is not None:
+        at, ident = after
+        stmt = stmt.where(or_(E.created_at < at, and_(E.created_at == at, E.id < ident)))
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows, _cursor(rows[-1]) if more and rows else None, after is None)
+
+
+def journal_rows(query, batch: int = 1000):
+    """Every entry of a journal query, fetched in batches (constant memory for any size).
+
+    The rows are read through a session of their own, bound like the request's: a streamed
+    body is produced after the request's unit of work has ended, outside its context."""
+    from sqlalchemy.orm import Session
+
+    E = OrganizationJournalEntry
+    stmt = query.options(joinedload(E.actor), joinedload(E.subject)).execution_options(yield_per=batch)
+    session = Session(bind=db.session().get_bind(), expire_on_commit=False)
+
+    def rows():
+        try:
+            yield from session.scalars(stmt)
+        finally:
+            session.close()
+    return rows()
 
 
 def record_sign_in(user, remote_addr: str | None) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import (
     Blueprint,
     Response,
@@ -15,12 +12,14 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
 from ..auth import services as auth_services
 from ..core import clock
 from ..core.web import current_person as _user
+from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
@@ -32,6 +31,7 @@ from .services import MemberError
 bp = Blueprint("members", __name__, template_folder="templates")
 
 JOURNAL_PAGE_SIZE = 50
+FOUND_KEY = "join.found"
 
 
 def _units(organization: Organization) -> list[tuple[str, str]]:
@@ -53,6 +53,10 @@ def join():
         finder = forms.FindOrganizationForm()
         if finder.validate_on_submit():
             found = services.find_registered(finder.query.data)
+            if found is not None:
+                # Remember what this person found by its number: only that (or what their
+                # certificate names) may be shown or joined by id later.
+                session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
             if found is None:
                 finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                            "Проверьте номер или попросите руководителя зарегистрировать её.")
@@ -63,8 +67,9 @@ def join():
         posted = forms.JoinForm()
         organization = db.session.get(Organization, int(posted.organization.data)) \
             if (posted.organization.data or "").isdigit() else None
-        if organization is None:
-            abort(404)
+        if organization is None or (organization not in candidates
+                                    and organization.id not in session.get(FOUND_KEY, [])):
+            abort(404)  # an organization this person has not found does not exist for them
         posted.unit.choices = _units(organization)
         if posted.validate_on_submit():
             try:
@@ -151,30 +156,25 @@ def journal(org_id: int):
                                    date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         return _journal_csv(organization, query)
-    page = db.paginate(query, per_page=JOURNAL_PAGE_SIZE, max_per_page=JOURNAL_PAGE_SIZE)
-    args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    page = services.keyset_page(query, request.args.get("before"), JOURNAL_PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "before", "format")}
     return render_template("members/journal.html", organization=organization, form=form, page=page,
                            events=EVENT_TITLES, args=args)
 
 
 def _journal_csv(organization: Organization, query) -> Response:
     tz = current_app.extensions["registry.tz"]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"])
-    for entry in db.session.scalars(query):
-        writer.writerow([entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                         EVENT_TITLES.get(entry.event, entry.event),
-                         entry.subject.full_name if entry.subject else "",
-                         entry.actor.full_name if entry.actor else "",
-                         _csv_safe(entry.details or ""), entry.remote_addr or ""])
-    # UTF-8 with a BOM so that Excel opens the Russian text correctly.
-    body = "\ufeff" + out.getvalue()
-    name = f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # Streamed in batches with the people joined in: constant memory, one query per batch.
+    entries = services.journal_rows(query)
 
+    def rows():
+        for entry in entries:
+            yield [entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
+                   EVENT_TITLES.get(entry.event, entry.event),
+                   entry.subject.full_name if entry.subject else "",
+                   entry.actor.full_name if entry.actor else "",
+                   entry.details or "", entry.remote_addr or ""]
 
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
+                        ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
+                        rows())

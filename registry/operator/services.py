@@ -43,8 +43,42 @@ def operators() -> list[User]:
     return list(db.session.scalars(select(User).where(User.is_operator.is_(True)).order_by(User.full_name)))
 
 
-def organizations(query: str | None = None, status: str | None = None) -> list[Organization]:
+PAGE_SIZE = 50
+
+
+def _name_cursor(org: Organization) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps([org.full_name, org.id]).encode()).decode()
+
+
+def _parse_name_cursor(cursor: str | None) -> tuple[str, int] | None:
+    import base64
+    import binascii
+    import json
+
+    if not cursor or len(cursor) > 2000:
+        return None
+    try:
+        name, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(name), int(ident)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+def organizations(query: str | None = None, status: str | None = None, *, after: str | None = None,
+                  size: int = PAGE_SIZE) -> tuple[list[Organization], str | None]:
+    """One page of organizations in name order after the ``after`` cursor (keyset: no count,
+    no OFFSET), and the cursor of the next page (None on the last one)."""
+    from sqlalchemy import and_
+
     stmt = select(Organization)
+    position = _parse_name_cursor(after)
+    if position is not None:
+        name, ident = position
+        stmt = stmt.where(or_(Organization.full_name > name,
+                              and_(Organization.full_name == name, Organization.id > ident)))
     q = (query or "").strip()
     if q:
         d = digits(q)
@@ -56,7 +90,10 @@ def organizations(query: str | None = None, status: str | None = None) -> list[O
                                       contains_word(Organization.short_name, word)))
     if status:
         stmt = stmt.where(Organization.status == status)
-    return list(db.session.scalars(stmt.order_by(Organization.full_name).limit(500)))
+    rows = list(db.session.scalars(stmt.order_by(Organization.full_name, Organization.id).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_name_cursor(rows[-1]) if more and rows else None)
 
 
 def people(query: str) -> list[User]:

@@ -34,11 +34,15 @@ def operator_only(view):
 def index():
     form = forms.SearchForm(request.args)
     report, _ = health()
+    from ..jobs import report as jobs_report
     from ..trust.status import trust_status
 
-    return render_template("operator/index.html", form=form,
-                           organizations=services.organizations(form.q.data, form.status.data or None),
-                           report=report, trust=trust_status())
+    organizations, next_cursor = services.organizations(form.q.data, form.status.data or None,
+                                                        after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template("operator/index.html", form=form, organizations=organizations,
+                           next_cursor=next_cursor, first=not request.args.get("after"), args=args,
+                           report=report, trust=trust_status(), jobs=jobs_report(10))
 
 
 @bp.route("/trust")

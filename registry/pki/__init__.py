@@ -26,7 +26,9 @@ def doctor_info() -> dict:
     gost_info: dict[str, str | None]
     try:
         active = gost.backend()
-        gost_info = {"backend": active.name, "description": active.description}
+        gost_info = {"backend": active.name, "description": active.description,
+                     # GOST R 34.10-2001: only for checking signatures made before 2020
+                     "gost2001_past_signatures": active.supports_gost2001}
     except Exception as exc:  # the product still works for RSA/ECDSA without GOST
         gost_info = {"backend": None, "error": str(exc)}
     return {

@@ -137,14 +137,15 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
                       private_key_usage: tuple[datetime, datetime] | None = None,
                       dns_names: Sequence[str] = (), signature_algorithm: dict | None = None,
                       corrupt_signature: bool = False,
-                      extra_extensions: Sequence[tuple[str, bytes, bool]] = ()) -> x509.Certificate:
+                      extra_extensions: Sequence[tuple[str, bytes, bool]] = (),
+                      subject_name: x509.Name | None = None) -> x509.Certificate:
     """Issue a certificate; ``issuer=None`` makes it self-signed with ``issuer_key``.
 
-    ``extra_extensions`` are added as given, undecoded, so tests can reproduce the encodings
-    real CAs produce.
+    ``extra_extensions`` are added as given, undecoded, and ``subject_name`` replaces the name
+    built from ``subject``, so tests can reproduce the encodings real CAs produce.
     """
     spki = subject_key.public_key_info()
-    name = build_name(subject)
+    name = subject_name if subject_name is not None else build_name(subject)
     issuer_name = issuer.subject if issuer is not None else name
     issuer_spki = issuer.public_key if issuer is not None else spki
     extensions = [

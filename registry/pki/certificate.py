@@ -466,6 +466,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def unreadable_subject(data: bytes | str) -> str | None:
+    """Best effort: the subject of a certificate that load_certificate() refuses, or None.
+
+    Lets a refusal caused by an unreadable CA certificate name that CA.
+    """
+    try:
+        lenient = x509.Certificate.load(to_der(data))
+        return format_name(parse_name(lenient["tbs_certificate"]["subject"])) or None
+    except Exception:
+        return None
+
+
 def load_certificate(data: bytes | str) -> QualifiedCertificate:
     """Parse a certificate in PEM, DER, base64 or URL-escaped PEM.
 

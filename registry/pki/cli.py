@@ -114,9 +114,12 @@ def verify(file: str, chain: tuple[str, ...], trust: tuple[str, ...], crls: tupl
         else:
             base = configured_trust_store()
             store = TrustStore.build(base.roots, base.intermediates,
-                                     (*base.crls, *TrustStore.from_paths(crls=crls).crls))
+                                     (*base.crls, *TrustStore.from_paths(crls=crls).crls),
+                                     base.problems)
     except TrustStoreError as exc:
         raise click.UsageError(str(exc)) from exc
+    for problem in store.problems:
+        click.echo(f"Предупреждение: файл хранилища доверия пропущен: {problem}", err=True)
     result = validate(data, trust_store=store, intermediates=intermediates, at=moment, purpose=purpose)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -17,6 +17,7 @@ from .certificate import (
     format_name,
     load_certificate,
     parse_name,
+    unreadable_subject,
 )
 
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
@@ -45,6 +46,9 @@ class LoadProblem:
 
     path: str
     message: str
+    # The subject of the certificate in the file when it could still be made out (so that a
+    # chain needing it can name the CA), else None.
+    subject: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -108,7 +112,7 @@ class TrustStore:
             except TrustStoreError as exc:
                 if named:
                     raise TrustStoreError(f"{path}: {exc}") from exc
-                problems.append(LoadProblem(str(path), str(exc)))
+                problems.append(LoadProblem(str(path), str(exc), _subject_of_unreadable(path)))
                 continue
             for item in loaded:
                 if isinstance(item, QualifiedCertificate):
@@ -119,6 +123,17 @@ class TrustStore:
             raw = extra if isinstance(extra, bytes) else Path(extra).read_bytes()
             crl_list.append(load_crl(raw))
         return cls.build(roots, intermediates, crl_list, problems)
+
+    def unreadable_ca(self, name: str) -> LoadProblem | None:
+        """The left-out file whose certificate has subject ``name`` (as format_name renders it).
+
+        Lets a chain that cannot be built because its CA's certificate is in the store but
+        unreadable be refused as ``ca_certificate_unreadable`` instead of «chain incomplete».
+        """
+        for problem in self.problems:
+            if problem.subject is not None and problem.subject == name:
+                return problem
+        return None
 
     def crl_status(self, now: datetime | None = None) -> list[dict]:
         """Freshness of each CRL: issuer, thisUpdate, nextUpdate and whether it is current."""
@@ -162,6 +177,15 @@ def _read_file(path: Path) -> list[QualifiedCertificate | asn1_crl.CertificateLi
         raise TrustStoreError(str(exc)) from exc
     except Exception as exc:  # e.g. broken PEM armour
         raise TrustStoreError(f"файл не читается ({type(exc).__name__})") from exc
+
+
+def _subject_of_unreadable(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_TRUST_FILE_SIZE:
+            return None
+        return unreadable_subject(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _split_pem(data: bytes) -> list[bytes]:

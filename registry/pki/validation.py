@@ -136,7 +136,6 @@ class GostSignatureValidator(DefaultSignatureValidator):
         if not ok:
             raise InvalidSignature("GOST signature mismatch")
 
-
     @staticmethod
     def _validate_gost2001(signature: bytes, signed_data: bytes, public_key_info: Any,
                            context: SignatureValidationContext) -> None:

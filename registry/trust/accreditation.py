@@ -81,6 +81,9 @@ class AccreditationIndex:
         date: str | None = None,
     ):
         self.by_fingerprint = by_fingerprint
+        # Key identifiers of the listed certificates: another certificate of the same CA key
+        # (re-issued, or sent along with a signature) is judged like the listed one.
+        self.by_key_id: dict[str, AccreditedCa] = {}
         self.version = version
         self.date = date
 
@@ -93,19 +96,32 @@ class AccreditationIndex:
         if not metadata:
             return cls.empty()
         index: dict[str, AccreditedCa] = {}
+        keys: dict[str, AccreditedCa] = {}
         for item in metadata.get("cas", []):
             ca = ca_from_metadata(item)
             for cert in item.get("certificates", []):
                 index[cert["sha256"].lower()] = ca
-        return cls(index, str(metadata.get("version")), metadata.get("date"))
+                if cert.get("key_id"):
+                    keys[cert["key_id"].lower()] = ca
+        made = cls(index, str(metadata.get("version")), metadata.get("date"))
+        made.by_key_id = keys
+        return made
 
     def __bool__(self) -> bool:
         return bool(self.by_fingerprint)
 
-    def problem(self, fingerprints, moment: datetime) -> tuple[AccreditedCa, str | None] | None:
+    def lookup(self, cert) -> AccreditedCa | None:
+        """The listed CA of a certificate: by fingerprint, else by its key identifier."""
+        ca = self.by_fingerprint.get(cert.fingerprint.lower())
+        if ca is None and not cert.is_self_signed:
+            key_id = cert.asn1.key_identifier
+            ca = self.by_key_id.get(key_id.hex()) if key_id else None
+        return ca
+
+    def problem(self, certs, moment: datetime) -> tuple[AccreditedCa, str | None] | None:
         """The first CA of the path (issuer first) not accredited at ``moment``, with its status."""
-        for fingerprint in fingerprints:
-            ca = self.by_fingerprint.get(fingerprint.lower())
+        for cert in certs:
+            ca = self.lookup(cert)
             if ca is None:
                 continue
             status = ca.status_at(moment)

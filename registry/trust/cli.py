@@ -102,15 +102,24 @@ def status_command() -> None:
     from .status import trust_status
 
     status = trust_status()
+    states = {
+        "fresh": "актуален",
+        "expiring": "истекает менее чем через 24 ч",
+        "grace": "устарел (льготный период)",
+        "stale": "устарел",
+        "none": "нет",
+    }
     tsl = status["tsl"]
     if tsl:
-        click.echo(f"Список УЦ: версия {tsl['version']} от {tsl['date']}, УЦ: {tsl['cas']}")
+        click.echo(f"Список УЦ: версия {tsl['version']} от {tsl['date_text']}, УЦ: {tsl['cas']}")
     else:
         click.echo("Список УЦ не импортирован (хранилище собрано вручную).")
     for ca in status["cas"]:
+        accreditation = ca["accreditation"] or "не из списка"
         click.echo(
-            f"  {ca['name']}: аккредитация — {ca['accreditation'] or '—'}, CRL — "
-            f"{ca['crl_state']}, следующее обновление {ca['next_update_text']}"
+            f"  {ca['name']}: аккредитация — {accreditation}, СОС — "
+            f"{states.get(ca['crl_state'], ca['crl_state'])}, следующее обновление "
+            f"{ca['next_update_text']}"
         )
     for problem in status["problems"]:
         click.echo(f"  не загружен: {problem['path']}: {problem['error']}")

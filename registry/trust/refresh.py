@@ -122,6 +122,7 @@ def run_refresh(
             # The running app has parsed the store already; reuse it rather than parse again.
             same = holder is not None and os.path.realpath(holder.path) == os.path.realpath(store)
             reports = _refresh(store, app.config, now, holder.reload() if same else None)
+            state_path(store).parent.mkdir(parents=True, exist_ok=True)
             write_json_atomic(
                 state_path(store),
                 {

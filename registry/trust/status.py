@@ -44,14 +44,16 @@ def trust_status(holder=None, now: datetime | None = None) -> dict:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    report = _build(holder, store, moment)
+    from .validation import revocation_options
+
+    report = _build(holder, store, moment, revocation_options()[1])
     with _LOCK:
         _CACHE.clear()
         _CACHE[key] = report
     return report
 
 
-def _build(holder, store: TrustStore, moment: datetime) -> dict:
+def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None) -> dict:
     metadata = holder.metadata
     index = holder.accreditation
     refresh = last_refresh(holder.path) or {}
@@ -82,7 +84,8 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
         if crl is None:
             state = "none"
         elif next_update is None or next_update <= moment:
-            state = "stale"
+            overdue = moment - next_update if next_update is not None else None
+            state = "grace" if grace and overdue is not None and overdue <= grace else "stale"
         elif next_update - moment < WARN_BEFORE:
             state = "expiring"
         else:
@@ -141,6 +144,6 @@ def _build(holder, store: TrustStore, moment: datetime) -> dict:
         else None,
         "counts": {
             state: sum(1 for c in cas if c["crl_state"] == state)
-            for state in ("fresh", "expiring", "stale", "none")
+            for state in ("fresh", "expiring", "grace", "stale", "none")
         },
     }

@@ -86,6 +86,14 @@ def import_tsl(
     """Import a list into the app's trust store; :class:`TslError` (store kept) if refused."""
     config = app.config
     store = Path(config["REGISTRY_TRUST_STORE"])
+    from ..config import PROJECT_ROOT
+
+    if os.path.realpath(store) == os.path.realpath(PROJECT_ROOT / "certs"):
+        raise TslError(
+            "хранилище — поставляемый каталог certs/ с головными корневыми сертификатами; "
+            "задайте REGISTRY_TRUST_STORE (например, /var/lib/registry/trust) — головные "
+            "корневые будут взяты из certs/"
+        )
     max_bytes = int(config.get("REGISTRY_TSL_MAX_MB", 200)) * 1024 * 1024
     data = read_source(source, max_bytes=max_bytes)
     trust_list = parse_tsl(data, max_bytes=max_bytes)

@@ -164,7 +164,7 @@ def accreditation_problem(
     if not index:
         return None
     moment = at or datetime.now(timezone.utc)
-    found = index.problem([c.fingerprint for c in result.chain], moment)
+    found = index.problem(result.chain, moment)
     if found is None:
         return None
     ca, status = found

@@ -29,7 +29,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
 )
 from ..core.web import local_datetime as _local_datetime
 from ..identifiers import format_snils
-from .proxy import TrustedProxyMiddleware
+from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
 
 class IdConverter(IntegerConverter):
@@ -88,8 +88,10 @@ def _error_page(code: int, title: str, text: str):
 
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
+    proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
     app.wsgi_app = TrustedProxyMiddleware(
-        app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
+        app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
+        secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)

@@ -70,7 +70,8 @@ def test_trust_page_shows_every_ca_and_warns(
     assert "Действует" in ecdsa_row and "истекает менее чем через 24 ч" in ecdsa_row
     assert "получен" in ecdsa_row
     rsa_row = _row(page, "Демо УЦ RSA")
-    assert "недоступен" in rsa_row and "HTTP 404" in rsa_row and "устарел" in rsa_row
+    assert "недоступен" in rsa_row and "HTTP 404" in rsa_row
+    assert "устарел — вход разрешён только в льготный период" in rsa_row
     gost_row = _row(page, "Демо УЦ ГОСТ")
     assert "Аннулирована — вход отклоняется" in gost_row
     assert "broken.crt" in page and "Файлы хранилища, которые не удалось загрузить" in page

@@ -276,3 +276,139 @@ def test_real_directory_store_is_exchanged_whole(trust_app_factory, demo_pki, tm
     assert store.is_dir() and (store / "tsl.json").exists()
     assert not (store / "ca-rsa.crt").exists()
     assert sorted(p.name for p in (store / "crl").iterdir())  # CRLs carried over
+
+
+def test_document_signature_is_judged_at_its_signing_time(
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
+    """The documents domain's signature check goes through the same accreditation rule."""
+    from registry.documents import signatures as S
+
+    from ..documents.conftest import cms_sign
+
+    t = now()
+    initial_store(demo_pki, tmp_path / "trust", this_update=t - timedelta(days=2))
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Приостановлена", t - timedelta(hours=10), None),
+        ],
+    )
+    app = trust_app_factory()
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(11, t, [ca]))
+    import_tsl(app, source)
+    content = "Заявление о регистрации".encode()
+    signature = cms_sign(demo_pki, tmp_path, "head", "ecdsa", content)
+    with app.app_context():
+        store = holder().get()
+        signed_then = S.verify_detached(
+            signature, content, trust_store=store, at=t - timedelta(hours=20)
+        )
+        signed_now = S.verify_detached(signature, content, trust_store=store)
+    assert signed_then.code == S.OK, signed_then.message
+    assert signed_now.code == S.CERTIFICATE
+    assert signed_now.certificate.code == "ca_not_accredited"
+    assert "«Демо УЦ ECDSA» приостановлена" in signed_now.message
+
+
+def test_the_shipped_certs_folder_is_never_overwritten(
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
+    from registry.config import PROJECT_ROOT
+
+    app = trust_app_factory(REGISTRY_TRUST_STORE=str(PROJECT_ROOT / "certs"))
+    before = sorted(p.name for p in (PROJECT_ROOT / "certs").iterdir())
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(1, now(), [demo_ca(demo_pki)]))
+    result = app.test_cli_runner().invoke(args=["trust", "import-tsl", str(source)])
+    assert result.exit_code != 0 and "REGISTRY_TRUST_STORE" in result.output
+    assert sorted(p.name for p in (PROJECT_ROOT / "certs").iterdir()) == before
+
+
+def test_real_list_with_the_shipped_head_roots(trust_app_factory, tmp_path, db_session):
+    """A list of the real accredited CAs of ../shared/data/real-pki over the shipped roots."""
+    from registry.config import PROJECT_ROOT
+    from registry.trust.status import trust_status
+
+    cas, _roots = _real_cas(limit=200)
+    app = trust_app_factory(REGISTRY_TRUST_HEAD_ROOTS=str(PROJECT_ROOT / "certs"))
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(900, now(), cas))
+    result = import_tsl(app, source)
+    assert result.cas == len(cas) >= 100 and result.problems == []
+    shipped = {
+        load_certificate(der_of(p)).fingerprint for p in (PROJECT_ROOT / "certs").glob("*.crt")
+    }
+    assert result.head_roots == len(shipped) >= 4
+    with app.app_context():
+        loaded = holder().get()
+        assert {c.fingerprint for c in loaded.roots} == shipped
+        assert {c.fingerprint for c in loaded.intermediates} == {
+            load_certificate(ca.certificates[0]).fingerprint for ca in cas
+        }
+        assert holder().problems == ()
+        status = trust_status()
+    listed = [c for c in status["cas"] if c["listed"]]
+    assert len(listed) == len(cas) and all(c["accredited"] for c in listed)
+    assert all(c["crl_state"] == "none" for c in listed)  # no CRL fetched yet
+
+
+def test_another_certificate_of_a_listed_key_is_judged_like_the_listed_one(demo_pki):
+    from registry.pki.builder import build_certificate, load_key
+    from registry.trust.accreditation import AccreditationIndex
+
+    t = now()
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Прекращена", t - timedelta(days=1), None),
+        ],
+    )
+    listed = demo_pki.ca("ecdsa").certificate
+    root = demo_pki.ca("ecdsa", "root")
+    reissued = load_certificate(
+        build_certificate(
+            subject=[("C", "RU"), ("O", "Демо УЦ ECDSA"), ("CN", "Демо УЦ (ECDSA)")],
+            subject_key=load_key("ecdsa", demo_pki.ca("ecdsa").key_path.read_bytes()),
+            issuer_key=load_key("ecdsa", root.key_path.read_bytes()),
+            issuer=root.certificate.asn1,
+            not_before=t - timedelta(days=1),
+            not_after=t + timedelta(days=30),
+            ca=True,
+            path_len=0,
+            key_usage={"key_cert_sign", "crl_sign"},
+        ).dump()
+    )
+    assert reissued.fingerprint != listed.fingerprint
+    parsed = parse_tsl(tsl_xml(1, t, [ca]))
+    metadata = {
+        "version": 1,
+        "date": t.isoformat(),
+        "cas": [
+            {
+                "name": ca.name,
+                "short_name": ca.short_name,
+                "inn": ca.inn,
+                "ogrn": ca.ogrn,
+                "periods": [
+                    {
+                        "status": p.status,
+                        "from": p.start.isoformat(),
+                        "to": p.end.isoformat() if p.end else None,
+                    }
+                    for p in parsed.cas[0].periods
+                ],
+                "certificates": [
+                    {"sha256": listed.fingerprint, "key_id": listed.asn1.key_identifier.hex()}
+                ],
+            }
+        ],
+    }
+    index = AccreditationIndex.from_metadata(metadata)
+    assert index.lookup(reissued).title == "Демо УЦ ECDSA"
+    assert index.problem([reissued], t)[1] == "Прекращена"
+    assert index.problem([reissued], t - timedelta(days=2)) is None
+    assert index.lookup(root.certificate) is None

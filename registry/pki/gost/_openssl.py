@@ -127,6 +127,7 @@ class OpenSSLBackend(GostBackend):
         version = (lib.OpenSSL_version(6) or b"?").decode()  # OPENSSL_VERSION_STRING
         self.description = f"OpenSSL {version} + gost engine ({os.path.basename(path)})"
         self.paramsets = frozenset(self._probe_paramsets())
+        self.supports_gost2001 = bool(lib.EVP_get_digestbyname(b"md_gost94"))
         lib.ERR_clear_error()
 
     # -- loading -------------------------------------------------------------------------------
