@@ -1,0 +1,49 @@
+"""Dead ends of the wizard: every step that cannot advance says why; refused organizations."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.extensions import db
+from registry.organizations.models import OrganizationDraft
+from registry.pki.demo import ORGANIZATION
+
+from .conftest import GENERAL, HEAD, OKVED
+
+
+def _draft(app) -> dict:
+    with app.app_context():
+        return db.session.scalars(select(OrganizationDraft)).all()[-1].data
+
+
+def _to_head(wizard):
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    assert wizard.step("general", GENERAL).status_code == 302
+    assert wizard.step("okved", OKVED).status_code == 302
+
+
+def test_head_variant_errors_of_an_unchosen_variant_do_not_block(app, wizard):
+    _to_head(wizard)
+    legal = {"kind": "legal", "le_full_name": "ООО «У»", "le_short_name": "У", "le_inn": "1234567890",
+             "le_kpp": "770101001", "le_ogrn": "1", "le_address": "Москва"}
+    r = wizard.step("head", legal)
+    assert r.status_code == 422
+    # The error is at the top of the step as well as at the field.
+    assert "error-summary" in r.text and 'href="#le_inn"' in r.text
+    # Back to a natural person, filled correctly; the browser still sends the hidden variant.
+    r = wizard.step("head", {**legal, **HEAD, "kind": "person"})
+    assert r.status_code == 302, r.text
+    stored = _draft(app)["head"]
+    assert stored["kind"] == "person" and stored["surname"] == "Иванов"
+    assert not any(k.startswith(("le_", "fo_")) for k in stored)
+
+
+def test_every_refused_step_shows_why_at_the_top(app, wizard):
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    r = wizard.step("general", {**GENERAL, "email": "nope"})
+    assert r.status_code == 422
+    assert "error-summary" in r.text and "Проверьте адрес электронной почты" in r.text
+    assert wizard.step("general", GENERAL).status_code == 302
+    r = wizard.step("okved", {**OKVED, "main": ""})
+    assert r.status_code == 422 and "error-summary" in r.text
+    assert 'href="#main"' in r.text
