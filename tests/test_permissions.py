@@ -33,6 +33,7 @@ ROUTES = [
     ("GET", "/organizations/{org}/members", P.ASSIGN_ROLES),
     ("GET", "/organizations/{org}/members/{member}", P.ASSIGN_ROLES),
     ("POST", "/organizations/{org}/members/{member}", P.ASSIGN_ROLES),
+    ("POST", "/organizations/{org}/members/take-role", P.ASSIGN_ROLES),
     ("GET", "/organizations/{org}/journal", P.READ_JOURNAL),
     ("GET", "/organizations/{org}/journal?format=csv", P.READ_JOURNAL),
     # The operator's console: nobody else may know it exists. (Posted without a reason, so
@@ -143,7 +144,8 @@ def expected(actor: str, own: bool, permission) -> str:
         return "allowed" if actor == "operator" else "not found"
     granted = _granted(actor, own)
     if not granted:
-        return "not found"
+        # A member who may not see the organization yet is told why (not «not found»).
+        return "forbidden" if own and actor in ("pending", "removed", "blocked") else "not found"
     return "allowed" if permission in granted else "forbidden"
 
 
@@ -202,7 +204,10 @@ def test_route_role_matrix(app, client, demo_pki, actor, own):
         else:
             response = client.post(path, data={"csrf_token": token, "version": "-1"})
         got, want = outcome(response.status_code), expected(actor, own, permission)
-        if method == "POST" and want == "allowed" and response.status_code in (409, 422):
+        if path.startswith("/api/") and want == "forbidden" and not _granted(actor, own):
+            want = "not found"  # the API tells a system nothing about memberships
+        if method == "POST" and want == "allowed" and (response.status_code in (409, 422) or (
+                response.status_code == 400 and path.endswith("/take-role"))):
             got = "allowed"  # passed the permission check; the form itself was refused
         if got != want:
             problems.append(f"{method} {path}: {response.status_code} ({got}), expected {want}")

@@ -12,10 +12,13 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (tables)
     from .models import Permission
     from .services import record_sign_in
-    from .views import bp
+    from .services import MembershipNotActive, MissingPermission
+    from .views import bp, membership_not_active, missing_permission
 
     app.register_blueprint(bp)
+    app.register_error_handler(MissingPermission, missing_permission)
+    app.register_error_handler(MembershipNotActive, membership_not_active)
     add_sign_in_hook(app, record_sign_in)
     add_menu_item(app, "Присоединиться к организации", "members.join", order=40)
-    add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES)
-    add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL)
+    add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES, order=30)
+    add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL, key="journal", order=50)

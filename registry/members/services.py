@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -54,6 +55,30 @@ def can(user, permission: Permission, organization) -> bool:
     return permission in permissions(membership(user, organization), organization, user)
 
 
+class MissingPermission(Forbidden):
+    """A 403 that knows which right was missing in which organization (for the error page)."""
+
+    def __init__(self, organization: Organization, permission: Permission):
+        super().__init__()
+        self.organization = organization
+        self.permission = permission
+
+
+class MembershipNotActive(Forbidden):
+    """The person is in the organization but may not see it yet (pending, removed, blocked)."""
+
+    def __init__(self, organization: Organization, member: Membership):
+        super().__init__()
+        self.organization = organization
+        self.member = member
+
+
+def administrators(organization: Organization) -> list[Membership]:
+    """Active members holding «Администратор организации»: who can grant roles."""
+    return [m for m in members(organization, MemberStatus.ACTIVE.value)
+            if Role.ADMIN.value in (m.roles or [])]
+
+
 def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PROFILE,
                         user=None) -> Organization:
     """Load an organization for the signed-in person: 404 if it is not theirs to see (a
@@ -62,11 +87,14 @@ def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PR
     organization = db.session.get(Organization, org_id)
     if organization is None:
         abort(404)
-    granted = permissions(membership(user, organization), organization, user)
+    member = membership(user, organization)
+    granted = permissions(member, organization, user)
     if not granted:
+        if member is not None:
+            raise MembershipNotActive(organization, member)
         abort(404)
     if permission not in granted:
-        abort(403)
+        raise MissingPermission(organization, permission)
     return organization
 
 

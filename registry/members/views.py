@@ -14,8 +14,9 @@ from ..extensions import db
 from ..organizations.models import Organization
 from . import forms, services
 from .forms import EVENT_TITLES
-from .models import MemberStatus, Permission, Role
-from .services import MemberError
+from ..web import render_error
+from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
+from .services import MemberError, MembershipNotActive, MissingPermission
 
 bp = Blueprint("members", __name__, template_folder="templates")
 
@@ -125,10 +126,10 @@ def card(org_id: int, member_id: int):
             member = services.member_or_404(organization, member_id)
             flash(exc.message, "error")
             status = 409 if exc.conflict else 422
-            if exc.conflict:
-                # Show what is saved now, with the new version, so the next save is deliberate.
-                form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                                       | {"version": member.version})
+            # Show what is saved now (not what was refused), with the current version, so the
+            # next save is deliberate.
+            form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                                   | {"version": member.version})
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name")), status
 
@@ -182,3 +183,80 @@ def _journal_csv(organization: Organization, query) -> Response:
 def _csv_safe(text: str) -> str:
     # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+# -- refusals that say what is missing and who can grant it ------------------------------------
+def _names(members) -> str:
+    return ", ".join(m.user.full_name for m in members) or "администратор организации"
+
+
+def missing_permission(error: MissingPermission):
+    """403 in an organization: the right, the roles that carry it, who assigns them; an
+    administrator may take the role here and go on."""
+    organization, permission = error.organization, error.permission
+    roles = roles_granting(permission)
+    user = _user()
+    me = services.membership(user, organization)
+    can_assign = services.can(user, Permission.ASSIGN_ROLES, organization)
+    titles = " или ".join(f"«{r.title}»" for r in roles)
+    if can_assign:
+        grant = "Вы администратор организации и можете назначить эту роль себе."
+    else:
+        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
+                 f"{_names(services.administrators(organization))}.")
+    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {organization.name} "
+            f"нужна роль {titles}. {grant}")
+    take = []
+    if can_assign and me is not None:
+        take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
+                for role in roles]
+    return render_error(error, 403, "Недостаточно прав", text, organization=organization,
+                        take=take, take_url=url_for("members.take_role", org_id=organization.id))
+
+
+def membership_not_active(error: MembershipNotActive):
+    organization, member = error.organization, error.member
+    status = member.member_status
+    if status == MemberStatus.PENDING:
+        text = (f"Ваша заявка в организацию {organization.name} ожидает назначения ролей. "
+                "Сведения организации станут доступны, когда администратор назначит вам роли: "
+                f"{_names(services.administrators(organization))}.")
+        title = "Ожидает назначения ролей"
+    elif status == MemberStatus.REMOVED:
+        text = (f"Администратор организации {organization.name} снял с вас все роли. Чтобы снова "
+                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
+                "или обратитесь к администратору: "
+                f"{_names(services.administrators(organization))}.")
+        title = "Доступ к организации закрыт"
+    else:
+        text = ("Вы заблокированы в этой организации оператором реестра"
+                + (f": {member.blocked_reason}." if member.blocked_reason else ".")
+                + " По вопросам блокировки обращайтесь к оператору реестра.")
+        title = "Доступ заблокирован"
+    return render_error(error, 403, title, text, organization=None)
+
+
+@bp.route("/organizations/<int:org_id>/members/take-role", methods=["POST"])
+def take_role(org_id: int):
+    """An administrator gives himself a role from the refusal page and goes where he was going."""
+    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    form = forms.TakeRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _user()
+    member = services.membership(user, organization)
+    if member is None:
+        abort(404)
+    role = Role(form.role.data)
+    try:
+        services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
+                           remote_addr=request.remote_addr)
+        db.session.commit()
+        flash(f"Вам назначена роль «{role.title}».", "success")
+    except MemberError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    target = form.next.data or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("organizations.profile", org_id=org_id)
+    return redirect(target)

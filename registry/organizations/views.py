@@ -25,6 +25,11 @@ PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды 
                 ("beneficiaries", "Бенефициары"), ("history", "История изменений")]
 
 
+@bp.app_template_global("org_sections")
+def _org_sections_global(organization: Organization) -> list:
+    return org_sections(organization)
+
+
 @bp.app_template_global()
 def dictionary_title(kind: str, code: str | None) -> str:
     """Title of a dictionary code for showing stored values."""
@@ -347,16 +352,38 @@ def add_notice_provider(app, provider) -> None:
 LINKS_KEY = "registry.org_links"
 
 
-def add_org_link(app, label: str, endpoint: str, permission: Permission) -> None:
-    """A link on the organization page (``endpoint`` takes ``org_id``), shown to those who may."""
-    app.extensions.setdefault(LINKS_KEY, []).append((label, endpoint, permission))
+def add_org_link(app, label: str, endpoint: str, permission: Permission, key: str | None = None,
+                 order: int = 100) -> None:
+    """A tab of the organization (``endpoint`` takes ``org_id``), shown to those who may — and,
+    marked as needing a role, to an administrator, who can take that role himself."""
+    links = app.extensions.setdefault(LINKS_KEY, [])
+    links.append((order, key or endpoint.split(".")[0], label, endpoint, permission))
+    links.sort(key=lambda link: link[0])
+
+
+@dataclass
+class OrgSection:
+    key: str
+    label: str
+    href: str
+    locked: bool = False  # shown to an administrator who does not hold the role yet
+
+
+def org_sections(organization: Organization, user=None) -> list[OrgSection]:
+    """The organization's tabs: the profile, then every domain's section the person may open."""
+    user = user if user is not None else _user()
+    granted = permissions(membership(user, organization), organization, user)
+    sections = [OrgSection("profile", "Профиль организации",
+                           url_for("organizations.profile", org_id=organization.id))]
+    for _order, key, label, endpoint, permission in current_app.extensions.get(LINKS_KEY, []):
+        if permission in granted or Permission.ASSIGN_ROLES in granted:
+            sections.append(OrgSection(key, label, url_for(endpoint, org_id=organization.id),
+                                       locked=permission not in granted))
+    return sections
 
 
 def org_links(organization: Organization, user) -> list[tuple[str, str]]:
-    granted = permissions(membership(user, organization), organization, user)
-    return [(label, url_for(endpoint, org_id=organization.id))
-            for label, endpoint, permission in current_app.extensions.get(LINKS_KEY, [])
-            if permission in granted]
+    return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
 
 
 def notices(organization: Organization) -> list[tuple[str, str]]:
