@@ -165,17 +165,45 @@ class SearchOutcome:
     not_found: bool = False
     head: HeadCheck | None = None       # set when the holder is not the head
     holder: Organization | None = None  # already registered
+    ended: str | None = None            # liquidated or struck off: why it cannot be registered
+    found: bool = False                 # the person's organization, to confirm before the wizard
+    warnings: list[str] = field(default_factory=list)
 
 
-def start_registration(user: User, cert, query: str) -> SearchOutcome:
-    """Look the organization up and, if the person is its head, start (or restart) a draft."""
+_ENDED = re.compile(r"ликвидирован|прекращ|исключ", re.I)
+
+
+def ended(party: refdata.Party) -> str | None:
+    """Why an organization that has ended (liquidated, ceased, struck off) cannot register."""
+    if not (party.liquidated or (party.status and _ENDED.search(party.status))):
+        return None
+    register_name = "ЕГРИП" if party.kind == "ip" else "ЕГРЮЛ"
+    status = party.status or "Ликвидировано"
+    extract = f" (выписка от {party.extract_date:%d.%m.%Y})" if party.extract_date else ""
+    what = "Деятельность предпринимателя прекращена" if party.kind == "ip" else "Организация прекратила деятельность"
+    return (f"{what}: статус в {register_name} — {status}{extract}. Зарегистрировать в реестре "
+            "можно только действующую организацию; если сведения устарели, обратитесь в налоговый орган.")
+
+
+def start_registration(user: User, cert, query: str, *, confirm: bool = True,
+                       known: dict | None = None) -> SearchOutcome:
+    """Look the organization up and, if the person is its head, start (or restart) a draft.
+
+    With ``confirm`` False the found organization is only shown (with ЕГРЮЛ warnings) for the
+    person to choose; nothing is saved. ``known`` is the party shown then (``Party.to_dict()``),
+    so that choosing it does not ask a paid provider twice.
+    """
+    if known and confirm:
+        party = refdata.Party.from_dict(known)
+        if digits(query) in (party.ogrn, party.inn):
+            return _start(user, cert, party)
     result = refdata.lookup_party(query)
     if result.party is None:
         bad_query = result.source is None and result.error is not None
         return SearchOutcome(error=result.error if bad_query else None,
                              provider_error=None if bad_query else result.error,
                              not_found=not bad_query)
-    return _start(user, cert, result.party)
+    return _start(user, cert, result.party, confirm=confirm)
 
 
 def start_manual(user: User, cert, values: dict) -> SearchOutcome:
@@ -203,14 +231,20 @@ def start_manual(user: User, cert, values: dict) -> SearchOutcome:
     return _start(user, cert, party, checked=True)
 
 
-def _start(user: User, cert, party: refdata.Party, checked: bool = False) -> SearchOutcome:
+def _start(user: User, cert, party: refdata.Party, checked: bool = False,
+           confirm: bool = True) -> SearchOutcome:
     holder = registered(party.ogrn)
     if holder is not None:
         return SearchOutcome(party=party, holder=holder)
+    reason = ended(party)
+    if reason:
+        return SearchOutcome(party=party, ended=reason)
     if not checked:
         head = check_head(cert, party)
         if not head.ok:
             return SearchOutcome(party=party, head=head)
+    if not confirm:
+        return SearchOutcome(party=party, found=True, warnings=warnings(party))
     draft = find_draft(user)
     if draft is not None and (draft.party or {}).get("ogrn") == party.ogrn:
         return SearchOutcome(draft=draft, party=party)  # same organization: keep what was typed
@@ -444,9 +478,10 @@ def warnings(party: refdata.Party) -> list[str]:
         found.append("В ЕГРЮЛ есть отметка о недостоверности сведений о руководителе.")
     if flags.get("disqualified_head"):
         found.append("Руководитель организации дисквалифицирован (сведения ЕГРЮЛ).")
-    if party.liquidated:
-        found.append(f"Организация ликвидирована или прекратила деятельность ({party.status}).")
-    elif party.status and re.search(r"ликвидац|банкрот|прекращ|исключ", party.status, re.I):
+    reason = ended(party)
+    if reason:
+        found.append(reason)
+    elif party.status and re.search(r"ликвидац|банкрот|реорганиз", party.status, re.I):
         found.append(f"Статус в ЕГРЮЛ: {party.status}.")
     return found
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+                   session, url_for)
 from flask_login import current_user
 
 from ..extensions import db
@@ -46,6 +46,9 @@ def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE)
     return organization_or_404(org_id, permission, _user())
 
 
+FOUND_KEY = "registry.found_party"  # the organization shown by the search, until it is chosen
+
+
 # -- index and search ---------------------------------------------------------------------------
 @bp.route("/")
 def index():
@@ -62,7 +65,12 @@ def search():
     manual = forms.ManualForm(formdata=None)
     outcome = None
     if form.validate_on_submit():
-        outcome = services.start_registration(user, g.certificate, form.query.data)
+        confirm = "confirm" in request.form
+        known = session.pop(FOUND_KEY, None) if confirm else None
+        outcome = services.start_registration(user, g.certificate, form.query.data,
+                                              confirm=confirm, known=known)
+        if outcome.found and outcome.party is not None:
+            session[FOUND_KEY] = outcome.party.to_dict()
         if outcome.error:
             form.query.errors.append(outcome.error)
         elif outcome.draft is not None:
@@ -75,7 +83,7 @@ def search():
             manual = forms.ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
                                                            "inn": q if len(q) in (10, 12) else ""})
     status = 200
-    if form.errors:
+    if form.errors or (outcome is not None and outcome.ended):
         status = 422
     elif outcome is not None and outcome.head is not None:
         status = 403
@@ -162,6 +170,7 @@ def _wizard(draft, step: str, organization: Organization | None):
 
 def _render_step(draft, step, organization, status=200, **context):
     party = services.party_of(draft)
+    context.setdefault("egrul_warnings", services.warnings(party) if step != "review" else [])
     return render_template(
         f"organizations/step_{step if step not in LIST_SECTIONS else 'list'}.html",
         draft=draft, step=step, steps=STEPS, organization=organization, party=party,

@@ -47,3 +47,34 @@ def test_every_refused_step_shows_why_at_the_top(app, wizard):
     r = wizard.step("okved", {**OKVED, "main": ""})
     assert r.status_code == 422 and "error-summary" in r.text
     assert 'href="#main"' in r.text
+
+
+def test_an_ended_organization_is_refused_at_the_search(app, wizard):
+    from registry.refdata.demo import demo_records
+    vector = next(r for r in demo_records() if r.get("status") == "Ликвидировано")
+    r = wizard.post("/organizations/register", {"query": vector["ogrn"]})
+    assert r.status_code == 422
+    assert "Регистрация невозможна" in r.text and "Ликвидировано" in r.text
+    assert "выписка от" in r.text and 'name="confirm"' not in r.text
+    r = wizard.post("/organizations/register", {"query": vector["ogrn"], "confirm": "1"})
+    assert r.status_code == 422
+    with app.app_context():
+        assert db.session.scalars(select(OrganizationDraft)).all() == []
+
+
+def test_egrul_warnings_are_shown_from_the_search_on(app, wizard):
+    from registry.refdata.models import EgrulRecord
+    with app.app_context():
+        record = db.session.scalar(select(EgrulRecord).where(EgrulRecord.ogrn == ORGANIZATION["ogrn"]))
+        record.flags = {"unreliable_address": True, "disqualified_head": True}
+        db.session.commit()
+    r = wizard.post("/organizations/register", {"query": ORGANIZATION["ogrn"]})
+    # The search shows the organization found, with the warnings, to click.
+    assert r.status_code == 200 and "Найдена организация" in r.text
+    assert "недостоверности сведений об адресе" in r.text and "дисквалифицирован" in r.text
+    with app.app_context():
+        assert db.session.scalars(select(OrganizationDraft)).all() == []
+    r = wizard.post("/organizations/register", {"query": ORGANIZATION["ogrn"], "confirm": "1"})
+    assert r.status_code == 302
+    page = wizard.get(r.location).text
+    assert "Общие реквизиты" in page and "дисквалифицирован" in page

@@ -70,7 +70,7 @@ def test_restart_between_steps_loses_nothing(demo_server):
     try:
         assert browser.request("GET", "/organizations/register")[0] == 200
         status, location, _ = browser.request("POST", "/organizations/register",
-                                              {"query": ENTREPRENEUR_OGRNIP})
+                                              {"query": ENTREPRENEUR_OGRNIP, "confirm": "1"})
         assert status == 302 and location.endswith("/organizations/register/general")
         general = {**GENERAL, "email": "petrov@ip.example", "next": "x"}
         status, location, _ = browser.request("POST", "/organizations/register/general", general)

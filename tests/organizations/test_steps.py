@@ -339,22 +339,17 @@ def test_discarding_the_draft(app, wizard):
 
 
 def test_review_shows_egrul_warnings(app, client, demo_pki, refdata):
-    """ВЕКТОР is liquidated and managed by РОМАШКА: its head's certificate (ОГРН of РОМАШКА)
-    may register it, and the review warns about the liquidation."""
+    """ЕГРЮЛ marks on the organization are on the review too (and on every step before it)."""
+    from registry.refdata.models import EgrulRecord
+    with app.app_context():
+        record = db.session.scalar(select(EgrulRecord).where(EgrulRecord.ogrn == ORGANIZATION["ogrn"]))
+        record.flags = {"unreliable_head": True}
+        db.session.commit()
     client.certificate = demo_pki.person("head", "ecdsa").pem
     wizard = Wizard(client)
-    r = wizard.start(make_ogrn("102770000003"))
-    assert r.status_code == 302, r.text
-    _, data = draft_data(app)
-    assert data["head"]["kind"] == "legal"
-    wizard.step("general", GENERAL)
-    wizard.step("okved", {"main": "46.72"})
-    wizard.step("head", {**data["head"], "le_short_name": "ООО «РОМАШКА»", "le_kpp": "770101001",
-                         "le_address": "Москва"})
-    for s in ("premises", "branches", "beneficiaries"):
-        wizard.step(s, {"action": "nav"})
-    page = wizard.get(f"{BASE}/review").text
-    assert "Организация ликвидирована или прекратила деятельность" in page
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    page = wizard.get(f"{BASE}/general").text
+    assert "недостоверности сведений о руководителе" in page
 
 
 def test_branch_found_in_egrul_fills_the_form(app, wizard):
