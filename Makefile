@@ -6,6 +6,7 @@ PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
 DEMO_DIR ?= instance/demo
+PORT ?= 8443
 
 .PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents clean
 
@@ -27,7 +28,7 @@ install: system-deps $(VENV)/.installed
 
 demo: install
 	$(REGISTRY) demo setup --dir $(DEMO_DIR)
-	$(REGISTRY) demo serve --dir $(DEMO_DIR)
+	$(REGISTRY) demo serve --dir $(DEMO_DIR) --port $(PORT)
 
 # The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
 # on the local server 127.0.0.1:5432, or a temporary cluster when none answers).
