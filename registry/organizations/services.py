@@ -142,7 +142,7 @@ def _prefill(party: refdata.Party) -> dict:
         branches.append({"id": _item_id(), "kind": b.get("kind") or "branch", "name": b.get("name") or "",
                          "kpp": b.get("kpp") or "", "address": b.get("address") or "", "okved": ""})
     return {
-        "general": {"postal_same": True},
+        "general": {"postal_same": bool((party.address or "").strip())},
         "okved": {"main": okved.get("main") or "", "auxiliary_1": "", "auxiliary_2": "",
                   "others": ", ".join(okved.get("additional") or []), "notes": ""},
         "head": head_values,
@@ -362,6 +362,15 @@ def okved_errors(values: dict) -> dict[str, list[str]]:
     return errors
 
 
+def general_errors(values: dict, party: refdata.Party) -> dict[str, list[str]]:
+    """«Совпадает с юридическим» needs a legal address to coincide with."""
+    if values.get("postal_same") and not (party.address or "").strip():
+        register_name = "ЕГРИП" if party.kind == "ip" else "ЕГРЮЛ"
+        return {"postal_same": [f"В {register_name} нет адреса, с которым мог бы совпасть почтовый: "
+                                "снимите отметку и укажите почтовый адрес"]}
+    return {}
+
+
 def branch_okved_errors(values: dict) -> dict[str, list[str]]:
     codes = split_codes(values.get("okved"))
     if not codes:
@@ -379,13 +388,42 @@ def save_step(draft: OrganizationDraft, step: str, values: dict) -> None:
         errors = okved_errors(values)
         if errors:
             raise FieldErrors(errors)
+    if step == "general":
+        errors = general_errors(values, party_of(draft))
+        if errors:
+            raise FieldErrors(errors)
     _accept(draft, step, values)
     draft.step = next_step(step)
     db.session.flush()
 
 
+class ListErrors(WizardError):
+    """Items of a list step that break a rule; ``problems`` are (item id, number, text)."""
+
+    def __init__(self, problems: list[tuple[str, int, str]]):
+        super().__init__("Исправьте записи, отмеченные ниже")
+        self.problems = problems
+
+
+def item_problems(step: str, items: list[dict]) -> list[tuple[str, int, str]]:
+    """What is wrong with each item of a list step: the item's own rules (and a ТОП's ОКВЭД)."""
+    found = []
+    for n, item in enumerate(items or [], start=1):
+        errors = forms.item_errors(step, item)
+        if step == "branches":
+            errors.update(branch_okved_errors(item))
+        if errors:
+            found.append((item.get("id") or "", n, "; ".join(
+                f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items())))
+    return found
+
+
 def finish_list_step(draft: OrganizationDraft, step: str) -> None:
-    """«Далее» on a list step: the list as it is becomes the step's accepted value."""
+    """«Далее» on a list step: the list as it is becomes the step's accepted value — unless an
+    item breaks a rule (:class:`ListErrors`: nothing is changed)."""
+    problems = item_problems(step, draft.data.get(step) or [])
+    if problems:
+        raise ListErrors(problems)
     _accept(draft, step, list(draft.data.get(step) or []))
     draft.step = next_step(step)
     db.session.flush()
@@ -448,17 +486,13 @@ def review(draft: OrganizationDraft) -> Review:
         else:
             values = draft.data.get(step)
             if step in LIST_SECTIONS:
-                for n, item in enumerate(values or [], start=1):
-                    errors = forms.item_errors(step, item)
-                    if step == "branches":
-                        errors.update(branch_okved_errors(item))
-                    if errors:
-                        problems.append(f"запись {n}: " + "; ".join(
-                            f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()))
+                problems += [f"запись {n}: {text}" for _id, n, text in item_problems(step, values or [])]
             else:
                 errors = forms.section_errors(step, values or {})
                 if step == "okved":
                     errors.update(okved_errors(values or {}))
+                if step == "general":
+                    errors.update(general_errors(values or {}, party_of(draft)))
                 problems += [f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()]
         if problems:
             result.problems[step] = problems

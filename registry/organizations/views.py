@@ -239,6 +239,7 @@ def _list_step(draft, step, organization):
     item_form = None
     editing = None
     status = 200
+    list_problems: list = []
     if request.method == "POST":
         action = request.form.get("action")
         if action == "remove":
@@ -272,12 +273,18 @@ def _list_step(draft, step, organization):
             nav = forms.ListStepForm()
             if not nav.validate_on_submit():
                 abort(400)
-            services.finish_list_step(draft, step)
             if nav.back.data:
                 draft.step = services.previous_step(step)
-            db.session.commit()
-            return redirect(_step_url(services.previous_step(step) if nav.back.data else draft.step,
-                                      organization))
+                db.session.commit()
+                return redirect(_step_url(draft.step, organization))
+            try:
+                services.finish_list_step(draft, step)
+                db.session.commit()
+                return redirect(_step_url(draft.step, organization))
+            except services.ListErrors as exc:
+                db.session.rollback()
+                list_problems = exc.problems
+                status = 422
     elif request.args.get("edit"):
         editing = request.args["edit"]
         item = services.find_item(draft, step, editing)
@@ -287,7 +294,7 @@ def _list_step(draft, step, organization):
         item_form.item.data = editing
     found = None
     if step == "branches" and request.method == "GET" and "find" in request.args:
-        found = _found_units(request.args.get("find", ""))
+        found = _found_units(request.args.get("find", ""), (draft.party or {}).get("ogrn"))
         use = request.args.get("use", "")
         if found.units and use.isdigit() and int(use) < len(found.units):
             item_form = forms.build(step, found.units[int(use)])
@@ -295,7 +302,8 @@ def _list_step(draft, step, organization):
         item_form = forms.build(step, {"active": True} if step == "beneficiaries" else {})
     return _render_step(draft, step, organization, status, nav=nav, item_form=item_form,
                         editing=editing, items=draft.data.get(step) or [],
-                        remove_form=forms.RemoveForm(formdata=None), found=found)
+                        remove_form=forms.RemoveForm(formdata=None), found=found,
+                        list_problems=list_problems)
 
 
 @dataclass
@@ -306,7 +314,7 @@ class FoundUnits:
     units: list = field(default_factory=list)
 
 
-def _found_units(query: str) -> FoundUnits:
+def _found_units(query: str, own_ogrn: str | None = None) -> FoundUnits:
     """Units of an organization found in ЕГРЮЛ by ОГРН/ИНН, to fill the ТОП form from."""
     result = refdata.lookup_party(query)
     if result.party is None:
@@ -314,8 +322,14 @@ def _found_units(query: str) -> FoundUnits:
     party = result.party
     units = [{"kind": b.get("kind") or "branch", "name": b.get("name") or "", "kpp": b.get("kpp") or "",
               "address": b.get("address") or ""} for b in party.branches or []]
-    # A separate unit registered as its own legal entity is offered with its own requisites.
-    units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "", "address": party.address or ""})
+    # A separate unit registered as its own legal entity is offered with its own requisites —
+    # but the organization being registered is not a unit of itself.
+    if party.ogrn != own_ogrn:
+        units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "",
+                      "address": party.address or ""})
+    if not units:
+        return FoundUnits(query, "В ЕГРЮЛ у этой организации нет филиалов и представительств: "
+                                 "введите сведения о подразделении вручную.", party)
     return FoundUnits(query, None, party, units)
 
 

@@ -78,3 +78,36 @@ def test_egrul_warnings_are_shown_from_the_search_on(app, wizard):
     assert r.status_code == 302
     page = wizard.get(r.location).text
     assert "Общие реквизиты" in page and "дисквалифицирован" in page
+
+
+def test_entrepreneur_without_an_address_cannot_tick_same_as_legal(app, client, demo_pki, refdata):
+    from registry.pki.demo import ENTREPRENEUR_OGRNIP
+
+    from .conftest import Wizard
+    client.certificate = demo_pki.person("ip", "ecdsa").pem
+    wizard = Wizard(client)
+    assert wizard.start(ENTREPRENEUR_OGRNIP).status_code == 302
+    assert _draft(app)["general"]["postal_same"] is False  # nothing to coincide with
+    r = wizard.step("general", GENERAL)  # ticked anyway
+    assert r.status_code == 422 and "В ЕГРИП нет адреса" in r.text and "error-summary" in r.text
+    r = wizard.step("general", {**{k: v for k, v in GENERAL.items() if k != "postal_same"},
+                                "postal_index": "101000", "postal_address": "г. Москва, ул. Мира, д. 1"})
+    assert r.status_code == 302
+    page = wizard.get("/organizations/register/general").text
+    assert "совпадает с юридическим:" not in page
+
+
+def test_a_branch_without_okved_stops_next_and_the_head_office_is_not_its_own_unit(app, wizard):
+    _to_head(wizard)
+    assert wizard.step("head", HEAD).status_code == 302
+    assert wizard.step("premises", {"action": "nav"}).status_code == 302
+    # The branch imported from ЕГРЮЛ has no ОКВЭД yet: «Далее» says so and stays.
+    r = wizard.step("branches", {"action": "nav"})
+    assert r.status_code == 422
+    assert "Запись 1" in r.text and "Укажите хотя бы один код ОКВЭД2" in r.text
+    assert _draft(app).get("done", [])[-1] == "premises"
+    # «Назад» is never blocked.
+    assert wizard.step("branches", {"action": "nav"}, button="back").status_code == 302
+    page = wizard.get(f"/organizations/register/branches?find={ORGANIZATION['ogrn']}").text
+    assert "781045001" in page
+    assert page.count("Заполнить форму") == 1  # the branch, not РОМАШКА itself
