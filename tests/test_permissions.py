@@ -194,7 +194,7 @@ def test_route_role_matrix(app, client, demo_pki, actor, own):
         org_id, placeholders = target.id, ids[target.id]
 
     client.certificate = cert.pem
-    page = client.get("/organizations/")
+    page = client.get("/profile")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     problems = []
     for method, template, permission in ROUTES:

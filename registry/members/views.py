@@ -34,6 +34,15 @@ def _units(organization: Organization) -> list[tuple[str, str]]:
     return units
 
 
+JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+
+
+def may_join() -> bool:
+    """The menu's «Присоединиться к организации»: for people not yet in (or waiting in) one."""
+    user = _user()
+    return not any(m.status in JOINED for m in services.memberships_of(user))
+
+
 # -- joining ------------------------------------------------------------------------------------
 @bp.route("/join", methods=["GET", "POST"])
 def join():
@@ -49,7 +58,13 @@ def join():
             if found is None:
                 finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                            "Проверьте номер или попросите руководителя зарегистрировать её.")
-    candidates = offered + ([found] if found is not None and found not in offered else [])
+    mine = {m.organization_id: m for m in services.memberships_of(user)}
+    already = None
+    if found is not None and found.id in mine and mine[found.id].status in JOINED:
+        already = mine[found.id]
+    # An organization the person already works in (or waits in) is not offered again.
+    offered = [o for o in offered if not (o.id in mine and mine[o.id].status in JOINED)]
+    candidates = offered + ([found] if found is not None and found not in offered and already is None else [])
 
     posted = None
     if request.method == "POST" and "submit" in request.form:
@@ -64,11 +79,14 @@ def join():
                 auth_services.update_profile(user, email=user.email, phone=user.phone,
                                              position=posted.position.data,
                                              department=posted.department.data)
-                services.join(user, organization, posted.unit.data or None,
-                              remote_addr=request.remote_addr)
+                member = services.join(user, organization, posted.unit.data or None,
+                                       remote_addr=request.remote_addr)
                 db.session.commit()
-                flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
-                      "администратор организации назначит вам роли.", "success")
+                if member.status == MemberStatus.ACTIVE.value:
+                    flash(f"Подразделение сохранено: {organization.name}. Роли остались прежними.", "success")
+                else:
+                    flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
+                          "администратор организации назначит вам роли.", "success")
                 return redirect(url_for(".join"))
             except MemberError as exc:
                 db.session.rollback()
@@ -86,10 +104,26 @@ def join():
             form.unit.choices = _units(organization)
         entries.append((organization, form))
     return render_template("members/join.html", finder=finder, entries=entries, offered=offered,
-                           memberships=services.memberships_of(user), cert=g.certificate)
+                           memberships=list(mine.values()), cert=g.certificate, already=already,
+                           MemberStatus=MemberStatus)
 
 
 # -- «Профили организации» ------------------------------------------------------------------------
+def admin_organizations() -> list[Organization]:
+    user = _user()
+    return [m.organization for m in services.active_memberships(user)
+            if services.can(user, Permission.ASSIGN_ROLES, m.organization)]
+
+
+@bp.route("/members")
+def my_members():
+    """The top menu's «Профили организации»: the members of the organization one administers."""
+    organizations = admin_organizations()
+    if len(organizations) == 1:
+        return redirect(url_for(".members", org_id=organizations[0].id))
+    return redirect(url_for("organizations.index"))
+
+
 @bp.route("/organizations/<int:org_id>/members")
 def members(org_id: int):
     organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)

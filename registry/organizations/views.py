@@ -52,10 +52,17 @@ FOUND_KEY = "registry.found_party"  # the organization shown by the search, unti
 # -- index and search ---------------------------------------------------------------------------
 @bp.route("/")
 def index():
+    """«Моя организация»: the organization's profile when the person works in one; otherwise
+    what to do (continue a registration, see a pending request, register or join)."""
+    from ..members.services import memberships_of
     user = _user()
-    return render_template("organizations/index.html",
-                           organizations=services.organizations_of(user),
-                           draft=services.find_draft(user), discard_form=forms.DiscardForm())
+    organizations = services.organizations_of(user)
+    draft = services.find_draft(user)
+    if len(organizations) == 1 and draft is None and not request.args.get("all"):
+        return redirect(url_for(".profile", org_id=organizations[0].id))
+    waiting = [m for m in memberships_of(user) if m.status != "active"]
+    return render_template("organizations/index.html", organizations=organizations,
+                           waiting=waiting, draft=draft, discard_form=forms.DiscardForm())
 
 
 @bp.route("/register", methods=["GET", "POST"])
