@@ -1,84 +1,26 @@
-"""Registry of organizations whose people sign in with qualified electronic-signature certificates."""
+"""Registry of organizations whose people sign in with qualified electronic-signature certificates.
+
+The package itself loads nothing heavy: ``registry.pki`` and ``registry.identifiers`` are
+usable without Flask or SQLAlchemy. ``create_app`` (and ``MIGRATIONS_DIR``) come from
+:mod:`registry.app` on first use.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:
+    from .app import MIGRATIONS_DIR, create_app
 
-from . import config as config_module
-from .extensions import csrf, db, login_manager, migrate
-
-MIGRATIONS_DIR = config_module.PROJECT_ROOT / "migrations"
+_LAZY = {"create_app", "MIGRATIONS_DIR"}
 
 
-def _settings(config) -> dict:
-    settings = config_module.from_environ()
-    if config is None:
-        return settings
-    if isinstance(config, Mapping):
-        settings.update(config)
-    else:
-        settings.update({k: getattr(config, k) for k in dir(config) if k.isupper()})
-    return settings
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import app
+
+        return getattr(app, name)
+    raise AttributeError(f"module 'registry' has no attribute {name!r}")
 
 
-def _configure_logging(level: str) -> None:
-    log = logging.getLogger("registry")
-    log.setLevel(level.upper())
-    if not log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        log.addHandler(handler)
-
-
-def create_app(config: Mapping | object | None = None) -> Flask:
-    """Create the application: defaults, then environment variables, then ``config``."""
-    settings = _settings(config)
-    app = Flask(__name__, instance_path=settings.get("REGISTRY_INSTANCE_PATH") or None)
-    from .web import IdConverter
-    app.url_map.converters["int"] = IdConverter  # before any route is added
-    app.config.update(settings)
-    instance = Path(app.instance_path)
-
-    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
-    if not uri:
-        instance.mkdir(parents=True, exist_ok=True)
-        uri = f"sqlite:///{instance / 'registry.db'}"
-    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalize_database_url(uri)
-    if uri.startswith("sqlite"):
-        # A local file cannot go stale the way a server connection can; skip the extra query.
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
-        options.pop("pool_pre_ping", None)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = config_module.instance_secret_key(instance)
-        app.config["REGISTRY_SECRET_KEY_SOURCE"] = str(instance / "secret_key")
-    else:
-        app.config.setdefault("REGISTRY_SECRET_KEY_SOURCE", "SECRET_KEY")
-    _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]))
-
-    db.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
-    csrf.init_app(app)
-    # Flask-Login's own context processor loads the account for every template; templates get
-    # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
-    login_manager.init_app(app, add_context_processor=False)
-
-    from . import auth, documents, exchange, members, operator, organizations, refdata, trust, web
-    trust.init_app(app)
-    web.init_app(app)
-    auth.init_app(app)
-    refdata.init_app(app)
-    organizations.init_app(app)
-    members.init_app(app)
-    documents.init_app(app)
-    exchange.init_app(app)
-    operator.init_app(app)
-
-    from .pki.cli import cert_cli, pki_cli
-    app.cli.add_command(cert_cli)
-    app.cli.add_command(pki_cli)
-    return app
+__all__ = ["create_app", "MIGRATIONS_DIR"]

@@ -21,7 +21,7 @@ from typing import Callable
 
 from flask import Flask
 
-from .extensions import db
+from .core.uow import command_transaction
 
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do
 # GOST TLS without a GOST-enabled build; these are RSA/ECDSA).
@@ -83,15 +83,14 @@ def setup(directory: str | Path, echo: Callable[[str], None] = print) -> DemoCon
     app = create_demo_app(directory)  # imports every domain, so all steps are registered
     ctx = DemoContext(app=app, directory=Path(directory).resolve(), echo=echo)
     with app.app_context():
-        try:
-            for step in steps():
-                echo(f"demo: {step.name}")
-                step.run(ctx)
-            db.session.commit()
-        except BaseException:
-            db.session.rollback()
-            raise
+        command_transaction(_run_steps)(ctx)
     return ctx
+
+
+def _run_steps(ctx: DemoContext) -> None:
+    for step in steps():
+        ctx.echo(f"demo: {step.name}")
+        step.run(ctx)
 
 
 @demo_step(order=0)

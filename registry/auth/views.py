@@ -10,6 +10,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
+from ..core import uow
 from ..extensions import db
 from ..pki import reason_title
 from ..web import is_public_endpoint, public
@@ -88,7 +89,6 @@ def authenticate():
     if verdict.state in ("idle", "lifetime"):
         services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
                                  verdict.state, **_client())
-        db.session.commit()
         _end_session(verdict.state, cert.fingerprint)
         return redirect(url_for("auth.session_ended"))
 
@@ -107,7 +107,7 @@ def authenticate():
     user = services.sign_in(cert, **_client())
     for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
         hook(user, request.remote_addr)
-    db.session.commit()
+    uow.keep()  # the sign-in stands even if the page itself answers with an error
     _start_session(user, cert.fingerprint)
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
@@ -132,7 +132,7 @@ def _blocked(account, cert):
     if session.get(SESSION_REFUSED) != marker:
         services.record_blocked(account, cert, **_client())
         session[SESSION_REFUSED] = marker
-    db.session.commit()
+    uow.keep()  # the journal entry outlives the 403 answer
     return render_template("auth/blocked.html", account=account, cert=cert), 403
 
 
@@ -147,7 +147,7 @@ def _refuse(raw: str, result):
     if session.get(SESSION_REFUSED) != marker:
         services.record_refusal(result, **_client())
         session[SESSION_REFUSED] = marker
-    db.session.commit()
+    uow.keep()  # the journal entry outlives the 403 answer
     return render_template("auth/refused.html", result=result,
                            cert=result.certificate), 403
 
@@ -183,7 +183,6 @@ def logout():
         abort(400)
     services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
                              "sign_out", **_client())
-    db.session.commit()
     _end_session("sign_out", g.certificate.fingerprint)
     return redirect(url_for("auth.session_ended"))
 
@@ -197,7 +196,6 @@ def profile():
     if form.validate_on_submit():
         services.update_profile(user, email=form.email.data, phone=form.phone.data,
                                 position=form.position.data, department=form.department.data)
-        db.session.commit()
         flash("Профиль сохранён.", "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,

@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, flash, redirect, render_template, request, 
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..core import uow
 from ..extensions import db
 from ..members.models import Permission
 from ..members.services import can, organization_or_404
@@ -54,17 +55,17 @@ applications_bp.register_error_handler(RequestEntityTooLarge, _too_large)
 
 @contextmanager
 def _files():
-    """Commit the request with its files: files written for a failed request are removed, files
-    replaced by a committed request are removed after the commit."""
+    """Files written in the block join the request's unit of work: removed if the block fails
+    or the request rolls back; files the block replaced are removed once the request commits."""
     cleanup = FileCleanup()
     try:
-        yield cleanup
-        db.session.commit()
+        with db.session.begin_nested():
+            yield cleanup
     except BaseException:
-        db.session.rollback()
         cleanup.rollback()
         raise
-    cleanup.committed()
+    uow.on_commit(cleanup.committed)
+    uow.on_rollback(cleanup.rollback)
 
 
 def _send(key: str, name: str, media_type: str):
@@ -185,7 +186,6 @@ def recheck(org_id: int, document_id: int):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     services.verify(document)
-    db.session.commit()
     flash("Подписи проверены заново.", "info")
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
@@ -301,6 +301,7 @@ def sign(org_id: int, application_id: int):
         flash(f"Подпись руководителя проверена: {application.title} подписано.", "success")
         return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
     form.signature.errors = [result["message"]]
+    uow.keep()  # the failed check is recorded on the application
     return _detail(organization, application, form, 422)
 
 
@@ -310,10 +311,9 @@ def submit(org_id: int, application_id: int):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.submit_application(application)
-        db.session.commit()
+        with db.session.begin_nested():
+            services.submit_application(application)
     except DocumentError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return _detail(*_application(org_id, application_id), status=409)
     flash(f"{application.title} подано.", "success")

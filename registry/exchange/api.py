@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, request, send_file, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
+from ..core import uow
 from ..documents import services as documents
 from ..documents.models import Document
 from ..extensions import csrf, db, utcnow
@@ -76,7 +77,6 @@ for _code in (400, 403, 404, 405, 413, 429):
 @bp.errorhandler(Exception)
 def _internal_error(exc: Exception):
     log.exception("API error on %s", request.path)
-    db.session.rollback()
     return _error(500, "internal_error", "Внутренняя ошибка. Повторите запрос позже.")
 
 
@@ -122,7 +122,7 @@ def authenticate() -> ApiClient:
         now = utcnow()
         if stored.last_used_at is None or now - stored.last_used_at > TOUCH_EVERY:
             stored.last_used_at = now
-            db.session.commit()
+            uow.keep()  # recorded even when the answer is 404/403
         return ApiClient(cert, profile=stored.profile)
     user = find_account(cert)
     if user is None:

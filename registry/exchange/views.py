@@ -60,13 +60,12 @@ def index(org_id: int):
             certificate = _need_certificate(form)
             if certificate:
                 try:
-                    profile = services.create_profile(
-                        organization, user=_user(), system_name=form.system_name.data,
-                        system_code=form.system_code.data, branch_id=form.branch_id.data or None,
-                        certificate=certificate, remote_addr=request.remote_addr)
-                    db.session.commit()
+                    with db.session.begin_nested():
+                        profile = services.create_profile(
+                            organization, user=_user(), system_name=form.system_name.data,
+                            system_code=form.system_code.data, branch_id=form.branch_id.data or None,
+                            certificate=certificate, remote_addr=request.remote_addr)
                 except ExchangeError as exc:
-                    db.session.rollback()
                     _apply_error(form, exc)
                 else:
                     flash(f"Профиль информационного обмена «{profile.system_name}» создан.", "success")
@@ -102,11 +101,10 @@ def add_certificate(org_id: int, profile_id: int):
     if not certificate:
         return _detail(organization, profile, form, 422)
     try:
-        cert = services.add_certificate(profile, user=_user(), certificate=certificate,
-                                        remote_addr=request.remote_addr)
-        db.session.commit()
+        with db.session.begin_nested():
+            cert = services.add_certificate(profile, user=_user(), certificate=certificate,
+                                            remote_addr=request.remote_addr)
     except ExchangeError as exc:
-        db.session.rollback()
         _apply_error(form, exc)
         return _detail(*_profile(org_id, profile_id), form, 422)
     flash(f"Сертификат {cert.serial} добавлен.", "success")
@@ -120,10 +118,10 @@ def remove_certificate(org_id: int, profile_id: int, certificate_id: int):
     if not forms.ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.remove_certificate(profile, certificate_id, user=_user(), remote_addr=request.remote_addr)
-        db.session.commit()
+        with db.session.begin_nested():
+            services.remove_certificate(profile, certificate_id, user=_user(),
+                                        remote_addr=request.remote_addr)
     except ExchangeError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
         return _detail(*_profile(org_id, profile_id), status=409)
     flash("Сертификат удалён из профиля.", "info")
@@ -137,6 +135,5 @@ def delete(org_id: int, profile_id: int):
         abort(400)
     name = profile.system_name
     services.delete_profile(profile, user=_user(), remote_addr=request.remote_addr)
-    db.session.commit()
     flash(f"Профиль «{name}» удалён.", "info")
     return redirect(url_for(".index", org_id=org_id))

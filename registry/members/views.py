@@ -76,12 +76,12 @@ def join():
         posted.unit.choices = _units(organization)
         if posted.validate_on_submit():
             try:
-                auth_services.update_profile(user, email=user.email, phone=user.phone,
-                                             position=posted.position.data,
-                                             department=posted.department.data)
-                member = services.join(user, organization, posted.unit.data or None,
-                                       remote_addr=request.remote_addr)
-                db.session.commit()
+                with db.session.begin_nested():
+                    auth_services.update_profile(user, email=user.email, phone=user.phone,
+                                                 position=posted.position.data,
+                                                 department=posted.department.data)
+                    member = services.join(user, organization, posted.unit.data or None,
+                                           remote_addr=request.remote_addr)
                 if member.status == MemberStatus.ACTIVE.value:
                     flash(f"Подразделение сохранено: {organization.name}. Роли остались прежними.", "success")
                 else:
@@ -89,7 +89,6 @@ def join():
                           "администратор организации назначит вам роли.", "success")
                 return redirect(url_for(".join"))
             except MemberError as exc:
-                db.session.rollback()
                 flash(exc.message, "error")
         if organization not in candidates:
             candidates.append(organization)
@@ -146,9 +145,10 @@ def card(org_id: int, member_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            change = services.set_roles(member, form.chosen(), actor=_user(),
-                                        version=form.expected_version(), remote_addr=request.remote_addr)
-            db.session.commit()
+            with db.session.begin_nested():
+                change = services.set_roles(member, form.chosen(), actor=_user(),
+                                            version=form.expected_version(),
+                                            remote_addr=request.remote_addr)
             if change.added or change.removed:
                 flash(f"Роли сотрудника {member.user.full_name} сохранены. Статус: {member.member_status.title}.",
                       "success")
@@ -156,7 +156,6 @@ def card(org_id: int, member_id: int):
                 flash("Изменений нет.", "info")
             return redirect(url_for(".members", org_id=org_id))
         except MemberError as exc:
-            db.session.rollback()
             member = services.member_or_404(organization, member_id)
             flash(exc.message, "error")
             status = 409 if exc.conflict else 422
@@ -283,12 +282,11 @@ def take_role(org_id: int):
         abort(404)
     role = Role(form.role.data)
     try:
-        services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
-                           remote_addr=request.remote_addr)
-        db.session.commit()
+        with db.session.begin_nested():
+            services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
+                               remote_addr=request.remote_addr)
         flash(f"Вам назначена роль «{role.title}».", "success")
     except MemberError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     target = form.next.data or ""
     if not target.startswith("/") or target.startswith("//"):

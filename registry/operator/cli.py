@@ -19,7 +19,7 @@ from flask.cli import ScriptInfo
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
+from ..core.uow import command_transaction
 from ..refdata.identifiers import format_snils
 
 DEFAULT_DEMO_DIR = Path("instance/demo")
@@ -68,7 +68,6 @@ def _instance() -> Iterator[str]:
         try:
             yield where
         except SQLAlchemyError as exc:
-            db.session.rollback()
             first = str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else exc.__class__.__name__
             raise click.ClickException(
                 f"База данных не готова ({where}: {first}). Создайте её таблицы командой "
@@ -87,11 +86,9 @@ def _set(parts: tuple[str, ...], granted: bool) -> None:
     snils = _snils(parts)
     with _instance() as where:
         try:
-            user = set_operator(snils, granted)
+            user = command_transaction(set_operator)(snils, granted)
         except OperatorError as exc:
-            db.session.rollback()
             raise click.ClickException(exc.message) from None
-        db.session.commit()
         state = "назначен оператором реестра" if granted else "больше не оператор реестра"
         click.echo(f"{user.full_name} (СНИЛС {format_snils(user.snils)}) {state} ({where})")
 

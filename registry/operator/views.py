@@ -59,11 +59,10 @@ def _act(action, success: str, back: str, *, needs_reason: bool):
               else "Форма устарела: обновите страницу и повторите.", "error")
         return redirect(back)
     try:
-        action(form.reason.data if needs_reason else None)
-        db.session.commit()
+        with db.session.begin_nested():
+            action(form.reason.data if needs_reason else None)
         flash(success, "success")
     except OperatorError as exc:
-        db.session.rollback()
         flash(exc.message, "error")
     return redirect(back)
 

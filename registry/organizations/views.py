@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
                    session, url_for)
 from flask_login import current_user
 
+from ..core import uow
 from ..extensions import db
 from ..members.models import Permission
 from ..members.services import can, membership, organization_or_404, permissions
@@ -81,7 +82,6 @@ def search():
         if outcome.error:
             form.query.errors.append(outcome.error)
         elif outcome.draft is not None:
-            db.session.commit()
             flash(f"Организация найдена: {outcome.party.short_name or outcome.party.full_name}. "
                   "Заполните сведения по шагам; черновик сохраняется при каждом переходе.", "success")
             return redirect(url_for(".wizard", step=outcome.draft.step))
@@ -118,7 +118,6 @@ def manual():
             manual_form.ogrn.errors.append(outcome.error)
         outcome.not_found = outcome.holder is None
         return _search_page(form, manual_form, outcome, 422)
-    db.session.commit()
     flash("Сведения об организации введены вручную и будут отмечены «не подтверждено ЕГРЮЛ».", "warning")
     return redirect(url_for(".wizard", step=outcome.draft.step))
 
@@ -147,7 +146,6 @@ def discard():
     draft = services.find_draft(_user())
     if draft is not None:
         services.discard(draft)
-        db.session.commit()
         flash("Черновик регистрации удалён.", "info")
     return redirect(url_for(".index"))
 
@@ -211,7 +209,6 @@ def _form_step(draft, step, organization):
             elif target == "others":
                 typed["others"] = ", ".join([*services.split_codes(typed.get("others")), code])
         services.keep_typed(draft, step, typed)
-        db.session.commit()
         results = refdata.search_okved(form.q.data or "") if form.q.data else None
         form = form_class(formdata=forms.formdata({**typed, "q": form.q.data or ""}))
         return _render_step(draft, step, organization, form=form, results=results)
@@ -219,24 +216,22 @@ def _form_step(draft, step, organization):
     going_back = bool(form.back.data)
     if not form.errors:
         try:
-            services.save_step(draft, step, forms.values(form))
-            if going_back:
-                draft.step = services.previous_step(step)
-            db.session.commit()
+            with db.session.begin_nested():
+                services.save_step(draft, step, forms.values(form))
+                if going_back:
+                    draft.step = services.previous_step(step)
             return redirect(_step_url(services.previous_step(step) if going_back else draft.step,
                                       organization))
         except FieldErrors as exc:
-            db.session.rollback()
             for name, messages in exc.errors.items():
                 form[name].errors = list(form[name].errors) + messages
     if going_back:
         services.keep_typed(draft, step, forms.raw(request.form), go_to=services.previous_step(step))
-        db.session.commit()
         flash("Данные шага сохранены как черновик; в них есть ошибки — исправьте их, прежде чем "
               "регистрировать организацию.", "warning")
         return redirect(_step_url(services.previous_step(step), organization))
     services.keep_typed(draft, step, forms.raw(request.form))
-    db.session.commit()
+    uow.keep()  # the typed text survives the 422 answer
     return _render_step(draft, step, organization, 422, form=form)
 
 
@@ -254,7 +249,6 @@ def _list_step(draft, step, organization):
             if not form.validate_on_submit():
                 abort(400)
             services.remove_item(draft, step, form.item.data)
-            db.session.commit()
             flash("Запись удалена.", "info")
             return redirect(_step_url(step, organization))
         if action == "save":
@@ -263,16 +257,14 @@ def _list_step(draft, step, organization):
             editing = item_form.item.data or None
             if not item_form.errors:
                 try:
-                    services.save_item(draft, step, forms.values(item_form), editing)
-                    db.session.commit()
+                    with db.session.begin_nested():
+                        services.save_item(draft, step, forms.values(item_form), editing)
                     flash("Запись сохранена.", "success")
                     return redirect(_step_url(step, organization))
                 except FieldErrors as exc:
-                    db.session.rollback()
                     for name, messages in exc.errors.items():
                         item_form[name].errors = list(item_form[name].errors) + messages
                 except WizardError as exc:
-                    db.session.rollback()
                     flash(exc.message, "error")
                     return redirect(_step_url(step, organization))
             status = 422
@@ -282,14 +274,11 @@ def _list_step(draft, step, organization):
                 abort(400)
             if nav.back.data:
                 draft.step = services.previous_step(step)
-                db.session.commit()
                 return redirect(_step_url(draft.step, organization))
             try:
-                services.finish_list_step(draft, step)
-                db.session.commit()
+                services.finish_list_step(draft, step)  # checks before it writes
                 return redirect(_step_url(draft.step, organization))
             except services.ListErrors as exc:
-                db.session.rollback()
                 list_problems = exc.problems
                 status = 422
     elif request.args.get("edit"):
@@ -350,17 +339,16 @@ def _review(draft, organization):
             return redirect(_step_url(services.previous_step("review"), organization))
         try:
             if organization is None:
-                created = services.register(draft, _user(), g.certificate)
-                db.session.commit()
+                with db.session.begin_nested():
+                    created = services.register(draft, _user(), g.certificate)
                 flash(f"Организация «{created.name}» зарегистрирована. Вы — администратор организации.",
                       "success")
                 return redirect(url_for(".profile", org_id=created.id))
-            version = services.apply_edit(draft, _user())
-            db.session.commit()
+            with db.session.begin_nested():
+                version = services.apply_edit(draft, _user())
             flash(f"Изменения сохранены (версия {version.number}).", "success")
             return redirect(url_for(".profile", org_id=organization.id))
         except WizardError as exc:
-            db.session.rollback()
             flash(exc.message, "error")
             conflict = exc.details.get("conflict", False)
             status = 409 if conflict else 422
@@ -458,7 +446,6 @@ def start_edit(org_id: int):
     if not form.validate_on_submit():
         abort(400)
     draft = services.start_edit(organization, _user())
-    db.session.commit()
     return redirect(url_for(".edit_wizard", org_id=org_id, step=draft.step))
 
 
@@ -481,6 +468,5 @@ def edit_discard(org_id: int):
     draft = services.find_draft(_user(), organization)
     if draft is not None:
         services.discard(draft)
-        db.session.commit()
         flash("Изменения отменены.", "info")
     return redirect(url_for(".profile", org_id=org_id))

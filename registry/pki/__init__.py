@@ -9,7 +9,7 @@ Stable API used by the rest of the product and by outside scripts::
 
 from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate
 from .reasons import reason_message, reason_title
-from .truststore import TrustStore, TrustStoreError, load_crl
+from .truststore import LoadProblem, TrustStore, TrustStoreError, load_crl
 from .validation import ValidationResult, validate
 
 
@@ -37,6 +37,6 @@ def doctor_info() -> dict:
 
 __all__ = [
     "MalformedCertificate", "QualifiedCertificate", "load_certificate", "TrustStore",
-    "TrustStoreError", "load_crl", "ValidationResult", "validate", "reason_message",
+    "TrustStoreError", "LoadProblem", "load_crl", "ValidationResult", "validate", "reason_message",
     "reason_title", "doctor_info",
 ]

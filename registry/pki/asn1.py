@@ -86,3 +86,95 @@ def _equal_by_normal_form(self: x509.RDNSequence, other: object) -> bool:
 
 
 x509.RDNSequence.__eq__ = _equal_by_normal_form
+
+
+# -- tolerant reading (RFC 5280 §4.2) ----------------------------------------------------------
+# Real CAs encode some attributes and extensions with a string type other than the one the
+# standard names: the Microsoft certificate-template name (1.3.6.1.4.1.311.20.2) as UTF8String
+# or PrintableString instead of BMPString, telephoneNumber as UTF8String. Any string type is
+# accepted for these; what cannot be decoded at all is kept raw (see below).
+class AnyString(core.Choice):
+    """Any ASN.1 character string."""
+
+    _alternatives = [
+        ("utf8_string", core.UTF8String),
+        ("printable_string", core.PrintableString),
+        ("bmp_string", core.BMPString),
+        ("ia5_string", core.IA5String),
+        ("numeric_string", core.NumericString),
+        ("teletex_string", x509.NotReallyTeletexString),
+        ("universal_string", core.UniversalString),
+        ("visible_string", core.VisibleString),
+    ]
+
+
+# Extensions that path validation, revocation checking or the purpose checks read: they must
+# decode even when not critical (a malformed subjectAltName or AIA is a malformed certificate).
+# Any other non-critical extension that does not decode is kept raw and ignored.
+USED_EXTENSIONS = frozenset({
+    "key_identifier", "key_usage", "subject_alt_name", "basic_constraints", "name_constraints",
+    "crl_distribution_points", "certificate_policies", "policy_mappings",
+    "authority_key_identifier", "policy_constraints", "inhibit_any_policy", "extended_key_usage",
+    "authority_information_access", "freshest_crl", "ocsp_no_check",
+})
+
+
+def _install_tolerance() -> None:
+    x509.ExtensionId._map.setdefault("1.3.6.1.4.1.311.20.2", "microsoft_enroll_certtype")
+    x509.Extension._oid_specs["microsoft_enroll_certtype"] = AnyString
+    x509.NameTypeAndValue._oid_specs["telephone_number"] = AnyString
+
+    prepped = x509.NameTypeAndValue.prepped_value.fget
+
+    def tolerant_prepped(self: x509.NameTypeAndValue) -> str:
+        # A value that does not decode compares by its exact encoding (RFC 5280 §7.1 allows
+        # binary comparison), instead of breaking every comparison of the name.
+        try:
+            return prepped(self)
+        except (ValueError, TypeError):  # undecodable, or not a string (postalAddress)
+            if self._prepped is None:
+                self._prepped = "#" + (self.contents or b"").hex()
+            return self._prepped
+
+    x509.NameTypeAndValue.prepped_value = property(tolerant_prepped)
+
+    def tolerant_set_extensions(self: x509.Certificate) -> None:
+        # asn1crypto decodes every extension it knows when any one is asked for; one broken
+        # non-critical extension must not make the others (and the certificate) unusable.
+        self._critical_extensions = set()
+        for extension in self["tbs_certificate"]["extensions"]:
+            name = extension["extn_id"].native
+            critical = bool(extension["critical"].native)
+            attribute_name = "_%s_value" % name
+            if hasattr(self, attribute_name):
+                try:
+                    value = extension["extn_value"].parsed
+                    if value is not None:
+                        value.native
+                except ValueError:
+                    if critical or name in USED_EXTENSIONS:
+                        raise
+                    value = None
+                setattr(self, attribute_name, value)
+            if critical:
+                self._critical_extensions.add(name)
+        self._processed_extensions = True
+
+    x509.Certificate._set_extensions = tolerant_set_extensions
+
+
+_install_tolerance()
+
+
+def extension_problem(extension: x509.Extension) -> str | None:
+    """Why an extension's value cannot be decoded, or None when it can.
+
+    Whether that is acceptable depends on ``critical`` and on USED_EXTENSIONS.
+    """
+    try:
+        value = extension["extn_value"].parsed
+        if value is not None:
+            value.native
+    except ValueError as exc:
+        return str(exc).splitlines()[0]
+    return None

@@ -134,8 +134,13 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
                       subject_sign_tool: str | None = None, issuer_sign_tool: Sequence[str] = (),
                       private_key_usage: tuple[datetime, datetime] | None = None,
                       dns_names: Sequence[str] = (), signature_algorithm: dict | None = None,
-                      corrupt_signature: bool = False) -> x509.Certificate:
-    """Issue a certificate; ``issuer=None`` makes it self-signed with ``issuer_key``."""
+                      corrupt_signature: bool = False,
+                      extra_extensions: Sequence[tuple[str, bytes, bool]] = ()) -> x509.Certificate:
+    """Issue a certificate; ``issuer=None`` makes it self-signed with ``issuer_key``.
+
+    ``extra_extensions`` are added as given, undecoded, so tests can reproduce the encodings
+    real CAs produce.
+    """
     spki = subject_key.public_key_info()
     name = build_name(subject)
     issuer_name = issuer.subject if issuer is not None else name
@@ -168,6 +173,14 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
             "not_after": core.GeneralizedTime(private_key_usage[1])}))
     if dns_names:
         extensions.append(_ext("subject_alt_name", [x509.GeneralName(name="dns_name", value=d) for d in dns_names]))
+    for extn_id, raw_value, critical in extra_extensions:  # (OID, DER of the value, critical)
+        parts = [core.ObjectIdentifier(extn_id).dump()]
+        if critical:
+            parts.append(core.Boolean(True).dump())
+        parts.append(core.OctetString(raw_value).dump())
+        body = b"".join(parts)
+        encoded = core.Sequence.load(core.Sequence(contents=body).dump()).dump()
+        extensions.append(x509.Extension.load(encoded))
     sig_alg = algos.SignedDigestAlgorithm(signature_algorithm or issuer_key.signature_algorithm())
     tbs = x509.TbsCertificate({
         "version": "v3",

@@ -15,7 +15,7 @@ from asn1crypto import core, pem, x509
 
 from . import asn1 as _asn1  # noqa: F401  (registers GOST identifiers)
 from . import oids
-from registry.refdata import identifiers
+from registry import identifiers
 
 MAX_CERTIFICATE_SIZE = 64 * 1024
 _PEM_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
@@ -26,12 +26,18 @@ _NAME_LABELS = {
     "2.5.4.3": "CN", "2.5.4.4": "SN", "2.5.4.42": "G", "2.5.4.12": "T", "2.5.4.10": "O",
     "2.5.4.11": "OU", "2.5.4.6": "C", "2.5.4.8": "S", "2.5.4.7": "L", "2.5.4.9": "STREET",
     "1.2.840.113549.1.9.1": "E", oids.OGRN: "ОГРН", oids.OGRNIP: "ОГРНИП", oids.SNILS: "СНИЛС",
-    oids.INN_LE: "ИНН ЮЛ", oids.INN: "ИНН",
+    oids.INN_LE: "ИНН ЮЛ", oids.INN: "ИНН", "2.5.4.20": "TEL", "2.5.4.16": "PostalAddress",
+    "2.5.4.17": "PostalCode",
 }
 HOLDER_KIND_LABELS = {
     "legal_entity": "Сертификат юридического лица (руководитель или уполномоченное лицо)",
     "entrepreneur": "Сертификат индивидуального предпринимателя",
     "individual": "Сертификат физического лица",
+}
+QUIRK_LABELS = {
+    "inn_le_holds_kpp": "в атрибуте «ИНН ЮЛ» записан КПП — не используется",
+    "inn_padded": "ИНН организации записан в атрибут ИНН с дополнением «00»",
+    "unreadable_extension": "некритическое расширение не читается и пропущено",
 }
 _EC_CURVES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 
@@ -96,9 +102,13 @@ def _attr_value(value: Any) -> str | None:
             native = core.Asn1Value.load(value.dump()).native
         except Exception:
             return None
-    if isinstance(native, bytes):
+    if isinstance(native, dict):  # a SEQUENCE read without a schema: its items in order
+        native = list(native.values())
+    if isinstance(native, (list, tuple)) and all(isinstance(item, str) for item in native):
+        native = ", ".join(native)  # postalAddress: a sequence of lines
+    if native is None or not isinstance(native, (str, int)):
         return None
-    return None if native is None else str(native).strip()
+    return str(native).strip()
 
 
 def parse_name(name: x509.Name) -> list[tuple[str, str]]:
@@ -106,7 +116,10 @@ def parse_name(name: x509.Name) -> list[tuple[str, str]]:
     pairs = []
     for rdn in name.chosen:
         for attr in rdn:
-            value = _attr_value(attr["value"])
+            try:
+                value = _attr_value(attr["value"])
+            except ValueError:  # an unexpected string type: read the value as it is encoded
+                value = _attr_value(core.Sequence.load(attr.dump())[1])
             if value is not None:
                 pairs.append((attr["type"].dotted, value))
     return pairs
@@ -129,6 +142,8 @@ class QualifiedCertificate:
         self.not_before: datetime = tbs["validity"]["not_before"].native
         self.not_after: datetime = tbs["validity"]["not_after"].native
         self._ext = {e["extn_id"].dotted: e for e in tbs["extensions"]} if tbs["extensions"] else {}
+        # Non-critical extensions that could not be decoded and are ignored (their OIDs).
+        self.unreadable_extensions: list[str] = []
 
     # --- identity -------------------------------------------------------------------------
     def _get(self, oid: str) -> str | None:
@@ -176,15 +191,42 @@ class QualifiedCertificate:
     def inn(self) -> str | None:
         return self._digits(oids.INN)
 
+    @cached_property
+    def _inn_le_attribute(self) -> str | None:
+        """The ИНН ЮЛ attribute, unless it holds something else (some CAs put the КПП there)."""
+        value = self._digits(oids.INN_LE)
+        if value is not None and len(value) == 9 and identifiers.check_kpp(value) is None:
+            return None
+        return value
+
+    @property
+    def kpp_in_inn_le(self) -> str | None:
+        """A КПП found in the ИНН ЮЛ attribute (flagged, never used as an ИНН)."""
+        value = self._digits(oids.INN_LE)
+        return value if value is not None and self._inn_le_attribute is None else None
+
     @property
     def inn_le(self) -> str | None:
-        value = self._digits(oids.INN_LE)
+        value = self._inn_le_attribute
         if value is None:
             # Before 2021 the company ИНН was put into the personal ИНН attribute, padded "00".
             inn = self.inn
             if inn and len(inn) == 12 and inn.startswith("00") and self.ogrn:
                 return inn[2:]
         return value
+
+    @cached_property
+    def quirks(self) -> list[str]:
+        """Deviations from the qualified-certificate profile that were read around."""
+        found = []
+        if self.kpp_in_inn_le:
+            found.append("inn_le_holds_kpp")
+        inn = self.inn
+        if inn and len(inn) == 12 and inn.startswith("00") and self.ogrn:
+            found.append("inn_padded")
+        if self.unreadable_extensions:
+            found.append("unreadable_extension")
+        return found
 
     @property
     def personal_inn(self) -> str | None:
@@ -247,7 +289,7 @@ class QualifiedCertificate:
         checks = [
             ("СНИЛС", self.snils, identifiers.check_snils),
             ("ИНН", self.inn, lambda v: identifiers.check_inn(v, 12)),
-            ("ИНН ЮЛ", self._digits(oids.INN_LE), lambda v: identifiers.check_inn(v, 10)),
+            ("ИНН ЮЛ", self._inn_le_attribute, lambda v: identifiers.check_inn(v, 10)),
             ("ОГРН", self.ogrn, identifiers.check_ogrn),
             ("ОГРНИП", self.ogrnip, identifiers.check_ogrnip),
         ]
@@ -403,6 +445,10 @@ class QualifiedCertificate:
             "issuer_sign_tool": self.issuer_sign_tool,
             "is_ca": self.is_ca,
             "checksum_errors": self.checksum_errors,
+            "kpp_in_inn_le": self.kpp_in_inn_le,
+            "quirks": self.quirks,
+            "quirk_labels": [QUIRK_LABELS[q] for q in self.quirks],
+            "unreadable_extensions": self.unreadable_extensions,
         }
 
     def __repr__(self) -> str:
@@ -432,10 +478,20 @@ def load_certificate(data: bytes | str) -> QualifiedCertificate:
         asn1.public_key.algorithm
         asn1["signature_value"].native
         asn1.serial_number
-        cert.key_usage, cert.extended_key_usage, cert.is_ca
         ext_ids = [ext["extn_id"].dotted for ext in asn1["tbs_certificate"]["extensions"] or ()]
         for ext in asn1["tbs_certificate"]["extensions"] or ():
-            ext["extn_value"].parsed
+            # RFC 5280 §4.2: an extension that cannot be decoded is kept raw and ignored,
+            # unless it is critical or one that validation relies on.
+            problem = _asn1.extension_problem(ext)
+            if problem is None:
+                continue
+            if ext["critical"].native:
+                raise MalformedCertificate(
+                    f"критическое расширение {ext['extn_id'].dotted} не читается")
+            if ext["extn_id"].native in _asn1.USED_EXTENSIONS:
+                raise MalformedCertificate(f"расширение {ext['extn_id'].native} не читается")
+            cert.unreadable_extensions.append(ext["extn_id"].dotted)
+        cert.key_usage, cert.extended_key_usage, cert.is_ca
         if len(ext_ids) != len(set(ext_ids)):
             raise MalformedCertificate("расширение повторяется (RFC 5280 §4.2)")
         serial = asn1.serial_number

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from . import oids
 from .builder import ALGORITHMS, KeyPair, build_certificate, build_crl, generate_key, load_key, utcnow
 from .certificate import QualifiedCertificate, load_certificate
-from registry.refdata.identifiers import make_inn, make_ogrn, make_ogrnip, make_snils
+from registry.identifiers import make_inn, make_ogrn, make_ogrnip, make_snils
 
 P12_PASSWORD = "demo"
 CRL_URL = "http://localhost:8443/crl/{name}.crl"
@@ -271,7 +271,7 @@ def _build_specials(demo: DemoPKI, alg: str, now: datetime, root, root_key, ca, 
                                 extended_key_usage=("email_protection",)), key)
     save("bad_signature", _leaf(subject, key, ca_key, ca, alg, now, corrupt_signature=True), key)
     save("unsupported_algorithm", _leaf(subject, key, ca_key, ca, alg, now,
-                                        signature_algorithm={"algorithm": oids.GOST_SIGN_2001}), key)
+                                        signature_algorithm={"algorithm": "md5_rsa"}), key)
     ca_leaf_key = generate_key(alg)
     save("ca_as_leaf", _leaf(subject, ca_leaf_key, ca_key, ca, alg, now, ca=True,
                              key_usage={"key_cert_sign", "digital_signature"}), ca_leaf_key)

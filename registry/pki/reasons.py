@@ -20,6 +20,14 @@ MALFORMED = "malformed"
 UNSUPPORTED_ALGORITHM = "unsupported_algorithm"
 TIMEOUT = "timeout"
 NO_CERTIFICATE = "no_certificate"
+ALGORITHM_WITHDRAWN = "algorithm_withdrawn"
+CA_NOT_ACCREDITED = "ca_not_accredited"
+CA_CERTIFICATE_UNREADABLE = "ca_certificate_unreadable"
+
+# Refusals caused by a certificate authority, not by the person or their certificate: the
+# message names the CA (``ca_name``) and says whom to contact.
+CA_FAULTS = frozenset({ALGORITHM_WITHDRAWN, CA_NOT_ACCREDITED, CA_CERTIFICATE_UNREADABLE,
+                       REVOCATION_UNKNOWN})
 
 TITLES = {
     OK: "Сертификат действителен",
@@ -37,6 +45,9 @@ TITLES = {
     UNSUPPORTED_ALGORITHM: "Алгоритм подписи сертификата не поддерживается",
     TIMEOUT: "Проверка сертификата заняла слишком много времени",
     NO_CERTIFICATE: "Браузер не передал сертификат",
+    ALGORITHM_WITHDRAWN: "Удостоверяющий центр использует отменённый алгоритм подписи",
+    CA_NOT_ACCREDITED: "Аккредитация удостоверяющего центра не действует",
+    CA_CERTIFICATE_UNREADABLE: "Сертификат удостоверяющего центра не читается",
 }
 
 _MESSAGES = {
@@ -64,9 +75,28 @@ _MESSAGES = {
         "новый сертификат и войдите с ним."
     ),
     REVOCATION_UNKNOWN: (
-        "Нет актуального списка отозванных сертификатов (СОС) для «{issuer}», поэтому "
-        "статус сертификата неизвестен. Повторите попытку позже; если ошибка не исчезнет, "
-        "сообщите оператору реестра."
+        "Удостоверяющий центр «{ca_name}» не опубликовал актуальный список отозванных "
+        "сертификатов (СОС), поэтому статус сертификата сейчас неизвестен. Это не ваша "
+        "ошибка и не ошибка вашего сертификата. Повторите попытку позже; если ошибка не "
+        "исчезнет, сообщите оператору реестра."
+    ),
+    ALGORITHM_WITHDRAWN: (
+        "Сертификат удостоверяющего центра «{ca_name}» (или выданный им сертификат) "
+        "использует алгоритм {algorithm}, применение которого для электронной подписи "
+        "прекращено с 1 января 2020 года. Это не ваша ошибка: получите новый сертификат "
+        "ГОСТ Р 34.10-2012 в удостоверяющем центре «{ca_name}» или другом аккредитованном "
+        "центре; если сертификат у вас новый, сообщите оператору реестра."
+    ),
+    CA_NOT_ACCREDITED: (
+        "Аккредитация удостоверяющего центра «{ca_name}» {status}, поэтому выданные им "
+        "сертификаты сейчас не принимаются. Это не ваша ошибка: обратитесь в удостоверяющий "
+        "центр «{ca_name}» или получите сертификат в другом аккредитованном центре. Если "
+        "вы считаете, что аккредитация действует, сообщите оператору реестра."
+    ),
+    CA_CERTIFICATE_UNREADABLE: (
+        "Не удалось прочитать сертификат удостоверяющего центра «{ca_name}» ({detail}). "
+        "Это не ваша ошибка и не ошибка вашего сертификата: сообщите оператору реестра, "
+        "он обновит сертификаты удостоверяющих центров."
     ),
     BAD_SIGNATURE: (
         "Подпись удостоверяющего центра в сертификате неверна — сертификат изменён или "
@@ -118,15 +148,33 @@ def _fmt(value: Any) -> str:
     return "—" if value is None else str(value)
 
 
+def is_ca_fault(code: str) -> bool:
+    """Whether a refusal is caused by a certificate authority rather than by the person."""
+    return code in CA_FAULTS
+
+
 def reason_message(code: str, **details: Any) -> str:
-    """Russian message for a reason code; unknown placeholders render as «—»."""
+    """Russian message for a reason code; unknown placeholders render as «—».
+
+    The CA is named by ``ca_name`` (``issuer`` is accepted for it too, and the other way
+    round, so older callers of ``revocation_unknown`` keep working).
+    """
     template = _MESSAGES.get(code, _MESSAGES[MALFORMED])
+    if "ca_name" not in details and "issuer" in details:
+        details = {**details, "ca_name": details["issuer"]}
+    elif "issuer" not in details and "ca_name" in details:
+        details = {**details, "issuer": details["ca_name"]}
 
     class _Defaults(dict):
         def __missing__(self, key: str) -> str:
-            return "—"
+            return "не указан" if key == "ca_name" else "—"
 
-    return template.format_map(_Defaults({k: _fmt(v) for k, v in details.items()}))
+    values = {k: _fmt(v) for k, v in details.items()}
+    if code == CA_NOT_ACCREDITED and "status" not in values:
+        values["status"] = "прекращена или приостановлена"
+    if code == ALGORITHM_WITHDRAWN and "algorithm" not in values:
+        values["algorithm"] = "ГОСТ Р 34.10-2001"
+    return template.format_map(_Defaults(values))
 
 
 def reason_title(code: str) -> str:

@@ -33,14 +33,27 @@ def load_crl(data: bytes) -> asn1_crl.CertificateList:
         raise TrustStoreError(f"CRL повреждён ({type(exc).__name__})") from exc
 
 
-def _expand(paths: Iterable[str | Path], suffixes: set[str]) -> list[Path]:
-    found: list[Path] = []
+@dataclass(frozen=True)
+class LoadProblem:
+    """A file of a trust folder that could not be read (the rest of the folder still loads)."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+def _expand(paths: Iterable[str | Path], suffixes: set[str]) -> list[tuple[Path, bool]]:
+    """Files to read, each with whether it was named itself (True) or found in a folder."""
+    found: list[tuple[Path, bool]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes))
+            found.extend((p, False) for p in sorted(path.rglob("*"))
+                         if p.is_file() and p.suffix.lower() in suffixes)
         elif path.is_file():
-            found.append(path)
+            found.append((path, True))
         else:
             raise TrustStoreError(f"нет такого файла или каталога: {path}")
     return found
@@ -54,40 +67,52 @@ class TrustStore:
     intermediates: tuple[QualifiedCertificate, ...] = ()
     crls: tuple[asn1_crl.CertificateList, ...] = ()
     id: str = field(default="")
+    # Files of the trust folders that could not be read and were left out (for doctor/console).
+    problems: tuple[LoadProblem, ...] = field(default=(), compare=False)
 
     @classmethod
-    def build(cls, roots: Iterable[QualifiedCertificate] = (), intermediates: Iterable[QualifiedCertificate] = (),
-              crls: Iterable[asn1_crl.CertificateList] = ()) -> "TrustStore":
+    def build(cls, roots: Iterable[QualifiedCertificate] = (),
+              intermediates: Iterable[QualifiedCertificate] = (),
+              crls: Iterable[asn1_crl.CertificateList] = (),
+              problems: Iterable[LoadProblem] = ()) -> "TrustStore":
         roots, intermediates, crls = tuple(roots), tuple(intermediates), tuple(crls)
         digest = hashlib.sha256()
         for label, items in ((b"r", [c.der for c in roots]), (b"i", [c.der for c in intermediates]),
                              (b"c", [c.dump() for c in crls])):
             for der in sorted(items):
                 digest.update(label + hashlib.sha256(der).digest())
-        return cls(roots, intermediates, crls, digest.hexdigest())
+        return cls(roots, intermediates, crls, digest.hexdigest(), tuple(problems))
 
     @classmethod
     def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> "TrustStore":
         """Load certificates and CRLs from files or directories.
 
         Self-signed certificates become trust anchors, others intermediates; ``*.crl`` files
-        found in the directories are loaded as CRLs, as are the extra ``crls``.
+        found in the directories are loaded as CRLs, as are the extra ``crls``. A file found in
+        a directory that cannot be read is left out and listed in ``problems``; a file named
+        itself that cannot be read raises TrustStoreError.
         """
-        roots, intermediates, crl_list = [], [], []
-        for path in _expand(paths, CERT_SUFFIXES | CRL_SUFFIXES):
-            data = path.read_bytes()
-            if path.suffix.lower() in CRL_SUFFIXES or b"BEGIN X509 CRL" in data[:64]:
-                crl_list.append(load_crl(data))
-                continue
-            for der in _split_pem(data):
-                try:
-                    cert = load_certificate(der)
-                except MalformedCertificate as exc:
+        roots: list[QualifiedCertificate] = []
+        intermediates: list[QualifiedCertificate] = []
+        crl_list: list[asn1_crl.CertificateList] = []
+        problems: list[LoadProblem] = []
+        for path, named in _expand(paths, CERT_SUFFIXES | CRL_SUFFIXES):
+            try:
+                loaded = _read_file(path)
+            except TrustStoreError as exc:
+                if named:
                     raise TrustStoreError(f"{path}: {exc}") from exc
-                (roots if cert.is_self_signed else intermediates).append(cert)
-        for item in crls:
-            crl_list.append(load_crl(item if isinstance(item, bytes) else Path(item).read_bytes()))
-        return cls.build(roots, intermediates, crl_list)
+                problems.append(LoadProblem(str(path), str(exc)))
+                continue
+            for item in loaded:
+                if isinstance(item, QualifiedCertificate):
+                    (roots if item.is_self_signed else intermediates).append(item)
+                else:
+                    crl_list.append(item)
+        for extra in crls:
+            raw = extra if isinstance(extra, bytes) else Path(extra).read_bytes()
+            crl_list.append(load_crl(raw))
+        return cls.build(roots, intermediates, crl_list, problems)
 
     def crl_status(self, now: datetime | None = None) -> list[dict]:
         """Freshness of each CRL: issuer, thisUpdate, nextUpdate and whether it is current."""
@@ -110,6 +135,27 @@ class TrustStore:
         dates = [c["tbs_cert_list"]["next_update"].native for c in self.crls]
         dates = [d for d in dates if d is not None]
         return min(dates) if dates else None
+
+
+MAX_TRUST_FILE_SIZE = 64 * 1024 * 1024
+
+
+def _read_file(path: Path) -> list[QualifiedCertificate | asn1_crl.CertificateList]:
+    """The certificates or the CRL of one file; TrustStoreError names what is wrong."""
+    try:
+        if path.stat().st_size > MAX_TRUST_FILE_SIZE:
+            raise TrustStoreError("файл слишком большой")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TrustStoreError(f"файл не читается ({exc.strerror or type(exc).__name__})") from exc
+    if path.suffix.lower() in CRL_SUFFIXES or b"BEGIN X509 CRL" in data[:64]:
+        return [load_crl(data)]
+    try:
+        return [load_certificate(der) for der in _split_pem(data)]
+    except MalformedCertificate as exc:
+        raise TrustStoreError(str(exc)) from exc
+    except Exception as exc:  # e.g. broken PEM armour
+        raise TrustStoreError(f"файл не читается ({type(exc).__name__})") from exc
 
 
 def _split_pem(data: bytes) -> list[bytes]:

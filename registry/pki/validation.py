@@ -59,8 +59,13 @@ SUPPORTED_SIGNATURES = {
     "sha256_rsa", "sha384_rsa", "sha512_rsa", "sha224_rsa", "sha1_rsa", "rsassa_pss",
     "sha256_ecdsa", "sha384_ecdsa", "sha512_ecdsa", "sha224_ecdsa", "sha1_ecdsa",
     "ed25519", "ed448", "sha1_dsa", "sha224_dsa", "sha256_dsa",
-    "gost2012_256_streebog", "gost2012_512_streebog",
+    "gost2012_256_streebog", "gost2012_512_streebog", "gost2001_gost94",
 }
+# GOST R 34.10-2001 / 34.11-94: allowed for signatures made before this moment only (the
+# certificates of that time still verify when a signature is judged at its own time).
+GOST_2001_WITHDRAWN = datetime(2020, 1, 1, tzinfo=timezone.utc)
+WITHDRAWN_SIGNATURES = {"gost2001_gost94"}
+WITHDRAWN_KEYS = {"gost2001"}
 # Critical extensions of an end-entity certificate this product understands.
 KNOWN_LEAF_EXTENSIONS = {
     "key_usage", "extended_key_usage", "basic_constraints", "subject_alt_name",
@@ -77,7 +82,11 @@ class GostSignatureValidator(DefaultSignatureValidator):
     def validate_signature(self, signature: bytes, signed_data: bytes, public_key_info: Any,
                            signature_algorithm: Any,
                            context: SignatureValidationContext = DEFAULT_VALIDATION_CONTEXT) -> None:
-        size = oids.GOST_SIGNATURES.get(signature_algorithm["algorithm"].dotted)
+        oid = signature_algorithm["algorithm"].dotted
+        if oid == oids.GOST_SIGN_2001:
+            self._validate_gost2001(signature, signed_data, public_key_info, context)
+            return
+        size = oids.GOST_SIGNATURES.get(oid)
         if size is None:
             return super().validate_signature(signature, signed_data, public_key_info,
                                               signature_algorithm, context)
@@ -93,7 +102,48 @@ class GostSignatureValidator(DefaultSignatureValidator):
             raise InvalidSignature("GOST signature mismatch")
 
 
+    @staticmethod
+    def _validate_gost2001(signature: bytes, signed_data: bytes, public_key_info: Any,
+                           context: SignatureValidationContext) -> None:
+        # Whether the moment still allows the algorithm is decided by withdrawn_problem().
+        key_oid = public_key_info["algorithm"]["algorithm"].dotted
+        if key_oid != oids.GOST_KEY_2001 or context.prehashed:
+            raise InvalidSignature("GOST R 34.10-2001 key does not match the signature algorithm")
+        from .gost import GostError, backend
+
+        try:
+            ok = backend().verify_gost2001(public_key_info.dump(), signed_data, signature)
+        except GostError as exc:  # GostUnavailable included: fail closed
+            raise InvalidSignature(str(exc)) from exc
+        if not ok:
+            raise InvalidSignature("GOST R 34.10-2001 signature mismatch")
+
+
 SIGNATURE_VALIDATOR = GostSignatureValidator()
+
+
+def withdrawn_problem(certs: Sequence[asn1_x509.Certificate],
+                      moment: datetime) -> tuple[str, dict] | None:
+    """``algorithm_withdrawn`` when a certificate of the chain (leaf first) is signed with, or
+    holds a key of, GOST R 34.10-2001 and ``moment`` is at or after its withdrawal."""
+    if moment < GOST_2001_WITHDRAWN:
+        return None
+    for cert in certs:
+        signed = cert["signature_algorithm"]["algorithm"].native in WITHDRAWN_SIGNATURES
+        if signed or cert.public_key.algorithm in WITHDRAWN_KEYS:
+            # The CA that signed it with the withdrawn algorithm, or whose certificate it is.
+            ca = cert.issuer if signed or not cert.ca else cert.subject
+            return R.ALGORITHM_WITHDRAWN, {"ca_name": _ca_name(ca),
+                                           "algorithm": "ГОСТ Р 34.10-2001"}
+    return None
+
+
+def _ca_name(name: asn1_x509.Name) -> str:
+    pairs = parse_name(name)
+    for oid, value in pairs:
+        if oid == "2.5.4.3":
+            return value
+    return format_name(pairs) or "(без имени)"
 
 
 @dataclass
@@ -230,7 +280,7 @@ def _input_key(item: QualifiedCertificate | bytes | str) -> bytes:
 
 def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence[QualifiedCertificate],
                   moment: datetime, purpose: str, revocation_mode: str) -> ValidationResult:
-    problem = leaf_problem(leaf, purpose)
+    problem = leaf_problem(leaf, purpose) or withdrawn_problem([leaf.asn1], moment)
     if problem is not None:
         return _result(problem[0], leaf, **problem[1])
     outcome = check_path(leaf.asn1, roots=[c.asn1 for c in store.roots],
@@ -239,7 +289,8 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore, extra: Sequence
     if outcome.code != R.OK:
         return _result(outcome.code, leaf, _wrap(outcome.chain), **outcome.details)
     chain = _wrap(outcome.chain)
-    weak = chain_problem([leaf.asn1, *outcome.chain], moment)
+    weak = (withdrawn_problem(outcome.chain, moment)
+            or chain_problem([leaf.asn1, *outcome.chain], moment))
     if weak is not None:
         return _result(weak[0], leaf, chain, **weak[1])
     problem = purpose_problem(leaf, purpose)

@@ -7,7 +7,7 @@ import sys
 import click
 from flask.cli import with_appcontext
 
-from ..extensions import db
+from ..core.uow import command_transaction
 
 
 @click.group("refdata", help="Справочники: ОКВЭД2.")
@@ -18,12 +18,12 @@ def refdata_cli() -> None:
 @refdata_cli.command("import-okved")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
+@command_transaction
 def import_okved_command(file: str) -> None:
     """Import the official OKVED2 CSV of Rosstat (windows-1251, ';', quoted)."""
     from .services import import_okved
 
     report = import_okved(file)
-    db.session.commit()
     click.echo(f"ОКВЭД2: разделов {report.sections}, кодов {report.codes}, ошибок {len(report.errors)}")
     for error in report.errors[:50]:
         click.echo(f"  {error}", err=True)
@@ -39,12 +39,12 @@ def egrul_cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--quiet", is_flag=True, help="Не печатать ход импорта.")
 @with_appcontext
+@command_transaction
 def import_egrul_command(paths: tuple[str, ...], quiet: bool) -> None:
     """Import ЕГРЮЛ/ЕГРИП XML extracts: files, folders or zip archives."""
     from .egrul import import_egrul
 
     report = import_egrul(paths, echo=None if quiet else click.echo)
-    db.session.commit()
     click.echo(report.summary())
     for error in report.errors[:200]:
         click.echo(f"  {error}", err=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,124 @@ def test_tc26_and_rfc9215_certificates_parse(conformance, name):
     cert = load_certificate((conformance / "gost" / name).read_bytes())
     assert cert.algorithm.startswith("ГОСТ Р 34.10-2012")
     assert cert.is_self_signed
+
+
+# --- RFC 5280 §4.2: tolerant reading of extensions -------------------------------------------
+def _issue_with(demo_pki, alg: str, extra, *, days: int = 30):
+    from datetime import timedelta
+
+    from asn1crypto import x509
+
+    from registry.pki.builder import build_certificate, generate_key, load_key, utcnow
+    from registry.pki.demo import person_subject
+
+    ca = demo_pki.ca(alg)
+    issuer = x509.Certificate.load(ca.certificate.der)
+    issuer_key = load_key(alg, ca.key_path.read_bytes())
+    now = utcnow()
+    return build_certificate(
+        subject=person_subject("head", alg), subject_key=generate_key(alg), issuer_key=issuer_key,
+        issuer=issuer, not_before=now - timedelta(hours=1), not_after=now + timedelta(days=days),
+        key_usage=("digital_signature", "non_repudiation"), extra_extensions=extra).dump()
+
+
+# subjectDirectoryAttributes that does not decode: asn1crypto would parse it for any extension
+# lookup, so path validation would break on it without the tolerant reading.
+_BROKEN_SDA = ("2.5.29.9", b"\x04\x03abc", False)
+_TEMPLATE_UTF8 = ("1.3.6.1.4.1.311.20.2", b"\x0c\x05SubCA", False)
+_TEMPLATE_PRINTABLE = ("1.3.6.1.4.1.311.20.2", b"\x13\x05SubCA", False)
+
+
+@pytest.mark.parametrize("alg", ["ecdsa", "gost256"])
+def test_undecodable_non_critical_extension_is_ignored_and_chain_validates(demo_pki, trust_store,
+                                                                          alg):
+    from registry.pki import validate
+
+    der = _issue_with(demo_pki, alg, [_BROKEN_SDA, _TEMPLATE_UTF8])
+    cert = load_certificate(der)
+    assert cert.unreadable_extensions == ["2.5.29.9"]
+    assert cert.quirks == ["unreadable_extension"]
+    assert cert.full_name  # identity still read
+    # The signature covers the TBS bytes as issued: they reach the validator unchanged.
+    result = validate(der, trust_store=trust_store, purpose="signature")
+    assert result.valid, result.message
+    assert cert.der == der
+
+
+def test_template_name_in_any_string_type(demo_pki):
+    for ext in (_TEMPLATE_UTF8, _TEMPLATE_PRINTABLE):
+        cert = load_certificate(_issue_with(demo_pki, "ecdsa", [ext]))
+        assert cert.unreadable_extensions == []
+        assert cert._ext[ext[0]]["extn_value"].parsed.native == "SubCA"
+
+
+def test_undecodable_critical_extension_refuses(demo_pki):
+    with pytest.raises(MalformedCertificate, match="критическое расширение 2.5.29.9"):
+        load_certificate(_issue_with(demo_pki, "ecdsa", [("2.5.29.9", b"\x04\x03abc", True)]))
+
+
+def test_unknown_critical_extension_refuses_validation(demo_pki, trust_store):
+    from registry.pki import validate
+
+    der = _issue_with(demo_pki, "ecdsa", [("1.2.3.4.5", b"\x05\x00", True)])
+    assert load_certificate(der).unreadable_extensions == []  # readable …
+    result = validate(der, trust_store=trust_store, purpose="signature")
+    assert not result.valid and result.code == "path_constraints"  # … but not understood
+    assert "1.2.3.4.5" in result.message
+
+
+def test_name_attribute_in_unexpected_string_type():
+    from asn1crypto import core, x509
+
+    from registry.pki.certificate import parse_name
+
+    # telephoneNumber as UTF8String (the standard says PrintableString), as a real CA wrote it.
+    name = x509.Name.build({"common_name": "X"})
+    name.chosen.append(x509.RelativeDistinguishedName([x509.NameTypeAndValue(
+        {"type": "2.5.4.20", "value": core.UTF8String("84852587300")})]))
+    reparsed = x509.Name.load(name.dump())
+    assert parse_name(reparsed) == [("2.5.4.3", "X"), ("2.5.4.20", "84852587300")]
+    assert reparsed.hashable == x509.Name.load(name.dump()).hashable
+
+
+# --- trust folder with an unreadable file ---------------------------------------------------
+def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
+    import shutil
+
+    from registry.pki import TrustStore, TrustStoreError
+
+    folder = tmp_path / "trust"
+    shutil.copytree(demo_pki.trust_dir, folder)
+    (folder / "broken.pem").write_bytes(
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+    (folder / "garbage.crl").write_bytes(b"not a CRL")
+    (folder / "empty.cer").write_bytes(b"")
+    good = TrustStore.from_paths(demo_pki.trust_dir)
+    store = TrustStore.from_paths(folder)
+    assert store.id == good.id  # everything readable is there
+    assert len(store.roots) == len(good.roots) and len(store.crls) == len(good.crls)
+    problems = {Path(p.path).name: p.message for p in store.problems}
+    assert set(problems) == {"broken.pem", "garbage.crl", "empty.cer"}
+    assert "CRL" in problems["garbage.crl"] and "пустые данные" in problems["empty.cer"]
+    assert str(store.problems[0]).startswith(str(folder))
+    # A file named on its own is still an error.
+    with pytest.raises(TrustStoreError, match="broken.pem"):
+        TrustStore.from_paths(folder / "broken.pem")
+
+
+def test_postal_address_with_utf8string_lines():
+    from asn1crypto import core, x509
+
+    from registry.pki.certificate import parse_name
+
+    lines = core.SequenceOf(spec=core.UTF8String)
+    for line in ("150047", "Ярославль", "ул. Угличская, 39В"):
+        lines.append(line)
+    name = x509.Name.build({"common_name": "X"})
+    name.chosen.append(x509.RelativeDistinguishedName([x509.NameTypeAndValue(
+        {"type": "2.5.4.16", "value": core.Asn1Value.load(lines.dump())})]))
+    reparsed = x509.Name.load(name.dump())
+    assert ("2.5.4.16", "150047, Ярославль, ул. Угличская, 39В") in parse_name(reparsed)
+    # Comparable (path building compares issuer names), equal only to the same encoding.
+    assert reparsed == x509.Name.load(name.dump())
+    assert reparsed != x509.Name.build({"common_name": "X"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from ._errors import GostError
+from ._errors import GostError, GostUnavailable
 from ._keys import GostPrivateKey, GostPublicKey, encode_public_key_info, load_public_key
 from ._params import ParamSet
 
@@ -50,6 +50,14 @@ class GostBackend(ABC):
         if len(sig) != 2 * pub.paramset.nbytes:
             return False
         return self._verify(pub, _as_bytes(data, "data"), sig)
+
+    def verify_gost2001(self, spki_der: bytes, data: bytes, signature: bytes) -> bool:
+        """Check a GOST R 34.10-2001 signature with GOST R 34.11-94 (certificates before 2020).
+
+        The algorithm is withdrawn; deciding whether a moment still allows it is the caller's
+        business. GostUnavailable if this backend cannot compute it.
+        """
+        raise GostUnavailable(f"the {self.name} backend does not implement GOST R 34.10-2001")
 
     def verify_digest(self, spki_der: bytes, digest: bytes, signature: bytes) -> bool:
         """Like :meth:`verify` for an already computed Streebog digest (as the hash outputs it)."""

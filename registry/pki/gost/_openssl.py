@@ -294,6 +294,32 @@ class OpenSSLBackend(GostBackend):
             rc = self._lib.EVP_DigestVerify(ctx, signature, len(signature), data, len(data))
         return self._verdict(rc, "EVP_DigestVerify")
 
+    def verify_gost2001(self, spki_der: bytes, data: bytes, signature: bytes) -> bool:
+        lib = self._lib
+        md = lib.EVP_get_digestbyname(b"md_gost94")
+        nid = lib.OBJ_txt2nid(b"1.2.643.2.2.19")
+        if not md or nid <= 0:
+            lib.ERR_clear_error()
+            raise GostUnavailable("gost engine does not provide GOST R 34.10-2001 / 34.11-94")
+        spki_der, data, signature = bytes(spki_der), bytes(data), bytes(signature)
+        if len(signature) != 64:
+            return False
+        lib.ERR_clear_error()
+        cursor = c_char_p(spki_der)
+        pkey = lib.d2i_PUBKEY(None, byref(cursor), len(spki_der))
+        if not pkey:
+            raise GostError(f"OpenSSL rejected the GOST R 34.10-2001 public key: {lib.errors()}")
+        try:
+            if lib.EVP_PKEY_get_id(pkey) != nid:
+                raise GostError("not a GOST R 34.10-2001 key")
+            with self._md_ctx() as ctx:
+                if lib.EVP_DigestVerifyInit(ctx, None, md, None, pkey) != 1:
+                    raise GostError(f"EVP_DigestVerifyInit: {lib.errors()}")
+                rc = lib.EVP_DigestVerify(ctx, signature, len(signature), data, len(data))
+        finally:
+            lib.EVP_PKEY_free(pkey)
+        return self._verdict(rc, "EVP_DigestVerify")
+
     def _verify_digest(self, pub: GostPublicKey, digest: bytes, signature: bytes) -> bool:
         self._lib.ERR_clear_error()
         with self._public_pkey(pub) as pkey, self._pkey_ctx(pkey) as ctx:
