@@ -92,6 +92,30 @@ def create_profile(organization: Organization, *, user, system_name: str, system
     return profile
 
 
+def update_profile(profile: ExchangeProfile, *, user, system_name: str, system_code: str,
+                   remote_addr: str | None = None) -> bool:
+    """Rename a profile or change its IS code (still unique in the organization); whether
+    anything changed."""
+    name, code = system_name.strip(), system_code.strip()
+    if db.session.scalar(select(ExchangeProfile.id).where(
+            ExchangeProfile.organization_id == profile.organization_id,
+            ExchangeProfile.system_code == code, ExchangeProfile.id != profile.id)):
+        raise ExchangeError(f"Код ИС «{code}» уже используется в этой организации: коды ИС уникальны.",
+                            "system_code")
+    changes = []
+    if name != profile.system_name:
+        changes.append(f"наименование: {profile.system_name} → {name}")
+    if code != profile.system_code:
+        changes.append(f"код ИС: {profile.system_code} → {code}")
+    if not changes:
+        return False
+    profile.system_name, profile.system_code = name, code
+    db.session.flush()
+    record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
+           details="Профиль информационного обмена изменён; " + "; ".join(changes))
+    return True
+
+
 def add_certificate(profile: ExchangeProfile, *, user, certificate: bytes | str,
                     remote_addr: str | None = None) -> ExchangeCertificate:
     cert = _add(profile, certificate)

@@ -77,11 +77,33 @@ def index(org_id: int):
                            unit_title=lambda b: services.unit_title(organization, b)), status
 
 
-def _detail(organization, profile, form=None, status=200):
+def _detail(organization, profile, form=None, status=200, edit_form=None):
+    edit_form = edit_form or forms.EditProfileForm(formdata=None, obj=profile)
     return render_template("exchange/detail.html", organization=organization, profile=profile,
                            form=form or forms.CertificateForm(formdata=None),
-                           action_form=forms.ActionForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None), edit_form=edit_form,
                            unit=services.unit_title(organization, profile.branch_id)), status
+
+
+@bp.route("/<int:profile_id>/edit", methods=["POST"])
+def edit(org_id: int, profile_id: int):
+    """Rename the information system or change its code."""
+    organization, profile = _profile(org_id, profile_id)
+    form = forms.EditProfileForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _detail(organization, profile, status=422, edit_form=form)
+    try:
+        with db.session.begin_nested():
+            changed = services.update_profile(profile, user=_user(), system_name=form.system_name.data,
+                                              system_code=form.system_code.data,
+                                              remote_addr=request.remote_addr)
+    except ExchangeError as exc:
+        _apply_error(form, exc)
+        return _detail(*_profile(org_id, profile_id), status=422, edit_form=form)
+    flash("Профиль сохранён." if changed else "Изменений нет.", "success" if changed else "info")
+    return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
 
 
 @bp.route("/<int:profile_id>")
