@@ -12,6 +12,7 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from ..organizations import ru_date
+from ..text import format_phone
 
 FONT_PATHS = {
     "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -85,7 +86,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
            ("Дата регистрации", ru_date(party.get("reg_date"))),
            ("Адрес (место нахождения)", _v(party.get("address"))),
            ("Почтовый адрес", _v(postal)),
-           ("Электронная почта", _v(general.get("email"))), ("Телефон", _v(general.get("phone"))),
+           ("Электронная почта", _v(general.get("email"))), ("Телефон", _v(format_phone(general.get("phone")))),
            ("Факс", _v(general.get("fax"))), ("Сайт", _v(general.get("website"))),
            ("Категория заявителя", _v(_category(general.get("applicant_category")))),
            ("Сведения ЕГРЮЛ", "подтверждены" if org.get("egrul_confirmed") else "не подтверждено ЕГРЮЛ")])

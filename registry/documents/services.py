@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..auth.services import plural_days
+from ..text import quoted
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
@@ -151,7 +152,7 @@ def verify(document: Document) -> list[dict]:
 def add_document(organization: Organization, *, user, stream: BinaryIO, filename: str | None,
                  doc_type: str, number: str, doc_date: date, expires_on: date,
                  signature_stream: BinaryIO | None = None, signature_filename: str | None = None,
-                 cleanup: FileCleanup) -> Document:
+                 cleanup: FileCleanup, remote_addr: str | None = None) -> Document:
     """Store an uploaded document (and its detached signature), verify signatures, add the row."""
     if expires_on < doc_date:
         raise DocumentError("Срок действия не может закончиться раньше даты документа.")
@@ -171,7 +172,15 @@ def add_document(organization: Organization, *, user, stream: BinaryIO, filename
     db.session.add(document)
     verify(document)
     db.session.flush()
+    _journal(organization, "documents", user, remote_addr,
+             f"Загружен документ {quoted(document.title)}, файл {document.file_name}"
+             + (f", подпись {document.signature_name}" if document.signature_name else ""))
     return document
+
+
+def _journal(organization, event: str, actor, remote_addr: str | None, details: str) -> None:
+    from ..members.services import record
+    record(organization, event, actor=actor, subject=actor, details=details, remote_addr=remote_addr)
 
 
 def _signature_file(stream: BinaryIO, filename: str, cleanup: FileCleanup) -> storage.StoredFile:
@@ -184,7 +193,7 @@ def _signature_file(stream: BinaryIO, filename: str, cleanup: FileCleanup) -> st
 
 
 def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
-                     cleanup: FileCleanup) -> list[dict]:
+                     cleanup: FileCleanup, actor=None, remote_addr: str | None = None) -> list[dict]:
     """Add (or replace) the detached signature of a document and verify it."""
     if document.file_kind == "cms":
         raise DocumentError("Этот документ сам является файлом подписи.")
@@ -194,10 +203,13 @@ def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
         signature.key, signature.original_name, signature.size
     checks = verify(document)
     db.session.flush()
+    _journal(document.organization_id, "documents", actor, remote_addr,
+             f"К документу {quoted(document.title)} загружена подпись {document.signature_name}")
     return checks
 
 
-def delete_document(document: Document, cleanup: FileCleanup) -> None:
+def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
+                    remote_addr: str | None = None) -> None:
     """Delete a document unless an application holds it (the message names which)."""
     if document.applications:
         names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
@@ -205,6 +217,8 @@ def delete_document(document: Document, cleanup: FileCleanup) -> None:
                             "удалён. Удалите черновик заявления или сформируйте новое без этого документа.")
     cleanup.discard_after_commit(document.file_key)
     cleanup.discard_after_commit(document.signature_key)
+    _journal(document.organization_id, "documents", actor, remote_addr,
+             f"Удалён документ {quoted(document.title)}, файл {document.file_name}")
     db.session.delete(document)
     db.session.flush()
 
@@ -262,7 +276,7 @@ def application_data(organization: Organization, attached: list[Document]) -> di
 
 
 def create_application(organization: Organization, *, user, document_ids: list[int],
-                       cleanup: FileCleanup) -> Application:
+                       cleanup: FileCleanup, remote_addr: str | None = None) -> Application:
     """Form an application from the current profile with the chosen documents; render its PDF."""
     from .pdf import render_application
 
@@ -291,14 +305,19 @@ def create_application(organization: Organization, *, user, document_ids: list[i
     application.documents = attached
     db.session.add(application)
     db.session.flush()
+    _journal(organization, "applications", user, remote_addr,
+             f"Сформировано {application.title}; документы: " + ", ".join(quoted(d.title) for d in attached))
     return application
 
 
-def delete_application(application: Application, cleanup: FileCleanup) -> None:
+def delete_application(application: Application, cleanup: FileCleanup, *, actor=None,
+                       remote_addr: str | None = None) -> None:
     if application.status != Application.DRAFT:
         raise DocumentError(f"{application.title} уже {application.status_title.lower()}: удалить "
                             "можно только черновик.")
     cleanup.discard_after_commit(application.pdf_key)
+    _journal(application.organization_id, "applications", actor, remote_addr,
+             f"Удалён черновик: {application.title}")
     application.documents = []
     db.session.delete(application)
     db.session.flush()
@@ -372,7 +391,7 @@ NOT_THIS_PDF = "not_this_pdf"
 
 
 def sign_application(application: Application, *, stream: BinaryIO, filename: str,
-                     cleanup: FileCleanup) -> dict:
+                     cleanup: FileCleanup, actor=None, remote_addr: str | None = None) -> dict:
     """Accept the head's signature of the application: a detached CMS over the stored PDF, or the
     stored PDF signed (an incremental update of exactly those bytes).
 
@@ -426,10 +445,13 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
     else:
         cleanup.discard_after_commit(stored.key)  # kept only for a valid signature
     db.session.flush()
+    _journal(application.organization_id, "applications", actor, remote_addr,
+             f"{application.title}: " + (f"подписано, подписал {check.signer.full_name}" if check.valid
+                                         else f"подпись не принята — {check.message}"))
     return result
 
 
-def submit_application(application: Application) -> None:
+def submit_application(application: Application, *, actor=None, remote_addr: str | None = None) -> None:
     if application.status == Application.SUBMITTED:
         raise DocumentError(f"{application.title} уже подано.")
     if application.status != Application.SIGNED:
@@ -437,3 +459,4 @@ def submit_application(application: Application) -> None:
     application.status = Application.SUBMITTED
     application.submitted_at = utcnow()
     db.session.flush()
+    _journal(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")

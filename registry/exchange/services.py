@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
+from ..text import quoted
 from ..members.services import record
 from ..organizations.models import Organization
 from ..pki import MalformedCertificate, load_certificate
@@ -53,7 +54,7 @@ def _checked_certificate(raw: bytes | str, organization_id: int):
     taken = db.session.scalar(select(ExchangeCertificate).where(
         ExchangeCertificate.fingerprint == cert.fingerprint))
     if taken is not None:
-        raise ExchangeError(f"Этот сертификат уже привязан к профилю «{taken.profile.system_name}»"
+        raise ExchangeError(f"Этот сертификат уже привязан к профилю {quoted(taken.profile.system_name)}"
                             if taken.profile.organization_id == organization_id
                             else "Этот сертификат уже привязан к другому профилю информационного обмена.",
                             "certificate")
@@ -87,7 +88,7 @@ def create_profile(organization: Organization, *, user, system_name: str, system
     cert = _add(profile, certificate)
     db.session.flush()
     record(organization, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль информационного обмена «{profile.system_name}» ({code}) создан; "
+           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({code}) создан; "
                    f"сертификат {cert.serial}")
     return profile
 
@@ -121,7 +122,7 @@ def add_certificate(profile: ExchangeProfile, *, user, certificate: bytes | str,
     cert = _add(profile, certificate)
     db.session.flush()
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль «{profile.system_name}»: добавлен сертификат {cert.serial}")
+           details=f"Профиль {quoted(profile.system_name)}: добавлен сертификат {cert.serial}")
     return cert
 
 
@@ -136,12 +137,12 @@ def remove_certificate(profile: ExchangeProfile, certificate_id: int, *, user,
     profile.certificates.remove(cert)
     db.session.flush()
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль «{profile.system_name}»: удалён сертификат {cert.serial}")
+           details=f"Профиль {quoted(profile.system_name)}: удалён сертификат {cert.serial}")
 
 
 def delete_profile(profile: ExchangeProfile, *, user, remote_addr: str | None = None) -> None:
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль информационного обмена «{profile.system_name}» ({profile.system_code}) удалён")
+           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({profile.system_code}) удалён")
     db.session.delete(profile)
     db.session.flush()
 

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..extensions import db
+from ..text import quoted
 from ..members.models import Permission
 from ..members.services import organization_or_404
 from . import forms, services
@@ -68,7 +69,7 @@ def index(org_id: int):
                 except ExchangeError as exc:
                     _apply_error(form, exc)
                 else:
-                    flash(f"Профиль информационного обмена «{profile.system_name}» создан.", "success")
+                    flash(f"Профиль информационного обмена {quoted(profile.system_name)} создан.", "success")
                     return redirect(url_for(".detail", org_id=org_id, profile_id=profile.id))
         elif form.csrf_token.errors:
             abort(400)
@@ -157,5 +158,5 @@ def delete(org_id: int, profile_id: int):
         abort(400)
     name = profile.system_name
     services.delete_profile(profile, user=_user(), remote_addr=request.remote_addr)
-    flash(f"Профиль «{name}» удалён.", "info")
+    flash(f"Профиль {quoted(name)} удалён.", "info")
     return redirect(url_for(".index", org_id=org_id))

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import contains_word, db, utcnow
+from ..text import agree
 from ..organizations.models import Organization, OrganizationJournalEntry
 from ..refdata.identifiers import digits
 from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
@@ -275,8 +276,9 @@ def _conflict_message(member: Membership) -> str:
             OrganizationJournalEntry.event == "roles")
         .order_by(OrganizationJournalEntry.id.desc()).limit(1))
     who = last.actor.full_name if last is not None and last.actor is not None else "другой администратор"
-    when = f" в {last.created_at:%H:%M}" if last is not None else ""
-    return (f"Роли этого сотрудника уже изменил {who}{when}, пока карточка была открыта. "
+    when = f" в {local_time(last.created_at)}" if last is not None else ""
+    changed = agree(who, "изменил", "изменила")
+    return (f"Роли этого сотрудника уже {changed} {who}{when}, пока карточка была открыта. "
             f"Сейчас назначено: {_titles(member.roles or [])}. Проверьте и сохраните ещё раз.")
 
 
@@ -313,3 +315,9 @@ def record_sign_in(user, remote_addr: str | None) -> None:
     """A member's sign-in goes to the journal of each organization they are active in."""
     for member in active_memberships(user):
         record(member.organization_id, "sign_in", actor=user, subject=user, remote_addr=remote_addr)
+
+
+def local_time(value, fmt: str = "%H:%M") -> str:
+    """A stored (UTC) time in the people's time zone (REGISTRY_TIMEZONE)."""
+    from flask import current_app
+    return value.astimezone(current_app.extensions["registry.tz"]).strftime(fmt)

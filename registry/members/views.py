@@ -14,6 +14,7 @@ from ..extensions import db
 from ..organizations.models import Organization
 from . import forms, services
 from .forms import EVENT_TITLES
+from ..text import genitive, quoted
 from ..web import render_error
 from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
 from .services import MemberError, MembershipNotActive, MissingPermission
@@ -150,7 +151,8 @@ def card(org_id: int, member_id: int):
                                             version=form.expected_version(),
                                             remote_addr=request.remote_addr)
             if change.added or change.removed:
-                flash(f"Роли сотрудника {member.user.full_name} сохранены. Статус: {member.member_status.title}.",
+                flash(f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
+                      f"Статус: {member.member_status.title}.",
                       "success")
             else:
                 flash("Изменений нет.", "info")
@@ -237,7 +239,7 @@ def missing_permission(error: MissingPermission):
     else:
         grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
                  f"{_names(services.administrators(organization))}.")
-    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {organization.name} "
+    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
             f"нужна роль {titles}. {grant}")
     take = []
     if can_assign and me is not None:
@@ -251,12 +253,12 @@ def membership_not_active(error: MembershipNotActive):
     organization, member = error.organization, error.member
     status = member.member_status
     if status == MemberStatus.PENDING:
-        text = (f"Ваша заявка в организацию {organization.name} ожидает назначения ролей. "
+        text = (f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
                 "Сведения организации станут доступны, когда администратор назначит вам роли: "
                 f"{_names(services.administrators(organization))}.")
         title = "Ожидает назначения ролей"
     elif status == MemberStatus.REMOVED:
-        text = (f"Администратор организации {organization.name} снял с вас все роли. Чтобы снова "
+        text = (f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
                 "получить доступ, подайте заявку на странице «Присоединиться к организации» "
                 "или обратитесь к администратору: "
                 f"{_names(services.administrators(organization))}.")

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.uow import command_transaction
 from ..refdata.identifiers import format_snils
+from ..text import agree
 
 DEFAULT_DEMO_DIR = Path("instance/demo")
 DIR_KEY = "registry.operator_dir"
@@ -89,7 +90,8 @@ def _set(parts: tuple[str, ...], granted: bool) -> None:
             user = command_transaction(set_operator)(snils, granted)
         except OperatorError as exc:
             raise click.ClickException(exc.message) from None
-        state = "назначен оператором реестра" if granted else "больше не оператор реестра"
+        state = (agree(user.full_name, "назначен", "назначена") + " оператором реестра" if granted
+                 else "больше не оператор реестра")
         click.echo(f"{user.full_name} (СНИЛС {format_snils(user.snils)}) {state} ({where})")
 
 

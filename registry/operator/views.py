@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..auth.models import User
+from ..text import agree, genitive, quoted
 from ..extensions import db
 from ..members import services as members
 from ..organizations.models import Organization
@@ -76,7 +77,7 @@ def _organization(org_id: int) -> Organization:
 def block_organization(org_id: int):
     org = _organization(org_id)
     return _act(lambda reason: services.block_organization(org, reason, actor=_me()),
-                f"Организация «{org.name}» заблокирована.", url_for(".organization", org_id=org_id),
+                f"Организация {quoted(org.name)} заблокирована.", url_for(".organization", org_id=org_id),
                 needs_reason=True)
 
 
@@ -85,7 +86,7 @@ def block_organization(org_id: int):
 def unblock_organization(org_id: int):
     org = _organization(org_id)
     return _act(lambda _: services.unblock_organization(org, actor=_me()),
-                f"Блокировка организации «{org.name}» снята.", url_for(".organization", org_id=org_id),
+                f"Блокировка организации {quoted(org.name)} снята.", url_for(".organization", org_id=org_id),
                 needs_reason=False)
 
 
@@ -94,7 +95,7 @@ def unblock_organization(org_id: int):
 def block_member(org_id: int, member_id: int):
     member = members.member_or_404(_organization(org_id), member_id)
     return _act(lambda reason: services.block_member(member, reason, actor=_me()),
-                f"Сотрудник {member.user.full_name} заблокирован в организации.",
+                f"{member.user.full_name} {agree(member.user.full_name, 'заблокирован', 'заблокирована')} в организации.",
                 url_for(".organization", org_id=org_id), needs_reason=True)
 
 
@@ -103,7 +104,7 @@ def block_member(org_id: int, member_id: int):
 def unblock_member(org_id: int, member_id: int):
     member = members.member_or_404(_organization(org_id), member_id)
     return _act(lambda _: services.unblock_member(member, actor=_me()),
-                f"Блокировка сотрудника {member.user.full_name} снята.",
+                f"Блокировка сотрудника {genitive(member.user.full_name)} снята.",
                 url_for(".organization", org_id=org_id), needs_reason=False)
 
 
@@ -124,7 +125,7 @@ def _person(user_id: int) -> User:
 def block_person(user_id: int):
     user = _person(user_id)
     return _act(lambda reason: services.block_person(user, reason, actor=_me()),
-                f"Учётная запись {user.full_name} заблокирована: вход невозможен.",
+                f"Учётная запись {genitive(user.full_name)} заблокирована: вход невозможен.",
                 url_for(".people", q=user.snils or user.full_name), needs_reason=True)
 
 
@@ -133,5 +134,5 @@ def block_person(user_id: int):
 def unblock_person(user_id: int):
     user = _person(user_id)
     return _act(lambda _: services.unblock_person(user, actor=_me()),
-                f"Блокировка учётной записи {user.full_name} снята.",
+                f"Блокировка учётной записи {genitive(user.full_name)} снята.",
                 url_for(".people", q=user.snils or user.full_name), needs_reason=False)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
 from ..extensions import db, utcnow
+from ..text import quoted
 from ..members.models import Membership, MemberStatus
 from ..members.services import make_admin, record
 from ..refdata import services as refdata
@@ -566,12 +567,12 @@ def _holder_message(holder: Organization | None) -> str:
     if holder is None:
         return "Организация уже зарегистрирована."
     who = holder.registered_by.full_name if holder.registered_by else "другим пользователем"
-    return (f"Организация «{holder.name}» уже зарегистрирована в реестре "
+    return (f"Организация {quoted(holder.name)} уже зарегистрирована в реестре "
             f"{holder.registered_at:%d.%m.%Y} ({who}). Чтобы работать в ней, присоединитесь к "
             "организации как сотрудник и попросите администратора назначить вам роли.")
 
 
-def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
+def apply_edit(draft: OrganizationDraft, user: User, remote_addr: str | None = None) -> OrganizationVersion:
     """Apply an edit draft in one step, keeping the previous profile in the history.
 
     Refused when someone saved the profile after this edit began (nothing is overwritten).
@@ -603,7 +604,7 @@ def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
                                   changes=changes, author_id=user.id)
     db.session.add(version)
     sections = sorted({c["section"].split(":")[0] for c in changes})
-    record(organization, "profile", actor=user,
+    record(organization, "profile", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Версия {base + 1}: изменено {len(changes)} — {', '.join(sections)}")
     db.session.delete(draft)
     db.session.flush()

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..core import uow
 from ..extensions import db
+from ..text import quoted
 from ..members.models import Permission
 from ..members.services import can, membership, organization_or_404, permissions
 from ..refdata import services as refdata
@@ -341,11 +342,11 @@ def _review(draft, organization):
             if organization is None:
                 with db.session.begin_nested():
                     created = services.register(draft, _user(), g.certificate)
-                flash(f"Организация «{created.name}» зарегистрирована. Вы — администратор организации.",
+                flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
                       "success")
                 return redirect(url_for(".profile", org_id=created.id))
             with db.session.begin_nested():
-                version = services.apply_edit(draft, _user())
+                version = services.apply_edit(draft, _user(), request.remote_addr)
             flash(f"Изменения сохранены (версия {version.number}).", "success")
             return redirect(url_for(".profile", org_id=organization.id))
         except WizardError as exc:

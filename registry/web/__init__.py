@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .. import text
 from ..config import parse_networks
 from ..refdata.identifiers import format_snils
 from .proxy import TrustedProxyMiddleware
@@ -175,6 +176,10 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.add_template_filter(_local_datetime, "local_dt")
     app.add_template_filter(lambda v: format_snils(v) if v else "", "snils")
+    app.add_template_filter(text.format_phone, "phone")
+    app.add_template_filter(text.quoted, "q")
+    app.add_template_filter(text.genitive, "genitive")
+    app.add_template_filter(text.dative, "dative")
 
     app.register_error_handler(HTTPException, _any_http_error)
     for code in (400, 403, 404, 405, 413, 500):

@@ -50,3 +50,23 @@ def test_a_new_person_and_a_pending_employee(app, demo_pki, org):
     page = anna.get("/join").text
     assert "Ожидает назначения ролей" in page and "администратор назначит роли" in page
     del newcomer
+
+
+def test_messages_name_people_in_the_right_case(app, demo_pki, org, wizard):
+    from .conftest import member_of, user_id
+    from .test_members import ANNA
+    anna = join(app, demo_pki, org)
+    m = member_of(app, org, user_id(app, ANNA))
+    r = wizard.post(f"/organizations/{org}/members/{m['id']}",
+                    {"role_applications": "y", "version": m["version"]})
+    assert r.status_code == 302, r.text
+    assert "Роли сотрудника Сидоровой Анны Сергеевны сохранены" in wizard.get(r.location).text
+    result = app.test_cli_runner().invoke(args=["operator", "grant", "334-455-667", "84"])
+    assert "Сидорова Анна Сергеевна (СНИЛС 334-455-667 84) назначена оператором реестра" in result.output
+    result = app.test_cli_runner().invoke(args=["operator", "revoke", "33445566784"])
+    assert result.exit_code == 0
+    # Organization names keep their own quotes: no «…«…»».
+    head = member_of(app, org, user_id(app, "Иванов Иван Иванович"))
+    r = wizard.get(f"/organizations/{org}/members/{head['id']}")
+    assert "««" not in r.text and "»»" not in r.text
+    del anna

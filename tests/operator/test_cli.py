@@ -45,7 +45,7 @@ def test_grant_unquoted_snils_with_spaces_and_dashes(demo_dir):
     spaced = f"{snils[:3]}-{snils[3:6]}-{snils[6:9]} {snils[9:]}"
     r = run("operator", "--dir", str(demo_dir), "grant", *spaced.split(" "))
     assert r.returncode == 0, r.stderr
-    assert "Сидорова Анна Сергеевна" in r.stdout and "назначен оператором реестра" in r.stdout
+    assert "Сидорова Анна Сергеевна" in r.stdout and "назначена оператором реестра" in r.stdout
     r = run("operator", "--dir", str(demo_dir), "revoke", snils)  # bare digits
     assert r.returncode == 0 and "больше не оператор" in r.stdout
     r = run("operator", "--dir", str(demo_dir), "grant", f"{snils[:3]} {snils[3:6]} {snils[6:9]} {snils[9:]}")

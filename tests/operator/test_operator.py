@@ -20,7 +20,7 @@ def make_operator(app, demo_pki):
     anna.get("/")
     result = app.test_cli_runner().invoke(args=["operator", "grant", PEOPLE["employee1"]["snils"]])
     assert result.exit_code == 0, result.output
-    assert "назначен оператором реестра" in result.output
+    assert "назначена оператором реестра" in result.output
     return anna
 
 
