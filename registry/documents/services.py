@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..auth.services import plural_days
+from ..organizations.services import okved_names, profile_codes
 from ..text import quoted
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
@@ -272,6 +273,7 @@ def application_data(organization: Organization, attached: list[Document]) -> di
                              "full_name": organization.full_name, "short_name": organization.short_name,
                              "egrul_confirmed": organization.egrul_confirmed},
             "party": organization.party or {}, "profile": organization.data or {},
+            "okved_names": okved_names(profile_codes(organization.data or {})),
             "documents": [document_summary(d) for d in attached]}
 
 

@@ -354,10 +354,21 @@ def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list
 def okved_errors(values: dict) -> dict[str, list[str]]:
     """The spec's rules: one main code, at most two auxiliary, others unlimited, no repeats,
     each an existing classifier code of at least four digits."""
-    codes = [(name, (values.get(name) or "").strip()) for name in ("main", "auxiliary_1", "auxiliary_2")]
-    codes = [(n, c) for n, c in codes if c]
+    errors: dict[str, list[str]] = {}
+    codes = []
+    for name in ("main", "auxiliary_1", "auxiliary_2"):
+        several = split_codes(values.get(name))
+        if len(several) > 1:
+            errors[name] = [
+                "Основной вид деятельности — ровно один код; остальные укажите во вспомогательных "
+                "или прочих" if name == "main" else
+                "По одному коду в поле; вспомогательных видов — не больше двух, остальные укажите "
+                "в поле «Прочие виды деятельности»"]
+        elif several:
+            codes.append((name, several[0]))
     codes += [("others", c) for c in split_codes(values.get("others"))]
-    errors = _code_errors(codes, set())
+    for name, problems in _code_errors(codes, set()).items():
+        errors.setdefault(name, []).extend(problems)
     if not (values.get("main") or "").strip():
         errors.setdefault("main", []).insert(0, "Укажите основной вид деятельности")
     return errors

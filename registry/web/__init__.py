@@ -170,6 +170,8 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = TrustedProxyMiddleware(
         app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
     app.extensions["registry.tz"] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
+    from ..pki import reasons
+    reasons.DISPLAY_TIMEZONE = app.extensions["registry.tz"]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     app.context_processor(lambda: {"current_user": current_user})

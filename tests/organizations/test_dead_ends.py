@@ -111,3 +111,14 @@ def test_a_branch_without_okved_stops_next_and_the_head_office_is_not_its_own_un
     page = wizard.get(f"/organizations/register/branches?find={ORGANIZATION['ogrn']}").text
     assert "781045001" in page
     assert page.count("Заполнить форму") == 1  # the branch, not РОМАШКА itself
+
+
+def test_several_codes_in_a_one_code_field_are_explained(app, wizard):
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    assert wizard.step("general", GENERAL).status_code == 302
+    r = wizard.step("okved", {**OKVED, "auxiliary_1": "46.48, 47.77, 95.25"})
+    assert r.status_code == 422
+    assert "По одному коду в поле; вспомогательных видов — не больше двух" in r.text
+    assert "не похож на код ОКВЭД2" not in r.text
+    r = wizard.step("okved", {**OKVED, "main": "32.12 46.48"})
+    assert r.status_code == 422 and "ровно один код" in r.text
