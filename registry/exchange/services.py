@@ -40,6 +40,40 @@ def unit_title(organization: Organization, branch_id: str | None) -> str:
     return branch.get("name") or "ТОП" if branch else "Организация (головное подразделение)"
 
 
+def system_refusal(result) -> str:
+    """Why an information system's certificate is refused, in words for the administrator who
+    uploads it (the sign-in messages speak to the certificate's holder)."""
+    from ..pki import reasons as R
+
+    details = result.details or {}
+
+    def when(key: str) -> str:
+        value = details.get(key)
+        return R._fmt(value) if value is not None else ""
+
+    texts = {
+        R.EXPIRED: f"срок действия сертификата закончился {when('date')}. Загрузите действующий "
+                   "сертификат информационной системы.",
+        R.NOT_YET_VALID: f"сертификат начнёт действовать {when('date')}. Загрузите его после этой даты.",
+        R.REVOKED: f"сертификат отозван удостоверяющим центром {when('date')}. Загрузите другой "
+                   "сертификат информационной системы.",
+        R.WRONG_PURPOSE: "сертификат не предназначен для подключения по TLS: в нём должны быть "
+                         "назначения «цифровая подпись» и «проверка подлинности клиента». Закажите "
+                         "в удостоверяющем центре сертификат для информационной системы.",
+        R.CA_AS_LEAF: "это сертификат удостоверяющего центра: загрузите сертификат самой "
+                      "информационной системы.",
+    }
+    return texts.get(result.code) or (result.title.rstrip(".") + ". " + _without_sign_in(result.message))
+
+
+def _without_sign_in(message: str) -> str:
+    # The generic messages end with what to do at sign-in; for an uploaded certificate that
+    # advice does not apply.
+    for phrase in (" — ваши данные сохранятся", " и войдите с ним", "Войдите с ним после этой даты или "):
+        message = message.replace(phrase, "")
+    return message
+
+
 def _checked_certificate(raw: bytes | str, organization_id: int):
     from ..auth.views import checker
 
@@ -50,7 +84,7 @@ def _checked_certificate(raw: bytes | str, organization_id: int):
                             "или .pem.", "certificate") from None
     result = checker().check(cert.pem)
     if not result.valid:
-        raise ExchangeError(f"Сертификат не принят: {result.message}", "certificate")
+        raise ExchangeError(f"Сертификат не принят: {system_refusal(result)}", "certificate")
     taken = db.session.scalar(select(ExchangeCertificate).where(
         ExchangeCertificate.fingerprint == cert.fingerprint))
     if taken is not None:

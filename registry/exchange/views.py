@@ -78,11 +78,24 @@ def index(org_id: int):
                            unit_title=lambda b: services.unit_title(organization, b)), status
 
 
+def certificate_owner(pem: str) -> tuple[str, str]:
+    """Who a stored certificate belongs to (name and organization) and who issued it (the CA's
+    name), not raw DNs; empty strings when it cannot be read."""
+    from ..pki import load_certificate
+    try:
+        cert = load_certificate(pem)
+    except Exception:  # an unreadable stored certificate is shown by its DN
+        return "", ""
+    return (", ".join(p for p in (cert.full_name, cert.organization) if p),
+            cert.issuer_common_name or "")
+
+
 def _detail(organization, profile, form=None, status=200, edit_form=None):
     edit_form = edit_form or forms.EditProfileForm(formdata=None, obj=profile)
     return render_template("exchange/detail.html", organization=organization, profile=profile,
                            form=form or forms.CertificateForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None), edit_form=edit_form,
+                           owner=certificate_owner,
                            unit=services.unit_title(organization, profile.branch_id)), status
 
 

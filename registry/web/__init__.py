@@ -170,6 +170,7 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = TrustedProxyMiddleware(
         app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
     app.extensions["registry.tz"] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
+    app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
     from ..pki import reasons
     reasons.DISPLAY_TIMEZONE = app.extensions["registry.tz"]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])

@@ -71,8 +71,11 @@ def test_certificates_are_validated_when_added(app, org, as_person, demo_pki):
     browser = as_person("head")
     r = create(browser, org.id, demo_pki.person("employee2", "ecdsa").pem)
     assert r.status_code == 422 and "Сертификат не принят" in r.text and "отозван" in r.text
+    assert "войдите с ним" not in r.text.lower() and "ваши данные сохранятся" not in r.text
     r = create(browser, org.id, demo_pki.special("expired", "ecdsa").pem)
     assert r.status_code == 422 and "Сертификат не принят" in r.text
+    assert "срок действия сертификата закончился" in r.text and "информационной системы" in r.text
+    assert "войдите с ним" not in r.text.lower() and "UTC" not in r.text
     r = create(browser, org.id, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", as_file=False)
     assert r.status_code == 422 and "не является сертификатом" in r.text
     r = create(browser, org.id, None)
@@ -108,3 +111,10 @@ def test_profile_is_edited_and_deletion_asks_first(app, org, as_person, system_c
             OrganizationJournalEntry.organization_id == org.id)).all()
         assert any("код ИС: ERP-1 → WMS-2" in d for d in details if d)
     assert browser.get("/static/registry.js").status_code == 200
+
+
+def test_certificates_show_their_owner_not_a_dn(app, org, as_person, system_cert):
+    browser = as_person("head")
+    url = create(browser, org.id, system_cert.pem).location
+    page = browser.get(url).text
+    assert "ИС «Учёт», ООО «РОМАШКА»" in page and "CN=" not in page
