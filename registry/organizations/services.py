@@ -155,6 +155,23 @@ def _prefill(party: refdata.Party) -> dict:
     }
 
 
+def _prefill_known(data: dict, party: refdata.Party, cert) -> dict:
+    """What the product knows beyond the record itself: the head's СНИЛС from the certificate
+    of the head who registers, a managing organization's requisites from the local ЕГРЮЛ copy."""
+    head = dict(data.get("head") or {})
+    # Called once the person is known to be the head (or the certificate is the organization's).
+    if head.get("kind") == "person" and getattr(cert, "snils", None) and not head.get("snils"):
+        head["snils"] = cert.snils
+    if head.get("kind") == "legal" and (head.get("le_ogrn") or head.get("le_inn")):
+        record = refdata.find_local(head.get("le_ogrn") or head.get("le_inn"))
+        if record is not None:
+            head["le_kpp"] = head.get("le_kpp") or record.kpp or ""
+            head["le_short_name"] = head.get("le_short_name") or record.short_name or ""
+            head["le_address"] = head.get("le_address") or record.address or ""
+            head["le_full_name"] = head.get("le_full_name") or record.full_name or ""
+    return {**data, "head": head}
+
+
 @dataclass
 class SearchOutcome:
     """What the search step found: a draft to continue, or why not."""
@@ -253,7 +270,7 @@ def _start(user: User, cert, party: refdata.Party, checked: bool = False,
         draft = OrganizationDraft(user_id=user.id, organization_id=None)
         db.session.add(draft)
     draft.party = party.to_dict()
-    draft.data = _prefill(party)
+    draft.data = _prefill_known(_prefill(party), party, cert)
     draft.step = "general"
     db.session.flush()
     return SearchOutcome(draft=draft, party=party)

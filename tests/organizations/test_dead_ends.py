@@ -122,3 +122,23 @@ def test_several_codes_in_a_one_code_field_are_explained(app, wizard):
     assert "не похож на код ОКВЭД2" not in r.text
     r = wizard.step("okved", {**OKVED, "main": "32.12 46.48"})
     assert r.status_code == 422 and "ровно один код" in r.text
+
+
+def test_what_the_product_knows_is_prefilled(app, client, demo_pki, wizard):
+    from registry.pki.demo import PEOPLE
+    from registry.refdata.demo import demo_records
+
+    # The head's СНИЛС comes from his certificate.
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    assert _draft(app)["head"]["snils"] == PEOPLE["head"]["snils"]
+    # A managing organization's requisites come from the local ЕГРЮЛ copy.
+    from registry.refdata.models import EgrulRecord
+    vector = next(r for r in demo_records() if r.get("status") == "Ликвидировано")
+    with app.app_context():
+        record = db.session.scalar(select(EgrulRecord).where(EgrulRecord.ogrn == vector["ogrn"]))
+        record.status, record.liquidated = "Действующее", False
+        db.session.commit()
+    assert wizard.start(vector["ogrn"]).status_code == 302
+    head = _draft(app)["head"]
+    assert head["kind"] == "legal" and head["le_kpp"] == ORGANIZATION["kpp"]
+    assert head["le_short_name"] == ORGANIZATION["name"] and head["le_address"]
