@@ -417,6 +417,8 @@ def save_step(draft: OrganizationDraft, step: str, values: dict) -> None:
         errors = okved_errors(values)
         if errors:
             raise FieldErrors(errors)
+        # One spelling of a code list (the profile, its history and the API show it as is).
+        values = {**values, "others": ", ".join(split_codes(values.get("others")))}
     if step == "general":
         errors = general_errors(values, party_of(draft))
         if errors:

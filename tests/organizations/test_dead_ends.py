@@ -142,3 +142,10 @@ def test_what_the_product_knows_is_prefilled(app, client, demo_pki, wizard):
     head = _draft(app)["head"]
     assert head["kind"] == "legal" and head["le_kpp"] == ORGANIZATION["kpp"]
     assert head["le_short_name"] == ORGANIZATION["name"] and head["le_address"]
+
+
+def test_code_lists_are_stored_with_separators(app, wizard):
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    assert wizard.step("general", GENERAL).status_code == 302
+    assert wizard.step("okved", {**OKVED, "others": "47.77\r\n95.25;  96.09"}).status_code == 302
+    assert _draft(app)["okved"]["others"] == "47.77, 95.25, 96.09"
