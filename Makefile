@@ -4,11 +4,11 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
-SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk
 DEMO_DIR ?= instance/demo
 PORT ?= 8443
 
-.PHONY: demo test test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents clean
+.PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -30,10 +30,21 @@ demo: install
 	$(REGISTRY) demo setup --dir $(DEMO_DIR)
 	$(REGISTRY) demo serve --dir $(DEMO_DIR) --port $(PORT)
 
+# The same demo behind the shipped nginx configuration (deploy/nginx/registry.conf): GOST TLS
+# beside ECDSA on https://localhost:8443, gunicorn on a unix socket.
+demo-nginx: install
+	$(PY) deploy/nginx_demo.py --dir $(DEMO_DIR) --port $(or $(DEMO_PORT),8443)
+
 # The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
 # on the local server 127.0.0.1:5432, or a temporary cluster when none answers).
-test: install
+test: install lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+# ruff (rules in pyproject.toml) on the code and the tests; mypy on registry/pki, the core and
+# every services.py (files and options in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check registry tests
+	$(VENV)/bin/mypy
 
 test-sqlite: install
 	REGISTRY_TEST_DATABASES=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
@@ -52,6 +63,9 @@ bench-egrul: install
 
 bench-documents: install
 	$(PY) bench/documents.py
+
+bench-trust: install
+	$(PY) bench/trust.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache test-artifacts

@@ -45,6 +45,10 @@ def index():
 '''
 
 
+# Over TCP the application believes the proxy's headers only with the shared secret.
+PROXY_SECRET = "bench-proxy-secret"
+
+
 def free_port() -> int:
     import socket
     with socket.socket() as s:
@@ -109,7 +113,8 @@ def build_request(headers: dict[str, str]) -> bytes:
 def sign_in(port: int, cert_header: str) -> str:
     """First request signs in; returns the session cookie for the signed-in requests."""
     _elapsed, data = asyncio.run(one_request(port, build_request({
-        "X-SSL-Client-Cert": cert_header, "X-Forwarded-For": "127.0.0.1"})))
+        "X-SSL-Client-Cert": cert_header, "X-Forwarded-For": "127.0.0.1",
+        "X-Registry-Proxy-Secret": PROXY_SECRET})))
     head, _, body = data.partition(b"\r\n\r\n")
     if b" 200 " not in head.split(b"\r\n", 1)[0] or "Здравствуйте".encode() not in body:
         raise SystemExit(f"sign-in failed: {data[:300]!r}")
@@ -150,6 +155,7 @@ def main() -> None:
         (tmp / "bare.py").write_text(BARE_APP)
         env = dict(os.environ, DATABASE_URL=config["SQLALCHEMY_DATABASE_URI"], SECRET_KEY="bench",
                    REGISTRY_TRUST_STORE=str(pki.trust_dir), REGISTRY_TRUSTED_PROXIES="127.0.0.1",
+                   REGISTRY_PROXY_SECRET=PROXY_SECRET,
                    REGISTRY_INSTANCE_PATH=str(tmp), REGISTRY_LOG_LEVEL="WARNING")
 
         cert_header = quote(pki.person("head", "ecdsa").pem, safe="")
@@ -163,6 +169,7 @@ def main() -> None:
             requests = {"bare": build_request({})}
             cookie = sign_in(servers["registry"][0], cert_header)
             requests["registry"] = build_request({"X-SSL-Client-Cert": cert_header,
+                                                  "X-Registry-Proxy-Secret": PROXY_SECRET,
                                                   "Cookie": cookie})
             for name, (port, _proc) in servers.items():  # warm-up
                 asyncio.run(load(port, requests[name], args.clients, args.clients * 4))

@@ -2,6 +2,13 @@
 
     gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
+gunicorn listens on a unix socket that only nginx can open: the socket is created mode 0660
+(umask below) and owned by the registry's user and group, and nginx's user is the one other
+member of that group (`usermod -a -G registry www-data`). The application believes the
+certificate header only on this channel (REGISTRY_TRUSTED_PROXIES=unix); a process that is
+neither the registry nor nginx cannot connect at all, and a header arriving by any other route
+is ignored and logged. deploy/gunicorn.service creates the socket's directory.
+
 Configuration of the application itself comes from the environment (DATABASE_URL, SECRET_KEY,
 REGISTRY_*); see README.md.
 """
@@ -9,10 +16,15 @@ REGISTRY_*); see README.md.
 import multiprocessing
 import os
 
-bind = os.environ.get("REGISTRY_BIND", "127.0.0.1:8000")
+bind = os.environ.get("REGISTRY_BIND", "unix:/run/registry/gunicorn.sock")
+# Socket file mode 0660: the owner (the registry) and its group (which nginx joins) only.
+umask = 0o117
 workers = int(os.environ.get("REGISTRY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# nginx buffers slow clients, so plain synchronous workers are the right fit.
-worker_class = "sync"
+# Threaded workers: nginx buffers slow clients, and a thread waiting on the database or a
+# signature check no longer leaves /healthz and every other page queued behind it (with two
+# sync workers, two slow requests stopped the node). Long checks run in the job queue.
+worker_class = os.environ.get("REGISTRY_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("REGISTRY_THREADS", "4"))
 timeout = 30
 graceful_timeout = 20
 max_requests = 10000
@@ -28,6 +40,22 @@ header_map = "drop"
 # nginx's URL-escaped client certificate grows with RSA keys and long subjects.
 limit_request_field_size = 16384
 
+# When nginx runs on another host, gunicorn listens on TCP with mutual TLS: it accepts only
+# connections presenting a certificate of REGISTRY_PROXY_CA (nginx's proxy_ssl_certificate),
+# and nginx adds X-Registry-Proxy-Secret (REGISTRY_PROXY_SECRET). See deploy/README.md.
+if os.environ.get("REGISTRY_PROXY_TLS_CERT"):
+    certfile = os.environ["REGISTRY_PROXY_TLS_CERT"]
+    keyfile = os.environ["REGISTRY_PROXY_TLS_KEY"]
+    ca_certs = os.environ["REGISTRY_PROXY_CA"]
+    cert_reqs = 2  # ssl.CERT_REQUIRED
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("REGISTRY_LOG_LEVEL", "info").lower()
+
+
+def child_exit(server, worker):
+    # /metrics under gunicorn: with PROMETHEUS_MULTIPROC_DIR set, drop a dead worker's gauges.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+        multiprocess.mark_process_dead(worker.pid)

@@ -25,12 +25,28 @@ def _settings(config) -> dict:
     return settings
 
 
-def _configure_logging(level: str) -> None:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (REGISTRY_LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+        from datetime import datetime, timezone
+
+        entry = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(),
+                 "level": record.levelname, "logger": record.name, "message": record.getMessage(),
+                 "pid": record.process}
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(level: str, fmt: str = "text") -> None:
     log = logging.getLogger("registry")
     log.setLevel(level.upper())
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(JsonFormatter() if fmt == "json" else
+                             logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         log.addHandler(handler)
 
 
@@ -59,18 +75,33 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         app.config["REGISTRY_SECRET_KEY_SOURCE"] = str(instance / "secret_key")
     else:
         app.config.setdefault("REGISTRY_SECRET_KEY_SOURCE", "SECRET_KEY")
-    _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]))
+    _configure_logging(str(app.config["REGISTRY_LOG_LEVEL"]), str(app.config.get("REGISTRY_LOG_FORMAT")))
 
     db.init_app(app)
-    from .core import uow
+    from .core import access, uow
     uow.init_app(app)  # first, so that its after_request runs last
+    access.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
     # Flask-Login's own context processor loads the account for every template; templates get
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)
 
-    from . import auth, documents, exchange, members, operator, organizations, refdata, trust, web
+    from . import (
+        auth,
+        documents,
+        exchange,
+        jobs,
+        members,
+        operator,
+        organizations,
+        refdata,
+        trust,
+        web,
+    )
+    jobs.init_app(app)
+    from . import metrics
+    metrics.init_app(app)
     trust.init_app(app)
     web.init_app(app)
     auth.init_app(app)
@@ -81,7 +112,8 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     exchange.init_app(app)
     operator.init_app(app)
 
-    from .pki.cli import cert_cli, pki_cli
+    from .pki.cli import TRUST_STORE_PROVIDER, cert_cli, pki_cli
+    app.extensions[TRUST_STORE_PROVIDER] = trust.trust_store
     app.cli.add_command(cert_cli)
     app.cli.add_command(pki_cli)
     return app

@@ -56,6 +56,21 @@ def doctor():
                         f"intermediates, {len(store.crls)} CRLs)")
     if h.error:
         fact("trust store error", h.error)
+    from .trust.status import trust_status
+
+    trust = trust_status(h)
+    if trust["tsl"]:
+        tsl = trust["tsl"]
+        fact("trusted CA list (TSL)", f"version {tsl['version']} of {tsl['date']} "
+                                      f"({tsl['cas']} CAs, imported {tsl['imported_at']})")
+    else:
+        fact("trusted CA list (TSL)", "not imported (`registry trust import-tsl FILE|URL`)")
+    for problem in trust["problems"]:
+        fact("  not loaded", f"{problem['path']}: {problem['error']}")
+    last = trust["last_refresh"]
+    fact("last CRL refresh", last["finished_at"] if last else "never (`registry trust refresh`)")
+    fact("revocation", f"{cfg['REGISTRY_REVOCATION']}, CRL grace "
+                       f"{cfg['REGISTRY_CRL_GRACE'] or 'none (fail closed)'}")
     for crl in store.crl_status():
         state = "fresh" if crl.get("fresh") else "STALE"
         fact("  CRL", f"{state}, next update {crl.get('next_update')}: {crl.get('issuer')}")
@@ -101,8 +116,16 @@ def demo_serve(directory: Path, host: str, port: int):
         raise click.ClickException(f"no demo instance in {directory}: run `registry demo setup "
                                    f"--dir {directory}` first")
     app = demo.create_demo_app(directory)
+    from .jobs import start_embedded_consumer, stop_embedded_consumer
+    start_embedded_consumer(app)  # the demo's background jobs run in threads of this process
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
+    # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
+    # their nextUpdate and runs the CRL refresh, at start and then periodically.
+    from .pki.demo import build_demo_pki
+    from .trust.schedule import start_refresh_thread
+
+    refresher = start_refresh_thread(app, before=lambda: build_demo_pki(pki.root))
     shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(demo.instructions(directory, f"https://{shown_host}:{server.port}"))
     sys.stdout.flush()
@@ -111,4 +134,6 @@ def demo_serve(directory: Path, host: str, port: int):
     except KeyboardInterrupt:
         pass
     finally:
+        refresher.stop()
         server.server_close()
+        stop_embedded_consumer()

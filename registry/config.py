@@ -35,6 +35,10 @@ _ENV = {
     "SECRET_KEY": ("SECRET_KEY", _str),
     "REGISTRY_TRUST_STORE": ("REGISTRY_TRUST_STORE", _str),
     "REGISTRY_TRUSTED_PROXIES": ("REGISTRY_TRUSTED_PROXIES", _str),
+    "REGISTRY_PROXY_SECRET": ("REGISTRY_PROXY_SECRET", _str),
+    "REGISTRY_CADESPLUGIN_URL": ("REGISTRY_CADESPLUGIN_URL", _str),
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": ("REGISTRY_SIGNIN_CHALLENGE_SECONDS", _int),
+    "REGISTRY_SITE_ORIGIN": ("REGISTRY_SITE_ORIGIN", _str),
     "REGISTRY_SESSION_IDLE_MINUTES": ("REGISTRY_SESSION_IDLE_MINUTES", _int),
     "REGISTRY_SESSION_LIFETIME_HOURS": ("REGISTRY_SESSION_LIFETIME_HOURS", _int),
     "REGISTRY_TRUST_RELOAD_SECONDS": ("REGISTRY_TRUST_RELOAD_SECONDS", _int),
@@ -47,6 +51,29 @@ _ENV = {
     "REGISTRY_PARTY_PROVIDER_TIMEOUT": ("REGISTRY_PARTY_PROVIDER_TIMEOUT", _int),
     "REGISTRY_FILES_DIR": ("REGISTRY_FILES_DIR", _str),
     "REGISTRY_UPLOAD_MAX_MB": ("REGISTRY_UPLOAD_MAX_MB", _int),
+    "REGISTRY_BROKER_URL": ("REGISTRY_BROKER_URL", _str),
+    "REGISTRY_EMBEDDED_WORKER": ("REGISTRY_EMBEDDED_WORKER", _bool),
+    "REGISTRY_CRL_REFRESH_MINUTES": ("REGISTRY_CRL_REFRESH_MINUTES", _int),
+    "REGISTRY_EGRUL_IMPORT_DIR": ("REGISTRY_EGRUL_IMPORT_DIR", _str),
+    "REGISTRY_EGRUL_IMPORT_MINUTES": ("REGISTRY_EGRUL_IMPORT_MINUTES", _int),
+    "REGISTRY_EXPIRY_NOTICE_MINUTES": ("REGISTRY_EXPIRY_NOTICE_MINUTES", _int),
+    "REGISTRY_FILES_SWEEP_MINUTES": ("REGISTRY_FILES_SWEEP_MINUTES", _int),
+    "REGISTRY_FILES_URL": ("REGISTRY_FILES_URL", _str),
+    "REGISTRY_S3_ENDPOINT_URL": ("REGISTRY_S3_ENDPOINT_URL", _str),
+    "REGISTRY_SIGNATURE_INLINE_MB": ("REGISTRY_SIGNATURE_INLINE_MB", _int),
+    "REGISTRY_SIGNATURE_MAX_CERTS": ("REGISTRY_SIGNATURE_MAX_CERTS", _int),
+    "REGISTRY_SIGNATURE_MAX_KB": ("REGISTRY_SIGNATURE_MAX_KB", _int),
+    "REGISTRY_HEALTH_DETAIL_FROM": ("REGISTRY_HEALTH_DETAIL_FROM", _str),
+    "REGISTRY_METRICS_FROM": ("REGISTRY_METRICS_FROM", _str),
+    "REGISTRY_LOG_FORMAT": ("REGISTRY_LOG_FORMAT", _str),
+    # Trust operations (registry.trust).
+    "REGISTRY_TRUST_HEAD_ROOTS": ("REGISTRY_TRUST_HEAD_ROOTS", _str),
+    "REGISTRY_REVOCATION": ("REGISTRY_REVOCATION", _str),
+    "REGISTRY_CRL_GRACE": ("REGISTRY_CRL_GRACE", _str),
+    "REGISTRY_TRUST_REFRESH_SECONDS": ("REGISTRY_TRUST_REFRESH_SECONDS", _int),
+    "REGISTRY_CRL_TIMEOUT": ("REGISTRY_CRL_TIMEOUT", _int),
+    "REGISTRY_CRL_MAX_MB": ("REGISTRY_CRL_MAX_MB", _int),
+    "REGISTRY_TSL_MAX_MB": ("REGISTRY_TSL_MAX_MB", _int),
 }
 
 DEFAULTS: dict[str, object] = {
@@ -54,7 +81,16 @@ DEFAULTS: dict[str, object] = {
     "SQLALCHEMY_DATABASE_URI": None,
     "SECRET_KEY": None,
     "REGISTRY_TRUST_STORE": str(PROJECT_ROOT / "certs"),
+    # "unix" (the unix socket only nginx can reach) and/or addresses; over TCP a proxy is
+    # believed only when it also sends REGISTRY_PROXY_SECRET (see registry/web/proxy.py).
     "REGISTRY_TRUSTED_PROXIES": "",
+    "REGISTRY_PROXY_SECRET": "",
+    # Sign-in by signature: where browsers load CryptoPro's cadesplugin_api.js from (never
+    # shipped with the registry), how long a challenge may take to sign, and this site's
+    # origin as the challenge names it (empty: the origin of the request).
+    "REGISTRY_CADESPLUGIN_URL": "",
+    "REGISTRY_SIGNIN_CHALLENGE_SECONDS": 300,
+    "REGISTRY_SITE_ORIGIN": "",
     "REGISTRY_SESSION_IDLE_MINUTES": 30,
     "REGISTRY_SESSION_LIFETIME_HOURS": 12,
     "REGISTRY_TRUST_RELOAD_SECONDS": 60,
@@ -69,6 +105,41 @@ DEFAULTS: dict[str, object] = {
     # Shared by every instance of the application (a network file system in a cluster).
     "REGISTRY_FILES_DIR": None,
     "REGISTRY_UPLOAD_MAX_MB": 20,
+    # Background jobs: empty = Huey's SQLite queue in the instance folder (one node);
+    # redis://host:6379/0 for several nodes; "immediate" runs every job inline (tests).
+    "REGISTRY_BROKER_URL": "",
+    # Run the queue's consumer in threads of the web process (one node without a worker unit).
+    "REGISTRY_EMBEDDED_WORKER": False,
+    # Periods of the periodic jobs (0 disables one).
+    "REGISTRY_CRL_REFRESH_MINUTES": 60,
+    "REGISTRY_EGRUL_IMPORT_DIR": "",
+    "REGISTRY_EGRUL_IMPORT_MINUTES": 24 * 60,
+    "REGISTRY_EXPIRY_NOTICE_MINUTES": 24 * 60,
+    "REGISTRY_FILES_SWEEP_MINUTES": 60,
+    # Files: empty = REGISTRY_FILES_DIR on disk; s3://bucket/prefix for an S3-compatible store.
+    "REGISTRY_FILES_URL": "",
+    "REGISTRY_S3_ENDPOINT_URL": "",
+    # Signature checks: files larger than this are verified in the background; a CMS may carry
+    # at most this many certificates and be at most this large.
+    "REGISTRY_SIGNATURE_INLINE_MB": 2,
+    "REGISTRY_SIGNATURE_MAX_CERTS": 50,
+    "REGISTRY_SIGNATURE_MAX_KB": 1024,
+    # Addresses (comma-separated, CIDR allowed) that see /healthz detail and /metrics.
+    "REGISTRY_HEALTH_DETAIL_FROM": "127.0.0.1, ::1",
+    "REGISTRY_METRICS_FROM": "127.0.0.1, ::1",
+    # "text" or "json" (one JSON object per line).
+    "REGISTRY_LOG_FORMAT": "text",
+    # Head roots (Минцифры / Минкомсвязь) that `registry trust import-tsl` puts into the store.
+    "REGISTRY_TRUST_HEAD_ROOTS": str(PROJECT_ROOT / "certs"),
+    # "crl", "ocsp" or "crl+ocsp" (CRL, then OCSP when there is no fresh CRL).
+    "REGISTRY_REVOCATION": "crl+ocsp",
+    # How long past its nextUpdate a CRL still counts ("6h"); empty: fail closed.
+    "REGISTRY_CRL_GRACE": "",
+    # Period of the CRL refresh inside `registry demo serve` (production: the systemd timer).
+    "REGISTRY_TRUST_REFRESH_SECONDS": 3600,
+    "REGISTRY_CRL_TIMEOUT": 10,
+    "REGISTRY_CRL_MAX_MB": 50,
+    "REGISTRY_TSL_MAX_MB": 200,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -106,7 +177,7 @@ def normalize_database_url(url: str) -> str:
 
 def parse_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     """Parse a comma- or space-separated list of addresses and CIDR networks."""
-    items = [v for v in value.replace(",", " ").split() if v]
+    items = [v for v in value.replace(",", " ").split() if v and v.lower() != "unix"]
     try:
         return tuple(ipaddress.ip_network(item, strict=False) for item in items)
     except ValueError as exc:
@@ -135,7 +206,7 @@ def instance_secret_key(instance_path: Path) -> str:
             if key:
                 return key
             time.sleep(0.02)
-        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY")
+        raise RuntimeError(f"{path} is empty; delete it or set SECRET_KEY") from None
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w") as f:
         f.write(key + "\n")

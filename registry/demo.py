@@ -15,12 +15,12 @@ on the same directory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from flask import Flask
 
+from .core.demo import DemoContext, DemoStep, demo_step, steps  # noqa: F401  (re-exported)
 from .core.uow import command_transaction
 
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do
@@ -28,38 +28,6 @@ from .core.uow import command_transaction
 BROWSER_CERTIFICATES = (("head", "ecdsa"), ("employee1", "ecdsa"), ("ip", "ecdsa"),
                         ("head", "rsa"), ("employee2", "ecdsa"))
 P12_PASSWORD = "demo"
-
-
-@dataclass
-class DemoContext:
-    app: Flask
-    directory: Path
-    echo: Callable[[str], None] = print
-    pki: object | None = None   # registry.pki.demo.DemoPKI once the "pki" step has run
-    data: dict = field(default_factory=dict)  # for steps to hand things to later steps
-
-
-@dataclass(frozen=True)
-class DemoStep:
-    order: int
-    name: str
-    run: Callable[[DemoContext], None]
-
-
-_STEPS: dict[str, DemoStep] = {}
-
-
-def demo_step(order: int, name: str | None = None):
-    """Register a demo setup step (lower ``order`` runs first; core steps use 0-99)."""
-    def register(func: Callable[[DemoContext], None]):
-        step_name = name or func.__name__
-        _STEPS[step_name] = DemoStep(order, step_name, func)
-        return func
-    return register
-
-
-def steps() -> list[DemoStep]:
-    return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
 
 
 def demo_config(directory: str | Path) -> dict:

@@ -71,13 +71,33 @@ def _sqlite_connect(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Several gunicorn workers write one file: WAL lets readers go on during a write and
+        # writers queue on busy_timeout instead of failing with "database is locked";
+        # synchronous=NORMAL is durable in WAL mode up to the last checkpointed commit.
+        if not _is_memory(dbapi_connection):
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+
+def _is_memory(dbapi_connection) -> bool:
+    try:
+        rows = dbapi_connection.execute("PRAGMA database_list").fetchall()
+    except Exception:
+        return True
+    return not any(row[2] for row in rows if row[1] == "main")
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # Every transaction takes the write lock at BEGIN, where busy_timeout waits for it: a
+        # deferred transaction that read first and writes after another connection committed
+        # fails at once with "database is locked" (no busy wait for a stale snapshot) — and
+        # page views write too (sign-in, the visit journal). This serialises requests on one
+        # SQLite file, which is the price of the no-server default; PostgreSQL has no such
+        # limit (README: when to move).
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def contains_word(column, word: str):

@@ -83,7 +83,7 @@ def check_ogrnip(value: str | None) -> str | None:
 
 def snils_control(value: str) -> int:
     """Control number of the first nine digits of a СНИЛС (100 and 101 become 0)."""
-    total = sum(int(c) * w for c, w in zip(value[:9], range(9, 0, -1)))
+    total = sum(int(c) * w for c, w in zip(value[:9], range(9, 0, -1), strict=False))
     if total > 101:
         total %= 101
     return 0 if total in (100, 101) else total

@@ -20,7 +20,6 @@ from registry import create_app
 from registry.extensions import db, utcnow
 from registry.pki.demo import build_demo_pki
 
-
 from .browser import browser, demo_server  # noqa: F401  (fixtures)
 from .helpers import fresh_postgres_database, postgres_server
 
@@ -60,6 +59,7 @@ def app_config(database_url: str, demo_pki, instance_path, **extra) -> dict:
         "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
         "REGISTRY_TRUSTED_PROXIES": TRUSTED_PROXY,
         "REGISTRY_INSTANCE_PATH": str(instance_path),
+        "REGISTRY_BROKER_URL": "immediate",
     }
     config.update(extra)
     return config
@@ -136,10 +136,10 @@ def issue_certificate(demo_pki, tmp_path_factory):
     """
     from datetime import timedelta
 
-    from registry.pki import load_certificate
-    from registry.pki.builder import build_certificate, generate_key, load_key
     from asn1crypto import pem
 
+    from registry.pki import load_certificate
+    from registry.pki.builder import build_certificate, generate_key, load_key
     from registry.pki.demo import CRL_URL, DemoCert
 
     outdir = tmp_path_factory.mktemp("extra-certs")

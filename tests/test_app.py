@@ -141,3 +141,11 @@ def test_models_and_migrations_do_not_drift(app):
     """`flask db check`: the migrations create exactly what the models describe."""
     result = app.test_cli_runner().invoke(args=["db", "check"])
     assert result.exit_code == 0, result.output
+
+
+def test_public_healthz_says_only_up_or_down(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_HEALTH_DETAIL_FROM", "192.0.2.0/24")
+    outside = client.get("/healthz", environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert outside.status_code == 200 and outside.get_json() == {"status": "up"}
+    inside = client.get("/healthz", environ_base={"REMOTE_ADDR": "192.0.2.10"})
+    assert inside.get_json()["database"]["status"] == "ok" and "trust_store" in inside.get_json()

@@ -8,10 +8,10 @@ import html as html_lib
 import re
 
 from registry.extensions import db
-from registry.members.models import Membership, Role
+from registry.members.models import Role
 
-from .factories import make_user, make_user_certificate
-from .test_permissions import ROUTES, _documents_of, _organization
+from .factories import make_member, make_organization, make_user, make_user_certificate
+from .test_permissions import ROUTES, _documents_of
 
 # English words and internal terms that must never reach a person.
 INTERNAL = re.compile(
@@ -48,13 +48,11 @@ def _check(path: str, response) -> list[str]:
 def test_every_page_is_russian(app, client, demo_pki):
     cert = demo_pki.person("employee1", "ecdsa")
     with app.app_context():
-        org = _organization(1)
+        org = make_organization()
         person = make_user(full_name="Сидорова Анна Сергеевна", snils=None, inn=None, is_operator=True)
         make_user_certificate(person, cert.certificate)
-        member = Membership(organization_id=org.id, user_id=person.id, roles=[r.value for r in Role],
-                            status="active")
-        pending = Membership(organization_id=org.id, user_id=make_user().id, roles=[], status="pending")
-        db.session.add_all([member, pending])
+        make_member(person, org, *Role)
+        pending = make_member(make_user(), org, status="pending")
         db.session.flush()
         placeholders = {"member": pending.id, **_documents_of(org)}
         org_id = org.id

@@ -13,12 +13,28 @@ import re
 
 import pytest
 
-from registry.extensions import db
-from registry.members.models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS,
-                                     Membership, Permission, Role)
+from registry.extensions import db, utcnow
+from registry.members.models import (
+    BASE_PERMISSIONS,
+    OPERATOR_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Membership,
+    Permission,
+    Role,
+)
 from registry.organizations.models import Organization
 
-from .factories import make_user, make_user_certificate
+from .documents.pdfs import plain_pdf
+from .factories import (
+    make_application,
+    make_document,
+    make_exchange_certificate,
+    make_exchange_profile,
+    make_member,
+    make_organization,
+    make_user,
+    make_user_certificate,
+)
 
 P = Permission
 OPERATOR = "operator console"
@@ -65,6 +81,7 @@ ROUTES = [
     ("POST", "/organizations/{org}/exchange", P.MANAGE_EXCHANGE),
     ("GET", "/organizations/{org}/exchange/{profile}", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/exchange/{profile}/certificates", P.MANAGE_EXCHANGE),
+    ("POST", "/organizations/{org}/exchange/{profile}/edit", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/exchange/{profile}/certificates/{certificate}/delete", P.MANAGE_EXCHANGE),
     # The JSON API with the person's own certificate.
     ("GET", "/api/v1/organizations/{org}", P.VIEW_PROFILE),
@@ -82,53 +99,17 @@ ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_m
           "pending", "removed", "blocked", "operator"]
 
 
-def _organization(n: int) -> Organization:
-    from registry.refdata.identifiers import make_inn, make_ogrn
-    ogrn, inn = make_ogrn(f"1027700{n:05d}"), make_inn(f"7799{n:05d}")
-    party = {"kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": "779901001", "full_name": f"ООО «ТЕСТ-{n}»"}
-    org = Organization(kind="ul", ogrn=ogrn, inn=inn, kpp="779901001", full_name=party["full_name"],
-                       short_name=party["full_name"], party=party,
-                       data={"general": {"email": "t@example.ru"}, "branches": []})
-    db.session.add(org)
-    db.session.flush()
-    return org
-
-
 def _documents_of(org: Organization) -> dict:
-    """A document (with a signature file) attached to a draft application, and an exchange
+    """A document (with a signature file) attached to a signed application, and an exchange
     profile with one certificate: the objects the documents' and exchange routes act on."""
-    import io
-
-    from registry.documents import services as documents, storage
-    from registry.documents.models import Application, Document
-    from registry.exchange.models import ExchangeCertificate, ExchangeProfile
-    from registry.extensions import utcnow
-
-    from .documents.pdfs import plain_pdf
-
-    def stored():
-        return storage.save_upload(io.BytesIO(plain_pdf()), "a.pdf", root=documents.files_root())
-
-    f, sig, pdf = stored(), stored(), stored()
-    today = utcnow().date()
-    document = Document(organization_id=org.id, doc_type="charter", number="1", doc_date=today,
-                        expires_on=today, file_key=f.key, file_name="a.pdf", file_size=f.size,
-                        file_sha256=f.sha256, file_kind="pdf", media_type=f.media_type, checks=[],
-                        signature_key=sig.key, signature_name="a.pdf.sig", signature_size=sig.size)
-    application = Application(organization_id=org.id, number=1, data={"organization": {"full_name": org.full_name}},
-                              profile_version=1, pdf_key=pdf.key,
-                              pdf_sha256=pdf.sha256, pdf_size=pdf.size)
-    application.documents = [document]
-    profile = ExchangeProfile(organization_id=org.id, system_name="ИС", system_code=f"IS-{org.id}")
-    profile.certificates.append(ExchangeCertificate(
-        fingerprint=f"{org.id:064x}", serial="01", subject="CN=ИС", issuer="CN=CA", algorithm="ECDSA",
-        not_before=utcnow(), not_after=utcnow(), pem="-"))
-    db.session.add_all([document, application, profile])
-    db.session.flush()
-    application.signature_key, application.signature_kind = stored().key, "cms"
+    document = make_document(org, signature=plain_pdf(), expires_on=utcnow().date())
+    application = make_application(org, [document], number=1)
+    application.signature_key, application.signature_kind = make_document(org).file_key, "cms"
+    profile = make_exchange_profile(org, system_name="ИС", system_code=f"IS-{org.id}")
+    certificate = make_exchange_certificate(profile, fingerprint=f"{org.id:064x}")
     db.session.flush()
     return {"document": document.id, "application": application.id, "profile": profile.id,
-            "certificate": profile.certificates[0].id}
+            "certificate": certificate.id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:
@@ -167,42 +148,45 @@ def test_every_organization_route_is_in_the_table(app):
     assert org_rules <= covered, f"routes without a permission check in this test: {org_rules - covered}"
 
 
-@pytest.mark.parametrize("own", [True, False], ids=["own", "foreign"])
-@pytest.mark.parametrize("actor", ACTORS)
-def test_route_role_matrix(app, client, demo_pki, actor, own):
-    cert = demo_pki.person("employee1", "ecdsa")
+def _world(app, demo_pki, actor: str) -> tuple[int, int, dict]:
+    """The person (``employee1``) as ``actor`` in their own organization, and a foreign one;
+    every organization has an administrator (the {member} of the routes) and objects."""
     with app.app_context():
-        mine, foreign = _organization(1), _organization(2)
+        mine, foreign = make_organization(), make_organization()
         person = make_user(full_name="Сидорова Анна Сергеевна", snils=None, inn=None,
                            is_operator=actor == "operator")
-        make_user_certificate(person, cert.certificate)
-        other = make_user()
+        make_user_certificate(person, demo_pki.person("employee1", "ecdsa").certificate)
         ids = {}
         for org in (mine, foreign):
-            # every organization has an administrator, whose card is the {member} of the routes
-            admin = Membership(organization_id=org.id, user_id=other.id if org is foreign else make_user().id,
-                               roles=[Role.ADMIN.value], status="active")
-            db.session.add(admin)
-            db.session.flush()
+            admin = make_member(make_user(), org, Role.ADMIN)
             ids[org.id] = {"member": admin.id, **_documents_of(org)}
         if actor not in ("no_membership", "operator"):
             status = actor if actor in ("pending", "removed", "blocked") else "active"
-            roles = [actor] if status == "active" else []
-            db.session.add(Membership(organization_id=mine.id, user_id=person.id, roles=roles, status=status))
+            make_member(person, mine, *([actor] if status == "active" else []), status=status)
         db.session.commit()
-        target = mine if own else foreign
-        org_id, placeholders = target.id, ids[target.id]
+        return mine.id, foreign.id, ids
 
-    client.certificate = cert.pem
+
+def _answers(client, demo_pki, org_id: int, placeholders: dict, routes) -> list:
+    client.certificate = demo_pki.person("employee1", "ecdsa").pem
     page = client.get("/profile")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    problems = []
-    for method, template, permission in ROUTES:
+    for method, template, permission in routes:
         path = template.format(org=org_id, **placeholders)
         if method == "GET":
             response = client.get(path)
         else:
             response = client.post(path, data={"csrf_token": token, "version": "-1"})
+        yield method, path, permission, response
+
+
+@pytest.mark.parametrize("own", [True, False], ids=["own", "foreign"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_route_role_matrix(app, client, demo_pki, actor, own):
+    mine, foreign, ids = _world(app, demo_pki, actor)
+    org_id = mine if own else foreign
+    problems = []
+    for method, path, permission, response in _answers(client, demo_pki, org_id, ids[org_id], ROUTES):
         got, want = outcome(response.status_code), expected(actor, own, permission)
         if path.startswith("/api/") and want == "forbidden" and not _granted(actor, own):
             want = "not found"  # the API tells a system nothing about memberships
@@ -212,6 +196,34 @@ def test_route_role_matrix(app, client, demo_pki, actor, own):
         if got != want:
             problems.append(f"{method} {path}: {response.status_code} ({got}), expected {want}")
     assert problems == []
+
+
+OBJECT_ROUTES = [route for route in ROUTES if "{" in route[1].replace("{org}", "")]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_own_organization_with_a_foreign_objects_id(app, client, demo_pki, actor):
+    """An object of another organization is not found under one's own organization's URL,
+    whatever the person may do there (a page that loads objects by id alone fails here)."""
+    mine, foreign, ids = _world(app, demo_pki, actor)
+    problems = []
+    for method, path, permission, response in _answers(client, demo_pki, mine, ids[foreign],
+                                                       OBJECT_ROUTES):
+        want = expected(actor, True, permission)
+        want = "not found" if want == "allowed" else want
+        if path.startswith("/api/") and want == "forbidden" and not _granted(actor, True):
+            want = "not found"  # the API tells a system nothing about memberships
+        if outcome(response.status_code) != want:
+            problems.append(f"{method} {path}: {response.status_code}, expected {want}")
+    assert problems == []
+    with app.app_context():  # and nothing of the foreign organization was touched
+        from registry.documents.models import Application, Document
+        from registry.exchange.models import ExchangeCertificate, ExchangeProfile
+        for model, key in ((Membership, "member"), (Document, "document"),
+                           (Application, "application"), (ExchangeProfile, "profile"),
+                           (ExchangeCertificate, "certificate")):
+            assert db.session.get(model, ids[foreign][key]) is not None, key
+        assert db.session.get(Membership, ids[foreign]["member"]).status == "active"
 
 
 def test_ids_beyond_the_column_range_are_not_found(app, client, demo_pki):

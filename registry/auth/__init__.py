@@ -6,17 +6,18 @@ import logging
 
 from flask import Flask, abort, redirect, session, url_for
 
+from ..core.hooks import add_sign_in_hook
+from ..core.web import add_menu_item
 from ..extensions import login_manager
 from ..trust import EXTENSION_KEY as TRUST_KEY
-from ..web import add_menu_item
 
 log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
     from . import services
-    from .services import SESSION_FINGERPRINT, CertificateChecker
-    from .views import CHECKER_KEY, bp
+    from .services import CertificateChecker
+    from .views import CHECKER_KEY, bp, session_record
 
     app.extensions[CHECKER_KEY] = CertificateChecker(app.extensions[TRUST_KEY])
 
@@ -26,7 +27,12 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = services.session_user(int(user_id), session.get(SESSION_FINGERPRINT))
+        # Only an open server-side session of this account signs anybody in, on any page
+        # (public ones included): a cookie of an ended session is nobody's.
+        record = session_record()
+        if record is None or record.ended_at is not None or str(record.user_id) != user_id:
+            return None
+        user = services.session_user(int(user_id), record.cert_fingerprint)
         if user is None:
             # The account no longer holds the session's certificate: start over.
             log.warning("session of user %s does not match its certificate; ended", user_id)
@@ -39,6 +45,8 @@ def init_app(app: Flask) -> None:
         return user
 
     app.register_blueprint(bp)
+    # a sign-in accepted on a stale CRL within the grace period says so in the visit journal
+    add_sign_in_hook(app, services.journal_grace_sign_in)
     add_menu_item(app, "Главная", "web.home", order=0)
     add_menu_item(app, "Мой профиль", "auth.profile", order=10)
     add_menu_item(app, "Журнал посещений", "auth.journal", order=20)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, StringField, SubmitField
-from wtforms.validators import Email, Length, Optional, ValidationError
+from wtforms import EmailField, HiddenField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 
 def _strip(value):
@@ -62,3 +62,14 @@ class SignOutForm(FlaskForm):
 
 class SignInForm(FlaskForm):
     submit = SubmitField("Войти с сертификатом")
+
+
+class SignatureSignInForm(FlaskForm):
+    """The signed challenge posted by the sign-in-by-signature page (filled by its script)."""
+
+    nonce = HiddenField(validators=[DataRequired(), Length(max=64)])
+    # Base64 CMS (detached CAdES-BES); bounded so a bad post costs bounded memory.
+    signature = HiddenField(validators=[DataRequired(message="Подпись не получена."),
+                                        Length(max=64 * 1024)])
+    # The certificate the person chose in the plug-in (base64 DER), to compare with the signer.
+    certificate = HiddenField(validators=[Optional(), Length(max=32 * 1024)])

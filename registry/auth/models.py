@@ -102,3 +102,45 @@ class VisitJournalEntry(db.Model):
     key_value: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User | None] = relationship()
+
+
+class AuthSession(db.Model):
+    """A signed-in session, kept on the server and bound to one certificate.
+
+    The browser's cookie carries only a random token whose SHA-256 is ``token_hash``; «Выход»,
+    the idle timeout, the absolute lifetime and a certificate change set ``ended_at``, after
+    which the same cookie opens nothing.
+    """
+
+    __tablename__ = "auth_sessions"
+
+    METHOD_TLS = "tls"
+    METHOD_SIGNATURE = "signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cert_fingerprint: Mapped[str] = mapped_column(String(64))
+    # How the session was opened: "tls" (client certificate) or "signature" (signed challenge).
+    method: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "sign_out", "idle", "lifetime", "changed", "refused", "blocked"
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInChallenge(db.Model):
+    """A one-time text for sign-in by signature: issued, then spent by one verified signature."""
+
+    __tablename__ = "sign_in_challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -7,19 +7,20 @@ accounts and sessions. Services flush, never commit: the request that calls them
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from ..extensions import db, utcnow
-from ..pki import (MalformedCertificate, QualifiedCertificate, ValidationResult,
-                   load_certificate, validate)
+from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
-from .models import User, UserCertificate, VisitJournalEntry
+from ..trust.validation import validate as trust_validate
+from .models import AuthSession, User, UserCertificate, VisitJournalEntry
 
 USER_AGENT_MAX = 400
 
@@ -60,20 +61,20 @@ class CertificateChecker:
         """Validate ``raw`` for sign-in (purpose "login") against the current trust store."""
         cert = self._parse(raw)
         # An unreadable value goes to validate() as is, which explains it as "malformed".
-        return validate(raw if cert is None else cert, trust_store=self.holder.get(),
-                        purpose="login")
+        # registry.trust adds the configured revocation method and the CA accreditation check.
+        return trust_validate(raw if cert is None else cert, trust_store=self.holder.get(),
+                              purpose="login")
 
 
 # --- sessions -------------------------------------------------------------------------------
 
+SESSION_TOKEN = "sid"            # the random token naming the server-side session record
 SESSION_FINGERPRINT = "cert_fp"
-SESSION_LOGIN_AT = "login_at"
-SESSION_SEEN_AT = "seen_at"
 SESSION_ENDED = "ended"          # why the last session ended: "sign_out", "idle", "lifetime"
 SESSION_ENDED_FP = "ended_fp"    # ... and for which certificate
 SESSION_REFUSED = "refused"      # last refusal recorded in the journal, to record it once
 
-# How stale the stored "last seen" time may get before it is rewritten; saves a Set-Cookie
+# How stale the stored "last seen" time may get before it is rewritten; saves a database write
 # on most requests at the cost of this much imprecision in the idle timeout.
 SEEN_AT_RESOLUTION = 60
 
@@ -82,24 +83,90 @@ SEEN_AT_RESOLUTION = 60
 class SessionCheck:
     """Verdict on a signed-in session for the certificate presented with this request."""
 
-    state: str          # "none", "ok", "changed", "idle", "lifetime"
+    state: str          # "none", "ended", "ok", "changed", "idle", "lifetime"
     touch: bool = False  # whether the "last seen" time should be rewritten
 
 
-def check_session(data, fingerprint: str, *, idle: timedelta, lifetime: timedelta,
-                  now: float | None = None) -> SessionCheck:
-    """Decide whether a session (a mapping) is still good for the presented certificate."""
-    if data.get("_user_id") is None or SESSION_FINGERPRINT not in data:
+CHECKER_KEY = "registry.auth.checker"
+
+
+def checker() -> CertificateChecker:
+    """The application's certificate checker (installed by ``auth.init_app``)."""
+    return current_app.extensions[CHECKER_KEY]
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def find_session(token: object) -> AuthSession | None:
+    """The server-side record a cookie's session token names (ended or not), or None."""
+    if not isinstance(token, str) or not token or len(token) > 100:
+        return None
+    return db.session.scalar(
+        select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
+    """Record a new session of ``user`` bound to the certificate; returns the cookie's token."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(AuthSession(token_hash=_token_hash(token), user=user,
+                               cert_fingerprint=fingerprint, method=method, created_at=now,
+                               last_seen_at=now))
+    db.session.flush()
+    return token
+
+
+def end_session(record: AuthSession | None, reason: str) -> None:
+    """End a session on the server: its cookie opens nothing from now on."""
+    if record is not None and record.ended_at is None:
+        record.ended_at = utcnow()
+        record.end_reason = reason
+        db.session.flush()
+
+
+def end_user_sessions(user_id: int, reason: str) -> None:
+    """End every open session of a person (e.g. when the operator blocks them)."""
+    db.session.execute(
+        update(AuthSession).where(AuthSession.user_id == user_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), end_reason=reason)
+        .execution_options(synchronize_session=False))
+
+
+def check_session(record: AuthSession | None, user_id: object, fingerprint: str, *,
+                  idle: timedelta, lifetime: timedelta,
+                  now: datetime | None = None) -> SessionCheck:
+    """Decide whether a session is still good for the presented certificate.
+
+    ``record`` is the server-side session the cookie names, ``user_id`` the account the cookie
+    says; the record alone decides (an ended record is "ended" whatever the cookie holds).
+    """
+    if record is None or user_id is None or str(record.user_id) != str(user_id):
         return SessionCheck("none")
-    if data[SESSION_FINGERPRINT] != fingerprint:
+    if record.ended_at is not None:
+        return SessionCheck("ended")
+    if record.cert_fingerprint != fingerprint:
         return SessionCheck("changed")
-    now = time.time() if now is None else now
-    if now - float(data.get(SESSION_LOGIN_AT, 0)) > lifetime.total_seconds():
+    now = utcnow() if now is None else now
+    if now - record.created_at > lifetime:
         return SessionCheck("lifetime")
-    seen = float(data.get(SESSION_SEEN_AT, 0))
-    if now - seen > idle.total_seconds():
+    if now - record.last_seen_at > idle:
         return SessionCheck("idle")
-    return SessionCheck("ok", touch=now - seen >= SEEN_AT_RESOLUTION)
+    return SessionCheck("ok", touch=(now - record.last_seen_at).total_seconds()
+                        >= SEEN_AT_RESOLUTION)
+
+
+def session_certificate_pem(record: AuthSession) -> str | None:
+    """The certificate a session was opened with, as stored among the person's certificates."""
+    return db.session.scalar(select(UserCertificate.pem).where(
+        UserCertificate.fingerprint == record.cert_fingerprint,
+        UserCertificate.user_id == record.user_id))
+
+
+def touch_session(record: AuthSession, now: datetime | None = None) -> None:
+    record.last_seen_at = utcnow() if now is None else now
+    db.session.flush()
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -141,7 +208,7 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
 
 def _claim_identifiers(user: User, cert: QualifiedCertificate) -> None:
     # Record СНИЛС/ИНН the account lacks, unless another account already holds them.
-    for attr, value in zip(("snils", "inn"), identifiers(cert)):
+    for attr, value in zip(("snils", "inn"), identifiers(cert), strict=True):
         if value and getattr(user, attr) is None:
             taken = db.session.scalar(select(User.id).where(getattr(User, attr) == value))
             if taken is None:
@@ -230,6 +297,17 @@ def record_refusal(result: ValidationResult, *, remote_addr: str | None,
     return entry
 
 
+def record_signature_refusal(code: str, message: str, cert: QualifiedCertificate | None, *,
+                             remote_addr: str | None,
+                             user_agent: str | None) -> VisitJournalEntry:
+    """Journal a refused sign-in by signature (bad, replayed or stale challenge signature)."""
+    user = find_account(cert) if cert is not None else None
+    entry = _journal(VisitJournalEntry.EVENT_REFUSED, code, user=user, cert=cert,
+                     remote_addr=remote_addr, user_agent=user_agent, message=message)
+    db.session.flush()
+    return entry
+
+
 BLOCKED = "blocked"
 
 
@@ -307,3 +385,28 @@ def plural_days(n: int) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return "дня"
     return "дней"
+
+
+def journal_grace_sign_in(user, remote_addr) -> None:
+    """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
+    from flask import g
+
+    from ..trust.validation import grace_message
+
+    marked = g.get("trust_crl_grace")
+    if not marked:
+        return
+    fingerprint, detail = marked
+    db.session.flush()
+    entry = db.session.scalars(
+        select(VisitJournalEntry)
+        .where(
+            VisitJournalEntry.user_id == user.id,
+            VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+            VisitJournalEntry.cert_fingerprint == fingerprint,
+        )
+        .order_by(VisitJournalEntry.id.desc())
+        .limit(1)
+    ).first()
+    if entry is not None and not entry.message:
+        entry.message = grace_message(detail)

@@ -3,26 +3,48 @@
 from __future__ import annotations
 
 import hashlib
-import time
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
-from ..core import uow
+from ..core import hooks, uow
+from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
+from ..core.web import CERT_ENVIRON_KEY, current_person, is_public_endpoint, public
 from ..extensions import db
 from ..pki import reason_title
-from ..web import is_public_endpoint, public
-from ..web.proxy import CERT_ENVIRON_KEY
-from . import services
-from .forms import ProfileForm, SignInForm, SignOutForm
-from .services import (SESSION_ENDED, SESSION_ENDED_FP, SESSION_FINGERPRINT, SESSION_LOGIN_AT,
-                       SESSION_REFUSED, SESSION_SEEN_AT)
+from ..web import CONTENT_SECURITY_POLICY
+from . import services, signature
+from .forms import ProfileForm, SignatureSignInForm, SignInForm, SignOutForm
+from .models import AuthSession
+from .services import (
+    SESSION_ENDED,
+    SESSION_ENDED_FP,
+    SESSION_FINGERPRINT,
+    SESSION_REFUSED,
+    SESSION_TOKEN,
+)
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+log = logging.getLogger(__name__)
 
-CHECKER_KEY = "registry.auth.checker"
+CHECKER_KEY = services.CHECKER_KEY
+checker = services.checker
 
 ENDED_REASONS = {
     "sign_out": "Вы вышли из реестра.",
@@ -31,16 +53,15 @@ ENDED_REASONS = {
 }
 
 
-def checker() -> services.CertificateChecker:
-    return current_app.extensions[CHECKER_KEY]
-
-
 def _client():
     return {"remote_addr": request.remote_addr,
             "user_agent": request.user_agent.string or None}
 
 
-def _end_session(ended: str | None = None, fingerprint: str | None = None) -> None:
+def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
+                 reason: str | None = None) -> None:
+    """End the session on the server (``reason``, default ``ended``) and clear the cookie."""
+    services.end_session(session_record(), reason or ended or "changed")
     logout_user()
     session.clear()
     if ended:
@@ -48,28 +69,43 @@ def _end_session(ended: str | None = None, fingerprint: str | None = None) -> No
         session[SESSION_ENDED_FP] = fingerprint
 
 
-def _start_session(user, fingerprint: str) -> None:
+def session_record():
+    """The server-side record of this request's session (looked up once per request)."""
+    if "auth_session" not in g:
+        g.auth_session = services.find_session(session.get(SESSION_TOKEN))
+    return g.auth_session
+
+
+def start_session(user, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> None:
+    """Open a server-side session for ``user`` and point this browser's cookie at it."""
     session.clear()  # nothing from before the sign-in survives it
     login_user(user)
-    now = time.time()
+    session[SESSION_TOKEN] = services.open_session(user, fingerprint, method)
     session[SESSION_FINGERPRINT] = fingerprint
-    session[SESSION_LOGIN_AT] = now
-    session[SESSION_SEEN_AT] = now
+    g.pop("auth_session", None)
 
 
 @bp.before_app_request
 def authenticate():
     """Sign the person in from their client certificate, or answer with a page saying why not.
 
-    Runs before every non-public page. The session is bound to the certificate fingerprint:
-    another certificate ends it, so does idleness or the absolute lifetime.
+    Runs before every non-public page. The session lives on the server and is bound to the
+    certificate fingerprint: another certificate ends it, so does idleness, the absolute
+    lifetime and «Выход»; a cookie of an ended session opens nothing. A session opened by a
+    signature (no client certificate on the connection) is checked with the certificate it was
+    opened with.
     """
     if is_public_endpoint(current_app, request.endpoint):
         return None
     raw = request.environ.get(CERT_ENVIRON_KEY)
+    record = session_record()
+    if not raw and record is not None and record.ended_at is None \
+            and record.method == AuthSession.METHOD_SIGNATURE:
+        raw = services.session_certificate_pem(record)
     if not raw:
-        if SESSION_FINGERPRINT in session:
+        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
             _end_session()
+            uow.keep()  # the session stays ended although the answer is 403
         return render_template("auth/no_certificate.html"), 403
 
     result = checker().check(raw)
@@ -78,24 +114,39 @@ def authenticate():
 
     cert = result.certificate
     idle, lifetime = session_timeouts(current_app.config)
-    verdict = services.check_session(session, cert.fingerprint, idle=idle, lifetime=lifetime)
+    verdict = services.check_session(record, session.get("_user_id"), cert.fingerprint,
+                                     idle=idle, lifetime=lifetime)
     if verdict.state == "ok":
         # The account itself is loaded only by pages that use it (current_user).
         if verdict.touch:
-            session[SESSION_SEEN_AT] = time.time()
+            services.touch_session(record)
+            uow.keep()  # activity counts even if the page answers with an error
         g.certificate = cert
         return None
 
     if verdict.state in ("idle", "lifetime"):
-        services.record_sign_out(current_user._get_current_object(), cert.fingerprint,
+        services.record_sign_out(current_person(), cert.fingerprint,
                                  verdict.state, **_client())
         _end_session(verdict.state, cert.fingerprint)
         return redirect(url_for("auth.session_ended"))
 
+    if verdict.state == "ended":
+        # A cookie of a session that already ended (e.g. kept from before «Выход»): it opens
+        # nothing; a certificate on the connection may start a new session below.
+        log.warning("cookie of an ended session (%s) presented from %s", record.end_reason,
+                    request.remote_addr)
+        ended = record.end_reason if record.end_reason in ENDED_REASONS else None
+        logout_user()
+        session.clear()
+        if ended and record.cert_fingerprint == cert.fingerprint:
+            session[SESSION_ENDED] = ended
+            session[SESSION_ENDED_FP] = cert.fingerprint
+
     changed = verdict.state == "changed"
     if changed:
-        services.record_sign_out(current_user._get_current_object(),
-                                 session[SESSION_FINGERPRINT], "changed", **_client())
+        services.record_sign_out(current_person(),
+                                 record.cert_fingerprint, "changed", **_client())
+        services.end_session(record, "changed")
     elif (session.get(SESSION_ENDED) and session.get(SESSION_ENDED_FP) == cert.fingerprint):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
@@ -105,10 +156,9 @@ def authenticate():
     if account is not None and account.blocked_reason:
         return _blocked(account, cert)
     user = services.sign_in(cert, **_client())
-    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
-        hook(user, request.remote_addr)
+    hooks.signed_in(user, request.remote_addr)
+    start_session(user, cert.fingerprint)
     uow.keep()  # the sign-in stands even if the page itself answers with an error
-    _start_session(user, cert.fingerprint)
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
               "сертификатом.", "info")
@@ -116,18 +166,10 @@ def authenticate():
     return None
 
 
-SIGN_IN_HOOKS = "registry.sign_in_hooks"
-
-
-def add_sign_in_hook(app, hook) -> None:
-    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
-    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
-
-
 def _blocked(account, cert):
     """A person blocked by the registry operator: no session, the reason, a journal entry."""
-    if SESSION_FINGERPRINT in session:
-        _end_session()
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        _end_session(reason="blocked")
     marker = f"blocked:{cert.fingerprint}"
     if session.get(SESSION_REFUSED) != marker:
         services.record_blocked(account, cert, **_client())
@@ -138,11 +180,12 @@ def _blocked(account, cert):
 
 def _refuse(raw: str, result):
     """End any session, journal the refusal (once per browser session) and explain it."""
-    if SESSION_FINGERPRINT in session:
-        if current_user.is_authenticated:
-            services.record_sign_out(current_user._get_current_object(),
-                                     session[SESSION_FINGERPRINT], "changed", **_client())
-        _end_session()
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        record = session_record()
+        if record is not None and record.ended_at is None and current_user.is_authenticated:
+            services.record_sign_out(current_person(),
+                                     record.cert_fingerprint, "changed", **_client())
+        _end_session(reason="refused")
     marker = f"{hashlib.sha256(raw.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}:{result.code}"
     if session.get(SESSION_REFUSED) != marker:
         services.record_refusal(result, **_client())
@@ -176,12 +219,78 @@ def login():
     return redirect(url_for("web.home"))
 
 
+# --- sign-in by signature ------------------------------------------------------------------
+
+def site_origin() -> str:
+    """This site's origin as challenges name it (configured, or the request's own)."""
+    configured = current_app.config.get("REGISTRY_SITE_ORIGIN") or ""
+    return configured.rstrip("/") or request.host_url.rstrip("/")
+
+
+def _with_plugin_csp(response, plugin_url: str):
+    """Allow the configured plug-in script's origin on this page only."""
+    parts = urlsplit(plugin_url)
+    if parts.scheme in ("https", "http") and parts.netloc:
+        source = f"{parts.scheme}://{parts.netloc}"
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "script-src 'self'", f"script-src 'self' {source}")
+    return response
+
+
+@bp.route("/login/signature")
+@public
+def signature_page():
+    lifetime = timedelta(seconds=int(current_app.config["REGISTRY_SIGNIN_CHALLENGE_SECONDS"]))
+    signature.purge_challenges()
+    challenge = signature.issue_challenge(site_origin(), lifetime)
+    plugin_url = current_app.config.get("REGISTRY_CADESPLUGIN_URL") or ""
+    response = make_response(render_template("auth/signature.html", challenge=challenge,
+                                             form=SignatureSignInForm(), plugin_url=plugin_url))
+    return _with_plugin_csp(response, plugin_url)
+
+
+@bp.route("/login/signature", methods=["POST"])
+@public
+def signature_login():
+    form = SignatureSignInForm()
+    if not form.validate_on_submit():
+        return render_template("auth/signature_refused.html", title="Подпись не получена",
+                               message="Страница входа не передала подпись. Обновите страницу "
+                                       "и подпишите запрос снова."), 400
+    verdict = signature.verify_signed_challenge(
+        nonce=form.nonce.data, signature_b64=form.signature.data,
+        offered_b64=form.certificate.data, origin=site_origin(), checker=checker())
+    if not verdict.valid:
+        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+            _end_session(reason="refused")
+        if verdict.validation is not None:
+            services.record_refusal(verdict.validation, **_client())
+        else:
+            services.record_signature_refusal(verdict.code, verdict.message, verdict.certificate,
+                                              **_client())
+        uow.keep()  # the spent challenge and the journal entry outlive the 403 answer
+        return render_template("auth/signature_refused.html", title=verdict.title,
+                               message=verdict.message, cert=verdict.certificate), 403
+    cert = verdict.certificate
+    account = services.find_account(cert)
+    if account is not None and account.blocked_reason:
+        return _blocked(account, cert)
+    if current_user.is_authenticated:
+        services.record_sign_out(current_user._get_current_object(),
+                                 session.get(SESSION_FINGERPRINT), "changed", **_client())
+        _end_session(reason="changed")
+    user = services.sign_in(cert, **_client())
+    hooks.signed_in(user, request.remote_addr)
+    start_session(user, cert.fingerprint, AuthSession.METHOD_SIGNATURE)
+    return redirect(url_for("web.home"))
+
+
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = SignOutForm()
     if not form.validate_on_submit():
         abort(400)
-    services.record_sign_out(current_user._get_current_object(), g.certificate.fingerprint,
+    services.record_sign_out(current_person(), g.certificate.fingerprint,
                              "sign_out", **_client())
     _end_session("sign_out", g.certificate.fingerprint)
     return redirect(url_for("auth.session_ended"))
@@ -189,7 +298,7 @@ def logout():
 
 @bp.route("/profile", methods=["GET", "POST"])
 def profile():
-    user = current_user._get_current_object()
+    user = current_person()
     form = ProfileForm(obj=user)
     if request.method == "GET" and not user.email and g.certificate.email:
         form.email.data = g.certificate.email  # prefilled from the certificate; saved on «Сохранить»
@@ -221,6 +330,8 @@ def journal_result(entry) -> str:
         return "Вход выполнен"
     if entry.event == entry.EVENT_REFUSED and entry.result == services.BLOCKED:
         return "Отказ: учётная запись заблокирована оператором реестра"
+    if entry.event == entry.EVENT_REFUSED and entry.result in signature.TITLES:
+        return "Отказ (вход по подписи): " + signature.TITLES[entry.result]
     if entry.event == entry.EVENT_REFUSED:
         return "Отказ: " + reason_title(entry.result)
     return SIGN_OUT_LABELS.get(entry.result, entry.result)

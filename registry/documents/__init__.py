@@ -17,9 +17,9 @@ def filesize(n: int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from ..members.models import Permission
-    from ..organizations.views import add_notice_provider, add_org_link
-    from ..web import _local_datetime
+    from ..core.access import Permission
+    from ..core.hooks import add_notice_provider, add_org_link
+    from ..core.web import local_datetime as _local_datetime
     from . import models  # noqa: F401  (tables)
     from .services import expiry_notices
     from .views import applications_bp, bp
@@ -41,11 +41,9 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(iso_local_dt, "iso_local_dt")
 
     def org_can(permission: str, organization) -> bool:
-        from flask_login import current_user
-
-        from ..members.models import Permission
-        from ..members.services import can
-        return can(current_user._get_current_object(), Permission(permission), organization)
+        from ..core.access import can
+        from ..core.web import current_person
+        return can(current_person(), Permission(permission), organization)
 
     app.add_template_global(org_can, "org_can")
     add_notice_provider(app, expiry_notices)

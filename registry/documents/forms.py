@@ -8,7 +8,7 @@ from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..organizations.forms import ChoiceField, Required, RuDateField
+from ..core.forms import ChoiceField, Required, RuDateField
 from ..refdata.dictionaries import DOCUMENT_TYPES
 from .storage import ALLOWED_EXTENSIONS
 

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import (JSON, BigInteger, Column, Date, ForeignKey, Integer, String, Table,
-                        UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..core import clock
 from ..extensions import UTCDateTime, db, utcnow
 from ..organizations.models import Organization
 from ..refdata.dictionaries import DOCUMENT_TYPES, title
@@ -68,7 +78,7 @@ class Document(db.Model):
         return f"{self.type_title} № {self.number} от {self.doc_date:%d.%m.%Y}"
 
     def days_left(self, today: date | None = None) -> int:
-        return (self.expires_on - (today or date.today())).days
+        return (self.expires_on - (today or clock.today())).days
 
     @property
     def signed(self) -> bool:
@@ -80,6 +90,8 @@ class Document(db.Model):
         checks = [c for c in self.checks or [] if c.get("code") != "not_signed"]
         if not checks:
             return "none"
+        if any(c.get("code") == "pending" for c in checks):
+            return "pending"
         return "valid" if all(c.get("valid") for c in checks) else "invalid"
 
 

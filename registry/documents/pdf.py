@@ -12,6 +12,7 @@ import re
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from ..core import clock
 from ..organizations import ru_date
 from ..refdata.identifiers import format_snils
 from ..text import format_phone
@@ -46,17 +47,6 @@ def _v(value) -> str:
 
 def _full_name(item: dict) -> str:
     return " ".join(p for p in (item.get("surname"), item.get("given"), item.get("patronymic")) if p) or "—"
-
-
-def _local(value: datetime) -> datetime:
-    """A stored time in the people's time zone (REGISTRY_TIMEZONE)."""
-    from flask import current_app, has_app_context
-    return value.astimezone(current_app.extensions["registry.tz"]) if has_app_context() else value
-
-
-def _moscow() -> bool:
-    from flask import current_app, has_app_context
-    return has_app_context() and current_app.config.get("REGISTRY_TIMEZONE") == "Europe/Moscow"
 
 
 def _identity(person: dict) -> str:
@@ -97,7 +87,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
         story.append(t)
 
     story.append(Paragraph("Заявление о постановке на специальный учет", h1))
-    story.append(Paragraph(f"№ {number} от {_local(created_at):%d.%m.%Y}", ParagraphStyle("c", parent=body, alignment=1)))
+    story.append(Paragraph(f"№ {number} от {clock.local(created_at):%d.%m.%Y}", ParagraphStyle("c", parent=body, alignment=1)))
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(
         f"{_v(org.get('full_name'))} просит поставить организацию на специальный учет "
@@ -190,9 +180,9 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     story.append(Spacer(1, 4 * mm))
     story.append(Paragraph(f"Руководитель: {_v(_head_name(head))}", body))
     story.append(Spacer(1, 6 * mm))
-    story.append(Paragraph(f"Сформировано в реестре организаций {_local(created_at):%d.%m.%Y %H:%M} "
-                           "(московское время)." if _moscow() else
-                           f"Сформировано в реестре организаций {_local(created_at):%d.%m.%Y %H:%M}.", small))
+    formed = clock.local(created_at)
+    story.append(Paragraph(f"Сформировано в реестре организаций {formed:%d.%m.%Y %H:%M} "
+                           f"({clock.zone_title(formed)}).", small))
 
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm,

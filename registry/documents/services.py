@@ -18,12 +18,14 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from ..auth.services import plural_days
+from ..core import clock
+from ..core.journal import record
 from ..organizations.services import okved_names, profile_codes
 from ..text import quoted
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
-from . import signatures, storage
+from . import filestore, signatures, storage
 from .models import Application, Document
 
 log = logging.getLogger(__name__)
@@ -49,17 +51,35 @@ def max_bytes() -> int:
     return int(current_app.config["REGISTRY_UPLOAD_MAX_MB"]) * 1024 * 1024
 
 
+def file_store() -> filestore.FileStore:
+    return filestore.current()
+
+
 def file_path(key: str) -> Path:
-    return storage.path_of(key, root=files_root())
+    """The local path of a stored file (the local-disk store only)."""
+    store = file_store()
+    if not isinstance(store, filestore.LocalStore):
+        raise ValueError("files are not on the local disk")
+    return store.path(key)
 
 
 def read_file(key: str) -> bytes:
-    return file_path(key).read_bytes()
+    return file_store().read(key)
+
+
+def send_stored(key: str, name: str, media_type: str):
+    """A streamed download of a stored file (call after the permission check); 404 if gone."""
+    from flask import abort
+
+    try:
+        return file_store().send(key, name, media_type)
+    except (FileNotFoundError, ValueError):
+        abort(404)
 
 
 def _store(stream: BinaryIO, filename: str | None) -> storage.StoredFile:
     try:
-        return storage.save_upload(stream, filename, root=files_root(), max_bytes=max_bytes())
+        return file_store().save(stream, filename, max_bytes=max_bytes())
     except storage.UploadError as exc:
         raise DocumentError(str(exc)) from None
 
@@ -89,20 +109,35 @@ class FileCleanup:
 
     def committed(self) -> None:
         for key in self.obsolete:
-            storage.delete(key, root=files_root())
+            file_store().delete(key)
         self.keys, self.obsolete = [], []
 
     def rollback(self) -> None:
         for key in self.keys:
-            storage.delete(key, root=files_root())
+            file_store().delete(key)
         self.keys, self.obsolete = [], []
+
+
+def referenced_keys() -> set[str]:
+    """Every file key a row points at."""
+    keys: set[str] = set()
+    for column in (Document.file_key, Document.signature_key, Application.pdf_key,
+                   Application.signature_key):
+        keys.update(k for k in db.session.scalars(select(column).where(column.is_not(None))))
+    return keys
+
+
+def sweep_files(older_than: int = 3600) -> int:
+    """Remove stored files no row points at, written more than ``older_than`` seconds ago (left
+    by a worker killed between writing a file and committing its row); how many."""
+    return file_store().sweep(referenced_keys(), older_than)
 
 
 # -- documents ------------------------------------------------------------------------------------
 def documents(organization: Organization, *, doc_type: str | None = None, state: str | None = None,
               q: str | None = None, today: date | None = None) -> list[Document]:
     """The organization's documents, filtered by type, state (active/expiring/expired) and number."""
-    today = today or date.today()
+    today = today or clock.today()
     stmt = select(Document).where(Document.organization_id == organization.id)
     if doc_type:
         stmt = stmt.where(Document.doc_type == doc_type)
@@ -127,17 +162,68 @@ def document_or_none(organization: Organization, document_id: int) -> Document |
         Document.id == document_id, Document.organization_id == organization.id))
 
 
+def _limits() -> dict:
+    config = current_app.config
+    return {"max_certificates": int(config["REGISTRY_SIGNATURE_MAX_CERTS"])}
+
+
+def _signature_max_bytes() -> int:
+    return int(current_app.config["REGISTRY_SIGNATURE_MAX_KB"]) * 1024
+
+
+def needs_background_check(document: Document) -> bool:
+    """Whether checking this document's signatures could hold a request for seconds: a PDF
+    or signed content larger than REGISTRY_SIGNATURE_INLINE_MB."""
+    if not (document.signature_key or document.file_kind == "pdf"):
+        return False
+    return document.file_size > int(current_app.config["REGISTRY_SIGNATURE_INLINE_MB"]) * 1024 * 1024
+
+
+def check(document: Document) -> list[dict]:
+    """Verify now if that is quick, else mark the verdict «проверяется» and verify in a
+    background job once this request commits."""
+    if not needs_background_check(document):
+        return verify(document)
+    from ..jobs import after_commit
+    from ..jobs.tasks import verify_document
+
+    kind = "cms" if document.signature_key else "pdf"
+    document.checks = [{"valid": False, "code": signatures.PENDING, "kind": kind,
+                        "message": signatures.MESSAGES[signatures.PENDING], "intact": False,
+                        "signing_time": None, "signer": None, "certificate": None}]
+    document.checked_at = None
+    db.session.flush()
+    after_commit(verify_document, document.id)
+    return document.checks
+
+
 def verify(document: Document) -> list[dict]:
     """Verify the document's signatures now: embedded (PDF) and detached (CMS), and store it."""
+    import time
+
+    from flask import has_request_context
+
+    from ..metrics import SIGNATURE_SECONDS
+
+    started = time.perf_counter()
+    try:
+        return _verify(document)
+    finally:
+        SIGNATURE_SECONDS.labels("request" if has_request_context() else "background").observe(
+            time.perf_counter() - started)
+
+
+def _verify(document: Document) -> list[dict]:
     checks: list[signatures.SignatureCheck] = []
     store = trust_store()
-    path = file_path(document.file_key)
+    files = file_store()
     if document.signature_key:
-        with path.open("rb") as content:
+        with files.open(document.file_key) as content:
             checks.append(signatures.verify_detached(read_file(document.signature_key), content,
-                                                     trust_store=store))
+                                                     trust_store=store, max_bytes=_signature_max_bytes(),
+                                                     **_limits()))
     if document.file_kind == "pdf":
-        embedded = signatures.verify_pdf(path.read_bytes(), trust_store=store)
+        embedded = signatures.verify_pdf(files.read(document.file_key), trust_store=store, **_limits())
         if document.signature_key:
             embedded = [c for c in embedded if c.code != signatures.NOT_SIGNED]
         checks.extend(embedded)
@@ -171,8 +257,8 @@ def add_document(organization: Organization, *, user, stream: BinaryIO, filename
         document.signature_key, document.signature_name, document.signature_size = \
             signature.key, signature.original_name, signature.size
     db.session.add(document)
-    verify(document)
     db.session.flush()
+    check(document)
     _journal(organization, "documents", user, remote_addr,
              f"Загружен документ {quoted(document.title)}, файл {document.file_name}"
              + (f", подпись {document.signature_name}" if document.signature_name else ""))
@@ -180,7 +266,6 @@ def add_document(organization: Organization, *, user, stream: BinaryIO, filename
 
 
 def _journal(organization, event: str, actor, remote_addr: str | None, details: str) -> None:
-    from ..members.services import record
     record(organization, event, actor=actor, subject=actor, details=details, remote_addr=remote_addr)
 
 
@@ -202,7 +287,7 @@ def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
     cleanup.discard_after_commit(document.signature_key)
     document.signature_key, document.signature_name, document.signature_size = \
         signature.key, signature.original_name, signature.size
-    checks = verify(document)
+    checks = check(document)
     db.session.flush()
     _journal(document.organization_id, "documents", actor, remote_addr,
              f"К документу {quoted(document.title)} загружена подпись {document.signature_name}")
@@ -225,7 +310,7 @@ def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
 
 
 def expiring(organization: Organization, today: date | None = None) -> list[Document]:
-    today = today or date.today()
+    today = today or clock.today()
     return list(db.session.scalars(select(Document).where(
         Document.organization_id == organization.id,
         Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
@@ -233,7 +318,7 @@ def expiring(organization: Organization, today: date | None = None) -> list[Docu
 
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     """Notices for the organization page: documents expired or expiring within 30 days."""
-    today = date.today()
+    today = clock.today()
     notices = []
     for document in expiring(organization, today):
         left = document.days_left(today)
@@ -289,7 +374,7 @@ def create_application(organization: Organization, *, user, document_ids: list[i
         raise DocumentError("Выбранный документ не найден: обновите страницу.")
     if not attached:
         raise DocumentError("Приложите к заявлению хотя бы один документ.")
-    expired = [d for d in attached if d.expires_on < date.today()]
+    expired = [d for d in attached if d.expires_on < clock.today()]
     if expired:
         raise DocumentError("Срок действия документа «" + "», «".join(d.title for d in expired)
                             + "» истёк: приложите действующий документ.")
@@ -410,12 +495,19 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
         raise DocumentError("Файл заявления повреждён в хранилище: сформируйте заявление заново.")
     store = trust_store()
     if stored.kind == "cms":
-        check = signatures.verify_detached(read_file(stored.key), pdf, trust_store=store)
+        check = signatures.verify_detached(read_file(stored.key), pdf, trust_store=store,
+                                           max_bytes=_signature_max_bytes(), **_limits())
         kind = "cms"
     elif stored.kind == "pdf":
-        signed = read_file(stored.key)
         kind = "pdf"
-        checks = [c for c in signatures.verify_pdf(signed, trust_store=store)]
+        # Signing adds one incremental update of some kilobytes (the CMS and a few objects);
+        # anything much larger is not this application signed, and is not parsed at all.
+        if stored.size > len(pdf) + _signature_max_bytes() + 256 * 1024:
+            cleanup.discard_after_commit(stored.key)
+            raise DocumentError("Загруженный PDF намного больше файла заявления: это не подписанный файл "
+                                "этого заявления. Скачайте PDF заявления и подпишите его без изменений.")
+        signed = read_file(stored.key)
+        checks = [c for c in signatures.verify_pdf(signed, trust_store=store, **_limits())]
         check = checks[-1]
         if not signed.startswith(pdf) or len(signed) == len(pdf):
             check = signatures.SignatureCheck(
@@ -438,6 +530,7 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
     result = check.to_dict()
     application.check = result
     if check.valid:
+        assert check.signer is not None  # a valid signature has its signer
         cleanup.discard_after_commit(application.signature_key)
         application.signature_key, application.signature_kind = stored.key, kind
         application.signature_name = stored.original_name

@@ -81,7 +81,8 @@ def sniff(head: bytes, path: Path | None = None) -> str | None:
     if head.startswith(b"PK\x03\x04") and path is not None:
         return _zip_kind(path)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text[:200] and not text.startswith(b"<!DOCTYPE html")
+    if text.startswith(b"<?xml") or (text.startswith(b"<") and b">" in text[:200]
+                                     and not text.startswith(b"<!DOCTYPE html")
                                      and not text.lower().startswith(b"<html")):
         return "xml"
     if _looks_like_signature(head, path):
@@ -89,20 +90,67 @@ def sniff(head: bytes, path: Path | None = None) -> str | None:
     return None
 
 
+# Office documents are zip archives; typing one reads the central directory (bounded by the
+# entry count below) and at most a few kilobytes of one or two members, never a whole member:
+# a 1 MB archive can hold a member that inflates to gigabytes.
+ZIP_MAX_ENTRIES = 5000
+ZIP_MEMBER_READ = 4096
+ZIP_CONTENT_TYPES_READ = 64 * 1024
+_EOCD = b"PK\x05\x06"
+_ODF_KINDS = {"application/vnd.oasis.opendocument.text": "odt",
+              "application/vnd.oasis.opendocument.spreadsheet": "ods"}
+_OOXML_MAIN = {b"wordprocessingml.document.main+xml": "docx",
+               b"spreadsheetml.sheet.main+xml": "xlsx"}
+
+
+def _zip_entry_count(path: Path) -> int | None:
+    """The entry count from the end-of-central-directory record (None: not found)."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        tail = min(size, 22 + 65535)
+        f.seek(size - tail)
+        data = f.read(tail)
+    at = data.rfind(_EOCD)
+    if at < 0 or len(data) < at + 22:
+        return None
+    return int.from_bytes(data[at + 10:at + 12], "little")
+
+
+def _read_member(archive: zipfile.ZipFile, name: str, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of a stored or deflated member (others are not inflated here:
+    bzip2 and LZMA cannot bound their output per read)."""
+    info = archive.getinfo(name)
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return None
+    with archive.open(info) as member:
+        return member.read(limit)
+
+
 def _zip_kind(path: Path) -> str | None:
     try:
+        count = _zip_entry_count(path)
+        if count is None or count > ZIP_MAX_ENTRIES:  # ZIP64 (0xffff) or too many to list
+            return None
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
-                mimetype = archive.read("mimetype").decode("ascii", "replace").strip()
-                return {"application/vnd.oasis.opendocument.text": "odt",
-                        "application/vnd.oasis.opendocument.spreadsheet": "ods"}.get(mimetype)
+                head = _read_member(archive, "mimetype", ZIP_MEMBER_READ)
+                if head is None:
+                    return None
+                return _ODF_KINDS.get(head.decode("ascii", "replace").strip())
             if "[Content_Types].xml" in names:
+                types = _read_member(archive, "[Content_Types].xml", ZIP_CONTENT_TYPES_READ) or b""
+                for marker, kind in _OOXML_MAIN.items():
+                    if marker in types:
+                        return kind
+                # Content types written in another order or spelling: fall back to the parts.
                 if any(n.startswith("word/") for n in names):
                     return "docx"
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
-    except (zipfile.BadZipFile, OSError, KeyError):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, KeyError, EOFError,
+            NotImplementedError, RuntimeError, ValueError):
         return None
     return None
 
@@ -189,3 +237,23 @@ def path_of(key: str, *, root: str | Path) -> Path:
 
 def delete(key: str, *, root: str | Path) -> None:
     path_of(key, root=root).unlink(missing_ok=True)
+
+
+def sweep(root: str | Path, *, keep: set[str], older_than: float) -> int:
+    """Remove files under ``root`` not in ``keep`` and older than ``older_than`` seconds (and
+    temporary ``.part`` files of interrupted uploads); return how many were removed."""
+    import time
+
+    root = Path(root)
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in root.glob("*/*"):
+        if not path.is_file():
+            continue
+        key = path.relative_to(root).as_posix()
+        if key in keep or path.stat().st_mtime > cutoff:
+            continue
+        if _KEY_RE.match(key) or key.endswith(".part"):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

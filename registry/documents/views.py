@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import (Blueprint, abort, flash, redirect, render_template, request, send_file, url_for)
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import uow
+from ..core.access import Permission, can
+from ..core.web import current_person as _user
 from ..extensions import db
-from ..members.models import Permission
-from ..members.services import can, organization_or_404
+from ..organizations.services import organization_or_404
 from . import forms, services
 from .services import DocumentError, FileCleanup
 
@@ -21,10 +21,6 @@ applications_bp = Blueprint("applications", __name__, template_folder="templates
                             url_prefix="/organizations/<int:org_id>/applications")
 
 UPLOAD_ENDPOINTS = {"documents.upload", "documents.add_signature", "applications.sign"}
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _limit_mb() -> int:
@@ -69,16 +65,7 @@ def _files():
 
 
 def _send(key: str, name: str, media_type: str):
-    try:
-        path = services.file_path(key)
-    except ValueError:
-        abort(404)
-    if not path.is_file():
-        abort(404)
-    response = send_file(path, mimetype=media_type, as_attachment=True, download_name=name,
-                         conditional=False, etag=False, max_age=None)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+    return services.send_stored(key, name, media_type)
 
 
 # -- documents ------------------------------------------------------------------------------------
@@ -187,8 +174,10 @@ def recheck(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    services.verify(document)
-    flash("Подписи проверены заново.", "info")
+    checks = services.check(document)
+    pending = any(c.get("code") == "pending" for c in checks)
+    flash("Подписи проверяются: результат появится на этой странице." if pending
+          else "Подписи проверены заново.", "info")
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
 
 

@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..members.models import Permission
-    from ..organizations.views import add_org_link
+    from ..core.access import Permission
+    from ..core.hooks import add_org_link
+    from ..core.web import add_json_area
     from . import models  # noqa: F401  (tables)
-    from ..web import add_json_area
     from .api import bp as api_bp
     from .api import http_error
     from .views import bp

@@ -13,20 +13,19 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..core import uow
+from ..core import access, clock, uow
+from ..core.access import AccessDenied
+from ..core.web import CERT_ENVIRON_KEY, public
 from ..documents import services as documents
 from ..documents.models import Document
 from ..extensions import csrf, db, utcnow
-from ..members.models import MemberStatus, Membership, Permission
-from ..members.services import membership, permissions
+from ..members.models import Membership, MemberStatus, Permission
 from ..organizations.models import Organization
 from ..refdata.dictionaries import DOCUMENT_TYPES
-from ..web import public
-from ..web.proxy import CERT_ENVIRON_KEY
 from . import openapi
 from .models import ExchangeCertificate, ExchangeProfile
 
@@ -38,6 +37,8 @@ csrf.exempt(bp)
 ID = "<int:org_id>"
 DOC = "<int:document_id>"
 TOUCH_EVERY = timedelta(minutes=10)
+# What an information system reads of its own organization (its exchange profile's scope).
+SYSTEM_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.DOCUMENTS})
 
 
 class ApiError(Exception):
@@ -97,16 +98,21 @@ class ApiClient:
             return [self.profile.organization]
         return [m.organization for m in self.memberships]
 
-    def may(self, organization: Organization, permission: Permission) -> bool:
+    def granted(self, organization: Organization | None) -> frozenset[Permission]:
+        """What the client may read in ``organization``: a system its own organization's
+        profile and documents, a person what their roles give (the same map as the web)."""
         if self.profile is not None:
-            return organization.id == self.profile.organization_id
-        return permission in permissions(membership(self.user, organization), organization, self.user)
+            own = organization is not None and organization.id == self.profile.organization_id
+            return SYSTEM_PERMISSIONS if own else frozenset()
+        return access.permissions(self.user, organization)
+
+    def may(self, organization: Organization, permission: Permission) -> bool:
+        return permission in self.granted(organization)
 
 
 def authenticate() -> ApiClient:
     """The client behind the request's certificate, or ApiError(401)."""
-    from ..auth.services import find_account
-    from ..auth.views import checker
+    from ..auth.services import checker, find_account
 
     raw = request.environ.get(CERT_ENVIRON_KEY)
     if not raw:
@@ -130,7 +136,8 @@ def authenticate() -> ApiClient:
                        "Сертификат не указан ни в одном профиле информационного обмена и не принадлежит "
                        "пользователю реестра.")
     if getattr(user, "blocked_reason", None):
-        raise ApiError(401, "account_blocked", f"Учётная запись заблокирована оператором реестра: {user.blocked_reason}")
+        raise ApiError(401, "account_blocked",
+                       f"Учётная запись заблокирована оператором реестра: {user.blocked_reason}")
     # A person sees the organizations they are an active member of (possibly none: then every
     # organization is a 404 for them, as on the web).
     members = list(db.session.scalars(select(Membership).where(
@@ -142,21 +149,17 @@ def authenticate() -> ApiClient:
 def _organization(client: ApiClient, org_id: int, permission: Permission) -> Organization:
     """404 for anything the client may not see at all, 403 for a missing permission."""
     organization = db.session.get(Organization, org_id)
-    if organization is None:
-        raise ApiError(404, "not_found", "Организация не найдена.")
-    if client.profile is not None:
-        if organization.id != client.profile.organization_id:
-            raise ApiError(404, "not_found", "Организация не найдена.")
-        if organization.is_blocked:
-            raise ApiError(403, "organization_blocked",
-                           f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
-        return organization
-    granted = permissions(membership(client.user, organization), organization, client.user)
-    if not granted:
-        raise ApiError(404, "not_found", "Организация не найдена.")
-    if permission not in granted:
+    try:
+        access.decide(client.granted(organization), permission)
+    except AccessDenied as denied:  # the same decision as on the web, answered in JSON
+        if denied.not_found:
+            raise ApiError(404, "not_found", "Организация не найдена.") from None
         raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
-                       if permission == Permission.DOCUMENTS else "Недостаточно прав.")
+                       if permission == Permission.DOCUMENTS else "Недостаточно прав.") from None
+    assert organization is not None  # granted() is empty for a missing organization
+    if client.profile is not None and organization.is_blocked:
+        raise ApiError(403, "organization_blocked",
+                       f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
     return organization
 
 
@@ -308,7 +311,7 @@ def document_list(org_id: int):
                        + ", ".join(code for code, _t in DOCUMENT_TYPES) + ".")
     if state is not None and state not in ("active", "expiring", "expired"):
         raise ApiError(400, "bad_state", "Параметр state: active, expiring или expired.")
-    today = date.today()
+    today = clock.today()
     return jsonify({"documents": [_document(d, today) for d in
                                   documents.documents(org, doc_type=doc_type, state=state, today=today)]})
 
@@ -325,7 +328,7 @@ def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document
 @public
 def document(org_id: int, document_id: int):
     client = authenticate()
-    return jsonify(_document(_find_document(client, org_id, document_id), date.today()))
+    return jsonify(_document(_find_document(client, org_id, document_id), clock.today()))
 
 
 @bp.route(f"/organizations/{ID}/documents/{DOC}/file")
@@ -334,13 +337,9 @@ def document_file(org_id: int, document_id: int):
     client = authenticate()
     document = _find_document(client, org_id, document_id)
     try:
-        path = documents.file_path(document.file_key)
+        return documents.file_store().send(document.file_key, document.file_name, document.media_type)
     except ValueError:
         raise ApiError(404, "not_found", "Файл документа не найден.") from None
-    if not path.is_file():
+    except FileNotFoundError:
         log.error("document %s: file %s is missing from the store", document.id, document.file_key)
-        raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.")
-    response = send_file(path, mimetype=document.media_type, as_attachment=True,
-                         download_name=document.file_name, conditional=False, etag=False, max_age=None)
-    response.headers["Cache-Control"] = "no-store, private"
-    return response
+        raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.") from None

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..organizations.forms import ChoiceField, Required
+from ..core.forms import ChoiceField, Required
 
 
 def _code(form, field):

@@ -18,11 +18,13 @@ ERROR = {
 
 
 def _error(description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def _json(description: str, ref: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
 AUTH_ERRORS = {
@@ -127,7 +129,7 @@ SCHEMAS = {
                      "properties": {"name": {"type": "string"}, "size": {"type": "integer"},
                                     "sha256": {"type": "string"}, "media_type": {"type": "string"}}},
             "signature": {"type": "object", "required": ["state", "detached", "checks", "checked_at"],
-                          "properties": {"state": {"type": "string", "enum": ["none", "valid", "invalid"]},
+                          "properties": {"state": {"type": "string", "enum": ["none", "valid", "invalid", "pending"]},
                                          "detached": {"type": "boolean"},
                                          "checks": {"type": "array",
                                                     "items": {"$ref": "#/components/schemas/SignatureCheck"}},

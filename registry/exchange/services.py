@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from ..core.journal import record
 from ..extensions import db
 from ..text import quoted
-from ..members.services import record
 from ..organizations.models import Organization
 from ..pki import MalformedCertificate, load_certificate
 from .models import ExchangeCertificate, ExchangeProfile
@@ -75,7 +75,7 @@ def _without_sign_in(message: str) -> str:
 
 
 def _checked_certificate(raw: bytes | str, organization_id: int):
-    from ..auth.views import checker
+    from ..auth.services import checker
 
     try:
         cert = load_certificate(raw)

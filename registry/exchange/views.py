@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
+from ..core.access import Permission
+from ..core.web import current_person as _user
 from ..extensions import db
+from ..organizations.services import organization_or_404
 from ..text import quoted
-from ..members.models import Permission
-from ..members.services import organization_or_404
 from . import forms, services
 from .services import ExchangeError
 
 ORG = "<int:org_id>"
 bp = Blueprint("exchange", __name__, template_folder="templates", url_prefix=f"/organizations/{ORG}/exchange")
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _organization(org_id: int):

@@ -6,19 +6,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..auth.views import add_sign_in_hook
-    from ..organizations.views import add_org_link
-    from ..web import add_menu_item
+    from ..core import access
+    from ..core.hooks import add_org_link, add_sign_in_hook, on_organization_registered
+    from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
     from .models import Permission
-    from .services import record_sign_in
-    from .services import MembershipNotActive, MissingPermission
-    from .views import admin_organizations, bp, may_join, membership_not_active, missing_permission
+    from .services import POLICY, make_admin, record_sign_in
+    from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)
-    app.register_error_handler(MissingPermission, missing_permission)
-    app.register_error_handler(MembershipNotActive, membership_not_active)
+    access.set_policy(app, POLICY)
+    access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)
+    # the head who registers an organization becomes its administrator
+    on_organization_registered(app, lambda organization, user: make_admin(user, organization))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,
                   visible=lambda: bool(admin_organizations()))
     add_menu_item(app, "Присоединиться к организации", "members.join", order=40, visible=may_join)

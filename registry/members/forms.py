@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
+from ..core.forms import DATE_ERROR
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
@@ -113,12 +116,18 @@ class JournalFilterForm(FlaskForm):
     date_from = StringField("С даты", description="ДД.ММ.ГГГГ")
     date_to = StringField("По дату", description="ДД.ММ.ГГГГ")
 
+    def dates(self) -> tuple[date | None, date | None]:
+        """The typed days (ДД.ММ.ГГГГ, local days); a badly typed one gets the field's error
+        and does not filter."""
+        return _day(self.date_from), _day(self.date_to)
 
-class BlockForm(FlaskForm):
-    reason = StringField("Причина блокировки", [InputRequired("Укажите причину: её увидит заблокированный"),
-                                                Length(max=500)])
-    submit = SubmitField("Заблокировать")
 
-
-class UnblockForm(FlaskForm):
-    submit = SubmitField("Снять блокировку")
+def _day(field) -> date | None:
+    text = (field.data or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d.%m.%Y").date()
+    except ValueError:
+        field.errors = [DATE_ERROR]
+        return None

@@ -9,8 +9,9 @@ from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..organizations.models import Organization
+from ..core.access import Permission
 from ..extensions import UTCDateTime, db, utcnow
+from ..organizations.models import Organization
 
 
 class Role(str, enum.Enum):
@@ -32,18 +33,6 @@ ROLE_TITLES = {
     Role.BATCH_OPERATIONS: "Операции с партиями",
     Role.APPLICATIONS: "Работа с заявлениями",
 }
-
-
-class Permission(str, enum.Enum):
-    VIEW_PROFILE = "view_profile"
-    EDIT_PROFILE = "edit_profile"
-    ASSIGN_ROLES = "assign_roles"
-    MANAGE_EXCHANGE = "manage_exchange"
-    READ_JOURNAL = "read_journal"
-    APPLICATIONS = "applications"
-    DIRECTORY = "directory"
-    DOCUMENTS = "documents"
-    BATCHES = "batches"
 
 
 # Every active member may view the profile (spec §1); the rest comes from roles.
@@ -84,6 +73,11 @@ def roles_granting(permission: Permission) -> list[Role]:
 
 # The registry operator looks at any organization but acts in none (spec §1).
 OPERATOR_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
+# ... and outside any organization, the operator's console.
+OPERATOR_CONSOLE_PERMISSIONS = frozenset({Permission.OPERATOR_CONSOLE})
+
+__all__ = ["Permission", "Role", "ROLE_TITLES", "BASE_PERMISSIONS", "ROLE_PERMISSIONS",
+           "OPERATOR_PERMISSIONS", "OPERATOR_CONSOLE_PERMISSIONS", "MemberStatus", "Membership"]
 
 
 class MemberStatus(str, enum.Enum):

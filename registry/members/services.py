@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort
-from flask_login import current_user
-from werkzeug.exceptions import Forbidden
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..core import access, clock
+from ..core.access import AccessDenied
+from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
+from ..identifiers import digits
+from ..organizations.models import Organization
 from ..text import agree
-from ..organizations.models import Organization, OrganizationJournalEntry
-from ..refdata.identifiers import digits
-from .models import (BASE_PERMISSIONS, OPERATOR_PERMISSIONS, ROLE_PERMISSIONS, Membership,
-                     MemberStatus, Permission, Role)
+from .models import (
+    BASE_PERMISSIONS,
+    OPERATOR_CONSOLE_PERMISSIONS,
+    OPERATOR_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Membership,
+    MemberStatus,
+    Permission,
+    Role,
+)
 
 
 def membership(user, organization) -> Membership | None:
@@ -49,29 +58,7 @@ def permissions(member: Membership | None, organization: Organization | None = N
     return frozenset(granted)
 
 
-def can(user, permission: Permission, organization) -> bool:
-    """Whether ``user`` holds ``permission`` in ``organization``."""
-    if organization is None or user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return permission in permissions(membership(user, organization), organization, user)
-
-
-class MissingPermission(Forbidden):
-    """A 403 that knows which right was missing in which organization (for the error page)."""
-
-    def __init__(self, organization: Organization, permission: Permission):
-        super().__init__()
-        self.organization = organization
-        self.permission = permission
-
-
-class MembershipNotActive(Forbidden):
-    """The person is in the organization but may not see it yet (pending, removed, blocked)."""
-
-    def __init__(self, organization: Organization, member: Membership):
-        super().__init__()
-        self.organization = organization
-        self.member = member
+can = access.can  # the one check (registry.core.access), here for this domain's callers
 
 
 def administrators(organization: Organization) -> list[Membership]:
@@ -80,39 +67,24 @@ def administrators(organization: Organization) -> list[Membership]:
             if Role.ADMIN.value in (m.roles or [])]
 
 
-def organization_or_404(org_id: int, permission: Permission = Permission.VIEW_PROFILE,
-                        user=None) -> Organization:
-    """Load an organization for the signed-in person: 404 if it is not theirs to see (a
-    foreign organization does not exist for them), 403 if they lack ``permission``."""
-    user = user if user is not None else current_user._get_current_object()
-    organization = db.session.get(Organization, org_id)
-    if organization is None:
-        abort(404)
-    member = membership(user, organization)
-    granted = permissions(member, organization, user)
-    if not granted:
-        if member is not None:
-            raise MembershipNotActive(organization, member)
-        abort(404)
-    if permission not in granted:
-        raise MissingPermission(organization, permission)
-    return organization
+def _grants(user, organization) -> frozenset[Permission]:
+    if organization is None:  # outside any organization: only the operator's console
+        operator = getattr(user, "is_operator", False) and not getattr(user, "blocked_reason", None)
+        return OPERATOR_CONSOLE_PERMISSIONS if operator else frozenset()
+    return permissions(membership(user, organization), organization, user)
+
+
+def _organization_ids(user) -> list[int]:
+    return list(db.session.scalars(select(Membership.organization_id).where(
+        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+
+
+POLICY = access.Policy(permissions=_grants, member=membership, organization_ids=_organization_ids)
 
 
 def active_memberships(user) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(
         Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
-
-
-def record(organization: Organization | int, event: str, *, actor=None, subject=None,
-           details: str | None = None, remote_addr: str | None = None) -> OrganizationJournalEntry:
-    """Add an entry to the organization journal."""
-    entry = OrganizationJournalEntry(
-        organization_id=organization if isinstance(organization, int) else organization.id,
-        event=event, actor_id=getattr(actor, "id", actor), subject_id=getattr(subject, "id", subject),
-        details=details, remote_addr=remote_addr)
-    db.session.add(entry)
-    return entry
 
 
 def make_admin(user, organization) -> Membership:
@@ -197,7 +169,10 @@ def memberships_of(user) -> list[Membership]:
 
 # -- roles --------------------------------------------------------------------------------------
 def members(organization: Organization, status: str | None = None) -> list[Membership]:
-    stmt = select(Membership).where(Membership.organization_id == organization.id)
+    """The organization's members with their accounts loaded in the same query (one statement
+    whatever the number of members)."""
+    stmt = (select(Membership).options(joinedload(Membership.user))
+            .where(Membership.organization_id == organization.id))
     if status:
         stmt = stmt.where(Membership.status == status)
     return list(db.session.scalars(stmt.order_by(Membership.created_at, Membership.id)))
@@ -208,7 +183,7 @@ def member_or_404(organization: Organization, member_id: int) -> Membership:
     member = db.session.scalar(select(Membership).where(
         Membership.id == member_id, Membership.organization_id == organization.id))
     if member is None:
-        abort(404)
+        raise AccessDenied(not_found=True)
     return member
 
 
@@ -286,8 +261,6 @@ def _conflict_message(member: Membership) -> str:
 def journal_query(organization: Organization, *, event: str | None = None, person: str | None = None,
                   date_from=None, date_to=None):
     """Journal entries of an organization, newest first, filtered (a select to paginate)."""
-    from datetime import datetime, time, timezone
-
     from ..auth.models import User
     from ..refdata.services import normalize_search
 
@@ -302,13 +275,76 @@ def journal_query(organization: Organization, *, event: str | None = None, perso
             people = people.where(contains_word(User.full_name, word))
         stmt = stmt.where(or_(OrganizationJournalEntry.subject_id.in_(people),
                               OrganizationJournalEntry.actor_id.in_(people)))
-    if date_from:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          >= datetime.combine(date_from, time.min, tzinfo=timezone.utc))
-    if date_to:
-        stmt = stmt.where(OrganizationJournalEntry.created_at
-                          <= datetime.combine(date_to, time.max, tzinfo=timezone.utc))
+    start, end = clock.day_bounds(date_from, date_to)  # the days people mean: local days
+    if start is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(OrganizationJournalEntry.created_at < end)
     return stmt.order_by(OrganizationJournalEntry.created_at.desc(), OrganizationJournalEntry.id.desc())
+
+
+@dataclass
+class KeysetPage:
+    """One page of a list in keyset order: no total count, no OFFSET; ``next_cursor`` leads on."""
+
+    items: list
+    next_cursor: str | None
+    first: bool
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+
+def _cursor(entry: OrganizationJournalEntry) -> str:
+    return f"{entry.created_at.strftime('%Y%m%d%H%M%S%f')}.{entry.id}"
+
+
+def _parse_cursor(cursor: str | None):
+    from datetime import datetime, timezone
+
+    if not cursor:
+        return None
+    stamp, _, ident = cursor.partition(".")
+    try:
+        return (datetime.strptime(stamp, "%Y%m%d%H%M%S%f").replace(tzinfo=timezone.utc), int(ident))
+    except ValueError:
+        return None
+
+
+def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
+    """The journal page after ``cursor`` (newest first), its people loaded with it."""
+    from sqlalchemy import and_
+
+    E = OrganizationJournalEntry
+    after = _parse_cursor(cursor)
+    stmt = query.options(joinedload(E.actor), joinedload(E.subject))
+    if after is not None:
+        at, ident = after
+        stmt = stmt.where(or_(E.created_at < at, and_(E.created_at == at, E.id < ident)))
+    rows = list(db.session.scalars(stmt.limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows, _cursor(rows[-1]) if more and rows else None, after is None)
+
+
+def journal_rows(query, batch: int = 1000):
+    """Every entry of a journal query, fetched in batches (constant memory for any size).
+
+    The rows are read through a session of their own, bound like the request's: a streamed
+    body is produced after the request's unit of work has ended, outside its context."""
+    from sqlalchemy.orm import Session
+
+    E = OrganizationJournalEntry
+    stmt = query.options(joinedload(E.actor), joinedload(E.subject)).execution_options(yield_per=batch)
+    session = Session(bind=db.session().get_bind(), expire_on_commit=False)
+
+    def rows():
+        try:
+            yield from session.scalars(stmt)
+        finally:
+            session.close()
+    return rows()
 
 
 def record_sign_in(user, remote_addr: str | None) -> None:
@@ -319,5 +355,4 @@ def record_sign_in(user, remote_addr: str | None) -> None:
 
 def local_time(value, fmt: str = "%H:%M") -> str:
     """A stored (UTC) time in the people's time zone (REGISTRY_TIMEZONE)."""
-    from flask import current_app
-    return value.astimezone(current_app.extensions["registry.tz"]).strftime(fmt)
+    return clock.local(value).strftime(fmt)

@@ -2,30 +2,41 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date, datetime
-
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
 from ..auth import services as auth_services
+from ..core import access, clock
+from ..core.web import current_person as _user
+from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
+from ..organizations.services import organization_or_404
 from . import forms, services
 from .forms import EVENT_TITLES
+from werkzeug.exceptions import Forbidden
+
+from ..core.access import AccessDenied
 from ..text import genitive, quoted
 from ..web import render_error
 from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
-from .services import MemberError, MembershipNotActive, MissingPermission
+from .services import MemberError
 
 bp = Blueprint("members", __name__, template_folder="templates")
 
 JOURNAL_PAGE_SIZE = 50
-
-
-def _user():
-    return current_user._get_current_object()
+FOUND_KEY = "join.found"
 
 
 def _units(organization: Organization) -> list[tuple[str, str]]:
@@ -56,6 +67,10 @@ def join():
         finder = forms.FindOrganizationForm()
         if finder.validate_on_submit():
             found = services.find_registered(finder.query.data)
+            if found is not None:
+                # Remember what this person found by its number: only that (or what their
+                # certificate names) may be shown or joined by id later.
+                session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
             if found is None:
                 finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                            "Проверьте номер или попросите руководителя зарегистрировать её.")
@@ -72,8 +87,9 @@ def join():
         posted = forms.JoinForm()
         organization = db.session.get(Organization, int(posted.organization.data)) \
             if (posted.organization.data or "").isdigit() else None
-        if organization is None:
-            abort(404)
+        if organization is None or (organization not in candidates
+                                    and organization.id not in session.get(FOUND_KEY, [])):
+            abort(404)  # an organization this person has not found does not exist for them
         posted.unit.choices = _units(organization)
         if posted.validate_on_submit():
             try:
@@ -112,7 +128,7 @@ def join():
 def admin_organizations() -> list[Organization]:
     user = _user()
     return [m.organization for m in services.active_memberships(user)
-            if services.can(user, Permission.ASSIGN_ROLES, m.organization)]
+            if access.can(user, Permission.ASSIGN_ROLES, m.organization)]
 
 
 @bp.route("/members")
@@ -126,7 +142,7 @@ def my_members():
 
 @bp.route("/organizations/<int:org_id>/members")
 def members(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
     return render_template("members/members.html", organization=organization, status_form=status_form,
@@ -136,7 +152,7 @@ def members(org_id: int):
 
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>", methods=["GET", "POST"])
 def card(org_id: int, member_id: int):
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     member = services.member_or_404(organization, member_id)
     if request.method == "GET":
         form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
@@ -170,54 +186,38 @@ def card(org_id: int, member_id: int):
 
 
 # -- the organization journal -------------------------------------------------------------------
-def _parse_date(value: str | None):
-    try:
-        return datetime.strptime((value or "").strip(), "%d.%m.%Y").date() if value and value.strip() else None
-    except ValueError:
-        return False
-
-
 @bp.route("/organizations/<int:org_id>/journal")
 def journal(org_id: int):
-    organization = services.organization_or_404(org_id, Permission.READ_JOURNAL)
+    organization = organization_or_404(org_id, Permission.READ_JOURNAL, _user())
     form = forms.JournalFilterForm(request.args)
-    date_from, date_to = _parse_date(form.date_from.data), _parse_date(form.date_to.data)
-    if date_from is False:
-        form.date_from.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
-    if date_to is False:
-        form.date_to.errors = ["Укажите дату в формате ДД.ММ.ГГГГ"]
+    date_from, date_to = form.dates()
     query = services.journal_query(organization, event=form.event.data or None,
                                    person=form.person.data or None,
-                                   date_from=date_from or None, date_to=date_to or None)
+                                   date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         return _journal_csv(organization, query)
-    page = db.paginate(query, per_page=JOURNAL_PAGE_SIZE, max_per_page=JOURNAL_PAGE_SIZE)
-    args = {k: v for k, v in request.args.items() if k not in ("page", "format")}
+    page = services.keyset_page(query, request.args.get("before"), JOURNAL_PAGE_SIZE)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "before", "format")}
     return render_template("members/journal.html", organization=organization, form=form, page=page,
                            events=EVENT_TITLES, args=args)
 
 
 def _journal_csv(organization: Organization, query) -> Response:
     tz = current_app.extensions["registry.tz"]
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"])
-    for entry in db.session.scalars(query):
-        writer.writerow([entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                         EVENT_TITLES.get(entry.event, entry.event),
-                         entry.subject.full_name if entry.subject else "",
-                         entry.actor.full_name if entry.actor else "",
-                         _csv_safe(entry.details or ""), entry.remote_addr or ""])
-    # UTF-8 with a BOM so that Excel opens the Russian text correctly.
-    body = "\ufeff" + out.getvalue()
-    name = f"journal-{organization.ogrn}-{date.today():%Y%m%d}.csv"
-    return Response(body, mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    # Streamed in batches with the people joined in: constant memory, one query per batch.
+    entries = services.journal_rows(query)
 
+    def rows():
+        for entry in entries:
+            yield [entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
+                   EVENT_TITLES.get(entry.event, entry.event),
+                   entry.subject.full_name if entry.subject else "",
+                   entry.actor.full_name if entry.actor else "",
+                   entry.details or "", entry.remote_addr or ""]
 
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: neutralise it.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
+                        ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
+                        rows())
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------
@@ -225,14 +225,27 @@ def _names(members) -> str:
     return ", ".join(m.user.full_name for m in members) or "администратор организации"
 
 
-def missing_permission(error: MissingPermission):
-    """403 in an organization: the right, the roles that carry it, who assigns them; an
-    administrator may take the role here and go on."""
+def refusal(error: AccessDenied):
+    """A refusal in an organization, said in full: a member who may not see it yet is told
+    his status; a missing right is named with the roles that carry it and who assigns them
+    (an administrator may take the role here and go on). Anything else: the plain page."""
     organization, permission = error.organization, error.permission
+    if organization is None or permission is None or request.path.startswith("/api/"):
+        return None
+    member = services.membership(_user(), organization)
+    if error.not_found:
+        if member is None or member.status == MemberStatus.ACTIVE.value:
+            return None
+        return membership_not_active(error, organization, member)
+    return missing_permission(error, organization, permission)
+
+
+def missing_permission(error, organization, permission):
+    """403 in an organization: the right, the roles that carry it, who assigns them."""
     roles = roles_granting(permission)
     user = _user()
     me = services.membership(user, organization)
-    can_assign = services.can(user, Permission.ASSIGN_ROLES, organization)
+    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
     titles = " или ".join(f"«{r.title}»" for r in roles)
     if can_assign:
         grant = "Вы администратор организации и можете назначить эту роль себе."
@@ -245,12 +258,11 @@ def missing_permission(error: MissingPermission):
     if can_assign and me is not None:
         take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
                 for role in roles]
-    return render_error(error, 403, "Недостаточно прав", text, organization=organization,
+    return render_error(Forbidden(), 403, "Недостаточно прав", text, organization=organization,
                         take=take, take_url=url_for("members.take_role", org_id=organization.id))
 
 
-def membership_not_active(error: MembershipNotActive):
-    organization, member = error.organization, error.member
+def membership_not_active(error, organization, member):
     status = member.member_status
     if status == MemberStatus.PENDING:
         text = (f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
@@ -268,13 +280,13 @@ def membership_not_active(error: MembershipNotActive):
                 + (f": {member.blocked_reason}." if member.blocked_reason else ".")
                 + " По вопросам блокировки обращайтесь к оператору реестра.")
         title = "Доступ заблокирован"
-    return render_error(error, 403, title, text, organization=None)
+    return render_error(Forbidden(), 403, title, text, organization=None)
 
 
 @bp.route("/organizations/<int:org_id>/members/take-role", methods=["POST"])
 def take_role(org_id: int):
     """An administrator gives himself a role from the refusal page and goes where he was going."""
-    organization = services.organization_or_404(org_id, Permission.ASSIGN_ROLES)
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     form = forms.TakeRoleForm()
     if not form.validate_on_submit():
         abort(400)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
-
-from ..members.forms import BlockForm, UnblockForm  # noqa: F401  (the console's forms)
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import InputRequired, Length
 
 
 class SearchForm(FlaskForm):
@@ -22,3 +21,13 @@ class PeopleForm(FlaskForm):
         csrf = False
 
     q = StringField("Найти человека", description="ФИО, СНИЛС или ИНН")
+
+
+class BlockForm(FlaskForm):
+    reason = StringField("Причина блокировки", [InputRequired("Укажите причину: её увидит заблокированный"),
+                                                Length(max=500)])
+    submit = SubmitField("Заблокировать")
+
+
+class UnblockForm(FlaskForm):
+    submit = SubmitField("Снять блокировку")

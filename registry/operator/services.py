@@ -7,12 +7,14 @@ and each is told why.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import or_, select
 
 from ..auth.models import User
+from ..core.journal import record
 from ..extensions import contains_word, db, utcnow
 from ..members.models import Membership, MemberStatus
-from ..members.services import record
 from ..organizations.models import Organization
 from ..refdata.identifiers import check_snils, digits
 from ..refdata.services import normalize_search
@@ -41,8 +43,42 @@ def operators() -> list[User]:
     return list(db.session.scalars(select(User).where(User.is_operator.is_(True)).order_by(User.full_name)))
 
 
-def organizations(query: str | None = None, status: str | None = None) -> list[Organization]:
+PAGE_SIZE = 50
+
+
+def _name_cursor(org: Organization) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps([org.full_name, org.id]).encode()).decode()
+
+
+def _parse_name_cursor(cursor: str | None) -> tuple[str, int] | None:
+    import base64
+    import binascii
+    import json
+
+    if not cursor or len(cursor) > 2000:
+        return None
+    try:
+        name, ident = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return str(name), int(ident)
+    except (ValueError, TypeError, binascii.Error):
+        return None
+
+
+def organizations(query: str | None = None, status: str | None = None, *, after: str | None = None,
+                  size: int = PAGE_SIZE) -> tuple[list[Organization], str | None]:
+    """One page of organizations in name order after the ``after`` cursor (keyset: no count,
+    no OFFSET), and the cursor of the next page (None on the last one)."""
+    from sqlalchemy import and_
+
     stmt = select(Organization)
+    position = _parse_name_cursor(after)
+    if position is not None:
+        name, ident = position
+        stmt = stmt.where(or_(Organization.full_name > name,
+                              and_(Organization.full_name == name, Organization.id > ident)))
     q = (query or "").strip()
     if q:
         d = digits(q)
@@ -54,7 +90,10 @@ def organizations(query: str | None = None, status: str | None = None) -> list[O
                                       contains_word(Organization.short_name, word)))
     if status:
         stmt = stmt.where(Organization.status == status)
-    return list(db.session.scalars(stmt.order_by(Organization.full_name).limit(500)))
+    rows = list(db.session.scalars(stmt.order_by(Organization.full_name, Organization.id).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, (_name_cursor(rows[-1]) if more and rows else None)
 
 
 def people(query: str) -> list[User]:
@@ -126,3 +165,23 @@ def unblock_person(user: User, *, actor) -> None:
         record(member.organization_id, "unblocked", actor=actor, subject=user,
                details="Блокировка учётной записи снята")
     db.session.flush()
+
+
+def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
+    """Sign-ins accepted on a stale CRL within the grace period, newest first."""
+    from ..auth.models import VisitJournalEntry
+    from ..trust.validation import GRACE_JOURNAL_PREFIX
+
+    since = utcnow() - timedelta(days=days)
+    return list(
+        db.session.scalars(
+            select(VisitJournalEntry)
+            .where(
+                VisitJournalEntry.event == VisitJournalEntry.EVENT_SIGN_IN,
+                VisitJournalEntry.created_at >= since,
+                VisitJournalEntry.message.startswith(GRACE_JOURNAL_PREFIX),
+            )
+            .order_by(VisitJournalEntry.created_at.desc(), VisitJournalEntry.id.desc())
+            .limit(limit)
+        )
+    )

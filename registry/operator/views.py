@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from ..auth.models import User
+from ..core import access
+from ..core.access import Permission
+from ..core.web import current_person as _me
+from ..core.web import health
 from ..text import agree, genitive, quoted
 from ..extensions import db
 from ..members import services as members
 from ..organizations.models import Organization
-from ..web.services import health
 from . import forms, services
 from .services import OperatorError
 
@@ -23,14 +25,9 @@ def operator_only(view):
     """The console does not exist for anyone but an operator (404, not 403: nothing to find)."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if not getattr(current_user, "is_operator", False) or current_user.blocked_reason:
-            abort(404)
+        access.require(_me(), Permission.OPERATOR_CONSOLE)
         return view(*args, **kwargs)
     return wrapper
-
-
-def _me():
-    return current_user._get_current_object()
 
 
 @bp.route("/")
@@ -38,9 +35,26 @@ def _me():
 def index():
     form = forms.SearchForm(request.args)
     report, _ = health()
-    return render_template("operator/index.html", form=form,
-                           organizations=services.organizations(form.q.data, form.status.data or None),
-                           report=report)
+    from ..jobs import report as jobs_report
+    from ..trust.status import trust_status
+
+    organizations, next_cursor = services.organizations(form.q.data, form.status.data or None,
+                                                        after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template("operator/index.html", form=form, organizations=organizations,
+                           next_cursor=next_cursor, first=not request.args.get("after"), args=args,
+                           report=report, trust=trust_status(), jobs=jobs_report(10))
+
+
+@bp.route("/trust")
+@operator_only
+def trust():
+    """Every CA of the trust store: accreditation, CRL age and next update, last refresh."""
+    from ..trust.status import trust_status
+    from .services import recent_grace_sign_ins
+
+    return render_template("operator/trust.html", status=trust_status(),
+                           grace=recent_grace_sign_ins())
 
 
 @bp.route("/organizations/<int:org_id>")

@@ -6,29 +6,21 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, RadioField, SelectField, StringField,
-                     SubmitField, TextAreaField)
-from wtforms.widgets import TextInput
-from wtforms.validators import Email, Length, Optional, StopValidation, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import Email, Length, Optional, ValidationError
 
-from ..refdata import identifiers as ids
+from .. import identifiers as ids
+from ..core import clock
+from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Required, RuDateField  # noqa: F401
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
-
-REQUIRED = "Обязательное поле"
-
-
-class Required:
-    """DataRequired with the portal's wording; marks the field as required for the macro."""
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: str = REQUIRED):
-        self.message = message
-
-    def __call__(self, form, field):
-        if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
-            field.errors[:] = []
-            raise StopValidation(self.message)
 
 
 def checksum(check, **kwargs):
@@ -66,44 +58,10 @@ def postal_code(form, field):
 
 def in_the_past(form, field):
     if field.data:
-        if field.data >= date.today():
+        if field.data >= clock.today():
             raise ValidationError("Дата должна быть в прошлом")
         if field.data.year < 1900:
             raise ValidationError("Проверьте год")
-
-
-DATE_ERROR = "Укажите дату в формате ДД.ММ.ГГГГ"
-
-
-class RuDateField(DateField):
-    """A date typed as ДД.ММ.ГГГГ (or picked: the browser sends ГГГГ-ММ-ДД)."""
-
-    widget = TextInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, format=["%d.%m.%Y", "%Y-%m-%d"], **kwargs)
-
-    def _value(self):
-        if self.data:
-            return self.data.strftime("%d.%m.%Y")
-        return " ".join(self.raw_data) if self.raw_data else ""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(DATE_ERROR)
-
-
-class ChoiceField(SelectField):
-    """A select whose empty choice is "nothing chosen" (Required decides whether that is allowed)."""
-
-    def pre_validate(self, form):
-        if self.data in (None, ""):
-            return
-        if self.data not in {value for value, _label in self.choices}:
-            raise ValidationError("Выберите значение из списка")
 
 
 class RadioChoiceField(RadioField):
@@ -179,7 +137,8 @@ class GeneralForm(WizardForm):
 
 
 class OkvedForm(WizardForm):
-    main = StringField("Основной вид деятельности", [Required("Укажите основной вид деятельности")], description="Ровно один код, например 32.12")
+    main = StringField("Основной вид деятельности", [Required("Укажите основной вид деятельности")],
+                       description="Ровно один код, например 32.12")
     auxiliary_1 = StringField("Вспомогательный вид деятельности (1)", [Optional()])
     auxiliary_2 = StringField("Вспомогательный вид деятельности (2)", [Optional()])
     others = TextAreaField("Прочие виды деятельности", [Optional()],
@@ -297,7 +256,8 @@ class PremisesForm(FlaskForm):
             raise ValidationError("Кадастровый номер: например 77:01:0001001:1234")
 
 
-BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"), ("other", "Иное обособленное подразделение")]
+BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"),
+                ("other", "Иное обособленное подразделение")]
 
 
 class BranchForm(FlaskForm):

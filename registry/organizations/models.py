@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
+from ..core.journal import OrganizationJournalEntry  # noqa: F401  (the journal, kept in the core)
 from ..extensions import UTCDateTime, db, utcnow
 
 
@@ -97,27 +98,3 @@ class OrganizationVersion(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="versions")
     author: Mapped[User | None] = relationship()
-
-
-class OrganizationJournalEntry(db.Model):
-    """The organization journal: joins, role changes, profile edits, members' sign-ins, blocks.
-
-    ``subject`` is the person the event is about (the member whose roles changed); ``actor``
-    is who did it (the administrator, the operator, or the member themselves).
-    """
-
-    __tablename__ = "organization_journal"
-    __table_args__ = (Index("ix_organization_journal_organization_id_created_at",
-                            "organization_id", "created_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    event: Mapped[str] = mapped_column(String(30))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    details: Mapped[str | None] = mapped_column(Text)
-    remote_addr: Mapped[str | None] = mapped_column(String(45))
-
-    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
-    subject: Mapped[User | None] = relationship(foreign_keys=[subject_id])

@@ -12,17 +12,19 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
+from ..core import access, hooks
+from ..core.access import Permission
+from ..core.journal import record
 from ..extensions import db, utcnow
+from ..identifiers import digits
 from ..text import quoted
-from ..members.models import Membership, MemberStatus
-from ..members.services import make_admin, record
 from ..refdata import services as refdata
-from ..refdata.identifiers import digits
 from ..refdata.models import OkvedCode
 from . import forms
 from .models import Organization, OrganizationDraft, OrganizationVersion
@@ -356,6 +358,7 @@ def split_codes(text: str | None) -> list[str]:
 def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     for name, code in codes:
+        problem: str | None
         if not _OKVED_FORMAT.fullmatch(code):
             problem = f"«{code}» не похож на код ОКВЭД2: коды записываются как XX.XX, XX.XX.X или XX.XX.XX"
         else:
@@ -587,7 +590,7 @@ def register(draft: OrganizationDraft, user: User, cert) -> Organization:
                                        data=organization.data, author_id=user.id,
                                        changes=[{"section": "", "field": "", "old": None,
                                                  "new": "Организация зарегистрирована"}]))
-    make_admin(user, organization)
+    hooks.organization_registered(organization, user)  # the head becomes its administrator
     db.session.delete(draft)
     db.session.flush()
     return organization
@@ -618,11 +621,12 @@ def apply_edit(draft: OrganizationDraft, user: User, remote_addr: str | None = N
     if not changes:
         raise WizardError("Изменений нет: профиль остался прежним.")
     base = draft.base_version
+    assert base is not None  # set by start_edit for every edit draft
     updated = db.session.execute(
         update(Organization).where(Organization.id == organization.id, Organization.version == base)
         .values(version=base + 1, data=new, updated_at=utcnow())
         .execution_options(synchronize_session=False))
-    if updated.rowcount != 1:
+    if cast(CursorResult, updated).rowcount != 1:
         db.session.refresh(organization)
         last = organization.versions[0] if organization.versions else None
         who = last.author.full_name if last and last.author else "другой администратор"
@@ -696,10 +700,20 @@ def diff(old: dict, new: dict) -> list[dict]:
 
 def organizations_of(user: User) -> list[Organization]:
     """Organizations where the person is an active member."""
+    ids = access.organization_ids(user)
+    if not ids:
+        return []
     return list(db.session.scalars(
-        select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
-        .order_by(Organization.full_name)))
+        select(Organization).where(Organization.id.in_(ids)).order_by(Organization.full_name)))
+
+
+def organization_or_404(org_id: int, permission: Permission, user: User) -> Organization:
+    """The organization, if ``user`` may see it and holds ``permission`` there; otherwise
+    AccessDenied — not found (a foreign organization does not exist for them) or forbidden."""
+    organization = db.session.get(Organization, org_id)
+    access.require(user, permission, organization)  # a missing organization is not found
+    assert organization is not None
+    return organization
 
 
 def okved_names(codes) -> dict[str, str]:
@@ -712,7 +726,7 @@ def okved_names(codes) -> dict[str, str]:
 
 def profile_codes(data: dict) -> list[str]:
     okved = data.get("okved") or {}
-    codes = [okved.get(k) for k in ("main", "auxiliary_1", "auxiliary_2") if okved.get(k)]
+    codes = [okved[k] for k in ("main", "auxiliary_1", "auxiliary_2") if okved.get(k)]
     codes += split_codes(okved.get("others"))
     for branch in data.get("branches") or []:
         codes += split_codes(branch.get("okved"))

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 
-from ..core import uow
+from ..core import access, hooks, uow
+from ..core.access import Permission
+from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
+from ..core.web import current_person as _user
 from ..extensions import db
 from ..text import quoted
-from ..members.models import Permission
-from ..members.services import can, membership, organization_or_404, permissions
 from ..refdata import services as refdata
-from ..refdata.dictionaries import (APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES,
-                                    title)
+from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
 from . import forms, services
 from .models import Organization
 from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError
@@ -40,12 +48,8 @@ def dictionary_title(kind: str, code: str | None) -> str:
     return title(lists[kind], code) or (code or "—")
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Organization:
-    return organization_or_404(org_id, permission, _user())
+    return services.organization_or_404(org_id, permission, _user())
 
 
 FOUND_KEY = "registry.found_party"  # the organization shown by the search, until it is chosen
@@ -78,7 +82,8 @@ def search():
         known = session.pop(FOUND_KEY, None) if confirm else None
         outcome = services.start_registration(user, g.certificate, form.query.data,
                                               confirm=confirm, known=known)
-        if outcome.found and outcome.party is not None:
+        if outcome.found and outcome.party is not None and outcome.party.source == "provider":
+            # Only what a paid provider answered is kept (small); the local ЕГРЮЛ is asked again.
             session[FOUND_KEY] = outcome.party.to_dict()
         if outcome.error:
             form.query.errors.append(outcome.error)
@@ -359,27 +364,6 @@ def _review(draft, organization):
 
 
 # -- the registered organization ----------------------------------------------------------------
-NOTICES_KEY = "registry.org_notices"
-
-
-def add_notice_provider(app, provider) -> None:
-    """Let another domain add warnings to the organization page: ``provider(organization)``
-    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
-    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
-
-
-LINKS_KEY = "registry.org_links"
-
-
-def add_org_link(app, label: str, endpoint: str, permission: Permission, key: str | None = None,
-                 order: int = 100) -> None:
-    """A tab of the organization (``endpoint`` takes ``org_id``), shown to those who may — and,
-    marked as needing a role, to an administrator, who can take that role himself."""
-    links = app.extensions.setdefault(LINKS_KEY, [])
-    links.append((order, key or endpoint.split(".")[0], label, endpoint, permission))
-    links.sort(key=lambda link: link[0])
-
-
 @dataclass
 class OrgSection:
     key: str
@@ -389,14 +373,16 @@ class OrgSection:
 
 
 def org_sections(organization: Organization, user=None) -> list[OrgSection]:
-    """The organization's tabs: the profile, then every domain's section the person may open."""
+    """The organization's tabs: the profile, then every domain's section the person may open
+    (an administrator also sees those he may take the role for)."""
     user = user if user is not None else _user()
-    granted = permissions(membership(user, organization), organization, user)
+    granted = access.permissions(user, organization)
     sections = [OrgSection("profile", "Профиль организации",
                            url_for("organizations.profile", org_id=organization.id))]
-    for _order, key, label, endpoint, permission in current_app.extensions.get(LINKS_KEY, []):
+    for label, endpoint, permission in hooks.org_links():
         if permission in granted or Permission.ASSIGN_ROLES in granted:
-            sections.append(OrgSection(key, label, url_for(endpoint, org_id=organization.id),
+            sections.append(OrgSection(hooks.org_link_key(endpoint), label,
+                                       url_for(endpoint, org_id=organization.id),
                                        locked=permission not in granted))
     return sections
 
@@ -410,10 +396,7 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
     if organization.is_blocked:
         found.append(("error", f"Организация заблокирована оператором реестра: {organization.blocked_reason}. "
                                "Действия в ней недоступны; по вопросам обращайтесь к оператору."))
-    for provider in current_app.extensions.get(NOTICES_KEY, []):
-        found.extend(provider(organization))
-    return found
-
+    return found + hooks.org_notices(organization)
 
 
 @bp.route("/<int:org_id>")
@@ -428,8 +411,8 @@ def profile(org_id: int):
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
         notices=notices(organization), links=org_links(organization, user),
-        can_edit=can(user, Permission.EDIT_PROFILE, organization),
-        member=membership(user, organization),
+        can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
+        member=access.current_member(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
 
 

@@ -145,7 +145,7 @@ def _install_tolerance() -> None:
         for extension in self["tbs_certificate"]["extensions"]:
             name = extension["extn_id"].native
             critical = bool(extension["critical"].native)
-            attribute_name = "_%s_value" % name
+            attribute_name = f"_{name}_value"
             if hasattr(self, attribute_name):
                 try:
                     value = extension["extn_value"].parsed

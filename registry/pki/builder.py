@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-from asn1crypto import algos, core, crl as asn1_crl, keys, x509
+from asn1crypto import algos, core, keys, x509
+from asn1crypto import crl as asn1_crl
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -135,14 +137,15 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
                       private_key_usage: tuple[datetime, datetime] | None = None,
                       dns_names: Sequence[str] = (), signature_algorithm: dict | None = None,
                       corrupt_signature: bool = False,
-                      extra_extensions: Sequence[tuple[str, bytes, bool]] = ()) -> x509.Certificate:
+                      extra_extensions: Sequence[tuple[str, bytes, bool]] = (),
+                      subject_name: x509.Name | None = None) -> x509.Certificate:
     """Issue a certificate; ``issuer=None`` makes it self-signed with ``issuer_key``.
 
-    ``extra_extensions`` are added as given, undecoded, so tests can reproduce the encodings
-    real CAs produce.
+    ``extra_extensions`` are added as given, undecoded, and ``subject_name`` replaces the name
+    built from ``subject``, so tests can reproduce the encodings real CAs produce.
     """
     spki = subject_key.public_key_info()
-    name = build_name(subject)
+    name = subject_name if subject_name is not None else build_name(subject)
     issuer_name = issuer.subject if issuer is not None else name
     issuer_spki = issuer.public_key if issuer is not None else spki
     extensions = [

@@ -13,9 +13,10 @@ from urllib.parse import unquote
 
 from asn1crypto import core, pem, x509
 
+from registry import identifiers
+
 from . import asn1 as _asn1  # noqa: F401  (registers GOST identifiers)
 from . import oids
-from registry import identifiers
 
 MAX_CERTIFICATE_SIZE = 64 * 1024
 _PEM_LABELS = {"CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"}
@@ -463,6 +464,18 @@ class QualifiedCertificate:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def unreadable_subject(data: bytes | str) -> str | None:
+    """Best effort: the subject of a certificate that load_certificate() refuses, or None.
+
+    Lets a refusal caused by an unreadable CA certificate name that CA.
+    """
+    try:
+        lenient = x509.Certificate.load(to_der(data))
+        return format_name(parse_name(lenient["tbs_certificate"]["subject"])) or None
+    except Exception:
+        return None
 
 
 def load_certificate(data: bytes | str) -> QualifiedCertificate:

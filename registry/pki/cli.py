@@ -80,12 +80,16 @@ def _parse_at(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
+# ``app.extensions[TRUST_STORE_PROVIDER]()`` gives the application's current trust store.
+TRUST_STORE_PROVIDER = "registry.pki.trust_store"
+
 def configured_trust_store() -> TrustStore:
     """The application's trust store (REGISTRY_TRUST_STORE), or ``certs/`` outside an app."""
     try:
-        from registry.trust import trust_store
+        from flask import current_app
 
-        return trust_store()
+        # installed by the application (registry.trust): pki itself stays below it
+        return current_app.extensions[TRUST_STORE_PROVIDER]()
     except (RuntimeError, KeyError, ImportError):
         return TrustStore.from_paths(Path("certs"))
 
@@ -110,9 +114,12 @@ def verify(file: str, chain: tuple[str, ...], trust: tuple[str, ...], crls: tupl
         else:
             base = configured_trust_store()
             store = TrustStore.build(base.roots, base.intermediates,
-                                     (*base.crls, *TrustStore.from_paths(crls=crls).crls))
+                                     (*base.crls, *TrustStore.from_paths(crls=crls).crls),
+                                     base.problems)
     except TrustStoreError as exc:
         raise click.UsageError(str(exc)) from exc
+    for problem in store.problems:
+        click.echo(f"Предупреждение: файл хранилища доверия пропущен: {problem}", err=True)
     result = validate(data, trust_store=store, intermediates=intermediates, at=moment, purpose=purpose)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))

@@ -17,10 +17,19 @@ from asn1crypto import pem
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from . import oids
-from .builder import ALGORITHMS, KeyPair, build_certificate, build_crl, generate_key, load_key, utcnow
-from .certificate import QualifiedCertificate, load_certificate
 from registry.identifiers import make_inn, make_ogrn, make_ogrnip, make_snils
+
+from . import oids
+from .builder import (
+    ALGORITHMS,
+    KeyPair,
+    build_certificate,
+    build_crl,
+    generate_key,
+    load_key,
+    utcnow,
+)
+from .certificate import QualifiedCertificate, load_certificate
 
 P12_PASSWORD = "demo"
 CRL_URL = "http://localhost:8443/crl/{name}.crl"
@@ -193,7 +202,7 @@ def _ca_pair(demo: DemoPKI, alg: str, now: datetime, label: str) -> tuple[Any, K
 
 
 def _leaf(subject, key: KeyPair, ca_key: KeyPair, issuer_cert, alg: str, now: datetime, **kw):
-    params = dict(not_before=now - timedelta(days=1), not_after=now + timedelta(days=365),
+    params: dict[str, Any] = dict(not_before=now - timedelta(days=1), not_after=now + timedelta(days=365),
                   crl_url=CRL_URL.format(name=f"ca-{alg}"), policies=["1.2.643.100.113.1", "1.2.643.100.113.2"],
                   subject_sign_tool=SIGN_TOOL, issuer_sign_tool=ISSUER_TOOLS,
                   private_key_usage=(now - timedelta(days=1), now + timedelta(days=365)))
@@ -247,7 +256,8 @@ def refresh_crls(demo: DemoPKI, *, now: datetime | None = None, min_left: timede
     changed = False
     for alg in demo.manifest.get("algorithms", []):
         crl_path = demo.trust_dir / f"ca-{alg}.crl"
-        fresh = crl_path.exists() and load_crl(crl_path.read_bytes())["tbs_cert_list"]["next_update"].native > now + min_left
+        fresh = (crl_path.exists() and load_crl(crl_path.read_bytes())["tbs_cert_list"]["next_update"].native
+                 > now + min_left)
         if not fresh:
             _issue_crls(demo, alg, now)
             changed = True

@@ -89,7 +89,7 @@ _MESSAGES = {
     ),
     CA_NOT_ACCREDITED: (
         "Аккредитация удостоверяющего центра «{ca_name}» {status}, поэтому выданные им "
-        "сертификаты сейчас не принимаются. Это не ваша ошибка: обратитесь в удостоверяющий "
+        "сертификаты не принимаются. Это не ваша ошибка: обратитесь в удостоверяющий "
         "центр «{ca_name}» или получите сертификат в другом аккредитованном центре. Если "
         "вы считаете, что аккредитация действует, сообщите оператору реестра."
     ),
@@ -176,8 +176,10 @@ def reason_message(code: str, **details: Any) -> str:
             return "не указан" if key == "ca_name" else "—"
 
     values = {k: _fmt(v) for k, v in details.items()}
-    if code == CA_NOT_ACCREDITED and "status" not in values:
-        values["status"] = "прекращена или приостановлена"
+    if code == CA_NOT_ACCREDITED:
+        values.setdefault("status", "прекращена или приостановлена")
+        if "date" in values:  # the moment judged: now for a sign-in, signing time otherwise
+            values["status"] += f" (на {values['date']})"
     if code == ALGORITHM_WITHDRAWN and "algorithm" not in values:
         values["algorithm"] = "ГОСТ Р 34.10-2001"
     return template.format_map(_Defaults(values))

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import pem
 
-from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate, format_name, parse_name
+from .certificate import (
+    MalformedCertificate,
+    QualifiedCertificate,
+    format_name,
+    load_certificate,
+    parse_name,
+    unreadable_subject,
+)
 
 CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
 CRL_SUFFIXES = {".crl"}
@@ -39,6 +46,9 @@ class LoadProblem:
 
     path: str
     message: str
+    # The subject of the certificate in the file when it could still be made out (so that a
+    # chain needing it can name the CA), else None.
+    subject: str | None = None
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
@@ -74,7 +84,7 @@ class TrustStore:
     def build(cls, roots: Iterable[QualifiedCertificate] = (),
               intermediates: Iterable[QualifiedCertificate] = (),
               crls: Iterable[asn1_crl.CertificateList] = (),
-              problems: Iterable[LoadProblem] = ()) -> "TrustStore":
+              problems: Iterable[LoadProblem] = ()) -> TrustStore:
         roots, intermediates, crls = tuple(roots), tuple(intermediates), tuple(crls)
         digest = hashlib.sha256()
         for label, items in ((b"r", [c.der for c in roots]), (b"i", [c.der for c in intermediates]),
@@ -84,7 +94,7 @@ class TrustStore:
         return cls(roots, intermediates, crls, digest.hexdigest(), tuple(problems))
 
     @classmethod
-    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> "TrustStore":
+    def from_paths(cls, *paths: str | Path, crls: Iterable[str | Path | bytes] = ()) -> TrustStore:
         """Load certificates and CRLs from files or directories.
 
         Self-signed certificates become trust anchors, others intermediates; ``*.crl`` files
@@ -102,7 +112,7 @@ class TrustStore:
             except TrustStoreError as exc:
                 if named:
                     raise TrustStoreError(f"{path}: {exc}") from exc
-                problems.append(LoadProblem(str(path), str(exc)))
+                problems.append(LoadProblem(str(path), str(exc), _subject_of_unreadable(path)))
                 continue
             for item in loaded:
                 if isinstance(item, QualifiedCertificate):
@@ -113,6 +123,17 @@ class TrustStore:
             raw = extra if isinstance(extra, bytes) else Path(extra).read_bytes()
             crl_list.append(load_crl(raw))
         return cls.build(roots, intermediates, crl_list, problems)
+
+    def unreadable_ca(self, name: str) -> LoadProblem | None:
+        """The left-out file whose certificate has subject ``name`` (as format_name renders it).
+
+        Lets a chain that cannot be built because its CA's certificate is in the store but
+        unreadable be refused as ``ca_certificate_unreadable`` instead of «chain incomplete».
+        """
+        for problem in self.problems:
+            if problem.subject is not None and problem.subject == name:
+                return problem
+        return None
 
     def crl_status(self, now: datetime | None = None) -> list[dict]:
         """Freshness of each CRL: issuer, thisUpdate, nextUpdate and whether it is current."""
@@ -156,6 +177,15 @@ def _read_file(path: Path) -> list[QualifiedCertificate | asn1_crl.CertificateLi
         raise TrustStoreError(str(exc)) from exc
     except Exception as exc:  # e.g. broken PEM armour
         raise TrustStoreError(f"файл не читается ({type(exc).__name__})") from exc
+
+
+def _subject_of_unreadable(path: Path) -> str | None:
+    try:
+        if path.stat().st_size > MAX_TRUST_FILE_SIZE:
+            return None
+        return unreadable_subject(path.read_bytes())
+    except OSError:
+        return None
 
 
 def _split_pem(data: bytes) -> list[bytes]:

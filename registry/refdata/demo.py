@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 from ..config import PROJECT_ROOT
-from ..demo import DemoContext, demo_step
+from ..core.demo import DemoContext, demo_step
+from ..identifiers import make_inn, make_ogrn
 from ..pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
-from .identifiers import make_inn, make_ogrn
 
 EXTRACT_DATE = date(2026, 11, 1)
 

@@ -262,7 +262,8 @@ def parse_entrepreneur(el) -> dict:
         "full_name": f"Индивидуальный предприниматель {full}", "short_name": f"ИП {full}",
         "opf": get("НаимВидИП") or "Индивидуальный предприниматель", "reg_date": _d(get("ДатаОГРНИП")),
         "address": None,
-        "status": "Прекратил деятельность" if liquidated else (status.get("НаимСтатус") if status is not None else None),
+        "status": "Прекратил деятельность" if liquidated
+        else (status.get("НаимСтатус") if status is not None else None),
         "liquidated": liquidated, "head": person, "okved": _okved(parts.get("СвОКВЭД")), "branches": [],
         "flags": {"unreliable_address": False, "unreliable_head": False, "disqualified_head": False},
         "extract_date": _d(get("ДатаВып")),

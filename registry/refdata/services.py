@@ -359,7 +359,7 @@ def _party_from_provider(data: dict) -> Party:
         short_name=name.get("short_with_opf"), opf=(d.get("opf") or {}).get("full"),
         reg_date=_ms_date(state.get("registration_date") or d.get("ogrn_date")),
         address=address.get("unrestricted_value") or address.get("value"),
-        status=_PROVIDER_STATUS.get(status, status),
+        status=_PROVIDER_STATUS.get(status or "", status),
         liquidated=status == "LIQUIDATED", head=_provider_head(d, kind),
         okved={"main": main, "additional": [o.get("code") for o in okveds if not o.get("main")]},
         branches=[], flags={"unreliable_address": bool(address.get("invalidity")),
@@ -388,7 +388,7 @@ def lookup_provider(query: str) -> LookupResult:
         exc.close()
         message = PROVIDER_ERRORS.get(exc.code, f"Сервис ЕГРЮЛ ответил ошибкой {exc.code}: повторите позже.")
         return LookupResult(None, "provider", message)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return LookupResult(None, "provider", too_slow)
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):

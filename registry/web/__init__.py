@@ -1,17 +1,13 @@
-"""Application-wide web plumbing: menu, security headers, proxy handling, template helpers.
-
-Domains add menu items with :func:`add_menu_item` and mark pages that need no signed-in
-person with :func:`public`; every other page requires a certificate sign-in.
+"""The web application's shell: security headers, proxy handling, error pages, template
+helpers, the home page. The plumbing domains register with (menu, public pages, JSON areas)
+lives in :mod:`registry.core.web`; it is re-exported here for older imports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Callable
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -19,10 +15,23 @@ from werkzeug.routing import IntegerConverter
 
 from .. import text
 from ..config import parse_networks
-from ..refdata.identifiers import format_snils
-from .proxy import TrustedProxyMiddleware
-
-MENU_KEY = "registry.menu"
+from ..core.web import (  # noqa: F401  (re-exported)
+    JSON_AREAS,
+    MENU_KEY,
+    TZ_KEY,
+    MenuItem,
+    add_json_area,
+    add_menu_item,
+    is_public_endpoint,
+    json_areas,
+    menu_items,
+    public,
+    set_health_check,
+    signed_in,
+)
+from ..core.web import local_datetime as _local_datetime
+from ..identifiers import format_snils
+from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
 
 class IdConverter(IntegerConverter):
@@ -31,6 +40,7 @@ class IdConverter(IntegerConverter):
 
     def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -54,47 +64,8 @@ SECURITY_HEADERS = {
 }
 
 
-def public(view: Callable) -> Callable:
-    """Mark a view as reachable without a signed-in person (health check, sign-in pages)."""
-    view.registry_public = True
-    return view
-
-
-def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
-    if endpoint is None:  # no route matched: let the 404 handler answer
-        return True
-    if endpoint == "static" or endpoint.endswith(".static"):
-        return True
-    return getattr(app.view_functions.get(endpoint), "registry_public", False)
-
-
-@dataclass(frozen=True)
-class MenuItem:
-    label: str
-    endpoint: str
-    order: int = 100
-    visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_user, ...)
-
-
-def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
-                  visible: Callable[[], bool] | None = None) -> None:
-    """Add an entry to the top menu of signed-in people (sorted by ``order``)."""
-    items = app.extensions.setdefault(MENU_KEY, [])
-    items.append(MenuItem(label, endpoint, order, visible))
-    items.sort(key=lambda item: item.order)
-
-
-def signed_in() -> bool:
-    """Whether this request belongs to a signed-in session (set by auth.views.authenticate)."""
-    return g.get("certificate") is not None
-
-
 def _menu_context():
-    if not signed_in():
-        return {"menu": []}
-    items = [item for item in current_app.extensions.get(MENU_KEY, [])
-             if item.visible is None or item.visible()]
-    return {"menu": items}
+    return {"menu": menu_items() if signed_in() else []}
 
 
 def _security_headers(response):
@@ -108,24 +79,9 @@ def _security_headers(response):
     return response
 
 
-def _local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(current_app.extensions["registry.tz"]).strftime(fmt)
-
-
-JSON_AREAS = "registry.json_areas"
-
-
-def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
-    """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
-    page — including the ones raised before any view of the area runs (an unmatched URL)."""
-    app.extensions.setdefault(JSON_AREAS, []).append((prefix, respond))
-
-
 def render_error(error, code: int, title: str, text: str, **context):
     """The styled Russian error page (or the JSON of an API area) for an HTTP error."""
-    for prefix, respond in current_app.extensions.get(JSON_AREAS, []):
+    for prefix, respond in json_areas():
         if request.path.startswith(prefix):
             return respond(error)
     return render_template("error.html", code=code, title=title, text=text, **context), code
@@ -167,12 +123,14 @@ def _any_http_error(error: HTTPException):
 
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
+    proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
     app.wsgi_app = TrustedProxyMiddleware(
-        app.wsgi_app, parse_networks(app.config["REGISTRY_TRUSTED_PROXIES"]))
-    app.extensions["registry.tz"] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
+        app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
+        secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
+    app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
     from ..pki import reasons
-    reasons.DISPLAY_TIMEZONE = app.extensions["registry.tz"]  # dates in refusal messages
+    reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     app.context_processor(lambda: {"current_user": current_user})
@@ -191,5 +149,7 @@ def init_app(app: Flask) -> None:
         400, "Форма устарела",
         "Страница была открыта слишком давно или сеанс сменился. Обновите страницу и повторите действие."))
 
+    from .services import health
     from .views import bp
+    set_health_check(app, health)
     app.register_blueprint(bp)

@@ -43,7 +43,7 @@ def make_tls_context(cert_file: str, key_file: str) -> SSL.Context:
 
 
 class _TLSReader(io.RawIOBase):
-    def __init__(self, conn: "_TLSSocket"):
+    def __init__(self, conn: _TLSSocket):
         self._conn = conn
 
     def readable(self) -> bool:
@@ -54,7 +54,7 @@ class _TLSReader(io.RawIOBase):
 
 
 class _TLSWriter(io.RawIOBase):
-    def __init__(self, conn: "_TLSSocket"):
+    def __init__(self, conn: _TLSSocket):
         self._conn = conn
 
     def writable(self) -> bool:

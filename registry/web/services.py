@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from ..extensions import db
 from ..trust import holder
+from ..trust.status import trust_status
 
 
 def health() -> tuple[dict, bool]:
@@ -31,6 +32,12 @@ def health() -> tuple[dict, bool]:
     if h.error or not store.roots:
         trust["status"] = "fail"
         trust["error"] = h.error or "no trusted root certificates"
+    details = trust_status(h)
+    trust["tsl"] = ({"version": details["tsl"]["version"], "date": details["tsl"]["date"],
+                     "cas": details["tsl"]["cas"]} if details["tsl"] else None)
+    trust["problems"] = details["problems"][:20]
+    trust["last_refresh"] = (details["last_refresh"] or {}).get("finished_at")
+    trust["crl_counts"] = details["counts"]
     report["trust_store"] = trust
 
     crls = []

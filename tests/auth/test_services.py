@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from registry.auth import services
 from registry.auth.forms import normalize_phone
-from registry.auth.models import VisitJournalEntry
+from registry.auth.models import AuthSession, VisitJournalEntry
 from registry.extensions import db
 from registry.pki import TrustStore, validate
 
@@ -17,28 +17,39 @@ from .. import factories
 IDLE, LIFETIME = timedelta(minutes=30), timedelta(hours=12)
 
 
-def session_data(**extra):
-    data = {"_user_id": "1", "cert_fp": "abc", "login_at": 1000.0, "seen_at": 1000.0}
-    data.update(extra)
-    return data
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("data, fingerprint, now, state", [
-    ({}, "abc", 1000.0, "none"),
-    (session_data(), "abc", 1000.0 + 10, "ok"),
-    (session_data(), "other", 1000.0 + 10, "changed"),
-    (session_data(), "abc", 1000.0 + 30 * 60 + 1, "idle"),
-    (session_data(seen_at=1000.0 + 12 * 3600), "abc", 1000.0 + 12 * 3600 + 1, "lifetime"),
+def record(**extra):
+    values = dict(user_id=1, cert_fingerprint="abc", method="tls", created_at=T0, last_seen_at=T0,
+                  ended_at=None)
+    values.update(extra)
+    return AuthSession(**values)
+
+
+@pytest.mark.parametrize("rec, user_id, fingerprint, now, state", [
+    (None, "1", "abc", T0, "none"),
+    (record(), None, "abc", T0, "none"),
+    (record(), "2", "abc", T0, "none"),
+    (record(), "1", "abc", T0 + timedelta(seconds=10), "ok"),
+    (record(ended_at=T0), "1", "abc", T0 + timedelta(seconds=10), "ended"),
+    (record(), "1", "other", T0 + timedelta(seconds=10), "changed"),
+    (record(), "1", "abc", T0 + timedelta(minutes=30, seconds=1), "idle"),
+    (record(last_seen_at=T0 + timedelta(hours=12)), "1", "abc",
+     T0 + timedelta(hours=12, seconds=1), "lifetime"),
 ])
-def test_check_session(data, fingerprint, now, state):
-    verdict = services.check_session(data, fingerprint, idle=IDLE, lifetime=LIFETIME, now=now)
+def test_check_session(rec, user_id, fingerprint, now, state):
+    verdict = services.check_session(rec, user_id, fingerprint, idle=IDLE, lifetime=LIFETIME,
+                                     now=now)
     assert verdict.state == state
 
 
 def test_check_session_rewrites_last_seen_only_now_and_then():
-    data = session_data()
-    assert not services.check_session(data, "abc", idle=IDLE, lifetime=LIFETIME, now=1030).touch
-    assert services.check_session(data, "abc", idle=IDLE, lifetime=LIFETIME, now=1061).touch
+    rec = record()
+    assert not services.check_session(rec, 1, "abc", idle=IDLE, lifetime=LIFETIME,
+                                      now=T0 + timedelta(seconds=30)).touch
+    assert services.check_session(rec, 1, "abc", idle=IDLE, lifetime=LIFETIME,
+                                  now=T0 + timedelta(seconds=61)).touch
 
 
 def test_find_account_prefers_snils_then_inn_then_certificate(app, db_session, demo_pki):

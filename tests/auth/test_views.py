@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from registry.auth.models import User, UserCertificate, VisitJournalEntry
-from registry.auth.services import SESSION_LOGIN_AT, SESSION_SEEN_AT
-from registry.extensions import db
+from registry.auth.models import AuthSession, User, UserCertificate, VisitJournalEntry
+from registry.extensions import db, utcnow
 from registry.pki import reason_message, reason_title, validate
 from registry.pki.reasons import ALL_CODES
 from registry.pki.validation import ValidationResult
+from registry.web.proxy import TrustedProxyMiddleware
 
 from .. import factories
 from .conftest import csrf_token
 
+SESSION_SEEN_AT, SESSION_LOGIN_AT = "last_seen_at", "created_at"
 UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36"
 
 
@@ -193,19 +194,22 @@ def test_refused_certificate_ends_an_open_session(client, demo_pki, journal):
                       ("sign_in", "ok")]
 
 
-def _age_session(client, **seconds_ago):
-    with client.session_transaction() as session:
-        for key, ago in seconds_ago.items():
-            session[key] = time.time() - ago
+def _age_session(app, **seconds_ago):
+    """Move the open server-side sessions' times back (``last_seen_at``/``created_at``)."""
+    with app.app_context():
+        values = {key: utcnow() - timedelta(seconds=ago) for key, ago in seconds_ago.items()}
+        db.session.execute(update(AuthSession).where(AuthSession.ended_at.is_(None))
+                           .values(**values))
+        db.session.commit()
 
 
 @pytest.mark.parametrize("key, ago, reason, text", [
     (SESSION_SEEN_AT, 31 * 60, "idle", "вы не работали в реестре 30 мин"),
     (SESSION_LOGIN_AT, 12 * 3600 + 60, "lifetime", "истёк максимальный срок сеанса (12 ч)"),
 ])
-def test_session_times_out(client, demo_pki, journal, key, ago, reason, text):
+def test_session_times_out(client, app, demo_pki, journal, key, ago, reason, text):
     signed_in_as(client, demo_pki.person("head", "ecdsa"))
-    _age_session(client, **{key: ago})
+    _age_session(app, **{key: ago})
 
     response = client.get("/profile")
     assert response.status_code == 302 and response.location.endswith("/session-ended")
@@ -219,9 +223,9 @@ def test_session_times_out(client, demo_pki, journal, key, ago, reason, text):
     assert "Здравствуйте" in client.get("/").text
 
 
-def test_recent_activity_keeps_the_session(client, demo_pki, journal):
+def test_recent_activity_keeps_the_session(client, app, demo_pki, journal):
     signed_in_as(client, demo_pki.person("head", "ecdsa"))
-    _age_session(client, **{SESSION_SEEN_AT: 29 * 60})
+    _age_session(app, **{SESSION_SEEN_AT: 29 * 60})
     assert client.get("/profile").status_code == 200
     assert [e["event"] for e in journal()] == ["sign_in"]
 
@@ -317,28 +321,68 @@ def nginx_escaped(pem: str) -> str:
     return quote(pem, safe="")
 
 
-def test_header_from_a_trusted_proxy_signs_in(client, demo_pki, journal):
+PROXY_SECRET = "proxy-secret-for-tests"
+
+
+@pytest.fixture
+def sealed_proxy(app, monkeypatch):
+    """The app's proxy middleware with the unix channel and a TCP proxy secret turned on."""
+    layer = app.wsgi_app
+    while not isinstance(layer, TrustedProxyMiddleware):
+        layer = layer.app
+    monkeypatch.setattr(layer, "unix", True)
+    monkeypatch.setattr(layer, "secret", PROXY_SECRET.encode())
+    return layer
+
+
+@pytest.mark.parametrize("channel", [
+    {"environ_base": {"REMOTE_ADDR": "", "REMOTE_PORT": ""}},
+    {"environ_base": {"REMOTE_ADDR": "10.0.0.1"},
+     "headers": {"X-Registry-Proxy-Secret": PROXY_SECRET}},
+], ids=["unix-socket", "tcp-with-secret"])
+def test_header_from_the_sealed_channel_signs_in(client, demo_pki, journal, sealed_proxy,
+                                                 channel):
     pem = demo_pki.person("head", "ecdsa").pem
     client.certificate = None
-    response = client.get("/", headers={"X-SSL-Client-Cert": nginx_escaped(pem),
-                                        "X-Forwarded-For": "198.51.100.7",
-                                        "X-Forwarded-Proto": "https"},
-                          environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    headers = {"X-SSL-Client-Cert": nginx_escaped(pem), "X-Forwarded-For": "198.51.100.7",
+               "X-Forwarded-Proto": "https", **channel.get("headers", {})}
+    response = client.get("/", headers=headers, environ_base=channel["environ_base"])
     assert response.status_code == 200
     assert "Здравствуйте, Иван Иванович!" in response.text
     assert journal()[0]["remote_addr"] == "198.51.100.7"
 
 
-def test_header_from_anyone_else_is_ignored_and_logged(client, demo_pki, journal, caplog):
+@pytest.mark.parametrize("environ, extra, why", [
+    ({"REMOTE_ADDR": "192.0.2.99"}, {"X-Registry-Proxy-Secret": PROXY_SECRET},
+     "from 192.0.2.99: not a trusted channel"),
+    ({"REMOTE_ADDR": "10.0.0.1"}, {}, "from 10.0.0.1: no valid X-Registry-Proxy-Secret"),
+    ({"REMOTE_ADDR": "10.0.0.1"}, {"X-Registry-Proxy-Secret": "guess"},
+     "from 10.0.0.1: no valid X-Registry-Proxy-Secret"),
+], ids=["other-address", "trusted-address-without-secret", "wrong-secret"])
+def test_header_from_anyone_else_is_ignored_and_logged(client, demo_pki, journal, caplog,
+                                                       sealed_proxy, environ, extra, why):
     pem = demo_pki.person("head", "ecdsa").pem
     client.certificate = None
     with caplog.at_level("WARNING", logger="registry.proxy"):
         response = client.get("/", headers={"X-SSL-Client-Cert": nginx_escaped(pem),
-                                            "X-Forwarded-For": "10.0.0.1"},
-                              environ_base={"REMOTE_ADDR": "192.0.2.99"})
+                                            "X-Forwarded-For": "10.0.0.1", **extra},
+                              environ_base=environ)
     assert response.status_code == 403
     assert "Браузер не передал сертификат" in response.text
-    assert "ignored X-SSL-Client-Cert from 192.0.2.99" in caplog.text
+    assert f"ignored X-SSL-Client-Cert {why}" in caplog.text
+    assert journal() == []
+
+
+def test_unix_socket_is_not_trusted_unless_configured(client, demo_pki, journal, caplog):
+    # The test app trusts the address 10.0.0.1 only (and has no secret): a unix-socket request
+    # is not believed either.
+    client.certificate = None
+    with caplog.at_level("WARNING", logger="registry.proxy"):
+        response = client.get("/", headers={
+            "X-SSL-Client-Cert": nginx_escaped(demo_pki.person("head", "ecdsa").pem)},
+            environ_base={"REMOTE_ADDR": "", "REMOTE_PORT": ""})
+    assert response.status_code == 403
+    assert "ignored X-SSL-Client-Cert from the unix socket" in caplog.text
     assert journal() == []
 
 

@@ -10,8 +10,11 @@ from __future__ import annotations
 import http.client
 import os
 import shutil
+import socket
 import ssl
 import subprocess
+import time
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -21,15 +24,19 @@ from sqlalchemy import select
 from registry import create_app
 from registry.auth.models import User, VisitJournalEntry
 from registry.extensions import db
+from registry.web.gost_tls import ensure_gost_server_certificate
 
 from ..conftest import TEST_SECRET, app_config
 from ..helpers import ROOT, VENV_BIN, free_port, fresh_postgres_database, stop, wait_for_port
 
 NGINX_CONF = ROOT / "deploy" / "nginx" / "registry.conf"
+OPENSSL_GOST_CONF = ROOT / "deploy" / "nginx" / "openssl-gost.cnf"
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+SHIPPED_SOCKET = "unix:/run/registry/gunicorn.sock"
 
 
-def render_site_config(tls_cert, tls_key, https_port, http_port, upstream_port) -> str:
+def render_site_config(tls_cert, tls_key, https_port, http_port, socket_path,
+                       gost_cert, gost_key) -> str:
     """The shipped site file with test ports and paths; everything else stays as shipped."""
     text = NGINX_CONF.read_text()
     replacements = {
@@ -37,7 +44,9 @@ def render_site_config(tls_cert, tls_key, https_port, http_port, upstream_port) 
         "listen 80;": f"listen 127.0.0.1:{http_port};",
         "/etc/registry/tls/server.crt": str(tls_cert),
         "/etc/registry/tls/server.key": str(tls_key),
-        "server 127.0.0.1:8000;": f"server 127.0.0.1:{upstream_port};",
+        "/etc/registry/tls/server-gost.crt": str(gost_cert),
+        "/etc/registry/tls/server-gost.key": str(gost_key),
+        f"server {SHIPPED_SOCKET};": f"server unix:{socket_path};",
     }
     for old, new in replacements.items():
         assert old in text, f"{NGINX_CONF} no longer contains {old!r}"
@@ -62,14 +71,39 @@ http {{
 """
 
 
+def wait_for_socket(path: Path, proc, log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
+        if path.exists():
+            with socket.socket(socket.AF_UNIX) as sock:
+                try:
+                    sock.connect(str(path))
+                    return
+                except OSError:
+                    pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} did not come up: {log.read_text()[-2000:]}")
+
+
 @pytest.fixture(scope="session")
 def nginx_stack(demo_pki, postgres_admin_url, tmp_path_factory):
-    """nginx (shipped config) -> gunicorn (shipped config, 2 workers) -> app on PostgreSQL."""
+    """nginx (shipped config, GOST engine) -> gunicorn (shipped config, unix socket) -> app.
+
+    gunicorn also listens on a local TCP port with the old documented setting
+    REGISTRY_TRUSTED_PROXIES=127.0.0.1, to show that this channel is no longer believed.
+    """
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     assert os.path.exists(nginx), "nginx is missing: `make test` installs it"
     tmp = tmp_path_factory.mktemp("nginx")
+    run_dir = tmp / "run"
+    run_dir.mkdir(mode=0o750)
+    run_dir.chmod(0o750)
+    sock_path = run_dir / "gunicorn.sock"
+    gost_cert, gost_key = ensure_gost_server_certificate(demo_pki.server_cert_path.parent)
     with fresh_postgres_database(postgres_admin_url) as database_url:
-        config = app_config(database_url, demo_pki, tmp, REGISTRY_TRUSTED_PROXIES="127.0.0.1")
+        config = app_config(database_url, demo_pki, tmp, REGISTRY_TRUSTED_PROXIES="unix")
         app = create_app(config)
         with app.app_context():
             upgrade()
@@ -77,26 +111,33 @@ def nginx_stack(demo_pki, postgres_admin_url, tmp_path_factory):
 
         gport, https_port, http_port = free_port(), free_port(), free_port()
         env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=TEST_SECRET,
-                   REGISTRY_TRUST_STORE=str(demo_pki.trust_dir), REGISTRY_TRUSTED_PROXIES="127.0.0.1",
-                   REGISTRY_INSTANCE_PATH=str(tmp), REGISTRY_WORKERS="2")
+                   REGISTRY_TRUST_STORE=str(demo_pki.trust_dir),
+                   REGISTRY_TRUSTED_PROXIES="unix, 127.0.0.1",
+                   REGISTRY_INSTANCE_PATH=str(tmp), REGISTRY_WORKERS="2",
+                   REGISTRY_BIND=f"unix:{sock_path}")
+        env.pop("REGISTRY_PROXY_SECRET", None)
         glog = tmp / "gunicorn.log"
         gunicorn = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{gport}",
-             "wsgi:app"], cwd=ROOT, env=env, stdout=glog.open("wb"), stderr=subprocess.STDOUT)
+            [str(VENV_BIN / "gunicorn"), "-c", str(GUNICORN_CONF),
+             "--bind", f"unix:{sock_path}", "--bind", f"127.0.0.1:{gport}", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=glog.open("wb"), stderr=subprocess.STDOUT)
         site = tmp / "registry.conf"
         site.write_text(render_site_config(demo_pki.server_cert_path, demo_pki.server_key_path,
-                                           https_port, http_port, gport))
+                                           https_port, http_port, sock_path, gost_cert,
+                                           gost_key))
         main = tmp / "nginx.conf"
         main.write_text(nginx_main_config(tmp, site))
         nlog = tmp / "error.log"
         proc = subprocess.Popen([nginx, "-p", str(tmp), "-c", str(main), "-e", str(nlog),
                                  "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT,
+                                env=dict(os.environ, OPENSSL_CONF=str(OPENSSL_GOST_CONF)))
         try:
+            wait_for_socket(sock_path, gunicorn, glog)
             wait_for_port(gport, proc=gunicorn, log=glog)
             wait_for_port(https_port, proc=proc, log=nlog)
             yield {"app": app, "https": https_port, "http": http_port, "gunicorn": gport,
-                   "gunicorn_log": glog}
+                   "socket": sock_path, "gunicorn_log": glog, "nginx_log": nlog}
         finally:
             stop(proc, timeout=10)
             stop(gunicorn, timeout=15)
@@ -150,7 +191,8 @@ def test_refused_certificate_through_nginx_gets_the_page(nginx_stack, demo_pki):
     status, page = https_get(nginx_stack["https"], demo_pki, cert)
     assert status == 403
     assert "Сертификат отозван" in page
-    assert ("refused", "revoked", "127.0.0.1", cert.certificate.serial) in journal(nginx_stack["app"])
+    assert ("refused", "revoked", "127.0.0.1", cert.certificate.serial) in journal(
+        nginx_stack["app"])
 
 
 def test_forged_header_without_a_certificate_signs_nobody_in(nginx_stack, demo_pki):
@@ -171,19 +213,55 @@ def test_forged_header_next_to_a_real_certificate_is_replaced(nginx_stack, demo_
     assert "Анна Сергеевна" in page and "Иван Иванович" not in page
 
 
-def test_header_sent_straight_to_gunicorn_from_elsewhere_is_ignored_and_logged(nginx_stack,
-                                                                               demo_pki):
-    # 127.0.0.2 is loopback too, but not the configured proxy (127.0.0.1).
-    status, page, _ = raw_http_get(nginx_stack["gunicorn"], {"X-SSL-Client-Cert": forged(demo_pki),
-                                                             "Host": "localhost"},
-                                   source="127.0.0.2")
-    assert status == 403
-    assert "Браузер не передал сертификат" in page
-    log = nginx_stack["gunicorn_log"].read_text()
-    assert "ignored X-SSL-Client-Cert from 127.0.0.2" in log
-    with nginx_stack["app"].app_context():
-        assert db.session.scalar(select(User).where(User.snils == demo_pki.person(
+def _nobody_signed_in(app, demo_pki):
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.snils == demo_pki.person(
             "head", "ecdsa").certificate.snils)) is None
+
+
+def test_header_sent_to_gunicorn_over_local_tcp_is_ignored_and_logged(nginx_stack, demo_pki):
+    # REGISTRY_TRUSTED_PROXIES still lists 127.0.0.1 (the old documented value), but without
+    # the proxy secret a local TCP connection proves nothing: any process could make it.
+    for source in ("127.0.0.1", "127.0.0.2"):
+        status, page, _ = raw_http_get(nginx_stack["gunicorn"], {
+            "X-SSL-Client-Cert": forged(demo_pki), "Host": "localhost",
+            "X-Registry-Proxy-Secret": "guess"}, source=source)
+        assert status == 403
+        assert "Браузер не передал сертификат" in page
+    log = nginx_stack["gunicorn_log"].read_text()
+    assert "ignored X-SSL-Client-Cert from 127.0.0.1: no valid X-Registry-Proxy-Secret" in log
+    assert "ignored X-SSL-Client-Cert from 127.0.0.2: not a trusted channel" in log
+    assert _nobody_signed_in(nginx_stack["app"], demo_pki)
+
+
+# The probe runs as another user, who cannot read the virtualenv under /root.
+SYSTEM_PYTHON = shutil.which("python3", path="/usr/bin:/bin") or "/usr/bin/python3"
+PROBE = """
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    print("refused")
+else:
+    s.sendall(sys.argv[2].encode())
+    print(s.recv(65536).decode(errors="replace").split(chr(13))[0])
+"""
+
+
+def test_other_local_users_cannot_reach_the_socket(nginx_stack, demo_pki):
+    sock = nginx_stack["socket"]
+    assert sock.stat().st_mode & 0o777 == 0o660
+    assert sock.parent.stat().st_mode & 0o777 == 0o750
+    request = (f"GET /profile HTTP/1.0\r\nHost: localhost\r\n"
+               f"X-SSL-Client-Cert: {forged(demo_pki)}\r\n\r\n")
+    if os.geteuid() == 0:
+        # An ordinary local account (not the registry's, not in its group).
+        out = subprocess.run([SYSTEM_PYTHON, "-c", PROBE, str(sock), request], user="nobody",
+                             group="nogroup", extra_groups=[], capture_output=True, text=True,
+                             timeout=30, cwd="/")
+        assert out.stdout.strip() == "refused", out.stderr
+    assert _nobody_signed_in(nginx_stack["app"], demo_pki)
 
 
 def test_plain_http_redirects_to_https(nginx_stack):

@@ -13,7 +13,7 @@ from registry.members.models import Membership, Role
 from registry.organizations.models import Organization
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
-from ..factories import make_user
+from ..factories import make_organization, make_user, organization_profile
 
 
 def csrf(html: str) -> str:
@@ -26,19 +26,7 @@ HEAD = PEOPLE["head"]
 BRANCH_ID = "b1"
 
 
-def profile_data() -> dict:
-    return {
-        "general": {"email": "office@romashka.example", "phone": "+74951234567", "applicant_category": "producer",
-                    "postal_same": True},
-        "okved": {"main": "32.12", "auxiliary_1": "46.48", "others": "47.77", "notes": ""},
-        "head": {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
-                 "birth_date": "1975-05-15", "inn": HEAD["inn"], "doc_type": "21", "doc_series": "45 08",
-                 "doc_number": "123456", "reg_address": "г. Москва, ул. Ленина, д. 1"},
-        "premises": [{"id": "p1", "address": "г. Москва, ул. Тверская, д. 1, стр. 2", "purpose": "Мастерская"}],
-        "branches": [{"id": BRANCH_ID, "kind": "branch", "name": "Филиал в Санкт-Петербурге", "kpp": "780101001",
-                      "address": "г. Санкт-Петербург, Невский пр., д. 1", "okved": "47.77"}],
-        "beneficiaries": [],
-    }
+profile_data = organization_profile
 
 
 @dataclass
@@ -50,15 +38,7 @@ class Org:
 
 
 def make_org(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], name="ООО «РОМАШКА»", **extra) -> Organization:
-    party = {"kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": ORGANIZATION["kpp"], "full_name": name,
-             "short_name": name, "address": "г. Москва, ул. Тверская, д. 1",
-             "head": {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
-                      "inn": HEAD["inn"]}}
-    org = Organization(kind="ul", ogrn=ogrn, inn=inn, kpp=ORGANIZATION["kpp"], full_name=name, short_name=name,
-                       party=party, data=profile_data(), **extra)
-    db.session.add(org)
-    db.session.flush()
-    return org
+    return make_organization(ogrn=ogrn, inn=inn, name=name, kpp=ORGANIZATION["kpp"], **extra)
 
 
 @pytest.fixture

@@ -174,7 +174,7 @@ def test_interrupted_upload_records_nothing(app, org, as_person):
     r = browser.client.post(f"/organizations/{org.id}/documents/new", data=body,
                             content_type=f"multipart/form-data; boundary={boundary}",
                             headers={"Content-Length": str(len(body) + 100_000)})
-    assert r.status_code in (400, 422)
+    assert r.status_code == 400  # the body ended before its declared length
     assert documents_count(app) == before and store_files(app) == files
 
 
@@ -217,7 +217,7 @@ def test_access_to_documents(app, org, as_person):
     assert head.get(f"/organizations/{org.other_id}/documents").status_code == 404
     doc_id = int(doc_url.rsplit("/", 1)[1])
     with app.app_context():
-        db.session.get(Document, doc_id).organization_id  # exists
+        assert db.session.get(Document, doc_id) is not None
     assert head.get(f"/organizations/{org.other_id}/documents/{doc_id}/file").status_code == 404
     assert head.get(f"{doc_url}/file").status_code == 200
 

@@ -44,7 +44,8 @@ def test_application_pdf_parts_use_the_interface_words(app):
     assert pdf._identity(person) == ("Паспорт гражданина Российской Федерации, № 45 08 123456, "
                                      "выдан 01.06.2020, ГУ МВД России по г. Москве")
     with app.app_context():
-        local = pdf._local(datetime(2026, 12, 1, 8, 59, tzinfo=timezone.utc))
+        from registry.core import clock
+        local = clock.local(datetime(2026, 12, 1, 8, 59, tzinfo=timezone.utc))
         assert local.strftime("%H:%M") == "11:59"  # Moscow, not UTC
         data = {"organization": {"full_name": "ООО «Т»", "kind": "ul"}, "okved_names": {"32.12": "Производство"},
                 "profile": {"okved": {"main": "32.12", "auxiliary_1": "46.48"},

@@ -7,13 +7,16 @@ client without a certificate."""
 from __future__ import annotations
 
 import pytest
-from werkzeug.test import Client
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from werkzeug.test import Client
 
 from registry.exchange.openapi import spec
 from registry.web.proxy import CERT_ENVIRON_KEY, DIRECT_TLS_KEY

@@ -1,4 +1,4 @@
-"""An organization registered through the wizard, and people around it."""
+"""An organization as the wizard leaves it (created directly), and people around it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,29 @@ from registry.extensions import db
 from registry.members.models import Membership
 from registry.pki.demo import ORGANIZATION
 
-from ..organizations.conftest import Wizard, demo_extract, refdata, register, wizard  # noqa: F401  (fixtures)
+from ..factories import make_okved, make_person, register_organization
+from ..organizations.conftest import Wizard
 
 
 @pytest.fixture
-def org(app, wizard):  # noqa: F811
-    """ООО «РОМАШКА» registered by its head (the head's client is ``wizard.client``)."""
-    url = register(app, wizard, ORGANIZATION["ogrn"])
-    return int(url.rsplit("/", 1)[1])
+def org(app, db_session):
+    """ООО «РОМАШКА» registered by its head; the classifier holds the profile's OKVED codes."""
+    with app.app_context():
+        for code in ("32.12", "46.48", "47.77"):
+            make_okved(code)
+        organization = register_organization(
+            make_person("head"), ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"],
+            kpp=ORGANIZATION["kpp"], name=ORGANIZATION["name"],
+            full_name=ORGANIZATION["full_name"])
+        db.session.commit()
+        return organization.id
+
+
+@pytest.fixture
+def wizard(client, demo_pki):
+    """The head's browser (their client certificate), as in the organizations' tests."""
+    client.certificate = demo_pki.person("head", "ecdsa").pem
+    return Wizard(client)
 
 
 def person_client(app, demo_pki, name, alg="ecdsa"):

@@ -13,10 +13,10 @@ from registry import create_app
 from registry.extensions import db
 from registry.members.models import Membership, Role
 from registry.members.services import MemberError, set_roles
-from registry.organizations.models import Organization, OrganizationJournalEntry
+from registry.organizations.models import OrganizationJournalEntry
 
 from ..conftest import app_config
-from ..factories import make_user
+from ..factories import make_member, make_organization, make_user
 from ..helpers import fresh_postgres_database
 
 
@@ -34,16 +34,11 @@ def pg_app(postgres_admin_url, demo_pki, tmp_path):
 def test_two_simultaneous_role_saves(pg_app):
     app = pg_app
     with app.app_context():
-        org = Organization(kind="ul", ogrn="1027700000019", inn="7701000019", full_name="ООО «Т»",
-                           data={}, party={})
-        db.session.add(org)
-        db.session.flush()
+        org = make_organization()
         admins = [make_user(), make_user()]
         for admin in admins:
-            db.session.add(Membership(organization_id=org.id, user_id=admin.id, roles=["admin"], status="active"))
-        employee = make_user()
-        member = Membership(organization_id=org.id, user_id=employee.id, roles=[], status="pending")
-        db.session.add(member)
+            make_member(admin, org, Role.ADMIN)
+        member = make_member(make_user(), org, status="pending")
         db.session.commit()
         member_id, version, admin_ids = member.id, member.version, [a.id for a in admins]
 
@@ -66,7 +61,7 @@ def test_two_simultaneous_role_saves(pg_app):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=save, args=(n, a)) for n, a in zip(wanted, admin_ids)]
+    threads = [threading.Thread(target=save, args=(n, a)) for n, a in zip(wanted, admin_ids, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

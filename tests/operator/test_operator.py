@@ -88,6 +88,7 @@ def test_blocking_a_member(app, demo_pki, org, wizard):
 
 
 def test_blocked_person_cannot_sign_in_and_is_told_why(app, demo_pki, org, wizard):
+    assert wizard.get(f"/organizations/{org}").status_code == 200  # the head is signed in
     anna = make_operator(app, demo_pki)
     page = anna.get("/operator/people?q=иванов").text
     assert "Иванов Иван Иванович" in page
@@ -105,3 +106,31 @@ def test_blocked_person_cannot_sign_in_and_is_told_why(app, demo_pki, org, wizar
     assert "Нельзя заблокировать самого себя" in anna.get("/operator/people").text
     anna.post(f"/operator/people/{head_id}/unblock", {})
     assert wizard.client.get("/").status_code == 200
+
+
+def test_organization_list_is_paged_by_keyset(app, demo_pki, org, monkeypatch):
+    import html
+    import re
+
+    from sqlalchemy import insert
+
+    from registry.operator import services
+    from registry.organizations.models import Organization
+    from registry.refdata.identifiers import make_ogrn
+
+    with app.app_context():
+        db.session.execute(insert(Organization), [
+            {"kind": "ul", "ogrn": make_ogrn(f"10299{i:07d}"), "full_name": f"ООО «ТЕСТ {i:03d}»",
+             "status": "registered", "data": {}, "version": 1} for i in range(23)])
+        db.session.commit()
+    monkeypatch.setattr(services.organizations, "__kwdefaults__", {"after": None, "size": 10})
+    anna = make_operator(app, demo_pki)
+    url, names = "/operator/?q=тест", []
+    for _ in range(5):
+        page = anna.get(url).text
+        names += re.findall(r"ООО «ТЕСТ (\d{3})»", page)
+        link = re.search(r'href="([^"]+)">Дальше →', page)
+        if link is None:
+            break
+        url = html.unescape(link.group(1))
+    assert names == [f"{i:03d}" for i in range(23)]

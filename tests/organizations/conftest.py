@@ -88,7 +88,8 @@ PREMISES = {"address": "г. Москва, ул. Тверская, д. 1, стр.
             "cadastral_number": "77:01:0001001:1234", "purpose": "Мастерская"}
 BENEFICIARY = {"surname": "Петрова", "given": "Мария", "patronymic": "Олеговна", "birth_date": "02.03.1980",
                "inn": "", "doc_type": "21", "doc_series": "4510", "doc_number": "654321", "doc_date": "",
-               "doc_issuer": "", "reg_address": "г. Москва, ул. Мира, д. 5", "actual_address": "г. Москва, ул. Мира, д. 5",
+               "doc_issuer": "", "reg_address": "г. Москва, ул. Мира, д. 5",
+               "actual_address": "г. Москва, ул. Мира, д. 5",
                "active": "y", "valid_until": ""}
 
 

@@ -10,6 +10,31 @@ from ..browser import open_page
 from ..helpers import ARTIFACTS
 
 
+def organization_in_demo(pki_dir) -> tuple[str, str]:
+    """An organization of this test's own, registered directly in the demo instance with the
+    demo head as its administrator (so the test does not depend on another one running first).
+    Returns its ИНН and name."""
+    from sqlalchemy import select
+
+    from registry.auth.models import User
+    from registry.demo import create_demo_app
+    from registry.extensions import db
+    from registry.pki.demo import PEOPLE
+
+    from ..factories import make_person, register_organization
+
+    app = create_demo_app(pki_dir.parent)
+    with app.app_context():
+        head = (db.session.scalar(select(User).where(User.snils == PEOPLE["head"]["snils"]))
+                or make_person("head"))
+        organization = register_organization(head, name="ООО «ЛАНДЫШ»")
+        db.session.commit()
+        found = organization.inn, organization.name
+        db.session.remove()
+        db.engine.dispose()
+    return found
+
+
 def shot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"wizard-{name}.png"), full_page=True)
 
@@ -132,17 +157,18 @@ def test_head_registers_the_organization_in_a_browser(browser, demo_server):
 
 
 def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server):
-    """Runs after the registration above (same demo instance): employee1 joins with their own
-    certificate, the head gives roles on «Профили организации», the employee sees the profile."""
+    """employee1 joins with their own certificate an organization the head administers, the
+    head gives roles on «Профили организации», the employee sees the profile."""
     url, pki, _log = demo_server
+    inn, name = organization_in_demo(pki)
     employee, emp_page, emp_problems = open_page(browser, url, pki / "people" / "employee1-ecdsa.p12")
     head, head_page, head_problems = open_page(browser, url, pki / "people" / "head-ecdsa.p12")
     try:
         emp_page.goto(url + "/")
         emp_page.get_by_role("navigation").get_by_role("link", name="Присоединиться к организации").click()
-        emp_page.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill("7701000019")
+        emp_page.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(inn)
         emp_page.get_by_role("button", name="Найти").click()
-        emp_page.get_by_label("Где вы работаете").select_option(label="Филиал ООО «РОМАШКА» в городе Санкт-Петербурге")
+        emp_page.get_by_label("Где вы работаете").select_option(label="Филиал в Санкт-Петербурге")
         emp_page.get_by_label("Должность").fill("Ювелир")
         emp_page.get_by_role("button", name="Сохранить").click()
         assert emp_page.get_by_text("Ожидает назначения ролей").first.is_visible()

@@ -47,9 +47,10 @@ def test_renewed_certificate_has_same_account_key(demo_pki):
 
 
 def test_checksum_errors_are_reported(demo_pki):
+    from datetime import timedelta
+
     from registry.pki import oids
     from registry.pki.builder import build_certificate, generate_key, utcnow
-    from datetime import timedelta
 
     key = generate_key("ecdsa")
     now = utcnow()
@@ -179,13 +180,32 @@ def test_trust_folder_with_unreadable_files_loads_the_rest(demo_pki, tmp_path):
         b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
     (folder / "garbage.crl").write_bytes(b"not a CRL")
     (folder / "empty.cer").write_bytes(b"")
+    from datetime import timedelta
+
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    key, now = generate_key("ecdsa"), utcnow()
+    (folder / "ca.der").write_bytes(build_certificate(
+        subject=[("CN", "УЦ Тест"), ("O", "ООО «Тест»")], subject_key=key, issuer_key=key,
+        issuer=None, not_before=now, not_after=now + timedelta(days=1), ca=True,
+        extra_extensions=[("2.5.29.9", b"\x04\x01a", True)]).dump())
     good = TrustStore.from_paths(demo_pki.trust_dir)
     store = TrustStore.from_paths(folder)
     assert store.id == good.id  # everything readable is there
     assert len(store.roots) == len(good.roots) and len(store.crls) == len(good.crls)
     problems = {Path(p.path).name: p.message for p in store.problems}
-    assert set(problems) == {"broken.pem", "garbage.crl", "empty.cer"}
+    assert set(problems) == {"broken.pem", "garbage.crl", "empty.cer", "ca.der"}
     assert "CRL" in problems["garbage.crl"] and "пустые данные" in problems["empty.cer"]
+    assert "критическое расширение 2.5.29.9" in problems["ca.der"]
+    # The CA of an unreadable certificate can still be named.
+    subjects = {Path(p.path).name: p.subject for p in store.problems}
+    assert subjects["ca.der"] == "CN=УЦ Тест, O=ООО «Тест»" and subjects["garbage.crl"] is None
+    assert store.unreadable_ca("CN=УЦ Тест, O=ООО «Тест»").path.endswith("ca.der")
+    assert store.unreadable_ca("CN=Другой") is None
+    from registry.pki.certificate import unreadable_subject
+
+    assert unreadable_subject((folder / "ca.der").read_bytes()) == "CN=УЦ Тест, O=ООО «Тест»"
+    assert unreadable_subject(b"garbage") is None
     assert str(store.problems[0]).startswith(str(folder))
     # A file named on its own is still an error.
     with pytest.raises(TrustStoreError, match="broken.pem"):
@@ -208,3 +228,63 @@ def test_postal_address_with_utf8string_lines():
     # Comparable (path building compares issuer names), equal only to the same encoding.
     assert reparsed == x509.Name.load(name.dump())
     assert reparsed != x509.Name.build({"common_name": "X"})
+
+
+def test_intermediate_with_undecodable_non_critical_extension_validates():
+    from datetime import timedelta
+
+    from registry.pki import TrustStore, validate
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    now = utcnow()
+    span = {"not_before": now - timedelta(days=1), "not_after": now + timedelta(days=30)}
+    root_key, ca_key, leaf_key = (generate_key("gost256") for _ in range(3))
+    root = build_certificate(subject=[("CN", "Корень")], subject_key=root_key, issuer_key=root_key,
+                             issuer=None, ca=True, key_usage=("key_cert_sign", "crl_sign"), **span)
+    ca = build_certificate(subject=[("CN", "УЦ")], subject_key=ca_key, issuer_key=root_key,
+                           issuer=root, ca=True, key_usage=("key_cert_sign", "crl_sign"),
+                           extra_extensions=[_BROKEN_SDA, _TEMPLATE_PRINTABLE], **span)
+    leaf = build_certificate(subject=[("CN", "Иванов")], subject_key=leaf_key, issuer_key=ca_key,
+                             issuer=ca, key_usage=("digital_signature",), **span)
+    assert load_certificate(ca.dump()).unreadable_extensions == ["2.5.29.9"]
+    store = TrustStore.build([load_certificate(root.dump())], [load_certificate(ca.dump())])
+    off = {"revocation": "none"}
+    result = validate(leaf.dump(), trust_store=store, purpose="signature", **off)
+    assert result.valid, result.message
+    assert [c.der for c in result.chain] == [ca.dump(), root.dump()]
+    # The same chain with the intermediate's signature broken is refused: the signature is
+    # checked over the TBS bytes exactly as issued.
+    broken = bytearray(ca.dump())
+    broken[-3] ^= 0x01
+    store = TrustStore.build([load_certificate(root.dump())], [load_certificate(bytes(broken))])
+    refused = validate(leaf.dump(), trust_store=store, purpose="signature", **off)
+    assert refused.code == "bad_signature"
+
+
+@pytest.mark.parametrize("string_type", ["NumericString", "PrintableString", "UTF8String",
+                                         "IA5String"])
+def test_identifiers_in_any_string_type(string_type):
+    from datetime import timedelta
+
+    from asn1crypto import core, x509
+
+    from registry.identifiers import make_inn, make_ogrn
+    from registry.pki import oids
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    kind = getattr(core, string_type)
+    ogrn, inn = make_ogrn("102770000001"), make_inn("770000001")
+    rdns = [x509.RelativeDistinguishedName([x509.NameTypeAndValue({"type": oid, "value": value})])
+            for oid, value in ((oids.OGRN, kind(ogrn)), (oids.INN, kind("00" + inn)),
+                               ("common_name", x509.DirectoryString(name="printable_string",
+                                                                    value="OOO Primer")))]
+    name = x509.Name(name="", value=x509.RDNSequence(rdns))
+    key, now = generate_key("ecdsa"), utcnow()
+    cert = load_certificate(build_certificate(
+        subject=[], subject_name=name, subject_key=key, issuer_key=key, issuer=None,
+        not_before=now, not_after=now + timedelta(days=1)).dump())
+    raw = cert.asn1.subject.chosen[0][0]["value"]
+    assert raw.contents[0] == kind.tag  # encoded as that type
+    assert cert.ogrn == ogrn and cert.inn_le == inn and cert.personal_inn is None
+    assert cert.common_name == "OOO Primer"
+    assert cert.quirks == ["inn_padded"]

@@ -21,8 +21,15 @@ import pytest
 from asn1crypto import core, crl, csr, pem, x509
 
 from registry.pki import gost
-from registry.pki.gost import (BACKEND_NAMES, PARAMSETS, GostError, GostPrivateKey, GostUnavailable,
-                               get_backend, load_public_key)
+from registry.pki.gost import (
+    BACKEND_NAMES,
+    PARAMSETS,
+    GostError,
+    GostPrivateKey,
+    GostUnavailable,
+    get_backend,
+    load_public_key,
+)
 from registry.pki.gost._keys import encode_public_key_info
 from registry.pki.gost._params import CURVES, curve_of
 from registry.pki.gost._pure import _sign_with_k
@@ -177,7 +184,7 @@ def test_curve_constants_match_gostcrypto_and_vectors():
         c = CURVES[ours]
         assert (ref._p, ref._a, ref._b, ref._q, ref._x, ref._y) == (c.p, c.a, c.b, c.q, c.x, c.y), ours
     vectors = _json("gost3410_2012_signature_vectors.json")["vectors"]
-    for vector, name in zip(vectors, ("test-256", "test-512")):
+    for vector, name in zip(vectors, ("test-256", "test-512"), strict=False):
         c, given = CURVES[name], vector["curve_params"]
         assert (c.p, c.a, c.b, c.q, c.x, c.y) == tuple(int(given[k], 16) for k in "pabqxy")
     for name, c in CURVES.items():
@@ -557,3 +564,37 @@ def test_thread_safety(openssl_b, pure_b):
         futures = [pool.submit(openssl_task, i) for i in range(400)]
         futures += [pool.submit(pure_task, i) for i in range(16)]
         assert all(f.result(timeout=300) for f in futures)
+
+
+# --- GOST R 34.10-2001 / 34.11-94 (certificates of before 2020) ------------------------------
+_REAL_PKI = Path(__file__).resolve().parents[3] / "shared" / "data" / "real-pki" / "certs"
+_GUC_2001 = "58b615d2af309c42c48794b70a474bbacfebfd18.pem"  # Головной УЦ, GOST R 34.10-2001
+_GUC_2012 = "f7fe78a97b5177828feb6cf97507d9119f4d2b1e.pem"  # Минкомсвязь России, 34.10-2012
+
+
+def _real(name: str) -> x509.Certificate:
+    return x509.Certificate.load(pem.unarmor((_REAL_PKI / name).read_bytes())[2])
+
+
+def test_openssl_verifies_gost_2001_self_signature():
+    root = _real(_GUC_2001)
+    assert root["signature_algorithm"]["algorithm"].dotted == "1.2.643.2.2.3"
+    backend = gost.get_backend("openssl")
+    assert backend.supports_gost2001 and not gost.get_backend("pure").supports_gost2001
+    spki, tbs = root.public_key.dump(), root["tbs_certificate"].dump()
+    signature = root["signature_value"].native
+    assert backend.verify_gost2001(spki, tbs, signature) is True
+    flipped = bytes([signature[0] ^ 1]) + signature[1:]
+    assert backend.verify_gost2001(spki, tbs, flipped) is False
+    assert backend.verify_gost2001(spki, tbs + b"x", signature) is False
+    assert backend.verify_gost2001(spki, tbs, signature[:-1]) is False
+    with pytest.raises(GostError):  # a GOST R 34.10-2012 key is not a 2001 key
+        backend.verify_gost2001(_real(_GUC_2012).public_key.dump(), tbs, signature)
+
+
+def test_pure_backend_says_it_cannot_do_gost_2001():
+    root = _real(_GUC_2001)
+    with pytest.raises(GostUnavailable, match="34.10-2001"):
+        gost.get_backend("pure").verify_gost2001(root.public_key.dump(),
+                                                 root["tbs_certificate"].dump(),
+                                                 root["signature_value"].native)

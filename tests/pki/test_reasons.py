@@ -40,3 +40,9 @@ def test_defaults_for_missing_details():
     assert "Аннулирована".lower() in R.reason_message(R.CA_NOT_ACCREDITED, ca_name="X",
                                                        status="аннулирована")
     assert "—" not in R.reason_message(R.ALGORITHM_WITHDRAWN)
+
+
+def test_accreditation_message_names_status_and_moment():
+    message = R.reason_message(R.CA_NOT_ACCREDITED, ca_name="УЦ Тест", status="прекращена",
+                               date="01.03.2025 12:00 МСК")
+    assert "«УЦ Тест» прекращена (на 01.03.2025 12:00 МСК), поэтому" in message

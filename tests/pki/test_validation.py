@@ -98,7 +98,7 @@ def test_time_tolerance_is_zero(demo_pki, trust_store, alg):
     # Revocation is checked elsewhere; at notAfter the demo CRLs are long past nextUpdate.
     cert = demo_pki.person("employee1", alg).certificate
     no_crls = TrustStore.build(trust_store.roots, trust_store.intermediates, ())
-    kw = dict(trust_store=no_crls, revocation_mode="soft-fail")
+    kw = dict(trust_store=no_crls, revocation="none")
     assert validate(cert, at=cert.not_after, **kw).code == R.OK
     after = validate(cert, at=cert.not_after + timedelta(seconds=1), **kw)
     assert after.code == R.EXPIRED
@@ -115,7 +115,8 @@ def test_signature_purpose(demo_pki, trust_store, alg):
 
 
 @pytest.mark.parametrize("data", [
-    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10, b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
+    b"", b"garbage", b"\x30\x82\xff\xff" + b"\x00" * 10,
+    b"-----BEGIN PRIVATE KEY-----\nMAA=\n-----END PRIVATE KEY-----\n",
     b"A" * 500_000, "%%%not a cert", b"\x30\x03\x02\x01\x01",
 ])
 def test_malformed_input_is_a_result(trust_store, data):
@@ -149,12 +150,28 @@ def test_results_are_cached_until_deadline(demo_pki, trust_store):
     assert validate(cert, trust_store=trust_store, at=utcnow()) is not first
 
 
-def test_timeout_returns_a_result(demo_pki, trust_store):
+def test_timeout_returns_a_result(demo_pki, trust_store, monkeypatch):
+    import threading
+
+    from registry.pki import validation
+
     CACHE.clear()
-    result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store, timeout=0.000001)
-    assert result.code in (R.TIMEOUT, R.OK)
-    if result.code == R.TIMEOUT:
-        assert "не уложилась" in result.message
+    release = threading.Event()
+
+    def stuck(*args, **kwargs):  # a check that would take longer than the time allowed
+        release.wait(10)
+        raise AssertionError("the result of a timed-out check must not be used")
+
+    monkeypatch.setattr(validation, "_validate_now", stuck)
+    try:
+        result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
+                          timeout=0.05)
+    finally:
+        release.set()
+    assert result.code == R.TIMEOUT
+    assert "не уложилась" in result.message
+    monkeypatch.undo()  # a timed-out check is not cached: the next one decides afresh
+    assert validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store).code == R.OK
 
 
 def test_url_escaped_pem_from_nginx(demo_pki, trust_store):
@@ -164,3 +181,41 @@ def test_url_escaped_pem_from_nginx(demo_pki, trust_store):
     escaped = quote(pem, safe="")
     assert load_certificate(escaped).der == load_certificate(pem).der
     assert validate(escaped, trust_store=trust_store).valid
+
+
+def test_policy_inputs_are_an_option_of_validate(demo_pki, trust_store):
+    from registry.pki import PolicyInputs
+
+    CACHE.clear()
+    cert = demo_pki.person("head", "gost256").certificate
+    assert cert.qualified_classes  # the leaf names КС1 and КС2
+    assert validate(cert, trust_store=trust_store).valid
+    # The demo CAs assert no certificate policy: requiring one refuses the chain...
+    explicit = PolicyInputs(initial_policy_set=frozenset({"1.2.643.100.113.1"}),
+                            initial_explicit_policy=True)
+    refused = validate(cert, trust_store=trust_store, policy=explicit)
+    assert refused.code == R.PATH_CONSTRAINTS
+    # ...and the cached answer for the default inputs is not reused for other inputs.
+    assert validate(cert, trust_store=trust_store).valid
+    assert validate(cert, trust_store=trust_store, policy=explicit).code == R.PATH_CONSTRAINTS
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"revocation": "ocsp-only"}, {"crl_grace": timedelta(hours=-1)}, {"policy": {"x": 1}},
+    {"purpose": "server"},
+])
+def test_bad_options_are_programming_errors(demo_pki, trust_store, kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        validate(demo_pki.person("head", "ecdsa").certificate, trust_store=trust_store, **kwargs)
+
+
+def test_grace_is_not_used_while_crls_are_fresh(demo_pki, trust_store):
+    result = validate(demo_pki.person("head", "rsa").certificate, trust_store=trust_store,
+                      crl_grace=timedelta(days=3))
+    assert result.valid and not result.warnings and "stale_crl_grace" not in result.details
+
+
+def test_unreadable_extra_intermediate_is_left_out(demo_pki, trust_store):
+    result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
+                      intermediates=[b"not a certificate"])
+    assert result.valid

@@ -5,8 +5,19 @@ from __future__ import annotations
 import pytest
 
 from registry.refdata.identifiers import (
-    check_inn, check_kpp, check_ogrn, check_ogrnip, check_snils, digits, format_snils, inn_control,
-    make_inn, make_ogrn, make_ogrnip, make_snils, snils_control,
+    check_inn,
+    check_kpp,
+    check_ogrn,
+    check_ogrnip,
+    check_snils,
+    digits,
+    format_snils,
+    inn_control,
+    make_inn,
+    make_ogrn,
+    make_ogrnip,
+    make_snils,
+    snils_control,
 )
 
 INN_LENGTH = "ИНН должен состоять из 10 или 12 цифр"

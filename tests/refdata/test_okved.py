@@ -7,7 +7,12 @@ from sqlalchemy import func, select
 from registry.extensions import db
 from registry.refdata.models import OkvedCode
 from registry.refdata.services import (
-    get_okved, import_okved, normalize_search, okved_loaded, okved_problem, search_okved,
+    get_okved,
+    import_okved,
+    normalize_search,
+    okved_loaded,
+    okved_problem,
+    search_okved,
 )
 
 SECTIONS, CODES = 21, 2878  # the edition of 2023-12-01: 2,899 rows

@@ -31,4 +31,5 @@ def test_okved_json_before_and_after_import(app, client, demo_pki, okved_file):
 
 def test_okved_json_needs_a_signed_in_person(client):
     response = client.get("/refdata/okved.json?q=32")
-    assert response.status_code != 200 or not response.is_json
+    assert response.status_code == 403 and not response.is_json
+    assert "сертификат" in response.text

@@ -62,3 +62,21 @@ def test_browser_refusal_pages(browser, demo_server, p12, heading, shot):
         page.screenshot(path=str(ARTIFACTS / shot), full_page=True)
     finally:
         context.close()
+
+
+def test_sign_in_by_signature_without_the_plugin_says_what_to_install(browser, demo_server):
+    url, _pki, _log = demo_server
+    context, page, problems = open_page(browser, url)
+    try:
+        response = page.goto(url + "/login/signature")
+        assert response.status == 200
+        assert page.locator("h1").inner_text() == "Вход по электронной подписи"
+        missing = page.locator("#plugin-missing")
+        assert missing.is_visible()
+        assert "КриптоПро ЭЦП Browser plug-in не найден" in missing.inner_text()
+        assert "расширение браузера" in missing.inner_text()
+        assert not page.locator("#plugin-ready").is_visible()
+        page.screenshot(path=str(ARTIFACTS / "signature-no-plugin.png"), full_page=True)
+        assert problems == []
+    finally:
+        context.close()

@@ -68,8 +68,17 @@ import threading
 from ._base import GostBackend
 from ._errors import GostError, GostUnavailable
 from ._keys import GostPrivateKey, GostPublicKey, generate_private_key, load_public_key
-from ._params import (DIGEST_OID_256, DIGEST_OID_512, KEY_OID_256, KEY_OID_512, PARAMSETS, SIGN_OID_256,
-                      SIGN_OID_512, ParamSet, get_paramset)
+from ._params import (
+    DIGEST_OID_256,
+    DIGEST_OID_512,
+    KEY_OID_256,
+    KEY_OID_512,
+    PARAMSETS,
+    SIGN_OID_256,
+    SIGN_OID_512,
+    ParamSet,
+    get_paramset,
+)
 
 BACKEND_NAMES = ("openssl", "pure")  # preference order
 _ENV = "REGISTRY_GOST_BACKEND"

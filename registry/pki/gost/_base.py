@@ -51,6 +51,8 @@ class GostBackend(ABC):
             return False
         return self._verify(pub, _as_bytes(data, "data"), sig)
 
+    supports_gost2001: bool = False  # whether verify_gost2001() can compute
+
     def verify_gost2001(self, spki_der: bytes, data: bytes, signature: bytes) -> bool:
         """Check a GOST R 34.10-2001 signature with GOST R 34.11-94 (certificates before 2020).
 

@@ -18,8 +18,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_uint, c_ulong, c_void_p
+from typing import Any
 
 from ._base import GostBackend
 from ._errors import GostError, GostUnavailable
@@ -127,6 +127,7 @@ class OpenSSLBackend(GostBackend):
         version = (lib.OpenSSL_version(6) or b"?").decode()  # OPENSSL_VERSION_STRING
         self.description = f"OpenSSL {version} + gost engine ({os.path.basename(path)})"
         self.paramsets = frozenset(self._probe_paramsets())
+        self.supports_gost2001 = bool(lib.EVP_get_digestbyname(b"md_gost94"))
         lib.ERR_clear_error()
 
     # -- loading -------------------------------------------------------------------------------

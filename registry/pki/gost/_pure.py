@@ -77,7 +77,7 @@ class PureBackend(GostBackend):
 
 
 def _curve_class(base: type) -> type:
-    class _Curve(base):  # type: ignore[misc, valid-type]
+    class _Curve(base):
         """gostcrypto's curve arithmetic with a non-recursive modular inverse.
 
         The stock extended Euclid recurses a few hundred frames deep per inversion for 512-bit

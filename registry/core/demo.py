@@ -1,0 +1,42 @@
+"""Demo setup steps: domains register the data they add to a demo instance with
+:func:`demo_step`; ``registry demo setup`` (:mod:`registry.demo`) runs them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+
+@dataclass
+class DemoContext:
+    app: Flask
+    directory: Path
+    echo: Callable[[str], None] = print
+    pki: object | None = None   # registry.pki.demo.DemoPKI once the "pki" step has run
+    data: dict = field(default_factory=dict)  # for steps to hand things to later steps
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    order: int
+    name: str
+    run: Callable[[DemoContext], None]
+
+
+_STEPS: dict[str, DemoStep] = {}
+
+
+def demo_step(order: int, name: str | None = None):
+    """Register a demo setup step (lower ``order`` runs first; core steps use 0-99)."""
+    def register(func: Callable[[DemoContext], None]):
+        step_name = name or func.__name__
+        _STEPS[step_name] = DemoStep(order, step_name, func)
+        return func
+    return register
+
+
+def steps() -> list[DemoStep]:
+    return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))

@@ -1,0 +1,72 @@
+"""Extension points between domains: a domain offers a hook here, others register with it in
+their ``init_app``, and neither imports the other's views.
+
+- sign-in hooks: ``hook(user, remote_addr)`` at every sign-in, in the request's unit of work;
+- organization links: a link on the organization page, shown to those with the permission;
+- organization notices: ``provider(organization) -> [(category, text)]`` on its page;
+- organization registered: ``handler(organization, user)`` once an organization is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app
+
+SIGN_IN_HOOKS = "registry.sign_in_hooks"
+LINKS_KEY = "registry.org_links"
+NOTICES_KEY = "registry.org_notices"
+REGISTERED_KEY = "registry.org_registered"
+
+
+def add_sign_in_hook(app: Flask, hook: Callable[[Any, str | None], None]) -> None:
+    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
+    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
+
+
+def signed_in(user: Any, remote_addr: str | None) -> None:
+    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
+        hook(user, remote_addr)
+
+
+def add_org_link(app: Flask, label: str, endpoint: str, permission: Any, key: str | None = None,
+                 order: int = 100) -> None:
+    """A tab of the organization (``endpoint`` takes ``org_id``), shown to those who may;
+    ``key`` names the tab for the page that is open, ``order`` places it."""
+    placed = app.extensions.setdefault(LINKS_KEY + ".placed", {})
+    placed[endpoint] = (order, key or endpoint.split(".")[0])
+    links = app.extensions.setdefault(LINKS_KEY, [])
+    links.append((label, endpoint, permission))
+    links.sort(key=lambda link: placed.get(link[1], (100, ""))[0])
+
+
+def org_link_key(endpoint: str) -> str:
+    return current_app.extensions.get(LINKS_KEY + ".placed", {}).get(endpoint, (100, endpoint.split(".")[0]))[1]
+
+
+def org_links() -> list[tuple[str, str, Any]]:
+    return list(current_app.extensions.get(LINKS_KEY, []))
+
+
+def add_notice_provider(app: Flask, provider: Callable[[Any], list[tuple[str, str]]]) -> None:
+    """Let another domain add warnings to the organization page: ``provider(organization)``
+    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
+    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
+
+
+def org_notices(organization: Any) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for provider in current_app.extensions.get(NOTICES_KEY, []):
+        found.extend(provider(organization))
+    return found
+
+
+def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:
+    """Call ``handler(organization, user)`` when ``user`` has registered ``organization``."""
+    app.extensions.setdefault(REGISTERED_KEY, []).append(handler)
+
+
+def organization_registered(organization: Any, user: Any) -> None:
+    for handler in current_app.extensions.get(REGISTERED_KEY, []):
+        handler(organization, user)

@@ -1,0 +1,98 @@
+"""Request plumbing every domain uses: public pages, the top menu, JSON areas, the signed-in
+person, local time for people.
+
+Domains register with these functions in their ``init_app``; the ``web`` package installs them
+(error pages, template helpers) and serves the home page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Flask, current_app, g
+from flask_login import current_user
+
+# The WSGI environ key carrying the client certificate (PEM, or nginx's URL-escaped PEM). The
+# built-in HTTPS server sets it from the TLS connection; the trusted-proxy middleware sets it
+# from X-SSL-Client-Cert. Nothing else does: request headers never reach this key.
+CERT_ENVIRON_KEY = "SSL_CLIENT_CERT"
+
+MENU_KEY = "registry.menu"
+JSON_AREAS = "registry.json_areas"
+TZ_KEY = "registry.tz"
+HEALTH_KEY = "registry.health"
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as reachable without a signed-in person (health check, sign-in pages)."""
+    view.registry_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_public_endpoint(app: Flask, endpoint: str | None) -> bool:
+    if endpoint is None:  # no route matched: let the 404 handler answer
+        return True
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return True
+    return getattr(app.view_functions.get(endpoint), "registry_public", False)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    endpoint: str
+    order: int = 100
+    visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_person(), ...)
+
+
+def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
+                  visible: Callable[[], bool] | None = None) -> None:
+    """Add an entry to the top menu of signed-in people (sorted by ``order``)."""
+    items = app.extensions.setdefault(MENU_KEY, [])
+    items.append(MenuItem(label, endpoint, order, visible))
+    items.sort(key=lambda item: item.order)
+
+
+def menu_items() -> list[MenuItem]:
+    return [item for item in current_app.extensions.get(MENU_KEY, [])
+            if item.visible is None or item.visible()]
+
+
+def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
+    """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
+    page — including the ones raised before any view of the area runs (an unmatched URL)."""
+    app.extensions.setdefault(JSON_AREAS, []).append((prefix, respond))
+
+
+def json_areas() -> list[tuple[str, Callable]]:
+    return list(current_app.extensions.get(JSON_AREAS, []))
+
+
+def signed_in() -> bool:
+    """Whether this request belongs to a signed-in session (set by the sign-in hook)."""
+    return g.get("certificate") is not None
+
+
+def current_person() -> Any:
+    """The signed-in person's account (the real object, not Flask-Login's proxy)."""
+    return current_user._get_current_object()
+
+
+def local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored (UTC) time as people read it, in ``REGISTRY_TIMEZONE``."""
+    if value is None:
+        return ""
+    return value.astimezone(current_app.extensions[TZ_KEY]).strftime(fmt)
+
+
+def set_health_check(app: Flask, check: Callable[[], tuple[dict, bool]]) -> None:
+    """Install the instance's health check (the ``web`` package does: /healthz)."""
+    app.extensions[HEALTH_KEY] = check
+
+
+def health() -> tuple[dict, bool]:
+    """The health report and whether the instance can serve requests."""
+    return current_app.extensions[HEALTH_KEY]()

@@ -1,0 +1,70 @@
+"""Signature checks with bounds: large files are verified in the background, a CMS with too
+many certificates or too many bytes is refused before any certificate is looked at."""
+
+from __future__ import annotations
+
+import pytest
+from asn1crypto import cms
+from huey.storage import MemoryStorage
+from sqlalchemy import select
+
+from registry import jobs
+from registry.documents import signatures
+from registry.documents.models import Document
+from registry.extensions import db
+
+from .conftest import cms_sign
+from .pdfs import plain_pdf
+from .test_documents import upload
+
+
+@pytest.fixture
+def queued(app):
+    saved = (jobs.huey._immediate, jobs.huey.storage, jobs._state.app)
+    jobs.huey._immediate = False
+    jobs.huey.storage = MemoryStorage("tests")
+    jobs._state.app = app
+    yield jobs.huey
+    jobs.huey._immediate, jobs.huey.storage, jobs._state.app = saved
+
+
+def test_large_document_shows_pending_until_the_job_has_run(app, org, as_person, demo_pki, tmp_path,
+                                                           queued, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_SIGNATURE_INLINE_MB", 0)  # every file is "large"
+    browser = as_person("employee1")
+    content = plain_pdf("Charter")
+    signature = cms_sign(demo_pki, tmp_path, "head", "ecdsa", content)
+    r = upload(browser, org.id, content, "устав.pdf", signature=(signature, "устав.pdf.sig"))
+    assert r.status_code == 302, r.text
+    assert "проверяется" in browser.get(r.location).text
+    assert "проверяется" in browser.get(f"/organizations/{org.id}/documents").text
+    assert queued.pending_count() == 1
+    task = queued.dequeue()
+    queued.execute(task)
+    page = browser.get(r.location).text
+    assert "проверяется" not in page and "Подпись верна" in page
+    with app.app_context():
+        document = db.session.scalars(select(Document).order_by(Document.id.desc())).first()
+        assert document.signature_state == "valid" and document.checked_at is not None
+
+
+def _with_extra_certificates(signature: bytes, count: int) -> bytes:
+    info = cms.ContentInfo.load(signature)
+    signed = info["content"]
+    certs = list(signed["certificates"])
+    signed["certificates"] = cms.CertificateSet(certs + [certs[0]] * count)
+    return info.dump(force=True)
+
+
+def test_cms_with_too_many_certificates_is_refused(demo_pki, tmp_path):
+    from registry.pki import TrustStore
+
+    content = b"document"
+    signature = cms_sign(demo_pki, tmp_path, "head", "ecdsa", content)
+    store = TrustStore.from_paths(demo_pki.trust_dir)
+    padded = _with_extra_certificates(signature, 60)
+    assert signatures.verify_detached(signature, content, trust_store=store).valid
+    check = signatures.verify_detached(padded, content, trust_store=store)
+    assert check.code == signatures.TOO_MANY_CERTIFICATES and "61 при допустимых 50" in check.message
+    big = signatures.verify_detached(padded, content, trust_store=store, max_bytes=10 * 1024)
+    assert big.code == signatures.TOO_LARGE and "слишком большой" in big.message

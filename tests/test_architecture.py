@@ -1,0 +1,146 @@
+"""The shape of the package: no import cycles between its parts, and layers that only point
+down. Built from the source (every module parsed, relative imports resolved, imports inside
+functions included; imports only for type checkers left out), so it names the offending line.
+
+    identifiers ← pki ← trust, config, extensions ← core ← auth ← domains ← web ← app, cli, demo
+
+Domains may use each other's models and services (never views or forms of another domain),
+as long as that makes no cycle.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1] / "registry"
+
+LAYERS = [
+    {"identifiers"},
+    {"pki"},
+    {"trust", "config", "extensions"},
+    {"core"},
+    {"auth"},
+    {"refdata", "organizations", "members", "documents", "exchange", "operator"},
+    {"web"},
+    {"app", "cli", "demo", "registry"},
+]
+LAYER = {part: n for n, parts in enumerate(LAYERS) for part in parts}
+DOMAINS = LAYERS[5]
+
+
+def _module_name(path: Path) -> str:
+    parts = ["registry", *path.relative_to(ROOT).with_suffix("").parts]
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {_module_name(p): p for p in ROOT.rglob("*.py")}
+
+
+def part_of(module: str) -> str:
+    pieces = module.split(".")
+    return pieces[1] if len(pieces) > 1 else "registry"
+
+
+def _known(name: str) -> str | None:
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """ids of import nodes under ``if TYPE_CHECKING:``."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            skip |= {id(n) for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)}
+    return skip
+
+
+def imports() -> list[tuple[str, str, int]]:
+    """(importing module, imported module, line) for every import of a registry module."""
+    found = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _type_checking_only(tree)
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    source = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    source = node.module or ""
+                # ``from x import y``: y may be a module of its own, else it is a name in x
+                targets = [f"{source}.{a.name}" if f"{source}.{a.name}" in MODULES else source
+                           for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target == "registry" or target.startswith("registry."):
+                    resolved = _known(target)
+                    if resolved is not None and resolved != module:
+                        found.append((module, resolved, node.lineno))
+    return found
+
+
+def _where(module: str, line: int) -> str:
+    return f"{MODULES[module].relative_to(ROOT.parent)}:{line}"
+
+
+def test_the_graph_sees_the_imports():
+    edges = {(part_of(a), part_of(b)) for a, b, _ in imports()}
+    assert ("members", "organizations") in edges  # models of a lower domain
+    assert ("auth", "pki") in edges
+    assert ("web", "auth") in edges  # a function-level import counts too
+    assert set(LAYER) >= {part_of(m) for m in MODULES}, "a new part of registry/ needs a layer here"
+
+
+def test_layers_only_point_down():
+    upward = [f"{_where(a, line)}: {part_of(a)} imports {b} ({part_of(b)} is above it)"
+              for a, b, line in imports()
+              if part_of(a) != part_of(b) and LAYER[part_of(b)] > LAYER[part_of(a)]]
+    assert upward == []
+
+
+def test_no_domain_imports_another_domains_views_or_forms():
+    bad = [f"{_where(a, line)}: {a} imports {b}" for a, b, line in imports()
+           if part_of(a) in DOMAINS and part_of(b) in DOMAINS and part_of(a) != part_of(b)
+           and b.rpartition(".")[2] in ("views", "forms")]
+    assert bad == []
+
+
+def test_no_cycles_between_parts():
+    graph: dict[str, set[str]] = defaultdict(set)
+    where: dict[tuple[str, str], str] = {}
+    for a, b, line in imports():
+        pa, pb = part_of(a), part_of(b)
+        if pa != pb:
+            graph[pa].add(pb)
+            where.setdefault((pa, pb), _where(a, line))
+    cycles = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for nxt in sorted(graph[node]):
+                if nxt == start:
+                    cycles.append(" -> ".join(f"{x} ({where[(x, y)]})" for x, y in
+                                              zip(path, [*path[1:], start], strict=True)))
+                elif nxt not in path and nxt > start:  # each cycle once, from its least part
+                    stack.append((nxt, [*path, nxt]))
+    assert cycles == []
+
+
+def test_members_services_do_not_answer_http():
+    source = (ROOT / "members" / "services.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    names |= {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+              for a in n.names}
+    assert not names & {"abort", "current_user", "request"}
