@@ -174,8 +174,9 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         assert emp_page.get_by_text("Ожидает назначения ролей").first.is_visible()
         page_shot(emp_page, "members-1-joined")
 
-        head_page.goto(url + "/organizations/")  # «Моя организация» opens the organization
-        head_page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Профили организации").click()
+        head_page.goto(url + "/organizations/?all=1")  # the list, whatever the head administers
+        head_page.get_by_role("link", name=name).click()
+        head_page.get_by_role("navigation", name="Разделы организации").get_by_role("link", name="Профили организации").click()
         head_page.get_by_label("Статус").select_option("pending")
         head_page.get_by_role("button", name="Показать").click()
         assert head_page.get_by_text("Сидорова Анна Сергеевна").is_visible()
@@ -193,7 +194,8 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         assert emp_page.get_by_role("link", name="Профили организации").count() == 0
         page_shot(emp_page, "members-5-employee-sees-profile")
 
-        head_page.goto(url + "/organizations/")
+        head_page.goto(url + "/organizations/?all=1")
+        head_page.get_by_role("link", name=name).click()
         head_page.get_by_role("link", name="Журнал организации").click()
         assert head_page.get_by_text("назначены: Работа с заявлениями, Участник ДМДК").is_visible()
         page_shot(head_page, "members-6-journal")
