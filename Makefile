@@ -6,6 +6,7 @@ PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk
 DEMO_DIR ?= instance/demo
+PORT ?= 8443
 
 .PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
 
@@ -27,7 +28,7 @@ install: system-deps $(VENV)/.installed
 
 demo: install
 	$(REGISTRY) demo setup --dir $(DEMO_DIR)
-	$(REGISTRY) demo serve --dir $(DEMO_DIR)
+	$(REGISTRY) demo serve --dir $(DEMO_DIR) --port $(PORT)
 
 # The same demo behind the shipped nginx configuration (deploy/nginx/registry.conf): GOST TLS
 # beside ECDSA on https://localhost:8443, gunicorn on a unix socket.

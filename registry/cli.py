@@ -15,7 +15,12 @@ from sqlalchemy.engine import make_url
 from . import create_app, demo
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app())
+def default_create_app():
+    """The application as configured by the environment (``DATABASE_URL`` etc.)."""
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=default_create_app)
 def main():
     """Registry of organizations (Flask CLI with the application loaded)."""
 

@@ -26,7 +26,7 @@ from .core.uow import command_transaction
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do
 # GOST TLS without a GOST-enabled build; these are RSA/ECDSA).
 BROWSER_CERTIFICATES = (("head", "ecdsa"), ("employee1", "ecdsa"), ("ip", "ecdsa"),
-                        ("head", "rsa"))
+                        ("head", "rsa"), ("employee2", "ecdsa"))
 P12_PASSWORD = "demo"
 
 
@@ -92,9 +92,12 @@ def instructions(directory: str | Path, url: str) -> str:
     for person, alg in BROWSER_CERTIFICATES:
         lines.append(f"  {demo_pki.person(person, alg).p12_path}   ({person}, {alg})")
     lines += [
-        "head = head of the demo organization; employee1 = an employee; ip = an entrepreneur.",
+        "head = head of the demo organization; employee1 = an employee; ip = an entrepreneur;",
+        "employee2 = a REVOKED certificate (to see how a refusal is explained).",
         "To avoid the browser's warning about the server certificate, trust this CA:",
         f"  {Path(demo_pki.server_cert_path).parent / 'ca.crt'}",
+        f"Make employee1 a registry operator: registry operator --dir {directory} grant 334-455-667 84",
+        "Another port: make demo PORT=9443 (or registry demo serve --port 9443).",
         "Stop with Ctrl+C.",
     ]
     return "\n".join(lines)

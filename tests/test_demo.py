@@ -36,3 +36,20 @@ def test_instructions_name_the_pkcs12_files_and_password(tmp_path, demo_pki):
     assert "https://localhost:8443" in text
     assert str(tmp_path / "pki" / "people" / "head-ecdsa.p12") in text
     assert "password: demo" in text
+
+
+def test_instructions_name_the_revoked_certificate_the_operator_command_and_the_port(tmp_path, demo_pki):
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    text = demo.instructions(tmp_path, "https://localhost:8443")
+    assert str(tmp_path / "pki" / "people" / "employee2-ecdsa.p12") in text and "REVOKED" in text
+    assert f"registry operator --dir {tmp_path} grant 334-455-667 84" in text
+    assert "PORT=" in text
+
+
+def test_make_demo_passes_the_port():
+    import subprocess
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(["make", "-n", "demo", "PORT=9443"], cwd=root, capture_output=True,
+                         text=True, timeout=60).stdout
+    assert "demo serve --dir instance/demo --port 9443" in out

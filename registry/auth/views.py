@@ -300,6 +300,8 @@ def logout():
 def profile():
     user = current_person()
     form = ProfileForm(obj=user)
+    if request.method == "GET" and not user.email and g.certificate.email:
+        form.email.data = g.certificate.email  # prefilled from the certificate; saved on «Сохранить»
     if form.validate_on_submit():
         services.update_profile(user, email=form.email.data, phone=form.phone.data,
                                 position=form.position.data, department=form.department.data)

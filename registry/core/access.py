@@ -50,9 +50,13 @@ class Policy:
 class AccessDenied(Exception):
     """Not for this person: ``not_found`` (it does not exist for them) or forbidden."""
 
-    def __init__(self, not_found: bool = True):
+    def __init__(self, not_found: bool = True, permission: "Permission | None" = None,
+                 organization: Any = None):
         super().__init__("not found" if not_found else "forbidden")
         self.not_found = not_found
+        # What was asked for where: lets the refusal page say what is missing and who grants it.
+        self.permission = permission
+        self.organization = organization
 
 
 def set_policy(app: Flask, policy: Policy) -> None:
@@ -105,10 +109,28 @@ def require(user: Any, permission: Permission, organization: Any = None) -> froz
     missing organization is not found."""
     if organization is None and permission is not Permission.OPERATOR_CONSOLE:
         raise AccessDenied(not_found=True)
-    return decide(permissions(user, organization), permission)
+    try:
+        return decide(permissions(user, organization), permission)
+    except AccessDenied as denied:
+        denied.permission, denied.organization = permission, organization
+        raise
+
+
+ANSWER_KEY = "registry.access_answer"
+
+
+def set_answer(app: Flask, answer: Callable[[AccessDenied], Any]) -> None:
+    """Let a domain answer refusals itself (``answer(error)`` returns a response, or None for
+    the plain 404/403 page)."""
+    app.extensions[ANSWER_KEY] = answer
 
 
 def _answer(error: AccessDenied):
+    answer = current_app.extensions.get(ANSWER_KEY)
+    if answer is not None:
+        response = answer(error)
+        if response is not None:
+            return response
     return current_app.handle_http_exception(NotFound() if error.not_found else Forbidden())
 
 

@@ -30,9 +30,19 @@ def signed_in(user: Any, remote_addr: str | None) -> None:
         hook(user, remote_addr)
 
 
-def add_org_link(app: Flask, label: str, endpoint: str, permission: Any) -> None:
-    """A link on the organization page (``endpoint`` takes ``org_id``), shown to those who may."""
-    app.extensions.setdefault(LINKS_KEY, []).append((label, endpoint, permission))
+def add_org_link(app: Flask, label: str, endpoint: str, permission: Any, key: str | None = None,
+                 order: int = 100) -> None:
+    """A tab of the organization (``endpoint`` takes ``org_id``), shown to those who may;
+    ``key`` names the tab for the page that is open, ``order`` places it."""
+    placed = app.extensions.setdefault(LINKS_KEY + ".placed", {})
+    placed[endpoint] = (order, key or endpoint.split(".")[0])
+    links = app.extensions.setdefault(LINKS_KEY, [])
+    links.append((label, endpoint, permission))
+    links.sort(key=lambda link: placed.get(link[1], (100, ""))[0])
+
+
+def org_link_key(endpoint: str) -> str:
+    return current_app.extensions.get(LINKS_KEY + ".placed", {}).get(endpoint, (100, endpoint.split(".")[0]))[1]
 
 
 def org_links() -> list[tuple[str, str, Any]]:

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from datetime import datetime
 from xml.sax.saxutils import escape
 
 from ..core import clock
 from ..organizations import ru_date
+from ..refdata.identifiers import format_snils
+from ..text import format_phone
 
 FONT_PATHS = {
     "DejaVuSans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -46,6 +49,20 @@ def _full_name(item: dict) -> str:
     return " ".join(p for p in (item.get("surname"), item.get("given"), item.get("patronymic")) if p) or "—"
 
 
+def _identity(person: dict) -> str:
+    """The identity document as the interface shows it: type, series and number, date, issuer."""
+    from ..refdata.dictionaries import IDENTITY_DOCUMENT_TYPES, title
+    parts = [title(IDENTITY_DOCUMENT_TYPES, person.get("doc_type")) or ""]
+    number = " ".join(str(person.get(k) or "") for k in ("doc_series", "doc_number")).strip()
+    if number:
+        parts.append(f"№ {number}")
+    if person.get("doc_date"):
+        parts.append(f"выдан {ru_date(person.get('doc_date'))}")
+    if person.get("doc_issuer"):
+        parts.append(str(person["doc_issuer"]))
+    return ", ".join(p for p in parts if p)
+
+
 def render_application(data: dict, *, number: int, created_at: datetime) -> bytes:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
@@ -70,7 +87,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
         story.append(t)
 
     story.append(Paragraph("Заявление о постановке на специальный учет", h1))
-    story.append(Paragraph(f"№ {number} от {created_at:%d.%m.%Y}", ParagraphStyle("c", parent=body, alignment=1)))
+    story.append(Paragraph(f"№ {number} от {clock.local(created_at):%d.%m.%Y}", ParagraphStyle("c", parent=body, alignment=1)))
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(
         f"{_v(org.get('full_name'))} просит поставить организацию на специальный учет "
@@ -86,20 +103,26 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
            ("Дата регистрации", ru_date(party.get("reg_date"))),
            ("Адрес (место нахождения)", _v(party.get("address"))),
            ("Почтовый адрес", _v(postal)),
-           ("Электронная почта", _v(general.get("email"))), ("Телефон", _v(general.get("phone"))),
+           ("Электронная почта", _v(general.get("email"))), ("Телефон", _v(format_phone(general.get("phone")))),
            ("Факс", _v(general.get("fax"))), ("Сайт", _v(general.get("website"))),
            ("Категория заявителя", _v(_category(general.get("applicant_category")))),
            ("Сведения ЕГРЮЛ", "подтверждены" if org.get("egrul_confirmed") else "не подтверждено ЕГРЮЛ")])
 
     okved = profile.get("okved") or {}
+    names = data.get("okved_names") or {}
+
+    def codes(*values) -> str:
+        found = [c for v in values for c in re.split(r"[\s,;]+", v or "") if c]
+        return "<br/>".join(escape(f"{c} — {names[c]}" if names.get(c) else c) for c in found) or "—"
+
     story.append(Paragraph("2. Виды деятельности (ОКВЭД2)", h2))
-    table([("Основной", _v(okved.get("main"))),
-           ("Дополнительные", _v(", ".join(c for c in (okved.get("auxiliary_1"), okved.get("auxiliary_2")) if c))),
-           ("Прочие", _v(okved.get("others"))), ("Пояснения", _v(okved.get("notes")))])
+    table([("Основной", codes(okved.get("main"))),
+           ("Вспомогательные", codes(okved.get("auxiliary_1"), okved.get("auxiliary_2"))),
+           ("Прочие", codes(okved.get("others"))), ("Пояснения", _v(okved.get("notes")))])
 
     head = profile.get("head") or {}
     story.append(Paragraph("3. Руководитель", h2))
-    if head.get("kind") == "legal_entity":
+    if head.get("kind") in ("legal", "legal_entity"):
         table([("Управляющая организация", _v(head.get("le_full_name"))), ("ИНН / КПП",
                _v(f"{head.get('le_inn') or '—'} / {head.get('le_kpp') or '—'}")),
                ("ОГРН", _v(head.get("le_ogrn"))), ("Адрес", _v(head.get("le_address")))])
@@ -108,9 +131,11 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
                ("Идентификационный номер", _v(head.get("fo_ident"))), ("Страна", _v(head.get("fo_country")))])
     else:
         table([("ФИО", _v(_full_name(head))), ("Дата рождения", ru_date(head.get("birth_date"))),
-               ("ИНН", _v(head.get("inn"))), ("СНИЛС", _v(head.get("snils"))),
-               ("Документ", _v(" ".join(str(head.get(k) or "") for k in ("doc_series", "doc_number")).strip())),
-               ("Адрес регистрации", _v(head.get("reg_address")))])
+               ("ИНН", _v(head.get("inn"))),
+               ("СНИЛС", _v(format_snils(head["snils"]) if head.get("snils") else "")),
+               ("Документ, удостоверяющий личность", _v(_identity(head))),
+               ("Адрес регистрации", _v(head.get("reg_address"))),
+               ("Адрес фактического проживания", _v(head.get("actual_address")))])
 
     story.append(Paragraph("4. Объекты недвижимости нежилого назначения", h2))
     premises = profile.get("premises") or []
@@ -123,8 +148,8 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     story.append(Paragraph("5. Территориально-обособленные подразделения", h2))
     branches = profile.get("branches") or []
     if branches:
-        table([(_v(b.get("name")), _v(f"КПП {b.get('kpp') or '—'}; {b.get('address') or ''}; "
-                                      f"ОКВЭД2: {b.get('okved') or '—'}")) for b in branches])
+        table([(_v(b.get("name")), _v(f"КПП {b.get('kpp') or '—'}; {b.get('address') or ''}")
+                + "<br/>ОКВЭД2: " + codes(b.get("okved"))) for b in branches])
     else:
         story.append(Paragraph("Не указаны.", body))
 
@@ -169,7 +194,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
 
 
 def _head_name(head: dict) -> str:
-    if head.get("kind") == "legal_entity":
+    if head.get("kind") in ("legal", "legal_entity"):
         return head.get("le_full_name") or "—"
     if head.get("kind") == "foreign":
         return head.get("fo_name") or "—"

@@ -19,6 +19,9 @@ from sqlalchemy import func, select
 
 from ..auth.services import plural_days
 from ..core import clock
+from ..core.journal import record
+from ..organizations.services import okved_names, profile_codes
+from ..text import quoted
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..trust import trust_store
@@ -236,7 +239,7 @@ def _verify(document: Document) -> list[dict]:
 def add_document(organization: Organization, *, user, stream: BinaryIO, filename: str | None,
                  doc_type: str, number: str, doc_date: date, expires_on: date,
                  signature_stream: BinaryIO | None = None, signature_filename: str | None = None,
-                 cleanup: FileCleanup) -> Document:
+                 cleanup: FileCleanup, remote_addr: str | None = None) -> Document:
     """Store an uploaded document (and its detached signature), verify signatures, add the row."""
     if expires_on < doc_date:
         raise DocumentError("Срок действия не может закончиться раньше даты документа.")
@@ -256,7 +259,14 @@ def add_document(organization: Organization, *, user, stream: BinaryIO, filename
     db.session.add(document)
     db.session.flush()
     check(document)
+    _journal(organization, "documents", user, remote_addr,
+             f"Загружен документ {quoted(document.title)}, файл {document.file_name}"
+             + (f", подпись {document.signature_name}" if document.signature_name else ""))
     return document
+
+
+def _journal(organization, event: str, actor, remote_addr: str | None, details: str) -> None:
+    record(organization, event, actor=actor, subject=actor, details=details, remote_addr=remote_addr)
 
 
 def _signature_file(stream: BinaryIO, filename: str, cleanup: FileCleanup) -> storage.StoredFile:
@@ -269,7 +279,7 @@ def _signature_file(stream: BinaryIO, filename: str, cleanup: FileCleanup) -> st
 
 
 def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
-                     cleanup: FileCleanup) -> list[dict]:
+                     cleanup: FileCleanup, actor=None, remote_addr: str | None = None) -> list[dict]:
     """Add (or replace) the detached signature of a document and verify it."""
     if document.file_kind == "cms":
         raise DocumentError("Этот документ сам является файлом подписи.")
@@ -279,10 +289,13 @@ def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
         signature.key, signature.original_name, signature.size
     checks = check(document)
     db.session.flush()
+    _journal(document.organization_id, "documents", actor, remote_addr,
+             f"К документу {quoted(document.title)} загружена подпись {document.signature_name}")
     return checks
 
 
-def delete_document(document: Document, cleanup: FileCleanup) -> None:
+def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
+                    remote_addr: str | None = None) -> None:
     """Delete a document unless an application holds it (the message names which)."""
     if document.applications:
         names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
@@ -290,6 +303,8 @@ def delete_document(document: Document, cleanup: FileCleanup) -> None:
                             "удалён. Удалите черновик заявления или сформируйте новое без этого документа.")
     cleanup.discard_after_commit(document.file_key)
     cleanup.discard_after_commit(document.signature_key)
+    _journal(document.organization_id, "documents", actor, remote_addr,
+             f"Удалён документ {quoted(document.title)}, файл {document.file_name}")
     db.session.delete(document)
     db.session.flush()
 
@@ -343,11 +358,12 @@ def application_data(organization: Organization, attached: list[Document]) -> di
                              "full_name": organization.full_name, "short_name": organization.short_name,
                              "egrul_confirmed": organization.egrul_confirmed},
             "party": organization.party or {}, "profile": organization.data or {},
+            "okved_names": okved_names(profile_codes(organization.data or {})),
             "documents": [document_summary(d) for d in attached]}
 
 
 def create_application(organization: Organization, *, user, document_ids: list[int],
-                       cleanup: FileCleanup) -> Application:
+                       cleanup: FileCleanup, remote_addr: str | None = None) -> Application:
     """Form an application from the current profile with the chosen documents; render its PDF."""
     from .pdf import render_application
 
@@ -376,14 +392,19 @@ def create_application(organization: Organization, *, user, document_ids: list[i
     application.documents = attached
     db.session.add(application)
     db.session.flush()
+    _journal(organization, "applications", user, remote_addr,
+             f"Сформировано {application.title}; документы: " + ", ".join(quoted(d.title) for d in attached))
     return application
 
 
-def delete_application(application: Application, cleanup: FileCleanup) -> None:
+def delete_application(application: Application, cleanup: FileCleanup, *, actor=None,
+                       remote_addr: str | None = None) -> None:
     if application.status != Application.DRAFT:
         raise DocumentError(f"{application.title} уже {application.status_title.lower()}: удалить "
                             "можно только черновик.")
     cleanup.discard_after_commit(application.pdf_key)
+    _journal(application.organization_id, "applications", actor, remote_addr,
+             f"Удалён черновик: {application.title}")
     application.documents = []
     db.session.delete(application)
     db.session.flush()
@@ -457,7 +478,7 @@ NOT_THIS_PDF = "not_this_pdf"
 
 
 def sign_application(application: Application, *, stream: BinaryIO, filename: str,
-                     cleanup: FileCleanup) -> dict:
+                     cleanup: FileCleanup, actor=None, remote_addr: str | None = None) -> dict:
     """Accept the head's signature of the application: a detached CMS over the stored PDF, or the
     stored PDF signed (an incremental update of exactly those bytes).
 
@@ -519,10 +540,13 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
     else:
         cleanup.discard_after_commit(stored.key)  # kept only for a valid signature
     db.session.flush()
+    _journal(application.organization_id, "applications", actor, remote_addr,
+             f"{application.title}: " + (f"подписано, подписал {check.signer.full_name}" if check.valid
+                                         else f"подпись не принята — {check.message}"))
     return result
 
 
-def submit_application(application: Application) -> None:
+def submit_application(application: Application, *, actor=None, remote_addr: str | None = None) -> None:
     if application.status == Application.SUBMITTED:
         raise DocumentError(f"{application.title} уже подано.")
     if application.status != Application.SIGNED:
@@ -530,3 +554,4 @@ def submit_application(application: Application) -> None:
     application.status = Application.SUBMITTED
     application.submitted_at = utcnow()
     db.session.flush()
+    _journal(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")

@@ -108,7 +108,8 @@ def upload(org_id: int):
                         number=form.number.data, doc_date=form.doc_date.data,
                         expires_on=form.expires_on.data,
                         signature_stream=signature.stream if signature else None,
-                        signature_filename=signature.filename if signature else None, cleanup=cleanup)
+                        signature_filename=signature.filename if signature else None, cleanup=cleanup,
+                        remote_addr=request.remote_addr)
             except DocumentError as exc:
                 target = form.signature if "подпис" in exc.message and signature else form.file
                 target.errors = [*target.errors, exc.message]
@@ -156,7 +157,8 @@ def add_signature(org_id: int, document_id: int):
     try:
         with _files() as cleanup:
             checks = services.attach_signature(document, stream=form.signature.data.stream,
-                                               filename=form.signature.data.filename, cleanup=cleanup)
+                                               filename=form.signature.data.filename, cleanup=cleanup,
+                                               actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         form.signature.errors = [exc.message]
         return render_template("documents/detail.html", organization=organization, document=document,
@@ -187,7 +189,7 @@ def delete(org_id: int, document_id: int):
     title = document.title
     try:
         with _files() as cleanup:
-            services.delete_document(document, cleanup)
+            services.delete_document(document, cleanup, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         organization, document = _document(org_id, document_id)
@@ -224,7 +226,8 @@ def application_list(org_id: int):
             try:
                 with _files() as cleanup:
                     application = services.create_application(
-                        organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup)
+                        organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup,
+                        remote_addr=request.remote_addr)
             except DocumentError as exc:
                 form.documents.errors = [*form.documents.errors, exc.message]
             else:
@@ -282,7 +285,8 @@ def sign(org_id: int, application_id: int):
     try:
         with _files() as cleanup:
             result = services.sign_application(application, stream=form.signature.data.stream,
-                                               filename=form.signature.data.filename, cleanup=cleanup)
+                                               filename=form.signature.data.filename, cleanup=cleanup,
+                                               actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         form.signature.errors = [exc.message]
         return _detail(organization, application, form, 422)
@@ -301,7 +305,7 @@ def submit(org_id: int, application_id: int):
         abort(400)
     try:
         with db.session.begin_nested():
-            services.submit_application(application)
+            services.submit_application(application, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         return _detail(*_application(org_id, application_id), status=409)
@@ -317,7 +321,7 @@ def application_delete(org_id: int, application_id: int):
     title = application.title
     try:
         with _files() as cleanup:
-            services.delete_application(application, cleanup)
+            services.delete_application(application, cleanup, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         return _detail(*_application(org_id, application_id), status=409)

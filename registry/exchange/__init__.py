@@ -17,4 +17,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(api_bp)
     add_json_area(app, "/api/v1/", http_error)
-    add_org_link(app, "Профили информационного обмена", "exchange.index", Permission.MANAGE_EXCHANGE)
+    add_org_link(app, "Профили информационного обмена", "exchange.index", Permission.MANAGE_EXCHANGE, order=40)

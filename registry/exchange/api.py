@@ -175,6 +175,49 @@ def _branch(item: dict) -> dict:
             "kpp": item.get("kpp"), "address": item.get("address"), "okved": split_codes(item.get("okved"))}
 
 
+def _clean(item: dict | None, drop: tuple[str, ...] = ()) -> dict:
+    """A stored section without empty values and internal keys."""
+    return {k: v for k, v in (item or {}).items() if v not in (None, "", [], {}) and k not in drop}
+
+
+HEAD_FIELDS = {
+    "person": ("surname", "given", "patronymic", "birth_date", "inn", "snils", "doc_type", "doc_series",
+               "doc_number", "doc_date", "doc_issuer", "reg_address", "actual_address"),
+    "legal": ("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn", "le_address"),
+    "foreign": ("fo_name", "fo_short_name", "fo_ident", "fo_country"),
+}
+
+
+def _head(head: dict | None) -> dict:
+    """The head in the documented shape: ``kind`` and the fields of that kind, without prefixes."""
+    head = head or {}
+    kind = head.get("kind") or "person"
+    if kind == "legal_entity":
+        kind = "legal"
+    out = {"kind": kind}
+    for name in HEAD_FIELDS.get(kind, ()):
+        value = head.get(name)
+        if value not in (None, ""):
+            out[name.split("_", 1)[1] if kind != "person" else name] = value
+    return out
+
+
+def _profile(data: dict) -> dict:
+    """The registered profile as documented in the OpenAPI description (not the wizard's draft)."""
+    from ..organizations.services import split_codes
+    okved = data.get("okved") or {}
+    return {
+        "general": _clean(data.get("general")),
+        "okved": {"main": okved.get("main") or None,
+                  "auxiliary": [c for c in (okved.get("auxiliary_1"), okved.get("auxiliary_2")) if c],
+                  "others": split_codes(okved.get("others")), "notes": okved.get("notes") or None},
+        "head": _head(data.get("head")),
+        "premises": [_clean(p, ("id",)) for p in data.get("premises") or []],
+        "branches": [_branch(b) for b in data.get("branches") or []],
+        "beneficiaries": [_clean(b, ("id",)) for b in data.get("beneficiaries") or []],
+    }
+
+
 def _document(document: Document, today: date) -> dict:
     return {
         "id": document.id, "type": document.doc_type, "type_title": document.type_title,
@@ -240,7 +283,7 @@ def organization(org_id: int):
         "full_name": org.full_name, "short_name": org.short_name, "status": org.status,
         "egrul_confirmed": bool(org.egrul_confirmed), "version": org.version,
         "registered_at": org.registered_at.isoformat(), "updated_at": org.updated_at.isoformat(),
-        "profile": {k: data.get(k) for k in ("general", "okved", "head", "premises", "branches", "beneficiaries")},
+        "profile": _profile(data),
         "egrul": org.party or {},
     })
 

@@ -43,6 +43,14 @@ class ProfileForm(CertificateMixin, FlaskForm):
     submit = SubmitField("Создать профиль")
 
 
+class EditProfileForm(FlaskForm):
+    system_name = StringField("Наименование ИС", [Required(), Length(max=300, message="Не более 300 символов")],
+                              filters=[_strip])
+    system_code = StringField("Код ИС", [Required(), Length(max=50, message="Не более 50 символов"), _code],
+                              filters=[_strip], description="Уникален в организации, например ERP-1.")
+    submit = SubmitField("Сохранить")
+
+
 class CertificateForm(CertificateMixin, FlaskForm):
     submit = SubmitField("Добавить сертификат")
 

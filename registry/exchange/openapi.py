@@ -75,13 +75,22 @@ SCHEMAS = {
             "registered_at": DATETIME, "updated_at": DATETIME,
             "profile": {
                 "type": "object",
-                "description": "The registered profile by wizard section: general, okved, head, premises, "
-                               "branches, beneficiaries",
-                "properties": {"general": {"type": ["object", "null"]}, "okved": {"type": ["object", "null"]},
-                               "head": {"type": ["object", "null"]},
-                               "premises": {"type": ["array", "null"], "items": {"type": "object"}},
-                               "branches": {"type": ["array", "null"], "items": {"type": "object"}},
-                               "beneficiaries": {"type": ["array", "null"], "items": {"type": "object"}}},
+                "description": "Профиль организации по разделам; пустые значения не передаются",
+                "required": ["general", "okved", "head", "premises", "branches", "beneficiaries"],
+                "properties": {
+                    "general": {"type": "object", "description": "Контакты, категория заявителя, почтовый адрес"},
+                    "okved": {"type": "object", "required": ["main", "auxiliary", "others", "notes"],
+                              "properties": {"main": NULLABLE_STRING,
+                                             "auxiliary": {"type": "array", "items": {"type": "string"}, "maxItems": 2},
+                                             "others": {"type": "array", "items": {"type": "string"}},
+                                             "notes": NULLABLE_STRING}},
+                    "head": {"type": "object", "required": ["kind"],
+                             "description": "kind: person (ФИО, документ, адреса), legal (full_name, short_name, "
+                                            "inn, kpp, ogrn, address) или foreign (name, short_name, ident, country)",
+                             "properties": {"kind": {"type": "string", "enum": ["person", "legal", "foreign"]}}},
+                    "premises": {"type": "array", "items": {"type": "object"}},
+                    "branches": {"type": "array", "items": {"$ref": "#/components/schemas/Branch"}},
+                    "beneficiaries": {"type": "array", "items": {"type": "object"}}},
             },
             "egrul": {"type": "object", "description": "ЕГРЮЛ/ЕГРИП data the profile was built from"},
         },
@@ -144,35 +153,35 @@ def spec(server_url: str = "/api/v1") -> dict:
             "title": "Реестр организаций: API информационного обмена",
             "version": "1.0.0",
             "description": (
-                "Read-only access for the information systems of an organization. The client "
-                "authenticates with a TLS client certificate: one listed in an information-exchange "
-                "profile of the organization (or of one of its ТОП), or the certificate of an active "
-                "member of the organization. Every error is JSON with a code and a message."),
+                "Чтение сведений организации её информационными системами. Клиент входит по TLS "
+                "с сертификатом, указанным в профиле информационного обмена организации (или её "
+                "ТОП), либо с сертификатом активного сотрудника организации. Каждая ошибка — JSON "
+                "с кодом и сообщением на русском языке."),
         },
         "servers": [{"url": server_url}],
         "security": SECURITY,
         "paths": {
             "/openapi.json": {"get": {
-                "operationId": "openapi", "summary": "This description", "security": [],
+                "operationId": "openapi", "summary": "Это описание API", "security": [],
                 "responses": {"200": {"description": "OpenAPI document",
                                       "content": {"application/json": {"schema": {"type": "object"}}}}}}},
             "/me": {"get": {
-                "operationId": "me", "summary": "Who the certificate belongs to and what it may read",
+                "operationId": "me", "summary": "Кому принадлежит сертификат и что ему доступно",
                 "responses": {"200": _json("The client", "Client"), **AUTH_ERRORS}}},
             "/organizations": {"get": {
-                "operationId": "listOrganizations", "summary": "Organizations this client may read",
+                "operationId": "listOrganizations", "summary": "Организации, доступные клиенту",
                 "responses": {"200": _json("Organizations", "OrganizationList"), **AUTH_ERRORS}}},
             "/organizations/{org_id}": {"get": {
-                "operationId": "getOrganization", "summary": "The organization profile",
+                "operationId": "getOrganization", "summary": "Профиль организации",
                 "parameters": [ORG_PARAM],
                 "responses": {"200": _json("The profile", "Organization"), **AUTH_ERRORS, **NOT_FOUND}}},
             "/organizations/{org_id}/branches": {"get": {
                 "operationId": "listBranches",
-                "summary": "ТОП of the organization (a ТОП's exchange profile sees its own only)",
+                "summary": "ТОП организации (профиль обмена ТОП видит только своё подразделение)",
                 "parameters": [ORG_PARAM],
                 "responses": {"200": _json("Branches", "BranchList"), **AUTH_ERRORS, **NOT_FOUND}}},
             "/organizations/{org_id}/documents": {"get": {
-                "operationId": "listDocuments", "summary": "Documents' metadata and signature verdicts",
+                "operationId": "listDocuments", "summary": "Сведения о документах и результаты проверки подписей",
                 "parameters": [ORG_PARAM,
                                {"name": "type", "in": "query", "required": False,
                                 "schema": {"type": "string", "maxLength": 40},
@@ -182,11 +191,11 @@ def spec(server_url: str = "/api/v1") -> dict:
                 "responses": {"200": _json("Documents", "DocumentList"),
                               "400": _error("Bad query parameter"), **AUTH_ERRORS, **NOT_FOUND}}},
             "/organizations/{org_id}/documents/{document_id}": {"get": {
-                "operationId": "getDocument", "summary": "One document's metadata",
+                "operationId": "getDocument", "summary": "Сведения об одном документе",
                 "parameters": [ORG_PARAM, DOC_PARAM],
                 "responses": {"200": _json("The document", "Document"), **AUTH_ERRORS, **NOT_FOUND}}},
             "/organizations/{org_id}/documents/{document_id}/file": {"get": {
-                "operationId": "downloadDocument", "summary": "The document's file",
+                "operationId": "downloadDocument", "summary": "Файл документа",
                 "parameters": [ORG_PARAM, DOC_PARAM],
                 "responses": {"200": {"description": "The file as uploaded",
                                       "content": {"*/*": {

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ..core.journal import record
 from ..extensions import db
+from ..text import quoted
 from ..organizations.models import Organization
 from ..pki import MalformedCertificate, load_certificate
 from .models import ExchangeCertificate, ExchangeProfile
@@ -39,6 +40,40 @@ def unit_title(organization: Organization, branch_id: str | None) -> str:
     return branch.get("name") or "ТОП" if branch else "Организация (головное подразделение)"
 
 
+def system_refusal(result) -> str:
+    """Why an information system's certificate is refused, in words for the administrator who
+    uploads it (the sign-in messages speak to the certificate's holder)."""
+    from ..pki import reasons as R
+
+    details = result.details or {}
+
+    def when(key: str) -> str:
+        value = details.get(key)
+        return R._fmt(value) if value is not None else ""
+
+    texts = {
+        R.EXPIRED: f"срок действия сертификата закончился {when('date')}. Загрузите действующий "
+                   "сертификат информационной системы.",
+        R.NOT_YET_VALID: f"сертификат начнёт действовать {when('date')}. Загрузите его после этой даты.",
+        R.REVOKED: f"сертификат отозван удостоверяющим центром {when('date')}. Загрузите другой "
+                   "сертификат информационной системы.",
+        R.WRONG_PURPOSE: "сертификат не предназначен для подключения по TLS: в нём должны быть "
+                         "назначения «цифровая подпись» и «проверка подлинности клиента». Закажите "
+                         "в удостоверяющем центре сертификат для информационной системы.",
+        R.CA_AS_LEAF: "это сертификат удостоверяющего центра: загрузите сертификат самой "
+                      "информационной системы.",
+    }
+    return texts.get(result.code) or (result.title.rstrip(".") + ". " + _without_sign_in(result.message))
+
+
+def _without_sign_in(message: str) -> str:
+    # The generic messages end with what to do at sign-in; for an uploaded certificate that
+    # advice does not apply.
+    for phrase in (" — ваши данные сохранятся", " и войдите с ним", "Войдите с ним после этой даты или "):
+        message = message.replace(phrase, "")
+    return message
+
+
 def _checked_certificate(raw: bytes | str, organization_id: int):
     from ..auth.services import checker
 
@@ -49,11 +84,11 @@ def _checked_certificate(raw: bytes | str, organization_id: int):
                             "или .pem.", "certificate") from None
     result = checker().check(cert.pem)
     if not result.valid:
-        raise ExchangeError(f"Сертификат не принят: {result.message}", "certificate")
+        raise ExchangeError(f"Сертификат не принят: {system_refusal(result)}", "certificate")
     taken = db.session.scalar(select(ExchangeCertificate).where(
         ExchangeCertificate.fingerprint == cert.fingerprint))
     if taken is not None:
-        raise ExchangeError(f"Этот сертификат уже привязан к профилю «{taken.profile.system_name}»"
+        raise ExchangeError(f"Этот сертификат уже привязан к профилю {quoted(taken.profile.system_name)}"
                             if taken.profile.organization_id == organization_id
                             else "Этот сертификат уже привязан к другому профилю информационного обмена.",
                             "certificate")
@@ -87,9 +122,33 @@ def create_profile(organization: Organization, *, user, system_name: str, system
     cert = _add(profile, certificate)
     db.session.flush()
     record(organization, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль информационного обмена «{profile.system_name}» ({code}) создан; "
+           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({code}) создан; "
                    f"сертификат {cert.serial}")
     return profile
+
+
+def update_profile(profile: ExchangeProfile, *, user, system_name: str, system_code: str,
+                   remote_addr: str | None = None) -> bool:
+    """Rename a profile or change its IS code (still unique in the organization); whether
+    anything changed."""
+    name, code = system_name.strip(), system_code.strip()
+    if db.session.scalar(select(ExchangeProfile.id).where(
+            ExchangeProfile.organization_id == profile.organization_id,
+            ExchangeProfile.system_code == code, ExchangeProfile.id != profile.id)):
+        raise ExchangeError(f"Код ИС «{code}» уже используется в этой организации: коды ИС уникальны.",
+                            "system_code")
+    changes = []
+    if name != profile.system_name:
+        changes.append(f"наименование: {profile.system_name} → {name}")
+    if code != profile.system_code:
+        changes.append(f"код ИС: {profile.system_code} → {code}")
+    if not changes:
+        return False
+    profile.system_name, profile.system_code = name, code
+    db.session.flush()
+    record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
+           details="Профиль информационного обмена изменён; " + "; ".join(changes))
+    return True
 
 
 def add_certificate(profile: ExchangeProfile, *, user, certificate: bytes | str,
@@ -97,7 +156,7 @@ def add_certificate(profile: ExchangeProfile, *, user, certificate: bytes | str,
     cert = _add(profile, certificate)
     db.session.flush()
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль «{profile.system_name}»: добавлен сертификат {cert.serial}")
+           details=f"Профиль {quoted(profile.system_name)}: добавлен сертификат {cert.serial}")
     return cert
 
 
@@ -112,12 +171,12 @@ def remove_certificate(profile: ExchangeProfile, certificate_id: int, *, user,
     profile.certificates.remove(cert)
     db.session.flush()
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль «{profile.system_name}»: удалён сертификат {cert.serial}")
+           details=f"Профиль {quoted(profile.system_name)}: удалён сертификат {cert.serial}")
 
 
 def delete_profile(profile: ExchangeProfile, *, user, remote_addr: str | None = None) -> None:
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль информационного обмена «{profile.system_name}» ({profile.system_code}) удалён")
+           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({profile.system_code}) удалён")
     db.session.delete(profile)
     db.session.flush()
 

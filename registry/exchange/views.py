@@ -8,6 +8,7 @@ from ..core.access import Permission
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.services import organization_or_404
+from ..text import quoted
 from . import forms, services
 from .services import ExchangeError
 
@@ -64,7 +65,7 @@ def index(org_id: int):
                 except ExchangeError as exc:
                     _apply_error(form, exc)
                 else:
-                    flash(f"Профиль информационного обмена «{profile.system_name}» создан.", "success")
+                    flash(f"Профиль информационного обмена {quoted(profile.system_name)} создан.", "success")
                     return redirect(url_for(".detail", org_id=org_id, profile_id=profile.id))
         elif form.csrf_token.errors:
             abort(400)
@@ -73,11 +74,46 @@ def index(org_id: int):
                            unit_title=lambda b: services.unit_title(organization, b)), status
 
 
-def _detail(organization, profile, form=None, status=200):
+def certificate_owner(pem: str) -> tuple[str, str]:
+    """Who a stored certificate belongs to (name and organization) and who issued it (the CA's
+    name), not raw DNs; empty strings when it cannot be read."""
+    from ..pki import load_certificate
+    try:
+        cert = load_certificate(pem)
+    except Exception:  # an unreadable stored certificate is shown by its DN
+        return "", ""
+    return (", ".join(p for p in (cert.full_name, cert.organization) if p),
+            cert.issuer_common_name or "")
+
+
+def _detail(organization, profile, form=None, status=200, edit_form=None):
+    edit_form = edit_form or forms.EditProfileForm(formdata=None, obj=profile)
     return render_template("exchange/detail.html", organization=organization, profile=profile,
                            form=form or forms.CertificateForm(formdata=None),
-                           action_form=forms.ActionForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None), edit_form=edit_form,
+                           owner=certificate_owner,
                            unit=services.unit_title(organization, profile.branch_id)), status
+
+
+@bp.route("/<int:profile_id>/edit", methods=["POST"])
+def edit(org_id: int, profile_id: int):
+    """Rename the information system or change its code."""
+    organization, profile = _profile(org_id, profile_id)
+    form = forms.EditProfileForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _detail(organization, profile, status=422, edit_form=form)
+    try:
+        with db.session.begin_nested():
+            changed = services.update_profile(profile, user=_user(), system_name=form.system_name.data,
+                                              system_code=form.system_code.data,
+                                              remote_addr=request.remote_addr)
+    except ExchangeError as exc:
+        _apply_error(form, exc)
+        return _detail(*_profile(org_id, profile_id), status=422, edit_form=form)
+    flash("Профиль сохранён." if changed else "Изменений нет.", "success" if changed else "info")
+    return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
 
 
 @bp.route("/<int:profile_id>")
@@ -131,5 +167,5 @@ def delete(org_id: int, profile_id: int):
         abort(400)
     name = profile.system_name
     services.delete_profile(profile, user=_user(), remote_addr=request.remote_addr)
-    flash(f"Профиль «{name}» удалён.", "info")
+    flash(f"Профиль {quoted(name)} удалён.", "info")
     return redirect(url_for(".index", org_id=org_id))

@@ -12,13 +12,16 @@ def init_app(app: Flask) -> None:
     from . import models  # noqa: F401  (tables)
     from .models import Permission
     from .services import POLICY, make_admin, record_sign_in
-    from .views import bp
+    from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)
     access.set_policy(app, POLICY)
+    access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)
     # the head who registers an organization becomes its administrator
     on_organization_registered(app, lambda organization, user: make_admin(user, organization))
-    add_menu_item(app, "Присоединиться к организации", "members.join", order=40)
-    add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES)
-    add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL)
+    add_menu_item(app, "Профили организации", "members.my_members", order=35,
+                  visible=lambda: bool(admin_organizations()))
+    add_menu_item(app, "Присоединиться к организации", "members.join", order=40, visible=may_join)
+    add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES, order=30)
+    add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL, key="journal", order=50)

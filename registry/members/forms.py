@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from ..auth.forms import _strip as strip
 from ..core.forms import DATE_ERROR
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
-from .models import MemberStatus, Role
+from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
 
 class FindOrganizationForm(FlaskForm):
@@ -40,13 +40,22 @@ class JoinForm(FlaskForm):
     submit = SubmitField("Сохранить")
 
 
+def role_description(role: Role) -> str:
+    """What a role allows (the guide's table 1), as a sentence for the role card."""
+    text = "; ".join(ROLE_DESCRIPTIONS[role])
+    return text[:1].upper() + text[1:] + "."
+
+
 class RolesForm(FlaskForm):
     """The member card: one checkbox per role; ``version`` guards against concurrent saves."""
 
-    role_admin = BooleanField(Role.ADMIN.title)
-    role_dmdk_participant = BooleanField(Role.DMDK_PARTICIPANT.title)
-    role_batch_operations = BooleanField(Role.BATCH_OPERATIONS.title)
-    role_applications = BooleanField(Role.APPLICATIONS.title)
+    role_admin = BooleanField(Role.ADMIN.title, description=role_description(Role.ADMIN))
+    role_dmdk_participant = BooleanField(Role.DMDK_PARTICIPANT.title,
+                                         description=role_description(Role.DMDK_PARTICIPANT))
+    role_batch_operations = BooleanField(Role.BATCH_OPERATIONS.title,
+                                         description=role_description(Role.BATCH_OPERATIONS))
+    role_applications = BooleanField(Role.APPLICATIONS.title,
+                                     description=role_description(Role.APPLICATIONS))
     version = HiddenField()
     submit = SubmitField("Сохранить")
 
@@ -61,6 +70,17 @@ class RolesForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return -1
+
+
+class TakeRoleForm(FlaskForm):
+    """«Назначить себе роль» on the page that refused an administrator."""
+
+    role = HiddenField(validators=[InputRequired()])
+    next = HiddenField()
+
+    def validate_role(self, field):
+        if field.data not in {r.value for r in Role}:
+            raise ValidationError("Нет такой роли")
 
 
 STATUS_FILTER = [("", "Все"), *[(s.value, s.title) for s in MemberStatus]]
@@ -81,6 +101,9 @@ EVENT_TITLES = {
     "sign_in": "Вход в реестр",
     "blocked": "Блокировка",
     "unblocked": "Снятие блокировки",
+    "documents": "Документы организации",
+    "applications": "Заявления",
+    "exchange": "Профили информационного обмена",
 }
 
 

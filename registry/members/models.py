@@ -46,6 +46,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# What each permission lets a person do, in the words of the guide (table 1).
+PERMISSION_TITLES: dict[Permission, str] = {
+    Permission.ASSIGN_ROLES: "назначение ролей сотрудникам",
+    Permission.VIEW_PROFILE: "просмотр профиля организации",
+    Permission.EDIT_PROFILE: "редактирование профиля организации",
+    Permission.MANAGE_EXCHANGE: "профили информационного обмена",
+    Permission.READ_JOURNAL: "журнал организации",
+    Permission.APPLICATIONS: "работа с заявлениями и уведомлениями",
+    Permission.DIRECTORY: "справочник организаций",
+    Permission.DOCUMENTS: "документы организации",
+    Permission.BATCHES: "работа с партиями, спецификациями, контрактами и квитанциями",
+}
+
+# The role card's description of each role (guide, table 1).
+ROLE_DESCRIPTIONS: dict[Role, list[str]] = {
+    role: [title for p, title in PERMISSION_TITLES.items() if p in perms]
+    for role, perms in ROLE_PERMISSIONS.items()
+}
+
+
+def roles_granting(permission: Permission) -> list[Role]:
+    """The roles that carry ``permission``, in the guide's order."""
+    return [role for role in Role if permission in ROLE_PERMISSIONS[role]]
+
+
 # The registry operator looks at any organization but acts in none (spec §1).
 OPERATOR_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
 # ... and outside any organization, the operator's console.

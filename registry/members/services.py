@@ -18,6 +18,7 @@ from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
 from ..identifiers import digits
 from ..organizations.models import Organization
+from ..text import agree
 from .models import (
     BASE_PERMISSIONS,
     OPERATOR_CONSOLE_PERMISSIONS,
@@ -58,6 +59,12 @@ def permissions(member: Membership | None, organization: Organization | None = N
 
 
 can = access.can  # the one check (registry.core.access), here for this domain's callers
+
+
+def administrators(organization: Organization) -> list[Membership]:
+    """Active members holding «Администратор организации»: who can grant roles."""
+    return [m for m in members(organization, MemberStatus.ACTIVE.value)
+            if Role.ADMIN.value in (m.roles or [])]
 
 
 def _grants(user, organization) -> frozenset[Permission]:
@@ -263,8 +270,9 @@ def _conflict_message(member: Membership) -> str:
             OrganizationJournalEntry.event == "roles")
         .order_by(OrganizationJournalEntry.id.desc()).limit(1))
     who = last.actor.full_name if last is not None and last.actor is not None else "другой администратор"
-    when = f" в {last.created_at:%H:%M}" if last is not None else ""
-    return (f"Роли этого сотрудника уже изменил {who}{when}, пока карточка была открыта. "
+    when = f" в {local_time(last.created_at)}" if last is not None else ""
+    changed = agree(who, "изменил", "изменила")
+    return (f"Роли этого сотрудника уже {changed} {who}{when}, пока карточка была открыта. "
             f"Сейчас назначено: {_titles(member.roles or [])}. Проверьте и сохраните ещё раз.")
 
 
@@ -372,3 +380,8 @@ def record_sign_in(user, remote_addr: str | None) -> None:
     """A member's sign-in goes to the journal of each organization they are active in."""
     for member in active_memberships(user):
         record(member.organization_id, "sign_in", actor=user, subject=user, remote_addr=remote_addr)
+
+
+def local_time(value, fmt: str = "%H:%M") -> str:
+    """A stored (UTC) time in the people's time zone (REGISTRY_TIMEZONE)."""
+    return clock.local(value).strftime(fmt)

@@ -19,7 +19,7 @@ from flask import (
 )
 
 from ..auth import services as auth_services
-from ..core import clock
+from ..core import access, clock
 from ..core.web import current_person as _user
 from ..exports import csv_response
 from ..extensions import db
@@ -27,7 +27,12 @@ from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from . import forms, services
 from .forms import EVENT_TITLES
-from .models import MemberStatus, Permission, Role
+from werkzeug.exceptions import Forbidden
+
+from ..core.access import AccessDenied
+from ..text import genitive, quoted
+from ..web import render_error
+from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
 from .services import MemberError
 
 bp = Blueprint("members", __name__, template_folder="templates")
@@ -41,6 +46,15 @@ def _units(organization: Organization) -> list[tuple[str, str]]:
     for branch in (organization.data or {}).get("branches") or []:
         units.append((branch["id"], branch.get("name") or "Подразделение"))
     return units
+
+
+JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+
+
+def may_join() -> bool:
+    """The menu's «Присоединиться к организации»: for people not yet in (or waiting in) one."""
+    user = _user()
+    return not any(m.status in JOINED for m in services.memberships_of(user))
 
 
 # -- joining ------------------------------------------------------------------------------------
@@ -62,7 +76,13 @@ def join():
             if found is None:
                 finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                            "Проверьте номер или попросите руководителя зарегистрировать её.")
-    candidates = offered + ([found] if found is not None and found not in offered else [])
+    mine = {m.organization_id: m for m in services.memberships_of(user)}
+    already = None
+    if found is not None and found.id in mine and mine[found.id].status in JOINED:
+        already = mine[found.id]
+    # An organization the person already works in (or waits in) is not offered again.
+    offered = [o for o in offered if not (o.id in mine and mine[o.id].status in JOINED)]
+    candidates = offered + ([found] if found is not None and found not in offered and already is None else [])
 
     posted = None
     if request.method == "POST" and "submit" in request.form:
@@ -79,10 +99,13 @@ def join():
                     auth_services.update_profile(user, email=user.email, phone=user.phone,
                                                  position=posted.position.data,
                                                  department=posted.department.data)
-                    services.join(user, organization, posted.unit.data or None,
-                                  remote_addr=request.remote_addr)
-                flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
-                      "администратор организации назначит вам роли.", "success")
+                    member = services.join(user, organization, posted.unit.data or None,
+                                           remote_addr=request.remote_addr)
+                if member.status == MemberStatus.ACTIVE.value:
+                    flash(f"Подразделение сохранено: {organization.name}. Роли остались прежними.", "success")
+                else:
+                    flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
+                          "администратор организации назначит вам роли.", "success")
                 return redirect(url_for(".join"))
             except MemberError as exc:
                 flash(exc.message, "error")
@@ -99,10 +122,26 @@ def join():
             form.unit.choices = _units(organization)
         entries.append((organization, form))
     return render_template("members/join.html", finder=finder, entries=entries, offered=offered,
-                           memberships=services.memberships_of(user), cert=g.certificate)
+                           memberships=list(mine.values()), cert=g.certificate, already=already,
+                           MemberStatus=MemberStatus)
 
 
 # -- «Профили организации» ------------------------------------------------------------------------
+def admin_organizations() -> list[Organization]:
+    user = _user()
+    return [m.organization for m in services.active_memberships(user)
+            if access.can(user, Permission.ASSIGN_ROLES, m.organization)]
+
+
+@bp.route("/members")
+def my_members():
+    """The top menu's «Профили организации»: the members of the organization one administers."""
+    organizations = admin_organizations()
+    if len(organizations) == 1:
+        return redirect(url_for(".members", org_id=organizations[0].id))
+    return redirect(url_for("organizations.index"))
+
+
 @bp.route("/organizations/<int:org_id>/members")
 def members(org_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
@@ -132,7 +171,8 @@ def card(org_id: int, member_id: int):
                                             version=form.expected_version(),
                                             remote_addr=request.remote_addr)
             if change.added or change.removed:
-                flash(f"Роли сотрудника {member.user.full_name} сохранены. Статус: {member.member_status.title}.",
+                flash(f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
+                      f"Статус: {member.member_status.title}.",
                       "success")
             else:
                 flash("Изменений нет.", "info")
@@ -141,10 +181,10 @@ def card(org_id: int, member_id: int):
             member = services.member_or_404(organization, member_id)
             flash(exc.message, "error")
             status = 409 if exc.conflict else 422
-            if exc.conflict:
-                # Show what is saved now, with the new version, so the next save is deliberate.
-                form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                                       | {"version": member.version})
+            # Show what is saved now (not what was refused), with the current version, so the
+            # next save is deliberate.
+            form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                                   | {"version": member.version})
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name")), status
 
@@ -181,3 +221,91 @@ def _journal_csv(organization: Organization, query) -> Response:
     return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
                         ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
                         rows())
+
+
+# -- refusals that say what is missing and who can grant it ------------------------------------
+def _names(members) -> str:
+    return ", ".join(m.user.full_name for m in members) or "администратор организации"
+
+
+def refusal(error: AccessDenied):
+    """A refusal in an organization, said in full: a member who may not see it yet is told
+    his status; a missing right is named with the roles that carry it and who assigns them
+    (an administrator may take the role here and go on). Anything else: the plain page."""
+    organization, permission = error.organization, error.permission
+    if organization is None or permission is None or request.path.startswith("/api/"):
+        return None
+    member = services.membership(_user(), organization)
+    if error.not_found:
+        if member is None or member.status == MemberStatus.ACTIVE.value:
+            return None
+        return membership_not_active(error, organization, member)
+    return missing_permission(error, organization, permission)
+
+
+def missing_permission(error, organization, permission):
+    """403 in an organization: the right, the roles that carry it, who assigns them."""
+    roles = roles_granting(permission)
+    user = _user()
+    me = services.membership(user, organization)
+    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
+    titles = " или ".join(f"«{r.title}»" for r in roles)
+    if can_assign:
+        grant = "Вы администратор организации и можете назначить эту роль себе."
+    else:
+        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
+                 f"{_names(services.administrators(organization))}.")
+    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
+            f"нужна роль {titles}. {grant}")
+    take = []
+    if can_assign and me is not None:
+        take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
+                for role in roles]
+    return render_error(Forbidden(), 403, "Недостаточно прав", text, organization=organization,
+                        take=take, take_url=url_for("members.take_role", org_id=organization.id))
+
+
+def membership_not_active(error, organization, member):
+    status = member.member_status
+    if status == MemberStatus.PENDING:
+        text = (f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
+                "Сведения организации станут доступны, когда администратор назначит вам роли: "
+                f"{_names(services.administrators(organization))}.")
+        title = "Ожидает назначения ролей"
+    elif status == MemberStatus.REMOVED:
+        text = (f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
+                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
+                "или обратитесь к администратору: "
+                f"{_names(services.administrators(organization))}.")
+        title = "Доступ к организации закрыт"
+    else:
+        text = ("Вы заблокированы в этой организации оператором реестра"
+                + (f": {member.blocked_reason}." if member.blocked_reason else ".")
+                + " По вопросам блокировки обращайтесь к оператору реестра.")
+        title = "Доступ заблокирован"
+    return render_error(Forbidden(), 403, title, text, organization=None)
+
+
+@bp.route("/organizations/<int:org_id>/members/take-role", methods=["POST"])
+def take_role(org_id: int):
+    """An administrator gives himself a role from the refusal page and goes where he was going."""
+    organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
+    form = forms.TakeRoleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = _user()
+    member = services.membership(user, organization)
+    if member is None:
+        abort(404)
+    role = Role(form.role.data)
+    try:
+        with db.session.begin_nested():
+            services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
+                               remote_addr=request.remote_addr)
+        flash(f"Вам назначена роль «{role.title}».", "success")
+    except MemberError as exc:
+        flash(exc.message, "error")
+    target = form.next.data or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("organizations.profile", org_id=org_id)
+    return redirect(target)

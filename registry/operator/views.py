@@ -11,6 +11,7 @@ from ..core import access
 from ..core.access import Permission
 from ..core.web import current_person as _me
 from ..core.web import health
+from ..text import agree, genitive, quoted
 from ..extensions import db
 from ..members import services as members
 from ..organizations.models import Organization
@@ -90,7 +91,7 @@ def _organization(org_id: int) -> Organization:
 def block_organization(org_id: int):
     org = _organization(org_id)
     return _act(lambda reason: services.block_organization(org, reason, actor=_me()),
-                f"Организация «{org.name}» заблокирована.", url_for(".organization", org_id=org_id),
+                f"Организация {quoted(org.name)} заблокирована.", url_for(".organization", org_id=org_id),
                 needs_reason=True)
 
 
@@ -99,7 +100,7 @@ def block_organization(org_id: int):
 def unblock_organization(org_id: int):
     org = _organization(org_id)
     return _act(lambda _: services.unblock_organization(org, actor=_me()),
-                f"Блокировка организации «{org.name}» снята.", url_for(".organization", org_id=org_id),
+                f"Блокировка организации {quoted(org.name)} снята.", url_for(".organization", org_id=org_id),
                 needs_reason=False)
 
 
@@ -108,7 +109,7 @@ def unblock_organization(org_id: int):
 def block_member(org_id: int, member_id: int):
     member = members.member_or_404(_organization(org_id), member_id)
     return _act(lambda reason: services.block_member(member, reason, actor=_me()),
-                f"Сотрудник {member.user.full_name} заблокирован в организации.",
+                f"{member.user.full_name} {agree(member.user.full_name, 'заблокирован', 'заблокирована')} в организации.",
                 url_for(".organization", org_id=org_id), needs_reason=True)
 
 
@@ -117,7 +118,7 @@ def block_member(org_id: int, member_id: int):
 def unblock_member(org_id: int, member_id: int):
     member = members.member_or_404(_organization(org_id), member_id)
     return _act(lambda _: services.unblock_member(member, actor=_me()),
-                f"Блокировка сотрудника {member.user.full_name} снята.",
+                f"Блокировка сотрудника {genitive(member.user.full_name)} снята.",
                 url_for(".organization", org_id=org_id), needs_reason=False)
 
 
@@ -138,7 +139,7 @@ def _person(user_id: int) -> User:
 def block_person(user_id: int):
     user = _person(user_id)
     return _act(lambda reason: services.block_person(user, reason, actor=_me()),
-                f"Учётная запись {user.full_name} заблокирована: вход невозможен.",
+                f"Учётная запись {genitive(user.full_name)} заблокирована: вход невозможен.",
                 url_for(".people", q=user.snils or user.full_name), needs_reason=True)
 
 
@@ -147,5 +148,5 @@ def block_person(user_id: int):
 def unblock_person(user_id: int):
     user = _person(user_id)
     return _act(lambda _: services.unblock_person(user, actor=_me()),
-                f"Блокировка учётной записи {user.full_name} снята.",
+                f"Блокировка учётной записи {genitive(user.full_name)} снята.",
                 url_for(".people", q=user.snils or user.full_name), needs_reason=False)

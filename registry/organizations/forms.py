@@ -208,14 +208,30 @@ class HeadForm(IdentityMixin, WizardForm):
         "legal": ("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn", "le_address"),
         "foreign": ("fo_name", "fo_short_name", "fo_ident", "fo_country"),
     }
+    # Every field of each variant: only the chosen variant is judged and stored.
+    FIELDS_BY_KIND = {
+        "person": ("surname", "given", "patronymic", "birth_date", "inn", "snils", "doc_type",
+                   "doc_series", "doc_number", "doc_date", "doc_issuer", "reg_address",
+                   "actual_address"),
+        "legal": ("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn", "le_address"),
+        "foreign": ("fo_name", "fo_short_name", "fo_ident", "fo_country"),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, [n for names in self.REQUIRED_BY_KIND.values() for n in names])
         mark_required(self, ("doc_type", "doc_number"))
 
+    def other_kinds_fields(self) -> list[str]:
+        """Fields of the variants not chosen: they are neither judged nor stored."""
+        return [name for kind, names in self.FIELDS_BY_KIND.items() if kind != self.kind.data
+                for name in names]
+
     def validate(self, extra_validators=None) -> bool:
-        ok = super().validate(extra_validators)
+        super().validate(extra_validators)
+        for name in self.other_kinds_fields():
+            self[name].errors = []
+        ok = not any(f.errors for f in self)
         for name in self.REQUIRED_BY_KIND.get(self.kind.data, ()):
             f = self[name]
             if not f.errors and (f.data is None or (isinstance(f.data, str) and not f.data.strip())):
@@ -312,10 +328,12 @@ _NOT_VALUES = ("csrf_token", "back", "next", "save", "item", "submit", "search",
 
 
 def values(form) -> dict:
-    """The form's data as stored in a draft: stripped strings, ISO dates, booleans."""
+    """The form's data as stored in a draft: stripped strings, ISO dates, booleans (a variant
+    not chosen, such as the other kinds of head, is not stored)."""
     result = {}
+    skipped = set(form.other_kinds_fields()) if hasattr(form, "other_kinds_fields") else set()
     for f in form:
-        if f.name in _NOT_VALUES or f.type in ("SubmitField", "CSRFTokenField"):
+        if f.name in _NOT_VALUES or f.type in ("SubmitField", "CSRFTokenField") or f.name in skipped:
             continue
         data = f.data
         if isinstance(data, date):

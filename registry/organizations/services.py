@@ -23,6 +23,7 @@ from ..core.access import Permission
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..identifiers import digits
+from ..text import quoted
 from ..refdata import services as refdata
 from ..refdata.models import OkvedCode
 from . import forms
@@ -144,7 +145,7 @@ def _prefill(party: refdata.Party) -> dict:
         branches.append({"id": _item_id(), "kind": b.get("kind") or "branch", "name": b.get("name") or "",
                          "kpp": b.get("kpp") or "", "address": b.get("address") or "", "okved": ""})
     return {
-        "general": {"postal_same": True},
+        "general": {"postal_same": bool((party.address or "").strip())},
         "okved": {"main": okved.get("main") or "", "auxiliary_1": "", "auxiliary_2": "",
                   "others": ", ".join(okved.get("additional") or []), "notes": ""},
         "head": head_values,
@@ -154,6 +155,23 @@ def _prefill(party: refdata.Party) -> dict:
         "raw": {},
         "done": [],
     }
+
+
+def _prefill_known(data: dict, party: refdata.Party, cert) -> dict:
+    """What the product knows beyond the record itself: the head's СНИЛС from the certificate
+    of the head who registers, a managing organization's requisites from the local ЕГРЮЛ copy."""
+    head = dict(data.get("head") or {})
+    # Called once the person is known to be the head (or the certificate is the organization's).
+    if head.get("kind") == "person" and getattr(cert, "snils", None) and not head.get("snils"):
+        head["snils"] = cert.snils
+    if head.get("kind") == "legal" and (head.get("le_ogrn") or head.get("le_inn")):
+        record = refdata.find_local(head.get("le_ogrn") or head.get("le_inn"))
+        if record is not None:
+            head["le_kpp"] = head.get("le_kpp") or record.kpp or ""
+            head["le_short_name"] = head.get("le_short_name") or record.short_name or ""
+            head["le_address"] = head.get("le_address") or record.address or ""
+            head["le_full_name"] = head.get("le_full_name") or record.full_name or ""
+    return {**data, "head": head}
 
 
 @dataclass
@@ -167,17 +185,45 @@ class SearchOutcome:
     not_found: bool = False
     head: HeadCheck | None = None       # set when the holder is not the head
     holder: Organization | None = None  # already registered
+    ended: str | None = None            # liquidated or struck off: why it cannot be registered
+    found: bool = False                 # the person's organization, to confirm before the wizard
+    warnings: list[str] = field(default_factory=list)
 
 
-def start_registration(user: User, cert, query: str) -> SearchOutcome:
-    """Look the organization up and, if the person is its head, start (or restart) a draft."""
+_ENDED = re.compile(r"ликвидирован|прекращ|исключ", re.I)
+
+
+def ended(party: refdata.Party) -> str | None:
+    """Why an organization that has ended (liquidated, ceased, struck off) cannot register."""
+    if not (party.liquidated or (party.status and _ENDED.search(party.status))):
+        return None
+    register_name = "ЕГРИП" if party.kind == "ip" else "ЕГРЮЛ"
+    status = party.status or "Ликвидировано"
+    extract = f" (выписка от {party.extract_date:%d.%m.%Y})" if party.extract_date else ""
+    what = "Деятельность предпринимателя прекращена" if party.kind == "ip" else "Организация прекратила деятельность"
+    return (f"{what}: статус в {register_name} — {status}{extract}. Зарегистрировать в реестре "
+            "можно только действующую организацию; если сведения устарели, обратитесь в налоговый орган.")
+
+
+def start_registration(user: User, cert, query: str, *, confirm: bool = True,
+                       known: dict | None = None) -> SearchOutcome:
+    """Look the organization up and, if the person is its head, start (or restart) a draft.
+
+    With ``confirm`` False the found organization is only shown (with ЕГРЮЛ warnings) for the
+    person to choose; nothing is saved. ``known`` is the party shown then (``Party.to_dict()``),
+    so that choosing it does not ask a paid provider twice.
+    """
+    if known and confirm:
+        party = refdata.Party.from_dict(known)
+        if digits(query) in (party.ogrn, party.inn):
+            return _start(user, cert, party)
     result = refdata.lookup_party(query)
     if result.party is None:
         bad_query = result.source is None and result.error is not None
         return SearchOutcome(error=result.error if bad_query else None,
                              provider_error=None if bad_query else result.error,
                              not_found=not bad_query)
-    return _start(user, cert, result.party)
+    return _start(user, cert, result.party, confirm=confirm)
 
 
 def start_manual(user: User, cert, values: dict) -> SearchOutcome:
@@ -205,14 +251,20 @@ def start_manual(user: User, cert, values: dict) -> SearchOutcome:
     return _start(user, cert, party, checked=True)
 
 
-def _start(user: User, cert, party: refdata.Party, checked: bool = False) -> SearchOutcome:
+def _start(user: User, cert, party: refdata.Party, checked: bool = False,
+           confirm: bool = True) -> SearchOutcome:
     holder = registered(party.ogrn)
     if holder is not None:
         return SearchOutcome(party=party, holder=holder)
+    reason = ended(party)
+    if reason:
+        return SearchOutcome(party=party, ended=reason)
     if not checked:
         head = check_head(cert, party)
         if not head.ok:
             return SearchOutcome(party=party, head=head)
+    if not confirm:
+        return SearchOutcome(party=party, found=True, warnings=warnings(party))
     draft = find_draft(user)
     if draft is not None and (draft.party or {}).get("ogrn") == party.ogrn:
         return SearchOutcome(draft=draft, party=party)  # same organization: keep what was typed
@@ -220,7 +272,7 @@ def _start(user: User, cert, party: refdata.Party, checked: bool = False) -> Sea
         draft = OrganizationDraft(user_id=user.id, organization_id=None)
         db.session.add(draft)
     draft.party = party.to_dict()
-    draft.data = _prefill(party)
+    draft.data = _prefill_known(_prefill(party), party, cert)
     draft.step = "general"
     db.session.flush()
     return SearchOutcome(draft=draft, party=party)
@@ -322,13 +374,33 @@ def _code_errors(codes: list[tuple[str, str]], seen: set[str]) -> dict[str, list
 def okved_errors(values: dict) -> dict[str, list[str]]:
     """The spec's rules: one main code, at most two auxiliary, others unlimited, no repeats,
     each an existing classifier code of at least four digits."""
-    codes = [(name, (values.get(name) or "").strip()) for name in ("main", "auxiliary_1", "auxiliary_2")]
-    codes = [(n, c) for n, c in codes if c]
+    errors: dict[str, list[str]] = {}
+    codes = []
+    for name in ("main", "auxiliary_1", "auxiliary_2"):
+        several = split_codes(values.get(name))
+        if len(several) > 1:
+            errors[name] = [
+                "Основной вид деятельности — ровно один код; остальные укажите во вспомогательных "
+                "или прочих" if name == "main" else
+                "По одному коду в поле; вспомогательных видов — не больше двух, остальные укажите "
+                "в поле «Прочие виды деятельности»"]
+        elif several:
+            codes.append((name, several[0]))
     codes += [("others", c) for c in split_codes(values.get("others"))]
-    errors = _code_errors(codes, set())
+    for name, problems in _code_errors(codes, set()).items():
+        errors.setdefault(name, []).extend(problems)
     if not (values.get("main") or "").strip():
         errors.setdefault("main", []).insert(0, "Укажите основной вид деятельности")
     return errors
+
+
+def general_errors(values: dict, party: refdata.Party) -> dict[str, list[str]]:
+    """«Совпадает с юридическим» needs a legal address to coincide with."""
+    if values.get("postal_same") and not (party.address or "").strip():
+        register_name = "ЕГРИП" if party.kind == "ip" else "ЕГРЮЛ"
+        return {"postal_same": [f"В {register_name} нет адреса, с которым мог бы совпасть почтовый: "
+                                "снимите отметку и укажите почтовый адрес"]}
+    return {}
 
 
 def branch_okved_errors(values: dict) -> dict[str, list[str]]:
@@ -348,13 +420,44 @@ def save_step(draft: OrganizationDraft, step: str, values: dict) -> None:
         errors = okved_errors(values)
         if errors:
             raise FieldErrors(errors)
+        # One spelling of a code list (the profile, its history and the API show it as is).
+        values = {**values, "others": ", ".join(split_codes(values.get("others")))}
+    if step == "general":
+        errors = general_errors(values, party_of(draft))
+        if errors:
+            raise FieldErrors(errors)
     _accept(draft, step, values)
     draft.step = next_step(step)
     db.session.flush()
 
 
+class ListErrors(WizardError):
+    """Items of a list step that break a rule; ``problems`` are (item id, number, text)."""
+
+    def __init__(self, problems: list[tuple[str, int, str]]):
+        super().__init__("Исправьте записи, отмеченные ниже")
+        self.problems = problems
+
+
+def item_problems(step: str, items: list[dict]) -> list[tuple[str, int, str]]:
+    """What is wrong with each item of a list step: the item's own rules (and a ТОП's ОКВЭД)."""
+    found = []
+    for n, item in enumerate(items or [], start=1):
+        errors = forms.item_errors(step, item)
+        if step == "branches":
+            errors.update(branch_okved_errors(item))
+        if errors:
+            found.append((item.get("id") or "", n, "; ".join(
+                f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items())))
+    return found
+
+
 def finish_list_step(draft: OrganizationDraft, step: str) -> None:
-    """«Далее» on a list step: the list as it is becomes the step's accepted value."""
+    """«Далее» on a list step: the list as it is becomes the step's accepted value — unless an
+    item breaks a rule (:class:`ListErrors`: nothing is changed)."""
+    problems = item_problems(step, draft.data.get(step) or [])
+    if problems:
+        raise ListErrors(problems)
     _accept(draft, step, list(draft.data.get(step) or []))
     draft.step = next_step(step)
     db.session.flush()
@@ -417,17 +520,13 @@ def review(draft: OrganizationDraft) -> Review:
         else:
             values = draft.data.get(step)
             if step in LIST_SECTIONS:
-                for n, item in enumerate(values or [], start=1):
-                    errors = forms.item_errors(step, item)
-                    if step == "branches":
-                        errors.update(branch_okved_errors(item))
-                    if errors:
-                        problems.append(f"запись {n}: " + "; ".join(
-                            f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()))
+                problems += [f"запись {n}: {text}" for _id, n, text in item_problems(step, values or [])]
             else:
                 errors = forms.section_errors(step, values or {})
                 if step == "okved":
                     errors.update(okved_errors(values or {}))
+                if step == "general":
+                    errors.update(general_errors(values or {}, party_of(draft)))
                 problems += [f"{forms.label(step, k)} — {' '.join(v)}" for k, v in errors.items()]
         if problems:
             result.problems[step] = problems
@@ -447,9 +546,10 @@ def warnings(party: refdata.Party) -> list[str]:
         found.append("В ЕГРЮЛ есть отметка о недостоверности сведений о руководителе.")
     if flags.get("disqualified_head"):
         found.append("Руководитель организации дисквалифицирован (сведения ЕГРЮЛ).")
-    if party.liquidated:
-        found.append(f"Организация ликвидирована или прекратила деятельность ({party.status}).")
-    elif party.status and re.search(r"ликвидац|банкрот|прекращ|исключ", party.status, re.I):
+    reason = ended(party)
+    if reason:
+        found.append(reason)
+    elif party.status and re.search(r"ликвидац|банкрот|реорганиз", party.status, re.I):
         found.append(f"Статус в ЕГРЮЛ: {party.status}.")
     return found
 
@@ -500,12 +600,12 @@ def _holder_message(holder: Organization | None) -> str:
     if holder is None:
         return "Организация уже зарегистрирована."
     who = holder.registered_by.full_name if holder.registered_by else "другим пользователем"
-    return (f"Организация «{holder.name}» уже зарегистрирована в реестре "
+    return (f"Организация {quoted(holder.name)} уже зарегистрирована в реестре "
             f"{holder.registered_at:%d.%m.%Y} ({who}). Чтобы работать в ней, присоединитесь к "
             "организации как сотрудник и попросите администратора назначить вам роли.")
 
 
-def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
+def apply_edit(draft: OrganizationDraft, user: User, remote_addr: str | None = None) -> OrganizationVersion:
     """Apply an edit draft in one step, keeping the previous profile in the history.
 
     Refused when someone saved the profile after this edit began (nothing is overwritten).
@@ -538,7 +638,7 @@ def apply_edit(draft: OrganizationDraft, user: User) -> OrganizationVersion:
                                   changes=changes, author_id=user.id)
     db.session.add(version)
     sections = sorted({c["section"].split(":")[0] for c in changes})
-    record(organization, "profile", actor=user,
+    record(organization, "profile", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Версия {base + 1}: изменено {len(changes)} — {', '.join(sections)}")
     db.session.delete(draft)
     db.session.flush()

@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 
@@ -20,6 +21,7 @@ from ..core.access import Permission
 from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
 from ..extensions import db
+from ..text import quoted
 from ..refdata import services as refdata
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
 from . import forms, services
@@ -31,6 +33,11 @@ bp = Blueprint("organizations", __name__, template_folder="templates", url_prefi
 PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),
                 ("premises", "Объекты недвижимости"), ("branches", "ТОП"),
                 ("beneficiaries", "Бенефициары"), ("history", "История изменений")]
+
+
+@bp.app_template_global("org_sections")
+def _org_sections_global(organization: Organization) -> list:
+    return org_sections(organization)
 
 
 @bp.app_template_global()
@@ -45,13 +52,23 @@ def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE)
     return services.organization_or_404(org_id, permission, _user())
 
 
+FOUND_KEY = "registry.found_party"  # the organization shown by the search, until it is chosen
+
+
 # -- index and search ---------------------------------------------------------------------------
 @bp.route("/")
 def index():
+    """«Моя организация»: the organization's profile when the person works in one; otherwise
+    what to do (continue a registration, see a pending request, register or join)."""
+    from ..members.services import memberships_of
     user = _user()
-    return render_template("organizations/index.html",
-                           organizations=services.organizations_of(user),
-                           draft=services.find_draft(user), discard_form=forms.DiscardForm())
+    organizations = services.organizations_of(user)
+    draft = services.find_draft(user)
+    if len(organizations) == 1 and draft is None and not request.args.get("all"):
+        return redirect(url_for(".profile", org_id=organizations[0].id))
+    waiting = [m for m in memberships_of(user) if m.status != "active"]
+    return render_template("organizations/index.html", organizations=organizations,
+                           waiting=waiting, draft=draft, discard_form=forms.DiscardForm())
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -61,7 +78,13 @@ def search():
     manual = forms.ManualForm(formdata=None)
     outcome = None
     if form.validate_on_submit():
-        outcome = services.start_registration(user, g.certificate, form.query.data)
+        confirm = "confirm" in request.form
+        known = session.pop(FOUND_KEY, None) if confirm else None
+        outcome = services.start_registration(user, g.certificate, form.query.data,
+                                              confirm=confirm, known=known)
+        if outcome.found and outcome.party is not None and outcome.party.source == "provider":
+            # Only what a paid provider answered is kept (small); the local ЕГРЮЛ is asked again.
+            session[FOUND_KEY] = outcome.party.to_dict()
         if outcome.error:
             form.query.errors.append(outcome.error)
         elif outcome.draft is not None:
@@ -73,7 +96,7 @@ def search():
             manual = forms.ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
                                                            "inn": q if len(q) in (10, 12) else ""})
     status = 200
-    if form.errors:
+    if form.errors or (outcome is not None and outcome.ended):
         status = 422
     elif outcome is not None and outcome.head is not None:
         status = 403
@@ -158,6 +181,7 @@ def _wizard(draft, step: str, organization: Organization | None):
 
 def _render_step(draft, step, organization, status=200, **context):
     party = services.party_of(draft)
+    context.setdefault("egrul_warnings", services.warnings(party) if step != "review" else [])
     return render_template(
         f"organizations/step_{step if step not in LIST_SECTIONS else 'list'}.html",
         draft=draft, step=step, steps=STEPS, organization=organization, party=party,
@@ -223,6 +247,7 @@ def _list_step(draft, step, organization):
     item_form = None
     editing = None
     status = 200
+    list_problems: list = []
     if request.method == "POST":
         action = request.form.get("action")
         if action == "remove":
@@ -253,11 +278,15 @@ def _list_step(draft, step, organization):
             nav = forms.ListStepForm()
             if not nav.validate_on_submit():
                 abort(400)
-            services.finish_list_step(draft, step)
             if nav.back.data:
                 draft.step = services.previous_step(step)
-            return redirect(_step_url(services.previous_step(step) if nav.back.data else draft.step,
-                                      organization))
+                return redirect(_step_url(draft.step, organization))
+            try:
+                services.finish_list_step(draft, step)  # checks before it writes
+                return redirect(_step_url(draft.step, organization))
+            except services.ListErrors as exc:
+                list_problems = exc.problems
+                status = 422
     elif request.args.get("edit"):
         editing = request.args["edit"]
         item = services.find_item(draft, step, editing)
@@ -267,7 +296,7 @@ def _list_step(draft, step, organization):
         item_form.item.data = editing
     found = None
     if step == "branches" and request.method == "GET" and "find" in request.args:
-        found = _found_units(request.args.get("find", ""))
+        found = _found_units(request.args.get("find", ""), (draft.party or {}).get("ogrn"))
         use = request.args.get("use", "")
         if found.units and use.isdigit() and int(use) < len(found.units):
             item_form = forms.build(step, found.units[int(use)])
@@ -275,7 +304,8 @@ def _list_step(draft, step, organization):
         item_form = forms.build(step, {"active": True} if step == "beneficiaries" else {})
     return _render_step(draft, step, organization, status, nav=nav, item_form=item_form,
                         editing=editing, items=draft.data.get(step) or [],
-                        remove_form=forms.RemoveForm(formdata=None), found=found)
+                        remove_form=forms.RemoveForm(formdata=None), found=found,
+                        list_problems=list_problems)
 
 
 @dataclass
@@ -286,7 +316,7 @@ class FoundUnits:
     units: list = field(default_factory=list)
 
 
-def _found_units(query: str) -> FoundUnits:
+def _found_units(query: str, own_ogrn: str | None = None) -> FoundUnits:
     """Units of an organization found in ЕГРЮЛ by ОГРН/ИНН, to fill the ТОП form from."""
     result = refdata.lookup_party(query)
     if result.party is None:
@@ -294,8 +324,14 @@ def _found_units(query: str) -> FoundUnits:
     party = result.party
     units = [{"kind": b.get("kind") or "branch", "name": b.get("name") or "", "kpp": b.get("kpp") or "",
               "address": b.get("address") or ""} for b in party.branches or []]
-    # A separate unit registered as its own legal entity is offered with its own requisites.
-    units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "", "address": party.address or ""})
+    # A separate unit registered as its own legal entity is offered with its own requisites —
+    # but the organization being registered is not a unit of itself.
+    if party.ogrn != own_ogrn:
+        units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "",
+                      "address": party.address or ""})
+    if not units:
+        return FoundUnits(query, "В ЕГРЮЛ у этой организации нет филиалов и представительств: "
+                                 "введите сведения о подразделении вручную.", party)
     return FoundUnits(query, None, party, units)
 
 
@@ -311,11 +347,11 @@ def _review(draft, organization):
             if organization is None:
                 with db.session.begin_nested():
                     created = services.register(draft, _user(), g.certificate)
-                flash(f"Организация «{created.name}» зарегистрирована. Вы — администратор организации.",
+                flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
                       "success")
                 return redirect(url_for(".profile", org_id=created.id))
             with db.session.begin_nested():
-                version = services.apply_edit(draft, _user())
+                version = services.apply_edit(draft, _user(), request.remote_addr)
             flash(f"Изменения сохранены (версия {version.number}).", "success")
             return redirect(url_for(".profile", org_id=organization.id))
         except WizardError as exc:
@@ -328,10 +364,31 @@ def _review(draft, organization):
 
 
 # -- the registered organization ----------------------------------------------------------------
-def org_links(organization: Organization, user) -> list[tuple[str, str]]:
+@dataclass
+class OrgSection:
+    key: str
+    label: str
+    href: str
+    locked: bool = False  # shown to an administrator who does not hold the role yet
+
+
+def org_sections(organization: Organization, user=None) -> list[OrgSection]:
+    """The organization's tabs: the profile, then every domain's section the person may open
+    (an administrator also sees those he may take the role for)."""
+    user = user if user is not None else _user()
     granted = access.permissions(user, organization)
-    return [(label, url_for(endpoint, org_id=organization.id))
-            for label, endpoint, permission in hooks.org_links() if permission in granted]
+    sections = [OrgSection("profile", "Профиль организации",
+                           url_for("organizations.profile", org_id=organization.id))]
+    for label, endpoint, permission in hooks.org_links():
+        if permission in granted or Permission.ASSIGN_ROLES in granted:
+            sections.append(OrgSection(hooks.org_link_key(endpoint), label,
+                                       url_for(endpoint, org_id=organization.id),
+                                       locked=permission not in granted))
+    return sections
+
+
+def org_links(organization: Organization, user) -> list[tuple[str, str]]:
+    return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
 
 
 def notices(organization: Organization) -> list[tuple[str, str]]:

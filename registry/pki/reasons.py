@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import Any
 
 OK = "ok"
@@ -136,15 +136,21 @@ _MESSAGES = {
 }
 
 PURPOSE_TEXT = {
-    "login": ("вход на портал", "digitalSignature и clientAuth"),
-    "signature": ("электронную подпись", "digitalSignature или nonRepudiation"),
+    "login": ("вход на портал", "назначения «цифровая подпись» и «проверка подлинности клиента»"),
+    "signature": ("электронную подпись", "назначение «цифровая подпись» или «неотрекаемость»"),
     "any": ("эту операцию", "—"),
 }
 
 
+# The people's time zone for dates in messages (the application sets REGISTRY_TIMEZONE here).
+DISPLAY_TIMEZONE: tzinfo = timezone.utc
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, datetime):
-        return value.strftime("%d.%m.%Y %H:%M UTC")
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(DISPLAY_TIMEZONE).strftime("%d.%m.%Y %H:%M")
     return "—" if value is None else str(value)
 
 

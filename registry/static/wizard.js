@@ -139,11 +139,6 @@
     update();
   }
 
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
-    });
-  });
   document.querySelectorAll("[data-okved]").forEach(typeahead);
   document.querySelectorAll("[data-head-kind]").forEach(headKind);
   document.querySelectorAll("[data-toggles]").forEach(toggle);

@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from .. import text
 from ..config import parse_networks
 from ..core.web import (  # noqa: F401  (re-exported)
     JSON_AREAS,
@@ -77,13 +79,46 @@ def _security_headers(response):
     return response
 
 
+def render_error(error, code: int, title: str, text: str, **context):
+    """The styled Russian error page (or the JSON of an API area) for an HTTP error."""
+    for prefix, respond in json_areas():
+        if request.path.startswith(prefix):
+            return respond(error)
+    return render_template("error.html", code=code, title=title, text=text, **context), code
+
+
 def _error_page(code: int, title: str, text: str):
     def handler(error):
-        for prefix, respond in json_areas():
-            if request.path.startswith(prefix):
-                return respond(error)
-        return render_template("error.html", code=code, title=title, text=text), code
+        return render_error(error, code, title, text)
     return handler
+
+
+ERROR_PAGES: dict[int, tuple[str, str]] = {
+    400: ("Некорректный запрос", "Форма пришла неполной или повреждённой. Вернитесь на предыдущую "
+                                 "страницу, обновите её и повторите действие."),
+    401: ("Требуется вход", "Войдите в реестр с сертификатом электронной подписи."),
+    403: ("Недостаточно прав", "У вас нет права на это действие. Права в организации назначает её "
+                               "администратор в разделе «Профили организации»; права оператора "
+                               "реестра выдаются командой registry operator grant."),
+    404: ("Страница не найдена", "Проверьте адрес или вернитесь на главную страницу."),
+    405: ("Действие недоступно", "Так эту страницу открыть нельзя: вернитесь на предыдущую "
+                                 "страницу и воспользуйтесь кнопкой на ней."),
+    409: ("Конфликт изменений", "Данные только что изменил кто-то другой. Обновите страницу и "
+                                "повторите."),
+    413: ("Слишком большой запрос", "Файл или форма больше допустимого размера. Уменьшите размер "
+                                    "файла и повторите."),
+    429: ("Слишком много запросов", "Подождите минуту и повторите."),
+    500: ("Внутренняя ошибка", "Мы уже знаем о проблеме. Повторите попытку позже; если ошибка "
+                               "повторяется, обратитесь к оператору реестра."),
+}
+
+
+def _any_http_error(error: HTTPException):
+    code = error.code or 500
+    if code < 400 or error.response is not None:
+        return error
+    title, text = ERROR_PAGES.get(code, ERROR_PAGES[500 if code >= 500 else 400])
+    return render_error(error, code, title, text)
 
 
 def init_app(app: Flask) -> None:
@@ -93,25 +128,26 @@ def init_app(app: Flask) -> None:
         app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
+    app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
+    from ..pki import reasons
+    reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     app.context_processor(lambda: {"current_user": current_user})
     app.after_request(_security_headers)
     app.add_template_filter(_local_datetime, "local_dt")
     app.add_template_filter(lambda v: format_snils(v) if v else "", "snils")
+    app.add_template_filter(text.format_phone, "phone")
+    app.add_template_filter(text.quoted, "q")
+    app.add_template_filter(text.genitive, "genitive")
+    app.add_template_filter(text.dative, "dative")
 
-    app.register_error_handler(404, _error_page(
-        404, "Страница не найдена", "Проверьте адрес или вернитесь на главную страницу."))
-    app.register_error_handler(405, _error_page(
-        405, "Действие недоступно", "Вернитесь на предыдущую страницу и повторите."))
-    app.register_error_handler(413, _error_page(
-        413, "Слишком большой запрос", "Уменьшите размер файла и повторите."))
+    app.register_error_handler(HTTPException, _any_http_error)
+    for code in (400, 403, 404, 405, 413, 500):
+        app.register_error_handler(code, _error_page(code, *ERROR_PAGES[code]))
     app.register_error_handler(CSRFError, _error_page(
         400, "Форма устарела",
         "Страница была открыта слишком давно или сеанс сменился. Обновите страницу и повторите действие."))
-    app.register_error_handler(500, _error_page(
-        500, "Внутренняя ошибка",
-        "Мы уже знаем о проблеме. Повторите попытку позже; если ошибка повторяется, обратитесь к оператору реестра."))
 
     from .services import health
     from .views import bp

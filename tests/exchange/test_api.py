@@ -168,3 +168,20 @@ def test_openapi_description_is_valid(client):
                                   "/organizations/{org_id}/branches", "/organizations/{org_id}/documents",
                                   "/organizations/{org_id}/documents/{document_id}",
                                   "/organizations/{org_id}/documents/{document_id}/file"}
+
+
+def test_profile_json_is_the_documented_shape_and_errors_are_utf8(app, api, system_cert):
+    client = app.test_client()
+    body = get(client, f"/organizations/{api.org_id}", system_cert).json["profile"]
+    assert set(body) == {"general", "okved", "head", "premises", "branches", "beneficiaries"}
+    assert isinstance(body["okved"]["auxiliary"], list) and isinstance(body["okved"]["others"], list)
+    assert not any(k.startswith(("le_", "fo_", "auxiliary_")) for k in body["head"] | body["okved"])
+    assert all(isinstance(b["okved"], list) for b in body["branches"])
+    ok = get(client, f"/organizations/{api.org_id}", system_cert)
+    missing = get(client, "/organizations/999999", system_cert)
+    assert missing.status_code == 404
+    for response in (ok, missing):
+        assert response.mimetype == "application/json" and b"\\u04" not in response.data
+    assert "не найдена" in missing.data.decode("utf-8")
+    unmatched = get(client, "/no-such-thing", system_cert)
+    assert unmatched.status_code == 404 and "Не найдено" in unmatched.data.decode("utf-8")

@@ -71,8 +71,11 @@ def test_certificates_are_validated_when_added(app, org, as_person, demo_pki):
     browser = as_person("head")
     r = create(browser, org.id, demo_pki.person("employee2", "ecdsa").pem)
     assert r.status_code == 422 and "Сертификат не принят" in r.text and "отозван" in r.text
+    assert "войдите с ним" not in r.text.lower() and "ваши данные сохранятся" not in r.text
     r = create(browser, org.id, demo_pki.special("expired", "ecdsa").pem)
     assert r.status_code == 422 and "Сертификат не принят" in r.text
+    assert "срок действия сертификата закончился" in r.text and "информационной системы" in r.text
+    assert "войдите с ним" not in r.text.lower() and "UTC" not in r.text
     r = create(browser, org.id, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", as_file=False)
     assert r.status_code == 422 and "не является сертификатом" in r.text
     r = create(browser, org.id, None)
@@ -86,3 +89,32 @@ def test_certificates_are_validated_when_added(app, org, as_person, demo_pki):
 def test_only_administrators_manage_profiles(app, org, as_person):
     assert as_person("employee1").get(f"/organizations/{org.id}/exchange").status_code == 403
     assert as_person("head").get(f"/organizations/{org.other_id}/exchange").status_code == 404
+
+
+def test_profile_is_edited_and_deletion_asks_first(app, org, as_person, system_cert, branch_cert):
+    browser = as_person("head")
+    url = create(browser, org.id, system_cert.pem, code="ERP-1").location
+    assert create(browser, org.id, branch_cert.pem, code="SPB-1", name="ИС филиала").status_code == 302
+    page = browser.get(url).text
+    # Deleting the profile or a certificate asks first (a script file, no inline script).
+    assert page.count("data-confirm=") == 2 and "/static/registry.js" in page
+    assert "<script>" not in page
+    r = browser.post(f"{url}/edit", {"system_name": "ИС «Склад»", "system_code": "SPB-1"})
+    assert r.status_code == 422 and "Код ИС «SPB-1» уже используется" in r.text
+    assert 'value="ИС «Склад»"' in r.text  # what was typed stays
+    r = browser.post(f"{url}/edit", {"system_name": "ИС «Склад»", "system_code": "WMS-2"})
+    assert r.status_code == 302
+    page = browser.get(url).text
+    assert "ИС «Склад»" in page and "WMS-2" in page
+    with app.app_context():
+        details = db.session.scalars(select(OrganizationJournalEntry.details).where(
+            OrganizationJournalEntry.organization_id == org.id)).all()
+        assert any("код ИС: ERP-1 → WMS-2" in d for d in details if d)
+    assert browser.get("/static/registry.js").status_code == 200
+
+
+def test_certificates_show_their_owner_not_a_dn(app, org, as_person, system_cert):
+    browser = as_person("head")
+    url = create(browser, org.id, system_cert.pem).location
+    page = browser.get(url).text
+    assert "ИС «Учёт», ООО «РОМАШКА»" in page and "CN=" not in page

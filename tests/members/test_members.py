@@ -32,8 +32,9 @@ def test_employee_joins_and_waits_for_roles(app, demo_pki, org):
     m = member_of(app, org, user_id(app, ANNA))
     assert m["status"] == "pending" and m["roles"] == []
     # until roles are assigned the employee sees nothing of the organization
-    assert anna.get(f"/organizations/{org}").status_code == 404
-    assert anna.get(f"/organizations/{org}/members").status_code == 404
+    r = anna.get(f"/organizations/{org}")
+    assert r.status_code == 403 and "ожидает назначения ролей" in r.text
+    assert anna.get(f"/organizations/{org}/members").status_code == 403
 
 
 def test_join_a_branch(app, demo_pki, org):
@@ -84,7 +85,8 @@ def test_admin_assigns_roles_and_removes_them(app, demo_pki, org, wizard):
     assert r.status_code == 302
     m = member_of(app, org, user_id(app, ANNA))
     assert m["status"] == "removed" and m["roles"] == []
-    assert anna.get(f"/organizations/{org}").status_code == 404
+    r = anna.get(f"/organizations/{org}")
+    assert r.status_code == 403 and "снял с вас все роли" in r.text
     # a removed member may be given roles again
     r = wizard.post(f"/organizations/{org}/members/{m['id']}", {"role_admin": "y", "version": m["version"]})
     assert member_of(app, org, user_id(app, ANNA))["status"] == "active"

@@ -20,7 +20,7 @@ def make_operator(app, demo_pki):
     anna.get("/")
     result = app.test_cli_runner().invoke(args=["operator", "grant", PEOPLE["employee1"]["snils"]])
     assert result.exit_code == 0, result.output
-    assert "назначен оператором реестра" in result.output
+    assert "назначена оператором реестра" in result.output
     return anna
 
 
@@ -78,7 +78,8 @@ def test_blocking_a_member(app, demo_pki, org, wizard):
     head = member_of(app, org, user_id(app, "Иванов Иван Иванович"))
     anna.post(f"/operator/organizations/{org}/members/{head['id']}/block", {"reason": "Проверка"})
     assert member_of(app, org, user_id(app, "Иванов Иван Иванович"))["status"] == "blocked"
-    assert wizard.get(f"/organizations/{org}").status_code == 404
+    r = wizard.get(f"/organizations/{org}")
+    assert r.status_code == 403 and "заблокированы" in r.text and "Проверка" in r.text
     assert "Заблокирован" in wizard.get("/join").text and "Проверка" in wizard.get("/join").text
     anna.post(f"/operator/organizations/{org}/members/{head['id']}/unblock", {})
     m = member_of(app, org, user_id(app, "Иванов Иван Иванович"))

@@ -63,7 +63,11 @@ class Wizard:
         return response
 
     def start(self, query):
-        return self.post("/organizations/register", {"query": query})
+        """Search, then choose the organization found (the wizard starts on the second press)."""
+        response = self.post("/organizations/register", {"query": query})
+        if response.status_code == 200 and 'name="confirm"' in response.text:
+            response = self.post("/organizations/register", {"query": query, "confirm": "1"})
+        return response
 
     def step(self, step, data, button="next", base="/organizations/register"):
         return self.post(f"{base}/{step}", {**data, button: "x"})

@@ -52,6 +52,10 @@ def test_head_registers_the_organization_in_a_browser(browser, demo_server):
         shot(page, "0-search-error")
         page.get_by_label("ОГРН, ОГРНИП или ИНН").fill("1027700000019")
         page.get_by_role("button", name="Найти").click()
+        # The organization found is shown to choose; then the wizard starts.
+        assert page.get_by_role("heading", name="Найдена организация").is_visible()
+        shot(page, "0-found")
+        page.get_by_role("button", name="Зарегистрировать эту организацию").click()
         page.wait_for_url(re.compile(r".*/register/general$"))
 
         # 1. Общие реквизиты: ЕГРЮЛ data read-only, contacts typed; the postal address hides.
@@ -85,7 +89,8 @@ def test_head_registers_the_organization_in_a_browser(browser, demo_server):
         page.get_by_label("Адрес регистрации").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
         page.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
         page.get_by_role("button", name="Далее").click()
-        assert page.get_by_text("Номер паспорта РФ — 6 цифр").is_visible()
+        assert page.locator(".field__error").get_by_text("Номер паспорта РФ — 6 цифр").is_visible()
+        assert page.locator(".error-summary").get_by_text("Номер паспорта РФ — 6 цифр").is_visible()
         assert page.get_by_label("Адрес регистрации").input_value().startswith("г. Москва")
         shot(page, "3-head-error")
         page.get_by_label("Номер", exact=True).fill("123456")
@@ -169,9 +174,9 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         assert emp_page.get_by_text("Ожидает назначения ролей").first.is_visible()
         page_shot(emp_page, "members-1-joined")
 
-        head_page.goto(url + "/organizations/")
+        head_page.goto(url + "/organizations/?all=1")  # the list, whatever the head administers
         head_page.get_by_role("link", name=name).click()
-        head_page.get_by_role("link", name="Профили организации").click()
+        head_page.get_by_role("navigation", name="Разделы организации").get_by_role("link", name="Профили организации").click()
         head_page.get_by_label("Статус").select_option("pending")
         head_page.get_by_role("button", name="Показать").click()
         assert head_page.get_by_text("Сидорова Анна Сергеевна").is_visible()
@@ -181,17 +186,15 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         head_page.get_by_label("Участник ДМДК").check()
         page_shot(head_page, "members-3-card")
         head_page.get_by_role("button", name="Сохранить").click()
-        assert head_page.get_by_text(
-            "Роли сотрудника Сидорова Анна Сергеевна сохранены. Статус: Активный.").is_visible()
+        assert head_page.get_by_text("Роли сотрудника Сидоровой Анны Сергеевны сохранены. Статус: Активный.").is_visible()
         page_shot(head_page, "members-4-saved")
 
-        emp_page.get_by_role("navigation").get_by_role("link", name="Моя организация").click()
-        emp_page.get_by_role("link", name=name).click()
+        emp_page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Моя организация").click()
         assert emp_page.get_by_text("Ваши роли: Работа с заявлениями, Участник ДМДК").is_visible()
         assert emp_page.get_by_role("link", name="Профили организации").count() == 0
         page_shot(emp_page, "members-5-employee-sees-profile")
 
-        head_page.goto(url + "/organizations/")
+        head_page.goto(url + "/organizations/?all=1")
         head_page.get_by_role("link", name=name).click()
         head_page.get_by_role("link", name="Журнал организации").click()
         assert head_page.get_by_text("назначены: Работа с заявлениями, Участник ДМДК").is_visible()

@@ -148,5 +148,8 @@ def test_inactive_member_sees_nothing(app, registered, demo_pki, status):
         db.session.commit()
     member = app.test_client()
     member.certificate = demo_pki.person("employee1", "ecdsa").pem
-    assert member.get(url).status_code == 404
-    assert "РОМАШКА" not in member.get("/organizations/").text
+    r = member.get(url)
+    # Told why (not «not found»), but shown nothing of the profile.
+    assert r.status_code == 403
+    assert "office@romashka.example" not in r.text and "Общие сведения" not in r.text
+    assert "romashka.example" not in member.get("/organizations/", follow_redirects=True).text

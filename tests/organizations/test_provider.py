@@ -65,6 +65,7 @@ def provider(app):
 def test_found_by_the_provider(app, wizard, provider):
     r = wizard.start(OGRN)
     assert r.status_code == 302, r.text
+    # One request for the search; choosing the organization found does not ask again.
     [(auth, body)] = provider["requests"]
     assert auth == "Token secret-token" and body["query"] == OGRN
     with app.app_context():

@@ -230,12 +230,22 @@ def test_head_legal_entity_and_foreign(app, wizard):
 
 
 # -- lists --------------------------------------------------------------------------------------
+def _give_branches_okved(wizard, okved="47.77"):
+    """The ТОП prefilled from ЕГРЮЛ need an ОКВЭД code before «Далее» passes."""
+    app = wizard.client.application
+    for item in draft_data(app)[1]["branches"]:
+        values = {k: v for k, v in item.items() if k != "id"}
+        assert wizard.add("branches", {**values, "okved": okved, "item": item["id"]}).status_code == 302
+
+
 def _to(wizard, step):
     _to_head(wizard)
     wizard.step("head", HEAD)
     for s in ("premises", "branches", "beneficiaries"):
         if s == step:
             return
+        if s == "branches":
+            _give_branches_okved(wizard)
         wizard.step(s, {"action": "nav"})
 
 
@@ -312,9 +322,10 @@ def test_steps_ahead_cannot_be_skipped(wizard):
 def test_review_lists_what_is_missing(wizard):
     _to(wizard, "beneficiaries")
     wizard.step("beneficiaries", {"action": "nav"})
+    # A step left with an error through «Назад» is listed by the review, which waits.
+    wizard.step("okved", {**OKVED, "auxiliary_1": "99.99"}, button="back")
     page = wizard.get(f"{BASE}/review").text
-    # the branch prefilled from ЕГРЮЛ has no OKVED codes yet
-    assert "Виды деятельности (ОКВЭД2) — Укажите хотя бы один код ОКВЭД2" in page
+    assert "есть несохранённые изменения" in page
     r = wizard.step("review", {})
     assert r.status_code == 422 and "Не все шаги заполнены" in r.text
 
@@ -339,22 +350,17 @@ def test_discarding_the_draft(app, wizard):
 
 
 def test_review_shows_egrul_warnings(app, client, demo_pki, refdata):
-    """ВЕКТОР is liquidated and managed by РОМАШКА: its head's certificate (ОГРН of РОМАШКА)
-    may register it, and the review warns about the liquidation."""
+    """ЕГРЮЛ marks on the organization are on the review too (and on every step before it)."""
+    from registry.refdata.models import EgrulRecord
+    with app.app_context():
+        record = db.session.scalar(select(EgrulRecord).where(EgrulRecord.ogrn == ORGANIZATION["ogrn"]))
+        record.flags = {"unreliable_head": True}
+        db.session.commit()
     client.certificate = demo_pki.person("head", "ecdsa").pem
     wizard = Wizard(client)
-    r = wizard.start(make_ogrn("102770000003"))
-    assert r.status_code == 302, r.text
-    _, data = draft_data(app)
-    assert data["head"]["kind"] == "legal"
-    wizard.step("general", GENERAL)
-    wizard.step("okved", {"main": "46.72"})
-    wizard.step("head", {**data["head"], "le_short_name": "ООО «РОМАШКА»", "le_kpp": "770101001",
-                         "le_address": "Москва"})
-    for s in ("premises", "branches", "beneficiaries"):
-        wizard.step(s, {"action": "nav"})
-    page = wizard.get(f"{BASE}/review").text
-    assert "Организация ликвидирована или прекратила деятельность" in page
+    assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302
+    page = wizard.get(f"{BASE}/general").text
+    assert "недостоверности сведений о руководителе" in page
 
 
 def test_branch_found_in_egrul_fills_the_form(app, wizard):
