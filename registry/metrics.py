@@ -128,7 +128,7 @@ def init_app(app: Flask) -> None:
 
     from .auth import services as auth_services
     from .auth.models import VisitJournalEntry
-    from .web import public
+    from .core.web import public
 
     @app.route("/metrics")
     @public

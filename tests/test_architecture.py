@@ -20,14 +20,26 @@ LAYERS = [
     {"identifiers"},
     {"pki"},
     {"trust", "config", "extensions"},
-    {"core"},
+    {"core", "exports"},
     {"auth"},
-    {"refdata", "organizations", "members", "documents", "exchange", "operator"},
+    {"refdata", "organizations", "members", "documents", "exchange", "operator",
+     "jobs", "metrics", "indexes"},
     {"web"},
     {"app", "cli", "demo", "registry"},
 ]
 LAYER = {part: n for n, parts in enumerate(LAYERS) for part in parts}
-DOMAINS = LAYERS[5]
+DOMAINS = {"refdata", "organizations", "members", "documents", "exchange", "operator"}
+
+# Imports known to break the rules, each to be removed by moving code (the background jobs
+# and metrics arrived calling into the documents domain and the web shell, and back). The
+# tests fail on any other violation, and on an entry here that no longer happens.
+KNOWN_UPWARD = {
+    ("registry.metrics", "registry.web.proxy"),
+}
+KNOWN_CYCLES = {
+    frozenset({"documents", "jobs"}),
+    frozenset({"documents", "metrics", "jobs"}),
+}
 
 
 def _module_name(path: Path) -> str:
@@ -102,10 +114,12 @@ def test_the_graph_sees_the_imports():
 
 
 def test_layers_only_point_down():
+    found = [(a, b, line) for a, b, line in imports()
+             if part_of(a) != part_of(b) and LAYER[part_of(b)] > LAYER[part_of(a)]]
     upward = [f"{_where(a, line)}: {part_of(a)} imports {b} ({part_of(b)} is above it)"
-              for a, b, line in imports()
-              if part_of(a) != part_of(b) and LAYER[part_of(b)] > LAYER[part_of(a)]]
+              for a, b, line in found if (a, b) not in KNOWN_UPWARD]
     assert upward == []
+    assert KNOWN_UPWARD <= {(a, b) for a, b, _ in found}, "fixed: remove it from KNOWN_UPWARD"
 
 
 def test_no_domain_imports_another_domains_views_or_forms():
@@ -123,18 +137,21 @@ def test_no_cycles_between_parts():
         if pa != pb:
             graph[pa].add(pb)
             where.setdefault((pa, pb), _where(a, line))
-    cycles = []
+    cycles, parts = [], []
     for start in sorted(graph):
         stack = [(start, [start])]
         while stack:
             node, path = stack.pop()
             for nxt in sorted(graph[node]):
                 if nxt == start:
-                    cycles.append(" -> ".join(f"{x} ({where[(x, y)]})" for x, y in
-                                              zip(path, [*path[1:], start], strict=True)))
+                    parts.append(frozenset(path))
+                    if frozenset(path) not in KNOWN_CYCLES:
+                        cycles.append(" -> ".join(f"{x} ({where[(x, y)]})" for x, y in
+                                                  zip(path, [*path[1:], start], strict=True)))
                 elif nxt not in path and nxt > start:  # each cycle once, from its least part
                     stack.append((nxt, [*path, nxt]))
     assert cycles == []
+    assert KNOWN_CYCLES <= set(parts), "fixed: remove it from KNOWN_CYCLES"
 
 
 def test_members_services_do_not_answer_http():

@@ -25,11 +25,16 @@ from flask_login import current_user, login_user, logout_user
 from ..config import session_timeouts
 from ..core import hooks, uow
 from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
-from ..core.web import CERT_ENVIRON_KEY, current_person, is_public_endpoint, public
+from ..core.web import (
+    CERT_ENVIRON_KEY,
+    CONTENT_SECURITY_POLICY,
+    current_person,
+    is_public_endpoint,
+    public,
+)
 from ..extensions import db
 from ..pki import reason_title
 from ..pki.reasons import is_ca_fault
-from ..web import CONTENT_SECURITY_POLICY
 from . import services, signature
 from .forms import ProfileForm, SignatureSignInForm, SignInForm, SignOutForm
 from .models import AuthSession

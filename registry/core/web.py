@@ -20,6 +20,18 @@ from flask_login import current_user
 # from X-SSL-Client-Cert. Nothing else does: request headers never reach this key.
 CERT_ENVIRON_KEY = "SSL_CLIENT_CERT"
 
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
 MENU_KEY = "registry.menu"
 JSON_AREAS = "registry.json_areas"
 TZ_KEY = "registry.tz"

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 from .. import text
 from ..config import parse_networks
 from ..core.web import (  # noqa: F401  (re-exported)
+    CONTENT_SECURITY_POLICY,
     JSON_AREAS,
     MENU_KEY,
     TZ_KEY,
@@ -42,17 +43,6 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
