@@ -7,6 +7,7 @@ import shutil
 from sqlalchemy import inspect
 
 from registry import demo
+from registry.core import demo as core_demo
 from registry.extensions import db
 
 
@@ -14,7 +15,7 @@ def test_setup_runs_registered_steps_and_can_run_again(tmp_path, demo_pki, monke
     # Reuse the session's demo PKI (build_demo_pki reuses an existing directory).
     shutil.copytree(demo_pki.root, tmp_path / "pki")
     seen = []
-    monkeypatch.setitem(demo._STEPS, "organizations", demo.DemoStep(
+    monkeypatch.setitem(core_demo._STEPS, "organizations", demo.DemoStep(
         100, "organizations", lambda ctx: seen.append((ctx.pki.trust_dir, ctx.directory))))
 
     for _ in range(2):
