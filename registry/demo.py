@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .core.demo import DemoContext, DemoStep, demo_step, steps  # noqa: F401  (re-exported)
+from .core.demo import _STEPS, DemoContext, DemoStep, demo_step, steps  # noqa: F401  (re-exported)
 from .core.uow import command_transaction
 
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do

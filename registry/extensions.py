@@ -70,7 +70,7 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA busy_timeout=30000")
         # Several gunicorn workers write one file: WAL lets readers go on during a write and
         # writers queue on busy_timeout instead of failing with "database is locked";
         # synchronous=NORMAL is durable in WAL mode up to the last checkpointed commit.

@@ -20,11 +20,16 @@ WRITERS = 20
 SAVES = 8
 
 
+PROXY_SECRET = "writers-test-proxy-secret"
+
+
 class Writer:
     def __init__(self, port: int, pem: str, n: int):
         self.port, self.n = port, n
         self.headers = {"X-SSL-Client-Cert": urllib.parse.quote(pem), "X-Forwarded-Proto": "https",
-                        "X-Forwarded-For": f"192.0.2.{n + 1}"}
+                        "X-Forwarded-For": f"192.0.2.{n + 1}",
+                        # As nginx sends it over TCP (deploy/README.md: the sealed channel).
+                        "X-Registry-Proxy-Secret": PROXY_SECRET}
         self.cookie = ""
         self.statuses: list[int] = []
 
@@ -62,7 +67,8 @@ def test_twenty_writers_on_sqlite_get_no_server_errors(tmp_path, demo_pki):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'registry.db'}", "SECRET_KEY": "x",
            "REGISTRY_INSTANCE_PATH": str(tmp_path), "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
-           "REGISTRY_TRUSTED_PROXIES": "127.0.0.1", "REGISTRY_WORKERS": "4",
+           "REGISTRY_TRUSTED_PROXIES": "127.0.0.1", "REGISTRY_PROXY_SECRET": PROXY_SECRET,
+           "REGISTRY_WORKERS": "4",
            "REGISTRY_BROKER_URL": "immediate"}
     subprocess.run([str(BIN / "registry"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
                    capture_output=True, timeout=120)

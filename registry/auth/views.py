@@ -28,6 +28,7 @@ from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
 from ..core.web import CERT_ENVIRON_KEY, current_person, is_public_endpoint, public
 from ..extensions import db
 from ..pki import reason_title
+from ..pki.reasons import is_ca_fault
 from ..web import CONTENT_SECURITY_POLICY
 from . import services, signature
 from .forms import ProfileForm, SignatureSignInForm, SignInForm, SignOutForm
@@ -191,8 +192,8 @@ def _refuse(raw: str, result):
         services.record_refusal(result, **_client())
         session[SESSION_REFUSED] = marker
     uow.keep()  # the journal entry outlives the 403 answer
-    return render_template("auth/refused.html", result=result,
-                           cert=result.certificate), 403
+    return render_template("auth/refused.html", result=result, cert=result.certificate,
+                           ca_fault=is_ca_fault(result.code)), 403
 
 
 @bp.route("/session-ended")

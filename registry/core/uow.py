@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask, Response, g
@@ -144,6 +145,24 @@ def init_app(app: Flask) -> None:
     it runs last (Flask runs them in reverse order)."""
     app.after_request(_after_request)
     app.teardown_request(_teardown_request)
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """One unit of work outside a request (a background job, a step of one): commit when the
+    block ends, roll back if it raises. Needs an application context."""
+    outer = g.get(_STATE)
+    state = _State()
+    setattr(g, _STATE, state)
+    try:
+        try:
+            yield
+        except BaseException:
+            _rollback(state)
+            raise
+        _commit(state)
+    finally:
+        setattr(g, _STATE, outer)
 
 
 def command_transaction(command: F) -> F:

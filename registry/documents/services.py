@@ -123,7 +123,7 @@ def referenced_keys() -> set[str]:
     keys: set[str] = set()
     for column in (Document.file_key, Document.signature_key, Application.pdf_key,
                    Application.signature_key):
-        keys.update(k for k in db.session.scalars(select(column).where(column.is_not(None))))
+        keys.update(k for k in db.session.scalars(select(column).where(column.is_not(None))) if k)
     return keys
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..core import uow
 from ..extensions import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -97,12 +98,11 @@ def _record_failure(name: str, task_id: str, args: tuple, exc: BaseException, re
     from .models import JobFailure
 
     try:
-        db.session.add(JobFailure(task=name, task_id=task_id, args=repr(args)[:2000],
-                                  error="".join(traceback.format_exception_only(type(exc), exc))[:4000],
-                                  retries_left=retries_left))
-        db.session.commit()
+        with uow.transaction():
+            db.session.add(JobFailure(task=name, task_id=task_id, args=repr(args)[:2000],
+                                      error="".join(traceback.format_exception_only(type(exc), exc))[:4000],
+                                      retries_left=retries_left))
     except Exception:  # the database itself may be why the job failed
-        db.session.rollback()
         log.exception("could not record the failure of job %s", name)
 
 
@@ -110,11 +110,10 @@ def _run(name: str, fn: Callable, args: tuple, kwargs: dict, task) -> Any:
     app = _app()
     with app.app_context():
         try:
-            result = fn(*args, **kwargs)
-            db.session.commit()
+            with uow.transaction():  # the job is one unit of work
+                result = fn(*args, **kwargs)
             return result
         except Exception as exc:
-            db.session.rollback()
             retries_left = int(getattr(task, "retries", 0) or 0)
             log.warning("job %s%r failed (%s retries left): %s", name, args, retries_left, exc)
             _record_failure(name, getattr(task, "id", ""), args, exc, retries_left)
@@ -209,26 +208,24 @@ def run_periodic(name: str, now: datetime | None = None) -> bool:
             return False
         start = period_start(every, now or utcnow())
         run = PeriodicRun(name=name, period_start=start, node=node_name())
-        db.session.add(run)
         try:
-            db.session.commit()
+            with uow.transaction():  # claim the period (another node may have)
+                db.session.add(run)
         except IntegrityError:
-            db.session.rollback()
             return False
         try:
-            item.fn(app)
-            db.session.commit()
+            with uow.transaction():  # the job itself
+                item.fn(app)
         except Exception as exc:
-            db.session.rollback()
             log.exception("periodic job %s failed", name)
             run = db.session.get(PeriodicRun, run.id)
             if run is not None:
                 run.error = "".join(traceback.format_exception_only(type(exc), exc))[:4000]
             _record_failure(f"periodic.{name}", "", (), exc, 0)
-        run = db.session.get(PeriodicRun, run.id) if run is not None else None
-        if run is not None:
-            run.finished_at = utcnow()
-            db.session.commit()
+        with uow.transaction():  # and its end (with the error, if any)
+            run = db.session.get(PeriodicRun, run.id) if run is not None else None
+            if run is not None:
+                run.finished_at = utcnow()
         return True
 
 

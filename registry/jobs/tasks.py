@@ -53,20 +53,24 @@ def egrul_reimport(app: Flask) -> None:
     folder = app.config.get("REGISTRY_EGRUL_IMPORT_DIR")
     if not folder:
         return
-    from ..extensions import db
     from ..refdata.egrul import import_egrul
 
     root = Path(folder)
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in (".xml", ".zip"))
     if not files:
         return
+    from ..core import uow
+
     report = import_egrul([str(p) for p in files])
-    db.session.commit()
     log.info("egrul_reimport: %s", report.summary())
-    done = root / "imported"
-    done.mkdir(exist_ok=True)
-    for path in files:
-        shutil.move(str(path), done / path.name)
+
+    def move_imported() -> None:  # only once the import is committed
+        done = root / "imported"
+        done.mkdir(exist_ok=True)
+        for path in files:
+            shutil.move(str(path), done / path.name)
+
+    uow.on_commit(move_imported)
 
 
 # Expiry notices: what to send and to whom is decided elsewhere; each registered callable gets

@@ -178,6 +178,25 @@ def members(organization: Organization, status: str | None = None) -> list[Membe
     return list(db.session.scalars(stmt.order_by(Membership.created_at, Membership.id)))
 
 
+MEMBERS_PAGE_SIZE = 100
+
+
+def members_page(organization: Organization, status: str | None = None, *, after: str | None = None,
+                 size: int = MEMBERS_PAGE_SIZE) -> KeysetPage:
+    """One page of «Профили организации» in joining order after the ``after`` cursor (the
+    member's id: ids grow with joining), accounts loaded in the same statement."""
+    stmt = (select(Membership).options(joinedload(Membership.user))
+            .where(Membership.organization_id == organization.id))
+    if status:
+        stmt = stmt.where(Membership.status == status)
+    if after and after.isdigit() and len(after) < 12:
+        stmt = stmt.where(Membership.id > int(after))
+    rows = list(db.session.scalars(stmt.order_by(Membership.id).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return KeysetPage(rows, str(rows[-1].id) if more and rows else None, not after)
+
+
 def member_or_404(organization: Organization, member_id: int) -> Membership:
     """A member of this organization; another organization's member is a 404."""
     member = db.session.scalar(select(Membership).where(
@@ -328,20 +347,30 @@ def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
     return KeysetPage(rows, _cursor(rows[-1]) if more and rows else None, after is None)
 
 
-def journal_rows(query, batch: int = 1000):
-    """Every entry of a journal query, fetched in batches (constant memory for any size).
+def journal_rows(query, batch: int = 2000):
+    """Every entry of a journal query as plain rows (created_at, event, subject's name, actor's
+    name, details, address), fetched in batches: constant memory and no ORM objects per row.
 
     The rows are read through a session of their own, bound like the request's: a streamed
     body is produced after the request's unit of work has ended, outside its context."""
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, aliased
+
+    from ..auth.models import User
 
     E = OrganizationJournalEntry
-    stmt = query.options(joinedload(E.actor), joinedload(E.subject)).execution_options(yield_per=batch)
-    session = Session(bind=db.session().get_bind(), expire_on_commit=False)
+    subject, actor = aliased(User), aliased(User)
+    stmt = (select(E.created_at, E.event, subject.full_name, actor.full_name, E.details, E.remote_addr)
+            .select_from(E)
+            .outerjoin(subject, subject.id == E.subject_id)
+            .outerjoin(actor, actor.id == E.actor_id)
+            .where(query.whereclause)
+            .order_by(E.created_at.desc(), E.id.desc())
+            .execution_options(yield_per=batch))
+    session = Session(bind=db.session().get_bind())
 
     def rows():
         try:
-            yield from session.scalars(stmt)
+            yield from session.execute(stmt)
         finally:
             session.close()
     return rows()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from flask import (
     Blueprint,
     Response,
@@ -145,8 +147,10 @@ def members(org_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
+    page = services.members_page(organization, status, after=request.args.get("after"))
+    args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("members/members.html", organization=organization, status_form=status_form,
-                           members=services.members(organization, status), Role=Role,
+                           members=page.items, page=page, args=args, Role=Role,
                            unit_name=lambda m: (organization.branch(m.branch_id) or {}).get("name"))
 
 
@@ -208,12 +212,11 @@ def _journal_csv(organization: Organization, query) -> Response:
     entries = services.journal_rows(query)
 
     def rows():
-        for entry in entries:
-            yield [entry.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                   EVENT_TITLES.get(entry.event, entry.event),
-                   entry.subject.full_name if entry.subject else "",
-                   entry.actor.full_name if entry.actor else "",
-                   entry.details or "", entry.remote_addr or ""]
+        for created_at, event, subject, actor, details, remote_addr in entries:
+            yield [created_at.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
+                   if created_at.tzinfo is None else created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
+                   EVENT_TITLES.get(event, event), subject or "", actor or "", details or "",
+                   remote_addr or ""]
 
     return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
                         ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],

@@ -23,7 +23,7 @@ def doctor_info() -> dict:
 
     from . import gost
 
-    gost_info: dict[str, str | None]
+    gost_info: dict[str, object]
     try:
         active = gost.backend()
         gost_info = {"backend": active.name, "description": active.description,

@@ -34,8 +34,9 @@ DIGEST_MISMATCH = "digest_mismatch"
 BAD_SIGNATURE = "bad_signature"
 UNSUPPORTED = "unsupported_algorithm"
 
-_HASHES = {"sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
-           "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+_HASHES: dict[str, type[hashes.SHA1 | hashes.SHA224 | hashes.SHA256 | hashes.SHA384 | hashes.SHA512]] = {
+    "sha1": hashes.SHA1, "sha224": hashes.SHA224, "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384, "sha512": hashes.SHA512}
 _STREEBOG = {oids.GOST_DIGEST_256: 256, oids.GOST_DIGEST_512: 512,
              "streebog256": 256, "streebog512": 512}
 _CHUNK = 1 << 20

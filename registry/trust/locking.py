@@ -57,7 +57,7 @@ def database_lock(engine, *, blocking: bool = True) -> Iterator[bool]:
         return
     from sqlalchemy import text
 
-    with engine.connect() as connection:
+    with engine.begin() as connection:  # its own connection, committed when the block ends
         if blocking:
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": ADVISORY_KEY})
             got = True
@@ -72,4 +72,3 @@ def database_lock(engine, *, blocking: bool = True) -> Iterator[bool]:
         finally:
             if got:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-            connection.commit()

@@ -186,7 +186,11 @@ def test_another_certificate_ends_the_session(client, demo_pki, journal):
 def test_refused_certificate_ends_an_open_session(client, demo_pki, journal):
     signed_in_as(client, demo_pki.person("head", "ecdsa"))
     client.certificate = demo_pki.special("expired", "ecdsa").pem
-    assert client.get("/").status_code == 403
+    refused = client.get("/")
+    assert refused.status_code == 403
+    # The person's own certificate is the problem: the page says how to choose another.
+    assert "Как войти с другим сертификатом" in refused.text
+    assert "Ваш сертификат здесь ни при чём" not in refused.text
     client.certificate = demo_pki.person("head", "ecdsa").pem
     client.get("/")
     events = [(e["event"], e["result"]) for e in journal()]

@@ -92,7 +92,7 @@ def test_worker_killed_between_file_and_commit(app, org, as_person, s3_endpoint,
     env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "x",
            "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance"), "REGISTRY_BROKER_URL": "immediate"}
     if where == "s3":
-        prefix = f"killed{os.getpid()}/"
+        prefix = f"killed{os.getpid()}-{tmp_path.name}/"  # one per test: the bucket outlives it
         url = f"s3://{BUCKET}/{prefix}"
         env.update(REGISTRY_FILES_URL=url, REGISTRY_S3_ENDPOINT_URL=s3_endpoint)
         monkeypatch.setitem(app.config, "REGISTRY_FILES_URL", url)

@@ -15,6 +15,8 @@ from registry.refdata.services import (
     search_okved,
 )
 
+from ..conftest import _ConnectionSession
+
 SECTIONS, CODES = 21, 2878  # the edition of 2023-12-01: 2,899 rows
 
 
@@ -205,7 +207,10 @@ def test_search_forgets_codes_of_a_rolled_back_transaction(app, okved_file, monk
         connection = db.engine.connect()
         transaction = connection.begin()
         original = db.session
-        monkeypatch.setattr(db, "session", db._make_scoped_session({"bind": connection}))
+        # The session must really use that connection (Flask-SQLAlchemy's own session picks
+        # an engine connection of its own otherwise).
+        monkeypatch.setattr(db, "session", db._make_scoped_session(
+            {"bind": connection, "class_": _ConnectionSession}))
         try:
             import_okved(okved_file)
             assert codes(search_okved("ювелирн", limit=1)) == ["32.12"]

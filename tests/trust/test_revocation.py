@@ -125,5 +125,8 @@ def test_grace_does_not_cover_an_older_crl_and_default_fails_closed(
     )
     page = _get(app, demo_pki)
     assert page.status_code == 403 and reason_title("revocation_unknown") in page.text
+    # The CA's fault, not the person's: no advice to pick another certificate.
+    assert "Ваш сертификат здесь ни при чём" in page.text
+    assert "Как войти с другим сертификатом" not in page.text
     strict = trust_app_factory()  # no grace configured: fail closed
     assert _get(strict, demo_pki).status_code == 403
