@@ -116,4 +116,6 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     app.extensions[TRUST_STORE_PROVIDER] = trust.trust_store
     app.cli.add_command(cert_cli)
     app.cli.add_command(pki_cli)
+    from . import indexes  # noqa: F401  (search indexes declared beside the models)
+    jobs.start(app)  # once every domain has registered its jobs
     return app

@@ -20,6 +20,9 @@ def default_create_app():
     return create_app()
 
 
+default_create_app.registry_default = True  # type: ignore[attr-defined]
+
+
 @click.group(cls=FlaskGroup, create_app=default_create_app)
 def main():
     """Registry of organizations (Flask CLI with the application loaded)."""

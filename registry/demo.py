@@ -20,7 +20,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from .core.demo import _STEPS, DemoContext, DemoStep, demo_step, steps  # noqa: F401  (re-exported)
+from .core.demo import (  # noqa: F401  (re-exported)
+    _STEPS,
+    DemoContext,
+    DemoStep,
+    demo_step,
+    set_demo_app_factory,
+    steps,
+)
 from .core.uow import command_transaction
 
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do
@@ -44,6 +51,9 @@ def create_demo_app(directory: str | Path) -> Flask:
     from . import create_app
     Path(directory).mkdir(parents=True, exist_ok=True)
     return create_app(demo_config(directory))
+
+
+set_demo_app_factory(create_demo_app)
 
 
 def setup(directory: str | Path, echo: Callable[[str], None] = print) -> DemoContext:

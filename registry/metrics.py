@@ -16,7 +16,6 @@ gunicorn set ``PROMETHEUS_MULTIPROC_DIR`` to an empty directory writable by the 
 from __future__ import annotations
 
 import functools
-import os
 import time
 from datetime import datetime, timezone
 
@@ -24,26 +23,18 @@ from flask import Flask, Response, abort, g, request
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
-    Counter,
-    Histogram,
     generate_latest,
 )
 from prometheus_client.core import GaugeMetricFamily
 
 from .config import parse_networks
-
-MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-
-REQUEST_SECONDS = Histogram("registry_http_request_seconds", "Request latency",
-                            ["endpoint", "method", "status"],
-                            buckets=(.005, .01, .025, .05, .1, .15, .25, .5, 1, 2.5, 5, 10))
-SIGN_IN_EVENTS = Counter("registry_sign_in_events_total", "Sign-ins, refusals and sign-outs",
-                         ["event", "reason"])
-VALIDATION_SECONDS = Histogram("registry_certificate_validation_seconds",
-                               "Certificate validation at sign-in",
-                               buckets=(.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5))
-SIGNATURE_SECONDS = Histogram("registry_signature_check_seconds", "Document signature checks",
-                              ["mode"], buckets=(.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60))
+from .core.measures import (  # noqa: F401  (re-exported)
+    MULTIPROCESS,
+    REQUEST_SECONDS,
+    SIGN_IN_EVENTS,
+    SIGNATURE_SECONDS,
+    VALIDATION_SECONDS,
+)
 
 
 class _ScrapeTime:

@@ -17,14 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1] / "registry"
 
 LAYERS = [
-    {"identifiers"},
+    {"identifiers", "text"},
     {"pki"},
     {"trust", "config", "extensions"},
-    {"core", "exports"},
+    {"core", "exports", "jobs"},
     {"auth"},
-    {"refdata", "organizations", "members", "documents", "exchange", "operator",
-     "jobs", "metrics", "indexes"},
-    {"web"},
+    {"refdata", "organizations", "members", "documents", "exchange", "operator", "indexes"},
+    {"web", "metrics"},
     {"app", "cli", "demo", "registry"},
 ]
 LAYER = {part: n for n, parts in enumerate(LAYERS) for part in parts}
@@ -33,13 +32,8 @@ DOMAINS = {"refdata", "organizations", "members", "documents", "exchange", "oper
 # Imports known to break the rules, each to be removed by moving code (the background jobs
 # and metrics arrived calling into the documents domain and the web shell, and back). The
 # tests fail on any other violation, and on an entry here that no longer happens.
-KNOWN_UPWARD = {
-    ("registry.metrics", "registry.web.proxy"),
-}
-KNOWN_CYCLES = {
-    frozenset({"documents", "jobs"}),
-    frozenset({"documents", "metrics", "jobs"}),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def _module_name(path: Path) -> str:

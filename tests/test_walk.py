@@ -79,7 +79,8 @@ class Person:
             assert overflow <= 0, f"{label} at {width}px scrolls sideways by {overflow}px"
             if width_name == "wide":
                 rows = page.evaluate("""() => {
-                    const tops = s => new Set([...document.querySelectorAll(s)].map(e => Math.round(e.getBoundingClientRect().top / 12))).size;
+                    const row = e => Math.round(e.getBoundingClientRect().top / 12);
+                    const tops = s => new Set([...document.querySelectorAll(s)].map(row)).size;
                     return {menu: tops('.menu li'), steps: tops('.stepper__item')};
                 }""")
                 assert rows["menu"] <= 1, f"{label}: the menu wraps into {rows['menu']} rows at 1366px"

@@ -50,7 +50,7 @@ class Policy:
 class AccessDenied(Exception):
     """Not for this person: ``not_found`` (it does not exist for them) or forbidden."""
 
-    def __init__(self, not_found: bool = True, permission: "Permission | None" = None,
+    def __init__(self, not_found: bool = True, permission: Permission | None = None,
                  organization: Any = None):
         super().__init__("not found" if not_found else "forbidden")
         self.not_found = not_found

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
@@ -40,3 +41,25 @@ def demo_step(order: int, name: str | None = None):
 
 def steps() -> list[DemoStep]:
     return sorted(_STEPS.values(), key=lambda s: (s.order, s.name))
+
+
+# The top of the application (registry.demo) installs how a demo instance's application is
+# made; commands of lower layers (e.g. the operator's) use it without importing upward.
+_DEMO_APP_FACTORY: list[Callable[[Any], Any]] = []
+
+
+def set_demo_app_factory(factory: Callable[[Any], Any]) -> None:
+    """Install ``factory(directory) -> Flask`` (done by ``registry.demo`` when imported)."""
+    _DEMO_APP_FACTORY[:] = [factory]
+
+
+def create_demo_app(directory: Any) -> Any:
+    """The application of the demo instance in ``directory``."""
+    if not _DEMO_APP_FACTORY:
+        raise RuntimeError("no demo application factory installed (import registry.demo)")
+    return _DEMO_APP_FACTORY[0](directory)
+
+
+def is_default_factory(factory: object) -> bool:
+    """Whether the CLI's application factory is the environment's default one."""
+    return bool(getattr(factory, "registry_default", False))

@@ -70,3 +70,17 @@ def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) 
 def organization_registered(organization: Any, user: Any) -> None:
     for handler in current_app.extensions.get(REGISTERED_KEY, []):
         handler(organization, user)
+
+
+PENDING_KEY = "registry.pending_memberships"
+
+
+def set_pending_memberships(app: Flask, provider: Callable[[Any], list[Any]]) -> None:
+    """Install ``provider(user)``: the person's memberships that are not active (members)."""
+    app.extensions[PENDING_KEY] = provider
+
+
+def pending_memberships(user: Any) -> list[Any]:
+    """The person's memberships waiting for roles, removed or blocked (empty without members)."""
+    provider = current_app.extensions.get(PENDING_KEY)
+    return provider(user) if provider is not None else []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 
 # The WSGI environ key carrying the client certificate (PEM, or nginx's URL-escaped PEM). The
@@ -108,3 +108,11 @@ def set_health_check(app: Flask, check: Callable[[], tuple[dict, bool]]) -> None
 def health() -> tuple[dict, bool]:
     """The health report and whether the instance can serve requests."""
     return current_app.extensions[HEALTH_KEY]()
+
+
+def render_error(error, code: int, title: str, text: str, **context):
+    """The styled Russian error page (or the JSON of an API area) for an HTTP error."""
+    for prefix, respond in json_areas():
+        if request.path.startswith(prefix):
+            return respond(error)
+    return render_template("error.html", code=code, title=title, text=text, **context), code

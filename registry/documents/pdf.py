@@ -87,7 +87,8 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
         story.append(t)
 
     story.append(Paragraph("Заявление о постановке на специальный учет", h1))
-    story.append(Paragraph(f"№ {number} от {clock.local(created_at):%d.%m.%Y}", ParagraphStyle("c", parent=body, alignment=1)))
+    story.append(Paragraph(f"№ {number} от {clock.local(created_at):%d.%m.%Y}",
+                           ParagraphStyle("c", parent=body, alignment=1)))
     story.append(Spacer(1, 6 * mm))
     story.append(Paragraph(
         f"{_v(org.get('full_name'))} просит поставить организацию на специальный учет "

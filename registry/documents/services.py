@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 from ..auth.services import plural_days
 from ..core import clock
 from ..core.journal import record
-from ..organizations.services import okved_names, profile_codes
-from ..text import quoted
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
+from ..organizations.services import okved_names, profile_codes
+from ..text import quoted
 from ..trust import trust_store
 from . import filestore, signatures, storage
 from .models import Application, Document
@@ -185,7 +185,7 @@ def check(document: Document) -> list[dict]:
     if not needs_background_check(document):
         return verify(document)
     from ..jobs import after_commit
-    from ..jobs.tasks import verify_document
+    from .tasks import verify_document
 
     kind = "cms" if document.signature_key else "pdf"
     document.checks = [{"valid": False, "code": signatures.PENDING, "kind": kind,
@@ -203,7 +203,7 @@ def verify(document: Document) -> list[dict]:
 
     from flask import has_request_context
 
-    from ..metrics import SIGNATURE_SECONDS
+    from ..core.measures import SIGNATURE_SECONDS
 
     started = time.perf_counter()
     try:
@@ -541,7 +541,8 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
         cleanup.discard_after_commit(stored.key)  # kept only for a valid signature
     db.session.flush()
     _journal(application.organization_id, "applications", actor, remote_addr,
-             f"{application.title}: " + (f"подписано, подписал {check.signer.full_name}" if check.valid
+             f"{application.title}: " + (f"подписано, подписал {check.signer.full_name}"
+                                         if check.valid and check.signer is not None
                                          else f"подпись не принята — {check.message}"))
     return result
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from ..core.journal import record
 from ..extensions import db
-from ..text import quoted
 from ..organizations.models import Organization
 from ..pki import MalformedCertificate, load_certificate
+from ..text import quoted
 from .models import ExchangeCertificate, ExchangeProfile
 
 

@@ -74,15 +74,24 @@ def configure(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from .. import indexes  # noqa: F401
+    """Configure the queue; the domains register their jobs when they are installed, and
+    :func:`start` runs the embedded consumer once they all are."""
     from . import cli, models, tasks  # noqa: F401  (register the jobs and tables)
 
     configure(app)
     _state.app = app
     app.cli.add_command(cli.jobs_cli)
-    app.cli.add_command(cli.files_cli)
+
+
+def start(app: Flask) -> None:
+    """Start the in-process consumer when configured (``REGISTRY_EMBEDDED_WORKER``)."""
     if app.config.get("REGISTRY_EMBEDDED_WORKER"):
         start_embedded_consumer(app)
+
+
+def minutes(key: str) -> Callable[[Flask], timedelta]:
+    """A period read from the configuration key ``key`` (minutes)."""
+    return lambda app: timedelta(minutes=int(app.config[key]))
 
 
 def _app() -> Flask:

@@ -69,19 +69,3 @@ def run_periodic_command(name: str) -> None:
     if name not in PERIODIC:
         raise click.ClickException(f"unknown periodic job {name!r}; known: {', '.join(sorted(PERIODIC))}")
     click.echo("ran" if run_periodic(name) else "already ran in this period")
-
-
-@click.group("files", help="Хранилище файлов.")
-def files_cli() -> None:
-    pass
-
-
-@files_cli.command("sweep")
-@click.option("--older-than", default=3600, show_default=True, help="Seconds.")
-@with_appcontext
-def sweep_command(older_than: int) -> None:
-    """Remove files left by killed workers (written but never committed)."""
-    from ..documents.services import sweep_files
-
-    removed = sweep_files(older_than=older_than)
-    click.echo(f"removed {removed} leftover file(s)")

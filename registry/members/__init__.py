@@ -7,17 +7,24 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..core import access
-    from ..core.hooks import add_org_link, add_sign_in_hook, on_organization_registered
+    from ..core.hooks import (
+        add_org_link,
+        add_sign_in_hook,
+        on_organization_registered,
+        set_pending_memberships,
+    )
     from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
     from .models import Permission
-    from .services import POLICY, make_admin, record_sign_in
+    from .services import POLICY, make_admin, memberships_of, record_sign_in
     from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)
+    set_pending_memberships(
+        app, lambda user: [m for m in memberships_of(user) if m.status != "active"])
     # the head who registers an organization becomes its administrator
     on_organization_registered(app, lambda organization, user: make_admin(user, organization))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,

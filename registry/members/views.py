@@ -17,21 +17,20 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import Forbidden
 
 from ..auth import services as auth_services
 from ..core import access, clock
+from ..core.access import AccessDenied
 from ..core.web import current_person as _user
+from ..core.web import render_error
 from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
+from ..text import genitive, quoted
 from . import forms, services
 from .forms import EVENT_TITLES
-from werkzeug.exceptions import Forbidden
-
-from ..core.access import AccessDenied
-from ..text import genitive, quoted
-from ..web import render_error
 from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
 from .services import MemberError
 

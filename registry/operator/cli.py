@@ -9,9 +9,9 @@ present, that demo instance.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 from flask import Flask
@@ -41,12 +41,11 @@ def _configured() -> bool:
 
 
 def _application(ctx: click.Context) -> tuple[Flask, str]:
-    from .. import demo
-    from ..cli import default_create_app
+    from ..core import demo
 
     directory = ctx.meta.get(DIR_KEY)
     info = ctx.ensure_object(ScriptInfo)
-    if directory is None and not _configured() and info.create_app is default_create_app \
+    if directory is None and not _configured() and demo.is_default_factory(info.create_app) \
             and (DEFAULT_DEMO_DIR / "registry.db").exists():
         directory = DEFAULT_DEMO_DIR
     if directory is not None:

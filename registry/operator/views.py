@@ -11,10 +11,10 @@ from ..core import access
 from ..core.access import Permission
 from ..core.web import current_person as _me
 from ..core.web import health
-from ..text import agree, genitive, quoted
 from ..extensions import db
 from ..members import services as members
 from ..organizations.models import Organization
+from ..text import agree, genitive, quoted
 from . import forms, services
 from .services import OperatorError
 
@@ -109,7 +109,8 @@ def unblock_organization(org_id: int):
 def block_member(org_id: int, member_id: int):
     member = members.member_or_404(_organization(org_id), member_id)
     return _act(lambda reason: services.block_member(member, reason, actor=_me()),
-                f"{member.user.full_name} {agree(member.user.full_name, 'заблокирован', 'заблокирована')} в организации.",
+                f"{member.user.full_name} "
+                f"{agree(member.user.full_name, 'заблокирован', 'заблокирована')} в организации.",
                 url_for(".organization", org_id=org_id), needs_reason=True)
 
 

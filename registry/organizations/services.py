@@ -23,9 +23,9 @@ from ..core.access import Permission
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..identifiers import digits
-from ..text import quoted
 from ..refdata import services as refdata
 from ..refdata.models import OkvedCode
+from ..text import quoted
 from . import forms
 from .models import Organization, OrganizationDraft, OrganizationVersion
 
@@ -165,7 +165,7 @@ def _prefill_known(data: dict, party: refdata.Party, cert) -> dict:
     if head.get("kind") == "person" and getattr(cert, "snils", None) and not head.get("snils"):
         head["snils"] = cert.snils
     if head.get("kind") == "legal" and (head.get("le_ogrn") or head.get("le_inn")):
-        record = refdata.find_local(head.get("le_ogrn") or head.get("le_inn"))
+        record = refdata.find_local(str(head.get("le_ogrn") or head.get("le_inn")))
         if record is not None:
             head["le_kpp"] = head.get("le_kpp") or record.kpp or ""
             head["le_short_name"] = head.get("le_short_name") or record.short_name or ""

@@ -21,9 +21,9 @@ from ..core.access import Permission
 from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
 from ..extensions import db
-from ..text import quoted
 from ..refdata import services as refdata
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
+from ..text import quoted
 from . import forms, services
 from .models import Organization
 from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError
@@ -60,13 +60,12 @@ FOUND_KEY = "registry.found_party"  # the organization shown by the search, unti
 def index():
     """«Моя организация»: the organization's profile when the person works in one; otherwise
     what to do (continue a registration, see a pending request, register or join)."""
-    from ..members.services import memberships_of
     user = _user()
     organizations = services.organizations_of(user)
     draft = services.find_draft(user)
     if len(organizations) == 1 and draft is None and not request.args.get("all"):
         return redirect(url_for(".profile", org_id=organizations[0].id))
-    waiting = [m for m in memberships_of(user) if m.status != "active"]
+    waiting = hooks.pending_memberships(user)
     return render_template("organizations/index.html", organizations=organizations,
                            waiting=waiting, draft=draft, discard_form=forms.DiscardForm())
 

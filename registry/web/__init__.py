@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template, request
+from flask import Flask, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -27,6 +27,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
     json_areas,
     menu_items,
     public,
+    render_error,
     set_health_check,
     signed_in,
 )
@@ -67,14 +68,6 @@ def _security_headers(response):
         # Pages show personal data; do not let shared caches or the back button keep them.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-def render_error(error, code: int, title: str, text: str, **context):
-    """The styled Russian error page (or the JSON of an API area) for an HTTP error."""
-    for prefix, respond in json_areas():
-        if request.path.startswith(prefix):
-            return respond(error)
-    return render_template("error.html", code=code, title=title, text=text, **context), code
 
 
 def _error_page(code: int, title: str, text: str):

@@ -176,7 +176,8 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
 
         head_page.goto(url + "/organizations/?all=1")  # the list, whatever the head administers
         head_page.get_by_role("link", name=name).click()
-        head_page.get_by_role("navigation", name="Разделы организации").get_by_role("link", name="Профили организации").click()
+        tabs = head_page.get_by_role("navigation", name="Разделы организации")
+        tabs.get_by_role("link", name="Профили организации").click()
         head_page.get_by_label("Статус").select_option("pending")
         head_page.get_by_role("button", name="Показать").click()
         assert head_page.get_by_text("Сидорова Анна Сергеевна").is_visible()
@@ -186,7 +187,8 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         head_page.get_by_label("Участник ДМДК").check()
         page_shot(head_page, "members-3-card")
         head_page.get_by_role("button", name="Сохранить").click()
-        assert head_page.get_by_text("Роли сотрудника Сидоровой Анны Сергеевны сохранены. Статус: Активный.").is_visible()
+        saved = "Роли сотрудника Сидоровой Анны Сергеевны сохранены. Статус: Активный."
+        assert head_page.get_by_text(saved).is_visible()
         page_shot(head_page, "members-4-saved")
 
         emp_page.get_by_role("navigation", name="Главное меню").get_by_role("link", name="Моя организация").click()

@@ -29,7 +29,7 @@ def test_people_are_trusted(demo_pki, trust_store, alg, person):
 @pytest.mark.parametrize("kind,code,words", [
     ("expired", R.EXPIRED, "закончился"),
     ("not_yet_valid", R.NOT_YET_VALID, "начнёт действовать"),
-    ("wrong_purpose", R.WRONG_PURPOSE, "clientAuth"),
+    ("wrong_purpose", R.WRONG_PURPOSE, "проверка подлинности клиента"),
     ("bad_signature", R.BAD_SIGNATURE, "подделан"),
     ("unsupported_algorithm", R.UNSUPPORTED_ALGORITHM, "не поддерживается"),
     ("ca_as_leaf", R.CA_AS_LEAF, "личный сертификат"),

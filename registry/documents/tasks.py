@@ -1,0 +1,46 @@
+"""The documents domain's background jobs: signature checks of large files, the file sweep."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from ..jobs import job, minutes, periodic
+
+
+@job(retries=3, retry_delay=10, backoff=2.0)
+def verify_document(document_id: int) -> None:
+    """Verify the signatures of a document too large to check during its upload."""
+    from ..extensions import db
+    from . import services
+    from .models import Document
+
+    document = db.session.get(Document, document_id)
+    if document is None:
+        return
+    services.verify(document)
+
+
+@periodic("files_sweep", minutes("REGISTRY_FILES_SWEEP_MINUTES"))
+def files_sweep(app: Flask) -> None:
+    """Remove files left by killed workers (written but never committed)."""
+    from .services import sweep_files
+
+    sweep_files()
+
+
+@click.group("files", help="Хранилище файлов.")
+def files_cli() -> None:
+    pass
+
+
+@files_cli.command("sweep")
+@click.option("--older-than", default=3600, show_default=True, help="Seconds.")
+@with_appcontext
+def sweep_command(older_than: int) -> None:
+    """Remove files left by killed workers (written but never committed)."""
+    from .services import sweep_files
+
+    removed = sweep_files(older_than=older_than)
+    click.echo(f"removed {removed} leftover file(s)")
