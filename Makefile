@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
-SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk
+SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk poppler-utils
 DEMO_DIR ?= instance/demo
 PORT ?= 8443
 

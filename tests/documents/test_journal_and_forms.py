@@ -51,3 +51,42 @@ def test_application_pdf_parts_use_the_interface_words(app):
                 "profile": {"okved": {"main": "32.12", "auxiliary_1": "46.48"},
                             "head": {"kind": "legal", "le_full_name": "АО «У»"}}}
         assert pdf.render_application(data, number=1, created_at=datetime.now(timezone.utc)).startswith(b"%PDF")
+
+
+def test_application_pdf_text_reads_as_the_interface(app, tmp_path):
+    """The rendered PDF itself (its text as pdftotext extracts it), not only its parts."""
+    import subprocess
+    from datetime import datetime, timezone
+
+    from registry.documents import pdf
+
+    head = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
+            "birth_date": "1980-05-04", "inn": "770123456703", "snils": "11223344595",
+            "doc_type": "21", "doc_series": "45 08", "doc_number": "123456",
+            "doc_date": "2020-06-01", "doc_issuer": "ГУ МВД России по г. Москве",
+            "reg_address": "г. Москва, ул. Тверская, д. 1",
+            "actual_address": "г. Москва, ул. Арбат, д. 2"}
+    data = {"organization": {"full_name": "ООО «Т»", "kind": "ul", "ogrn": "1027700132195",
+                             "inn": "7701234567"},
+            "okved_names": {"32.12": "Производство ювелирных изделий",
+                            "46.48": "Торговля оптовая ювелирными изделиями"},
+            "profile": {"okved": {"main": "32.12", "auxiliary_1": "46.48"}, "head": head,
+                        "general": {"phone": "+74951112233"}}}
+    with app.app_context():
+        body = pdf.render_application(data, number=7,
+                                      created_at=datetime(2026, 12, 1, 21, 30, tzinfo=timezone.utc))
+    path = tmp_path / "application.pdf"
+    path.write_bytes(body)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True, timeout=60).stdout
+    flat = " ".join(text.split())
+    assert "Вспомогательные" in flat and "Вспомогательный" not in flat
+    assert "46.48 — Торговля оптовая ювелирными изделиями" in flat
+    assert "112-233-445 95" in flat  # СНИЛС formatted
+    # The identity document with its type, date and issuer (the table cell may wrap).
+    assert "Паспорт гражданина Российской Федерации, № 45 08" in flat
+    assert "выдан 01.06.2020, ГУ МВД России по г. Москве" in flat
+    assert "Адрес фактического" in flat and "ул. Арбат, д. 2" in flat
+    assert "+7 495 111-22-33" in flat  # one phone format
+    assert "№ 7 от 02.12.2026" in flat  # 21:30 UTC is already 2 December in Moscow
+    assert "UTC" not in flat
