@@ -34,6 +34,7 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import PKIXValidationParams
+from pyhanko_certvalidator import validate as _validate_module
 from pyhanko_certvalidator.authority import AuthorityWithCert, CertTrustAnchor, TrustQualifiers
 from pyhanko_certvalidator.context import ValidationContext
 from pyhanko_certvalidator.errors import (
@@ -102,6 +103,11 @@ GOST_2001_WITHDRAWN = datetime(2020, 1, 1, tzinfo=timezone.utc)
 WITHDRAWN_SIGNATURES = {"gost2001_gost94"}
 WITHDRAWN_KEYS = {"gost2001"}
 # Critical extensions of an end-entity certificate this product understands.
+# The Russian qualified-certificate extensions (приказ ФСБ № 795) are read by this product;
+# a CA that marks them critical (seen in real accredited CAs' certificates) is not refused
+# for it. pyhanko-certvalidator looks its list up at call time.
+_validate_module.SUPPORTED_EXTENSIONS = frozenset(
+    _validate_module.SUPPORTED_EXTENSIONS | {oids.SUBJECT_SIGN_TOOL, oids.ISSUER_SIGN_TOOL})
 KNOWN_LEAF_EXTENSIONS = {
     "key_usage", "extended_key_usage", "basic_constraints", "subject_alt_name",
     "certificate_policies", "private_key_usage_period", "name_constraints", "policy_constraints",

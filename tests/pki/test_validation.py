@@ -219,3 +219,37 @@ def test_unreadable_extra_intermediate_is_left_out(demo_pki, trust_store):
     result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
                       intermediates=[b"not a certificate"])
     assert result.valid
+
+
+@pytest.mark.parametrize("oid", ["1.2.643.100.111", "1.2.643.100.112"])
+def test_a_ca_marking_the_russian_sign_tool_extensions_critical_is_not_refused(oid):
+    """Real accredited CAs (e.g. some 2014 certificates) mark subjectSignTool/issuerSignTool
+    critical; the product reads them, so they are not "unknown critical" — an extension it
+    really does not know still refuses the chain."""
+    from datetime import timedelta
+
+    from asn1crypto import core
+
+    from registry.pki import TrustStore, load_certificate, validate
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+
+    now = utcnow()
+    span = {"not_before": now - timedelta(days=1), "not_after": now + timedelta(days=30)}
+    root_key, ca_key, leaf_key = (generate_key("gost256") for _ in range(3))
+    root = build_certificate(subject=[("CN", "Корень")], subject_key=root_key, issuer_key=root_key,
+                             issuer=None, ca=True, key_usage=("key_cert_sign", "crl_sign"), **span)
+    value = core.UTF8String("СКЗИ «КриптоПро CSP»").dump()
+
+    def chain_with(extension_oid: str) -> str:
+        ca = build_certificate(subject=[("CN", "УЦ")], subject_key=ca_key, issuer_key=root_key,
+                               issuer=root, ca=True, key_usage=("key_cert_sign", "crl_sign"),
+                               extra_extensions=[(extension_oid, value, True)], **span)
+        leaf = build_certificate(subject=[("CN", "Иванов")], subject_key=leaf_key,
+                                 issuer_key=ca_key, issuer=ca, key_usage=("digital_signature",),
+                                 **span)
+        store = TrustStore.build([load_certificate(root.dump())], [load_certificate(ca.dump())])
+        return validate(leaf.dump(), trust_store=store, purpose="signature",
+                        revocation="none").code
+
+    assert chain_with(oid) == "ok"
+    assert chain_with("1.2.643.100.999") != "ok"
