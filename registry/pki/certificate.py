@@ -138,13 +138,20 @@ class QualifiedCertificate:
         self.der = der
         self.asn1 = asn1
         tbs = asn1["tbs_certificate"]
-        self._subject = parse_name(tbs["subject"])
-        self._issuer = parse_name(tbs["issuer"])
         self.not_before: datetime = tbs["validity"]["not_before"].native
         self.not_after: datetime = tbs["validity"]["not_after"].native
         self._ext = {e["extn_id"].dotted: e for e in tbs["extensions"]} if tbs["extensions"] else {}
         # Non-critical extensions that could not be decoded and are ignored (their OIDs).
         self.unreadable_extensions: list[str] = []
+
+    # Names are decoded when first asked for: validation of a new chain mostly needs none.
+    @cached_property
+    def _subject(self) -> list[tuple[str, str]]:
+        return parse_name(self.asn1["tbs_certificate"]["subject"])
+
+    @cached_property
+    def _issuer(self) -> list[tuple[str, str]]:
+        return parse_name(self.asn1["tbs_certificate"]["issuer"])
 
     # --- identity -------------------------------------------------------------------------
     def _get(self, oid: str) -> str | None:

@@ -283,8 +283,8 @@ def test_identifiers_in_any_string_type(string_type):
     cert = load_certificate(build_certificate(
         subject=[], subject_name=name, subject_key=key, issuer_key=key, issuer=None,
         not_before=now, not_after=now + timedelta(days=1)).dump())
-    raw = cert.asn1.subject.chosen[0][0]["value"]
-    assert raw.contents[0] == kind.tag  # encoded as that type
     assert cert.ogrn == ogrn and cert.inn_le == inn and cert.personal_inn is None
+    raw = cert.asn1.subject.chosen[0][0]["value"]  # as the name was read (names are lazy)
+    assert raw.contents[0] == kind.tag  # encoded as that type
     assert cert.common_name == "OOO Primer"
     assert cert.quirks == ["inn_padded"]
