@@ -368,7 +368,8 @@ class _Cache:
 CACHE = _Cache()
 _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="certvalidate")
 # Codes that may change on their own without the inputs changing; never cached.
-_TRANSIENT = {R.REVOCATION_UNKNOWN, R.TIMEOUT}
+# Not remembered: they depend on what a store holds besides its readable content (its id).
+_TRANSIENT = {R.REVOCATION_UNKNOWN, R.TIMEOUT, R.CA_CERTIFICATE_UNREADABLE}
 
 
 def _cache_until(result: ValidationResult, store: TrustStore, now: datetime) -> datetime | None:
@@ -582,6 +583,13 @@ def _validate_now(leaf: QualifiedCertificate, store: TrustStore,
     outcome = check_path(leaf.asn1, roots=roots, others=others, crls=crls, moment=moment,
                          revocation_mode=mode, params=params, ocsp_hook=ocsp_hook,
                          live=options.live)
+    if outcome.code == R.INCOMPLETE_CHAIN and store.problems:
+        # The missing CA is in the trust store but its file could not be read: the CA's
+        # fault (or the operator's), not the person's.
+        unreadable = store.unreadable_ca(str(outcome.details.get("issuer") or ""))
+        if unreadable is not None:
+            return _result(R.CA_CERTIFICATE_UNREADABLE, leaf, _wrap(outcome.chain),
+                           ca_name=unreadable.subject, file=unreadable.path)
     stale: list[dict[str, str]] = []
     if outcome.code == R.REVOCATION_UNKNOWN and options.crl_grace:
         stale = _stale_within_grace(store, outcome.chain, moment, options.crl_grace)

@@ -253,3 +253,38 @@ def test_a_ca_marking_the_russian_sign_tool_extensions_critical_is_not_refused(o
 
     assert chain_with(oid) == "ok"
     assert chain_with("1.2.643.100.999") != "ok"
+
+
+def test_a_ca_whose_certificate_in_the_store_is_unreadable_is_named_as_the_cause(tmp_path):
+    """The chain cannot be built because the trust folder's copy of its CA does not load:
+    ``ca_certificate_unreadable`` naming the CA (its fault), not «chain incomplete»."""
+    from datetime import timedelta
+
+    from registry.pki import TrustStore, validate
+    from registry.pki.builder import build_certificate, generate_key, utcnow
+    from registry.pki.reasons import is_ca_fault
+
+    now = utcnow()
+    span = {"not_before": now - timedelta(days=1), "not_after": now + timedelta(days=30)}
+    root_key, ca_key, leaf_key = (generate_key("ecdsa") for _ in range(3))
+    root = build_certificate(subject=[("CN", "Корень")], subject_key=root_key, issuer_key=root_key,
+                             issuer=None, ca=True, key_usage=("key_cert_sign", "crl_sign"), **span)
+    # A critical extension that does not decode makes the CA's certificate unreadable.
+    ca = build_certificate(subject=[("CN", "УЦ Сломанный")], subject_key=ca_key,
+                           issuer_key=root_key, issuer=root, ca=True,
+                           key_usage=("key_cert_sign", "crl_sign"),
+                           extra_extensions=[("2.5.29.9", b"\x04\x01a", True)], **span)
+    leaf = build_certificate(subject=[("CN", "Иванов")], subject_key=leaf_key, issuer_key=ca_key,
+                             issuer=ca, key_usage=("digital_signature",), **span)
+    (tmp_path / "root.der").write_bytes(root.dump())
+    (tmp_path / "ca.der").write_bytes(ca.dump())
+    store = TrustStore.from_paths(tmp_path)
+    result = validate(leaf.dump(), trust_store=store, purpose="signature", revocation="none")
+    assert result.code == "ca_certificate_unreadable" and is_ca_fault(result.code)
+    assert result.details["ca_name"] == "CN=УЦ Сломанный"
+    assert "УЦ Сломанный" in result.message
+    # Without the unreadable file the same leaf is an ordinary incomplete chain.
+    (tmp_path / "ca.der").unlink()
+    again = validate(leaf.dump(), trust_store=TrustStore.from_paths(tmp_path),
+                     purpose="signature", revocation="none")
+    assert again.code == "incomplete_chain"
