@@ -72,6 +72,12 @@ class RolesForm(FlaskForm):
             return -1
 
 
+def roles_form(member) -> RolesForm:
+    """The member card's form showing the roles saved now, with the current version."""
+    return RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                     | {"version": member.version})
+
+
 class TakeRoleForm(FlaskForm):
     """«Назначить себе роль» on the page that refused an administrator."""
 
@@ -131,3 +137,9 @@ def _day(field) -> date | None:
     except ValueError:
         field.errors = [DATE_ERROR]
         return None
+
+
+def local_target(target: str | None) -> str | None:
+    """Where a «next» field may send the person: a path of this site only."""
+    target = target or ""
+    return target if target.startswith("/") and not target.startswith("//") else None

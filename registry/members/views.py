@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timezone
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -20,7 +17,7 @@ from flask import (
 from werkzeug.exceptions import Forbidden
 
 from ..auth import services as auth_services
-from ..core import access, clock
+from ..core import access
 from ..core.access import AccessDenied
 from ..core.web import current_person as _user
 from ..core.web import render_error
@@ -157,33 +154,32 @@ def members(org_id: int):
 def card(org_id: int, member_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     member = services.member_or_404(organization, member_id)
-    if request.method == "GET":
-        form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                               | {"version": member.version})
-    else:
-        form = forms.RolesForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                change = services.set_roles(member, form.chosen(), actor=_user(),
-                                            version=form.expected_version(),
-                                            remote_addr=request.remote_addr)
-            if change.added or change.removed:
-                flash(f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
-                      f"Статус: {member.member_status.title}.",
-                      "success")
-            else:
-                flash("Изменений нет.", "info")
-            return redirect(url_for(".members", org_id=org_id))
-        except MemberError as exc:
-            member = services.member_or_404(organization, member_id)
-            flash(exc.message, "error")
-            status = 409 if exc.conflict else 422
-            # Show what is saved now (not what was refused), with the current version, so the
-            # next save is deliberate.
-            form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                                   | {"version": member.version})
+    form = forms.RolesForm() if request.method == "POST" else forms.roles_form(member)
+    if not form.validate_on_submit():
+        return _card_page(organization, member, form)
+    try:
+        with db.session.begin_nested():
+            change = services.set_roles(member, form.chosen(), actor=_user(),
+                                        version=form.expected_version(),
+                                        remote_addr=request.remote_addr)
+    except MemberError as exc:
+        flash(exc.message, "error")
+        # Show what is saved now (not what was refused), with the current version, so the
+        # next save is deliberate.
+        member = services.member_or_404(organization, member_id)
+        return _card_page(organization, member, forms.roles_form(member), 409 if exc.conflict else 422)
+    flash(*_roles_saved(member, change))
+    return redirect(url_for(".members", org_id=org_id))
+
+
+def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
+    if change.added or change.removed:
+        return (f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
+                f"Статус: {member.member_status.title}.", "success")
+    return "Изменений нет.", "info"
+
+
+def _card_page(organization: Organization, member, form, status: int = 200):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name")), status
 
@@ -206,20 +202,9 @@ def journal(org_id: int):
 
 
 def _journal_csv(organization: Organization, query) -> Response:
-    tz = current_app.extensions["registry.tz"]
     # Streamed in batches with the people joined in: constant memory, one query per batch.
-    entries = services.journal_rows(query)
-
-    def rows():
-        for created_at, event, subject, actor, details, remote_addr in entries:
-            yield [created_at.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
-                   if created_at.tzinfo is None else created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                   EVENT_TITLES.get(event, event), subject or "", actor or "", details or "",
-                   remote_addr or ""]
-
-    return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
-                        ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
-                        rows())
+    return csv_response(services.journal_csv_name(organization), services.JOURNAL_CSV_HEADER,
+                        services.journal_csv_rows(query, EVENT_TITLES))
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------
@@ -304,7 +289,4 @@ def take_role(org_id: int):
         flash(f"Вам назначена роль «{role.title}».", "success")
     except MemberError as exc:
         flash(exc.message, "error")
-    target = form.next.data or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("organizations.profile", org_id=org_id)
-    return redirect(target)
+    return redirect(forms.local_target(form.next.data) or url_for("organizations.profile", org_id=org_id))
