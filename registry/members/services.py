@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth import services as auth_services
 from ..core import access, clock
 from ..core.access import AccessDenied
 from ..core.journal import OrganizationJournalEntry, record
@@ -162,6 +163,59 @@ def join(user, organization: Organization, branch_id: str | None, *,
     record(organization, "join", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Подразделение: {unit['name']}" if unit else "Головная организация")
     return member
+
+
+JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+
+
+@dataclass
+class JoinChoices:
+    """What the joining page offers: the organizations the certificate points at and the one
+    found by its number, less those the person already works (or waits) in."""
+
+    offered: list[Organization]
+    candidates: list[Organization]
+    memberships: list[Membership]
+    already: Membership | None = None  # the found organization is already the person's
+
+    def add(self, organization: Organization) -> None:
+        if organization not in self.candidates:
+            self.candidates.append(organization)
+
+
+def join_choices(user, cert, found: Organization | None) -> JoinChoices:
+    mine = {m.organization_id: m for m in memberships_of(user)}
+    already = None
+    if found is not None and found.id in mine and mine[found.id].status in JOINED:
+        already = mine[found.id]
+    # An organization the person already works in (or waits in) is not offered again.
+    offered = [o for o in offered_organizations(cert)
+               if not (o.id in mine and mine[o.id].status in JOINED)]
+    extra = [found] if found is not None and found not in offered and already is None else []
+    return JoinChoices(offered, offered + extra, list(mine.values()), already)
+
+
+def joinable(organization_id: str | None, choices: JoinChoices,
+             found_ids: list[int]) -> Organization | None:
+    """The organization a join request names, if this person may see it: one offered to
+    them or one they found by its number (any other does not exist for them)."""
+    text = organization_id or ""
+    organization = db.session.get(Organization, int(text)) if text.isdigit() else None
+    if organization is None or (organization not in choices.candidates
+                                and organization.id not in found_ids):
+        return None
+    return organization
+
+
+def join_with_profile(user, organization: Organization, branch_id: str | None, *,
+                      position: str | None, department: str | None,
+                      remote_addr: str | None = None) -> Membership:
+    """:func:`join`, saving the position and department the person typed with it (both or
+    neither: :class:`MemberError` leaves the profile as it was)."""
+    with db.session.begin_nested():
+        auth_services.update_profile(user, email=user.email, phone=user.phone,
+                                     position=position, department=department)
+        return join(user, organization, branch_id, remote_addr=remote_addr)
 
 
 def memberships_of(user) -> list[Membership]:

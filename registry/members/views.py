@@ -16,7 +16,6 @@ from flask import (
 )
 from werkzeug.exceptions import Forbidden
 
-from ..auth import services as auth_services
 from ..core import access
 from ..core.access import AccessDenied
 from ..core.web import current_person as _user
@@ -37,14 +36,7 @@ JOURNAL_PAGE_SIZE = 50
 FOUND_KEY = "join.found"
 
 
-def _units(organization: Organization) -> list[tuple[str, str]]:
-    units = [("", f"{organization.name} (головная организация)")]
-    for branch in (organization.data or {}).get("branches") or []:
-        units.append((branch["id"], branch.get("name") or "Подразделение"))
-    return units
-
-
-JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+JOINED = services.JOINED
 
 
 def may_join() -> bool:
@@ -57,69 +49,68 @@ def may_join() -> bool:
 @bp.route("/join", methods=["GET", "POST"])
 def join():
     """Pick the organization (or its ТОП) you work in; the administrator then gives roles."""
-    user = _user()
-    finder = forms.FindOrganizationForm(formdata=None)
-    found = None
-    offered = services.offered_organizations(g.certificate)
-    if request.method == "POST" and "find" in request.form:
-        finder = forms.FindOrganizationForm()
-        if finder.validate_on_submit():
-            found = services.find_registered(finder.query.data)
-            if found is not None:
-                # Remember what this person found by its number: only that (or what their
-                # certificate names) may be shown or joined by id later.
-                session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
-            if found is None:
-                finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
-                                           "Проверьте номер или попросите руководителя зарегистрировать её.")
-    mine = {m.organization_id: m for m in services.memberships_of(user)}
-    already = None
-    if found is not None and found.id in mine and mine[found.id].status in JOINED:
-        already = mine[found.id]
-    # An organization the person already works in (or waits in) is not offered again.
-    offered = [o for o in offered if not (o.id in mine and mine[o.id].status in JOINED)]
-    candidates = offered + ([found] if found is not None and found not in offered and already is None else [])
-
+    finder, found = _find_organization()
+    choices = services.join_choices(_user(), g.certificate, found)
     posted = None
     if request.method == "POST" and "submit" in request.form:
         posted = forms.JoinForm()
-        organization = db.session.get(Organization, int(posted.organization.data)) \
-            if (posted.organization.data or "").isdigit() else None
-        if organization is None or (organization not in candidates
-                                    and organization.id not in session.get(FOUND_KEY, [])):
-            abort(404)  # an organization this person has not found does not exist for them
-        posted.unit.choices = _units(organization)
-        if posted.validate_on_submit():
-            try:
-                with db.session.begin_nested():
-                    auth_services.update_profile(user, email=user.email, phone=user.phone,
-                                                 position=posted.position.data,
-                                                 department=posted.department.data)
-                    member = services.join(user, organization, posted.unit.data or None,
-                                           remote_addr=request.remote_addr)
-                if member.status == MemberStatus.ACTIVE.value:
-                    flash(f"Подразделение сохранено: {organization.name}. Роли остались прежними.", "success")
-                else:
-                    flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
-                          "администратор организации назначит вам роли.", "success")
-                return redirect(url_for(".join"))
-            except MemberError as exc:
-                flash(exc.message, "error")
-        if organization not in candidates:
-            candidates.append(organization)
-    entries = []
-    for organization in candidates:
-        if posted is not None and posted.organization.data == str(organization.id):
-            form = posted
-        else:
-            form = forms.JoinForm(formdata=None, data={"organization": organization.id,
-                                                       "position": user.position,
-                                                       "department": user.department})
-            form.unit.choices = _units(organization)
-        entries.append((organization, form))
-    return render_template("members/join.html", finder=finder, entries=entries, offered=offered,
-                           memberships=list(mine.values()), cert=g.certificate, already=already,
-                           MemberStatus=MemberStatus)
+        done = _join(posted, choices)
+        if done is not None:
+            return done
+    return _join_page(finder, choices, posted)
+
+
+def _find_organization():
+    """«Найти»: the registered organization with the number typed (remembered as found)."""
+    if not (request.method == "POST" and "find" in request.form):
+        return forms.FindOrganizationForm(formdata=None), None
+    finder = forms.FindOrganizationForm()
+    if not finder.validate_on_submit():
+        return finder, None
+    found = services.find_registered(finder.query.data)
+    if found is None:
+        finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
+                                   "Проверьте номер или попросите руководителя зарегистрировать её.")
+    else:
+        # Remember what this person found by its number: only that (or what their
+        # certificate names) may be shown or joined by id later.
+        session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
+    return finder, found
+
+
+def _join(posted, choices: services.JoinChoices):
+    """«Сохранить» on an organization: the redirect when joined, else None (page again)."""
+    organization = services.joinable(posted.organization.data, choices, session.get(FOUND_KEY, []))
+    if organization is None:
+        abort(404)  # an organization this person has not found does not exist for them
+    posted.unit.choices = forms.units(organization)
+    if posted.validate_on_submit():
+        try:
+            member = services.join_with_profile(
+                _user(), organization, posted.unit.data or None, position=posted.position.data,
+                department=posted.department.data, remote_addr=request.remote_addr)
+            flash(_joined_message(organization, member), "success")
+            return redirect(url_for(".join"))
+        except MemberError as exc:
+            flash(exc.message, "error")
+    choices.add(organization)
+    return None
+
+
+def _joined_message(organization: Organization, member) -> str:
+    if member.status == MemberStatus.ACTIVE.value:
+        return f"Подразделение сохранено: {organization.name}. Роли остались прежними."
+    return (f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
+            "администратор организации назначит вам роли.")
+
+
+def _join_page(finder, choices: services.JoinChoices, posted):
+    user = _user()
+    entries = [(o, posted if posted is not None and posted.organization.data == str(o.id)
+                else forms.join_form(o, user)) for o in choices.candidates]
+    return render_template("members/join.html", finder=finder, entries=entries,
+                           offered=choices.offered, memberships=choices.memberships,
+                           cert=g.certificate, already=choices.already, MemberStatus=MemberStatus)
 
 
 # -- «Профили организации» ------------------------------------------------------------------------
