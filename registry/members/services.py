@@ -21,16 +21,18 @@ from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
 from ..identifiers import digits
 from ..organizations.models import Organization
-from ..text import agree
+from ..text import agree, quoted
 from .models import (
     BASE_PERMISSIONS,
     OPERATOR_CONSOLE_PERMISSIONS,
     OPERATOR_PERMISSIONS,
+    PERMISSION_TITLES,
     ROLE_PERMISSIONS,
     Membership,
     MemberStatus,
     Permission,
     Role,
+    roles_granting,
 )
 
 
@@ -463,3 +465,50 @@ def record_sign_in(user, remote_addr: str | None) -> None:
 def local_time(value, fmt: str = "%H:%M") -> str:
     """A stored (UTC) time in the people's time zone (REGISTRY_TIMEZONE)."""
     return clock.local(value).strftime(fmt)
+
+
+# -- refusals that say what is missing and who can grant it ------------------------------------
+def _names(members) -> str:
+    return ", ".join(m.user.full_name for m in members) or "администратор организации"
+
+
+@dataclass
+class MissingPermission:
+    text: str
+    roles: list[Role]
+    may_take: bool  # an administrator who is a member may give himself one of the roles
+
+
+def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
+    """Why a right is missing in an organization: the roles that carry it, who assigns them."""
+    roles = roles_granting(permission)
+    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
+    titles = " или ".join(f"«{r.title}»" for r in roles)
+    if can_assign:
+        grant = "Вы администратор организации и можете назначить эту роль себе."
+    else:
+        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
+                 f"{_names(administrators(organization))}.")
+    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
+            f"нужна роль {titles}. {grant}")
+    return MissingPermission(text, list(roles), can_assign and membership(user, organization) is not None)
+
+
+def inactive_refusal(organization: Organization, member: Membership) -> tuple[str, str]:
+    """The title and text shown to a member who may not see the organization (yet)."""
+    status = member.member_status
+    if status == MemberStatus.PENDING:
+        return ("Ожидает назначения ролей",
+                f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
+                "Сведения организации станут доступны, когда администратор назначит вам роли: "
+                f"{_names(administrators(organization))}.")
+    if status == MemberStatus.REMOVED:
+        return ("Доступ к организации закрыт",
+                f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
+                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
+                "или обратитесь к администратору: "
+                f"{_names(administrators(organization))}.")
+    return ("Доступ заблокирован",
+            "Вы заблокированы в этой организации оператором реестра"
+            + (f": {member.blocked_reason}." if member.blocked_reason else ".")
+            + " По вопросам блокировки обращайтесь к оператору реестра.")

@@ -24,10 +24,10 @@ from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
-from ..text import genitive, quoted
+from ..text import genitive
 from . import forms, services
 from .forms import EVENT_TITLES
-from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
+from .models import MemberStatus, Permission, Role
 from .services import MemberError
 
 bp = Blueprint("members", __name__, template_folder="templates")
@@ -199,10 +199,6 @@ def _journal_csv(organization: Organization, query) -> Response:
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------
-def _names(members) -> str:
-    return ", ".join(m.user.full_name for m in members) or "администратор организации"
-
-
 def refusal(error: AccessDenied):
     """A refusal in an organization, said in full: a member who may not see it yet is told
     his status; a missing right is named with the roles that carry it and who assigns them
@@ -220,44 +216,18 @@ def refusal(error: AccessDenied):
 
 def missing_permission(error, organization, permission):
     """403 in an organization: the right, the roles that carry it, who assigns them."""
-    roles = roles_granting(permission)
     user = _user()
-    me = services.membership(user, organization)
-    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
-    titles = " или ".join(f"«{r.title}»" for r in roles)
-    if can_assign:
-        grant = "Вы администратор организации и можете назначить эту роль себе."
-    else:
-        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
-                 f"{_names(services.administrators(organization))}.")
-    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
-            f"нужна роль {titles}. {grant}")
+    refusal = services.missing_permission(user, organization, permission)
     take = []
-    if can_assign and me is not None:
+    if refusal.may_take:
         take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
-                for role in roles]
-    return render_error(Forbidden(), 403, "Недостаточно прав", text, organization=organization,
+                for role in refusal.roles]
+    return render_error(Forbidden(), 403, "Недостаточно прав", refusal.text, organization=organization,
                         take=take, take_url=url_for("members.take_role", org_id=organization.id))
 
 
 def membership_not_active(error, organization, member):
-    status = member.member_status
-    if status == MemberStatus.PENDING:
-        text = (f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
-                "Сведения организации станут доступны, когда администратор назначит вам роли: "
-                f"{_names(services.administrators(organization))}.")
-        title = "Ожидает назначения ролей"
-    elif status == MemberStatus.REMOVED:
-        text = (f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
-                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
-                "или обратитесь к администратору: "
-                f"{_names(services.administrators(organization))}.")
-        title = "Доступ к организации закрыт"
-    else:
-        text = ("Вы заблокированы в этой организации оператором реестра"
-                + (f": {member.blocked_reason}." if member.blocked_reason else ".")
-                + " По вопросам блокировки обращайтесь к оператору реестра.")
-        title = "Доступ заблокирован"
+    title, text = services.inactive_refusal(organization, member)
     return render_error(Forbidden(), 403, title, text, organization=None)
 
 
