@@ -320,6 +320,18 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     return RolesChange(member, added, removed)
 
 
+def take_role(user, organization: Organization, role: Role, *,
+              remote_addr: str | None = None) -> RolesChange:
+    """An administrator gives himself one more role (from a refusal page). A person who is not
+    a member there gets :class:`AccessDenied` (not found)."""
+    member = membership(user, organization)
+    if member is None:
+        raise AccessDenied(not_found=True)
+    with db.session.begin_nested():
+        return set_roles(member, member.role_set | {role}, actor=user, version=member.version,
+                         remote_addr=remote_addr)
+
+
 def _conflict_message(member: Membership) -> str:
     last = db.session.scalar(
         select(OrganizationJournalEntry).where(

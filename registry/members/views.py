@@ -238,15 +238,9 @@ def take_role(org_id: int):
     form = forms.TakeRoleForm()
     if not form.validate_on_submit():
         abort(400)
-    user = _user()
-    member = services.membership(user, organization)
-    if member is None:
-        abort(404)
     role = Role(form.role.data)
     try:
-        with db.session.begin_nested():
-            services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
-                               remote_addr=request.remote_addr)
+        services.take_role(_user(), organization, role, remote_addr=request.remote_addr)
         flash(f"Вам назначена роль «{role.title}».", "success")
     except MemberError as exc:
         flash(exc.message, "error")
