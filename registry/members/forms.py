@@ -40,6 +40,22 @@ class JoinForm(FlaskForm):
     submit = SubmitField("Сохранить")
 
 
+def units(organization) -> list[tuple[str, str]]:
+    """Where in an organization one may work: the head organization, then its ТОП."""
+    found = [("", f"{organization.name} (головная организация)")]
+    for branch in (organization.data or {}).get("branches") or []:
+        found.append((branch["id"], branch.get("name") or "Подразделение"))
+    return found
+
+
+def join_form(organization, user) -> JoinForm:
+    """The join form of an organization, with the person's position and department."""
+    form = JoinForm(formdata=None, data={"organization": organization.id, "position": user.position,
+                                         "department": user.department})
+    form.unit.choices = units(organization)
+    return form
+
+
 def role_description(role: Role) -> str:
     """What a role allows (the guide's table 1), as a sentence for the role card."""
     text = "; ".join(ROLE_DESCRIPTIONS[role])
@@ -70,6 +86,12 @@ class RolesForm(FlaskForm):
             return int(self.version.data)
         except (TypeError, ValueError):
             return -1
+
+
+def roles_form(member) -> RolesForm:
+    """The member card's form showing the roles saved now, with the current version."""
+    return RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
+                     | {"version": member.version})
 
 
 class TakeRoleForm(FlaskForm):
@@ -131,3 +153,9 @@ def _day(field) -> date | None:
     except ValueError:
         field.errors = [DATE_ERROR]
         return None
+
+
+def local_target(target: str | None) -> str | None:
+    """Where a «next» field may send the person: a path of this site only."""
+    target = target or ""
+    return target if target.startswith("/") and not target.startswith("//") else None

@@ -6,28 +6,33 @@ check, :func:`can`, used by every view and every API call. Services flush; the r
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..auth import services as auth_services
 from ..core import access, clock
 from ..core.access import AccessDenied
 from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
 from ..identifiers import digits
 from ..organizations.models import Organization
-from ..text import agree
+from ..text import agree, quoted
 from .models import (
     BASE_PERMISSIONS,
     OPERATOR_CONSOLE_PERMISSIONS,
     OPERATOR_PERMISSIONS,
+    PERMISSION_TITLES,
     ROLE_PERMISSIONS,
     Membership,
     MemberStatus,
     Permission,
     Role,
+    roles_granting,
 )
 
 
@@ -162,6 +167,59 @@ def join(user, organization: Organization, branch_id: str | None, *,
     return member
 
 
+JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+
+
+@dataclass
+class JoinChoices:
+    """What the joining page offers: the organizations the certificate points at and the one
+    found by its number, less those the person already works (or waits) in."""
+
+    offered: list[Organization]
+    candidates: list[Organization]
+    memberships: list[Membership]
+    already: Membership | None = None  # the found organization is already the person's
+
+    def add(self, organization: Organization) -> None:
+        if organization not in self.candidates:
+            self.candidates.append(organization)
+
+
+def join_choices(user, cert, found: Organization | None) -> JoinChoices:
+    mine = {m.organization_id: m for m in memberships_of(user)}
+    already = None
+    if found is not None and found.id in mine and mine[found.id].status in JOINED:
+        already = mine[found.id]
+    # An organization the person already works in (or waits in) is not offered again.
+    offered = [o for o in offered_organizations(cert)
+               if not (o.id in mine and mine[o.id].status in JOINED)]
+    extra = [found] if found is not None and found not in offered and already is None else []
+    return JoinChoices(offered, offered + extra, list(mine.values()), already)
+
+
+def joinable(organization_id: str | None, choices: JoinChoices,
+             found_ids: list[int]) -> Organization | None:
+    """The organization a join request names, if this person may see it: one offered to
+    them or one they found by its number (any other does not exist for them)."""
+    text = organization_id or ""
+    organization = db.session.get(Organization, int(text)) if text.isdigit() else None
+    if organization is None or (organization not in choices.candidates
+                                and organization.id not in found_ids):
+        return None
+    return organization
+
+
+def join_with_profile(user, organization: Organization, branch_id: str | None, *,
+                      position: str | None, department: str | None,
+                      remote_addr: str | None = None) -> Membership:
+    """:func:`join`, saving the position and department the person typed with it (both or
+    neither: :class:`MemberError` leaves the profile as it was)."""
+    with db.session.begin_nested():
+        auth_services.update_profile(user, email=user.email, phone=user.phone,
+                                     position=position, department=department)
+        return join(user, organization, branch_id, remote_addr=remote_addr)
+
+
 def memberships_of(user) -> list[Membership]:
     return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)
                                    .order_by(Membership.created_at)))
@@ -260,6 +318,18 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     record(member.organization_id, "roles", actor=actor, subject=member.user_id,
            details="; ".join(parts), remote_addr=remote_addr)
     return RolesChange(member, added, removed)
+
+
+def take_role(user, organization: Organization, role: Role, *,
+              remote_addr: str | None = None) -> RolesChange:
+    """An administrator gives himself one more role (from a refusal page). A person who is not
+    a member there gets :class:`AccessDenied` (not found)."""
+    member = membership(user, organization)
+    if member is None:
+        raise AccessDenied(not_found=True)
+    with db.session.begin_nested():
+        return set_roles(member, member.role_set | {role}, actor=user, version=member.version,
+                         remote_addr=remote_addr)
 
 
 def _conflict_message(member: Membership) -> str:
@@ -376,6 +446,28 @@ def journal_rows(query, batch: int = 2000):
     return rows()
 
 
+JOURNAL_CSV_HEADER = ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"]
+
+
+def journal_csv_name(organization: Organization) -> str:
+    return f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv"
+
+
+def journal_csv_rows(query, titles: Mapping[str, str]) -> Iterator[list[str]]:
+    """The CSV rows of a journal query (see :data:`JOURNAL_CSV_HEADER`), streamed in batches:
+    times in the people's zone, events by their titles. The zone is read now: the rows are
+    produced after the request has ended."""
+    tz = clock.zone()
+    entries = journal_rows(query)
+
+    def rows():
+        for created_at, event, subject, actor, details, remote_addr in entries:
+            moment = created_at.replace(tzinfo=timezone.utc) if created_at.tzinfo is None else created_at
+            yield [moment.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"), titles.get(event, event),
+                   subject or "", actor or "", details or "", remote_addr or ""]
+    return rows()
+
+
 def record_sign_in(user, remote_addr: str | None) -> None:
     """A member's sign-in goes to the journal of each organization they are active in."""
     for member in active_memberships(user):
@@ -385,3 +477,50 @@ def record_sign_in(user, remote_addr: str | None) -> None:
 def local_time(value, fmt: str = "%H:%M") -> str:
     """A stored (UTC) time in the people's time zone (REGISTRY_TIMEZONE)."""
     return clock.local(value).strftime(fmt)
+
+
+# -- refusals that say what is missing and who can grant it ------------------------------------
+def _names(members) -> str:
+    return ", ".join(m.user.full_name for m in members) or "администратор организации"
+
+
+@dataclass
+class MissingPermission:
+    text: str
+    roles: list[Role]
+    may_take: bool  # an administrator who is a member may give himself one of the roles
+
+
+def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
+    """Why a right is missing in an organization: the roles that carry it, who assigns them."""
+    roles = roles_granting(permission)
+    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
+    titles = " или ".join(f"«{r.title}»" for r in roles)
+    if can_assign:
+        grant = "Вы администратор организации и можете назначить эту роль себе."
+    else:
+        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
+                 f"{_names(administrators(organization))}.")
+    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
+            f"нужна роль {titles}. {grant}")
+    return MissingPermission(text, list(roles), can_assign and membership(user, organization) is not None)
+
+
+def inactive_refusal(organization: Organization, member: Membership) -> tuple[str, str]:
+    """The title and text shown to a member who may not see the organization (yet)."""
+    status = member.member_status
+    if status == MemberStatus.PENDING:
+        return ("Ожидает назначения ролей",
+                f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
+                "Сведения организации станут доступны, когда администратор назначит вам роли: "
+                f"{_names(administrators(organization))}.")
+    if status == MemberStatus.REMOVED:
+        return ("Доступ к организации закрыт",
+                f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
+                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
+                "или обратитесь к администратору: "
+                f"{_names(administrators(organization))}.")
+    return ("Доступ заблокирован",
+            "Вы заблокированы в этой организации оператором реестра"
+            + (f": {member.blocked_reason}." if member.blocked_reason else ".")
+            + " По вопросам блокировки обращайтесь к оператору реестра.")

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timezone
-
 from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -19,8 +16,7 @@ from flask import (
 )
 from werkzeug.exceptions import Forbidden
 
-from ..auth import services as auth_services
-from ..core import access, clock
+from ..core import access
 from ..core.access import AccessDenied
 from ..core.web import current_person as _user
 from ..core.web import render_error
@@ -28,10 +24,10 @@ from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
-from ..text import genitive, quoted
+from ..text import genitive
 from . import forms, services
 from .forms import EVENT_TITLES
-from .models import PERMISSION_TITLES, MemberStatus, Permission, Role, roles_granting
+from .models import MemberStatus, Permission, Role
 from .services import MemberError
 
 bp = Blueprint("members", __name__, template_folder="templates")
@@ -40,14 +36,7 @@ JOURNAL_PAGE_SIZE = 50
 FOUND_KEY = "join.found"
 
 
-def _units(organization: Organization) -> list[tuple[str, str]]:
-    units = [("", f"{organization.name} (головная организация)")]
-    for branch in (organization.data or {}).get("branches") or []:
-        units.append((branch["id"], branch.get("name") or "Подразделение"))
-    return units
-
-
-JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
+JOINED = services.JOINED
 
 
 def may_join() -> bool:
@@ -60,69 +49,68 @@ def may_join() -> bool:
 @bp.route("/join", methods=["GET", "POST"])
 def join():
     """Pick the organization (or its ТОП) you work in; the administrator then gives roles."""
-    user = _user()
-    finder = forms.FindOrganizationForm(formdata=None)
-    found = None
-    offered = services.offered_organizations(g.certificate)
-    if request.method == "POST" and "find" in request.form:
-        finder = forms.FindOrganizationForm()
-        if finder.validate_on_submit():
-            found = services.find_registered(finder.query.data)
-            if found is not None:
-                # Remember what this person found by its number: only that (or what their
-                # certificate names) may be shown or joined by id later.
-                session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
-            if found is None:
-                finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
-                                           "Проверьте номер или попросите руководителя зарегистрировать её.")
-    mine = {m.organization_id: m for m in services.memberships_of(user)}
-    already = None
-    if found is not None and found.id in mine and mine[found.id].status in JOINED:
-        already = mine[found.id]
-    # An organization the person already works in (or waits in) is not offered again.
-    offered = [o for o in offered if not (o.id in mine and mine[o.id].status in JOINED)]
-    candidates = offered + ([found] if found is not None and found not in offered and already is None else [])
-
+    finder, found = _find_organization()
+    choices = services.join_choices(_user(), g.certificate, found)
     posted = None
     if request.method == "POST" and "submit" in request.form:
         posted = forms.JoinForm()
-        organization = db.session.get(Organization, int(posted.organization.data)) \
-            if (posted.organization.data or "").isdigit() else None
-        if organization is None or (organization not in candidates
-                                    and organization.id not in session.get(FOUND_KEY, [])):
-            abort(404)  # an organization this person has not found does not exist for them
-        posted.unit.choices = _units(organization)
-        if posted.validate_on_submit():
-            try:
-                with db.session.begin_nested():
-                    auth_services.update_profile(user, email=user.email, phone=user.phone,
-                                                 position=posted.position.data,
-                                                 department=posted.department.data)
-                    member = services.join(user, organization, posted.unit.data or None,
-                                           remote_addr=request.remote_addr)
-                if member.status == MemberStatus.ACTIVE.value:
-                    flash(f"Подразделение сохранено: {organization.name}. Роли остались прежними.", "success")
-                else:
-                    flash(f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
-                          "администратор организации назначит вам роли.", "success")
-                return redirect(url_for(".join"))
-            except MemberError as exc:
-                flash(exc.message, "error")
-        if organization not in candidates:
-            candidates.append(organization)
-    entries = []
-    for organization in candidates:
-        if posted is not None and posted.organization.data == str(organization.id):
-            form = posted
-        else:
-            form = forms.JoinForm(formdata=None, data={"organization": organization.id,
-                                                       "position": user.position,
-                                                       "department": user.department})
-            form.unit.choices = _units(organization)
-        entries.append((organization, form))
-    return render_template("members/join.html", finder=finder, entries=entries, offered=offered,
-                           memberships=list(mine.values()), cert=g.certificate, already=already,
-                           MemberStatus=MemberStatus)
+        done = _join(posted, choices)
+        if done is not None:
+            return done
+    return _join_page(finder, choices, posted)
+
+
+def _find_organization():
+    """«Найти»: the registered organization with the number typed (remembered as found)."""
+    if not (request.method == "POST" and "find" in request.form):
+        return forms.FindOrganizationForm(formdata=None), None
+    finder = forms.FindOrganizationForm()
+    if not finder.validate_on_submit():
+        return finder, None
+    found = services.find_registered(finder.query.data)
+    if found is None:
+        finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
+                                   "Проверьте номер или попросите руководителя зарегистрировать её.")
+    else:
+        # Remember what this person found by its number: only that (or what their
+        # certificate names) may be shown or joined by id later.
+        session[FOUND_KEY] = [*session.get(FOUND_KEY, [])[-9:], found.id]
+    return finder, found
+
+
+def _join(posted, choices: services.JoinChoices):
+    """«Сохранить» on an organization: the redirect when joined, else None (page again)."""
+    organization = services.joinable(posted.organization.data, choices, session.get(FOUND_KEY, []))
+    if organization is None:
+        abort(404)  # an organization this person has not found does not exist for them
+    posted.unit.choices = forms.units(organization)
+    if posted.validate_on_submit():
+        try:
+            member = services.join_with_profile(
+                _user(), organization, posted.unit.data or None, position=posted.position.data,
+                department=posted.department.data, remote_addr=request.remote_addr)
+            flash(_joined_message(organization, member), "success")
+            return redirect(url_for(".join"))
+        except MemberError as exc:
+            flash(exc.message, "error")
+    choices.add(organization)
+    return None
+
+
+def _joined_message(organization: Organization, member) -> str:
+    if member.status == MemberStatus.ACTIVE.value:
+        return f"Подразделение сохранено: {organization.name}. Роли остались прежними."
+    return (f"Заявка отправлена: {organization.name}. Статус — «Ожидает назначения ролей»; "
+            "администратор организации назначит вам роли.")
+
+
+def _join_page(finder, choices: services.JoinChoices, posted):
+    user = _user()
+    entries = [(o, posted if posted is not None and posted.organization.data == str(o.id)
+                else forms.join_form(o, user)) for o in choices.candidates]
+    return render_template("members/join.html", finder=finder, entries=entries,
+                           offered=choices.offered, memberships=choices.memberships,
+                           cert=g.certificate, already=choices.already, MemberStatus=MemberStatus)
 
 
 # -- «Профили организации» ------------------------------------------------------------------------
@@ -157,33 +145,32 @@ def members(org_id: int):
 def card(org_id: int, member_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     member = services.member_or_404(organization, member_id)
-    if request.method == "GET":
-        form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                               | {"version": member.version})
-    else:
-        form = forms.RolesForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            with db.session.begin_nested():
-                change = services.set_roles(member, form.chosen(), actor=_user(),
-                                            version=form.expected_version(),
-                                            remote_addr=request.remote_addr)
-            if change.added or change.removed:
-                flash(f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
-                      f"Статус: {member.member_status.title}.",
-                      "success")
-            else:
-                flash("Изменений нет.", "info")
-            return redirect(url_for(".members", org_id=org_id))
-        except MemberError as exc:
-            member = services.member_or_404(organization, member_id)
-            flash(exc.message, "error")
-            status = 409 if exc.conflict else 422
-            # Show what is saved now (not what was refused), with the current version, so the
-            # next save is deliberate.
-            form = forms.RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
-                                   | {"version": member.version})
+    form = forms.RolesForm() if request.method == "POST" else forms.roles_form(member)
+    if not form.validate_on_submit():
+        return _card_page(organization, member, form)
+    try:
+        with db.session.begin_nested():
+            change = services.set_roles(member, form.chosen(), actor=_user(),
+                                        version=form.expected_version(),
+                                        remote_addr=request.remote_addr)
+    except MemberError as exc:
+        flash(exc.message, "error")
+        # Show what is saved now (not what was refused), with the current version, so the
+        # next save is deliberate.
+        member = services.member_or_404(organization, member_id)
+        return _card_page(organization, member, forms.roles_form(member), 409 if exc.conflict else 422)
+    flash(*_roles_saved(member, change))
+    return redirect(url_for(".members", org_id=org_id))
+
+
+def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
+    if change.added or change.removed:
+        return (f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
+                f"Статус: {member.member_status.title}.", "success")
+    return "Изменений нет.", "info"
+
+
+def _card_page(organization: Organization, member, form, status: int = 200):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name")), status
 
@@ -206,27 +193,12 @@ def journal(org_id: int):
 
 
 def _journal_csv(organization: Organization, query) -> Response:
-    tz = current_app.extensions["registry.tz"]
     # Streamed in batches with the people joined in: constant memory, one query per batch.
-    entries = services.journal_rows(query)
-
-    def rows():
-        for created_at, event, subject, actor, details, remote_addr in entries:
-            yield [created_at.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%d.%m.%Y %H:%M:%S")
-                   if created_at.tzinfo is None else created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"),
-                   EVENT_TITLES.get(event, event), subject or "", actor or "", details or "",
-                   remote_addr or ""]
-
-    return csv_response(f"journal-{organization.ogrn}-{clock.today():%Y%m%d}.csv",
-                        ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"],
-                        rows())
+    return csv_response(services.journal_csv_name(organization), services.JOURNAL_CSV_HEADER,
+                        services.journal_csv_rows(query, EVENT_TITLES))
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------
-def _names(members) -> str:
-    return ", ".join(m.user.full_name for m in members) or "администратор организации"
-
-
 def refusal(error: AccessDenied):
     """A refusal in an organization, said in full: a member who may not see it yet is told
     his status; a missing right is named with the roles that carry it and who assigns them
@@ -244,44 +216,18 @@ def refusal(error: AccessDenied):
 
 def missing_permission(error, organization, permission):
     """403 in an organization: the right, the roles that carry it, who assigns them."""
-    roles = roles_granting(permission)
     user = _user()
-    me = services.membership(user, organization)
-    can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
-    titles = " или ".join(f"«{r.title}»" for r in roles)
-    if can_assign:
-        grant = "Вы администратор организации и можете назначить эту роль себе."
-    else:
-        grant = ("Роли назначает администратор организации в разделе «Профили организации»: "
-                 f"{_names(services.administrators(organization))}.")
-    text = (f"Для раздела «{PERMISSION_TITLES[permission]}» в организации {quoted(organization.name)} "
-            f"нужна роль {titles}. {grant}")
+    refusal = services.missing_permission(user, organization, permission)
     take = []
-    if can_assign and me is not None:
+    if refusal.may_take:
         take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
-                for role in roles]
-    return render_error(Forbidden(), 403, "Недостаточно прав", text, organization=organization,
+                for role in refusal.roles]
+    return render_error(Forbidden(), 403, "Недостаточно прав", refusal.text, organization=organization,
                         take=take, take_url=url_for("members.take_role", org_id=organization.id))
 
 
 def membership_not_active(error, organization, member):
-    status = member.member_status
-    if status == MemberStatus.PENDING:
-        text = (f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
-                "Сведения организации станут доступны, когда администратор назначит вам роли: "
-                f"{_names(services.administrators(organization))}.")
-        title = "Ожидает назначения ролей"
-    elif status == MemberStatus.REMOVED:
-        text = (f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "
-                "получить доступ, подайте заявку на странице «Присоединиться к организации» "
-                "или обратитесь к администратору: "
-                f"{_names(services.administrators(organization))}.")
-        title = "Доступ к организации закрыт"
-    else:
-        text = ("Вы заблокированы в этой организации оператором реестра"
-                + (f": {member.blocked_reason}." if member.blocked_reason else ".")
-                + " По вопросам блокировки обращайтесь к оператору реестра.")
-        title = "Доступ заблокирован"
+    title, text = services.inactive_refusal(organization, member)
     return render_error(Forbidden(), 403, title, text, organization=None)
 
 
@@ -292,19 +238,10 @@ def take_role(org_id: int):
     form = forms.TakeRoleForm()
     if not form.validate_on_submit():
         abort(400)
-    user = _user()
-    member = services.membership(user, organization)
-    if member is None:
-        abort(404)
     role = Role(form.role.data)
     try:
-        with db.session.begin_nested():
-            services.set_roles(member, member.role_set | {role}, actor=user, version=member.version,
-                               remote_addr=request.remote_addr)
+        services.take_role(_user(), organization, role, remote_addr=request.remote_addr)
         flash(f"Вам назначена роль «{role.title}».", "success")
     except MemberError as exc:
         flash(exc.message, "error")
-    target = form.next.data or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("organizations.profile", org_id=org_id)
-    return redirect(target)
+    return redirect(forms.local_target(form.next.data) or url_for("organizations.profile", org_id=org_id))

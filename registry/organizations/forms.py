@@ -388,3 +388,53 @@ def label(section: str, name: str) -> str:
     if text is None and unbound is not None and getattr(unbound, "args", None):
         text = unbound.args[0]
     return text or {"kind": "Вид", "id": "Идентификатор"}.get(name, name)
+
+
+# -- which button a wizard page's POST pressed --------------------------------------------------
+def is_typeahead(step: str, form, form_data) -> bool:
+    """The no-script ОКВЭД typeahead: «Найти», or a found code's button (``pick``)."""
+    return step == "okved" and bool(form.search.data or form_data.get("pick"))
+
+
+def list_post(step: str, form_data):
+    """A list step's POST: the action asked for (``remove``, ``save``, ``back``, ``next``) and
+    the form that sent it, bound to the request."""
+    action = form_data.get("action")
+    if action == "remove":
+        return "remove", RemoveForm()
+    if action == "save":
+        return "save", SECTION_FORMS[step]()
+    nav = ListStepForm()
+    return ("back" if nav.back.data else "next"), nav
+
+
+def item_id(form) -> str | None:
+    """The list item a form edits or removes (None: a new one, or not an item's form)."""
+    return (form.item.data or None) if "item" in form else None
+
+
+def edit_item(step: str, stored: dict, editing: str):
+    """The form of a list item opened for editing."""
+    form = build(step, stored)
+    form.item.data = editing
+    return form
+
+
+def add_errors(form, errors: dict[str, list[str]]) -> None:
+    """Show errors of rules the server checks beside the form's own."""
+    for name, messages in errors.items():
+        form[name].errors = list(form[name].errors) + messages
+
+
+def manual_prefilled(query: str) -> ManualForm:
+    """The manual-entry form with the ОГРН or ИНН that was searched for."""
+    q = ids.digits(query)
+    return ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
+                                           "inn": q if len(q) in (10, 12) else ""})
+
+
+def review_form(editing: bool) -> ReviewForm:
+    form = ReviewForm()
+    if editing:
+        form.next.label.text = "Сохранить изменения"
+    return form

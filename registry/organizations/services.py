@@ -140,10 +140,7 @@ def _prefill(party: refdata.Party) -> dict:
         head_values = {"kind": "person", "surname": head.get("surname") or "",
                        "given": head.get("given") or "", "patronymic": head.get("patronymic") or "",
                        "inn": head.get("inn") or ""}
-    branches = []
-    for b in party.branches or []:
-        branches.append({"id": _item_id(), "kind": b.get("kind") or "branch", "name": b.get("name") or "",
-                         "kpp": b.get("kpp") or "", "address": b.get("address") or "", "okved": ""})
+    branches = [{"id": _item_id(), **_unit(b), "okved": ""} for b in party.branches or []]
     return {
         "general": {"postal_same": bool((party.address or "").strip())},
         "okved": {"main": okved.get("main") or "", "auxiliary_1": "", "auxiliary_2": "",
@@ -731,3 +728,223 @@ def profile_codes(data: dict) -> list[str]:
     for branch in data.get("branches") or []:
         codes += split_codes(branch.get("okved"))
     return codes
+
+
+# -- the wizard's navigation --------------------------------------------------------------------
+class UnknownStep(WizardError):
+    """No such step (the address is wrong): not found."""
+
+    def __init__(self, step: str):
+        super().__init__(f"Нет шага {step}")
+
+
+class BadPost(WizardError):
+    """A POST that no form of the page sends (a forged or stale button): a bad request."""
+
+    def __init__(self) -> None:
+        super().__init__("Неверный запрос")
+
+
+def allowed(draft: OrganizationDraft, step: str) -> bool:
+    """Steps already passed and the one to resume at may be opened; later ones may not."""
+    done = draft.data.get("done") or []
+    for key in STEP_KEYS:
+        if key == step:
+            return True
+        if key not in done:
+            return False
+    return False
+
+
+def gate(draft: OrganizationDraft, step: str) -> str | None:
+    """None when ``step`` may be opened, else the step to send the person to instead.
+
+    Raises :class:`UnknownStep` for a step the wizard does not have.
+    """
+    if step not in STEP_KEYS:
+        raise UnknownStep(step)
+    if allowed(draft, step):
+        return None
+    return draft.step if allowed(draft, draft.step) else "general"
+
+
+def step_template(step: str) -> str:
+    return f"organizations/step_{step if step not in LIST_SECTIONS else 'list'}.html"
+
+
+OKVED_PICK_FIELDS = ("main", "auxiliary_1", "auxiliary_2")
+
+
+def okved_typeahead(draft: OrganizationDraft, typed: dict, pick: str,
+                    query: str) -> tuple[dict, list | None]:
+    """The no-script typeahead of the ОКВЭД step: put a found code into a field (``pick`` is
+    ``field:code``) and/or search; what is typed is kept. Returns the text to show and the
+    codes found (None without a query)."""
+    typed = dict(typed)
+    if ":" in pick:
+        target, code = pick.split(":", 1)
+        if target in OKVED_PICK_FIELDS:
+            typed[target] = code
+        elif target == "others":
+            typed["others"] = ", ".join([*split_codes(typed.get("others")), code])
+    keep_typed(draft, step="okved", raw=typed)
+    results = refdata.search_okved(query) if query else None
+    return {**typed, "q": query}, results
+
+
+@dataclass
+class StepOutcome:
+    """What a form step's POST came to: where to go (None: show the step again with errors)."""
+
+    go_to: str | None = None
+    errors: dict[str, list[str]] = field(default_factory=dict)  # rules only the server checks
+    kept_with_errors: bool = False  # «Назад» with errors: the text is kept as a draft
+
+
+def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed: dict, *,
+                back: bool) -> StepOutcome:
+    """«Далее» or «Назад» on a form step. ``values`` are the form's accepted values, or None
+    when the form found errors; ``typed`` is the text as typed, kept when it is not accepted."""
+    errors: dict[str, list[str]] = {}
+    if values is not None:
+        try:
+            with db.session.begin_nested():
+                save_step(draft, step, values)
+                if back:
+                    draft.step = previous_step(step)
+            return StepOutcome(go_to=draft.step)
+        except FieldErrors as exc:
+            errors = exc.errors
+    if back:
+        keep_typed(draft, step, typed, go_to=previous_step(step))
+        return StepOutcome(go_to=previous_step(step), errors=errors, kept_with_errors=True)
+    keep_typed(draft, step, typed)
+    return StepOutcome(errors=errors)
+
+
+@dataclass
+class ListOutcome:
+    """What a list step's POST came to. ``go_to`` set: redirect there (after telling ``done``
+    or ``refused``); else the step is shown again (422) with ``errors`` or ``problems``."""
+
+    go_to: str | None = None
+    done: str | None = None      # "removed" | "saved"
+    refused: str | None = None   # a rule the person can act on
+    errors: dict[str, list[str]] = field(default_factory=dict)  # of the item form
+    problems: list[tuple[str, int, str]] = field(default_factory=list)  # of the list
+
+
+LIST_ACTIONS = ("remove", "save", "back", "next")
+
+
+def list_action(draft: OrganizationDraft, step: str, action: str, values: dict | None,
+                item_id: str | None = None) -> ListOutcome:
+    """Do what a list step's button asks: remove an item, save one (``item_id`` None: a new
+    one), go back, or accept the list and go on. ``values`` is None when the button's form
+    found errors: an item form is shown again; any other form is a bad request."""
+    if action not in LIST_ACTIONS:
+        raise BadPost()
+    if values is None:
+        if action != "save":
+            raise BadPost()
+        return ListOutcome()
+    if action == "remove":
+        remove_item(draft, step, item_id or "")
+        return ListOutcome(go_to=step, done="removed")
+    if action == "save":
+        try:
+            with db.session.begin_nested():
+                save_item(draft, step, values, item_id or None)
+            return ListOutcome(go_to=step, done="saved")
+        except FieldErrors as exc:
+            return ListOutcome(errors=exc.errors)
+        except WizardError as exc:
+            return ListOutcome(go_to=step, refused=exc.message)
+    if action == "back":
+        draft.step = previous_step(step)
+        return ListOutcome(go_to=draft.step)
+    try:
+        finish_list_step(draft, step)  # checks before it writes
+    except ListErrors as exc:
+        return ListOutcome(problems=exc.problems)
+    return ListOutcome(go_to=draft.step)
+
+
+def item_to_edit(draft: OrganizationDraft, step: str, item_id: str) -> dict:
+    """The list item opened for editing; :class:`WizardError` when it is gone."""
+    item = find_item(draft, step, item_id)
+    if item is None:
+        raise WizardError("Запись не найдена: возможно, её уже удалили в другой вкладке.")
+    return item
+
+
+def new_item(step: str) -> dict:
+    """What a new item's form starts with."""
+    return {"active": True} if step == "beneficiaries" else {}
+
+
+# -- ЕГРЮЛ units for the ТОП step ---------------------------------------------------------------
+def _unit(branch: dict) -> dict:
+    """A ТОП from a ЕГРЮЛ ``СвПодразд`` record."""
+    return {"kind": branch.get("kind") or "branch", "name": branch.get("name") or "",
+            "kpp": branch.get("kpp") or "", "address": branch.get("address") or ""}
+
+
+@dataclass
+class FoundUnits:
+    query: str
+    error: str | None = None
+    party: refdata.Party | None = None
+    units: list = field(default_factory=list)
+
+    def unit(self, use: str) -> dict | None:
+        """The unit chosen by its number (as the page sends it), if there is one."""
+        if self.units and use.isdigit() and int(use) < len(self.units):
+            return self.units[int(use)]
+        return None
+
+
+def found_units(query: str, own_ogrn: str | None = None) -> FoundUnits:
+    """Units of an organization found in ЕГРЮЛ by ОГРН/ИНН, to fill the ТОП form from."""
+    result = refdata.lookup_party(query)
+    if result.party is None:
+        return FoundUnits(query, result.error or "В ЕГРЮЛ такой организации нет: введите сведения вручную.")
+    party = result.party
+    units = [_unit(b) for b in party.branches or []]
+    # A separate unit registered as its own legal entity is offered with its own requisites —
+    # but the organization being registered is not a unit of itself.
+    if party.ogrn != own_ogrn:
+        units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "",
+                      "address": party.address or ""})
+    if not units:
+        return FoundUnits(query, "В ЕГРЮЛ у этой организации нет филиалов и представительств: "
+                                 "введите сведения о подразделении вручную.", party)
+    return FoundUnits(query, None, party, units)
+
+
+def draft_ogrn(draft: OrganizationDraft) -> str | None:
+    return (draft.party or {}).get("ogrn")
+
+
+# -- the registered organization ----------------------------------------------------------------
+def blocked_notice(organization: Organization) -> str | None:
+    if not organization.is_blocked:
+        return None
+    return (f"Организация заблокирована оператором реестра: {organization.blocked_reason}. "
+            "Действия в ней недоступны; по вопросам обращайтесь к оператору.")
+
+
+def notices(organization: Organization) -> list[tuple[str, str]]:
+    """What the organization's pages say on top: a block by the operator, then every domain's."""
+    blocked = blocked_notice(organization)
+    return ([("error", blocked)] if blocked else []) + hooks.org_notices(organization)
+
+
+PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),
+                ("premises", "Объекты недвижимости"), ("branches", "ТОП"),
+                ("beneficiaries", "Бенефициары"), ("history", "История изменений")]
+
+
+def profile_tab(tab: str | None) -> str:
+    """The profile tab asked for, or the first one (history is a page of its own)."""
+    return tab if tab in dict(PROFILE_TABS) and tab != "history" else "general"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import (
     Blueprint,
@@ -26,13 +26,10 @@ from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOC
 from ..text import quoted
 from . import forms, services
 from .models import Organization
-from .services import LIST_SECTIONS, STEP_KEYS, STEPS, FieldErrors, WizardError
+from .services import LIST_SECTIONS, PROFILE_TABS, STEPS, WizardError
 
 bp = Blueprint("organizations", __name__, template_folder="templates", url_prefix="/organizations")
 
-PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),
-                ("premises", "Объекты недвижимости"), ("branches", "ТОП"),
-                ("beneficiaries", "Бенефициары"), ("history", "История изменений")]
 
 
 @bp.app_template_global("org_sections")
@@ -72,18 +69,10 @@ def index():
 
 @bp.route("/register", methods=["GET", "POST"])
 def search():
-    user = _user()
-    form = forms.SearchForm()
-    manual = forms.ManualForm(formdata=None)
+    form, manual = forms.SearchForm(), forms.ManualForm(formdata=None)
     outcome = None
     if form.validate_on_submit():
-        confirm = "confirm" in request.form
-        known = session.pop(FOUND_KEY, None) if confirm else None
-        outcome = services.start_registration(user, g.certificate, form.query.data,
-                                              confirm=confirm, known=known)
-        if outcome.found and outcome.party is not None and outcome.party.source == "provider":
-            # Only what a paid provider answered is kept (small); the local ЕГРЮЛ is asked again.
-            session[FOUND_KEY] = outcome.party.to_dict()
+        outcome = _start_registration(form.query.data)
         if outcome.error:
             form.query.errors.append(outcome.error)
         elif outcome.draft is not None:
@@ -91,17 +80,31 @@ def search():
                   "Заполните сведения по шагам; черновик сохраняется при каждом переходе.", "success")
             return redirect(url_for(".wizard", step=outcome.draft.step))
         elif outcome.not_found:
-            q = refdata.digits(form.query.data)
-            manual = forms.ManualForm(formdata=None, data={"ogrn": q if len(q) in (13, 15) else "",
-                                                           "inn": q if len(q) in (10, 12) else ""})
-    status = 200
+            manual = forms.manual_prefilled(form.query.data)
+    return _search_page(form, manual, outcome, _search_status(form, outcome))
+
+
+def _start_registration(query: str) -> services.SearchOutcome:
+    """Search (or confirm the organization shown): what a paid provider answered is kept in
+    the session until it is chosen, so that choosing it does not ask the provider again."""
+    confirm = "confirm" in request.form
+    known = session.pop(FOUND_KEY, None) if confirm else None
+    outcome = services.start_registration(_user(), g.certificate, query, confirm=confirm,
+                                          known=known)
+    if outcome.found and outcome.party is not None and outcome.party.source == "provider":
+        # Only what a paid provider answered is kept (small); the local ЕГРЮЛ is asked again.
+        session[FOUND_KEY] = outcome.party.to_dict()
+    return outcome
+
+
+def _search_status(form, outcome: services.SearchOutcome | None) -> int:
     if form.errors or (outcome is not None and outcome.ended):
-        status = 422
-    elif outcome is not None and outcome.head is not None:
-        status = 403
-    elif outcome is not None and outcome.holder is not None:
-        status = 409
-    return _search_page(form, manual, outcome, status)
+        return 422
+    if outcome is not None and outcome.head is not None:
+        return 403
+    if outcome is not None and outcome.holder is not None:
+        return 409
+    return 200
 
 
 def _search_page(form, manual, outcome, status=200):
@@ -112,12 +115,11 @@ def _search_page(form, manual, outcome, status=200):
 
 @bp.route("/register/manual", methods=["POST"])
 def manual():
-    user = _user()
     form = forms.SearchForm(formdata=None)
     manual_form = forms.ManualForm()
     if not manual_form.validate_on_submit():
         return _search_page(form, manual_form, services.SearchOutcome(not_found=True), 422)
-    outcome = services.start_manual(user, g.certificate, forms.values(manual_form))
+    outcome = services.start_manual(_user(), g.certificate, forms.values(manual_form))
     if outcome.error or outcome.draft is None:
         if outcome.error:
             manual_form.ogrn.errors.append(outcome.error)
@@ -155,22 +157,13 @@ def discard():
     return redirect(url_for(".index"))
 
 
-def _allowed(draft, step: str) -> bool:
-    """Steps already passed and the one to resume at may be opened; later ones may not."""
-    done = draft.data.get("done") or []
-    for key in STEP_KEYS:
-        if key == step:
-            return True
-        if key not in done:
-            return False
-    return False
-
-
 def _wizard(draft, step: str, organization: Organization | None):
-    if step not in STEP_KEYS:
+    try:
+        elsewhere = services.gate(draft, step)
+    except services.UnknownStep:
         abort(404)
-    if not _allowed(draft, step):
-        return redirect(_step_url(draft.step if _allowed(draft, draft.step) else "general", organization))
+    if elsewhere is not None:
+        return redirect(_step_url(elsewhere, organization))
     if step == "review":
         return _review(draft, organization)
     if step in LIST_SECTIONS:
@@ -182,181 +175,127 @@ def _render_step(draft, step, organization, status=200, **context):
     party = services.party_of(draft)
     context.setdefault("egrul_warnings", services.warnings(party) if step != "review" else [])
     return render_template(
-        f"organizations/step_{step if step not in LIST_SECTIONS else 'list'}.html",
+        services.step_template(step),
         draft=draft, step=step, steps=STEPS, organization=organization, party=party,
         done=draft.data.get("done") or [], step_url=lambda s: _step_url(s, organization),
-        allowed=lambda s: _allowed(draft, s), discard_form=forms.DiscardForm(),
+        allowed=lambda s: services.allowed(draft, s), discard_form=forms.DiscardForm(),
         discard_url=(url_for(".discard") if organization is None
                      else url_for(".edit_discard", org_id=organization.id)),
         okved_loaded=refdata.okved_loaded(), **context), status
 
 
 def _form_step(draft, step, organization):
-    form_class = forms.SECTION_FORMS[step]
-    results = None
     if request.method == "GET":
-        stored, typed = services.step_values(draft, step)
-        form = form_class(formdata=forms.formdata(stored))
-        if typed:
-            form.validate()  # show what was wrong with the text kept from last time
-        return _render_step(draft, step, organization, form=form)
-
-    form = form_class()
+        return _show_form_step(draft, step, organization)
+    form = forms.SECTION_FORMS[step]()
     form.validate()  # CSRFProtect has already refused a bad token; this fills form.errors
-    if step == "okved" and (form.search.data or request.form.get("pick")):
-        # The no-script typeahead: search, or put a found code into a field; keep what is typed.
-        typed = forms.raw(request.form)
-        pick = request.form.get("pick", "")
-        if ":" in pick:
-            target, code = pick.split(":", 1)
-            if target in ("main", "auxiliary_1", "auxiliary_2"):
-                typed[target] = code
-            elif target == "others":
-                typed["others"] = ", ".join([*services.split_codes(typed.get("others")), code])
-        services.keep_typed(draft, step, typed)
-        results = refdata.search_okved(form.q.data or "") if form.q.data else None
-        form = form_class(formdata=forms.formdata({**typed, "q": form.q.data or ""}))
-        return _render_step(draft, step, organization, form=form, results=results)
-
-    going_back = bool(form.back.data)
-    if not form.errors:
-        try:
-            with db.session.begin_nested():
-                services.save_step(draft, step, forms.values(form))
-                if going_back:
-                    draft.step = services.previous_step(step)
-            return redirect(_step_url(services.previous_step(step) if going_back else draft.step,
-                                      organization))
-        except FieldErrors as exc:
-            for name, messages in exc.errors.items():
-                form[name].errors = list(form[name].errors) + messages
-    if going_back:
-        services.keep_typed(draft, step, forms.raw(request.form), go_to=services.previous_step(step))
+    if forms.is_typeahead(step, form, request.form):
+        return _okved_typeahead(draft, form, organization)
+    outcome = services.submit_step(draft, step, None if form.errors else forms.values(form),
+                                   forms.raw(request.form), back=bool(form.back.data))
+    forms.add_errors(form, outcome.errors)
+    if outcome.kept_with_errors:
         flash("Данные шага сохранены как черновик; в них есть ошибки — исправьте их, прежде чем "
               "регистрировать организацию.", "warning")
-        return redirect(_step_url(services.previous_step(step), organization))
-    services.keep_typed(draft, step, forms.raw(request.form))
+    if outcome.go_to is not None:
+        return redirect(_step_url(outcome.go_to, organization))
     uow.keep()  # the typed text survives the 422 answer
     return _render_step(draft, step, organization, 422, form=form)
 
 
+def _show_form_step(draft, step, organization):
+    stored, typed = services.step_values(draft, step)
+    form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
+    if typed:
+        form.validate()  # show what was wrong with the text kept from last time
+    return _render_step(draft, step, organization, form=form)
+
+
+def _okved_typeahead(draft, form, organization):
+    """The no-script typeahead: search, or put a found code into a field; keep what is typed."""
+    shown, results = services.okved_typeahead(draft, forms.raw(request.form),
+                                              request.form.get("pick", ""), form.q.data or "")
+    form = forms.SECTION_FORMS["okved"](formdata=forms.formdata(shown))
+    return _render_step(draft, "okved", organization, form=form, results=results)
+
+
+LIST_FLASHES = {"removed": ("Запись удалена.", "info"), "saved": ("Запись сохранена.", "success")}
+
+
 def _list_step(draft, step, organization):
-    item_form_class = forms.SECTION_FORMS[step]
-    nav = forms.ListStepForm(formdata=None)
-    item_form = None
-    editing = None
-    status = 200
-    list_problems: list = []
     if request.method == "POST":
-        action = request.form.get("action")
-        if action == "remove":
-            form = forms.RemoveForm()
-            if not form.validate_on_submit():
-                abort(400)
-            services.remove_item(draft, step, form.item.data)
-            flash("Запись удалена.", "info")
-            return redirect(_step_url(step, organization))
-        if action == "save":
-            item_form = item_form_class()
-            item_form.validate()
-            editing = item_form.item.data or None
-            if not item_form.errors:
-                try:
-                    with db.session.begin_nested():
-                        services.save_item(draft, step, forms.values(item_form), editing)
-                    flash("Запись сохранена.", "success")
-                    return redirect(_step_url(step, organization))
-                except FieldErrors as exc:
-                    for name, messages in exc.errors.items():
-                        item_form[name].errors = list(item_form[name].errors) + messages
-                except WizardError as exc:
-                    flash(exc.message, "error")
-                    return redirect(_step_url(step, organization))
-            status = 422
-        else:
-            nav = forms.ListStepForm()
-            if not nav.validate_on_submit():
-                abort(400)
-            if nav.back.data:
-                draft.step = services.previous_step(step)
-                return redirect(_step_url(draft.step, organization))
-            try:
-                services.finish_list_step(draft, step)  # checks before it writes
-                return redirect(_step_url(draft.step, organization))
-            except services.ListErrors as exc:
-                list_problems = exc.problems
-                status = 422
-    elif request.args.get("edit"):
-        editing = request.args["edit"]
-        item = services.find_item(draft, step, editing)
-        if item is None:
+        return _list_post(draft, step, organization)
+    editing, item_form, found = request.args.get("edit") or None, None, None
+    if editing:
+        try:
+            item_form = forms.edit_item(step, services.item_to_edit(draft, step, editing), editing)
+        except WizardError:
             abort(404)
-        item_form = forms.build(step, item)
-        item_form.item.data = editing
-    found = None
-    if step == "branches" and request.method == "GET" and "find" in request.args:
-        found = _found_units(request.args.get("find", ""), (draft.party or {}).get("ogrn"))
-        use = request.args.get("use", "")
-        if found.units and use.isdigit() and int(use) < len(found.units):
-            item_form = forms.build(step, found.units[int(use)])
+    if step == "branches" and "find" in request.args:
+        found = services.found_units(request.args.get("find", ""), services.draft_ogrn(draft))
+        unit = found.unit(request.args.get("use", ""))
+        item_form = forms.build(step, unit) if unit is not None else item_form
+    return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found)
+
+
+def _list_post(draft, step, organization):
+    action, form = forms.list_post(step, request.form)
+    values = forms.values(form) if form.validate() else None
+    try:
+        outcome = services.list_action(draft, step, action, values, forms.item_id(form))
+    except services.BadPost:
+        abort(400)
+    forms.add_errors(form, outcome.errors)
+    if outcome.refused:
+        flash(outcome.refused, "error")
+    elif outcome.done:
+        flash(*LIST_FLASHES[outcome.done])
+    if outcome.go_to is not None:
+        return redirect(_step_url(outcome.go_to, organization))
+    return _render_list(draft, step, organization, 422, item_form=None if outcome.problems else form,
+                        editing=forms.item_id(form), problems=outcome.problems)
+
+
+def _render_list(draft, step, organization, status=200, *, item_form=None, editing=None,
+                 found=None, problems=()):
     if item_form is None:
-        item_form = forms.build(step, {"active": True} if step == "beneficiaries" else {})
-    return _render_step(draft, step, organization, status, nav=nav, item_form=item_form,
-                        editing=editing, items=draft.data.get(step) or [],
+        item_form = forms.build(step, services.new_item(step))
+    return _render_step(draft, step, organization, status, nav=forms.ListStepForm(formdata=None),
+                        item_form=item_form, editing=editing, items=draft.data.get(step) or [],
                         remove_form=forms.RemoveForm(formdata=None), found=found,
-                        list_problems=list_problems)
-
-
-@dataclass
-class FoundUnits:
-    query: str
-    error: str | None = None
-    party: refdata.Party | None = None
-    units: list = field(default_factory=list)
-
-
-def _found_units(query: str, own_ogrn: str | None = None) -> FoundUnits:
-    """Units of an organization found in ЕГРЮЛ by ОГРН/ИНН, to fill the ТОП form from."""
-    result = refdata.lookup_party(query)
-    if result.party is None:
-        return FoundUnits(query, result.error or "В ЕГРЮЛ такой организации нет: введите сведения вручную.")
-    party = result.party
-    units = [{"kind": b.get("kind") or "branch", "name": b.get("name") or "", "kpp": b.get("kpp") or "",
-              "address": b.get("address") or ""} for b in party.branches or []]
-    # A separate unit registered as its own legal entity is offered with its own requisites —
-    # but the organization being registered is not a unit of itself.
-    if party.ogrn != own_ogrn:
-        units.append({"kind": "other", "name": party.full_name, "kpp": party.kpp or "",
-                      "address": party.address or ""})
-    if not units:
-        return FoundUnits(query, "В ЕГРЮЛ у этой организации нет филиалов и представительств: "
-                                 "введите сведения о подразделении вручную.", party)
-    return FoundUnits(query, None, party, units)
+                        list_problems=list(problems))
 
 
 def _review(draft, organization):
-    form = forms.ReviewForm()
-    if organization is not None:
-        form.next.label.text = "Сохранить изменения"
-    status, conflict = 200, False
-    if request.method == "POST":
-        if form.back.data:
-            return redirect(_step_url(services.previous_step("review"), organization))
-        try:
-            if organization is None:
-                with db.session.begin_nested():
-                    created = services.register(draft, _user(), g.certificate)
-                flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
-                      "success")
-                return redirect(url_for(".profile", org_id=created.id))
-            with db.session.begin_nested():
-                version = services.apply_edit(draft, _user(), request.remote_addr)
-            flash(f"Изменения сохранены (версия {version.number}).", "success")
-            return redirect(url_for(".profile", org_id=organization.id))
-        except WizardError as exc:
-            flash(exc.message, "error")
-            conflict = exc.details.get("conflict", False)
-            status = 409 if conflict else 422
+    form = forms.review_form(editing=organization is not None)
+    if request.method != "POST":
+        return _render_review(draft, organization, form)
+    if form.back.data:
+        return redirect(_step_url(services.previous_step("review"), organization))
+    try:
+        return _register(draft) if organization is None else _apply_edit(draft, organization)
+    except WizardError as exc:
+        flash(exc.message, "error")
+        conflict = exc.details.get("conflict", False)
+        return _render_review(draft, organization, form, 409 if conflict else 422, conflict)
+
+
+def _register(draft):
+    with db.session.begin_nested():
+        created = services.register(draft, _user(), g.certificate)
+    flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
+          "success")
+    return redirect(url_for(".profile", org_id=created.id))
+
+
+def _apply_edit(draft, organization):
+    with db.session.begin_nested():
+        version = services.apply_edit(draft, _user(), request.remote_addr)
+    flash(f"Изменения сохранены (версия {version.number}).", "success")
+    return redirect(url_for(".profile", org_id=organization.id))
+
+
+def _render_review(draft, organization, form, status=200, conflict=False):
     return _render_step(draft, "review", organization, status, form=form, check=services.review(draft),
                         data=draft.data, names=services.okved_names(services.profile_codes(draft.data)),
                         conflict=conflict)
@@ -390,26 +329,16 @@ def org_links(organization: Organization, user) -> list[tuple[str, str]]:
     return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
 
 
-def notices(organization: Organization) -> list[tuple[str, str]]:
-    found = []
-    if organization.is_blocked:
-        found.append(("error", f"Организация заблокирована оператором реестра: {organization.blocked_reason}. "
-                               "Действия в ней недоступны; по вопросам обращайтесь к оператору."))
-    return found + hooks.org_notices(organization)
-
-
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
     organization = _organization(org_id)
-    tab = request.args.get("tab", "general")
-    if tab not in dict(PROFILE_TABS) or tab == "history":
-        tab = "general"
+    tab = services.profile_tab(request.args.get("tab", "general"))
     user = _user()
     return render_template(
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=services.okved_names(services.profile_codes(organization.data)),
-        notices=notices(organization), links=org_links(organization, user),
+        notices=services.notices(organization), links=org_links(organization, user),
         can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
         member=access.current_member(user, organization),
         edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
