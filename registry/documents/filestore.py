@@ -12,10 +12,10 @@ is removed by :meth:`FileStore.sweep` once it is older than any request can be.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
@@ -25,33 +25,36 @@ from flask import Flask, Response, send_file
 from . import storage
 
 
-class FileStore:
+class FileStore(abc.ABC):
     """The operations the application needs from a file store."""
 
+    @abc.abstractmethod
     def save(self, stream: BinaryIO, filename: str | None, *, max_bytes: int) -> storage.StoredFile:
-        raise NotImplementedError
+        """Type, check and store an upload under a new key."""
 
-    @contextlib.contextmanager
-    def open(self, key: str) -> Iterator[BinaryIO]:
-        raise NotImplementedError
-        yield  # pragma: no cover
+    @abc.abstractmethod
+    def open(self, key: str) -> contextlib.AbstractContextManager[BinaryIO]:
+        """A readable stream of the stored file."""
 
     def read(self, key: str) -> bytes:
         with self.open(key) as f:
             return f.read()
 
+    @abc.abstractmethod
     def exists(self, key: str) -> bool:
-        raise NotImplementedError
+        """Whether a file is stored under ``key``."""
 
+    @abc.abstractmethod
     def delete(self, key: str) -> None:
-        raise NotImplementedError
+        """Remove the file (a missing one is not an error)."""
 
+    @abc.abstractmethod
     def send(self, key: str, name: str, media_type: str) -> Response:
         """A download response streaming the file (FileNotFoundError if it is missing)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def sweep(self, keep: set[str], older_than: float) -> int:
-        raise NotImplementedError
+        """Remove files no row points at, older than ``older_than`` seconds; their count."""
 
 
 def _download(body: BinaryIO, name: str, media_type: str, size: int | None = None) -> Response:
