@@ -40,21 +40,23 @@ def make_user(**fields) -> User:
     return user
 
 
+def _certificate_columns(cert, subject: str, pem: str) -> dict:
+    """The stored-certificate columns: from a QualifiedCertificate, or made-up values."""
+    if cert is not None:
+        return dict(fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
+                    issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
+                    not_after=cert.not_after, pem=cert.pem)
+    n, now = next(_seq), utcnow()
+    return dict(fingerprint=f"{n:064x}", serial=f"{n:X}", subject=subject.format(n=n),
+                issuer="CN=Test CA", algorithm="ECDSA P-256",
+                not_before=now - timedelta(days=1), not_after=now + timedelta(days=365), pem=pem)
+
+
 def make_user_certificate(user: User, cert=None, **fields) -> UserCertificate:
     """A stored certificate of ``user``: from a QualifiedCertificate, or made-up values."""
-    n = next(_seq)
-    now = utcnow()
-    if cert is not None:
-        values = dict(fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
-                      issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
-                      not_after=cert.not_after, pem=cert.pem)
-    else:
-        values = dict(fingerprint=f"{n:064x}", serial=f"{n:X}", subject=f"CN=Test {n}",
-                      issuer="CN=Test CA", algorithm="ECDSA P-256",
-                      not_before=now - timedelta(days=1), not_after=now + timedelta(days=365),
-                      pem="-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
-    values.update(fields)
-    stored = UserCertificate(user=user, **values)
+    values = _certificate_columns(cert, "CN=Test {n}",
+                                  "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
+    stored = UserCertificate(user=user, **{**values, **fields})
     db.session.add(stored)
     db.session.flush()
     return stored
@@ -263,19 +265,8 @@ def make_exchange_profile(organization: Organization, **fields) -> ExchangeProfi
 def make_exchange_certificate(profile: ExchangeProfile, cert=None,
                               **fields) -> ExchangeCertificate:
     """A certificate of an exchange profile: from a QualifiedCertificate, or made-up values."""
-    n = next(_seq)
-    now = utcnow()
-    if cert is not None:
-        values = dict(fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
-                      issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
-                      not_after=cert.not_after, pem=cert.pem)
-    else:
-        values = dict(fingerprint=f"{n:064x}", serial=f"{n:X}", subject=f"CN=ИС {n}",
-                      issuer="CN=Test CA", algorithm="ECDSA P-256",
-                      not_before=now - timedelta(days=1), not_after=now + timedelta(days=365),
-                      pem="-")
-    values.update(fields)
-    stored = ExchangeCertificate(profile=profile, **values)
+    values = _certificate_columns(cert, "CN=ИС {n}", "-")
+    stored = ExchangeCertificate(profile=profile, **{**values, **fields})
     db.session.add(stored)
     db.session.flush()
     return stored
