@@ -93,6 +93,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         exchange,
         jobs,
         members,
+        notices,
         operator,
         organizations,
         refdata,
@@ -108,6 +109,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     refdata.init_app(app)
     organizations.init_app(app)
     members.init_app(app)
+    notices.init_app(app)
     documents.init_app(app)
     exchange.init_app(app)
     operator.init_app(app)
