@@ -6,6 +6,11 @@ from tests.factories import make_user
 
 
 def test_notify_once_per_kind_and_key(app, db_session):
+    with app.app_context():
+        _check(db_session)
+
+
+def _check(db_session):
     person = make_user(full_name="Петров Пётр Петрович")
     first = notify(person, "cert_expiry", "abc:30", "Сертификат истекает", "через 30 дней")
     again = notify(person, "cert_expiry", "abc:30", "Сертификат истекает", "через 30 дней")
