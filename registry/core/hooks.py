@@ -4,7 +4,8 @@ their ``init_app``, and neither imports the other's views.
 - sign-in hooks: ``hook(user, remote_addr)`` at every sign-in, in the request's unit of work;
 - organization links: a link on the organization page, shown to those with the permission;
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
-- organization registered: ``handler(organization, user)`` once an organization is registered.
+- organization registered: ``handler(organization, user)`` once an organization is registered;
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by.
 """
 
 from __future__ import annotations
@@ -84,3 +85,18 @@ def pending_memberships(user: Any) -> list[Any]:
     """The person's memberships waiting for roles, removed or blocked (empty without members)."""
     provider = current_app.extensions.get(PENDING_KEY)
     return provider(user) if provider is not None else []
+
+
+AUTHORITY_KEY = "registry.acting_authority"
+
+
+def set_authority_provider(app: Flask, provider: Callable[[Any, Any], str | None]) -> None:
+    """Install ``provider(user, organization)``: the number of the power of attorney (МЧД) the
+    person acts by in that organization, or None (installed by the МЧД domain)."""
+    app.extensions[AUTHORITY_KEY] = provider
+
+
+def acting_authority(user: Any, organization: Any) -> str | None:
+    """The МЧД number ``user`` acts by in ``organization`` (None: own right or no МЧД domain)."""
+    provider = current_app.extensions.get(AUTHORITY_KEY)
+    return provider(user, organization) if provider is not None and user is not None else None
