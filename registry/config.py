@@ -74,6 +74,12 @@ _ENV = {
     "REGISTRY_CRL_TIMEOUT": ("REGISTRY_CRL_TIMEOUT", _int),
     "REGISTRY_CRL_MAX_MB": ("REGISTRY_CRL_MAX_MB", _int),
     "REGISTRY_TSL_MAX_MB": ("REGISTRY_TSL_MAX_MB", _int),
+    # Machine-readable powers of attorney (registry.mchd).
+    "REGISTRY_MCHD_PROVIDER_URL": ("REGISTRY_MCHD_PROVIDER_URL", _str),
+    "REGISTRY_MCHD_PROVIDER_TOKEN": ("REGISTRY_MCHD_PROVIDER_TOKEN", _str),
+    "REGISTRY_MCHD_PROVIDER_TIMEOUT": ("REGISTRY_MCHD_PROVIDER_TIMEOUT", _int),
+    "REGISTRY_MCHD_POWER_ROLES": ("REGISTRY_MCHD_POWER_ROLES", _str),
+    "REGISTRY_MCHD_CHECK_MINUTES": ("REGISTRY_MCHD_CHECK_MINUTES", _int),
 }
 
 DEFAULTS: dict[str, object] = {
@@ -140,6 +146,16 @@ DEFAULTS: dict[str, object] = {
     "REGISTRY_CRL_TIMEOUT": 10,
     "REGISTRY_CRL_MAX_MB": 50,
     "REGISTRY_TSL_MAX_MB": 200,
+    # МЧД: the registry of powers of attorney to look them up in (registry/mchd/provider.py
+    # describes its JSON protocol; empty: uploads only), and its bearer token and timeout.
+    "REGISTRY_MCHD_PROVIDER_URL": "",
+    "REGISTRY_MCHD_PROVIDER_TOKEN": "",
+    "REGISTRY_MCHD_PROVIDER_TIMEOUT": 5,
+    # Which roles a machine-readable power (КодПолн) gives: JSON {"code": ["role", ...]} or
+    # "code=role,role; code2=role"; empty: the default of registry/mchd/roles.py.
+    "REGISTRY_MCHD_POWER_ROLES": "",
+    # Period of the job that suspends what expired or revoked МЧД granted, with notices.
+    "REGISTRY_MCHD_CHECK_MINUTES": 60,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

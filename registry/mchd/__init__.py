@@ -7,4 +7,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    pass
+    from .cli import mchd_cli
+
+    app.cli.add_command(mchd_cli)
