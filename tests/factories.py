@@ -297,3 +297,29 @@ def make_egrul_record(**fields) -> EgrulRecord:
     db.session.add(record)
     db.session.flush()
     return record
+
+
+# -- powers of attorney (МЧД) -------------------------------------------------------------------
+def make_power_of_attorney(member: Membership, **fields):
+    """An accepted МЧД of a member (made-up XML and signature; active, a year long)."""
+    import uuid
+
+    from registry.mchd.models import PowerOfAttorneyRecord
+
+    today = utcnow().date()
+    organization = db.session.get(Organization, member.organization_id)
+    user = db.session.get(User, member.user_id)
+    values = dict(organization_id=member.organization_id, user_id=member.user_id,
+                  number=str(uuid.uuid4()), format="003", principal_inn=organization.inn or "",
+                  principal_ogrn=organization.ogrn, principal_name=organization.full_name,
+                  representative={"full_name": user.full_name, "snils": user.snils, "inn": user.inn},
+                  signer={"full_name": "Иванов Иван Иванович"},
+                  powers=[{"code": "DMDK_APPLICATIONS", "name": "Работа с заявлениями"}],
+                  issued_on=today - timedelta(days=1), valid_until=today + timedelta(days=365),
+                  redelegation="1", granted_roles=list(member.roles or []), checks=[],
+                  xml=b"<xml/>", signature=b"sig")
+    values.update(fields)
+    record = PowerOfAttorneyRecord(**values)
+    db.session.add(record)
+    db.session.flush()
+    return record

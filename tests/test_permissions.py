@@ -38,6 +38,8 @@ from .factories import (
 
 P = Permission
 OPERATOR = "operator console"
+# Presenting an МЧД: the person's own membership, waiting for roles or active (any roles).
+PRESENT = "own pending or active membership"
 # (method, path template, permission); {org} and {member} are filled per organization.
 ROUTES = [
     ("GET", "/organizations/{org}", P.VIEW_PROFILE),
@@ -91,6 +93,9 @@ ROUTES = [
     ("GET", "/api/v1/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
     ("POST", "/organizations/{org}/exchange/{profile}/delete", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/applications/{application}/delete", P.APPLICATIONS),
+    # An employee presents an МЧД for the organization they joined (posted without files: 422).
+    ("POST", "/mchd/organizations/{org}/upload", PRESENT),
+    ("POST", "/mchd/organizations/{org}/lookup", PRESENT),
 ]
 PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
                 "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
@@ -123,6 +128,9 @@ def _granted(actor: str, own: bool) -> frozenset:
 def expected(actor: str, own: bool, permission) -> str:
     if permission == OPERATOR:
         return "allowed" if actor == "operator" else "not found"
+    if permission == PRESENT:
+        joined = actor not in ("no_membership", "removed", "blocked", "operator")
+        return "allowed" if own and joined else "not found"
     granted = _granted(actor, own)
     if not granted:
         # A member who may not see the organization yet is told why (not «not found»).

@@ -5,7 +5,8 @@ their ``init_app``, and neither imports the other's views.
 - organization links: a link on the organization page, shown to those with the permission;
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by.
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
+- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card.
 """
 
 from __future__ import annotations
@@ -100,3 +101,19 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     """The МЧД number ``user`` acts by in ``organization`` (None: own right or no МЧД domain)."""
     provider = current_app.extensions.get(AUTHORITY_KEY)
     return provider(user, organization) if provider is not None and user is not None else None
+
+
+MEMBER_FACTS_KEY = "registry.member_facts"
+
+
+def add_member_facts(app: Flask, provider: Callable[[Any], list[tuple[str, list[tuple[str, str]]]]]) -> None:
+    """Let another domain show sections on a member's card: ``provider(membership)`` returns
+    ``[(title, [(label, value), ...]), ...]`` (e.g. the МЧД the member acts by)."""
+    app.extensions.setdefault(MEMBER_FACTS_KEY, []).append(provider)
+
+
+def member_facts(member: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    found: list[tuple[str, list[tuple[str, str]]]] = []
+    for provider in current_app.extensions.get(MEMBER_FACTS_KEY, []):
+        found.extend(provider(member))
+    return found

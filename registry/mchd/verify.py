@@ -47,6 +47,10 @@ PARENT_MISMATCH = "parent_mismatch"
 REDELEGATION_FORBIDDEN = "redelegation_forbidden"
 CHAIN_TOO_LONG = "chain_too_long"
 UNREADABLE_SIGNATURE = "signature_unreadable"
+WRONG_PRINCIPAL = "wrong_principal"
+NOT_IN_REGISTRY = "not_in_registry"
+REGISTRY_UNAVAILABLE = "registry_unavailable"
+REGISTRY_NOT_CONFIGURED = "registry_not_configured"
 
 MAX_CHAIN = 10
 
@@ -94,10 +98,20 @@ MESSAGES = {
     REDELEGATION_FORBIDDEN: "Исходная доверенность № {detail} выдана без права передоверия "
                             "(или право передоверия уже использовано).",
     CHAIN_TOO_LONG: "Цепочка передоверий длиннее {detail}: проверка прекращена.",
+    WRONG_PRINCIPAL: "Доверенность выдана организацией {detail}, а вы представляете {expected}. "
+                     "Загрузите доверенность этой организации.",
+    NOT_IN_REGISTRY: "Доверенность № {detail} организации с ИНН {expected} не найдена в реестре "
+                     "доверенностей. Проверьте номер и ИНН или загрузите файлы доверенности.",
+    REGISTRY_UNAVAILABLE: "Реестр доверенностей сейчас недоступен ({detail}). Это не отзыв "
+                          "доверенности: повторите позже или загрузите файлы доверенности.",
+    REGISTRY_NOT_CONFIGURED: "Поиск по номеру недоступен: реестр доверенностей не подключён. "
+                             "Загрузите XML-файл доверенности и файл подписи.",
 }
 
 TITLES = {
+    "registry": "Реестр доверенностей",
     "xml": "Файл XML и схема формата",
+    "principal": "Доверитель",
     "file_name": "Имя файла и ИдФайл",
     "number": "Номер доверенности",
     "dates": "Срок действия",
@@ -177,6 +191,12 @@ class MchdResult:
 
 def message(code: str, detail: str = "", expected: str = "") -> str:
     return MESSAGES[code].format(detail=detail, expected=expected)
+
+
+def failure(code: str, detail: str = "", expected: str = "") -> MchdResult:
+    """A verdict reached before any document was read (the registry's answers)."""
+    text = message(code, detail, expected)
+    return MchdResult(code, text, checks=[Check(_STEP[code], False, text)])
 
 
 class _Stop(Exception):
@@ -277,17 +297,19 @@ class Context:
 
 def verify(xml: bytes, signature: bytes, *, file_name: str | None = None,
            at: datetime | None = None, representative: Any = None,
-           context: Context | None = None, _depth: int = 0) -> MchdResult:
+           principal: tuple[str, str] | None = None, context: Context | None = None,
+           _depth: int = 0) -> MchdResult:
     """Check an МЧД and its detached signature as of ``at`` (now); never raises for bad input.
 
     ``representative``: who must be the representative (a certificate or an account with
     ``snils``/``inn``); None skips that check (the command line without ``--representative``).
+    ``principal``: the (ИНН, ОГРН) of the organization the power of attorney must be from.
     """
     context = context or Context()
     moment = at or datetime.now(timezone.utc)
     result = MchdResult(OK, message(OK))
     try:
-        _run(result, xml, signature, file_name, moment, representative, context, _depth)
+        _run(result, xml, signature, file_name, moment, representative, principal, context, _depth)
     except _Stop as stop:
         result.code = stop.code
         result.message = message(stop.code, stop.detail, stop.expected)
@@ -303,7 +325,9 @@ _STEP = {doc.TOO_LARGE: "xml", doc.FORBIDDEN: "xml", doc.MALFORMED: "xml",
          SIGNER_NOT_SIGNATORY: "signer", PRINCIPAL_UNKNOWN: "egrul", PRINCIPAL_LIQUIDATED: "egrul",
          SIGNER_NOT_HEAD: "egrul", PARENT_MISSING: "chain", PARENT_INVALID: "chain",
          PARENT_MISMATCH: "chain", REDELEGATION_FORBIDDEN: "chain", CHAIN_TOO_LONG: "chain",
-         REPRESENTATIVE: "representative", REVOKED: "revocation"}
+         REPRESENTATIVE: "representative", REVOKED: "revocation", WRONG_PRINCIPAL: "principal",
+         NOT_IN_REGISTRY: "registry", REGISTRY_UNAVAILABLE: "registry",
+         REGISTRY_NOT_CONFIGURED: "registry"}
 
 
 def _name_matches(file_name: str, file_id: str) -> bool:
@@ -313,7 +337,8 @@ def _name_matches(file_name: str, file_id: str) -> bool:
 
 
 def _run(result: MchdResult, xml: bytes, signature: bytes, file_name: str | None,
-         moment: datetime, representative: Any, context: Context, depth: int) -> None:
+         moment: datetime, representative: Any, principal: tuple[str, str] | None,
+         context: Context, depth: int) -> None:
     ok = result.checks.append
     try:
         mchd = doc.read(xml, max_bytes=context.max_bytes)
@@ -322,6 +347,12 @@ def _run(result: MchdResult, xml: bytes, signature: bytes, file_name: str | None
     result.document = mchd
     ok(Check("xml", True, f"Формат {'003 (EMCHD_1)' if mchd.format == '003' else '002'}, "
                           "соответствует схеме."))
+    if principal is not None:
+        theirs = mchd.principal
+        if (theirs.inn, theirs.ogrn) != tuple(principal):
+            raise _Stop(WRONG_PRINCIPAL, f"{theirs.name} (ИНН {theirs.inn}, ОГРН {theirs.ogrn})",
+                        f"ИНН {principal[0]}, ОГРН {principal[1]}")
+        ok(Check("principal", True, f"{theirs.name}, ИНН {theirs.inn}, ОГРН {theirs.ogrn}."))
     if file_name is not None:
         if not _name_matches(file_name, mchd.file_id):
             raise _Stop(FILE_NAME, file_name, mchd.file_id)

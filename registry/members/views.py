@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden
 
 from ..core import access
 from ..core.access import AccessDenied
+from ..core.hooks import member_facts
 from ..core.web import current_person as _user
 from ..core.web import render_error
 from ..exports import csv_response
@@ -172,7 +173,8 @@ def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
 
 def _card_page(organization: Organization, member, form, status: int = 200):
     return render_template("members/card.html", organization=organization, member=member, form=form,
-                           unit=(organization.branch(member.branch_id) or {}).get("name")), status
+                           unit=(organization.branch(member.branch_id) or {}).get("name"),
+                           facts=member_facts(member)), status
 
 
 # -- the organization journal -------------------------------------------------------------------

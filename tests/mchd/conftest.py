@@ -9,6 +9,8 @@ from registry.mchd.verify import Context, HeadRecord
 from registry.pki import TrustStore
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
+from ..members.conftest import org, wizard  # noqa: F401  (fixtures)
+
 OTHER_HEAD = {"surname": "Орлов", "given": "Олег Петрович", "snils": make_snils("556677889"),
               "inn": make_inn("7705678901")}
 OTHER_ORG = {"name": "ООО «ВАСИЛЁК»", "inn": make_inn("770900009"), "kpp": "770901001",
