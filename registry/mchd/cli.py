@@ -51,7 +51,8 @@ def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
         click.echo(f"{'ДЕЙСТВИТЕЛЬНА' if result.valid else 'НЕ ДЕЙСТВИТЕЛЬНА'} [{result.code}]")
         click.echo(result.message)
         for check in result.checks:
-            click.echo(f"  {'✓' if check.ok else '✗'} {check.title}: {check.message}")
+            mark = "–" if check.skipped else "✓" if check.ok else "✗"
+            click.echo(f"  {mark} {check.title}: {check.message}")
     sys.exit(0 if result.valid else 2 if result.code in UNREADABLE else 1)
 
 

@@ -131,13 +131,15 @@ class Check:
     name: str
     ok: bool
     message: str
+    skipped: bool = False  # not checked (no registry, registry unavailable): said, not failed
 
     @property
     def title(self) -> str:
         return TITLES[self.name]
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "title": self.title, "ok": self.ok, "message": self.message}
+        return {"name": self.name, "title": self.title, "ok": self.ok, "message": self.message,
+                "skipped": self.skipped}
 
 
 @dataclass
@@ -476,7 +478,7 @@ def _chain(result: MchdResult, mchd: PowerOfAttorney, moment: datetime, context:
 def _revocation(result: MchdResult, mchd: PowerOfAttorney, context: Context) -> None:
     if context.revocation is None:
         result.checks.append(Check("revocation", True, "Реестр доверенностей не подключён: отзыв "
-                                                       "не проверялся."))
+                                                       "не проверялся.", skipped=True))
         return
     status = context.revocation(mchd.number, mchd.principal.inn)
     if status is not None and status.startswith("revoked"):
@@ -484,4 +486,4 @@ def _revocation(result: MchdResult, mchd: PowerOfAttorney, context: Context) -> 
         raise _Stop(REVOKED, f" {when}" if when else "")
     text = ("Не отозвана по сведениям реестра доверенностей." if status is None else
             f"Отзыв проверить не удалось: {status.partition(':')[2].strip()}")
-    result.checks.append(Check("revocation", True, text))
+    result.checks.append(Check("revocation", True, text, skipped=status is not None))

@@ -279,3 +279,15 @@ def test_reminders_at_30_7_and_1_days(app, org, setup):
     assert [key for key, *_ in notices(app, "mchd_expiring")] == [
         f"{number}:30", f"{number}:7", f"{number}:1"]
     assert "истекает через 1 день" in notices(app, "mchd_expiring")[-1][1]
+
+
+def test_the_sweep_is_a_periodic_job(app, org, setup, head):
+    from registry.jobs import PERIODIC
+
+    assert PERIODIC["mchd_sweep"].every(app).total_seconds() == 3600
+    accepted(app, org, setup, head, issued=date.today() - timedelta(days=10),
+             until=date.today() - timedelta(days=0))
+    with app.app_context():
+        PERIODIC["mchd_sweep"].fn(app)  # today: still valid (the last day counts)
+        db.session.commit()
+    assert membership(app, org)["status"] == "active"
