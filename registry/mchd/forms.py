@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, StringField, SubmitField
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 
 from ..core.forms import Required
 from ..identifiers import check_inn, digits
@@ -19,7 +19,20 @@ class UploadForm(FlaskForm):
                                 "которым он выгружен (ИдФайл).")
     signature = FileField("Файл подписи (.sig)", [FileRequired("Выберите файл подписи доверенности")],
                           description="Открепленная подпись руководителя к этому XML-файлу.")
+    parent_xml = FileField("Исходная доверенность (XML)", [Optional()],
+                           description="Только для передоверия, если исходной доверенности нет в "
+                                       "реестре доверенностей.")
+    parent_signature = FileField("Подпись исходной доверенности (.sig)", [Optional()])
     submit = SubmitField("Проверить и загрузить")
+
+    def validate_parent_signature(self, field):
+        if bool(self.parent_xml.data) != bool(field.data):
+            raise ValidationError("Для передоверия загрузите и XML-файл, и подпись исходной доверенности")
+
+    def parent(self, xml_limit: int, signature_limit: int) -> list[tuple[bytes, bytes]]:
+        if not self.parent_xml.data or not self.parent_signature.data:
+            return []
+        return [(self.read(self.parent_xml, xml_limit), self.read(self.parent_signature, signature_limit))]
 
     def read(self, field, limit: int) -> bytes:
         """At most ``limit`` + 1 bytes of an uploaded file (more is refused by the checks)."""

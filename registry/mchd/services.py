@@ -101,11 +101,11 @@ def _principal(member: Membership) -> tuple[str, str]:
 
 
 def check_files(member: Membership, who: Any, xml: bytes, file_name: str | None,
-                signature: bytes) -> MchdResult:
+                signature: bytes, parents: tuple | list = ()) -> MchdResult:
     """Every check of an uploaded МЧД for ``member`` (``who``: the signed-in person's
-    certificate, or their account)."""
+    certificate, or their account); ``parents``: (XML, signature) of a re-delegation's parent."""
     return verify(xml, signature, file_name=file_name, representative=who,
-                  principal=_principal(member), context=provider.check_context())
+                  principal=_principal(member), context=provider.check_context(parents))
 
 
 @dataclass

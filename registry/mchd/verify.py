@@ -48,6 +48,7 @@ REDELEGATION_FORBIDDEN = "redelegation_forbidden"
 CHAIN_TOO_LONG = "chain_too_long"
 UNREADABLE_SIGNATURE = "signature_unreadable"
 WRONG_PRINCIPAL = "wrong_principal"
+SIGNED_BEFORE_ISSUE = "signed_before_issue"
 NOT_IN_REGISTRY = "not_in_registry"
 REGISTRY_UNAVAILABLE = "registry_unavailable"
 REGISTRY_NOT_CONFIGURED = "registry_not_configured"
@@ -98,6 +99,8 @@ MESSAGES = {
     REDELEGATION_FORBIDDEN: "Исходная доверенность № {detail} выдана без права передоверия "
                             "(или право передоверия уже использовано).",
     CHAIN_TOO_LONG: "Цепочка передоверий длиннее {detail}: проверка прекращена.",
+    SIGNED_BEFORE_ISSUE: "Доверенность подписана {detail}, раньше даты её выдачи ({expected}): "
+                         "такая подпись не подтверждает доверенность.",
     WRONG_PRINCIPAL: "Доверенность выдана организацией {detail}, а вы представляете {expected}. "
                      "Загрузите доверенность этой организации.",
     NOT_IN_REGISTRY: "Доверенность № {detail} организации с ИНН {expected} не найдена в реестре "
@@ -328,6 +331,7 @@ _STEP = {doc.TOO_LARGE: "xml", doc.FORBIDDEN: "xml", doc.MALFORMED: "xml",
          SIGNER_NOT_HEAD: "egrul", PARENT_MISSING: "chain", PARENT_INVALID: "chain",
          PARENT_MISMATCH: "chain", REDELEGATION_FORBIDDEN: "chain", CHAIN_TOO_LONG: "chain",
          REPRESENTATIVE: "representative", REVOKED: "revocation", WRONG_PRINCIPAL: "principal",
+         SIGNED_BEFORE_ISSUE: "signature",
          NOT_IN_REGISTRY: "registry", REGISTRY_UNAVAILABLE: "registry",
          REGISTRY_NOT_CONFIGURED: "registry"}
 
@@ -371,6 +375,10 @@ def _run(result: MchdResult, xml: bytes, signature: bytes, file_name: str | None
         raise _Stop(EXPIRED, _day(mchd.valid_until))
     ok(Check("dates", True, f"Действует с {_day(mchd.issued_on)} по {_day(mchd.valid_until)}."))
     signer = _signature(result, xml, signature, moment, context)
+    if result.signing_time is not None:
+        signed_on = result.signing_time.astimezone(clock.zone()).date()
+        if signed_on < mchd.issued_on:
+            raise _Stop(SIGNED_BEFORE_ISSUE, _day(signed_on), _day(mchd.issued_on))
     ok(Check("signature", True, f"Подпись верна: {describe(signer)}, сертификат действовал в "
                                 "момент подписания."))
     if same_person(signer, mchd.representative):

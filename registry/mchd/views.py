@@ -57,7 +57,8 @@ def upload(org_id: int):
     xml = form.read(form.xml, MAX_XML_BYTES)
     signature = form.read(form.signature, MAX_SIGNATURE_BYTES)
     name = form.xml.data.filename or None
-    result = services.check_files(member, _who(), xml, name, signature)
+    parents = form.parent(MAX_XML_BYTES, MAX_SIGNATURE_BYTES)
+    result = services.check_files(member, _who(), xml, name, signature, parents)
     return _decide(member, form, result, xml=xml, signature=signature, file_name=name, source="upload")
 
 

@@ -291,3 +291,23 @@ def test_the_sweep_is_a_periodic_job(app, org, setup, head):
         PERIODIC["mchd_sweep"].fn(app)  # today: still valid (the last day counts)
         db.session.commit()
     assert membership(app, org)["status"] == "active"
+
+
+def test_redelegation_uploaded_with_its_parent(app, org, setup, head, stranger):
+    parent_xml, parent_name = build(representative="ip", redelegation="2")
+    parent_number = read(parent_xml).number
+    xml, name = build(signatory=None, delegator="ip", representative="employee1", redelegation="1",
+                      parent=parent_number, powers=[("DMDK_APPLICATIONS", "Заявления")],
+                      until=date.today() + timedelta(days=30))
+    sig = sign(xml, stranger)
+    alone = upload(setup, org, xml, sig, name + ".xml")
+    assert alone.status_code == 422 and "Это передоверие" in alone.text
+    response = setup.post(f"/mchd/organizations/{org}/upload", {
+        "xml": (io.BytesIO(xml), name + ".xml"), "signature": (io.BytesIO(sig), "a.sig"),
+        "parent_xml": (io.BytesIO(parent_xml), parent_name + ".xml"),
+        "parent_signature": (io.BytesIO(sign(parent_xml, head)), "b.sig")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    assert membership(app, org)["roles"] == [Role.APPLICATIONS.value]
+    page = setup.get(response.headers["Location"]).text
+    assert f"по доверенности № {parent_number}" in page

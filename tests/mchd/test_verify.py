@@ -298,3 +298,21 @@ def test_each_failure_has_its_own_message():
     assert len(set(V.MESSAGES.values())) == len(V.MESSAGES)
     assert all(any("а" <= ch <= "я" for ch in text) for text in V.MESSAGES.values())
     assert uuid.UUID  # the numbers the builder makes are GUIDs
+
+
+def test_signed_before_the_issue_date(head, context):
+    xml, _ = build(issued=TODAY + timedelta(days=5), until=TODAY + timedelta(days=30))
+    later = datetime.now(timezone.utc) + timedelta(days=10)
+    result = V.verify(xml, sign(xml, head), at=later, context=context())
+    assert result.code == V.SIGNED_BEFORE_ISSUE and "раньше даты её выдачи" in result.message
+
+
+def test_liquidated_principal(head, context):
+    from registry.pki.demo import PEOPLE
+
+    from .conftest import head_record
+
+    xml, _ = build()
+    result = V.verify(xml, sign(xml, head), context=context(
+        head_of=lambda p: head_record(PEOPLE["head"], liquidated=True)))
+    assert result.code == V.PRINCIPAL_LIQUIDATED and "ликвидирована" in result.message
