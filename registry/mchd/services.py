@@ -49,8 +49,11 @@ def power_roles() -> dict[str, tuple[Role, ...]]:
 # -- whose, where ------------------------------------------------------------------------------
 def presentable_memberships(user) -> list[Membership]:
     """The person's memberships an МЧД may be presented for (waiting for roles or active)."""
+    from sqlalchemy.orm import contains_eager
+
     return list(db.session.scalars(
         select(Membership).join(Organization, Organization.id == Membership.organization_id)
+        .options(contains_eager(Membership.organization))
         .where(Membership.user_id == user.id, Membership.status.in_(PRESENTABLE))
         .order_by(Organization.full_name)))
 

@@ -311,3 +311,32 @@ def test_redelegation_uploaded_with_its_parent(app, org, setup, head, stranger):
     assert membership(app, org)["roles"] == [Role.APPLICATIONS.value]
     page = setup.get(response.headers["Location"]).text
     assert f"по доверенности № {parent_number}" in page
+
+
+def test_menu_entry_for_people_waiting_or_holding_an_mchd(app, org, setup, wizard):
+    nav = setup.get("/").text
+    assert "Доверенности (МЧД)" in nav
+    assert "Доверенности (МЧД)" not in wizard.get("/").text  # the head: active, no МЧД
+
+
+def test_mchd_page_statements_do_not_grow_with_organizations(app, org, setup, head):
+    from registry.auth.models import User
+
+    from ..factories import make_organization, make_power_of_attorney
+    from ..members.test_bounded_sql import statements
+
+    def count() -> int:
+        with statements(app) as sql:
+            assert setup.get("/mchd").status_code == 200
+        return len(sql)
+
+    accepted(app, org, setup, head)
+    before = count()
+    with app.app_context():
+        user = db.session.get(User, db.session.scalar(select(PowerOfAttorneyRecord.user_id)))
+        for n in range(6):
+            member = make_member(user, make_organization(), status="pending")
+            if n % 2:
+                make_power_of_attorney(member)
+        db.session.commit()
+    assert count() == before

@@ -316,3 +316,12 @@ def test_liquidated_principal(head, context):
     result = V.verify(xml, sign(xml, head), context=context(
         head_of=lambda p: head_record(PEOPLE["head"], liquidated=True)))
     assert result.code == V.PRINCIPAL_LIQUIDATED and "ликвидирована" in result.message
+
+
+def test_windows_1251_file_is_read(head, context):
+    xml, _ = build("002")
+    text = xml.decode("utf-8").replace("encoding='UTF-8'", "encoding='windows-1251'")
+    data = text.encode("cp1251")
+    result = check(data, sign(data, head), context)
+    assert result.valid, result.message
+    assert result.principal["name"].endswith("«РОМАШКА»")
