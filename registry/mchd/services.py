@@ -107,8 +107,26 @@ def check_files(member: Membership, who: Any, xml: bytes, file_name: str | None,
                 signature: bytes, parents: tuple | list = ()) -> MchdResult:
     """Every check of an uploaded МЧД for ``member`` (``who``: the signed-in person's
     certificate, or their account); ``parents``: (XML, signature) of a re-delegation's parent."""
-    return verify(xml, signature, file_name=file_name, representative=who,
-                  principal=_principal(member), context=provider.check_context(parents))
+    result = verify(xml, signature, file_name=file_name, representative=who,
+                    principal=_principal(member), context=provider.check_context(parents))
+    return _known_revocation(member, result)
+
+
+def _known_revocation(member: Membership, result: MchdResult) -> MchdResult:
+    """A number this organization already saw revoked stays revoked (even while the registry
+    cannot be asked)."""
+    if not result.valid:
+        return result
+    revoked = db.session.scalar(select(PowerOfAttorneyRecord).where(
+        PowerOfAttorneyRecord.organization_id == member.organization_id,
+        PowerOfAttorneyRecord.number == result.number,
+        PowerOfAttorneyRecord.status == MchdStatus.REVOKED.value).limit(1))
+    if revoked is None:
+        return result
+    when = f" {clock.local(revoked.suspended_at):%d.%m.%Y}" if revoked.suspended_at else ""
+    refused = failure(REVOKED, when)
+    refused.document, refused.checks = result.document, result.checks[:-1] + refused.checks
+    return refused
 
 
 @dataclass
@@ -135,7 +153,7 @@ def check_number(member: Membership, who: Any, number: str, principal_inn: str) 
         return Found(failure(REVOKED, f" {when}" if when else ""))
     result = verify(found.xml, found.signature, file_name=found.file_name, representative=who,
                     principal=_principal(member), context=provider.check_context())
-    return Found(result, found.xml, found.signature, found.file_name)
+    return Found(_known_revocation(member, result), found.xml, found.signature, found.file_name)
 
 
 # -- accepting and refusing ----------------------------------------------------------------------

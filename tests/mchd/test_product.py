@@ -218,7 +218,10 @@ def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
 
 
 def test_revocation_suspends_but_unavailable_does_not(app, org, setup, head, monkeypatch):
-    number = accepted(app, org, setup, head)
+    xml, name = build()
+    sig = sign(xml, head)
+    assert upload(setup, org, xml, sig, name + ".xml").status_code == 302
+    number = read(xml).number
     with registry_server() as server:
         monkeypatch.setitem(app.config, "REGISTRY_MCHD_PROVIDER_URL", server.url)
         server.down = True
@@ -227,12 +230,14 @@ def test_revocation_suspends_but_unavailable_does_not(app, org, setup, head, mon
             db.session.commit()
         assert membership(app, org)["status"] == "active"
         server.down = False
-        xml = b"<x/>"
-        server.add(number, xml, b"s", inn=ORGANIZATION["inn"], status="revoked",
+        server.add(number, b"<x/>", b"s", inn=ORGANIZATION["inn"], status="revoked",
                    revoked_at="2026-11-30T10:00:00Z")
         with app.app_context():
             assert services.sweep().revoked == 1
             db.session.commit()
+        server.down = True  # presented again while the registry cannot be asked: still revoked
+        again = upload(setup, org, xml, sig, name + ".xml")
+        assert again.status_code == 422 and "Доверенность отозвана" in again.text
     m = membership(app, org)
     assert m["status"] == "pending" and m["roles"] == []
     [(_key, _subject, body)] = notices(app, "mchd_suspended")
