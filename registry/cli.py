@@ -78,6 +78,8 @@ def doctor():
         state = "fresh" if crl.get("fresh") else "STALE"
         fact("  CRL", f"{state}, next update {crl.get('next_update')}: {crl.get('issuer')}")
     fact("trusted proxies", cfg["REGISTRY_TRUSTED_PROXIES"] or "(none: X-SSL-Client-Cert ignored)")
+    fact("МЧД registry", cfg.get("REGISTRY_MCHD_PROVIDER_URL") or "(none: МЧД uploaded as files, "
+                                                                  "revocation not checked)")
     fact("session idle timeout", f"{cfg['REGISTRY_SESSION_IDLE_MINUTES']} min")
     fact("session lifetime", f"{cfg['REGISTRY_SESSION_LIFETIME_HOURS']} h")
     fact("secure cookies", cfg["SESSION_COOKIE_SECURE"])
