@@ -272,7 +272,24 @@ def suspend(record: PowerOfAttorneyRecord, status: MchdStatus, reason: str) -> l
            f"Роли, которые она давала, сняты: {_titles(taken)}. Попросите руководителя оформить "
            "новую доверенность и загрузите её в разделе «Доверенности (МЧД)».",
            url="/mchd", organization=record.organization)
+    _tell_administrators(record, member, "mchd_suspended", f"{record.number}:{status.value}",
+                         f"Доверенность сотрудника больше не действует: {record.user.full_name}",
+                         f"Доверенность № {record.number}, выданная сотруднику {record.user.full_name}: "
+                         f"{reason}. Сняты роли: {_titles(taken)}.")
     return taken
+
+
+def _tell_administrators(record: PowerOfAttorneyRecord, member: Membership | None, kind: str,
+                         key: str, subject: str, body: str) -> None:
+    """The same news for the organization's administrators (the member's card as the link)."""
+    from ..members.services import administrators
+    from ..notices.services import notify
+
+    url = (f"/organizations/{record.organization_id}/members/{member.id}" if member is not None
+           else f"/organizations/{record.organization_id}/members")
+    for admin in administrators(record.organization):
+        if admin.user_id != record.user_id:
+            notify(admin.user, kind, key, subject, body, url=url, organization=record.organization)
 
 
 def sweep(today: date | None = None, *, check_registry: bool = True) -> SweepReport:
@@ -316,6 +333,13 @@ def _remind(record: PowerOfAttorneyRecord, today: date) -> int:
                   f"{record.valid_until:%d.%m.%Y}. Когда срок истечёт, роли, которые она даёт, будут "
                   "сняты: попросите руководителя оформить новую доверенность заранее.",
                   url="/mchd", organization=record.organization)
+    member = db.session.scalar(select(Membership).where(
+        Membership.organization_id == record.organization_id, Membership.user_id == record.user_id))
+    _tell_administrators(record, member, "mchd_expiring", f"{record.number}:{days}",
+                         f"Доверенность сотрудника истекает через {left} {word}: {record.user.full_name}",
+                         f"Доверенность № {record.number}, выданная сотруднику {record.user.full_name}, "
+                         f"действует по {record.valid_until:%d.%m.%Y}; затем роли, которые она даёт, "
+                         "будут сняты.")
     return 1 if sent is not None else 0
 
 

@@ -204,10 +204,12 @@ def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
         report = services.sweep(date.today() + timedelta(days=11))
         db.session.commit()
     assert report.expired == 1
-    [(key, subject, _body)] = notices(app, "mchd_expiring")
+    [(key, subject, _body), (admin_key, admin_subject, _)] = notices(app, "mchd_expiring")
     assert key == f"{number}:7" and "истекает через 7 дней" in subject
-    [(key, subject, body)] = notices(app, "mchd_suspended")
+    assert admin_key == key and "Доверенность сотрудника истекает" in admin_subject  # to the head
+    [(key, subject, body), (_, admin_subject, _)] = notices(app, "mchd_suspended")
     assert "больше не действует" in subject and "срок действия истёк" in body
+    assert "Сидорова Анна Сергеевна" in admin_subject
     m = membership(app, org)
     assert m["status"] == "pending" and m["roles"] == []
     with app.app_context():
@@ -240,7 +242,7 @@ def test_revocation_suspends_but_unavailable_does_not(app, org, setup, head, mon
         assert again.status_code == 422 and "Доверенность отозвана" in again.text
     m = membership(app, org)
     assert m["status"] == "pending" and m["roles"] == []
-    [(_key, _subject, body)] = notices(app, "mchd_suspended")
+    (_key, _subject, body), _to_the_head = notices(app, "mchd_suspended")
     assert "отозвана" in body
 
 
@@ -274,15 +276,17 @@ def test_reminders_at_30_7_and_1_days(app, org, setup):
     from ..factories import make_power_of_attorney
 
     today = date.today()
+    anna = membership(app, org)["user_id"]
     with app.app_context():
-        m = db.session.scalar(select(Membership).where(Membership.organization_id == org))
+        m = db.session.scalar(select(Membership).where(Membership.organization_id == org,
+                                                       Membership.user_id == anna))
         record = make_power_of_attorney(m, valid_until=today + timedelta(days=40))
         number = record.number
         for days_ahead in (0, 5, 10, 11, 20, 33, 34, 38, 39):  # 40, 35, 30, 29, 20, 7, 6, 2, 1 left
             services.sweep(today + timedelta(days=days_ahead), check_registry=False)
         db.session.commit()
-    assert [key for key, *_ in notices(app, "mchd_expiring")] == [
-        f"{number}:30", f"{number}:7", f"{number}:1"]
+    sent = notices(app, "mchd_expiring")  # to Сидорова, then to the head (the administrator)
+    assert [key for key, *_ in sent] == [f"{number}:{d}" for d in (30, 30, 7, 7, 1, 1)]
     assert "истекает через 1 день" in notices(app, "mchd_expiring")[-1][1]
 
 
