@@ -107,6 +107,7 @@ def instructions(directory: str | Path, url: str) -> str:
         "To avoid the browser's warning about the server certificate, trust this CA:",
         f"  {Path(demo_pki.server_cert_path).parent / 'ca.crt'}",
         f"Make employee1 a registry operator: registry operator --dir {directory} grant 334-455-667 84",
+        f"An МЧД for employee1 (upload it in «Доверенности (МЧД)»): {Path(directory).resolve() / 'mchd'}",
         "Another port: make demo PORT=9443 (or registry demo serve --port 9443).",
         "Stop with Ctrl+C.",
     ]

@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
+        demo,  # noqa: F401  (the demo step)
         models,  # noqa: F401  (tables)
         services,
     )

@@ -1,6 +1,6 @@
 """The employee's walk in headless Chromium: an employee with an individual certificate joins
-ООО «РОМАШКА», uploads an МЧД signed by the head (GOST) and becomes active without waiting for
-the administrator. Screenshots in test-artifacts/walk-mchd-*.png."""
+ООО «РОМАШКА», uploads the МЧД the demo wrote (signed by the head's GOST key) and becomes active
+without waiting for the administrator. Screenshots in test-artifacts/walk-mchd-*.png."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import sys
 
 import pytest
 
-from registry.pki.demo import ORGANIZATION, DemoPKI
+from registry.pki.demo import ORGANIZATION
 
 from ..helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port
 from ..test_walk import Person, chromium  # noqa: F401  (fixture)
-from .builder import build, sign
 
 # РОМАШКА registered by its head, as the registration wizard leaves it.
 SEED = """
@@ -47,21 +46,20 @@ def mchd_server(tmp_path_factory):
                             cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env)
     try:
         wait_for_port(port, proc=proc, log=log)
-        yield f"https://localhost:{port}", directory / "pki"
+        yield f"https://localhost:{port}", directory
     finally:
         stop(proc)
 
 
 def test_employee_uploads_an_mchd_and_becomes_active(mchd_server, chromium, tmp_path):  # noqa: F811
-    url, pki_dir = mchd_server
-    pki = DemoPKI(pki_dir)
-    employee = Person(chromium, url, pki_dir / "people" / "employee1-ecdsa.p12", "mchd-employee")
-    xml, name = build()
-    xml_path, sig_path = tmp_path / f"{name}.xml", tmp_path / f"{name}.xml.sig"
-    xml_path.write_bytes(xml)
-    sig_path.write_bytes(sign(xml, pki.person("head", "gost256")))
+    url, directory = mchd_server
+    employee = Person(chromium, url, directory / "pki" / "people" / "employee1-ecdsa.p12",
+                      "mchd-employee")
+    # The МЧД the demo wrote for employee1 (signed by the demo head's GOST key).
+    [xml_path] = (directory / "mchd").glob("*.xml")
+    sig_path = xml_path.with_name(xml_path.name + ".sig")
     renamed = tmp_path / "доверенность.xml"
-    renamed.write_bytes(xml)
+    renamed.write_bytes(xml_path.read_bytes())
     try:
         e = employee.page
         employee.go("/", "home")
