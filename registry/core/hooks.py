@@ -5,7 +5,9 @@ their ``init_app``, and neither imports the other's views.
 - organization links: a link on the organization page, shown to those with the permission;
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by.
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
+- profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
+  ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value).
 """
 
 from __future__ import annotations
@@ -100,3 +102,26 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     """The МЧД number ``user`` acts by in ``organization`` (None: own right or no МЧД domain)."""
     provider = current_app.extensions.get(AUTHORITY_KEY)
     return provider(user, organization) if provider is not None and user is not None else None
+
+
+PROFILE_SECTIONS_KEY = "registry.profile_sections"
+PROFILE_SAVED_KEY = "registry.profile_saved"
+
+
+def add_profile_section(app: Flask, provider: Callable[[Any], str]) -> None:
+    """Show ``provider(user)`` (rendered HTML) in «Мой профиль»."""
+    app.extensions.setdefault(PROFILE_SECTIONS_KEY, []).append(provider)
+
+
+def profile_sections(user: Any) -> list[str]:
+    return [provider(user) for provider in current_app.extensions.get(PROFILE_SECTIONS_KEY, [])]
+
+
+def on_profile_saved(app: Flask, hook: Callable[[Any, dict], None]) -> None:
+    """Call ``hook(user, changed)`` when «Мой профиль» fields changed (in the unit of work)."""
+    app.extensions.setdefault(PROFILE_SAVED_KEY, []).append(hook)
+
+
+def profile_saved(user: Any, changed: dict) -> None:
+    for hook in current_app.extensions.get(PROFILE_SAVED_KEY, []):
+        hook(user, changed)
