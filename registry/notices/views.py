@@ -3,8 +3,8 @@ letter (both work without signing in); the notices part of «Мой профил
 
 from __future__ import annotations
 
-from markupsafe import Markup
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from markupsafe import Markup
 
 from ..core.web import current_person, public
 from . import kinds, services
