@@ -30,7 +30,8 @@ class EmailKindsForm(FlaskForm):
     kinds = _Checkboxes("Получать по электронной почте",
                         description="Снимите отметку, чтобы не получать такие письма. В разделе "
                                     "«Уведомления» они остаются.")
-    submit = SubmitField("Сохранить настройки уведомлений")
+    # Not "submit": «Мой профиль» has its own form with that field on the same page.
+    apply = SubmitField("Применить настройки писем")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, utcnow
@@ -76,9 +76,14 @@ def notices_page(user: Any, before: int | None = None, size: int = PAGE_SIZE) ->
     return NoticePage(rows, rows[-1].id if more and rows else None)
 
 
+UNREAD_SHOWN = 99  # the menu says «99+» beyond this
+
+
 def unread_count(user: Any) -> int:
-    return int(db.session.scalar(select(func.count(Notice.id)).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None))) or 0)
+    """Unread notices of the person, counted up to ``UNREAD_SHOWN + 1`` (a bounded read on
+    every page, no COUNT over the whole history)."""
+    return len(db.session.scalars(select(Notice.id).where(
+        Notice.user_id == user.id, Notice.read_at.is_(None)).limit(UNREAD_SHOWN + 1)).all())
 
 
 def notice_or_none(user: Any, notice_id: int) -> Notice | None:

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from registry import jobs
 from registry.auth.models import User
+from registry.core import uow
 from registry.extensions import db, utcnow
 from registry.notices import services, tasks
 from registry.notices.models import Notice, NoticeAddress, NoticeOptOut
@@ -31,14 +31,22 @@ def _person(app, email="petrov@example.ru", confirmed=True) -> int:
         return person.id
 
 
-def _notify(app, user_id, kind="cert_expiry", key="k:30", subject="Срок действия вашего сертификата истекает через 30 дней",
-            url="/profile") -> int:
+SUBJECT = "Срок действия вашего сертификата истекает через 30 дней"
+
+
+def _notify(app, user_id, kind="cert_expiry", key="k:30", subject=SUBJECT, url="/profile") -> int:
     with app.app_context():
         notice = notify(db.session.get(User, user_id), kind, key, subject,
                         "Сертификат № 1A действует по 31.12.2026.", url=url)
         assert notice is not None
         db.session.commit()  # the letter is queued when the unit of work commits
         return notice.id
+
+
+def _sweep(app) -> None:
+    """One run of the periodic sweep (as its job runs it: one unit of work)."""
+    with app.app_context(), uow.transaction():
+        tasks.notice_mail(app)
 
 
 def _notice(app, notice_id) -> Notice:
@@ -70,7 +78,7 @@ def test_a_notice_is_mailed_once_in_russian_with_links(app, db_session, smtp):
         tasks.deliver_notice(notice_id)
         assert notify(db.session.get(User, user_id), "cert_expiry", "k:30", "x", "y") is None
         db.session.commit()
-    assert jobs.run_periodic("notice_mail", now=utcnow() + timedelta(days=1))
+    _sweep(app)
     assert len(smtp.wait(2, timeout=0.5)) == 1
 
 
@@ -141,7 +149,7 @@ def test_a_failed_send_is_retried_by_the_sweep(app, db_session, smtp):
     assert notice.email_state is None and notice.email_attempts == 1
     assert "451" in (notice.email_error or "")
     smtp.fail = False
-    assert jobs.run_periodic("notice_mail", now=utcnow() + timedelta(days=2))
+    _sweep(app)
     assert len(smtp.wait(1)) == 1
     assert _notice(app, notice_id).email_state == Notice.SENT
 
