@@ -323,3 +323,26 @@ def make_power_of_attorney(member: Membership, **fields):
     db.session.add(record)
     db.session.flush()
     return record
+def make_notice(user: User, **fields):
+    """A notice for ``user`` (kind ``cert_expiry`` and a unique key unless given)."""
+    from registry.notices.models import Notice
+
+    n = next(_seq)
+    values = dict(user_id=user.id, kind="cert_expiry", key=f"test:{n}", subject=f"Уведомление {n}",
+                  body="Текст уведомления.")
+    values.update(fields)
+    notice = Notice(**values)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def make_confirmed_address(user: User, email: str | None = None):
+    """Give ``user`` a profile address already confirmed for notices."""
+    from registry.notices.models import NoticeAddress
+
+    user.email = email or user.email or f"person{user.id}@example.ru"
+    address = NoticeAddress(user_id=user.id, email=user.email, confirmed_at=utcnow())
+    db.session.add(address)
+    db.session.flush()
+    return address

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from ..core import hooks
 from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
@@ -356,9 +357,15 @@ def update_profile(user: User, **values: str | None) -> User:
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
+    changed = {}
     for name, value in values.items():
-        setattr(user, name, (value or "").strip() or None)
+        new = (value or "").strip() or None
+        if getattr(user, name) != new:
+            changed[name] = getattr(user, name)
+        setattr(user, name, new)
     db.session.flush()
+    if changed:
+        hooks.profile_saved(user, changed)
     return user
 
 

@@ -316,7 +316,7 @@ def profile():
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,
                            days_left=g.certificate.days_left(),
                            expiry_warning=services.expiry_warning(g.certificate),
-                           certificates=user.certificates)
+                           certificates=user.certificates, sections=hooks.profile_sections(user))
 
 
 JOURNAL_PAGE_SIZE = 50

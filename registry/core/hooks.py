@@ -6,7 +6,9 @@ their ``init_app``, and neither imports the other's views.
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
 - acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
-- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card.
+- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card;
+- profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
+  ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value).
 """
 
 from __future__ import annotations
@@ -117,3 +119,24 @@ def member_facts(member: Any) -> list[tuple[str, list[tuple[str, str]]]]:
     for provider in current_app.extensions.get(MEMBER_FACTS_KEY, []):
         found.extend(provider(member))
     return found
+PROFILE_SECTIONS_KEY = "registry.profile_sections"
+PROFILE_SAVED_KEY = "registry.profile_saved"
+
+
+def add_profile_section(app: Flask, provider: Callable[[Any], str]) -> None:
+    """Show ``provider(user)`` (rendered HTML) in «Мой профиль»."""
+    app.extensions.setdefault(PROFILE_SECTIONS_KEY, []).append(provider)
+
+
+def profile_sections(user: Any) -> list[str]:
+    return [provider(user) for provider in current_app.extensions.get(PROFILE_SECTIONS_KEY, [])]
+
+
+def on_profile_saved(app: Flask, hook: Callable[[Any, dict], None]) -> None:
+    """Call ``hook(user, changed)`` when «Мой профиль» fields changed (in the unit of work)."""
+    app.extensions.setdefault(PROFILE_SAVED_KEY, []).append(hook)
+
+
+def profile_saved(user: Any, changed: dict) -> None:
+    for hook in current_app.extensions.get(PROFILE_SAVED_KEY, []):
+        hook(user, changed)

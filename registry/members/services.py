@@ -164,7 +164,42 @@ def join(user, organization: Organization, branch_id: str | None, *,
     unit = organization.branch(branch_id)
     record(organization, "join", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Подразделение: {unit['name']}" if unit else "Головная организация")
+    if member.status == MemberStatus.PENDING.value:
+        _notify_waiting(member, organization)
     return member
+
+
+def _notify_waiting(member: Membership, organization: Organization) -> None:
+    """The organization's administrators learn that a person waits for roles."""
+    from ..notices.kinds import MEMBER_WAITING
+    from ..notices.services import notify
+
+    for admin in administrators(organization):
+        if admin.user_id == member.user_id:
+            continue
+        notify(admin.user, MEMBER_WAITING, f"{member.id}:{member.version}",
+               f"Сотрудник ожидает назначения ролей: {member.user.full_name}",
+               f"{member.user.full_name} присоединяется к организации {organization.name} и ждёт, "
+               "когда администратор назначит роли.",
+               url=f"/organizations/{organization.id}/members/{member.id}", organization=organization)
+
+
+def _notify_roles(member: Membership, added: list[str], removed: list[str], actor) -> None:
+    """The employee learns which roles were given or taken."""
+    from ..notices.kinds import ROLES_CHANGED
+    from ..notices.services import notify
+
+    parts = []
+    if added:
+        parts.append("назначены: " + _titles(added))
+    if removed:
+        parts.append("сняты: " + _titles(removed))
+    organization = member.organization
+    notify(member.user, ROLES_CHANGED, f"{member.id}:{member.version}",
+           f"Изменены ваши роли в организации {organization.name}",
+           f"Роли {'; '.join(parts)}. Статус: {member.member_status.title}. "
+           f"Изменил: {getattr(actor, 'full_name', None) or 'администратор организации'}.",
+           url=f"/organizations/{organization.id}", organization=organization)
 
 
 JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
@@ -317,6 +352,8 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     parts.append(f"статус: {member.member_status.title}")
     record(member.organization_id, "roles", actor=actor, subject=member.user_id,
            details="; ".join(parts), remote_addr=remote_addr)
+    if (added or removed) and getattr(actor, "id", None) != member.user_id:
+        _notify_roles(member, added, removed, actor)
     return RolesChange(member, added, removed)
 
 
