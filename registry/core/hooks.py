@@ -5,7 +5,8 @@ their ``init_app``, and neither imports the other's views.
 - organization links: a link on the organization page, shown to those with the permission;
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by.
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
+- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import.
 """
 
 from __future__ import annotations
@@ -100,3 +101,19 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     """The МЧД number ``user`` acts by in ``organization`` (None: own right or no МЧД domain)."""
     provider = current_app.extensions.get(AUTHORITY_KEY)
     return provider(user, organization) if provider is not None and user is not None else None
+
+
+EGRUL_WATCH_KEY = "registry.egrul_watch"
+
+
+def set_egrul_watch(app: Flask, registered_ogrn: Any, handler: Callable[[list[dict]], None]) -> None:
+    """Watch ЕГРЮЛ imports for registered organizations: ``registered_ogrn`` is the ОГРН
+    column of the registered organizations (the import joins it per batch, so only they are
+    looked at), ``handler(changes)`` gets, once the import has written everything, a dict per
+    newer record of a registered organization: ``ogrn``, ``old`` (the record it replaced, or
+    None) and ``new`` (what the import wrote)."""
+    app.extensions[EGRUL_WATCH_KEY] = (registered_ogrn, handler)
+
+
+def egrul_watch() -> tuple[Any, Callable[[list[dict]], None]] | None:
+    return current_app.extensions.get(EGRUL_WATCH_KEY)

@@ -94,6 +94,12 @@ def roles_form(member) -> RolesForm:
                      | {"version": member.version})
 
 
+class ConfirmHeadForm(FlaskForm):
+    """The new head confirms a change of the head that ЕГРЮЛ shows."""
+
+    submit = SubmitField("Подтвердить: я руководитель организации")
+
+
 class TakeRoleForm(FlaskForm):
     """«Назначить себе роль» on the page that refused an administrator."""
 
@@ -126,6 +132,10 @@ EVENT_TITLES = {
     "documents": "Документы организации",
     "applications": "Заявления",
     "exchange": "Профили информационного обмена",
+    "egrul_head": "ЕГРЮЛ: смена руководителя",
+    "egrul_confirmed": "ЕГРЮЛ: смена руководителя подтверждена",
+    "egrul_status": "ЕГРЮЛ: реорганизация или ликвидация",
+    "egrul_liquidated": "ЕГРЮЛ: организация ликвидирована",
 }
 
 

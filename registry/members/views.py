@@ -25,7 +25,7 @@ from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from ..text import genitive
-from . import forms, services
+from . import egrul, forms, services
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
 from .services import MemberError
@@ -196,6 +196,28 @@ def _journal_csv(organization: Organization, query) -> Response:
     # Streamed in batches with the people joined in: constant memory, one query per batch.
     return csv_response(services.journal_csv_name(organization), services.JOURNAL_CSV_HEADER,
                         services.journal_csv_rows(query, EVENT_TITLES))
+
+
+# -- ЕГРЮЛ changes ------------------------------------------------------------------------------
+@bp.route("/organizations/<int:org_id>/egrul/<int:change_id>", methods=["GET", "POST"])
+def egrul_change(org_id: int, change_id: int):
+    """A change ЕГРЮЛ shows; the new head confirms it here (members see it, others: 404)."""
+    organization = db.session.get(Organization, org_id)
+    change = egrul.change_or_404(organization, change_id) if organization is not None else None
+    confirmable = change is not None and egrul.may_confirm(change, g.certificate)
+    if not confirmable:
+        access.require(_user(), Permission.VIEW_PROFILE, organization if change is not None else None)
+    form = forms.ConfirmHeadForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            egrul.confirm_head(change, _user(), g.certificate, remote_addr=request.remote_addr)
+            flash(f"Смена руководителя подтверждена: вы — администратор организации {organization.name}.",
+                  "success")
+            return redirect(url_for("organizations.profile", org_id=org_id))
+        except MemberError as exc:
+            flash(exc.message, "error")
+    return render_template("members/egrul_change.html", organization=organization, change=change,
+                           form=form, confirmable=confirmable, head_text=egrul.head_text)
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------
