@@ -6,7 +6,8 @@ their ``init_app``, and neither imports the other's views.
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
 - acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
-- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import.
+- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
+- current organization: ``provider(user)`` -> the one of several the person works in now.
 """
 
 from __future__ import annotations
@@ -117,3 +118,17 @@ def set_egrul_watch(app: Flask, registered_ogrn: Any, handler: Callable[[list[di
 
 def egrul_watch() -> tuple[Any, Callable[[list[dict]], None]] | None:
     return current_app.extensions.get(EGRUL_WATCH_KEY)
+
+
+CURRENT_ORG_KEY = "registry.current_organization"
+
+
+def set_current_organization(app: Flask, provider: Callable[[Any], Any]) -> None:
+    """Install ``provider(user)``: the organization the person works in now (members)."""
+    app.extensions[CURRENT_ORG_KEY] = provider
+
+
+def current_organization(user: Any) -> Any:
+    """The person's current organization (of several), or None (none, or no members domain)."""
+    provider = current_app.extensions.get(CURRENT_ORG_KEY)
+    return provider(user) if provider is not None and user is not None else None

@@ -27,6 +27,12 @@ def init_app(app: Flask) -> None:
     set_egrul_watch(app, Organization.__table__.c.ogrn, egrul.on_import)
     add_notice_provider(app, egrul.notices)
     app.add_template_global(egrul.open_changes, "egrul_open_changes")
+    from ..core.hooks import set_current_organization
+    from . import current
+
+    set_current_organization(app, current.current)
+    app.before_request(current.follow_url)
+    app.add_template_global(current.current_for_page, "current_organizations")
     app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
@@ -92,6 +92,13 @@ def roles_form(member) -> RolesForm:
     """The member card's form showing the roles saved now, with the current version."""
     return RolesForm(formdata=None, data={f"role_{r}": True for r in member.roles or []}
                      | {"version": member.version})
+
+
+class SwitchOrganizationForm(FlaskForm):
+    """The header's choice of the current organization (rendered as plain HTML on every page)."""
+
+    org_id = IntegerField(validators=[InputRequired()])
+    next = HiddenField()
 
 
 class ConfirmHeadForm(FlaskForm):

@@ -25,7 +25,7 @@ from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from ..text import genitive
-from . import egrul, forms, services
+from . import current, egrul, forms, services
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
 from .services import MemberError
@@ -123,8 +123,11 @@ def admin_organizations() -> list[Organization]:
 @bp.route("/members")
 def my_members():
     """The top menu's «Профили организации»: the members of the organization one administers."""
+    now = current.current(_user())
+    if now is not None and access.can(_user(), Permission.ASSIGN_ROLES, now):
+        return redirect(url_for(".members", org_id=now.id))
     organizations = admin_organizations()
-    if len(organizations) == 1:
+    if organizations:  # administering another one: it becomes current, visibly
         return redirect(url_for(".members", org_id=organizations[0].id))
     return redirect(url_for("organizations.index"))
 
@@ -198,6 +201,20 @@ def _journal_csv(organization: Organization, query) -> Response:
                         services.journal_csv_rows(query, EVENT_TITLES))
 
 
+# -- the current organization -------------------------------------------------------------------
+@bp.route("/current-organization", methods=["POST"])
+def switch_organization():
+    """The header's «Перейти»: another of the person's organizations becomes current."""
+    form = forms.SwitchOrganizationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    organization = current.choose(_user(), form.org_id.data)
+    if organization is None:
+        abort(404)  # not one of the person's organizations
+    flash(f"Текущая организация — {organization.name}.", "info")
+    return redirect(current.same_page_in(organization, forms.local_target(form.next.data)))
+
+
 # -- ЕГРЮЛ changes ------------------------------------------------------------------------------
 @bp.route("/organizations/<int:org_id>/egrul/<int:change_id>", methods=["GET", "POST"])
 def egrul_change(org_id: int, change_id: int):
@@ -206,7 +223,9 @@ def egrul_change(org_id: int, change_id: int):
     change = egrul.change_or_404(organization, change_id) if organization is not None else None
     confirmable = change is not None and egrul.may_confirm(change, g.certificate)
     if not confirmable:
-        access.require(_user(), Permission.VIEW_PROFILE, organization if change is not None else None)
+        access.require(_user(), Permission.VIEW_PROFILE, organization)
+        if change is None:
+            abort(404)  # another organization's change does not exist here
     form = forms.ConfirmHeadForm()
     if request.method == "POST" and form.validate_on_submit():
         try:
