@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from flask import url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -120,7 +120,7 @@ def detect(organization: Organization, old: dict, new: dict) -> list[EgrulChange
     return found
 
 
-def _notify(people: Iterable[User], change: EgrulChange, subject: str, body: str, url: str | None) -> None:
+def _notify(people: Iterable[User | None], change: EgrulChange, subject: str, body: str, url: str) -> None:
     seen: set[int] = set()
     for person in people:
         if person is None or person.id in seen:
@@ -130,11 +130,11 @@ def _notify(people: Iterable[User], change: EgrulChange, subject: str, body: str
                organization=change.organization)
 
 
-def _url(endpoint: str, **values) -> str | None:
-    try:
+def _url(endpoint: str, **values) -> str:
+    """The page's path, in a request or not (the import runs from the command line)."""
+    if has_request_context():
         return url_for(endpoint, **values)
-    except RuntimeError:  # no request and no SERVER_NAME (a bare CLI): the notice has no link
-        return None
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def _new_head_user(head: dict) -> User | None:
@@ -184,8 +184,7 @@ def head_changed(organization: Organization, old_head: dict, new_head: dict,
             + (f"Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена. " if previous else "")
             + "Новый руководитель должен войти в реестр со своим сертификатом и подтвердить смену "
               "на странице организации; после этого он станет администратором организации.")
-    _notify([m.user for m in admins] + [newcomer],  # type: ignore[list-item]
-            change, f"Сменился руководитель организации {organization.name} по ЕГРЮЛ", body, url)
+    _notify([*(m.user for m in admins), newcomer], change, f"Сменился руководитель организации {organization.name} по ЕГРЮЛ", body, url)
     return change
 
 

@@ -154,6 +154,8 @@ def join(user, organization: Organization, branch_id: str | None, *,
     """
     if organization.is_blocked:
         raise MemberError(f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
+    if organization.is_liquidated:
+        raise MemberError(f"{organization.liquidated_reason}: присоединиться к ней нельзя.")
     if branch_id and organization.branch(branch_id) is None:
         raise MemberError("Такого подразделения нет в профиле организации: выберите из списка.")
     member = membership(user, organization)

@@ -85,6 +85,7 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
     for uid in (user_id(app, IVAN), user_id(app, ANNA)):
         [(kind, subject, url)] = notices_of(app, uid)
         assert kind == "egrul_change" and "Сменился руководитель" in subject
+        assert url == f"/organizations/{org}/egrul/" + url.rsplit("/", 1)[1]
     # The organization page shows it; the previous head may no longer give roles.
     page = wizard.get(f"/organizations/{org}").text
     assert "Руководитель по ЕГРЮЛ" in page and "приостановлена до подтверждения" in page
@@ -95,6 +96,8 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
 
     # Анна signs in: «Моя организация» asks her to confirm; she does and is the administrator.
     assert "Вы — новый руководитель по ЕГРЮЛ" in anna.get("/organizations/?all=1").text
+    assert "Подтвердить смену руководителя" in anna.get("/").text
+    assert "Подтвердить смену руководителя" not in wizard.get("/").text
     with app.app_context():
         change_id = db.session.scalar(select(EgrulChange.id).where(EgrulChange.organization_id == org))
     url = f"/organizations/{org}/egrul/{change_id}"
@@ -139,6 +142,11 @@ def test_liquidated_organization_is_read_only(app, db_session, demo_pki, org, wi
     assert r.status_code == 403 and "ликвидирована" in r.text and "только для" in r.text
     assert wizard.get(f"/organizations/{org}/members").status_code == 403
     assert wizard.get(f"/organizations/{org}/journal").status_code == 200
+    joining = person_client(app, demo_pki, "employee1")
+    joining.post("/join", {"query": ORGANIZATION["inn"], "find": "1"})
+    r = joining.post("/join", {"organization": str(org), "unit": "", "submit": "1"})
+    assert "присоединиться к ней нельзя" in r.text
+    assert member_of(app, org, user_id(app, ANNA)) is None
     [(kind, subject, _url)] = notices_of(app, user_id(app, IVAN))
     assert kind == "egrul_change" and "ликвидирована" in subject
 
