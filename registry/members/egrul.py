@@ -184,7 +184,8 @@ def head_changed(organization: Organization, old_head: dict, new_head: dict,
             + (f"Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена. " if previous else "")
             + "Новый руководитель должен войти в реестр со своим сертификатом и подтвердить смену "
               "на странице организации; после этого он станет администратором организации.")
-    _notify([*(m.user for m in admins), newcomer], change, f"Сменился руководитель организации {organization.name} по ЕГРЮЛ", body, url)
+    _notify([*(m.user for m in admins), newcomer], change,
+            f"Сменился руководитель организации {organization.name} по ЕГРЮЛ", body, url)
     return change
 
 
