@@ -13,6 +13,7 @@ from registry.extensions import db, utcnow
 from registry.identifiers import make_inn, make_ogrn, make_snils
 from registry.members.models import Membership, MemberStatus, Role
 from registry.organizations.models import (
+    EgrulChange,
     Organization,
     OrganizationDraft,
     OrganizationJournalEntry,
@@ -346,3 +347,15 @@ def make_confirmed_address(user: User, email: str | None = None):
     db.session.add(address)
     db.session.flush()
     return address
+def make_egrul_change(organization: Organization, **fields) -> EgrulChange:
+    """An open change of the head that ЕГРЮЛ shows (the new head: somebody without an account)."""
+    new_head = {"kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
+                "inn": make_inn("7799000001"), "title": "Генеральный директор"}
+    values = dict(organization_id=organization.id, kind=EgrulChange.KIND_HEAD,
+                  old=(organization.party or {}).get("head"), new=new_head, new_head_inn=new_head["inn"],
+                  summary="Руководитель по ЕГРЮЛ: Иванов Иван Иванович → Новиков Николай Петрович")
+    values.update(fields)
+    change = EgrulChange(**values)
+    db.session.add(change)
+    db.session.flush()
+    return change
