@@ -241,8 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--nodes", default="1,2", help="node counts to measure")
     parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("REGISTRY_WORKERS", 2)),
-                        help="gunicorn workers per node (REGISTRY_WORKERS)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers per node (REGISTRY_WORKERS; default: the shipped "
+                             "deploy/gunicorn.conf.py's)")
     parser.add_argument("--threads", type=int, default=int(os.environ.get("REGISTRY_THREADS", 4)))
     parser.add_argument("--worker-class", default=os.environ.get("REGISTRY_WORKER_CLASS", "gthread"))
     parser.add_argument("--only", default="", help="comma-separated: home,organization,documents,upload")
@@ -273,8 +274,11 @@ def main(argv: list[str] | None = None) -> int:
             env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench",
                        REGISTRY_TRUST_STORE=str(pki.trust_dir), REGISTRY_TRUSTED_PROXIES="unix",
                        REGISTRY_INSTANCE_PATH=str(instance), REGISTRY_LOG_LEVEL="WARNING",
-                       REGISTRY_WORKERS=str(args.workers), REGISTRY_THREADS=str(args.threads),
+                       REGISTRY_THREADS=str(args.threads),
                        REGISTRY_WORKER_CLASS=args.worker_class, PYTHONPATH=str(ROOT))
+            if args.workers:
+                env["REGISTRY_WORKERS"] = str(args.workers)
+            workers = env.get("REGISTRY_WORKERS") or f"{os.cpu_count() * 2 + 1}"
             env.pop("REGISTRY_PROXY_SECRET", None)
             run = tmp / "run"
             run.mkdir(mode=0o750)
@@ -292,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 procs.append(stack.start_nginx(run / "nginx", list(groups.values()),
                                                pki.server_cert_path, pki.server_key_path))
                 print(f"bench.http: {args.database}, gunicorn {args.worker_class} "
-                      f"{args.workers} workers x {args.threads} threads per node, nginx, "
+                      f"{workers} workers x {args.threads} threads per node, nginx, "
                       f"wrk {args.connections} connections, {args.duration:g} s each", flush=True)
                 some = groups[("registry", node_counts[0])].port
                 status, page, response = get(some, "/")
@@ -315,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
                     "file", "устав.pdf", padded_pdf(UPLOAD_MB * 2**20)))
                 upload_headers = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
                                   "Referer": f"https://localhost/organizations/{org_id}/documents/new"}
-                pages = [("home", "signed-in page /", f"/"),
+                pages = [("home", "signed-in page /", "/"),
                          ("organization", "organization page", f"/organizations/{org_id}"),
                          ("documents", "«Документы организации»", f"/organizations/{org_id}/documents")]
                 for _key, _label, path in pages:  # every page answers 200 before it is measured
