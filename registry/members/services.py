@@ -10,8 +10,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timezone
 
+from flask import g, has_request_context
+from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import services as auth_services
@@ -35,12 +37,37 @@ from .models import (
     roles_granting,
 )
 
+_CACHE = "registry_memberships"
+
+
+@sa_event.listens_for(Session, "after_flush")
+@sa_event.listens_for(Session, "after_rollback")
+@sa_event.listens_for(Session, "after_commit")
+def _forget_memberships(session, *_args) -> None:
+    if has_request_context():
+        g.pop(_CACHE, None)
+
+
+def _memberships(user_id: int) -> list[Membership]:
+    """All memberships of a person with their organizations, one statement per request.
+
+    Every permission check and menu entry of a page reads them; the list is kept for the
+    request until the session writes anything (or has changes not yet written).
+    """
+    cacheable = has_request_context() and not (db.session.new or db.session.dirty
+                                                or db.session.deleted)
+    cache = g.setdefault(_CACHE, {}) if cacheable else {}
+    if user_id not in cache:
+        cache[user_id] = list(db.session.scalars(
+            select(Membership).where(Membership.user_id == user_id)
+            .options(joinedload(Membership.organization)).order_by(Membership.created_at)))
+    return cache[user_id]
+
 
 def membership(user, organization) -> Membership | None:
     if user is None or organization is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalars(select(Membership).where(
-        Membership.user_id == user.id, Membership.organization_id == organization.id)).first()
+    return next((m for m in _memberships(user.id) if m.organization_id == organization.id), None)
 
 
 def permissions(member: Membership | None, organization: Organization | None = None,
@@ -87,16 +114,14 @@ def _grants(user, organization) -> frozenset[Permission]:
 
 
 def _organization_ids(user) -> list[int]:
-    return list(db.session.scalars(select(Membership.organization_id).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+    return [m.organization_id for m in active_memberships(user)]
 
 
 POLICY = access.Policy(permissions=_grants, member=membership, organization_ids=_organization_ids)
 
 
 def active_memberships(user) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+    return [m for m in _memberships(user.id) if m.status == MemberStatus.ACTIVE.value]
 
 
 def make_admin(user, organization) -> Membership:
@@ -265,8 +290,7 @@ def join_with_profile(user, organization: Organization, branch_id: str | None, *
 
 
 def memberships_of(user) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)
-                                   .order_by(Membership.created_at)))
+    return list(_memberships(user.id))
 
 
 # -- roles --------------------------------------------------------------------------------------
