@@ -43,6 +43,6 @@ def init_app(app: Flask) -> None:
     on_organization_registered(app, lambda organization, user: make_admin(user, organization))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,
                   visible=lambda: bool(admin_organizations()))
-    add_menu_item(app, "Присоединиться к организации", "members.join", order=40, visible=may_join)
+    add_menu_item(app, "Присоединиться", "members.join", order=40, visible=may_join)
     add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES, order=30)
     add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL, key="journal", order=50)
