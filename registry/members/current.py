@@ -14,7 +14,7 @@ import re
 from flask import flash, g, request, session
 from sqlalchemy import select
 
-from ..core.web import current_person, signed_in
+from ..core.web import signed_in
 from ..extensions import db
 from ..organizations.models import Organization
 from .models import Membership, MemberStatus
@@ -23,16 +23,24 @@ SESSION_KEY = "registry.current_org"
 _CACHE = "registry_my_organizations"
 
 
+def _signed_in_id() -> int | None:
+    """The signed-in person's id without loading the account (the session is checked by then)."""
+    raw = session.get("_user_id")
+    return int(raw) if signed_in() and isinstance(raw, str) and raw.isdigit() else None
+
+
 def organizations(user) -> list[Organization]:
-    """The organizations the person is an active member of, by name (once per request)."""
+    """The organizations the person (an account or its id) is an active member of, by name;
+    one statement per request."""
+    user_id = user if isinstance(user, int) else user.id
     cached = g.get(_CACHE)
-    if cached is not None and cached[0] == user.id:
+    if cached is not None and cached[0] == user_id:
         return cached[1]
     found = list(db.session.scalars(
         select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)
+        .where(Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value)
         .order_by(Organization.full_name, Organization.id)))
-    setattr(g, _CACHE, (user.id, found))
+    setattr(g, _CACHE, (user_id, found))
     return found
 
 
@@ -41,7 +49,8 @@ def current(user) -> Organization | None:
     mine = organizations(user)
     # The choice of this browser's sign-in only (an API call with another person's
     # certificate does not take it).
-    chosen = session.get(SESSION_KEY) if session.get("_user_id") == str(user.id) else None
+    user_id = user if isinstance(user, int) else user.id
+    chosen = session.get(SESSION_KEY) if session.get("_user_id") == str(user_id) else None
     return next((o for o in mine if o.id == chosen), mine[0] if mine else None)
 
 
@@ -55,9 +64,9 @@ def choose(user, org_id: int | None) -> Organization | None:
 
 def current_for_page() -> dict:
     """What the header shows: the current organization and the others to switch to."""
-    if not signed_in():
+    user = _signed_in_id()
+    if user is None:
         return {"current": None, "others": []}
-    user = current_person()
     now = current(user)
     return {"current": now, "others": [o for o in organizations(user) if now is None or o.id != now.id]}
 
@@ -67,9 +76,9 @@ def follow_url() -> None:
     becomes current and the page says so. A foreign organization changes nothing (its page
     answers 404)."""
     org_id = (request.view_args or {}).get("org_id")
-    if org_id is None or not signed_in() or request.path.startswith("/api/"):
+    user = _signed_in_id() if org_id is not None and not request.path.startswith("/api/") else None
+    if user is None:
         return
-    user = current_person()
     before = current(user)
     if before is not None and before.id == org_id:
         if session.get(SESSION_KEY) != org_id:

@@ -181,6 +181,34 @@ def test_only_registered_organizations_are_looked_at(app, db_session, org, tmp_p
         assert db.session.scalar(select(EgrulChange.organization_id)) == registered.id
 
 
+def test_the_watch_costs_one_statement_per_batch(app, db_session, org, tmp_path, monkeypatch):
+    """Registered organizations are found with one joined statement per written batch, however
+    many records the batch holds; unregistered ones cost nothing more."""
+    from sqlalchemy import event
+
+    import registry.refdata.egrul as egrul_import
+
+    monkeypatch.setattr(egrul_import, "BATCH", 10)
+    run_import(app, extract(tmp_path, "a.xml", romashka(), *[legal_entity(n) for n in range(10, 49)]))
+    newer = [romashka(head=NEW_HEAD, extract_date=date(2026, 2, 1))] + [
+        legal_entity(n, head=NEW_HEAD, extract_date=date(2026, 2, 1)) for n in range(10, 49)]
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run_import(app, extract(tmp_path, "b.xml", *newer))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    watch = [s for s in seen if "LEFT OUTER JOIN egrul_records" in s]
+    assert len(watch) == 4  # 40 records, batches of 10
+    assert [kind for kind, _status, _summary in changes(app, org)] == ["head"]
+
+
 def test_journal_shows_the_certificate_and_exports_it(app, demo_pki, org, wizard):
     head = person_client(app, demo_pki, "head", "rsa")  # a new sign-in, journalled with its certificate
     head.get("/")
