@@ -13,6 +13,7 @@ from registry.extensions import db, utcnow
 from registry.identifiers import make_inn, make_ogrn, make_snils
 from registry.members.models import Membership, MemberStatus, Role
 from registry.organizations.models import (
+    EgrulChange,
     Organization,
     OrganizationDraft,
     OrganizationJournalEntry,
@@ -323,3 +324,38 @@ def make_power_of_attorney(member: Membership, **fields):
     db.session.add(record)
     db.session.flush()
     return record
+def make_notice(user: User, **fields):
+    """A notice for ``user`` (kind ``cert_expiry`` and a unique key unless given)."""
+    from registry.notices.models import Notice
+
+    n = next(_seq)
+    values = dict(user_id=user.id, kind="cert_expiry", key=f"test:{n}", subject=f"Уведомление {n}",
+                  body="Текст уведомления.")
+    values.update(fields)
+    notice = Notice(**values)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def make_confirmed_address(user: User, email: str | None = None):
+    """Give ``user`` a profile address already confirmed for notices."""
+    from registry.notices.models import NoticeAddress
+
+    user.email = email or user.email or f"person{user.id}@example.ru"
+    address = NoticeAddress(user_id=user.id, email=user.email, confirmed_at=utcnow())
+    db.session.add(address)
+    db.session.flush()
+    return address
+def make_egrul_change(organization: Organization, **fields) -> EgrulChange:
+    """An open change of the head that ЕГРЮЛ shows (the new head: somebody without an account)."""
+    new_head = {"kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
+                "inn": make_inn("7799000001"), "title": "Генеральный директор"}
+    values = dict(organization_id=organization.id, kind=EgrulChange.KIND_HEAD,
+                  old=(organization.party or {}).get("head"), new=new_head, new_head_inn=new_head["inn"],
+                  summary="Руководитель по ЕГРЮЛ: Иванов Иван Иванович → Новиков Николай Петрович")
+    values.update(fields)
+    change = EgrulChange(**values)
+    db.session.add(change)
+    db.session.flush()
+    return change

@@ -28,6 +28,7 @@ from .documents.pdfs import plain_pdf
 from .factories import (
     make_application,
     make_document,
+    make_egrul_change,
     make_exchange_certificate,
     make_exchange_profile,
     make_member,
@@ -54,6 +55,9 @@ ROUTES = [
     ("POST", "/organizations/{org}/members/take-role", P.ASSIGN_ROLES),
     ("GET", "/organizations/{org}/journal", P.READ_JOURNAL),
     ("GET", "/organizations/{org}/journal?format=csv", P.READ_JOURNAL),
+    # A change ЕГРЮЛ shows: members look; only the new head (by certificate) confirms.
+    ("GET", "/organizations/{org}/egrul/{change}", P.VIEW_PROFILE),
+    ("POST", "/organizations/{org}/egrul/{change}", P.VIEW_PROFILE),
     # The operator's console: nobody else may know it exists. (Posted without a reason, so
     # nothing is actually blocked.)
     ("GET", "/operator/organizations/{org}", OPERATOR),
@@ -99,7 +103,7 @@ ROUTES = [
 ]
 PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
                 "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
-                "{certificate}": "<int:certificate_id>"}
+                "{certificate}": "<int:certificate_id>", "{change}": "<int:change_id>"}
 ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_membership",
           "pending", "removed", "blocked", "operator"]
 
@@ -112,9 +116,10 @@ def _documents_of(org: Organization) -> dict:
     application.signature_key, application.signature_kind = make_document(org).file_key, "cms"
     profile = make_exchange_profile(org, system_name="ИС", system_code=f"IS-{org.id}")
     certificate = make_exchange_certificate(profile, fingerprint=f"{org.id:064x}")
+    change = make_egrul_change(org)
     db.session.flush()
     return {"document": document.id, "application": application.id, "profile": profile.id,
-            "certificate": certificate.id}
+            "certificate": certificate.id, "change": change.id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:

@@ -58,13 +58,16 @@ class MenuItem:
     endpoint: str
     order: int = 100
     visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_person(), ...)
+    count: Callable[[], int] | None = None  # a number shown next to the label (unread notices)
 
 
 def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
-                  visible: Callable[[], bool] | None = None) -> None:
-    """Add an entry to the top menu of signed-in people (sorted by ``order``)."""
+                  visible: Callable[[], bool] | None = None,
+                  count: Callable[[], int] | None = None) -> None:
+    """Add an entry to the top menu of signed-in people (sorted by ``order``); ``count()``, if
+    given, is shown next to the label when it is not zero."""
     items = app.extensions.setdefault(MENU_KEY, [])
-    items.append(MenuItem(label, endpoint, order, visible))
+    items.append(MenuItem(label, endpoint, order, visible, count))
     items.sort(key=lambda item: item.order)
 
 

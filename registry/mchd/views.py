@@ -20,7 +20,7 @@ MAX_SIGNATURE_BYTES = 1024 * 1024
 
 
 def menu_visible() -> bool:
-    """The menu's «Доверенности (МЧД)»: for people waiting for roles or holding an МЧД."""
+    """The menu's «Доверенности»: for people waiting for roles or holding an МЧД."""
     user = _user()
     return bool(db.session.scalar(select(or_(
         exists().where(Membership.user_id == user.id, Membership.status == MemberStatus.PENDING.value),

@@ -63,13 +63,13 @@ def test_employee_uploads_an_mchd_and_becomes_active(mchd_server, chromium, tmp_
     try:
         e = employee.page
         employee.go("/", "home")
-        employee.menu("Присоединиться к организации", "join")
+        employee.menu("Присоединиться", "join")
         e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(ORGANIZATION["inn"])
         employee.click("button", "Найти", "join-found")
         e.get_by_label("Должность").fill("Специалист по учёту")
         employee.click("button", "Сохранить", "joined")
 
-        employee.menu("Доверенности (МЧД)", "mchd")
+        employee.menu("Доверенности", "mchd")
         e.get_by_label("Файл доверенности (XML)").set_input_files(str(renamed))
         e.get_by_label("Файл подписи (.sig)").set_input_files(str(sig_path))
         employee.click("button", "Проверить и загрузить", "mchd-refused")
