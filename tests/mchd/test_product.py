@@ -90,6 +90,9 @@ def test_valid_mchd_activates_the_membership(app, org, setup, head):
         assert record.xml == xml and record.is_active and record.format == "003"
         user = record.user
         assert acting_authority(user, db.session.get(Organization, org)) == record.number
+        entry = db.session.scalar(select(OrganizationJournalEntry).where(
+            OrganizationJournalEntry.event == "mchd"))
+        assert entry.mchd_number == record.number  # the evidence: acting by this МЧД from now on
     assert ">Доверенности<" in setup.get("/").text  # the menu keeps the entry
 
 
