@@ -18,11 +18,12 @@ class MchdStatus(str, enum.Enum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     REPLACED = "replaced"
+    TERMINATED = "terminated"  # the principal is liquidated (ГК РФ, ст. 188)
 
     @property
     def title(self) -> str:
         return {"active": "Действует", "expired": "Срок истёк", "revoked": "Отозвана",
-                "replaced": "Заменена новой"}[self.value]
+                "replaced": "Заменена новой", "terminated": "Прекращена"}[self.value]
 
 
 class PowerOfAttorneyRecord(db.Model):  # type: ignore[name-defined]

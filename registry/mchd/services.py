@@ -246,6 +246,7 @@ NOTICE_DAYS = (30, 7, 1)
 class SweepReport:
     expired: int = 0
     revoked: int = 0
+    terminated: int = 0
     reminded: int = 0
 
 
@@ -304,6 +305,11 @@ def sweep(today: date | None = None, *, check_registry: bool = True) -> SweepRep
             suspend(record, MchdStatus.EXPIRED, f"срок действия истёк {record.valid_until:%d.%m.%Y}")
             report.expired += 1
             continue
+        if _liquidated(record):
+            suspend(record, MchdStatus.TERMINATED, "организация-доверитель ликвидирована по "
+                                                   "сведениям ЕГРЮЛ")
+            report.terminated += 1
+            continue
         if registry:
             found = provider.lookup(record.number, record.principal_inn)
             record.checked_at = utcnow()
@@ -315,6 +321,13 @@ def sweep(today: date | None = None, *, check_registry: bool = True) -> SweepRep
                 continue
         report.reminded += _remind(record, today)
     return report
+
+
+def _liquidated(record: PowerOfAttorneyRecord) -> bool:
+    from ..refdata.services import find_local
+
+    found = find_local(record.principal_ogrn)
+    return found is not None and bool(found.liquidated)
 
 
 def _remind(record: PowerOfAttorneyRecord, today: date) -> int:

@@ -352,3 +352,18 @@ def test_mchd_page_statements_do_not_grow_with_organizations(app, org, setup, he
                 make_power_of_attorney(member)
         db.session.commit()
     assert count() == before
+
+
+def test_liquidation_of_the_principal_ends_the_mchd(app, org, setup, head):
+    from registry.refdata.models import EgrulRecord
+
+    accepted(app, org, setup, head)
+    with app.app_context():
+        record = db.session.scalar(select(EgrulRecord).where(EgrulRecord.ogrn == ORGANIZATION["ogrn"]))
+        record.liquidated, record.status = True, "Ликвидировано"
+        assert services.sweep(check_registry=False).terminated == 1
+        db.session.commit()
+        assert db.session.scalar(select(PowerOfAttorneyRecord.status)) == "terminated"
+    assert membership(app, org)["status"] == "pending"
+    (_key, _subject, body), *_ = notices(app, "mchd_suspended")
+    assert "ликвидирована" in body
