@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ..pki import TrustStore, TrustStoreError
 from ..pki.cli import _parse_at, _read, configured_trust_store
 
 # Input the command cannot read at all: exit 2, like `registry cert verify` on a malformed file.
@@ -30,10 +31,12 @@ def mchd_cli() -> None:
 @click.option("--representative", help="СНИЛС или ИНН, который должен быть у представителя.")
 @click.option("--no-file-name", "no_file_name", is_flag=True,
               help="Не сверять имя файла с ИдФайл.")
+@click.option("--trust", "trust", multiple=True,
+              help="Доверенные сертификаты и СОС: файл или каталог (по умолчанию — хранилище реестра).")
 @with_appcontext
 def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
                    parents: tuple[tuple[str, str], ...], representative: str | None,
-                   no_file_name: bool) -> None:
+                   no_file_name: bool, trust: tuple[str, ...]) -> None:
     """Exit 0 if the МЧД is valid, 1 if not, 2 on a usage error or unreadable input."""
     from .provider import check_context
     from .verify import verify
@@ -42,7 +45,11 @@ def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
     xml, signature = _read(xml_file), _read(sig_file)
     parent_files = [(_read(x), _read(s)) for x, s in parents]
     who = _representative(representative) if representative else None
-    context = check_context(parent_files, trust_store=configured_trust_store())
+    try:
+        store = TrustStore.from_paths(*trust) if trust else configured_trust_store()
+    except TrustStoreError as exc:
+        raise click.UsageError(str(exc)) from exc
+    context = check_context(parent_files, trust_store=store)
     name = None if no_file_name or xml_file == "-" else Path(xml_file).name
     result = verify(xml, signature, file_name=name, at=moment, representative=who, context=context)
     if as_json:

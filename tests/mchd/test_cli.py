@@ -105,3 +105,14 @@ def test_hostile_xml_is_not_valid(run):
     bomb = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "a">]><Доверенность/>'.encode()
     result = run(bomb, b"", "--json")
     assert result.exit_code == 1 and json.loads(result.output)["code"] == "xml_forbidden_construct"
+
+
+def test_trust_option(run, head, demo_pki, tmp_path):
+    xml, name = build()
+    sig = sign(xml, head)
+    ok = run(xml, sig, "--trust", str(demo_pki.trust_dir), name=name + ".xml")
+    assert ok.exit_code == 0, ok.output
+    empty = tmp_path / "empty-trust"
+    empty.mkdir()
+    refused = run(xml, sig, "--json", "--trust", str(empty), name=name + ".xml")
+    assert refused.exit_code == 1 and json.loads(refused.output)["code"] == "signer_certificate_invalid"
