@@ -7,7 +7,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import add_member_facts, set_authority_provider
+    from ..core.hooks import add_member_facts, add_notice_provider, set_authority_provider
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
@@ -25,5 +25,6 @@ def init_app(app: Flask) -> None:
     add_menu_item(app, "Доверенности", "mchd.index", order=45, visible=menu_visible)
     set_authority_provider(app, services.acting_authority)
     add_member_facts(app, services.member_facts)
+    add_notice_provider(app, services.organization_notices)
     app.add_template_global(
         lambda roles: ", ".join(sorted(Role(r).title for r in roles or [])) or "нет", "role_titles")

@@ -7,7 +7,7 @@ Services flush and journal; the request (or the job) commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
@@ -372,3 +372,26 @@ def member_facts(member) -> list[tuple[str, list[tuple[str, str]]]]:
          if found.granted_roles else "назначает администратор"),
         ("Подписал(а)", (found.signer or {}).get("full_name") or "—"),
     ])]
+
+
+def organization_notices(organization) -> list[tuple[str, str]]:
+    """For the organization page, to those who assign roles: employees' МЧД that expire within
+    30 days (the soonest first, at most 20)."""
+    from sqlalchemy.orm import joinedload
+
+    from ..core.access import Permission, can
+    from ..core.web import current_person
+    from ..text import genitive
+
+    if not can(current_person(), Permission.ASSIGN_ROLES, organization):
+        return []
+    today = clock.today()
+    rows = db.session.scalars(
+        select(PowerOfAttorneyRecord).options(joinedload(PowerOfAttorneyRecord.user))
+        .where(PowerOfAttorneyRecord.organization_id == organization.id,
+               PowerOfAttorneyRecord.status == MchdStatus.ACTIVE.value,
+               PowerOfAttorneyRecord.valid_until <= today + timedelta(days=NOTICE_DAYS[0]))
+        .order_by(PowerOfAttorneyRecord.valid_until, PowerOfAttorneyRecord.id).limit(20))
+    return [("warning", f"Доверенность (МЧД) № {r.number} сотрудника {genitive(r.user.full_name)} "
+                        f"действует по {r.valid_until:%d.%m.%Y}: затем роли, которые она даёт, будут сняты.")
+            for r in rows]

@@ -367,3 +367,12 @@ def test_liquidation_of_the_principal_ends_the_mchd(app, org, setup, head):
     assert membership(app, org)["status"] == "pending"
     (_key, _subject, body), *_ = notices(app, "mchd_suspended")
     assert "ликвидирована" in body
+
+
+def test_organization_page_warns_administrators_of_expiring_mchd(app, org, setup, head, wizard):
+    number = accepted(app, org, setup, head, until=date.today() + timedelta(days=20))
+    page = wizard.get(f"/organizations/{org}").text
+    assert f"Доверенность (МЧД) № {number} сотрудника Сидоровой Анны Сергеевны" in page
+    later = accepted(app, org, setup, head, until=date.today() + timedelta(days=200))
+    page = wizard.get(f"/organizations/{org}").text
+    assert number not in page and later not in page  # replaced; the new one is far from its end
