@@ -590,7 +590,8 @@ def inactive_refusal(organization: Organization, member: Membership) -> tuple[st
         return ("Ожидает назначения ролей",
                 f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
                 "Сведения организации станут доступны, когда администратор назначит вам роли: "
-                f"{_names(administrators(organization))}.")
+                f"{_names(administrators(organization))}. Если вы действуете по машиночитаемой "
+                "доверенности (МЧД), загрузите её в разделе «Доверенности»: доступ откроется сразу.")
     if status == MemberStatus.REMOVED:
         return ("Доступ к организации закрыт",
                 f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "

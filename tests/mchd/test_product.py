@@ -376,3 +376,8 @@ def test_organization_page_warns_administrators_of_expiring_mchd(app, org, setup
     later = accepted(app, org, setup, head, until=date.today() + timedelta(days=200))
     page = wizard.get(f"/organizations/{org}").text
     assert number not in page and later not in page  # replaced; the new one is far from its end
+
+
+def test_a_waiting_member_is_told_of_the_mchd(app, org, setup):
+    page = setup.get(f"/organizations/{org}")
+    assert page.status_code == 403 and "загрузите её в разделе «Доверенности»" in page.text
