@@ -78,5 +78,11 @@ class PowerOfAttorneyRecord(db.Model):  # type: ignore[name-defined]
         return self.status == MchdStatus.ACTIVE.value
 
     @property
+    def redelegation_title(self) -> str:
+        from .document import REDELEGATION_TITLES
+
+        return REDELEGATION_TITLES.get(self.redelegation, "—")
+
+    @property
     def text_only(self) -> bool:
         return all(not p.get("code") for p in self.powers or [])

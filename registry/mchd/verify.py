@@ -21,7 +21,6 @@ from typing import Any
 from ..core import clock
 from ..pki import QualifiedCertificate, TrustStore
 from ..pki import cms as cms_check
-from ..pki.certificate import MalformedCertificate
 from . import document as doc
 from .document import DocumentError, PowerOfAttorney
 
@@ -410,7 +409,7 @@ def _signature(result: MchdResult, xml: bytes, signature: bytes, moment: datetim
         signed = cms_check.load_signed_data(signature)
         infos = signed["signer_infos"]
         signing_time = cms_check.signed_attribute(infos[0], "signing_time") if len(infos) else None
-    except (MalformedCertificate, Exception) as exc:  # a broken CMS is an answer
+    except Exception as exc:  # a broken CMS (MalformedCertificate or worse) is an answer
         raise _Stop(UNREADABLE_SIGNATURE, str(exc)[:200]) from None
     if signing_time is not None and signing_time > moment:
         signing_time = moment  # a signing time claimed in the future proves nothing later

@@ -78,6 +78,7 @@ def test_valid_mchd_activates_the_membership(app, org, setup, head):
     assert response.status_code == 302, response.text
     page = setup.get(response.headers["Location"]).text
     assert "принята" in page and "Назначены роли" in page
+    assert "с правом однократного передоверия" in page  # ПрПередов="2" of the builder
     assert "Руководитель по ЕГРЮЛ" in page and "пройдена" in page
     assert INTERNAL.findall(visible_text(page)) == []
     m = membership(app, org)
