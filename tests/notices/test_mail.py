@@ -299,3 +299,18 @@ def test_two_workers_send_a_notice_once(app, smtp):
                 db.session.execute(delete(model).where(model.user_id == person_id))
             db.session.execute(delete(Person).where(Person.id == person_id))
             db.session.commit()
+
+
+def test_the_certificate_address_is_offered_and_confirmed_like_a_typed_one(app, client, demo_pki, smtp):
+    signed_in_as(client, demo_pki.person("employee1", "ecdsa"))
+    page = client.get("/profile").text
+    assert 'value="employee1@example.ru"' in page  # prefilled from the certificate
+    assert "Адрес из сертификата (employee1@example.ru) подставлен" in page
+    assert smtp.wait(1, timeout=0.3) == []  # nothing is sent before the person saves it
+    client.post("/profile", data={"csrf_token": csrf_token(page), "email": "employee1@example.ru"})
+    letter = smtp.wait(1)[0]
+    assert letter["To"] == "employee1@example.ru"
+    phone = app.test_client()
+    path = link(letter, "/notices/confirm/")
+    phone.post(path, data={"csrf_token": csrf_token(phone.get(path).text)})
+    assert "подтверждённый адрес employee1@example.ru" in client.get("/profile").text
