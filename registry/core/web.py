@@ -58,22 +58,43 @@ class MenuItem:
     endpoint: str
     order: int = 100
     visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_person(), ...)
-    count: Callable[[], int] | None = None  # a number shown next to the label (unread notices)
 
 
 def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
-                  visible: Callable[[], bool] | None = None,
-                  count: Callable[[], int] | None = None) -> None:
-    """Add an entry to the top menu of signed-in people (sorted by ``order``); ``count()``, if
-    given, is shown next to the label when it is not zero."""
+                  visible: Callable[[], bool] | None = None) -> None:
+    """Add an entry to the top menu of signed-in people (sorted by ``order``)."""
     items = app.extensions.setdefault(MENU_KEY, [])
-    items.append(MenuItem(label, endpoint, order, visible, count))
+    items.append(MenuItem(label, endpoint, order, visible))
     items.sort(key=lambda item: item.order)
 
 
 def menu_items() -> list[MenuItem]:
     return [item for item in current_app.extensions.get(MENU_KEY, [])
             if item.visible is None or item.visible()]
+
+
+HEADER_KEY = "registry.header_links"
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    """A compact link in the page header beside the person's name (an icon and a number)."""
+
+    label: str  # read by screen readers and shown as the tooltip
+    endpoint: str
+    icon: str  # a file under static/
+    count: Callable[[], int] | None = None  # shown on the icon when not zero
+
+
+def add_header_link(app: Flask, label: str, endpoint: str, icon: str, *,
+                    count: Callable[[], int] | None = None) -> None:
+    """Add a compact link to the header of signed-in people (e.g. «Уведомления» with the
+    number of unread ones)."""
+    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count))
+
+
+def header_links() -> list[HeaderLink]:
+    return list(current_app.extensions.get(HEADER_KEY, []))
 
 
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:

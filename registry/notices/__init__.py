@@ -14,14 +14,14 @@ def _unread() -> int:
 
 def init_app(app: Flask) -> None:
     from ..core.hooks import add_profile_section, on_profile_saved
-    from ..core.web import add_menu_item
+    from ..core.web import add_header_link
     from ..jobs.tasks import register_expiry_notifier
     from . import models, tasks  # noqa: F401  (tables, jobs)
     from .services import email_changed
     from .views import bp, profile_section
 
     app.register_blueprint(bp)
-    add_menu_item(app, "Уведомления", "notices.index", order=80, count=_unread)
+    add_header_link(app, "Уведомления", "notices.index", "bell.svg", count=_unread)
     add_profile_section(app, profile_section)
     on_profile_saved(app, email_changed)
     register_expiry_notifier(tasks.certificate_expiry_round)

@@ -33,6 +33,6 @@ class EmailKindsForm(FlaskForm):
     # Not "submit": «Мой профиль» has its own form with that field on the same page.
     apply = SubmitField("Применить настройки писем")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kinds.choices = list(kinds.KINDS.items())
+        self.kinds.choices = list(kinds.for_person(user).items())

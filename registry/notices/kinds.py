@@ -33,5 +33,14 @@ def register_kind(kind: str, title: str) -> str:
     return kind
 
 
+OPERATOR_KINDS = {TRUST_PROBLEM}
+
+
+def for_person(user) -> dict[str, str]:
+    """The kinds offered to ``user`` in the preferences (operators' kinds to operators only)."""
+    operator = bool(getattr(user, "is_operator", False))
+    return {k: v for k, v in KINDS.items() if operator or k not in OPERATOR_KINDS}
+
+
 def title(kind: str) -> str:
     return KINDS.get(kind, "Уведомление реестра")

@@ -37,11 +37,12 @@ def notify(user: Any, kind: str, key: str, subject: str, body: str, *, url: str 
     The e-mail (to a confirmed address, unless the person opted out of ``kind``) is sent by a
     background job after the unit of work commits; ``email=False`` keeps it in the product only.
     """
+    key = key[:200]
     existing = db.session.scalar(select(Notice.id).where(
         Notice.user_id == user.id, Notice.kind == kind, Notice.key == key))
     if existing is not None:
         return None
-    notice = Notice(user_id=user.id, kind=kind, key=key[:200], subject=subject[:300], body=body,
+    notice = Notice(user_id=user.id, kind=kind, key=key, subject=subject[:300], body=body,
                     url=url, organization_id=organization.id if organization is not None else None,
                     email_state=None if email else Notice.SKIPPED,
                     email_error=None if email else "in-product only")
@@ -122,10 +123,11 @@ def wants_email(user_id: int, kind: str) -> bool:
 
 
 def set_email_kinds(user: Any, wanted: set[str]) -> None:
-    """Save which kinds the person gets by e-mail (every known kind not in ``wanted`` is off)."""
-    off = set(kinds.KINDS) - set(wanted)
+    """Save which kinds the person gets by e-mail (every offered kind not in ``wanted`` is off)."""
+    offered = set(kinds.for_person(user))
+    off = offered - set(wanted)
     db.session.execute(delete(NoticeOptOut).where(
-        NoticeOptOut.user_id == user.id, NoticeOptOut.kind.in_(set(kinds.KINDS) & set(wanted))))
+        NoticeOptOut.user_id == user.id, NoticeOptOut.kind.in_(offered & set(wanted))))
     for kind in off - opted_out(user):
         db.session.add(NoticeOptOut(user_id=user.id, kind=kind))
     db.session.flush()

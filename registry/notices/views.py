@@ -45,7 +45,7 @@ def read_all():
 
 @bp.route("/email", methods=["POST"])
 def email_kinds():
-    form = EmailKindsForm()
+    form = EmailKindsForm(current_person())
     if not form.validate_on_submit():
         flash("Настройки уведомлений не сохранены: " + "; ".join(form.kinds.errors or ["обновите страницу"]), "error")
         return redirect(url_for("auth.profile"))
@@ -95,6 +95,7 @@ def unsubscribe(token: str):
 
 def profile_section(user) -> Markup:
     """The notices part of «Мой профиль»: the address and its confirmation, the e-mail kinds."""
-    kinds_form = EmailKindsForm(formdata=None, kinds=sorted(set(kinds.KINDS) - services.opted_out(user)))
+    kinds_form = EmailKindsForm(user, formdata=None,
+                                kinds=sorted(set(kinds.for_person(user)) - services.opted_out(user)))
     return Markup(render_template("notices/_profile.html", address=services.address_state(user),
                                   kinds_form=kinds_form, button=ButtonForm()))

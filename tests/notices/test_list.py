@@ -23,7 +23,7 @@ def _me(app) -> int:
 
 
 def _count(page: str) -> int | None:
-    match = re.search(r'class="menu__count"[^>]*>(\d+)<', page)
+    match = re.search(r'class="header-link__count"[^>]*>(\d+)<', page)
     return int(match.group(1)) if match else None
 
 
@@ -40,7 +40,8 @@ def test_list_newest_first_with_the_unread_count(app, client, demo_pki):
         db.session.commit()
         first_id, second_id = first.id, second.id
     page = client.get("/notices/").text
-    assert _count(page) == 2
+    assert _count(page) == 2 and 'alt="Уведомления, непрочитанных: 2"' in page
+    assert _count(client.get("/profile").text) == 2  # in the header of every page
     assert page.index("Второе уведомление") < page.index("Первое уведомление")
     assert "Чужое уведомление" not in page
     assert page.count("Новое") == 2

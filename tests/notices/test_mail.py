@@ -165,7 +165,8 @@ def test_preferences_in_the_profile(app, client, demo_pki, smtp):
     with app.app_context():
         user = db.session.scalars(select(User)).one()
         off = services.opted_out(user)
-    assert "cert_expiry" in off and not off & set(wanted)
+    assert off == {"cert_expiry", "member_waiting", "application_status", "mchd_expiry", "egrul_change"}
+    assert "Проблемы списков отзыва" not in profile  # operators' kind, for operators only
     bad = client.post("/notices/email", data={"csrf_token": csrf_token(page), "kinds": ["nonsense"]})
     assert bad.status_code == 302 and "не сохранены" in client.get("/profile").text
 
@@ -251,3 +252,65 @@ def test_opt_outs_are_per_person(app, db_session):
         assert services.wants_email(b.id, "cert_expiry") and not services.wants_email(a.id, "cert_expiry")
         assert services.read_unsubscribe_token(services.unsubscribe_token(b.id, "x")) == (b.id, "x")
         assert services.read_unsubscribe_token("garbage") is None
+
+
+def test_two_workers_send_a_notice_once(app, smtp):
+    """Two workers take the same notice at the same moment, each with its own connection and
+    transaction (nothing shared with the test): one letter."""
+    import threading
+
+    from registry import jobs
+    from registry.auth.models import User as Person
+
+    from ..factories import make_notice
+
+    with app.app_context():
+        person = make_user(full_name="Параллельный Павел", email="pavel@example.ru")
+        make_confirmed_address(person, "pavel@example.ru")
+        notice_id = make_notice(person, subject="Одно письмо").id  # recorded, not yet mailed
+        person_id = person.id
+        db.session.commit()
+    try:
+        start = threading.Barrier(2, timeout=10)
+        errors: list[BaseException] = []
+
+        def worker():
+            try:
+                start.wait()
+                jobs._run("deliver_notice", tasks.deliver_notice.call_now, (notice_id,), {}, None)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        assert [m["Subject"] for m in smtp.wait(2, timeout=1)] == ["Одно письмо"]
+        with app.app_context():
+            notice = db.session.get(Notice, notice_id)
+            assert (notice.email_state, notice.email_attempts) == (Notice.SENT, 1)
+    finally:
+        with app.app_context():
+            from sqlalchemy import delete
+
+            for model in (Notice, NoticeAddress):
+                db.session.execute(delete(model).where(model.user_id == person_id))
+            db.session.execute(delete(Person).where(Person.id == person_id))
+            db.session.commit()
+
+
+def test_the_certificate_address_is_offered_and_confirmed_like_a_typed_one(app, client, demo_pki, smtp):
+    signed_in_as(client, demo_pki.person("employee1", "ecdsa"))
+    page = client.get("/profile").text
+    assert 'value="employee1@example.ru"' in page  # prefilled from the certificate
+    assert "Адрес из сертификата (employee1@example.ru) подставлен" in page
+    assert smtp.wait(1, timeout=0.3) == []  # nothing is sent before the person saves it
+    client.post("/profile", data={"csrf_token": csrf_token(page), "email": "employee1@example.ru"})
+    letter = smtp.wait(1)[0]
+    assert letter["To"] == "employee1@example.ru"
+    phone = app.test_client()
+    path = link(letter, "/notices/confirm/")
+    phone.post(path, data={"csrf_token": csrf_token(phone.get(path).text)})
+    assert "подтверждённый адрес employee1@example.ru" in client.get("/profile").text
