@@ -265,15 +265,16 @@ def suspend(record: PowerOfAttorneyRecord, status: MchdStatus, reason: str) -> l
     db.session.flush()
     journal(record.organization_id, JOURNAL_EVENT, subject=record.user_id,
             details=f"Доверенность № {record.number}: {reason}; сняты роли: {_titles(taken)}")
+    from ..notices.kinds import MCHD_EXPIRY
     from ..notices.services import notify
 
-    notify(record.user, "mchd_suspended", f"{record.number}:{status.value}",
+    notify(record.user, MCHD_EXPIRY, f"suspended:{record.number}:{status.value}",
            f"Доверенность № {record.number} больше не действует",
            f"Доверенность № {record.number} организации {record.principal_name}: {reason}. "
            f"Роли, которые она давала, сняты: {_titles(taken)}. Попросите руководителя оформить "
            "новую доверенность и загрузите её в разделе «Доверенности (МЧД)».",
            url="/mchd", organization=record.organization)
-    _tell_administrators(record, member, "mchd_suspended", f"{record.number}:{status.value}",
+    _tell_administrators(record, member, MCHD_EXPIRY, f"suspended:{record.number}:{status.value}",
                          f"Доверенность сотрудника больше не действует: {record.user.full_name}",
                          f"Доверенность № {record.number}, выданная сотруднику {record.user.full_name}: "
                          f"{reason}. Сняты роли: {_titles(taken)}.")
@@ -331,6 +332,7 @@ def _liquidated(record: PowerOfAttorneyRecord) -> bool:
 
 
 def _remind(record: PowerOfAttorneyRecord, today: date) -> int:
+    from ..notices.kinds import MCHD_EXPIRY
     from ..notices.services import notify
 
     left = (record.valid_until - today).days
@@ -340,7 +342,7 @@ def _remind(record: PowerOfAttorneyRecord, today: date) -> int:
     days = min(due)
     word = "день" if left % 10 == 1 and left % 100 != 11 else \
         "дня" if left % 10 in (2, 3, 4) and left % 100 not in (12, 13, 14) else "дней"
-    sent = notify(record.user, "mchd_expiring", f"{record.number}:{days}",
+    sent = notify(record.user, MCHD_EXPIRY, f"expiring:{record.number}:{days}",
                   f"Доверенность № {record.number} истекает через {left} {word}",
                   f"Доверенность № {record.number} организации {record.principal_name} действует по "
                   f"{record.valid_until:%d.%m.%Y}. Когда срок истечёт, роли, которые она даёт, будут "
@@ -348,7 +350,7 @@ def _remind(record: PowerOfAttorneyRecord, today: date) -> int:
                   url="/mchd", organization=record.organization)
     member = db.session.scalar(select(Membership).where(
         Membership.organization_id == record.organization_id, Membership.user_id == record.user_id))
-    _tell_administrators(record, member, "mchd_expiring", f"{record.number}:{days}",
+    _tell_administrators(record, member, MCHD_EXPIRY, f"expiring:{record.number}:{days}",
                          f"Доверенность сотрудника истекает через {left} {word}: {record.user.full_name}",
                          f"Доверенность № {record.number}, выданная сотруднику {record.user.full_name}, "
                          f"действует по {record.valid_until:%d.%m.%Y}; затем роли, которые она даёт, "

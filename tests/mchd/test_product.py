@@ -17,6 +17,7 @@ from registry.mchd.document import read
 from registry.mchd.models import PowerOfAttorneyRecord
 from registry.mchd.roles import DEFAULT_POWER_ROLES, parse_power_roles
 from registry.members.models import Membership, Role
+from registry.notices.kinds import MCHD_EXPIRY
 from registry.notices.models import Notice
 from registry.organizations.models import Organization
 from registry.pki.demo import ORGANIZATION, PEOPLE
@@ -195,9 +196,12 @@ def accepted(app, org, setup, head, **kwargs):
 
 
 def notices(app, kind):
+    """The МЧД notices of ``kind`` ("expiring" or "suspended") as (key, subject, body)."""
+    prefix = f"{kind}:"
     with app.app_context():
-        return [(n.key, n.subject, n.body) for n in db.session.scalars(
-            select(Notice).where(Notice.kind == kind).order_by(Notice.id))]
+        return [(n.key.removeprefix(prefix), n.subject, n.body) for n in db.session.scalars(
+            select(Notice).where(Notice.kind == MCHD_EXPIRY, Notice.key.startswith(prefix))
+            .order_by(Notice.id))]
 
 
 def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
@@ -208,10 +212,10 @@ def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
         report = services.sweep(date.today() + timedelta(days=11))
         db.session.commit()
     assert report.expired == 1
-    [(key, subject, _body), (admin_key, admin_subject, _)] = notices(app, "mchd_expiring")
+    [(key, subject, _body), (admin_key, admin_subject, _)] = notices(app, "expiring")
     assert key == f"{number}:7" and "истекает через 7 дней" in subject
     assert admin_key == key and "Доверенность сотрудника истекает" in admin_subject  # to the head
-    [(key, subject, body), (_, admin_subject, _)] = notices(app, "mchd_suspended")
+    [(key, subject, body), (_, admin_subject, _)] = notices(app, "suspended")
     assert "больше не действует" in subject and "срок действия истёк" in body
     assert "Сидорова Анна Сергеевна" in admin_subject
     m = membership(app, org)
@@ -246,7 +250,7 @@ def test_revocation_suspends_but_unavailable_does_not(app, org, setup, head, mon
         assert again.status_code == 422 and "Доверенность отозвана" in again.text
     m = membership(app, org)
     assert m["status"] == "pending" and m["roles"] == []
-    (_key, _subject, body), _to_the_head = notices(app, "mchd_suspended")
+    (_key, _subject, body), _to_the_head = notices(app, "suspended")
     assert "отозвана" in body
 
 
@@ -289,9 +293,9 @@ def test_reminders_at_30_7_and_1_days(app, org, setup):
         for days_ahead in (0, 5, 10, 11, 20, 33, 34, 38, 39):  # 40, 35, 30, 29, 20, 7, 6, 2, 1 left
             services.sweep(today + timedelta(days=days_ahead), check_registry=False)
         db.session.commit()
-    sent = notices(app, "mchd_expiring")  # to Сидорова, then to the head (the administrator)
+    sent = notices(app, "expiring")  # to Сидорова, then to the head (the administrator)
     assert [key for key, *_ in sent] == [f"{number}:{d}" for d in (30, 30, 7, 7, 1, 1)]
-    assert "истекает через 1 день" in notices(app, "mchd_expiring")[-1][1]
+    assert "истекает через 1 день" in notices(app, "expiring")[-1][1]
 
 
 def test_the_sweep_is_a_periodic_job(app, org, setup, head):
@@ -366,7 +370,7 @@ def test_liquidation_of_the_principal_ends_the_mchd(app, org, setup, head):
         db.session.commit()
         assert db.session.scalar(select(PowerOfAttorneyRecord.status)) == "terminated"
     assert membership(app, org)["status"] == "pending"
-    (_key, _subject, body), *_ = notices(app, "mchd_suspended")
+    (_key, _subject, body), *_ = notices(app, "suspended")
     assert "ликвидирована" in body
 
 
