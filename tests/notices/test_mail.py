@@ -277,7 +277,8 @@ def test_two_workers_send_a_notice_once(app, smtp):
         def worker():
             try:
                 start.wait()
-                jobs._run("deliver_notice", tasks.deliver_notice.call_now, (notice_id,), {}, None)
+                with app.app_context():  # a worker process serves this application alone
+                    jobs._run("deliver_notice", tasks.deliver_notice.call_now, (notice_id,), {}, None)
             except BaseException as exc:  # reported below
                 errors.append(exc)
 
