@@ -19,12 +19,11 @@ P12_PASSWORD = "demo"
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
-    """`registry demo setup` then `registry demo serve` on a free port; yields (url, pki dir)."""
-    directory = tmp_path_factory.mktemp("demo")
+def demo_server(tmp_path_factory, copy_demo):
+    """A `registry demo setup` instance (copied) under `registry demo serve` on a free port;
+    yields (url, pki dir)."""
+    directory = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
     registry = str(VENV_BIN / "registry")
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
     port = free_port()
     log = directory / "serve.log"
     proc = subprocess.Popen([registry, "demo", "serve", "--dir", str(directory), "--port",
