@@ -7,6 +7,7 @@ fresh browser profile with a client certificate.
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -30,6 +31,10 @@ def demo_server(tmp_path_factory, copy_demo):
                              str(port)], cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc=proc, log=log)
+        # The port opens before the instructions are printed.
+        deadline = time.monotonic() + 30
+        while "Stop with Ctrl+C" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         yield f"https://localhost:{port}", directory / "pki", log
     finally:
         stop(proc)
