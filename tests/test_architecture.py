@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "registry"
@@ -65,8 +66,10 @@ def _type_checking_only(tree: ast.AST) -> set[int]:
     return skip
 
 
-def imports() -> list[tuple[str, str, int]]:
-    """(importing module, imported module, line) for every import of a registry module."""
+@lru_cache(maxsize=1)
+def imports() -> tuple[tuple[str, str, int], ...]:
+    """(importing module, imported module, line) for every import of a registry module
+    (parsed once per run)."""
     found = []
     for module, path in MODULES.items():
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -93,7 +96,7 @@ def imports() -> list[tuple[str, str, int]]:
                     resolved = _known(target)
                     if resolved is not None and resolved != module:
                         found.append((module, resolved, node.lineno))
-    return found
+    return tuple(found)
 
 
 def _where(module: str, line: int) -> str:
