@@ -8,7 +8,7 @@ SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql font
 DEMO_DIR ?= instance/demo
 PORT ?= 8443
 
-.PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-egrul bench-documents bench-trust clean
+.PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-http-postgres bench-scale bench-scale-full bench-egrul bench-documents bench-trust clean
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -56,7 +56,16 @@ bench: install
 	$(PY) bench/pki.py
 
 bench-http: install
-	$(PY) bench/http.py
+	$(PY) -m bench.http
+
+bench-http-postgres: install
+	$(PY) -m bench.http --database postgresql
+
+bench-scale: install
+	$(PY) -m bench.scale
+
+bench-scale-full: install
+	$(PY) -m bench.scale --sizes 0.1,1
 
 bench-egrul: install
 	$(PY) bench/egrul.py

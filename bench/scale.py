@@ -17,7 +17,6 @@ while streaming), the operator's list and searches by ИНН, КПП and name. E
 from __future__ import annotations
 
 import argparse
-import io
 import statistics
 import sys
 import tempfile

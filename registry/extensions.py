@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from datetime import datetime, timezone
 
 from flask_login import LoginManager
@@ -88,16 +89,71 @@ def _is_memory(dbapi_connection) -> bool:
     return not any(row[2] for row in rows if row[1] == "main")
 
 
+# How SQLite transactions begin in this context: "IMMEDIATE" (the write lock at BEGIN) unless a
+# request that only reads is running (see SQLiteReadsMiddleware).
+_sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "registry_sqlite_begin", default="IMMEDIATE")
+_sqlite_snapshot_lost: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "registry_sqlite_snapshot_lost", default=None)
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        # Every transaction takes the write lock at BEGIN, where busy_timeout waits for it: a
-        # deferred transaction that read first and writes after another connection committed
-        # fails at once with "database is locked" (no busy wait for a stale snapshot) — and
-        # page views write too (sign-in, the visit journal). This serialises requests on one
-        # SQLite file, which is the price of the no-server default; PostgreSQL has no such
-        # limit (README: when to move).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # By default every transaction takes the write lock at BEGIN, where busy_timeout waits
+        # for it: a deferred transaction that read first and writes after another connection
+        # committed fails at once with "database is locked" (no busy wait for a stale
+        # snapshot). Requests that should only read (GET, HEAD) begin deferred instead, so that
+        # they run side by side in WAL mode; the rare one that writes after all and loses its
+        # snapshot is run again with the write lock (SQLiteReadsMiddleware).
+        mode = _sqlite_begin_mode.get()
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN DEFERRED")
+
+
+@event.listens_for(Engine, "handle_error")
+def _sqlite_locked(context):
+    lost = _sqlite_snapshot_lost.get()
+    if lost is not None and context.engine is not None and context.engine.dialect.name == "sqlite" \
+            and "database is locked" in str(context.original_exception):
+        lost.append(True)
+
+
+class SQLiteReadsMiddleware:
+    """Deferred SQLite transactions for GET and HEAD requests, retried once with the write lock.
+
+    A read-only request then never waits for the write lock (WAL lets readers run during a
+    write). A GET that writes (a sign-in, the session's last activity) usually succeeds in its
+    deferred transaction too; when another connection committed first, SQLite refuses the
+    write with "database is locked", nothing of the request has been committed, and the
+    request runs again from the start with BEGIN IMMEDIATE. Streamed bodies only read.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+            return self.app(environ, start_response)
+        captured: list = []
+
+        def capture(status, headers, exc_info=None):
+            captured[:] = [status, headers, exc_info]
+            return lambda data: None  # write() is not used by Flask
+
+        lost: list = []
+        mode_token = _sqlite_begin_mode.set("DEFERRED")
+        lost_token = _sqlite_snapshot_lost.set(lost)
+        try:
+            body = self.app(dict(environ), capture)  # a retry starts from the request as it came
+        finally:
+            _sqlite_begin_mode.reset(mode_token)
+            _sqlite_snapshot_lost.reset(lost_token)
+        if lost:
+            if hasattr(body, "close"):
+                body.close()
+            return self.app(environ, start_response)
+        start_response(*captured[:2], *captured[2:3] if captured[2] else ())
+        return body
 
 
 def contains_word(column, word: str):

@@ -13,9 +13,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from flask import current_app, g, has_request_context
+from sqlalchemy import and_, bindparam, event, or_, select, update
+from sqlalchemy.orm import Session
 
+from ..core import hooks
 from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
@@ -99,12 +101,36 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+_ACCOUNTS = "registry_session_accounts"
+_SESSION_WITH_ACCOUNT = (
+    select(AuthSession, User, UserCertificate.id)
+    .join(User, User.id == AuthSession.user_id)
+    .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
+                                     UserCertificate.fingerprint == AuthSession.cert_fingerprint))
+    .where(AuthSession.token_hash == bindparam("token_hash")))
+
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_accounts(session, _context) -> None:
+    if has_request_context():
+        g.pop(_ACCOUNTS, None)
+
+
 def find_session(token: object) -> AuthSession | None:
     """The server-side record a cookie's session token names (ended or not), or None."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    return db.session.scalar(
-        select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    # The session's account comes in the same statement, provided it still holds the session's
+    # certificate (what session_user checks): a signed-in page needs no second lookup.
+    row = db.session.execute(_SESSION_WITH_ACCOUNT, {"token_hash": _token_hash(token)}).first()
+    if row is None:
+        return None
+    record, user, holds_certificate = row
+    if has_request_context():
+        g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = \
+            user if holds_certificate is not None else None
+    return record
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
@@ -201,6 +227,9 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
     """The signed-in account, provided the session's certificate is one of its certificates."""
     if not fingerprint:
         return None
+    known = g.get(_ACCOUNTS, {}) if has_request_context() else {}
+    if (user_id, fingerprint) in known:  # looked up with the session (find_session)
+        return known[(user_id, fingerprint)]
     return db.session.scalar(
         select(User).join(UserCertificate)
         .where(User.id == user_id, UserCertificate.fingerprint == fingerprint))
@@ -356,9 +385,15 @@ def update_profile(user: User, **values: str | None) -> User:
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
+    changed = {}
     for name, value in values.items():
-        setattr(user, name, (value or "").strip() or None)
+        new = (value or "").strip() or None
+        if getattr(user, name) != new:
+            changed[name] = getattr(user, name)
+        setattr(user, name, new)
     db.session.flush()
+    if changed:
+        hooks.profile_saved(user, changed)
     return user
 
 

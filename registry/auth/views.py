@@ -205,8 +205,9 @@ def _sign_in(cert, method: str = AuthSession.METHOD_TLS, *, replacing: bool = Fa
                                  session.get(SESSION_FINGERPRINT), "changed", **_client())
         _end_session(reason="changed")
     user = services.sign_in(cert, **_client())
-    hooks.signed_in(user, request.remote_addr)
     start_session(user, cert.fingerprint, method)
+    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
+    hooks.signed_in(user, request.remote_addr)
     return None
 
 
@@ -349,7 +350,7 @@ def profile():
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,
                            days_left=g.certificate.days_left(),
                            expiry_warning=services.expiry_warning(g.certificate),
-                           certificates=user.certificates)
+                           certificates=user.certificates, sections=hooks.profile_sections(user))
 
 
 JOURNAL_PAGE_SIZE = 50

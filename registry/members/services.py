@@ -10,8 +10,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timezone
 
+from flask import g, has_request_context
+from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import services as auth_services
@@ -35,12 +37,37 @@ from .models import (
     roles_granting,
 )
 
+_CACHE = "registry_memberships"
+
+
+@sa_event.listens_for(Session, "after_flush")
+@sa_event.listens_for(Session, "after_rollback")
+@sa_event.listens_for(Session, "after_commit")
+def _forget_memberships(session, *_args) -> None:
+    if has_request_context():
+        g.pop(_CACHE, None)
+
+
+def _memberships(user_id: int) -> list[Membership]:
+    """All memberships of a person with their organizations, one statement per request.
+
+    Every permission check and menu entry of a page reads them; the list is kept for the
+    request until the session writes anything (or has changes not yet written).
+    """
+    cacheable = has_request_context() and not (db.session.new or db.session.dirty
+                                                or db.session.deleted)
+    cache = g.setdefault(_CACHE, {}) if cacheable else {}
+    if user_id not in cache:
+        cache[user_id] = list(db.session.scalars(
+            select(Membership).where(Membership.user_id == user_id)
+            .options(joinedload(Membership.organization)).order_by(Membership.created_at)))
+    return cache[user_id]
+
 
 def membership(user, organization) -> Membership | None:
     if user is None or organization is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalars(select(Membership).where(
-        Membership.user_id == user.id, Membership.organization_id == organization.id)).first()
+    return next((m for m in _memberships(user.id) if m.organization_id == organization.id), None)
 
 
 def permissions(member: Membership | None, organization: Organization | None = None,
@@ -48,7 +75,8 @@ def permissions(member: Membership | None, organization: Organization | None = N
     """What a person may do in an organization.
 
     An active member: viewing the profile plus their roles' permissions; in a blocked
-    organization only viewing (to read why). Anyone else nothing — except the registry
+    organization only viewing (to read why), in a liquidated one viewing and the journal.
+    Anyone else nothing — except the registry
     operator, who may look at any organization (but not act in it).
     """
     granted: set[Permission] = set()
@@ -60,7 +88,13 @@ def permissions(member: Membership | None, organization: Organization | None = N
         if organization is None or not organization.is_blocked:
             for role in member.role_set:
                 granted |= ROLE_PERMISSIONS[role]
+    if organization is not None and organization.is_liquidated:
+        granted &= READ_ONLY_PERMISSIONS  # a liquidated organization is only looked at
     return frozenset(granted)
+
+
+# What remains in an organization that ЕГРЮЛ shows liquidated.
+READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
 
 
 can = access.can  # the one check (registry.core.access), here for this domain's callers
@@ -80,16 +114,14 @@ def _grants(user, organization) -> frozenset[Permission]:
 
 
 def _organization_ids(user) -> list[int]:
-    return list(db.session.scalars(select(Membership.organization_id).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+    return [m.organization_id for m in active_memberships(user)]
 
 
 POLICY = access.Policy(permissions=_grants, member=membership, organization_ids=_organization_ids)
 
 
 def active_memberships(user) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(
-        Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE.value)))
+    return [m for m in _memberships(user.id) if m.status == MemberStatus.ACTIVE.value]
 
 
 def make_admin(user, organization) -> Membership:
@@ -147,6 +179,8 @@ def join(user, organization: Organization, branch_id: str | None, *,
     """
     if organization.is_blocked:
         raise MemberError(f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
+    if organization.is_liquidated:
+        raise MemberError(f"{organization.liquidated_reason}: присоединиться к ней нельзя.")
     if branch_id and organization.branch(branch_id) is None:
         raise MemberError("Такого подразделения нет в профиле организации: выберите из списка.")
     member = membership(user, organization)
@@ -164,7 +198,42 @@ def join(user, organization: Organization, branch_id: str | None, *,
     unit = organization.branch(branch_id)
     record(organization, "join", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Подразделение: {unit['name']}" if unit else "Головная организация")
+    if member.status == MemberStatus.PENDING.value:
+        _notify_waiting(member, organization)
     return member
+
+
+def _notify_waiting(member: Membership, organization: Organization) -> None:
+    """The organization's administrators learn that a person waits for roles."""
+    from ..notices.kinds import MEMBER_WAITING
+    from ..notices.services import notify
+
+    for admin in administrators(organization):
+        if admin.user_id == member.user_id:
+            continue
+        notify(admin.user, MEMBER_WAITING, f"{member.id}:{member.version}",
+               f"Сотрудник ожидает назначения ролей: {member.user.full_name}",
+               f"{member.user.full_name} присоединяется к организации {organization.name} и ждёт, "
+               "когда администратор назначит роли.",
+               url=f"/organizations/{organization.id}/members/{member.id}", organization=organization)
+
+
+def _notify_roles(member: Membership, added: list[str], removed: list[str], actor) -> None:
+    """The employee learns which roles were given or taken."""
+    from ..notices.kinds import ROLES_CHANGED
+    from ..notices.services import notify
+
+    parts = []
+    if added:
+        parts.append("назначены: " + _titles(added))
+    if removed:
+        parts.append("сняты: " + _titles(removed))
+    organization = member.organization
+    notify(member.user, ROLES_CHANGED, f"{member.id}:{member.version}",
+           f"Изменены ваши роли в организации {organization.name}",
+           f"Роли {'; '.join(parts)}. Статус: {member.member_status.title}. "
+           f"Изменил: {getattr(actor, 'full_name', None) or 'администратор организации'}.",
+           url=f"/organizations/{organization.id}", organization=organization)
 
 
 JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
@@ -221,8 +290,7 @@ def join_with_profile(user, organization: Organization, branch_id: str | None, *
 
 
 def memberships_of(user) -> list[Membership]:
-    return list(db.session.scalars(select(Membership).where(Membership.user_id == user.id)
-                                   .order_by(Membership.created_at)))
+    return list(_memberships(user.id))
 
 
 # -- roles --------------------------------------------------------------------------------------
@@ -317,6 +385,8 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     parts.append(f"статус: {member.member_status.title}")
     record(member.organization_id, "roles", actor=actor, subject=member.user_id,
            details="; ".join(parts), remote_addr=remote_addr)
+    if (added or removed) and getattr(actor, "id", None) != member.user_id:
+        _notify_roles(member, added, removed, actor)
     return RolesChange(member, added, removed)
 
 
@@ -419,7 +489,8 @@ def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
 
 def journal_rows(query, batch: int = 2000):
     """Every entry of a journal query as plain rows (created_at, event, subject's name, actor's
-    name, details, address), fetched in batches: constant memory and no ORM objects per row.
+    name, certificate serial and issuer, МЧД number, details, address), fetched in batches:
+    constant memory and no ORM objects per row.
 
     The rows are read through a session of their own, bound like the request's: a streamed
     body is produced after the request's unit of work has ended, outside its context."""
@@ -429,7 +500,8 @@ def journal_rows(query, batch: int = 2000):
 
     E = OrganizationJournalEntry
     subject, actor = aliased(User), aliased(User)
-    stmt = (select(E.created_at, E.event, subject.full_name, actor.full_name, E.details, E.remote_addr)
+    stmt = (select(E.created_at, E.event, subject.full_name, actor.full_name, E.cert_serial,
+                   E.cert_issuer, E.mchd_number, E.details, E.remote_addr)
             .select_from(E)
             .outerjoin(subject, subject.id == E.subject_id)
             .outerjoin(actor, actor.id == E.actor_id)
@@ -446,7 +518,8 @@ def journal_rows(query, batch: int = 2000):
     return rows()
 
 
-JOURNAL_CSV_HEADER = ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"]
+JOURNAL_CSV_HEADER = ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Серийный номер сертификата",
+                      "Издатель сертификата", "Номер МЧД", "Подробности", "IP-адрес"]
 
 
 def journal_csv_name(organization: Organization) -> str:
@@ -461,10 +534,11 @@ def journal_csv_rows(query, titles: Mapping[str, str]) -> Iterator[list[str]]:
     entries = journal_rows(query)
 
     def rows():
-        for created_at, event, subject, actor, details, remote_addr in entries:
+        for created_at, event, subject, actor, serial, issuer, mchd, details, remote_addr in entries:
             moment = created_at.replace(tzinfo=timezone.utc) if created_at.tzinfo is None else created_at
             yield [moment.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"), titles.get(event, event),
-                   subject or "", actor or "", details or "", remote_addr or ""]
+                   subject or "", actor or "", serial or "", issuer or "", mchd or "", details or "",
+                   remote_addr or ""]
     return rows()
 
 
@@ -493,6 +567,9 @@ class MissingPermission:
 
 def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
     """Why a right is missing in an organization: the roles that carry it, who assigns them."""
+    if organization.is_liquidated:
+        return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
+                                 f"просмотра: раздел «{PERMISSION_TITLES[permission]}» недоступен.", [], False)
     roles = roles_granting(permission)
     can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
     titles = " или ".join(f"«{r.title}»" for r in roles)

@@ -23,6 +23,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
     MenuItem,
     add_json_area,
     add_menu_item,
+    header_links,
     is_public_endpoint,
     json_areas,
     menu_items,
@@ -32,6 +33,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
     signed_in,
 )
 from ..core.web import local_datetime as _local_datetime
+from ..extensions import SQLiteReadsMiddleware
 from ..identifiers import format_snils
 from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
@@ -56,7 +58,9 @@ SECURITY_HEADERS = {
 
 
 def _menu_context():
-    return {"menu": menu_items() if signed_in() else []}
+    if not signed_in():
+        return {"menu": [], "header_links": []}
+    return {"menu": menu_items(), "header_links": header_links()}
 
 
 def _security_headers(response):
@@ -107,8 +111,11 @@ def _any_http_error(error: HTTPException):
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
     proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
+    inner = app.wsgi_app
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        inner = SQLiteReadsMiddleware(inner)  # read-only requests do not queue for the write lock
     app.wsgi_app = TrustedProxyMiddleware(
-        app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
+        inner, parse_networks(proxies), unix=wants_unix_channel(proxies),
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
