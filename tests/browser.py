@@ -7,6 +7,7 @@ fresh browser profile with a client certificate.
 from __future__ import annotations
 
 import subprocess
+import time
 
 import pytest
 
@@ -19,18 +20,21 @@ P12_PASSWORD = "demo"
 
 
 @pytest.fixture(scope="session")
-def demo_server(tmp_path_factory):
-    """`registry demo setup` then `registry demo serve` on a free port; yields (url, pki dir)."""
-    directory = tmp_path_factory.mktemp("demo")
+def demo_server(tmp_path_factory, copy_demo):
+    """A `registry demo setup` instance (copied) under `registry demo serve` on a free port;
+    yields (url, pki dir)."""
+    directory = copy_demo(tmp_path_factory.mktemp("demo") / "demo")
     registry = str(VENV_BIN / "registry")
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
     port = free_port()
     log = directory / "serve.log"
     proc = subprocess.Popen([registry, "demo", "serve", "--dir", str(directory), "--port",
                              str(port)], cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc=proc, log=log)
+        # The port opens before the instructions are printed.
+        deadline = time.monotonic() + 30
+        while "Stop with Ctrl+C" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.05)
         yield f"https://localhost:{port}", directory / "pki", log
     finally:
         stop(proc)

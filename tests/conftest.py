@@ -10,6 +10,8 @@ that touch the database open their own ``with app.app_context():`` so that they 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 
 import pytest
 from flask.testing import FlaskClient
@@ -21,7 +23,7 @@ from registry.extensions import db, utcnow
 from registry.pki.demo import build_demo_pki
 
 from .browser import browser, demo_server  # noqa: F401  (fixtures)
-from .helpers import fresh_postgres_database, postgres_server
+from .helpers import ROOT, VENV_BIN, fresh_postgres_database, postgres_server
 
 BACKENDS = [b.strip() for b in os.environ.get("REGISTRY_TEST_DATABASES",
                                               "sqlite,postgresql").split(",") if b.strip()]
@@ -29,10 +31,50 @@ TEST_SECRET = "test-secret-key"
 TRUSTED_PROXY = "10.0.0.1"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``one_database`` run on the first backend of the run only: what they
+    check does not depend on the database (the backends' own behaviour is tested elsewhere)."""
+    first = BACKENDS[0] if BACKENDS else None
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_url") if callspec is not None else None
+        if backend is not None and backend != first and item.get_closest_marker("one_database"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def demo_pki(tmp_path_factory):
     """The demo PKI built by the project's own code (registry.pki.demo), once per run."""
     return build_demo_pki(tmp_path_factory.mktemp("demo-pki"))
+
+
+@pytest.fixture(scope="session")
+def demo_template(demo_pki, tmp_path_factory):
+    """A demo instance made by `registry demo setup` once per run, on the session's demo PKI.
+
+    Never used directly: a fixture that needs a demo instance of its own copies it
+    (``copy_demo``), which is much cheaper than a setup (migrations, reference data, ...).
+    """
+    directory = tmp_path_factory.mktemp("demo-template") / "demo"
+    shutil.copytree(demo_pki.root, directory / "pki")
+    subprocess.run([str(VENV_BIN / "registry"), "demo", "setup", "--dir", str(directory)],
+                   cwd=ROOT, check=True, capture_output=True, timeout=300)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def copy_demo(demo_template):
+    """``copy_demo(target)``: a demo instance of its own at ``target`` (returned)."""
+    def copy(target):
+        shutil.copytree(demo_template, target)
+        return target
+    return copy
 
 
 @pytest.fixture(scope="session")

@@ -21,12 +21,10 @@ ENGLISH = re.compile(r"\b(Forbidden|Not Found|Bad Request|Internal Server Error|
 
 
 @pytest.fixture(scope="module")
-def walk_server(tmp_path_factory):
+def walk_server(tmp_path_factory, copy_demo):
     """A demo instance of its own (the walk registers РОМАШКА from the start)."""
-    directory = tmp_path_factory.mktemp("walk-demo")
+    directory = copy_demo(tmp_path_factory.mktemp("walk-demo") / "demo")
     registry = str(VENV_BIN / "registry")
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
     port = free_port()
     log = directory / "serve.log"
     proc = subprocess.Popen([registry, "demo", "serve", "--dir", str(directory), "--port", str(port)],

@@ -33,12 +33,10 @@ with app.app_context():
 
 
 @pytest.fixture(scope="module")
-def two_organizations(tmp_path_factory):
+def two_organizations(tmp_path_factory, copy_demo):
     """A demo instance where the demo head already heads two registered organizations."""
-    directory = tmp_path_factory.mktemp("walk-two")
+    directory = copy_demo(tmp_path_factory.mktemp("walk-two") / "demo")
     registry = str(VENV_BIN / "registry")
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
     made = subprocess.run([sys.executable, "-c", PREPARE, str(directory)], cwd=ROOT, env=env,
                           check=True, capture_output=True, text=True, timeout=120)

@@ -103,52 +103,76 @@ def authenticate():
     """
     if is_public_endpoint(current_app, request.endpoint):
         return None
-    raw = request.environ.get(CERT_ENVIRON_KEY)
     record = session_record()
-    if not raw and record is not None and record.ended_at is None \
-            and record.method == AuthSession.METHOD_SIGNATURE:
-        raw = services.session_certificate_pem(record)
+    raw = _presented_certificate(record)
     if not raw:
-        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
-            _end_session()
-            uow.keep()  # the session stays ended although the answer is 403
-        return render_template("auth/no_certificate.html"), 403
-
+        return _no_certificate()
     result = checker().check(raw)
     if not result.valid:
         return _refuse(raw, result)
-
     cert = result.certificate
-    idle, lifetime = session_timeouts(current_app.config)
-    verdict = services.check_session(record, session.get("_user_id"), cert.fingerprint,
-                                     idle=idle, lifetime=lifetime)
+    verdict = _session_verdict(record, cert)
     if verdict.state == "ok":
-        # The account itself is loaded only by pages that use it (current_user).
-        if verdict.touch:
-            services.touch_session(record)
-            uow.keep()  # activity counts even if the page answers with an error
-        g.certificate = cert
-        return None
-
+        return _continue_session(record, verdict, cert)
     if verdict.state in ("idle", "lifetime"):
-        services.record_sign_out(current_person(), cert.fingerprint,
-                                 verdict.state, **_client())
-        _end_session(verdict.state, cert.fingerprint)
-        return redirect(url_for("auth.session_ended"))
-
+        return _session_timed_out(verdict.state, cert)
     if verdict.state == "ended":
-        # A cookie of a session that already ended (e.g. kept from before «Выход»): it opens
-        # nothing; a certificate on the connection may start a new session below.
-        log.warning("cookie of an ended session (%s) presented from %s", record.end_reason,
-                    request.remote_addr)
-        ended = record.end_reason if record.end_reason in ENDED_REASONS else None
-        logout_user()
-        session.clear()
-        if ended and record.cert_fingerprint == cert.fingerprint:
-            session[SESSION_ENDED] = ended
-            session[SESSION_ENDED_FP] = cert.fingerprint
+        _forget_ended_session(record, cert)
+    return _sign_in_on_request(record, cert, changed=verdict.state == "changed")
 
-    changed = verdict.state == "changed"
+
+def _session_verdict(record, cert):
+    idle, lifetime = session_timeouts(current_app.config)
+    return services.check_session(record, session.get("_user_id"), cert.fingerprint,
+                                  idle=idle, lifetime=lifetime)
+
+
+def _presented_certificate(record) -> str | None:
+    """The connection's client certificate, or the one a signature session was opened with."""
+    raw = request.environ.get(CERT_ENVIRON_KEY)
+    if not raw and record is not None and record.ended_at is None \
+            and record.method == AuthSession.METHOD_SIGNATURE:
+        raw = services.session_certificate_pem(record)
+    return raw
+
+
+def _no_certificate():
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        _end_session()
+        uow.keep()  # the session stays ended although the answer is 403
+    return render_template("auth/no_certificate.html"), 403
+
+
+def _continue_session(record, verdict, cert):
+    # The account itself is loaded only by pages that use it (current_user).
+    if verdict.touch:
+        services.touch_session(record)
+        uow.keep()  # activity counts even if the page answers with an error
+    g.certificate = cert
+    return None
+
+
+def _session_timed_out(state: str, cert):
+    services.record_sign_out(current_person(), cert.fingerprint, state, **_client())
+    _end_session(state, cert.fingerprint)
+    return redirect(url_for("auth.session_ended"))
+
+
+def _forget_ended_session(record, cert) -> None:
+    """A cookie of a session that already ended (e.g. kept from before «Выход»): it opens
+    nothing; a certificate on the connection may start a new session."""
+    log.warning("cookie of an ended session (%s) presented from %s", record.end_reason,
+                request.remote_addr)
+    ended = record.end_reason if record.end_reason in ENDED_REASONS else None
+    logout_user()
+    session.clear()
+    if ended and record.cert_fingerprint == cert.fingerprint:
+        session[SESSION_ENDED] = ended
+        session[SESSION_ENDED_FP] = cert.fingerprint
+
+
+def _sign_in_on_request(record, cert, *, changed: bool):
+    """Sign in with the connection's certificate (ending the session of another one)."""
     if changed:
         services.record_sign_out(current_person(),
                                  record.cert_fingerprint, "changed", **_client())
@@ -157,19 +181,33 @@ def authenticate():
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
         return redirect(url_for("auth.session_ended"))
-
-    account = services.find_account(cert)
-    if account is not None and account.blocked_reason:
-        return _blocked(account, cert)
-    user = services.sign_in(cert, **_client())
-    start_session(user, cert.fingerprint)
-    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
-    hooks.signed_in(user, request.remote_addr)
+    blocked = _sign_in(cert)
+    if blocked is not None:
+        return blocked
     uow.keep()  # the sign-in stands even if the page itself answers with an error
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
               "сертификатом.", "info")
     g.certificate = cert
+    return None
+
+
+def _sign_in(cert, method: str = AuthSession.METHOD_TLS, *, replacing: bool = False):
+    """Open a session for the holder of ``cert`` (None), or answer that they are blocked.
+
+    ``replacing``: a person signed in already has that session ended as "changed".
+    """
+    account = services.find_account(cert)
+    if account is not None and account.blocked_reason:
+        return _blocked(account, cert)
+    if replacing and current_user.is_authenticated:
+        services.record_sign_out(current_user._get_current_object(),
+                                 session.get(SESSION_FINGERPRINT), "changed", **_client())
+        _end_session(reason="changed")
+    user = services.sign_in(cert, **_client())
+    start_session(user, cert.fingerprint, method)
+    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
+    hooks.signed_in(user, request.remote_addr)
     return None
 
 
@@ -268,29 +306,23 @@ def signature_login():
         nonce=form.nonce.data, signature_b64=form.signature.data,
         offered_b64=form.certificate.data, origin=site_origin(), checker=checker())
     if not verdict.valid:
-        if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
-            _end_session(reason="refused")
-        if verdict.validation is not None:
-            services.record_refusal(verdict.validation, **_client())
-        else:
-            services.record_signature_refusal(verdict.code, verdict.message, verdict.certificate,
-                                              **_client())
-        uow.keep()  # the spent challenge and the journal entry outlive the 403 answer
-        return render_template("auth/signature_refused.html", title=verdict.title,
-                               message=verdict.message, cert=verdict.certificate), 403
-    cert = verdict.certificate
-    account = services.find_account(cert)
-    if account is not None and account.blocked_reason:
-        return _blocked(account, cert)
-    if current_user.is_authenticated:
-        services.record_sign_out(current_user._get_current_object(),
-                                 session.get(SESSION_FINGERPRINT), "changed", **_client())
-        _end_session(reason="changed")
-    user = services.sign_in(cert, **_client())
-    start_session(user, cert.fingerprint, AuthSession.METHOD_SIGNATURE)
-    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
-    hooks.signed_in(user, request.remote_addr)
-    return redirect(url_for("web.home"))
+        return _signature_refused(verdict)
+    return _sign_in(verdict.certificate, AuthSession.METHOD_SIGNATURE, replacing=True) \
+        or redirect(url_for("web.home"))
+
+
+def _signature_refused(verdict):
+    """End any session, journal the refused signature sign-in and explain it."""
+    if SESSION_TOKEN in session or SESSION_FINGERPRINT in session:
+        _end_session(reason="refused")
+    if verdict.validation is not None:
+        services.record_refusal(verdict.validation, **_client())
+    else:
+        services.record_signature_refusal(verdict.code, verdict.message, verdict.certificate,
+                                          **_client())
+    uow.keep()  # the spent challenge and the journal entry outlive the 403 answer
+    return render_template("auth/signature_refused.html", title=verdict.title,
+                           message=verdict.message, cert=verdict.certificate), 403
 
 
 @bp.route("/logout", methods=["POST"])

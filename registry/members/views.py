@@ -158,13 +158,17 @@ def card(org_id: int, member_id: int):
                                         version=form.expected_version(),
                                         remote_addr=request.remote_addr)
     except MemberError as exc:
-        flash(exc.message, "error")
-        # Show what is saved now (not what was refused), with the current version, so the
-        # next save is deliberate.
-        member = services.member_or_404(organization, member_id)
-        return _card_page(organization, member, forms.roles_form(member), 409 if exc.conflict else 422)
+        return _roles_refused(organization, member_id, exc)
     flash(*_roles_saved(member, change))
     return redirect(url_for(".members", org_id=org_id))
+
+
+def _roles_refused(organization, member_id: int, exc: MemberError):
+    flash(exc.message, "error")
+    # Show what is saved now (not what was refused), with the current version, so the next
+    # save is deliberate.
+    member = services.member_or_404(organization, member_id)
+    return _card_page(organization, member, forms.roles_form(member), 409 if exc.conflict else 422)
 
 
 def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:

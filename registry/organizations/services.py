@@ -806,6 +806,14 @@ class StepOutcome:
     errors: dict[str, list[str]] = field(default_factory=dict)  # rules only the server checks
     kept_with_errors: bool = False  # «Назад» with errors: the text is kept as a draft
 
+    @property
+    def warning(self) -> str | None:
+        """What to tell the person about this outcome, if anything."""
+        if self.kept_with_errors:
+            return ("Данные шага сохранены как черновик; в них есть ошибки — исправьте их, "
+                    "прежде чем регистрировать организацию.")
+        return None
+
 
 def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed: dict, *,
                 back: bool) -> StepOutcome:

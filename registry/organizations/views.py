@@ -195,9 +195,8 @@ def _form_step(draft, step, organization):
     outcome = services.submit_step(draft, step, None if form.errors else forms.values(form),
                                    forms.raw(request.form), back=bool(form.back.data))
     forms.add_errors(form, outcome.errors)
-    if outcome.kept_with_errors:
-        flash("Данные шага сохранены как черновик; в них есть ошибки — исправьте их, прежде чем "
-              "регистрировать организацию.", "warning")
+    if outcome.warning:
+        flash(outcome.warning, "warning")
     if outcome.go_to is not None:
         return redirect(_step_url(outcome.go_to, organization))
     uow.keep()  # the typed text survives the 422 answer

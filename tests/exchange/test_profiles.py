@@ -118,3 +118,17 @@ def test_certificates_show_their_owner_not_a_dn(app, org, as_person, system_cert
     url = create(browser, org.id, system_cert.pem).location
     page = browser.get(url).text
     assert "ИС «Учёт», ООО «РОМАШКА»" in page and "CN=" not in page
+
+
+def test_a_form_without_its_token_is_refused_and_a_missing_certificate_is_said(app, org, as_person):
+    """The thin views' validation step: no CSRF token is a 400 (nothing created), a form
+    without a certificate is shown again (422) with the message under the certificate field."""
+    browser = as_person("head")
+    data = {"system_name": "ИС «Учёт»", "system_code": "ERP-1", "branch_id": ""}
+    url = f"/organizations/{org.id}/exchange"
+    assert browser.client.post(url, data=data).status_code == 400
+    r = browser.post(url, data)
+    assert r.status_code == 422 and "Выберите файл сертификата или вставьте его текст" in r.text
+    with app.app_context():
+        assert db.session.scalar(select(ExchangeProfile).where(
+            ExchangeProfile.organization_id == org.id)) is None

@@ -23,11 +23,9 @@ def run(*args, cwd=ROOT, **env):
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory):
-    """A demo instance where employee1 has signed in once."""
-    directory = tmp_path_factory.mktemp("operator-demo") / "demo"
-    subprocess.run([REGISTRY, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
-                   capture_output=True, timeout=300)
+def demo_dir(tmp_path_factory, copy_demo):
+    """A demo instance (`registry demo setup`, copied) where employee1 has signed in once."""
+    directory = copy_demo(tmp_path_factory.mktemp("operator-demo") / "demo")
     from registry import demo
     from registry.auth.models import User
     from registry.extensions import db

@@ -7,11 +7,15 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import insert, select
+from sqlalchemy import inspect as sa_inspect
 
 from registry.extensions import db
+from registry.refdata import services as refdata_services
 from registry.refdata.demo import demo_records
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import write_extract
+from registry.refdata.models import OkvedCode
 from registry.refdata.services import import_okved
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,11 +35,31 @@ def demo_extract(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def okved_rows(app) -> list[dict]:
+    """The rows the product's import makes of the official OKVED2 file (imported once per
+    database, read, rolled back)."""
+    keys = [attr.key for attr in sa_inspect(OkvedCode).column_attrs]
+    with app.app_context():
+        try:
+            import_okved(OKVED_FILE)
+            rows = [{k: getattr(code, k) for k in keys} for code in db.session.scalars(select(OkvedCode))]
+        finally:
+            db.session.rollback()
+            db.session.remove()
+    assert len(rows) > 2000
+    return rows
+
+
 @pytest.fixture
-def refdata(app, db_session, demo_extract):
+def refdata(app, db_session, demo_extract, okved_rows):
     """The official OKVED2 file and the demo ЕГРЮЛ/ЕГРИП extract, rolled back after the test."""
     with app.app_context():
-        import_okved(OKVED_FILE)
+        # The imported rows in one statement (the import itself is tested in tests/refdata).
+        db.session.execute(insert(OkvedCode), okved_rows)
+        # As the import does: the typeahead index is stale now, and again after the rollback.
+        refdata_services._okved_changed()
+        db.session.connection().info[refdata_services._WRITTEN] = True
         report = import_egrul([demo_extract])
         assert not report.errors
         db.session.commit()
