@@ -60,7 +60,10 @@ def _memberships(user_id: int) -> list[Membership]:
     if user_id not in cache:
         cache[user_id] = list(db.session.scalars(
             select(Membership).where(Membership.user_id == user_id)
-            .options(joinedload(Membership.organization)).order_by(Membership.created_at)))
+            # the organizations' JSON documents load when a page reads them, not for the menu
+            .options(joinedload(Membership.organization).defer(Organization.data)
+                     .defer(Organization.party))
+            .order_by(Membership.created_at)))
     return cache[user_id]
 
 
