@@ -145,11 +145,15 @@ class SQLiteReadsMiddleware:
         lost_token = _sqlite_snapshot_lost.set(lost)
         try:
             body = self.app(dict(environ), capture)  # a retry starts from the request as it came
+        except Exception:
+            if not lost:
+                raise
+            body = None  # propagated (testing): run it again all the same
         finally:
             _sqlite_begin_mode.reset(mode_token)
             _sqlite_snapshot_lost.reset(lost_token)
         if lost:
-            if hasattr(body, "close"):
+            if body is not None and hasattr(body, "close"):
                 body.close()
             return self.app(environ, start_response)
         start_response(*captured[:2], *captured[2:3] if captured[2] else ())
