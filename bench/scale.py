@@ -96,12 +96,15 @@ class Counter:
 
 
 def statements(client, counter: Counter, url: str) -> int:
-    counter.n = 0
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    if response.is_streamed:
-        for _chunk in response.response:
-            pass
+    """Statements of the request, asked twice: what a session does once a minute (its "last
+    seen" time) does not count."""
+    for _ in range(2):
+        counter.n = 0
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        if response.is_streamed:
+            for _chunk in response.response:
+                pass
     return counter.n
 
 
