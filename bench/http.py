@@ -128,7 +128,7 @@ def wrk(port: int, path: str, *, connections: int, duration: float, tmp: Path,
 
 
 def get(port: int, path: str, cookie: str = "") -> tuple[int, str, http.client.HTTPResponse]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                        REGISTRY_WORKER_CLASS=args.worker_class, PYTHONPATH=str(ROOT))
             if args.workers:
                 env["REGISTRY_WORKERS"] = str(args.workers)
-            workers = env.get("REGISTRY_WORKERS") or f"{os.cpu_count() * 2 + 1}"
+            workers = env.get("REGISTRY_WORKERS") or f"{max(2, os.cpu_count() or 1)}"
             env.pop("REGISTRY_PROXY_SECRET", None)
             run = tmp / "run"
             run.mkdir(mode=0o750)
@@ -299,7 +299,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{workers} workers x {args.threads} threads per node, nginx, "
                       f"wrk {args.connections} connections, {args.duration:g} s each", flush=True)
                 some = groups[("registry", node_counts[0])].port
-                status, page, response = get(some, "/")
+                try:
+                    status, page, response = get(some, "/")
+                except OSError as exc:
+                    raise SystemExit(f"sign-in through nginx: {exc}\n"
+                                     + (tmp / "registry-1.log").read_text()[-3000:]) from exc
                 if status != 200 or "Здравствуйте" not in page:
                     raise SystemExit(f"sign-in through nginx failed: {status} {page[:500]}")
                 cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]

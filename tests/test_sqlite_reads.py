@@ -74,3 +74,30 @@ def test_reads_begin_deferred_and_posts_immediate(tmp_path, demo_pki):
     assert client.get("/_page", base_url="https://localhost").status_code == 200
     assert client.post("/_page", base_url="https://localhost").status_code == 200
     assert begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+
+
+def test_a_streamed_body_reads_without_the_write_lock(tmp_path, demo_pki):
+    from flask import Response, stream_with_context
+    app = _app(tmp_path, demo_pki)
+    begins: list[str] = []
+
+    @public
+    def export():
+        db.session.execute(text("SELECT 1")).scalar()
+
+        def rows():
+            db.session.commit()  # as after the request's own commit: a new transaction below
+            for n in range(3):
+                yield f"{db.session.execute(text('SELECT :n'), {'n': n}).scalar()}\n"
+        return Response(stream_with_context(rows()), mimetype="text/csv")
+
+    app.add_url_rule("/_export", "export", export)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: begins.append(statement)
+                     if statement.startswith("BEGIN") else None)
+    response = app.test_client().get("/_export", base_url="https://localhost", buffered=False)
+    body = b"".join(response.response)
+    response.close()
+    assert body == b"0\n1\n2\n"
+    assert begins and set(begins) == {"BEGIN DEFERRED"}, begins
