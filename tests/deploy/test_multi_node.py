@@ -39,6 +39,7 @@ MULTI = ROOT / "deploy" / "multi-node"
 BUCKET = "registry-files"
 SECRET = "multi-node-test-proxy-secret-0123456789"
 UPLOADERS = 4
+NOTICE = 0.5  # seconds for nginx to see a killed node's connections close
 
 
 # -- the shipped files ---------------------------------------------------------------------------
@@ -314,12 +315,15 @@ def test_a_node_killed_under_upload_traffic(tmp_path, demo_pki, postgres_admin_u
                 assert ids.get(number) == document_id, number
                 assert rows[number] in objects, f"{number}: the row's object is missing"
 
-            # 5xx only for requests in flight on the node when it died
-            in_flight = [a for a in answers if a[0] < killed_at < a[1]]
+            # 5xx only for requests in flight on the node when it died: sent to it before the
+            # kill, or in the moment before nginx has seen its connections close (a POST already
+            # written to a kept-alive connection is not retried on the other node)
+            noticed = killed_at + NOTICE
+            in_flight = [a for a in answers if a[0] < noticed and a[1] > killed_at]
             failed = [a for a in answers if a[2] >= 500]
-            assert all(a[0] < killed_at < a[1] for a in failed), (failed, killed_at)
+            assert all(a[0] < noticed and a[1] > killed_at for a in failed), (failed, killed_at)
             assert len(failed) <= len(in_flight) and len(failed) <= UPLOADERS
-            after = [a for a in answers if a[0] > killed_at]
+            after = [a for a in answers if a[0] > noticed]
             assert after and all(a[2] in (302, 303) for a in after), after[:5]
 
             print(f"uploads: {len(answers)} answered, {len(accepted)} accepted, {len(failed)} failed "
