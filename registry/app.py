@@ -92,6 +92,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         documents,
         exchange,
         jobs,
+        mchd,
         members,
         notices,
         operator,
@@ -109,6 +110,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     refdata.init_app(app)
     organizations.init_app(app)
     members.init_app(app)
+    mchd.init_app(app)
     notices.init_app(app)
     documents.init_app(app)
     exchange.init_app(app)

@@ -74,6 +74,24 @@ _ENV = {
     "REGISTRY_CRL_TIMEOUT": ("REGISTRY_CRL_TIMEOUT", _int),
     "REGISTRY_CRL_MAX_MB": ("REGISTRY_CRL_MAX_MB", _int),
     "REGISTRY_TSL_MAX_MB": ("REGISTRY_TSL_MAX_MB", _int),
+    # Machine-readable powers of attorney (registry.mchd).
+    "REGISTRY_MCHD_PROVIDER_URL": ("REGISTRY_MCHD_PROVIDER_URL", _str),
+    "REGISTRY_MCHD_PROVIDER_TOKEN": ("REGISTRY_MCHD_PROVIDER_TOKEN", _str),
+    "REGISTRY_MCHD_PROVIDER_TIMEOUT": ("REGISTRY_MCHD_PROVIDER_TIMEOUT", _int),
+    "REGISTRY_MCHD_POWER_ROLES": ("REGISTRY_MCHD_POWER_ROLES", _str),
+    "REGISTRY_MCHD_CHECK_MINUTES": ("REGISTRY_MCHD_CHECK_MINUTES", _int),
+    # Notices by e-mail (registry.notices).
+    "REGISTRY_SMTP_HOST": ("REGISTRY_SMTP_HOST", _str),
+    "REGISTRY_SMTP_PORT": ("REGISTRY_SMTP_PORT", _int),
+    "REGISTRY_SMTP_USER": ("REGISTRY_SMTP_USER", _str),
+    "REGISTRY_SMTP_PASSWORD": ("REGISTRY_SMTP_PASSWORD", _str),
+    "REGISTRY_SMTP_STARTTLS": ("REGISTRY_SMTP_STARTTLS", _bool),
+    "REGISTRY_SMTP_SSL": ("REGISTRY_SMTP_SSL", _bool),
+    "REGISTRY_SMTP_TIMEOUT": ("REGISTRY_SMTP_TIMEOUT", _int),
+    "REGISTRY_MAIL_FROM": ("REGISTRY_MAIL_FROM", _str),
+    "REGISTRY_BASE_URL": ("REGISTRY_BASE_URL", _str),
+    "REGISTRY_EMAIL_CONFIRM_HOURS": ("REGISTRY_EMAIL_CONFIRM_HOURS", _int),
+    "REGISTRY_NOTICE_MAIL_MINUTES": ("REGISTRY_NOTICE_MAIL_MINUTES", _int),
 }
 
 DEFAULTS: dict[str, object] = {
@@ -140,6 +158,32 @@ DEFAULTS: dict[str, object] = {
     "REGISTRY_CRL_TIMEOUT": 10,
     "REGISTRY_CRL_MAX_MB": 50,
     "REGISTRY_TSL_MAX_MB": 200,
+    # МЧД: the registry of powers of attorney to look them up in (registry/mchd/provider.py
+    # describes its JSON protocol; empty: uploads only), and its bearer token and timeout.
+    "REGISTRY_MCHD_PROVIDER_URL": "",
+    "REGISTRY_MCHD_PROVIDER_TOKEN": "",
+    "REGISTRY_MCHD_PROVIDER_TIMEOUT": 5,
+    # Which roles a machine-readable power (КодПолн) gives: JSON {"code": ["role", ...]} or
+    # "code=role,role; code2=role"; empty: the default of registry/mchd/roles.py.
+    "REGISTRY_MCHD_POWER_ROLES": "",
+    # Period of the job that suspends what expired or revoked МЧД granted, with notices.
+    "REGISTRY_MCHD_CHECK_MINUTES": 60,
+    # Notices by e-mail: no host = no letters (notices stay in the product). Port 0 = 25, or
+    # 465 with REGISTRY_SMTP_SSL; REGISTRY_SMTP_STARTTLS upgrades a plain connection.
+    "REGISTRY_SMTP_HOST": "",
+    "REGISTRY_SMTP_PORT": 0,
+    "REGISTRY_SMTP_USER": "",
+    "REGISTRY_SMTP_PASSWORD": "",
+    "REGISTRY_SMTP_STARTTLS": False,
+    "REGISTRY_SMTP_SSL": False,
+    "REGISTRY_SMTP_TIMEOUT": 30,
+    "REGISTRY_MAIL_FROM": "",
+    # Where links in letters point (https://registry.example.ru); empty: REGISTRY_SITE_ORIGIN.
+    "REGISTRY_BASE_URL": "",
+    # How long the link that confirms an e-mail address works.
+    "REGISTRY_EMAIL_CONFIRM_HOURS": 48,
+    # Period of the sweep that retries letters not yet sent.
+    "REGISTRY_NOTICE_MAIL_MINUTES": 5,
     "SESSION_COOKIE_SECURE": True,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

@@ -13,6 +13,7 @@ from registry.extensions import db, utcnow
 from registry.identifiers import make_inn, make_ogrn, make_snils
 from registry.members.models import Membership, MemberStatus, Role
 from registry.organizations.models import (
+    EgrulChange,
     Organization,
     OrganizationDraft,
     OrganizationJournalEntry,
@@ -297,3 +298,64 @@ def make_egrul_record(**fields) -> EgrulRecord:
     db.session.add(record)
     db.session.flush()
     return record
+
+
+# -- powers of attorney (МЧД) -------------------------------------------------------------------
+def make_power_of_attorney(member: Membership, **fields):
+    """An accepted МЧД of a member (made-up XML and signature; active, a year long)."""
+    import uuid
+
+    from registry.mchd.models import PowerOfAttorneyRecord
+
+    today = utcnow().date()
+    organization = db.session.get(Organization, member.organization_id)
+    user = db.session.get(User, member.user_id)
+    values = dict(organization_id=member.organization_id, user_id=member.user_id,
+                  number=str(uuid.uuid4()), format="003", principal_inn=organization.inn or "",
+                  principal_ogrn=organization.ogrn, principal_name=organization.full_name,
+                  representative={"full_name": user.full_name, "snils": user.snils, "inn": user.inn},
+                  signer={"full_name": "Иванов Иван Иванович"},
+                  powers=[{"code": "DMDK_APPLICATIONS", "name": "Работа с заявлениями"}],
+                  issued_on=today - timedelta(days=1), valid_until=today + timedelta(days=365),
+                  redelegation="1", granted_roles=list(member.roles or []), checks=[],
+                  xml=b"<xml/>", signature=b"sig")
+    values.update(fields)
+    record = PowerOfAttorneyRecord(**values)
+    db.session.add(record)
+    db.session.flush()
+    return record
+def make_notice(user: User, **fields):
+    """A notice for ``user`` (kind ``cert_expiry`` and a unique key unless given)."""
+    from registry.notices.models import Notice
+
+    n = next(_seq)
+    values = dict(user_id=user.id, kind="cert_expiry", key=f"test:{n}", subject=f"Уведомление {n}",
+                  body="Текст уведомления.")
+    values.update(fields)
+    notice = Notice(**values)
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def make_confirmed_address(user: User, email: str | None = None):
+    """Give ``user`` a profile address already confirmed for notices."""
+    from registry.notices.models import NoticeAddress
+
+    user.email = email or user.email or f"person{user.id}@example.ru"
+    address = NoticeAddress(user_id=user.id, email=user.email, confirmed_at=utcnow())
+    db.session.add(address)
+    db.session.flush()
+    return address
+def make_egrul_change(organization: Organization, **fields) -> EgrulChange:
+    """An open change of the head that ЕГРЮЛ shows (the new head: somebody without an account)."""
+    new_head = {"kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
+                "inn": make_inn("7799000001"), "title": "Генеральный директор"}
+    values = dict(organization_id=organization.id, kind=EgrulChange.KIND_HEAD,
+                  old=(organization.party or {}).get("head"), new=new_head, new_head_inn=new_head["inn"],
+                  summary="Руководитель по ЕГРЮЛ: Иванов Иван Иванович → Новиков Николай Петрович")
+    values.update(fields)
+    change = EgrulChange(**values)
+    db.session.add(change)
+    db.session.flush()
+    return change

@@ -60,7 +60,8 @@ def test_every_page_is_russian(app, client, demo_pki):
     client.certificate = cert.pem
     paths = {template.split("?")[0].format(org=org_id, **placeholders)
              for method, template, _p in ROUTES if method == "GET" and not template.startswith("/api/")}
-    paths |= {"/", "/profile", "/journal", "/join", "/organizations/?all=1", "/organizations/register",
+    paths |= {"/", "/profile", "/journal", "/join", "/notices/", "/mchd", "/organizations/?all=1",
+              "/organizations/register",
               "/organizations/register/general", f"/organizations/{org_id}?tab=head",
               f"/organizations/{org_id}?tab=branches", f"/organizations/{org_id}/journal?event=x",
               "/operator/", "/operator/people", f"/operator/organizations/{org_id}",

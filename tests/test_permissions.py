@@ -28,6 +28,7 @@ from .documents.pdfs import plain_pdf
 from .factories import (
     make_application,
     make_document,
+    make_egrul_change,
     make_exchange_certificate,
     make_exchange_profile,
     make_member,
@@ -38,6 +39,8 @@ from .factories import (
 
 P = Permission
 OPERATOR = "operator console"
+# Presenting an МЧД: the person's own membership, waiting for roles or active (any roles).
+PRESENT = "own pending or active membership"
 # (method, path template, permission); {org} and {member} are filled per organization.
 ROUTES = [
     ("GET", "/organizations/{org}", P.VIEW_PROFILE),
@@ -52,6 +55,9 @@ ROUTES = [
     ("POST", "/organizations/{org}/members/take-role", P.ASSIGN_ROLES),
     ("GET", "/organizations/{org}/journal", P.READ_JOURNAL),
     ("GET", "/organizations/{org}/journal?format=csv", P.READ_JOURNAL),
+    # A change ЕГРЮЛ shows: members look; only the new head (by certificate) confirms.
+    ("GET", "/organizations/{org}/egrul/{change}", P.VIEW_PROFILE),
+    ("POST", "/organizations/{org}/egrul/{change}", P.VIEW_PROFILE),
     # The operator's console: nobody else may know it exists. (Posted without a reason, so
     # nothing is actually blocked.)
     ("GET", "/operator/organizations/{org}", OPERATOR),
@@ -91,10 +97,13 @@ ROUTES = [
     ("GET", "/api/v1/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
     ("POST", "/organizations/{org}/exchange/{profile}/delete", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/applications/{application}/delete", P.APPLICATIONS),
+    # An employee presents an МЧД for the organization they joined (posted without files: 422).
+    ("POST", "/mchd/organizations/{org}/upload", PRESENT),
+    ("POST", "/mchd/organizations/{org}/lookup", PRESENT),
 ]
 PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
                 "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
-                "{certificate}": "<int:certificate_id>"}
+                "{certificate}": "<int:certificate_id>", "{change}": "<int:change_id>"}
 ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_membership",
           "pending", "removed", "blocked", "operator"]
 
@@ -107,9 +116,10 @@ def _documents_of(org: Organization) -> dict:
     application.signature_key, application.signature_kind = make_document(org).file_key, "cms"
     profile = make_exchange_profile(org, system_name="ИС", system_code=f"IS-{org.id}")
     certificate = make_exchange_certificate(profile, fingerprint=f"{org.id:064x}")
+    change = make_egrul_change(org)
     db.session.flush()
     return {"document": document.id, "application": application.id, "profile": profile.id,
-            "certificate": certificate.id}
+            "certificate": certificate.id, "change": change.id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:
@@ -123,6 +133,9 @@ def _granted(actor: str, own: bool) -> frozenset:
 def expected(actor: str, own: bool, permission) -> str:
     if permission == OPERATOR:
         return "allowed" if actor == "operator" else "not found"
+    if permission == PRESENT:
+        joined = actor not in ("no_membership", "removed", "blocked", "operator")
+        return "allowed" if own and joined else "not found"
     granted = _granted(actor, own)
     if not granted:
         # A member who may not see the organization yet is told why (not «not found»).

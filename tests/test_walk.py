@@ -151,7 +151,7 @@ def test_director_employee_and_compliance_officer(walk_server, chromium, tmp_pat
         # The employee joins and waits; the director gives roles.
         e = employee.page
         employee.go("/", "employee-home")
-        employee.menu("Присоединиться к организации", "join")
+        employee.menu("Присоединиться", "join")
         e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill("7701000019")
         employee.click("button", "Найти", "join-found")
         e.get_by_label("Должность").fill("Специалист по учёту")

@@ -17,6 +17,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, event, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..core import hooks
 from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..trust import TrustStoreHolder
@@ -384,9 +385,15 @@ def update_profile(user: User, **values: str | None) -> User:
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {', '.join(sorted(unknown))}")
+    changed = {}
     for name, value in values.items():
-        setattr(user, name, (value or "").strip() or None)
+        new = (value or "").strip() or None
+        if getattr(user, name) != new:
+            changed[name] = getattr(user, name)
+        setattr(user, name, new)
     db.session.flush()
+    if changed:
+        hooks.profile_saved(user, changed)
     return user
 
 

@@ -162,8 +162,9 @@ def authenticate():
     if account is not None and account.blocked_reason:
         return _blocked(account, cert)
     user = services.sign_in(cert, **_client())
-    hooks.signed_in(user, request.remote_addr)
     start_session(user, cert.fingerprint)
+    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
+    hooks.signed_in(user, request.remote_addr)
     uow.keep()  # the sign-in stands even if the page itself answers with an error
     if changed:
         flash("Выбран другой сертификат: предыдущий сеанс завершён, выполнен вход с новым "
@@ -286,8 +287,9 @@ def signature_login():
                                  session.get(SESSION_FINGERPRINT), "changed", **_client())
         _end_session(reason="changed")
     user = services.sign_in(cert, **_client())
-    hooks.signed_in(user, request.remote_addr)
     start_session(user, cert.fingerprint, AuthSession.METHOD_SIGNATURE)
+    g.certificate = cert  # the hooks' journal entries name the certificate signed in with
+    hooks.signed_in(user, request.remote_addr)
     return redirect(url_for("web.home"))
 
 
@@ -316,7 +318,7 @@ def profile():
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,
                            days_left=g.certificate.days_left(),
                            expiry_warning=services.expiry_warning(g.certificate),
-                           certificates=user.certificates)
+                           certificates=user.certificates, sections=hooks.profile_sections(user))
 
 
 JOURNAL_PAGE_SIZE = 50

@@ -3,11 +3,22 @@ typed as ДД.ММ.ГГГГ, selects whose empty choice means "nothing chosen"."
 
 from __future__ import annotations
 
+from flask import abort
 from wtforms import DateField, SelectField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 REQUIRED = "Обязательное поле"
+
+
+def submitted(form) -> bool:
+    """Whether ``form`` was posted and is valid; a post with a bad CSRF token is a 400."""
+    if form.validate_on_submit():
+        return True
+    token = getattr(form, "csrf_token", None)
+    if form.is_submitted() and token is not None and token.errors:
+        abort(400)
+    return False
 
 
 class Required:

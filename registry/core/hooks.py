@@ -5,7 +5,12 @@ their ``init_app``, and neither imports the other's views.
 - organization links: a link on the organization page, shown to those with the permission;
 - organization notices: ``provider(organization) -> [(category, text)]`` on its page;
 - organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by.
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
+- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card;
+- profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
+  ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value);
+- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
+- current organization: ``provider(user)`` -> the one of several the person works in now.
 """
 
 from __future__ import annotations
@@ -100,3 +105,68 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     """The МЧД number ``user`` acts by in ``organization`` (None: own right or no МЧД domain)."""
     provider = current_app.extensions.get(AUTHORITY_KEY)
     return provider(user, organization) if provider is not None and user is not None else None
+
+
+MEMBER_FACTS_KEY = "registry.member_facts"
+
+
+def add_member_facts(app: Flask, provider: Callable[[Any], list[tuple[str, list[tuple[str, str]]]]]) -> None:
+    """Let another domain show sections on a member's card: ``provider(membership)`` returns
+    ``[(title, [(label, value), ...]), ...]`` (e.g. the МЧД the member acts by)."""
+    app.extensions.setdefault(MEMBER_FACTS_KEY, []).append(provider)
+
+
+def member_facts(member: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    found: list[tuple[str, list[tuple[str, str]]]] = []
+    for provider in current_app.extensions.get(MEMBER_FACTS_KEY, []):
+        found.extend(provider(member))
+    return found
+PROFILE_SECTIONS_KEY = "registry.profile_sections"
+PROFILE_SAVED_KEY = "registry.profile_saved"
+
+
+def add_profile_section(app: Flask, provider: Callable[[Any], str]) -> None:
+    """Show ``provider(user)`` (rendered HTML) in «Мой профиль»."""
+    app.extensions.setdefault(PROFILE_SECTIONS_KEY, []).append(provider)
+
+
+def profile_sections(user: Any) -> list[str]:
+    return [provider(user) for provider in current_app.extensions.get(PROFILE_SECTIONS_KEY, [])]
+
+
+def on_profile_saved(app: Flask, hook: Callable[[Any, dict], None]) -> None:
+    """Call ``hook(user, changed)`` when «Мой профиль» fields changed (in the unit of work)."""
+    app.extensions.setdefault(PROFILE_SAVED_KEY, []).append(hook)
+
+
+def profile_saved(user: Any, changed: dict) -> None:
+    for hook in current_app.extensions.get(PROFILE_SAVED_KEY, []):
+        hook(user, changed)
+EGRUL_WATCH_KEY = "registry.egrul_watch"
+
+
+def set_egrul_watch(app: Flask, registered_ogrn: Any, handler: Callable[[list[dict]], None]) -> None:
+    """Watch ЕГРЮЛ imports for registered organizations: ``registered_ogrn`` is the ОГРН
+    column of the registered organizations (the import joins it per batch, so only they are
+    looked at), ``handler(changes)`` gets, once the import has written everything, a dict per
+    newer record of a registered organization: ``ogrn``, ``old`` (the record it replaced, or
+    None) and ``new`` (what the import wrote)."""
+    app.extensions[EGRUL_WATCH_KEY] = (registered_ogrn, handler)
+
+
+def egrul_watch() -> tuple[Any, Callable[[list[dict]], None]] | None:
+    return current_app.extensions.get(EGRUL_WATCH_KEY)
+
+
+CURRENT_ORG_KEY = "registry.current_organization"
+
+
+def set_current_organization(app: Flask, provider: Callable[[Any], Any]) -> None:
+    """Install ``provider(user)``: the organization the person works in now (members)."""
+    app.extensions[CURRENT_ORG_KEY] = provider
+
+
+def current_organization(user: Any) -> Any:
+    """The person's current organization (of several), or None (none, or no members domain)."""
+    provider = current_app.extensions.get(CURRENT_ORG_KEY)
+    return provider(user) if provider is not None and user is not None else None

@@ -73,6 +73,30 @@ def menu_items() -> list[MenuItem]:
             if item.visible is None or item.visible()]
 
 
+HEADER_KEY = "registry.header_links"
+
+
+@dataclass(frozen=True)
+class HeaderLink:
+    """A compact link in the page header beside the person's name (an icon and a number)."""
+
+    label: str  # read by screen readers and shown as the tooltip
+    endpoint: str
+    icon: str  # a file under static/
+    count: Callable[[], int] | None = None  # shown on the icon when not zero
+
+
+def add_header_link(app: Flask, label: str, endpoint: str, icon: str, *,
+                    count: Callable[[], int] | None = None) -> None:
+    """Add a compact link to the header of signed-in people (e.g. «Уведомления» with the
+    number of unread ones)."""
+    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count))
+
+
+def header_links() -> list[HeaderLink]:
+    return list(current_app.extensions.get(HEADER_KEY, []))
+
+
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
     """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
     page — including the ones raised before any view of the area runs (an unmatched URL)."""

@@ -34,6 +34,23 @@ class DocumentForm(FlaskForm):
         if field.data and self.doc_date.data and field.data < self.doc_date.data:
             raise ValidationError("Срок действия не может закончиться раньше даты документа")
 
+    def _signature_upload(self):
+        upload = self.signature.data
+        return upload if upload and upload.filename else None
+
+    def document_values(self) -> dict:
+        """What ``services.add_document`` takes from the form: the files and their details."""
+        signature = self._signature_upload()
+        return {"stream": self.file.data.stream, "filename": self.file.data.filename,
+                "doc_type": self.doc_type.data, "number": self.number.data,
+                "doc_date": self.doc_date.data, "expires_on": self.expires_on.data,
+                "signature_stream": signature.stream if signature else None,
+                "signature_filename": signature.filename if signature else None}
+
+    def field_for(self, message: str):
+        """The field a refusal is about: the signature file when it names a signature."""
+        return self.signature if "подпис" in message and self._signature_upload() else self.file
+
 
 class FilterForm(FlaskForm):
     class Meta:

@@ -332,6 +332,69 @@ def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     return notices
 
 
+NOTICE_THRESHOLDS = (30, 14, 7, 1, 0)
+
+
+def _documents_people(organization_id: int) -> list:
+    """Active members whose roles carry the documents permission."""
+    from ..members.models import Membership, MemberStatus, Permission, roles_granting
+
+    granting = {r.value for r in roles_granting(Permission.DOCUMENTS)}
+    members = db.session.scalars(select(Membership).where(
+        Membership.organization_id == organization_id,
+        Membership.status == MemberStatus.ACTIVE.value))
+    return [m.user for m in members if granting & set(m.roles or [])]
+
+
+def notify_expiring_documents(today: date | None = None) -> int:
+    """Notices to those with the documents permission: a document expires in 30, 14, 7 or
+    1 days, or today (each threshold once per document and expiry date)."""
+    from ..notices.kinds import DOCUMENT_EXPIRY
+    from ..notices.services import notify
+
+    today = today or clock.today()
+    found = db.session.scalars(select(Document).where(
+        Document.expires_on >= today,
+        Document.expires_on <= today + timedelta(days=max(NOTICE_THRESHOLDS)))
+        .order_by(Document.organization_id, Document.expires_on))
+    sent, people = 0, {}
+    for document in found:
+        left = document.days_left(today)
+        reached = min((t for t in NOTICE_THRESHOLDS if left <= t), default=None)
+        if reached is None:
+            continue
+        if document.organization_id not in people:
+            people[document.organization_id] = _documents_people(document.organization_id)
+        when = ("сегодня" if left == 0 else "завтра" if left == 1
+                else f"через {left} {plural_days(left)}")
+        organization = db.session.get(Organization, document.organization_id)
+        for user in people[document.organization_id]:
+            sent += notify(
+                user, DOCUMENT_EXPIRY, f"{document.id}:{document.expires_on}:{reached}",
+                f"Срок действия документа «{document.title}» истекает {when}",
+                f"Документ «{document.title}» организации {organization.name if organization else ''} "
+                f"действует по {document.expires_on:%d.%m.%Y}. Загрузите действующий документ.",
+                url=f"/organizations/{document.organization_id}/documents/{document.id}",
+                organization=organization) is not None
+    return sent
+
+
+def _notify_application_status(application: Application) -> None:
+    """The head (the person who registered the organization) learns the new status."""
+    from ..notices.kinds import APPLICATION_STATUS
+    from ..notices.services import notify
+
+    organization = db.session.get(Organization, application.organization_id)
+    head = organization.registered_by if organization is not None else None
+    if head is None:
+        return
+    notify(head, APPLICATION_STATUS, f"{application.id}:{application.status}",
+           f"{application.title}: {application.status_title.lower()}",
+           f"Статус заявления «{application.title}» изменился: {application.status_title}.",
+           url=f"/organizations/{application.organization_id}/applications/{application.id}",
+           organization=organization)
+
+
 # -- applications ---------------------------------------------------------------------------------
 def applications(organization: Organization) -> list[Application]:
     return list(db.session.scalars(select(Application).where(
@@ -537,6 +600,7 @@ def sign_application(application: Application, *, stream: BinaryIO, filename: st
         application.signer_name = check.signer.full_name
         application.signed_at = utcnow()
         application.status = Application.SIGNED
+        _notify_application_status(application)
     else:
         cleanup.discard_after_commit(stored.key)  # kept only for a valid signature
     db.session.flush()
@@ -555,4 +619,5 @@ def submit_application(application: Application, *, actor=None, remote_addr: str
     application.status = Application.SUBMITTED
     application.submitted_at = utcnow()
     db.session.flush()
+    _notify_application_status(application)
     _journal(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")

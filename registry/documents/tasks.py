@@ -7,6 +7,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from ..jobs import job, minutes, periodic
+from ..jobs.tasks import register_expiry_notifier
 
 
 @job(retries=3, retry_delay=10, backoff=2.0)
@@ -28,6 +29,14 @@ def files_sweep(app: Flask) -> None:
     from .services import sweep_files
 
     sweep_files()
+
+
+@register_expiry_notifier
+def document_expiry_notices(app: Flask) -> None:
+    """Part of the daily expiry round: documents about to expire, to those who keep them."""
+    from .services import notify_expiring_documents
+
+    notify_expiring_documents()
 
 
 @click.group("files", help="Хранилище файлов.")

@@ -9,6 +9,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..core import uow
 from ..core.access import Permission, can
+from ..core.forms import submitted
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.services import organization_or_404
@@ -64,6 +65,18 @@ def _files():
     uow.on_rollback(cleanup.rollback)
 
 
+def _stored(field, action):
+    """``action(cleanup)`` with its files in the unit of work; a DocumentError becomes the
+    error of ``field`` (the form field itself, or a function of the message naming it): None."""
+    try:
+        with _files() as cleanup:
+            return action(cleanup)
+    except DocumentError as exc:
+        target = field if hasattr(field, "errors") else field(exc.message)  # a field renders
+        target.errors = [*target.errors, exc.message]
+        return None
+
+
 def _send(key: str, name: str, media_type: str):
     return services.send_stored(key, name, media_type)
 
@@ -95,31 +108,14 @@ def upload(org_id: int):
     organization = organization_or_404(org_id, Permission.DOCUMENTS, _user())
     form = forms.DocumentForm()
     form.file.description = form.file.description.format(limit=_limit_mb())
-    status = 200
-    if form.is_submitted():
-        status = 422
-        if form.validate():
-            signature = form.signature.data if form.signature.data and form.signature.data.filename else None
-            try:
-                with _files() as cleanup:
-                    document = services.add_document(
-                        organization, user=_user(), stream=form.file.data.stream,
-                        filename=form.file.data.filename, doc_type=form.doc_type.data,
-                        number=form.number.data, doc_date=form.doc_date.data,
-                        expires_on=form.expires_on.data,
-                        signature_stream=signature.stream if signature else None,
-                        signature_filename=signature.filename if signature else None, cleanup=cleanup,
-                        remote_addr=request.remote_addr)
-            except DocumentError as exc:
-                target = form.signature if "подпис" in exc.message and signature else form.file
-                target.errors = [*target.errors, exc.message]
-            else:
-                flash(f"Документ «{document.title}» загружен.", "success")
-                return redirect(url_for(".detail", org_id=org_id, document_id=document.id))
-        elif form.csrf_token.errors:
-            abort(400)
+    document = submitted(form) and _stored(form.field_for, lambda cleanup: services.add_document(
+        organization, user=_user(), cleanup=cleanup, remote_addr=request.remote_addr,
+        **form.document_values()))
+    if document:
+        flash(f"Документ «{document.title}» загружен.", "success")
+        return redirect(url_for(".detail", org_id=org_id, document_id=document.id))
     return render_template("documents/upload.html", organization=organization, form=form,
-                           accept=forms.ACCEPT), status
+                           accept=forms.ACCEPT), 422 if form.is_submitted() else 200
 
 
 @bp.route("/<int:document_id>")
@@ -128,6 +124,11 @@ def detail(org_id: int, document_id: int):
     return render_template("documents/detail.html", organization=organization, document=document,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
+
+
+def _refused_signature(organization, document, form):
+    return render_template("documents/detail.html", organization=organization, document=document,
+                           signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
 
 
 @bp.route("/<int:document_id>/file")
@@ -149,20 +150,13 @@ def download_signature(org_id: int, document_id: int):
 def add_signature(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id)
     form = forms.SignatureForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
-        return render_template("documents/detail.html", organization=organization, document=document,
-                               signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
-    try:
-        with _files() as cleanup:
-            checks = services.attach_signature(document, stream=form.signature.data.stream,
-                                               filename=form.signature.data.filename, cleanup=cleanup,
-                                               actor=_user(), remote_addr=request.remote_addr)
-    except DocumentError as exc:
-        form.signature.errors = [exc.message]
-        return render_template("documents/detail.html", organization=organization, document=document,
-                               signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
+    if not submitted(form):
+        return _refused_signature(organization, document, form)
+    checks = _stored(form.signature, lambda cleanup: services.attach_signature(
+        document, stream=form.signature.data.stream, filename=form.signature.data.filename,
+        cleanup=cleanup, actor=_user(), remote_addr=request.remote_addr))
+    if checks is None:
+        return _refused_signature(organization, document, form)
     ok = checks and all(c["valid"] for c in checks)
     flash("Подпись загружена и проверена." + ("" if ok else " Подпись не прошла проверку: см. причину ниже."),
           "success" if ok else "warning")
@@ -219,29 +213,19 @@ def _application_form(organization, formdata=None) -> forms.ApplicationForm:
 @applications_bp.route("", methods=["GET", "POST"], endpoint="index")
 def application_list(org_id: int):
     organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
-    status = 200
-    if request.method == "POST":
-        form = _application_form(organization)
-        if form.validate_on_submit():
-            try:
-                with _files() as cleanup:
-                    application = services.create_application(
-                        organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup,
-                        remote_addr=request.remote_addr)
-            except DocumentError as exc:
-                form.documents.errors = [*form.documents.errors, exc.message]
-            else:
-                flash(f"{application.title} сформировано. Скачайте PDF, подпишите его и загрузите подпись.",
-                      "success")
-                return redirect(url_for(".detail", org_id=org_id, application_id=application.id))
-        elif form.csrf_token.errors:
-            abort(400)
-        status = 422
-    else:
-        form = _application_form(organization, formdata=False)
+    posted = request.method == "POST"
+    form = _application_form(organization, formdata=None if posted else False)
+    application = submitted(form) and _stored(form.documents, lambda cleanup: services.create_application(
+        organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup,
+        remote_addr=request.remote_addr))
+    if application:
+        flash(f"{application.title} сформировано. Скачайте PDF, подпишите его и загрузите подпись.",
+              "success")
+        return redirect(url_for(".detail", org_id=org_id, application_id=application.id))
     return render_template("documents/applications.html", organization=organization, form=form,
                            applications=services.applications(organization),
-                           can_documents=can(_user(), Permission.DOCUMENTS, organization)), status
+                           can_documents=can(_user(), Permission.DOCUMENTS, organization)), \
+        422 if posted else 200
 
 
 def _detail(organization, application, sign_form=None, status=200):
@@ -278,24 +262,17 @@ def signature(org_id: int, application_id: int):
 def sign(org_id: int, application_id: int):
     organization, application = _application(org_id, application_id)
     form = forms.ApplicationSignatureForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
+    result = submitted(form) and _stored(form.signature, lambda cleanup: services.sign_application(
+        application, stream=form.signature.data.stream, filename=form.signature.data.filename,
+        cleanup=cleanup, actor=_user(), remote_addr=request.remote_addr))
+    if not result:
         return _detail(organization, application, form, 422)
-    try:
-        with _files() as cleanup:
-            result = services.sign_application(application, stream=form.signature.data.stream,
-                                               filename=form.signature.data.filename, cleanup=cleanup,
-                                               actor=_user(), remote_addr=request.remote_addr)
-    except DocumentError as exc:
-        form.signature.errors = [exc.message]
+    if not result["valid"]:
+        form.signature.errors = [result["message"]]
+        uow.keep()  # the failed check is recorded on the application
         return _detail(organization, application, form, 422)
-    if result["valid"]:
-        flash(f"Подпись руководителя проверена: {application.title} подписано.", "success")
-        return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
-    form.signature.errors = [result["message"]]
-    uow.keep()  # the failed check is recorded on the application
-    return _detail(organization, application, form, 422)
+    flash(f"Подпись руководителя проверена: {application.title} подписано.", "success")
+    return redirect(url_for(".detail", org_id=org_id, application_id=application_id))
 
 
 @applications_bp.route("/<int:application_id>/submit", methods=["POST"])

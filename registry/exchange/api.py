@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..core import access, clock, uow
+from ..core import access, clock, hooks, uow
 from ..core.access import AccessDenied
 from ..core.web import CERT_ENVIRON_KEY, public
 from ..documents import services as documents
@@ -98,6 +98,13 @@ class ApiClient:
             return [self.profile.organization]
         return [m.organization for m in self.memberships]
 
+    def current(self) -> Organization | None:
+        """The organization the client works in now: a system's own; a person's current one
+        (the one chosen in the web interface of this sign-in, else the first)."""
+        if self.profile is not None:
+            return self.profile.organization
+        return hooks.current_organization(self.user)
+
     def granted(self, organization: Organization | None) -> frozenset[Permission]:
         """What the client may read in ``organization``: a system its own organization's
         profile and documents, a person what their roles give (the same map as the web)."""
@@ -167,6 +174,11 @@ def _organization(client: ApiClient, org_id: int, permission: Permission) -> Org
 def _org_ref(organization: Organization) -> dict:
     return {"id": organization.id, "ogrn": organization.ogrn, "inn": organization.inn,
             "name": organization.name, "url": url_for(".organization", org_id=organization.id)}
+
+
+def _current_ref(client: ApiClient) -> dict | None:
+    found = client.current()
+    return _org_ref(found) if found is not None else None
 
 
 def _branch(item: dict) -> dict:
@@ -260,6 +272,7 @@ def me():
         "certificate": {"serial": cert.serial, "subject": cert.subject, "issuer": cert.issuer,
                         "not_after": cert.not_after.isoformat(), "fingerprint_sha256": cert.fingerprint},
         "organizations": [_org_ref(o) for o in client.organizations()],
+        "current_organization": _current_ref(client),
     })
 
 
@@ -267,7 +280,8 @@ def me():
 @public
 def organizations():
     client = authenticate()
-    return jsonify({"organizations": [_org_ref(o) for o in client.organizations()]})
+    return jsonify({"organizations": [_org_ref(o) for o in client.organizations()],
+                    "current_organization": _current_ref(client)})
 
 
 @bp.route(f"/organizations/{ID}")

@@ -33,6 +33,18 @@ class CertificateMixin:
             return upload.read(64 * 1024)
         return self.certificate_text.data or None
 
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' checks, then a certificate given as a file or as text (read once into
+        ``certificate_payload``)."""
+        if not super().validate(extra_validators):  # type: ignore[misc]
+            return False
+        self.certificate_payload = self.certificate_data()
+        if not self.certificate_payload:
+            self.certificate.errors = [*self.certificate.errors,
+                                       "Выберите файл сертификата или вставьте его текст"]
+            return False
+        return True
+
 
 class ProfileForm(CertificateMixin, FlaskForm):
     branch_id = ChoiceField("Подразделение", [Optional()], choices=[])

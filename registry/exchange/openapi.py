@@ -33,6 +33,10 @@ AUTH_ERRORS = {
     "403": _error("The certificate's owner lacks the permission (or the organization is blocked)"),
 }
 NOT_FOUND = {"404": _error("No such organization or document for this client")}
+# The one the person works in now (chosen in the web interface of the same sign-in; else the
+# first by name); an information system: its own organization.
+CURRENT_ORGANIZATION = {"anyOf": [{"$ref": "#/components/schemas/OrganizationRef"}, {"type": "null"}],
+                        "description": "the current organization (several: the one chosen in the web interface)"}
 ORG_PARAM = {"name": "org_id", "in": "path", "required": True, "schema": ID}
 DOC_PARAM = {"name": "document_id", "in": "path", "required": True, "schema": ID}
 
@@ -57,11 +61,13 @@ SCHEMAS = {
             "branch_id": NULLABLE_STRING,
             "certificate": {"$ref": "#/components/schemas/Certificate"},
             "organizations": {"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRef"}},
+            "current_organization": CURRENT_ORGANIZATION,
         },
     },
     "OrganizationList": {
         "type": "object", "required": ["organizations"],
-        "properties": {"organizations": {"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRef"}}},
+        "properties": {"organizations": {"type": "array", "items": {"$ref": "#/components/schemas/OrganizationRef"}},
+                       "current_organization": CURRENT_ORGANIZATION},
     },
     "Organization": {
         "type": "object",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..core.access import Permission
+from ..core.forms import submitted
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..organizations.services import organization_or_404
@@ -33,16 +34,19 @@ def _units(organization):
             *[(b["id"], b.get("name") or b["id"]) for b in (organization.data or {}).get("branches") or []]]
 
 
-def _need_certificate(form) -> bytes | str | None:
-    data = form.certificate_data()
-    if not data:
-        form.certificate.errors = [*form.certificate.errors, "Выберите файл сертификата или вставьте его текст"]
-    return data
-
-
 def _apply_error(form, exc: ExchangeError) -> None:
     target = form[exc.field] if exc.field and exc.field in form else form.certificate
     target.errors = [*target.errors, exc.message]
+
+
+def _attempt(form, action):
+    """Run a service call in a savepoint; an ExchangeError becomes the form's error (None)."""
+    try:
+        with db.session.begin_nested():
+            return action()
+    except ExchangeError as exc:
+        _apply_error(form, exc)
+        return None
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -50,28 +54,17 @@ def index(org_id: int):
     organization = _organization(org_id)
     form = forms.ProfileForm() if request.method == "POST" else forms.ProfileForm(formdata=None)
     form.branch_id.choices = _units(organization)
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.validate_on_submit():
-            certificate = _need_certificate(form)
-            if certificate:
-                try:
-                    with db.session.begin_nested():
-                        profile = services.create_profile(
-                            organization, user=_user(), system_name=form.system_name.data,
-                            system_code=form.system_code.data, branch_id=form.branch_id.data or None,
-                            certificate=certificate, remote_addr=request.remote_addr)
-                except ExchangeError as exc:
-                    _apply_error(form, exc)
-                else:
-                    flash(f"Профиль информационного обмена {quoted(profile.system_name)} создан.", "success")
-                    return redirect(url_for(".detail", org_id=org_id, profile_id=profile.id))
-        elif form.csrf_token.errors:
-            abort(400)
+    profile = submitted(form) and _attempt(form, lambda: services.create_profile(
+        organization, user=_user(), system_name=form.system_name.data,
+        system_code=form.system_code.data, branch_id=form.branch_id.data or None,
+        certificate=form.certificate_payload, remote_addr=request.remote_addr))
+    if profile:
+        flash(f"Профиль информационного обмена {quoted(profile.system_name)} создан.", "success")
+        return redirect(url_for(".detail", org_id=org_id, profile_id=profile.id))
     return render_template("exchange/index.html", organization=organization, form=form,
                            profiles=services.profiles(organization),
-                           unit_title=lambda b: services.unit_title(organization, b)), status
+                           unit_title=lambda b: services.unit_title(organization, b)), \
+        422 if request.method == "POST" else 200
 
 
 def certificate_owner(pem: str) -> tuple[str, str]:
@@ -100,17 +93,12 @@ def edit(org_id: int, profile_id: int):
     """Rename the information system or change its code."""
     organization, profile = _profile(org_id, profile_id)
     form = forms.EditProfileForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
+    if not submitted(form):
         return _detail(organization, profile, status=422, edit_form=form)
-    try:
-        with db.session.begin_nested():
-            changed = services.update_profile(profile, user=_user(), system_name=form.system_name.data,
-                                              system_code=form.system_code.data,
-                                              remote_addr=request.remote_addr)
-    except ExchangeError as exc:
-        _apply_error(form, exc)
+    changed = _attempt(form, lambda: services.update_profile(
+        profile, user=_user(), system_name=form.system_name.data,
+        system_code=form.system_code.data, remote_addr=request.remote_addr))
+    if changed is None:
         return _detail(*_profile(org_id, profile_id), status=422, edit_form=form)
     flash("Профиль сохранён." if changed else "Изменений нет.", "success" if changed else "info")
     return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
@@ -125,19 +113,12 @@ def detail(org_id: int, profile_id: int):
 def add_certificate(org_id: int, profile_id: int):
     organization, profile = _profile(org_id, profile_id)
     form = forms.CertificateForm()
-    if not form.validate_on_submit():
-        if form.csrf_token.errors:
-            abort(400)
+    if not submitted(form):
         return _detail(organization, profile, form, 422)
-    certificate = _need_certificate(form)
-    if not certificate:
-        return _detail(organization, profile, form, 422)
-    try:
-        with db.session.begin_nested():
-            cert = services.add_certificate(profile, user=_user(), certificate=certificate,
-                                            remote_addr=request.remote_addr)
-    except ExchangeError as exc:
-        _apply_error(form, exc)
+    cert = _attempt(form, lambda: services.add_certificate(
+        profile, user=_user(), certificate=form.certificate_payload,
+        remote_addr=request.remote_addr))
+    if cert is None:
         return _detail(*_profile(org_id, profile_id), form, 422)
     flash(f"Сертификат {cert.serial} добавлен.", "success")
     return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +20,20 @@ def init_app(app: Flask) -> None:
     from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)
+    from ..core.hooks import add_notice_provider, set_egrul_watch
+    from ..organizations.models import Organization
+    from . import egrul
+
+    set_egrul_watch(app, Organization.__table__.c.ogrn, egrul.on_import)
+    add_notice_provider(app, egrul.notices)
+    app.add_template_global(egrul.open_changes, "egrul_open_changes")
+    from ..core.hooks import set_current_organization
+    from . import current
+
+    set_current_organization(app, current.current)
+    app.before_request(current.follow_url)
+    app.add_template_global(current.current_for_page, "current_organizations")
+    app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)
@@ -29,6 +43,6 @@ def init_app(app: Flask) -> None:
     on_organization_registered(app, lambda organization, user: make_admin(user, organization))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,
                   visible=lambda: bool(admin_organizations()))
-    add_menu_item(app, "Присоединиться к организации", "members.join", order=40, visible=may_join)
+    add_menu_item(app, "Присоединиться", "members.join", order=40, visible=may_join)
     add_org_link(app, "Профили организации", "members.members", Permission.ASSIGN_ROLES, order=30)
     add_org_link(app, "Журнал организации", "members.journal", Permission.READ_JOURNAL, key="journal", order=50)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
@@ -94,6 +94,19 @@ def roles_form(member) -> RolesForm:
                      | {"version": member.version})
 
 
+class SwitchOrganizationForm(FlaskForm):
+    """The header's choice of the current organization (rendered as plain HTML on every page)."""
+
+    org_id = IntegerField(validators=[InputRequired()])
+    next = HiddenField()
+
+
+class ConfirmHeadForm(FlaskForm):
+    """The new head confirms a change of the head that ЕГРЮЛ shows."""
+
+    submit = SubmitField("Подтвердить: я руководитель организации")
+
+
 class TakeRoleForm(FlaskForm):
     """«Назначить себе роль» on the page that refused an administrator."""
 
@@ -126,6 +139,11 @@ EVENT_TITLES = {
     "documents": "Документы организации",
     "applications": "Заявления",
     "exchange": "Профили информационного обмена",
+    "mchd": "Доверенности (МЧД)",
+    "egrul_head": "ЕГРЮЛ: смена руководителя",
+    "egrul_confirmed": "ЕГРЮЛ: смена руководителя подтверждена",
+    "egrul_status": "ЕГРЮЛ: реорганизация или ликвидация",
+    "egrul_liquidated": "ЕГРЮЛ: организация ликвидирована",
 }
 
 

@@ -78,7 +78,8 @@ def permissions(member: Membership | None, organization: Organization | None = N
     """What a person may do in an organization.
 
     An active member: viewing the profile plus their roles' permissions; in a blocked
-    organization only viewing (to read why). Anyone else nothing — except the registry
+    organization only viewing (to read why), in a liquidated one viewing and the journal.
+    Anyone else nothing — except the registry
     operator, who may look at any organization (but not act in it).
     """
     granted: set[Permission] = set()
@@ -90,7 +91,13 @@ def permissions(member: Membership | None, organization: Organization | None = N
         if organization is None or not organization.is_blocked:
             for role in member.role_set:
                 granted |= ROLE_PERMISSIONS[role]
+    if organization is not None and organization.is_liquidated:
+        granted &= READ_ONLY_PERMISSIONS  # a liquidated organization is only looked at
     return frozenset(granted)
+
+
+# What remains in an organization that ЕГРЮЛ shows liquidated.
+READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
 
 
 can = access.can  # the one check (registry.core.access), here for this domain's callers
@@ -175,6 +182,8 @@ def join(user, organization: Organization, branch_id: str | None, *,
     """
     if organization.is_blocked:
         raise MemberError(f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
+    if organization.is_liquidated:
+        raise MemberError(f"{organization.liquidated_reason}: присоединиться к ней нельзя.")
     if branch_id and organization.branch(branch_id) is None:
         raise MemberError("Такого подразделения нет в профиле организации: выберите из списка.")
     member = membership(user, organization)
@@ -192,7 +201,42 @@ def join(user, organization: Organization, branch_id: str | None, *,
     unit = organization.branch(branch_id)
     record(organization, "join", actor=user, subject=user, remote_addr=remote_addr,
            details=f"Подразделение: {unit['name']}" if unit else "Головная организация")
+    if member.status == MemberStatus.PENDING.value:
+        _notify_waiting(member, organization)
     return member
+
+
+def _notify_waiting(member: Membership, organization: Organization) -> None:
+    """The organization's administrators learn that a person waits for roles."""
+    from ..notices.kinds import MEMBER_WAITING
+    from ..notices.services import notify
+
+    for admin in administrators(organization):
+        if admin.user_id == member.user_id:
+            continue
+        notify(admin.user, MEMBER_WAITING, f"{member.id}:{member.version}",
+               f"Сотрудник ожидает назначения ролей: {member.user.full_name}",
+               f"{member.user.full_name} присоединяется к организации {organization.name} и ждёт, "
+               "когда администратор назначит роли.",
+               url=f"/organizations/{organization.id}/members/{member.id}", organization=organization)
+
+
+def _notify_roles(member: Membership, added: list[str], removed: list[str], actor) -> None:
+    """The employee learns which roles were given or taken."""
+    from ..notices.kinds import ROLES_CHANGED
+    from ..notices.services import notify
+
+    parts = []
+    if added:
+        parts.append("назначены: " + _titles(added))
+    if removed:
+        parts.append("сняты: " + _titles(removed))
+    organization = member.organization
+    notify(member.user, ROLES_CHANGED, f"{member.id}:{member.version}",
+           f"Изменены ваши роли в организации {organization.name}",
+           f"Роли {'; '.join(parts)}. Статус: {member.member_status.title}. "
+           f"Изменил: {getattr(actor, 'full_name', None) or 'администратор организации'}.",
+           url=f"/organizations/{organization.id}", organization=organization)
 
 
 JOINED = (MemberStatus.ACTIVE.value, MemberStatus.PENDING.value)
@@ -344,6 +388,8 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
     parts.append(f"статус: {member.member_status.title}")
     record(member.organization_id, "roles", actor=actor, subject=member.user_id,
            details="; ".join(parts), remote_addr=remote_addr)
+    if (added or removed) and getattr(actor, "id", None) != member.user_id:
+        _notify_roles(member, added, removed, actor)
     return RolesChange(member, added, removed)
 
 
@@ -446,7 +492,8 @@ def keyset_page(query, cursor: str | None, size: int) -> KeysetPage:
 
 def journal_rows(query, batch: int = 2000):
     """Every entry of a journal query as plain rows (created_at, event, subject's name, actor's
-    name, details, address), fetched in batches: constant memory and no ORM objects per row.
+    name, certificate serial and issuer, МЧД number, details, address), fetched in batches:
+    constant memory and no ORM objects per row.
 
     The rows are read through a session of their own, bound like the request's: a streamed
     body is produced after the request's unit of work has ended, outside its context."""
@@ -456,7 +503,8 @@ def journal_rows(query, batch: int = 2000):
 
     E = OrganizationJournalEntry
     subject, actor = aliased(User), aliased(User)
-    stmt = (select(E.created_at, E.event, subject.full_name, actor.full_name, E.details, E.remote_addr)
+    stmt = (select(E.created_at, E.event, subject.full_name, actor.full_name, E.cert_serial,
+                   E.cert_issuer, E.mchd_number, E.details, E.remote_addr)
             .select_from(E)
             .outerjoin(subject, subject.id == E.subject_id)
             .outerjoin(actor, actor.id == E.actor_id)
@@ -473,7 +521,8 @@ def journal_rows(query, batch: int = 2000):
     return rows()
 
 
-JOURNAL_CSV_HEADER = ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Подробности", "IP-адрес"]
+JOURNAL_CSV_HEADER = ["Дата и время", "Событие", "Сотрудник", "Кто выполнил", "Серийный номер сертификата",
+                      "Издатель сертификата", "Номер МЧД", "Подробности", "IP-адрес"]
 
 
 def journal_csv_name(organization: Organization) -> str:
@@ -488,10 +537,11 @@ def journal_csv_rows(query, titles: Mapping[str, str]) -> Iterator[list[str]]:
     entries = journal_rows(query)
 
     def rows():
-        for created_at, event, subject, actor, details, remote_addr in entries:
+        for created_at, event, subject, actor, serial, issuer, mchd, details, remote_addr in entries:
             moment = created_at.replace(tzinfo=timezone.utc) if created_at.tzinfo is None else created_at
             yield [moment.astimezone(tz).strftime("%d.%m.%Y %H:%M:%S"), titles.get(event, event),
-                   subject or "", actor or "", details or "", remote_addr or ""]
+                   subject or "", actor or "", serial or "", issuer or "", mchd or "", details or "",
+                   remote_addr or ""]
     return rows()
 
 
@@ -520,6 +570,9 @@ class MissingPermission:
 
 def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
     """Why a right is missing in an organization: the roles that carry it, who assigns them."""
+    if organization.is_liquidated:
+        return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
+                                 f"просмотра: раздел «{PERMISSION_TITLES[permission]}» недоступен.", [], False)
     roles = roles_granting(permission)
     can_assign = access.can(user, Permission.ASSIGN_ROLES, organization)
     titles = " или ".join(f"«{r.title}»" for r in roles)

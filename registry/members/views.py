@@ -18,6 +18,7 @@ from werkzeug.exceptions import Forbidden
 
 from ..core import access
 from ..core.access import AccessDenied
+from ..core.hooks import member_facts
 from ..core.web import current_person as _user
 from ..core.web import render_error
 from ..exports import csv_response
@@ -25,7 +26,7 @@ from ..extensions import db
 from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from ..text import genitive
-from . import forms, services
+from . import current, egrul, forms, services
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
 from .services import MemberError
@@ -123,8 +124,11 @@ def admin_organizations() -> list[Organization]:
 @bp.route("/members")
 def my_members():
     """The top menu's «Профили организации»: the members of the organization one administers."""
+    now = current.current(_user())
+    if now is not None and access.can(_user(), Permission.ASSIGN_ROLES, now):
+        return redirect(url_for(".members", org_id=now.id))
     organizations = admin_organizations()
-    if len(organizations) == 1:
+    if organizations:  # administering another one: it becomes current, visibly
         return redirect(url_for(".members", org_id=organizations[0].id))
     return redirect(url_for("organizations.index"))
 
@@ -172,7 +176,8 @@ def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
 
 def _card_page(organization: Organization, member, form, status: int = 200):
     return render_template("members/card.html", organization=organization, member=member, form=form,
-                           unit=(organization.branch(member.branch_id) or {}).get("name")), status
+                           unit=(organization.branch(member.branch_id) or {}).get("name"),
+                           facts=member_facts(member)), status
 
 
 # -- the organization journal -------------------------------------------------------------------
@@ -196,6 +201,44 @@ def _journal_csv(organization: Organization, query) -> Response:
     # Streamed in batches with the people joined in: constant memory, one query per batch.
     return csv_response(services.journal_csv_name(organization), services.JOURNAL_CSV_HEADER,
                         services.journal_csv_rows(query, EVENT_TITLES))
+
+
+# -- the current organization -------------------------------------------------------------------
+@bp.route("/current-organization", methods=["POST"])
+def switch_organization():
+    """The header's «Перейти»: another of the person's organizations becomes current."""
+    form = forms.SwitchOrganizationForm()
+    if not form.validate_on_submit():
+        abort(400)
+    organization = current.choose(_user(), form.org_id.data)
+    if organization is None:
+        abort(404)  # not one of the person's organizations
+    flash(f"Текущая организация — {organization.name}.", "info")
+    return redirect(current.same_page_in(organization, forms.local_target(form.next.data)))
+
+
+# -- ЕГРЮЛ changes ------------------------------------------------------------------------------
+@bp.route("/organizations/<int:org_id>/egrul/<int:change_id>", methods=["GET", "POST"])
+def egrul_change(org_id: int, change_id: int):
+    """A change ЕГРЮЛ shows; the new head confirms it here (members see it, others: 404)."""
+    organization = db.session.get(Organization, org_id)
+    change = egrul.change_or_404(organization, change_id) if organization is not None else None
+    confirmable = change is not None and egrul.may_confirm(change, g.certificate)
+    if not confirmable:
+        access.require(_user(), Permission.VIEW_PROFILE, organization)
+        if change is None:
+            abort(404)  # another organization's change does not exist here
+    form = forms.ConfirmHeadForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            egrul.confirm_head(change, _user(), g.certificate, remote_addr=request.remote_addr)
+            flash(f"Смена руководителя подтверждена: вы — администратор организации {organization.name}.",
+                  "success")
+            return redirect(url_for("organizations.profile", org_id=org_id))
+        except MemberError as exc:
+            flash(exc.message, "error")
+    return render_template("members/egrul_change.html", organization=organization, change=change,
+                           form=form, confirmable=confirmable, head_text=egrul.head_text)
 
 
 # -- refusals that say what is missing and who can grant it ------------------------------------

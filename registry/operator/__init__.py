@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from ..core.access import Permission, can
     from ..core.web import add_menu_item, current_person
+    from . import tasks  # noqa: F401  (the trust-notices job)
     from .cli import operator_cli
     from .views import bp
 

@@ -185,3 +185,55 @@ def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
             .limit(limit)
         )
     )
+
+
+# -- notices to operators ---------------------------------------------------------------------------
+CRL_PROBLEMS = {
+    "none": "нет списка отзыва",
+    "stale": "список отзыва устарел",
+    "grace": "список отзыва устарел (действует льготный срок)",
+    "expiring": "список отзыва скоро устареет",
+}
+
+
+def trust_problems(report: dict) -> list[tuple[str, str, str]]:
+    """(key, subject, text) of every problem in a trust report (``registry.trust.status``)."""
+    import hashlib
+
+    found = []
+    for ca in report.get("cas", []):
+        state = ca.get("crl_state")
+        if state in CRL_PROBLEMS:
+            found.append((f"crl:{ca.get('key_id')}:{state}:{ca.get('next_update')}",
+                          f"{ca['name']}: {CRL_PROBLEMS[state]}",
+                          f"Удостоверяющий центр «{ca['name']}»: {CRL_PROBLEMS[state]}. "
+                          f"Следующее обновление списка: {ca.get('next_update_text') or '—'}. "
+                          "Проверьте обновление списков отзыва (registry trust refresh)."))
+        if ca.get("listed") and ca.get("accredited") is False:
+            found.append((f"accreditation:{ca.get('key_id')}:{ca.get('accreditation')}",
+                          f"{ca['name']}: аккредитация не действует",
+                          f"Удостоверяющий центр «{ca['name']}» в списке аккредитованных: "
+                          f"{ca.get('accreditation')}. Входы по его сертификатам отклоняются."))
+    for problem in report.get("problems", []):
+        digest = hashlib.sha256(f"{problem.get('path')}\n{problem.get('error')}".encode()).hexdigest()[:32]
+        found.append((f"load:{digest}", "Файл хранилища доверия не загружен",
+                      f"Файл {problem.get('path')} не загружен: {problem.get('error')}."))
+    return found
+
+
+def notify_trust_problems(report: dict | None = None) -> int:
+    """Notices to every operator about CRL and trust-list problems (each problem once)."""
+    from ..notices.kinds import TRUST_PROBLEM
+    from ..notices.services import notify
+    from ..trust.status import trust_status
+
+    problems = trust_problems(report if report is not None else trust_status())
+    if not problems:
+        return 0
+    operators = list(db.session.scalars(select(User).where(
+        User.is_operator.is_(True), User.blocked_at.is_(None))))
+    sent = 0
+    for key, subject, text in problems:
+        for operator in operators:
+            sent += notify(operator, TRUST_PROBLEM, key, subject, text, url="/operator/trust") is not None
+    return sent

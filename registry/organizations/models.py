@@ -7,9 +7,19 @@ being edited, a version is a frozen copy, and comparing two copies gives the his
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
@@ -41,6 +51,9 @@ class Organization(db.Model):
     # Set by the registry operator: nobody acts in a blocked organization, and members are told why.
     blocked_reason: Mapped[str | None] = mapped_column(Text)
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an ЕГРЮЛ extract shows the organization ended: it is read-only from then on.
+    liquidated_reason: Mapped[str | None] = mapped_column(Text)
+    liquidated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registered_by: Mapped[User | None] = relationship()
     versions: Mapped[list[OrganizationVersion]] = relationship(
@@ -58,6 +71,10 @@ class Organization(db.Model):
     @property
     def is_blocked(self) -> bool:
         return self.status == self.STATUS_BLOCKED
+
+    @property
+    def is_liquidated(self) -> bool:
+        return self.liquidated_at is not None
 
     def branch(self, branch_id: str | None) -> dict | None:
         """A ТОП of the current profile by its id."""
@@ -98,3 +115,45 @@ class OrganizationVersion(db.Model):
 
     organization: Mapped[Organization] = relationship(back_populates="versions")
     author: Mapped[User | None] = relationship()
+
+
+class EgrulChange(db.Model):
+    """A change a newer ЕГРЮЛ extract shows for a registered organization: the head
+    (``СведДолжнФЛ``), the status (reorganization, liquidation under way) or its end.
+
+    A head change stays open until the new head signs in and confirms it; meanwhile the
+    previous head's administrator role is suspended (``suspended_user_id``).
+    """
+
+    __tablename__ = "egrul_changes"
+    __table_args__ = (Index("ix_egrul_changes_organization_id_status", "organization_id", "status"),)
+
+    KIND_HEAD = "head"
+    KIND_STATUS = "status"
+    KIND_LIQUIDATED = "liquidated"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default=OPEN)
+    old: Mapped[dict | None] = mapped_column(JSON)
+    new: Mapped[dict | None] = mapped_column(JSON)
+    summary: Mapped[str] = mapped_column(Text)  # old → new, as people read it
+    extract_date: Mapped[date | None] = mapped_column(Date)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The new head's personal ИНН (head changes): who may confirm.
+    new_head_inn: Mapped[str | None] = mapped_column(String(12), index=True)
+    suspended_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    suspended_roles: Mapped[list | None] = mapped_column(JSON)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organization: Mapped[Organization] = relationship()
+    suspended_user: Mapped[User | None] = relationship(foreign_keys=[suspended_user_id])
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.OPEN

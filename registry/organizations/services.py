@@ -564,6 +564,12 @@ def register(draft: OrganizationDraft, user: User, cert) -> Organization:
     if not check.ready:
         raise WizardError("Не все шаги заполнены: исправьте отмеченные шаги.", problems=check.problems)
     party = party_of(draft)
+    local = refdata.find_local(party.ogrn) if party.confirmed else None
+    if local is not None and local.extract_date and party.extract_date \
+            and local.extract_date > party.extract_date:
+        reason = ended(refdata.party_of_record(local))
+        if reason:  # a newer extract arrived while the draft was being filled
+            raise WizardError(reason)
     if party.confirmed:
         head = check_head(cert, party)
         if not head.ok:
@@ -937,7 +943,9 @@ def blocked_notice(organization: Organization) -> str | None:
 def notices(organization: Organization) -> list[tuple[str, str]]:
     """What the organization's pages say on top: a block by the operator, then every domain's."""
     blocked = blocked_notice(organization)
-    return ([("error", blocked)] if blocked else []) + hooks.org_notices(organization)
+    ended = ([("error", f"{organization.liquidated_reason}. Организация доступна только для просмотра.")]
+             if organization.is_liquidated else [])
+    return ([("error", blocked)] if blocked else []) + ended + hooks.org_notices(organization)
 
 
 PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),

@@ -60,8 +60,9 @@ def index():
     user = _user()
     organizations = services.organizations_of(user)
     draft = services.find_draft(user)
-    if len(organizations) == 1 and draft is None and not request.args.get("all"):
-        return redirect(url_for(".profile", org_id=organizations[0].id))
+    now = hooks.current_organization(user)  # of several, the one the person works in now
+    if now is not None and draft is None and not request.args.get("all"):
+        return redirect(url_for(".profile", org_id=now.id))
     waiting = hooks.pending_memberships(user)
     return render_template("organizations/index.html", organizations=organizations,
                            waiting=waiting, draft=draft, discard_form=forms.DiscardForm())

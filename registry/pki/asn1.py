@@ -163,7 +163,32 @@ def _install_tolerance() -> None:
     x509.Certificate._set_extensions = tolerant_set_extensions
 
 
+# Dotted forms of the object identifiers met so far, by encoding. asn1crypto decodes each OID
+# object anew (a few microseconds each, dozens per certificate); the vocabulary is small, and
+# the table stops growing at its limit so that crafted input cannot inflate it.
+_DOTTED: dict[bytes, str] = {}
+_DOTTED_LIMIT = 8192
+
+
+def _install_oid_memo() -> None:
+    decode = core.ObjectIdentifier.dotted.fget
+
+    def dotted(self: core.ObjectIdentifier) -> str:
+        if self._dotted is None:
+            contents = self.contents
+            known = _DOTTED.get(contents) if contents is not None else None
+            if known is None:
+                known = decode(self)
+                if contents is not None and len(_DOTTED) < _DOTTED_LIMIT:
+                    _DOTTED[contents] = known
+            self._dotted = known
+        return self._dotted
+
+    core.ObjectIdentifier.dotted = property(dotted)
+
+
 _install_tolerance()
+_install_oid_memo()
 
 
 def extension_problem(extension: x509.Extension) -> str | None:

@@ -137,12 +137,21 @@ class QualifiedCertificate:
     def __init__(self, der: bytes, asn1: x509.Certificate):
         self.der = der
         self.asn1 = asn1
-        tbs = asn1["tbs_certificate"]
-        self.not_before: datetime = tbs["validity"]["not_before"].native
-        self.not_after: datetime = tbs["validity"]["not_after"].native
-        self._ext = {e["extn_id"].dotted: e for e in tbs["extensions"]} if tbs["extensions"] else {}
         # Non-critical extensions that could not be decoded and are ignored (their OIDs).
         self.unreadable_extensions: list[str] = []
+
+    @cached_property
+    def not_before(self) -> datetime:
+        return self.asn1["tbs_certificate"]["validity"]["not_before"].native
+
+    @cached_property
+    def not_after(self) -> datetime:
+        return self.asn1["tbs_certificate"]["validity"]["not_after"].native
+
+    @cached_property
+    def _ext(self) -> dict[str, x509.Extension]:
+        """Extensions by dotted OID (filled by :func:`load_certificate`, else on first use)."""
+        return {e["extn_id"].dotted: e for e in self.asn1["tbs_certificate"]["extensions"] or ()}
 
     # Names are decoded when first asked for: validation of a new chain mostly needs none.
     @cached_property
@@ -497,22 +506,26 @@ def load_certificate(data: bytes | str) -> QualifiedCertificate:
         # Touch what later code relies on so that broken encodings fail here, not later.
         asn1.public_key.algorithm
         asn1["signature_value"].native
-        asn1.serial_number
-        ext_ids = [ext["extn_id"].dotted for ext in asn1["tbs_certificate"]["extensions"] or ()]
+        extensions: dict[str, x509.Extension] = {}
+        count = 0
         for ext in asn1["tbs_certificate"]["extensions"] or ():
+            oid = ext["extn_id"].dotted
+            extensions[oid] = ext
+            count += 1
             # RFC 5280 §4.2: an extension that cannot be decoded is kept raw and ignored,
             # unless it is critical or one that validation relies on.
             problem = _asn1.extension_problem(ext)
             if problem is None:
                 continue
             if ext["critical"].native:
-                raise MalformedCertificate(
-                    f"критическое расширение {ext['extn_id'].dotted} не читается")
+                raise MalformedCertificate(f"критическое расширение {oid} не читается")
             if ext["extn_id"].native in _asn1.USED_EXTENSIONS:
                 raise MalformedCertificate(f"расширение {ext['extn_id'].native} не читается")
-            cert.unreadable_extensions.append(ext["extn_id"].dotted)
+            cert.unreadable_extensions.append(oid)
+        cert.__dict__["_ext"] = extensions
         cert.key_usage, cert.extended_key_usage, cert.is_ca
-        if len(ext_ids) != len(set(ext_ids)):
+        cert.not_before, cert.not_after
+        if count != len(extensions):
             raise MalformedCertificate("расширение повторяется (RFC 5280 §4.2)")
         serial = asn1.serial_number
         if serial <= 0 or len(asn1["tbs_certificate"]["serial_number"].contents) > 20:

@@ -34,6 +34,7 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import PKIXValidationParams
+from pyhanko_certvalidator import registry as _registry_module
 from pyhanko_certvalidator import validate as _validate_module
 from pyhanko_certvalidator.authority import AuthorityWithCert, CertTrustAnchor, TrustQualifiers
 from pyhanko_certvalidator.context import ValidationContext
@@ -108,6 +109,30 @@ WITHDRAWN_KEYS = {"gost2001"}
 # for it. pyhanko-certvalidator looks its list up at call time.
 _validate_module.SUPPORTED_EXTENSIONS = frozenset(
     _validate_module.SUPPORTED_EXTENSIONS | {oids.SUBJECT_SIGN_TOOL, oids.ISSUER_SIGN_TOOL})
+
+
+class _LazyNamePathIterator(_registry_module.LazyPathIterator):
+    """pyhanko-certvalidator's path iterator, naming the certificate only for an error.
+
+    Upstream formats the leaf's subject (``Name.human_friendly``, a fifth of a new chain's
+    validation time) whenever a path is built; only the "no issuer" message uses it.
+    """
+
+    def __init__(self, walker: Any, cert: asn1_x509.Certificate):
+        maybe_trust_anchor = walker.path_builder.trust_manager.as_trust_anchor(
+            AuthorityWithCert(cert))
+        if maybe_trust_anchor:
+            self._as_root = ValidationPath(maybe_trust_anchor, [], None)
+        self._walker = walker
+        self.emitted_count = 0
+        self._cert = cert
+
+    @property
+    def _name(self) -> str:
+        return self._cert.subject.human_friendly
+
+
+_registry_module.LazyPathIterator = _LazyNamePathIterator  # type: ignore[misc]
 KNOWN_LEAF_EXTENSIONS = {
     "key_usage", "extended_key_usage", "basic_constraints", "subject_alt_name",
     "certificate_policies", "private_key_usage_period", "name_constraints", "policy_constraints",
@@ -1151,8 +1176,17 @@ def _name_constraint_work(leaf: asn1_x509.Certificate, issuers) -> int:
             for part in ("permitted_subtrees", "excluded_subtrees"):
                 value = constraints[part]
                 subtrees += len(value) if isinstance(value, asn1_x509.GeneralSubtrees) else 0
+    if not subtrees:
+        return 0
+    # The names checked (RFC 5280 §4.2.1.10): the subject, and the subjectAltName entries or,
+    # without that extension, each e-mail address attribute of the subject.
     san = leaf.subject_alt_name_value
-    return subtrees * (1 + (len(san) if san is not None else 0))
+    if san is not None:
+        names = len(san)
+    else:
+        names = sum(1 for rdn in leaf.subject.chosen for attr in rdn
+                    if attr["type"].dotted == "1.2.840.113549.1.9.1")
+    return subtrees * (1 + names)
 
 
 # Real qualified chains have one to three intermediates; more candidates than this (after

@@ -32,6 +32,7 @@ from typing import IO
 from lxml import etree
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 
+from ..core import hooks
 from ..extensions import db, utcnow
 from .identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
@@ -45,10 +46,10 @@ RECORD_TAGS = ("СвЮЛ", "СвИП")
 
 # Columns written by the import, in the order of the INSERT statement.
 COLUMNS = ("kind", "ogrn", "inn", "kpp", "full_name", "short_name", "opf", "reg_date", "address",
-           "status", "liquidated", "head", "okved", "branches", "flags", "extract_date",
+           "status", "status_code", "liquidated", "head", "okved", "branches", "flags", "extract_date",
            "source_file", "imported_at")
 # What a record says; two records with the same values here are the same record.
-CONTENT = COLUMNS[:16]
+CONTENT = COLUMNS[:17]
 _to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -227,6 +228,7 @@ def parse_legal_entity(el) -> dict:
         "opf": get("ПолнНаимОПФ"), "reg_date": _d(get("ДатаОГРН")),
         "address": _address(address_parts.get("АдресРФ")),
         "status": ("Ликвидировано" if liquidated else status.get("НаимСтатусЮЛ") if status is not None else None),
+        "status_code": status.get("КодСтатусЮЛ") if status is not None else None,
         "liquidated": liquidated, "head": head, "okved": _okved(parts.get("СвОКВЭД")),
         "branches": _branches(parts.get("СвПодразд")), "flags": flags,
         "extract_date": _d(get("ДатаВып")),
@@ -264,6 +266,7 @@ def parse_entrepreneur(el) -> dict:
         "address": None,
         "status": "Прекратил деятельность" if liquidated
         else (status.get("НаимСтатус") if status is not None else None),
+        "status_code": status.get("КодСтатус") if status is not None else None,
         "liquidated": liquidated, "head": person, "okved": _okved(parts.get("СвОКВЭД")), "branches": [],
         "flags": {"unreliable_address": False, "unreliable_head": False, "disqualified_head": False},
         "extract_date": _d(get("ДатаВып")),
@@ -342,13 +345,15 @@ def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
 # dates as ISO strings (which compare like the dates). Rows are cheap to pass between processes
 # and to compare with what is stored.
 _OGRN, _EXTRACT_DATE = CONTENT.index("ogrn"), CONTENT.index("extract_date")
+# What an import reports of registered organizations' records (see ``hooks.set_egrul_watch``).
+WATCHED = ("head", "status", "status_code", "liquidated", "extract_date")
 
 
 def to_row(r: dict) -> tuple:
     reg_date = r["reg_date"]
     return (r["kind"], r["ogrn"], r["inn"], r["kpp"], r["full_name"], r["short_name"], r["opf"],
             reg_date.isoformat() if reg_date is not None else None, r["address"], r["status"],
-            bool(r["liquidated"]), _json(r["head"]), _json(r["okved"]), _json(r["branches"]),
+            r.get("status_code"), bool(r["liquidated"]), _json(r["head"]), _json(r["okved"]), _json(r["branches"]),
             _json(r["flags"]), r["extract_date"].isoformat())
 
 
@@ -496,8 +501,12 @@ class _Background:
 class _Writer:
     """Bulk INSERT/UPDATE of ``egrul_records`` through the connection's driver."""
 
-    def __init__(self, connection, source_stamp):
+    def __init__(self, connection, source_stamp, watch=None):
         self.connection = connection
+        # The ОГРН column of registered organizations: their newer records are kept in
+        # ``changes`` (what each replaced and what it says now) for the watch's handler.
+        self.watch = watch
+        self.changes: list[dict] = []
         self.sqlite = connection.dialect.name == "sqlite"
         mark = "?" if connection.dialect.paramstyle in ("qmark", "numeric") else "%s"
         self.insert_sql = (f"INSERT INTO egrul_records ({', '.join(COLUMNS)}) "
@@ -507,12 +516,39 @@ class _Writer:
         # SQLAlchemy's storage format of DateTime on SQLite; PostgreSQL takes the datetime.
         self.imported_at = source_stamp.isoformat(sep=" ", timespec="microseconds") if self.sqlite else source_stamp
 
-    def among(self, ogrns: list[str]):
+    def among(self, ogrns: list[str], column=None):
         """``ogrn IN (…)``; one array parameter on PostgreSQL rather than thousands."""
-        column = EgrulRecord.__table__.c.ogrn
+        column = EgrulRecord.__table__.c.ogrn if column is None else column
         if self.sqlite:
             return column.in_(ogrns)
         return column == any_(bindparam("ogrns", ogrns, type_=ARRAY(String)))
+
+    def watched(self, items: list[tuple[tuple, str]]) -> None:
+        """Keep the records of registered organizations among ``items`` (one statement per
+        batch, before they are written): the stored record each replaces, and the new one."""
+        if self.watch is None or not items:
+            return
+        table = EgrulRecord.__table__
+        registered = self.watch
+        stmt = (select(registered, table.c.ogrn.label("known"), *(table.c[c] for c in WATCHED))
+                .select_from(registered.table.outerjoin(table, table.c.ogrn == registered))
+                .where(self.among([row[_OGRN] for row, _ in items], registered)))
+        found = {r[0]: r for r in self.connection.execute(stmt)}
+        if not found:
+            return
+        for row, _source in items:
+            old = found.get(row[_OGRN])
+            if old is None:
+                continue
+            new = dict(zip(CONTENT, row, strict=True))
+            self.changes.append({
+                "ogrn": row[_OGRN],
+                "old": None if old.known is None else {c: old._mapping[c] for c in WATCHED},
+                "new": {"head": json.loads(new["head"]) if new["head"] else None,
+                        "status": new["status"], "status_code": new["status_code"],
+                        "liquidated": bool(new["liquidated"]),
+                        "extract_date": date.fromisoformat(new["extract_date"]),
+                        "full_name": new["full_name"]}})
 
     def write(self, batch: dict[str, tuple[tuple, str]]) -> dict[str, int]:
         """Insert new rows, replace older ones; what happened, counted."""
@@ -540,6 +576,7 @@ class _Writer:
                     counts["unchanged"] += 1
                 else:
                     rows_update.append(item)
+        self.watched(rows_new + rows_update)
         if rows_new:
             stamp = self.imported_at
             self.connection.exec_driver_sql(self.insert_sql, [(*row, source, stamp) for row, source in rows_new])
@@ -561,7 +598,9 @@ def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportR
     """
     report = ImportReport()
     db.session.flush()
-    writer = _Writer(db.session.connection(), utcnow().astimezone(timezone.utc).replace(tzinfo=None))
+    watch = hooks.egrul_watch()
+    writer = _Writer(db.session.connection(), utcnow().astimezone(timezone.utc).replace(tzinfo=None),
+                     watch[0] if watch is not None else None)
     background = _Background(writer.write)
     batch: dict[str, tuple[tuple, str]] = {}
     next_progress = PROGRESS_EVERY
@@ -594,4 +633,6 @@ def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportR
     report.unchanged += counts["unchanged"]
     report.skipped_older += counts["skipped_older"]
     db.session.expire_all()  # objects loaded before the import may be stale now
+    if watch is not None and writer.changes:
+        watch[1](writer.changes)  # in this thread and unit of work, once everything is written
     return report

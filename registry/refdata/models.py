@@ -48,6 +48,8 @@ class EgrulRecord(db.Model):
     reg_date: Mapped[date | None] = mapped_column(Date)
     address: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(Text)
+    # The СЮЛСТ code of ``СвСтатус`` (egrul.xsd): 101 liquidation, 121–199 reorganization, ...
+    status_code: Mapped[str | None] = mapped_column(String(3))
     liquidated: Mapped[bool] = mapped_column(Boolean, default=False)
     head: Mapped[dict | None] = mapped_column(JSON)
     okved: Mapped[dict | None] = mapped_column(JSON)

@@ -285,6 +285,9 @@ def _from_record(r: EgrulRecord) -> Party:
                  branches=r.branches or [], flags=r.flags or {}, extract_date=r.extract_date)
 
 
+party_of_record = _from_record  # the Party of a stored ЕГРЮЛ/ЕГРИП record
+
+
 def find_local(query: str) -> EgrulRecord | None:
     q = digits(query)
     column = EgrulRecord.ogrn if len(q) in (13, 15) else EgrulRecord.inn

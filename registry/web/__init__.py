@@ -23,6 +23,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
     MenuItem,
     add_json_area,
     add_menu_item,
+    header_links,
     is_public_endpoint,
     json_areas,
     menu_items,
@@ -57,7 +58,9 @@ SECURITY_HEADERS = {
 
 
 def _menu_context():
-    return {"menu": menu_items() if signed_in() else []}
+    if not signed_in():
+        return {"menu": [], "header_links": []}
+    return {"menu": menu_items(), "header_links": header_links()}
 
 
 def _security_headers(response):

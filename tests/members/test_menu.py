@@ -20,7 +20,7 @@ def test_the_head_menu_and_my_organization(app, org, wizard):
     home = wizard.get("/").text
     items = menu(home)
     assert "Моя организация" in items and "Профили организации" in items
-    assert "Присоединиться к организации" not in items
+    assert "Присоединиться" not in items
     r = wizard.get("/organizations/")
     assert r.status_code == 302 and r.location.endswith(f"/organizations/{org}")
     r = wizard.get("/members")
@@ -41,10 +41,10 @@ def test_a_new_person_and_a_pending_employee(app, demo_pki, org):
     anna = person_client(app, demo_pki, "employee1")
     page = anna.get("/organizations/").text
     assert "Зарегистрировать организацию" in page and "Присоединиться к организации" in page
-    assert "Присоединиться к организации" in menu(anna.get("/").text)
+    assert "Присоединиться" in menu(anna.get("/").text)
     assert "Зарегистрировать организацию" in anna.get("/profile").text
     join(app, demo_pki, org)
-    assert "Присоединиться к организации" not in menu(anna.get("/").text)
+    assert "Присоединиться" not in menu(anna.get("/").text)
     page = anna.get("/organizations/").text
     assert "ожидает назначения ролей" in page and "Зарегистрировать организацию</a></p>" not in page
     page = anna.get("/join").text

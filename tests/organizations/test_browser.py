@@ -165,7 +165,7 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
     head, head_page, head_problems = open_page(browser, url, pki / "people" / "head-ecdsa.p12")
     try:
         emp_page.goto(url + "/")
-        emp_page.get_by_role("navigation").get_by_role("link", name="Присоединиться к организации").click()
+        emp_page.get_by_role("navigation").get_by_role("link", name="Присоединиться", exact=True).click()
         emp_page.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(inn)
         emp_page.get_by_role("button", name="Найти").click()
         emp_page.get_by_label("Где вы работаете").select_option(label="Филиал в Санкт-Петербурге")
@@ -175,7 +175,7 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         page_shot(emp_page, "members-1-joined")
 
         head_page.goto(url + "/organizations/?all=1")  # the list, whatever the head administers
-        head_page.get_by_role("link", name=name).click()
+        head_page.locator("main").get_by_role("link", name=name).click()
         tabs = head_page.get_by_role("navigation", name="Разделы организации")
         tabs.get_by_role("link", name="Профили организации").click()
         head_page.get_by_label("Статус").select_option("pending")
@@ -197,7 +197,7 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         page_shot(emp_page, "members-5-employee-sees-profile")
 
         head_page.goto(url + "/organizations/?all=1")
-        head_page.get_by_role("link", name=name).click()
+        head_page.locator("main").get_by_role("link", name=name).click()
         head_page.get_by_role("link", name="Журнал организации").click()
         assert head_page.get_by_text("назначены: Работа с заявлениями, Участник ДМДК").is_visible()
         page_shot(head_page, "members-6-journal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 
 from asn1crypto import core
 
@@ -91,13 +92,25 @@ class GostPublicKey:
 
     def public_key_info(self) -> bytes:
         """Canonical DER SPKI (re-encoded, so foreign encodings never reach a backend)."""
-        return encode_public_key_info(self.paramset, self.x, self.y)
+        der = self.__dict__.get("_spki")
+        if der is None:  # computed once: a CA's key verifies every certificate it issued
+            der = self.__dict__["_spki"] = encode_public_key_info(self.paramset, self.x, self.y)
+        return der
 
 
 def load_public_key(spki_der: bytes) -> GostPublicKey:
-    """Parse and validate a DER SubjectPublicKeyInfo; GostError for anything unusable."""
+    """Parse and validate a DER SubjectPublicKeyInfo; GostError for anything unusable.
+
+    Validated keys are remembered by their encoding (the same CA keys come again and again;
+    a refused encoding is parsed anew each time).
+    """
+    return _load_public_key(bytes(spki_der))
+
+
+@lru_cache(maxsize=1024)
+def _load_public_key(spki_der: bytes) -> GostPublicKey:
     try:
-        spki = _SubjectPublicKeyInfo.load(bytes(spki_der), strict=True)
+        spki = _SubjectPublicKeyInfo.load(spki_der, strict=True)
         paramset = _read_algorithm(spki["algorithm"])
         contents = spki["public_key"].contents
         if not contents or contents[0] != 0:

@@ -1,0 +1,28 @@
+"""Machine-readable powers of attorney (МЧД): reading and checking them, and the authority
+they give an employee in an organization."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from ..core.hooks import add_member_facts, set_authority_provider
+    from ..core.web import add_menu_item
+    from ..members.models import Role
+    from . import (
+        models,  # noqa: F401  (tables)
+        services,
+    )
+    from .cli import mchd_cli
+    from .tasks import mchd_sweep  # noqa: F401  (registers the periodic job)
+    from .views import bp, menu_visible
+
+    services.configure(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(mchd_cli)
+    add_menu_item(app, "Доверенности", "mchd.index", order=45, visible=menu_visible)
+    set_authority_provider(app, services.acting_authority)
+    add_member_facts(app, services.member_facts)
+    app.add_template_global(
+        lambda roles: ", ".join(sorted(Role(r).title for r in roles or [])) or "нет", "role_titles")

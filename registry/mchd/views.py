@@ -1,0 +1,101 @@
+"""«Доверенности (МЧД)»: an employee presents an МЧД for an organization they joined."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import exists, or_, select
+
+from ..core import uow
+from ..core.access import AccessDenied
+from ..core.web import current_person as _user
+from ..extensions import db
+from ..identifiers import digits
+from ..members.models import Membership, MemberStatus
+from . import forms, services
+from .document import MAX_XML_BYTES
+from .models import PowerOfAttorneyRecord
+
+bp = Blueprint("mchd", __name__, template_folder="templates")
+MAX_SIGNATURE_BYTES = 1024 * 1024
+
+
+def menu_visible() -> bool:
+    """The menu's «Доверенности»: for people waiting for roles or holding an МЧД."""
+    user = _user()
+    return bool(db.session.scalar(select(or_(
+        exists().where(Membership.user_id == user.id, Membership.status == MemberStatus.PENDING.value),
+        exists().where(PowerOfAttorneyRecord.user_id == user.id)))))
+
+
+def _who():
+    """Who must be the representative: the certificate the person signed in with."""
+    return g.get("certificate") or _user()
+
+
+@bp.route("/mchd")
+def index():
+    return _index()
+
+
+def _index(posted=None, result=None, member=None, status: int = 200):
+    user = _user()
+    entries = []
+    for m in services.presentable_memberships(user):
+        mine = posted if member is not None and m.id == member.id else None
+        entries.append((m, mine if isinstance(mine, forms.UploadForm) else forms.UploadForm(formdata=None),
+                        mine if isinstance(mine, forms.LookupForm) else forms.LookupForm(formdata=None)))
+    return render_template("mchd/index.html", entries=entries, records=services.records_of(user),
+                           result=result, member=member), status
+
+
+@bp.route("/mchd/organizations/<int:org_id>/upload", methods=["POST"])
+def upload(org_id: int):
+    member = services.membership_or_404(_user(), org_id)
+    form = forms.UploadForm()
+    if not form.validate_on_submit():
+        return _index(form, member=member, status=422)
+    xml = form.read(form.xml, MAX_XML_BYTES)
+    signature = form.read(form.signature, MAX_SIGNATURE_BYTES)
+    name = form.xml.data.filename or None
+    result = services.check_files(member, _who(), xml, name, signature)
+    return _decide(member, form, result, xml=xml, signature=signature, file_name=name, source="upload")
+
+
+@bp.route("/mchd/organizations/<int:org_id>/lookup", methods=["POST"])
+def lookup(org_id: int):
+    member = services.membership_or_404(_user(), org_id)
+    form = forms.LookupForm()
+    if not form.validate_on_submit():
+        return _index(form, member=member, status=422)
+    found = services.check_number(member, _who(), form.number.data.strip(), digits(form.inn.data))
+    return _decide(member, form, found.result, xml=found.xml, signature=found.signature,
+                   file_name=found.file_name, source="registry")
+
+
+def _decide(member, form, result, **kept):
+    """A valid МЧД is accepted (roles, journal); a refused one is journaled and shown."""
+    if not result.valid:
+        services.refuse(member, result, actor=_user(), remote_addr=request.remote_addr)
+        uow.keep()  # the refusal stays in the journal although the answer is 422
+        return _index(form, result, member, 422)
+    accepted = services.accept(member, result, actor=_user(), remote_addr=request.remote_addr, **kept)
+    flash(_accepted_message(member, accepted), "success")
+    return redirect(url_for(".record", record_id=accepted.record.id))
+
+
+def _accepted_message(member, accepted: services.Accepted) -> str:
+    text = f"Доверенность № {accepted.record.number} принята."
+    if accepted.added:
+        return text + " Назначены роли: " + ", ".join(r.title for r in accepted.added) + \
+            f". Статус: «{member.member_status.title}»."
+    if accepted.text_only:
+        return text + " Полномочия указаны текстом: роли назначит администратор организации."
+    return text + f" Новых ролей она не даёт. Статус: «{member.member_status.title}»."
+
+
+@bp.route("/mchd/<int:record_id>")
+def record(record_id: int):
+    found = db.session.get(PowerOfAttorneyRecord, record_id)
+    if found is None or found.user_id != _user().id:
+        raise AccessDenied(not_found=True)  # another person's МЧД does not exist for them
+    return render_template("mchd/record.html", record=found)

@@ -1,0 +1,107 @@
+"""`registry mchd verify XML SIG [--at] [--json]`: exit 0 valid, 1 not valid, 2 bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from registry.extensions import db
+from registry.pki.demo import ORGANIZATION, PEOPLE
+
+from ..factories import make_egrul_record
+from .builder import build, sign
+
+HEAD = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
+        "inn": PEOPLE["head"]["inn"]}
+
+
+@pytest.fixture
+def run(app, db_session, tmp_path):
+    with app.app_context():
+        make_egrul_record(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], head=HEAD)
+        db.session.commit()
+
+    def invoke(xml: bytes, sig: bytes, *args, name: str = "mchd.xml"):
+        (tmp_path / name).write_bytes(xml)
+        (tmp_path / "mchd.sig").write_bytes(sig)
+        return app.test_cli_runner().invoke(args=["mchd", "verify", str(tmp_path / name),
+                                                  str(tmp_path / "mchd.sig"), *args])
+    return invoke
+
+
+def test_valid_json(run, head):
+    xml, name = build()
+    result = run(xml, sign(xml, head), "--json", name=name + ".xml")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["valid"] is True and data["code"] == "ok"
+    assert data["message"] == "Доверенность действительна."
+    assert data["principal"]["ogrn"] == ORGANIZATION["ogrn"]
+    assert data["representative"]["full_name"] == "Сидорова Анна Сергеевна"
+    assert data["powers"][0]["code"] == "DMDK_APPLICATIONS"
+    assert data["valid_to"] == (date.today() + timedelta(days=365)).isoformat()
+
+
+def test_text_output_lists_each_check(run, head):
+    xml, name = build("002")
+    result = run(xml, sign(xml, head), name=name + ".xml")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ДЕЙСТВИТЕЛЬНА [ok]")
+    assert "✓ Руководитель по ЕГРЮЛ" in result.output
+
+
+def test_wrong_file_name_is_not_valid(run, head):
+    xml, _ = build()
+    result = run(xml, sign(xml, head), "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["code"] == "file_name_mismatch"
+    assert run(xml, sign(xml, head), "--no-file-name").exit_code == 0
+
+
+def test_at_judges_as_of_that_moment(run, head):
+    xml, name = build(until=date.today() + timedelta(days=5))
+    later = (date.today() + timedelta(days=10)).isoformat() + "T12:00:00+03:00"
+    result = run(xml, sign(xml, head), "--json", "--at", later, name=name + ".xml")
+    assert result.exit_code == 1 and json.loads(result.output)["code"] == "expired"
+
+
+def test_representative_option(run, head):
+    xml, name = build()
+    sig = sign(xml, head)
+    assert run(xml, sig, "--representative", PEOPLE["employee1"]["snils"], name=name + ".xml").exit_code == 0
+    result = run(xml, sig, "--json", "--representative", PEOPLE["employee2"]["snils"], name=name + ".xml")
+    assert result.exit_code == 1 and json.loads(result.output)["code"] == "representative_mismatch"
+
+
+def test_redelegation_with_the_parent_given(run, head, employee, tmp_path):
+    parent_xml, _ = build()
+    from registry.mchd.document import read
+    number = read(parent_xml).number
+    child, name = build(signatory=None, delegator="employee1", representative="ip", parent=number,
+                        powers=[("DMDK_APPLICATIONS", "Заявления")], until=date.today() + timedelta(days=30))
+    (tmp_path / "parent.xml").write_bytes(parent_xml)
+    (tmp_path / "parent.sig").write_bytes(sign(parent_xml, head))
+    sig = sign(child, employee)
+    assert run(child, sig, "--json", name=name + ".xml").exit_code == 1
+    result = run(child, sig, "--json", "--parent", str(tmp_path / "parent.xml"),
+                 str(tmp_path / "parent.sig"), name=name + ".xml")
+    assert result.exit_code == 0, result.output
+
+
+def test_usage_errors_and_unreadable_input_exit_2(run, head, app, tmp_path):
+    xml, name = build()
+    assert run(xml, sign(xml, head), "--at", "вчера", name=name + ".xml").exit_code == 2
+    assert run(b"not xml at all", b"", "--json", name=name + ".xml").exit_code == 2
+    assert run(xml, b"garbage", "--json", name=name + ".xml").exit_code == 2
+    missing = app.test_cli_runner().invoke(args=["mchd", "verify", str(tmp_path / "none.xml"),
+                                                 str(tmp_path / "none.sig")])
+    assert missing.exit_code == 2 and "не удалось прочитать" in missing.output
+    assert run(xml, sign(xml, head), "--representative", "123", name=name + ".xml").exit_code == 2
+
+
+def test_hostile_xml_is_not_valid(run):
+    bomb = '<?xml version="1.0"?><!DOCTYPE a [<!ENTITY a "a">]><Доверенность/>'.encode()
+    result = run(bomb, b"", "--json")
+    assert result.exit_code == 1 and json.loads(result.output)["code"] == "xml_forbidden_construct"

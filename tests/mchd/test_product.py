@@ -1,0 +1,293 @@
+"""An employee presents an МЧД for the organization they joined: each check shown in Russian,
+a valid one activates the membership with the roles its powers map to."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from registry.core.hooks import acting_authority
+from registry.core.journal import OrganizationJournalEntry
+from registry.extensions import db
+from registry.mchd import services
+from registry.mchd.document import read
+from registry.mchd.models import PowerOfAttorneyRecord
+from registry.mchd.roles import DEFAULT_POWER_ROLES, parse_power_roles
+from registry.members.models import Membership, Role
+from registry.notices.models import Notice
+from registry.organizations.models import Organization
+from registry.pki.demo import ORGANIZATION, PEOPLE
+
+from ..factories import make_egrul_record, make_member, make_person
+from ..members.conftest import person_client
+from ..test_every_page import INTERNAL, visible_text
+from .builder import build, principal, sign
+from .conftest import OTHER_ORG
+from .registry_server import registry_server
+
+HEAD = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
+        "inn": PEOPLE["head"]["inn"]}
+
+
+@pytest.fixture
+def setup(app, org, demo_pki):
+    """РОМАШКА in ЕГРЮЛ; Сидорова waits for roles there and has signed in."""
+    with app.app_context():
+        make_egrul_record(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], head=HEAD)
+        anna = make_person("employee1")
+        make_member(anna, db.session.get(Organization, org), status="pending")
+        db.session.commit()
+    browser = person_client(app, demo_pki, "employee1")
+    page = browser.get("/mchd")
+    assert page.status_code == 200, page.text
+    return browser
+
+
+def upload(browser, org_id, xml, sig, name):
+    return browser.post(f"/mchd/organizations/{org_id}/upload", {
+        "xml": (io.BytesIO(xml), name), "signature": (io.BytesIO(sig), name + ".sig")},
+        content_type="multipart/form-data")
+
+
+def membership(app, org_id):
+    with app.app_context():
+        m = db.session.scalar(select(Membership).join(Membership.user).where(
+            Membership.organization_id == org_id, Membership.user.has(snils=PEOPLE["employee1"]["snils"])))
+        return {"status": m.status, "roles": list(m.roles), "user_id": m.user_id}
+
+
+def journal(app, org_id):
+    with app.app_context():
+        return [e.details for e in db.session.scalars(select(OrganizationJournalEntry).where(
+            OrganizationJournalEntry.organization_id == org_id,
+            OrganizationJournalEntry.event == "mchd").order_by(OrganizationJournalEntry.id))]
+
+
+def test_page_offers_the_organization_the_person_joined(setup):
+    page = setup.get("/mchd").text
+    assert "Доверенности (МЧД)" in page and ORGANIZATION["name"] in page
+    assert "Файл доверенности (XML)" in page and "Найти в реестре и проверить" in page
+
+
+def test_valid_mchd_activates_the_membership(app, org, setup, head):
+    xml, name = build()
+    response = upload(setup, org, xml, sign(xml, head), name + ".xml")
+    assert response.status_code == 302, response.text
+    page = setup.get(response.headers["Location"]).text
+    assert "принята" in page and "Назначены роли" in page
+    assert "Руководитель по ЕГРЮЛ" in page and "пройдена" in page
+    assert INTERNAL.findall(visible_text(page)) == []
+    m = membership(app, org)
+    assert m["status"] == "active"
+    assert set(m["roles"]) == {Role.APPLICATIONS.value, Role.DMDK_PARTICIPANT.value}
+    [entry] = journal(app, org)
+    assert read(xml).number in entry and "назначены роли" in entry
+    with app.app_context():
+        record = db.session.scalar(select(PowerOfAttorneyRecord))
+        assert record.xml == xml and record.is_active and record.format == "003"
+        user = record.user
+        assert acting_authority(user, db.session.get(Organization, org)) == record.number
+    assert ">Доверенности<" in setup.get("/").text  # the menu keeps the entry
+
+
+def test_text_powers_leave_the_roles_to_the_administrator(app, org, setup, head):
+    xml, name = build("002", powers="Представлять организацию в ГИИС ДМДК")
+    response = upload(setup, org, xml, sign(xml, head), name + ".xml")
+    assert response.status_code == 302
+    assert "роли назначит администратор" in setup.get(response.headers["Location"]).text
+    assert membership(app, org)["status"] == "pending"
+
+
+def test_refused_mchd_shows_each_check_and_is_journaled(app, org, setup, employee):
+    xml, name = build()
+    response = upload(setup, org, xml, sign(xml, employee), name + ".xml")
+    assert response.status_code == 422
+    assert "подписана самим представителем" in response.text
+    assert "не пройдена" in response.text and "Электронная подпись" in response.text
+    assert INTERNAL.findall(visible_text(response.text)) == []
+    assert membership(app, org)["status"] == "pending"
+    [entry] = journal(app, org)
+    assert "не принята: Доверенность подписана самим представителем" in entry
+
+
+def test_mchd_of_another_organization_is_refused(app, org, setup, head):
+    xml, name = build(org=principal(**OTHER_ORG))
+    response = upload(setup, org, xml, sign(xml, head), name + ".xml")
+    assert response.status_code == 422 and "Загрузите доверенность этой организации" in response.text
+
+
+def test_mchd_for_someone_else_is_refused(app, org, setup, head):
+    xml, name = build(representative="employee2")
+    response = upload(setup, org, xml, sign(xml, head), name + ".xml")
+    assert response.status_code == 422 and "а не вам" in response.text
+
+
+def test_missing_files_are_form_errors(setup, org):
+    response = setup.post(f"/mchd/organizations/{org}/upload", {}, content_type="multipart/form-data")
+    assert response.status_code == 422 and "Выберите XML-файл доверенности" in response.text
+
+
+def test_foreign_organization_and_record_are_not_found(app, org, setup, head, demo_pki):
+    with app.app_context():
+        other = Organization(kind="ul", ogrn=OTHER_ORG["ogrn"], inn=OTHER_ORG["inn"],
+                             full_name=OTHER_ORG["name"], short_name=OTHER_ORG["name"], data={})
+        db.session.add(other)
+        db.session.commit()
+        other_id = other.id
+    xml, name = build()
+    assert upload(setup, other_id, xml, sign(xml, head), name).status_code == 404
+    response = upload(setup, org, xml, sign(xml, head), name + ".xml")
+    record_url = response.headers["Location"]
+    stranger = person_client(app, demo_pki, "ip")
+    assert stranger.get(record_url).status_code == 404
+
+
+def test_member_card_shows_the_mchd(app, org, setup, head, wizard):
+    xml, name = build()
+    upload(setup, org, xml, sign(xml, head), name + ".xml")
+    with app.app_context():
+        member_id = db.session.scalar(select(Membership.id).where(
+            Membership.organization_id == org, Membership.user_id == membership(app, org)["user_id"]))
+    card = wizard.get(f"/organizations/{org}/members/{member_id}").text
+    assert "Доверенность (МЧД)" in card and read(xml).number in card
+    assert "Действует" in card
+
+
+def test_lookup_through_the_registry(app, org, setup, head, monkeypatch):
+    xml, name = build()
+    number = read(xml).number
+    with registry_server() as server:
+        monkeypatch.setitem(app.config, "REGISTRY_MCHD_PROVIDER_URL", server.url)
+        server.add(number, xml, sign(xml, head), inn=ORGANIZATION["inn"], file_name=name + ".xml")
+        missing = setup.post(f"/mchd/organizations/{org}/lookup", {
+            "number": "0f8fad5b-d9cb-469f-a165-70867728950e", "inn": ORGANIZATION["inn"]})
+        assert missing.status_code == 422 and "не найдена в реестре" in missing.text
+        server.down = True
+        down = setup.post(f"/mchd/organizations/{org}/lookup", {"number": number,
+                                                                "inn": ORGANIZATION["inn"]})
+        assert down.status_code == 422 and "Это не отзыв" in down.text
+        server.down = False
+        found = setup.post(f"/mchd/organizations/{org}/lookup", {"number": number,
+                                                                 "inn": ORGANIZATION["inn"]})
+        assert found.status_code == 302, found.text
+    assert membership(app, org)["status"] == "active"
+    with app.app_context():
+        assert db.session.scalar(select(PowerOfAttorneyRecord.source)) == "registry"
+
+
+def test_lookup_form_checks_the_number_and_inn(setup, org):
+    response = setup.post(f"/mchd/organizations/{org}/lookup", {"number": "123", "inn": "1"})
+    assert response.status_code == 422 and "GUID" in response.text and "ИНН" in response.text
+
+
+# -- expiry and revocation -------------------------------------------------------------------------
+def accepted(app, org, setup, head, **kwargs):
+    xml, name = build(**kwargs)
+    assert upload(setup, org, xml, sign(xml, head), name + ".xml").status_code == 302
+    return read(xml).number
+
+
+def notices(app, kind):
+    with app.app_context():
+        return [(n.key, n.subject, n.body) for n in db.session.scalars(
+            select(Notice).where(Notice.kind == kind).order_by(Notice.id))]
+
+
+def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
+    number = accepted(app, org, setup, head, until=date.today() + timedelta(days=10))
+    with app.app_context():
+        assert services.sweep(date.today() + timedelta(days=3)).reminded == 1  # 7 days left
+        assert services.sweep(date.today() + timedelta(days=3)).reminded == 0  # once
+        report = services.sweep(date.today() + timedelta(days=11))
+        db.session.commit()
+    assert report.expired == 1
+    [(key, subject, _body)] = notices(app, "mchd_expiring")
+    assert key == f"{number}:7" and "истекает через 7 дней" in subject
+    [(key, subject, body)] = notices(app, "mchd_suspended")
+    assert "больше не действует" in subject and "срок действия истёк" in body
+    m = membership(app, org)
+    assert m["status"] == "pending" and m["roles"] == []
+    with app.app_context():
+        record = db.session.scalar(select(PowerOfAttorneyRecord))
+        assert record.status == "expired"
+        assert acting_authority(record.user, record.organization) is None
+    assert "сняты роли" in journal(app, org)[-1]
+
+
+def test_revocation_suspends_but_unavailable_does_not(app, org, setup, head, monkeypatch):
+    number = accepted(app, org, setup, head)
+    with registry_server() as server:
+        monkeypatch.setitem(app.config, "REGISTRY_MCHD_PROVIDER_URL", server.url)
+        server.down = True
+        with app.app_context():
+            assert services.sweep().revoked == 0
+            db.session.commit()
+        assert membership(app, org)["status"] == "active"
+        server.down = False
+        xml = b"<x/>"
+        server.add(number, xml, b"s", inn=ORGANIZATION["inn"], status="revoked",
+                   revoked_at="2026-11-30T10:00:00Z")
+        with app.app_context():
+            assert services.sweep().revoked == 1
+            db.session.commit()
+    m = membership(app, org)
+    assert m["status"] == "pending" and m["roles"] == []
+    [(_key, _subject, body)] = notices(app, "mchd_suspended")
+    assert "отозвана" in body
+
+
+def test_roles_granted_otherwise_are_kept(app, org, setup, head):
+    with app.app_context():
+        m = db.session.scalar(select(Membership).where(Membership.organization_id == org,
+                                                       Membership.user_id == membership(app, org)["user_id"]))
+        m.roles, m.status = [Role.BATCH_OPERATIONS.value], "active"
+        db.session.commit()
+    accepted(app, org, setup, head, until=date.today() + timedelta(days=2))
+    with app.app_context():
+        services.sweep(date.today() + timedelta(days=5))
+        db.session.commit()
+    m = membership(app, org)
+    assert (m["status"], m["roles"]) == ("active", [Role.BATCH_OPERATIONS.value])
+
+
+def test_power_roles_mapping():
+    assert parse_power_roles("") == DEFAULT_POWER_ROLES
+    assert parse_power_roles('{"02.01": ["admin", "applications"]}') == {
+        "02.01": (Role.ADMIN, Role.APPLICATIONS)}
+    assert parse_power_roles("A=admin; B=applications,dmdk_participant")["B"] == (
+        Role.APPLICATIONS, Role.DMDK_PARTICIPANT)
+    with pytest.raises(ValueError, match="неизвестная роль"):
+        parse_power_roles('{"A": ["boss"]}')
+    with pytest.raises(ValueError, match="ожидается"):
+        parse_power_roles("nonsense")
+
+
+def test_reminders_at_30_7_and_1_days(app, org, setup):
+    from ..factories import make_power_of_attorney
+
+    today = date.today()
+    with app.app_context():
+        m = db.session.scalar(select(Membership).where(Membership.organization_id == org))
+        record = make_power_of_attorney(m, valid_until=today + timedelta(days=40))
+        number = record.number
+        for days_ahead in (0, 5, 10, 11, 20, 33, 34, 38, 39):  # 40, 35, 30, 29, 20, 7, 6, 2, 1 left
+            services.sweep(today + timedelta(days=days_ahead), check_registry=False)
+        db.session.commit()
+    assert [key for key, *_ in notices(app, "mchd_expiring")] == [
+        f"{number}:30", f"{number}:7", f"{number}:1"]
+    assert "истекает через 1 день" in notices(app, "mchd_expiring")[-1][1]
+
+
+def test_the_sweep_is_a_periodic_job(app, org, setup, head):
+    from registry.jobs import PERIODIC
+
+    assert PERIODIC["mchd_sweep"].every(app).total_seconds() == 3600
+    accepted(app, org, setup, head, issued=date.today() - timedelta(days=10),
+             until=date.today() - timedelta(days=0))
+    with app.app_context():
+        PERIODIC["mchd_sweep"].fn(app)  # today: still valid (the last day counts)
+        db.session.commit()
+    assert membership(app, org)["status"] == "active"
