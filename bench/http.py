@@ -333,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                                          + (tmp / "registry-1.log").read_text()[-3000:])
                 common = {"connections": args.connections, "tmp": tmp}
                 summary: dict[tuple[str, int], Result] = {}
+                # Pages first for every node count, uploads last: the documents they add would
+                # lengthen the pages measured after them.
                 for n in node_counts:
                     reg, bare = groups[("registry", n)].port, groups[("bare", n)].port
                     wrk(reg, "/", cookie=cookie, duration=1, **common)  # warm-up
@@ -340,25 +342,26 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"\n{n} node{'s' if n > 1 else ''}:")
                     base = wrk(bare, "/", duration=args.duration, **common)
                     report("bare Flask GET /", base, None, "")
+                    summary[("bare", n)] = base
                     for key, label, path in pages:
                         if key in wanted:
                             result = wrk(reg, path, cookie=cookie, duration=args.duration, **common)
                             summary[(key, n)] = result
                             report(label, result, base, "bare")
-                    if "upload" in wanted:
-                        # 50 bodies of 5 MB at once take seconds to get through: measure longer
-                        long = max(args.duration, 10)
-                        upload_base = wrk(bare, "/upload", method="POST", headers=upload_headers,
-                                          body_file=body_file, duration=long, **common)
-                        report(f"bare Flask POST {UPLOAD_MB} MB", upload_base, None, "")
-                        result = wrk(reg, f"/organizations/{org_id}/documents/new", method="POST",
-                                     cookie=cookie, headers=upload_headers, body_file=body_file,
-                                     duration=long, **common)
-                        summary[("upload", n)] = result
-                        report(f"upload {UPLOAD_MB} MB PDF", result, upload_base, "bare")
-                        stored = count_documents(url)
-                        print(f"  ({stored} documents stored so far)")
-                    summary[("bare", n)] = base
+                for n in node_counts if "upload" in wanted else ():
+                    reg, bare = groups[("registry", n)].port, groups[("bare", n)].port
+                    print(f"\n{n} node{'s' if n > 1 else ''}, uploads:")
+                    # 50 bodies of 5 MB at once take seconds to get through: measure longer
+                    long = max(args.duration, 10)
+                    upload_base = wrk(bare, "/upload", method="POST", headers=upload_headers,
+                                      body_file=body_file, duration=long, **common)
+                    report(f"bare Flask POST {UPLOAD_MB} MB", upload_base, None, "")
+                    result = wrk(reg, f"/organizations/{org_id}/documents/new", method="POST",
+                                 cookie=cookie, headers=upload_headers, body_file=body_file,
+                                 duration=long, **common)
+                    summary[("upload", n)] = result
+                    report(f"upload {UPLOAD_MB} MB PDF", result, upload_base, "bare")
+                    print(f"  ({count_documents(url)} documents stored so far)")
                 if len(node_counts) > 1:
                     one, two = node_counts[0], node_counts[-1]
                     print(f"\n{two} nodes against {one} (this machine has {os.cpu_count()} cores, "
