@@ -117,9 +117,9 @@ def wrk(port: int, path: str, *, connections: int, duration: float, tmp: Path,
                       .replace("{cookie}", cookie).replace("{headers}", extra)
                       .replace("{path}", path))
     out = subprocess.run([shutil.which("wrk") or "/usr/bin/wrk", f"-t{threads}", f"-c{connections}",
-                          f"-d{max(1, round(duration))}s", "--timeout", "10s", "-s", str(script),
+                          f"-d{max(1, round(duration))}s", "--timeout", "30s", "-s", str(script),
                           f"http://127.0.0.1:{port}{path}"],
-                         capture_output=True, text=True, timeout=duration + 120)
+                         capture_output=True, text=True, timeout=duration + 300)
     match = re.search(r"^RESULT (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)$", out.stdout, re.M)
     if not match:
         raise SystemExit(f"wrk failed: {out.stdout}\n{out.stderr}")
@@ -128,7 +128,7 @@ def wrk(port: int, path: str, *, connections: int, duration: float, tmp: Path,
 
 
 def get(port: int, path: str, cookie: str = "") -> tuple[int, str, http.client.HTTPResponse]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     try:
         conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = conn.getresponse()
@@ -278,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
                        REGISTRY_WORKER_CLASS=args.worker_class, PYTHONPATH=str(ROOT))
             if args.workers:
                 env["REGISTRY_WORKERS"] = str(args.workers)
-            workers = env.get("REGISTRY_WORKERS") or f"{os.cpu_count() * 2 + 1}"
+            workers = env.get("REGISTRY_WORKERS") or f"{max(2, os.cpu_count() or 1)}"
             env.pop("REGISTRY_PROXY_SECRET", None)
             run = tmp / "run"
             run.mkdir(mode=0o750)
@@ -299,7 +299,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{workers} workers x {args.threads} threads per node, nginx, "
                       f"wrk {args.connections} connections, {args.duration:g} s each", flush=True)
                 some = groups[("registry", node_counts[0])].port
-                status, page, response = get(some, "/")
+                try:
+                    status, page, response = get(some, "/")
+                except OSError as exc:
+                    raise SystemExit(f"sign-in through nginx: {exc}\n"
+                                     + (tmp / "registry-1.log").read_text()[-3000:]) from exc
                 if status != 200 or "Здравствуйте" not in page:
                     raise SystemExit(f"sign-in through nginx failed: {status} {page[:500]}")
                 cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
@@ -329,6 +333,8 @@ def main(argv: list[str] | None = None) -> int:
                                          + (tmp / "registry-1.log").read_text()[-3000:])
                 common = {"connections": args.connections, "tmp": tmp}
                 summary: dict[tuple[str, int], Result] = {}
+                # Pages first for every node count, uploads last: the documents they add would
+                # lengthen the pages measured after them.
                 for n in node_counts:
                     reg, bare = groups[("registry", n)].port, groups[("bare", n)].port
                     wrk(reg, "/", cookie=cookie, duration=1, **common)  # warm-up
@@ -336,23 +342,26 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"\n{n} node{'s' if n > 1 else ''}:")
                     base = wrk(bare, "/", duration=args.duration, **common)
                     report("bare Flask GET /", base, None, "")
+                    summary[("bare", n)] = base
                     for key, label, path in pages:
                         if key in wanted:
                             result = wrk(reg, path, cookie=cookie, duration=args.duration, **common)
                             summary[(key, n)] = result
                             report(label, result, base, "bare")
-                    if "upload" in wanted:
-                        upload_base = wrk(bare, "/upload", method="POST", headers=upload_headers,
-                                          body_file=body_file, duration=args.duration, **common)
-                        report(f"bare Flask POST {UPLOAD_MB} MB", upload_base, None, "")
-                        result = wrk(reg, f"/organizations/{org_id}/documents/new", method="POST",
-                                     cookie=cookie, headers=upload_headers, body_file=body_file,
-                                     duration=args.duration, **common)
-                        summary[("upload", n)] = result
-                        report(f"upload {UPLOAD_MB} MB PDF", result, upload_base, "bare")
-                        stored = count_documents(url)
-                        print(f"  ({stored} documents stored so far)")
-                    summary[("bare", n)] = base
+                for n in node_counts if "upload" in wanted else ():
+                    reg, bare = groups[("registry", n)].port, groups[("bare", n)].port
+                    print(f"\n{n} node{'s' if n > 1 else ''}, uploads:")
+                    # 50 bodies of 5 MB at once take seconds to get through: measure longer
+                    long = max(args.duration, 10)
+                    upload_base = wrk(bare, "/upload", method="POST", headers=upload_headers,
+                                      body_file=body_file, duration=long, **common)
+                    report(f"bare Flask POST {UPLOAD_MB} MB", upload_base, None, "")
+                    result = wrk(reg, f"/organizations/{org_id}/documents/new", method="POST",
+                                 cookie=cookie, headers=upload_headers, body_file=body_file,
+                                 duration=long, **common)
+                    summary[("upload", n)] = result
+                    report(f"upload {UPLOAD_MB} MB PDF", result, upload_base, "bare")
+                    print(f"  ({count_documents(url)} documents stored so far)")
                 if len(node_counts) > 1:
                     one, two = node_counts[0], node_counts[-1]
                     print(f"\n{two} nodes against {one} (this machine has {os.cpu_count()} cores, "

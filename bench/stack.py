@@ -136,7 +136,6 @@ server {{
         proxy_ssl_session_reuse on;
         proxy_ssl_server_name off;
         proxy_read_timeout 120s;
-        proxy_request_buffering off;
 {certificate}    }}
 }}
 """

@@ -19,10 +19,16 @@ import os
 bind = os.environ.get("REGISTRY_BIND", "unix:/run/registry/gunicorn.sock")
 # Socket file mode 0660: the owner (the registry) and its group (which nginx joins) only.
 umask = 0o117
-workers = int(os.environ.get("REGISTRY_WORKERS", multiprocessing.cpu_count() * 2 + 1))
-# Threaded workers: nginx buffers slow clients, and a thread waiting on the database or a
-# signature check no longer leaves /healthz and every other page queued behind it (with two
-# sync workers, two slow requests stopped the node). Long checks run in the job queue.
+# One process per core: a request is mostly Python (templates, the ORM), which one process runs
+# on one core at a time, and nginx needs its share of the cores too. On 2 cores `bench.http`
+# measured 2 workers x 4 threads at least as fast as 5 x 4 or 3 x 2, with a lower p99 (a busy
+# machine; re-run `python -m bench.http --workers N --threads M` on yours).
+workers = int(os.environ.get("REGISTRY_WORKERS", max(2, multiprocessing.cpu_count())))
+# Threaded workers: nginx buffers slow clients, and a thread waiting on the database, an upload
+# or a signature check no longer leaves /healthz and every other page queued behind it (with two
+# sync workers, two slow requests stopped the node; tests/deploy/test_large_uploads.py). Long
+# checks run in the job queue. Four threads cover the database waits on PostgreSQL; more only
+# add contention for the interpreter lock.
 worker_class = os.environ.get("REGISTRY_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("REGISTRY_THREADS", "4"))
 timeout = 30

@@ -125,7 +125,8 @@ class SQLiteReadsMiddleware:
     write). A GET that writes (a sign-in, the session's last activity) usually succeeds in its
     deferred transaction too; when another connection committed first, SQLite refuses the
     write with "database is locked", nothing of the request has been committed, and the
-    request runs again from the start with BEGIN IMMEDIATE. Streamed bodies only read.
+    request runs again from the start with BEGIN IMMEDIATE. Streamed bodies only read (after
+    the request's commit), also in deferred transactions.
     """
 
     def __init__(self, app):
@@ -145,15 +146,50 @@ class SQLiteReadsMiddleware:
         lost_token = _sqlite_snapshot_lost.set(lost)
         try:
             body = self.app(dict(environ), capture)  # a retry starts from the request as it came
+        except Exception:
+            if not lost:
+                raise
+            body = None  # propagated (testing): run it again all the same
         finally:
             _sqlite_begin_mode.reset(mode_token)
             _sqlite_snapshot_lost.reset(lost_token)
         if lost:
-            if hasattr(body, "close"):
+            if body is not None and hasattr(body, "close"):
                 body.close()
             return self.app(environ, start_response)
         start_response(*captured[:2], *captured[2:3] if captured[2] else ())
-        return body
+        wrapper = environ.get("wsgi.file_wrapper")
+        if isinstance(wrapper, type) and isinstance(body, wrapper):
+            return body  # a file sent as is (sendfile): no database
+        return _DeferredBody(body)
+
+
+class _DeferredBody:
+    """A streamed body (a CSV export) reads in deferred transactions too: on SQLite it must not
+    hold the write lock for as long as the download lasts."""
+
+    def __init__(self, body):
+        self.body = body
+
+    def __iter__(self):
+        chunks = iter(self.body)
+        while True:
+            token = _sqlite_begin_mode.set("DEFERRED")
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                _sqlite_begin_mode.reset(token)
+            yield chunk
+
+    def close(self):
+        if hasattr(self.body, "close"):
+            token = _sqlite_begin_mode.set("DEFERRED")
+            try:
+                self.body.close()
+            finally:
+                _sqlite_begin_mode.reset(token)
 
 
 def contains_word(column, word: str):

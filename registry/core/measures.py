@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, values
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and \
+        not os.path.isdir(os.environ["PROMETHEUS_MULTIPROC_DIR"]):
+    # A command run outside the service that creates the directory (`registry db upgrade` on a
+    # fresh node, with the shared environment file): nothing serves its measurements, so it
+    # keeps them in this process instead of failing on the missing directory.
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    values.ValueClass = values.MutexValue
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 

@@ -18,7 +18,6 @@ from ..core.access import AccessDenied
 from ..core.journal import record as journal
 from ..extensions import db, utcnow
 from ..members.models import Membership, MemberStatus, Role
-from ..organizations.models import Organization
 from . import provider
 from .models import MchdStatus, PowerOfAttorneyRecord
 from .roles import parse_power_roles, roles_for
@@ -49,13 +48,8 @@ def power_roles() -> dict[str, tuple[Role, ...]]:
 # -- whose, where ------------------------------------------------------------------------------
 def presentable_memberships(user) -> list[Membership]:
     """The person's memberships an МЧД may be presented for (waiting for roles or active)."""
-    from sqlalchemy.orm import contains_eager
-
-    return list(db.session.scalars(
-        select(Membership).join(Organization, Organization.id == Membership.organization_id)
-        .options(contains_eager(Membership.organization))
-        .where(Membership.user_id == user.id, Membership.status.in_(PRESENTABLE))
-        .order_by(Organization.full_name)))
+    from ..members.services import memberships_by_name  # the request's one membership query
+    return [m for m in memberships_by_name(user) if m.status in PRESENTABLE]
 
 
 def membership_or_404(user, org_id: int) -> Membership:

@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import re
 
-from flask import flash, g, request, session
-from sqlalchemy import select
+from flask import flash, request, session
 
 from ..core.web import signed_in
-from ..extensions import db
 from ..organizations.models import Organization
-from .models import Membership, MemberStatus
 
 SESSION_KEY = "registry.current_org"
-_CACHE = "registry_my_organizations"
 
 
 def _signed_in_id() -> int | None:
@@ -32,16 +28,8 @@ def _signed_in_id() -> int | None:
 def organizations(user) -> list[Organization]:
     """The organizations the person (an account or its id) is an active member of, by name;
     one statement per request."""
-    user_id = user if isinstance(user, int) else user.id
-    cached = g.get(_CACHE)
-    if cached is not None and cached[0] == user_id:
-        return cached[1]
-    found = list(db.session.scalars(
-        select(Organization).join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user_id, Membership.status == MemberStatus.ACTIVE.value)
-        .order_by(Organization.full_name, Organization.id)))
-    setattr(g, _CACHE, (user_id, found))
-    return found
+    from .services import active_organizations
+    return active_organizations(user if isinstance(user, int) else user.id)
 
 
 def current(user) -> Organization | None:

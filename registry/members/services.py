@@ -13,7 +13,7 @@ from datetime import timezone
 from flask import g, has_request_context
 from sqlalchemy import event as sa_event
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import services as auth_services
@@ -59,8 +59,11 @@ def _memberships(user_id: int) -> list[Membership]:
     cache = g.setdefault(_CACHE, {}) if cacheable else {}
     if user_id not in cache:
         cache[user_id] = list(db.session.scalars(
-            select(Membership).where(Membership.user_id == user_id)
-            .options(joinedload(Membership.organization)).order_by(Membership.created_at)))
+            select(Membership).join(Membership.organization).where(Membership.user_id == user_id)
+            # the organizations' JSON documents load when a page reads them, not for the menu
+            .options(contains_eager(Membership.organization).defer(Organization.data)
+                     .defer(Organization.party))
+            .order_by(Organization.full_name, Organization.id)))
     return cache[user_id]
 
 
@@ -122,6 +125,17 @@ POLICY = access.Policy(permissions=_grants, member=membership, organization_ids=
 
 def active_memberships(user) -> list[Membership]:
     return [m for m in _memberships(user.id) if m.status == MemberStatus.ACTIVE.value]
+
+
+def memberships_by_name(user) -> list[Membership]:
+    """All the person's memberships (any status) in their organizations' name order."""
+    return list(_memberships(user.id))
+
+
+def active_organizations(user_id: int) -> list[Organization]:
+    """The organizations the person is an active member of, by name (the request's one
+    statement about memberships)."""
+    return [m.organization for m in _memberships(user_id) if m.status == MemberStatus.ACTIVE.value]
 
 
 def make_admin(user, organization) -> Membership:
@@ -290,7 +304,7 @@ def join_with_profile(user, organization: Organization, branch_id: str | None, *
 
 
 def memberships_of(user) -> list[Membership]:
-    return list(_memberships(user.id))
+    return sorted(_memberships(user.id), key=lambda m: m.created_at)
 
 
 # -- roles --------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """20 MB padded PDFs uploaded through the shipped nginx site into one node with the shipped
-gunicorn settings: each upload answers within 2 s (the signature check goes to the background
-queue) and /healthz keeps answering within 1 s while three such uploads run."""
+gunicorn settings (two workers) on PostgreSQL: each upload answers within 2 s (the signature
+check goes to the background queue) and /healthz keeps answering within 1 s while three such
+uploads run."""
 
 from __future__ import annotations
 
 import http.client
 import re
+import ssl
 import threading
 import time
 
@@ -19,13 +21,17 @@ from registry.extensions import db
 from registry.pki.certificate import load_certificate
 
 from ..conftest import TEST_SECRET
-from ..helpers import ROOT
+from ..helpers import ROOT, fresh_postgres_database
 
 SIZE = 20 * 2**20 - 64 * 1024  # just under REGISTRY_UPLOAD_MAX_MB (20)
 
 
+CONTEXT: dict = {}
+
+
 def request(port, method, path, cookie="", body=None, headers=None, timeout=60):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    """Over TLS straight to nginx with the head's certificate, as a browser sends it."""
+    conn = http.client.HTTPSConnection("localhost", port, timeout=timeout, context=CONTEXT["tls"])
     try:
         conn.request(method, path, body=body, headers={**({"Cookie": cookie} if cookie else {}),
                                                         **(headers or {})})
@@ -36,9 +42,14 @@ def request(port, method, path, cookie="", body=None, headers=None, timeout=60):
 
 
 @pytest.fixture(scope="module")
-def node(demo_pki, tmp_path_factory):
+def node(demo_pki, tmp_path_factory, postgres_admin_url):
+    # PostgreSQL, as in production: on SQLite the three uploads also queue for the write lock
+    with fresh_postgres_database(postgres_admin_url) as url:
+        yield from _node(demo_pki, tmp_path_factory, url)
+
+
+def _node(demo_pki, tmp_path_factory, url):
     tmp = tmp_path_factory.mktemp("uploads")
-    url = f"sqlite:///{tmp / 'registry.db'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": TEST_SECRET,
                       "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
                       "REGISTRY_INSTANCE_PATH": str(tmp)})
@@ -55,17 +66,21 @@ def node(demo_pki, tmp_path_factory):
     gunicorn = stack.start_gunicorn("wsgi:app", run / "app.sock", env, ROOT, tmp / "gunicorn.log")
     group = stack.Group("registry_app", [run / "app.sock"], head.cert_path, head.key_path)
     nginx = None
+    context = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
+    context.load_cert_chain(str(head.cert_path), str(head.key_path))
+    CONTEXT["tls"] = context
     try:
         nginx = stack.start_nginx(tmp / "nginx", [group], demo_pki.server_cert_path,
                                   demo_pki.server_key_path, workers=1)
-        status, page, response = request(group.port, "GET", "/")
+        status, page, response = request(group.https_port, "GET", "/")
         assert status == 200 and "Здравствуйте" in page, page[:500]
         cookie = (response.getheader("Set-Cookie") or "").split(";", 1)[0]
         org_id = seed_organization(url, load_certificate(head.cert_path.read_bytes()).snils)
-        status, form, _ = request(group.port, "GET", f"/organizations/{org_id}/documents/new", cookie)
+        status, form, _ = request(group.https_port, "GET", f"/organizations/{org_id}/documents/new",
+                                  cookie)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
         assert status == 200 and token, form[:500]
-        yield {"port": group.port, "cookie": cookie, "org_id": org_id, "token": token.group(1),
+        yield {"port": group.https_port, "cookie": cookie, "org_id": org_id, "token": token.group(1),
                "url": url, "log": tmp / "gunicorn.log"}
     finally:
         if nginx is not None:
@@ -111,4 +126,6 @@ def test_padded_pdf_upload_returns_quickly_and_health_answers_meanwhile(node):
     assert health, "the uploads finished before /healthz was asked"
     assert max(health) < 1, f"/healthz took {max(health):.2f} s while three uploads ran"
     slowest = max(r[1] for r in results)
+    print(f"solo {elapsed:.2f} s; three at once: {sorted(round(r[1], 2) for r in results)}; "
+          f"/healthz slowest {max(health):.2f} s of {len(health)}")
     assert slowest < 2, f"three 20 MB uploads at once: the slowest took {slowest:.2f} s"

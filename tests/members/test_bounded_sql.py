@@ -4,6 +4,7 @@ streamed CSV with neutralised cells."""
 from __future__ import annotations
 
 import contextlib
+import re
 from datetime import timedelta
 
 from sqlalchemy import event, insert
@@ -143,3 +144,26 @@ def test_join_never_shows_an_organization_the_person_did_not_find(app, demo_pki,
     found = person.post("/join", data={"csrf_token": token, "query": ORGANIZATION["inn"], "find": "1"})
     assert "РОМАШКА" in found.text
     assert person.post("/join", data=submit).status_code == 302
+
+
+def test_signed_in_pages_read_the_session_account_and_memberships_once(app, org, wizard):
+    wizard.client.get("/")  # signs in; the next requests only read
+    wizard.client.get("/")
+    with statements(app) as seen:
+        page = wizard.client.get("/")
+    assert page.status_code == 200 and "Профили организации" in page.text  # the admin's menu
+    # the session with its account in one statement, every membership with its organization
+    # in another (whatever else other parts of the page read)
+    tables = [m.group(1) for s, _ in seen if (m := re.search(r"\bFROM\s+(\w+)", s))]
+    assert tables.count("auth_sessions") == 1 and tables.count("users") == 0, tables
+    assert _membership_rows(seen) == 1, tables
+    with statements(app) as seen:
+        page = wizard.client.get(f"/organizations/{org}")
+    assert page.status_code == 200
+    tables = [m.group(1) for s, _ in seen if (m := re.search(r"\bFROM\s+(\w+)", s))]
+    assert _membership_rows(seen) <= 1 and tables.count("users") == 0, tables
+
+
+def _membership_rows(seen) -> int:
+    """Statements loading membership rows (not an EXISTS test)."""
+    return sum("memberships.roles" in statement for statement, _ in seen)

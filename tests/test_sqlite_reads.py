@@ -1,0 +1,103 @@
+"""SQLite: GET requests read in deferred transactions (no wait for the write lock); one that
+writes after another connection committed is run again with the write lock, and answers 200."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from registry import create_app
+from registry.extensions import db
+from registry.web import public
+
+from .conftest import TEST_SECRET
+
+
+def _app(tmp_path, demo_pki):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'reads.db'}",
+                      "SECRET_KEY": TEST_SECRET, "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
+                      "REGISTRY_INSTANCE_PATH": str(tmp_path), "TESTING": True})
+    with app.app_context():
+        upgrade()
+    with sqlite3.connect(tmp_path / "reads.db") as conn:
+        conn.execute("CREATE TABLE other_writes (n INTEGER)")
+    return app
+
+
+def test_a_get_that_loses_its_snapshot_runs_again_with_the_write_lock(tmp_path, demo_pki):
+    app = _app(tmp_path, demo_pki)
+    runs: list[str] = []
+    begins: list[str] = []
+
+    @public
+    def touch():
+        db.session.execute(text("SELECT count(*) FROM users")).scalar()  # the snapshot
+        if not runs:
+            # another process commits a write in between
+            with sqlite3.connect(tmp_path / "reads.db") as other:
+                other.execute("INSERT INTO other_writes VALUES (1)")
+        runs.append("run")
+        db.session.execute(text("INSERT INTO other_writes VALUES (2)"))
+        return "written"
+
+    app.add_url_rule("/_touch", "touch", touch)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: begins.append(statement)
+                     if statement.startswith("BEGIN") else None)
+    response = app.test_client().get("/_touch", base_url="https://localhost")
+    assert response.status_code == 200 and response.text == "written"
+    assert runs == ["run", "run"]
+    assert begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+    with sqlite3.connect(tmp_path / "reads.db") as conn:  # written once, by the second run
+        assert conn.execute("SELECT n FROM other_writes ORDER BY n").fetchall() == [(1,), (2,)]
+
+
+def test_reads_begin_deferred_and_posts_immediate(tmp_path, demo_pki):
+    app = _app(tmp_path, demo_pki)
+    begins: list[str] = []
+
+    @public
+    def page():
+        db.session.execute(text("SELECT 1")).scalar()
+        return "ok"
+
+    app.add_url_rule("/_page", "page", page, methods=["GET", "POST"])
+    app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: begins.append(statement)
+                     if statement.startswith("BEGIN") else None)
+    client = app.test_client()
+    assert client.get("/_page", base_url="https://localhost").status_code == 200
+    assert client.post("/_page", base_url="https://localhost").status_code == 200
+    assert begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
+
+
+def test_a_streamed_body_reads_without_the_write_lock(tmp_path, demo_pki):
+    from flask import Response, stream_with_context
+    app = _app(tmp_path, demo_pki)
+    begins: list[str] = []
+
+    @public
+    def export():
+        db.session.execute(text("SELECT 1")).scalar()
+
+        def rows():
+            db.session.commit()  # as after the request's own commit: a new transaction below
+            for n in range(3):
+                yield f"{db.session.execute(text('SELECT :n'), {'n': n}).scalar()}\n"
+        return Response(stream_with_context(rows()), mimetype="text/csv")
+
+    app.add_url_rule("/_export", "export", export)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: begins.append(statement)
+                     if statement.startswith("BEGIN") else None)
+    response = app.test_client().get("/_export", base_url="https://localhost", buffered=False)
+    body = b"".join(response.response)
+    response.close()
+    assert body == b"0\n1\n2\n"
+    assert begins and set(begins) == {"BEGIN DEFERRED"}, begins
