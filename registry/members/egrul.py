@@ -17,13 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..core import access
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
 from ..organizations.services import check_head
 from ..refdata import services as refdata
-from .models import Membership, MemberStatus, Role
+from ..text import genitive
+from .models import Membership, MemberStatus, Permission, Role
 from .services import MemberError, administrators, membership
 
 NOTICE_KIND = "egrul_change"
@@ -174,14 +176,14 @@ def head_changed(organization: Organization, old_head: dict, new_head: dict,
     if previous is not None:
         previous.roles = sorted(set(previous.roles or []) - {Role.ADMIN.value})
         change.suspended_user_id, change.suspended_roles = previous.user_id, [Role.ADMIN.value]
-        details += (f". Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена "
+        details += (f". Роль «{Role.ADMIN.title}» у {genitive(previous.user.full_name)} приостановлена "
                     "до подтверждения новым руководителем")
     db.session.flush()
     record(organization, "egrul_head", subject=previous.user_id if previous else None, details=details)
     newcomer = _new_head_user(new_head)
     url = _url("members.egrul_change", org_id=organization.id, change_id=change.id)
     body = (f"{summary}.\n"
-            + (f"Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена. " if previous else "")
+            + (f"Роль «{Role.ADMIN.title}» у {genitive(previous.user.full_name)} приостановлена. " if previous else "")
             + "Новый руководитель должен войти в реестр со своим сертификатом и подтвердить смену "
               "на странице организации; после этого он станет администратором организации.")
     _notify([*(m.user for m in admins), newcomer], change,
@@ -245,7 +247,7 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
         text = f"{change.summary}."
         if change.kind == EgrulChange.KIND_HEAD:
             if change.suspended_user is not None:
-                text += (f" Роль «{Role.ADMIN.title}» у {change.suspended_user.full_name} приостановлена "
+                text += (f" Роль «{Role.ADMIN.title}» у {genitive(change.suspended_user.full_name)} приостановлена "
                          "до подтверждения.")
             text += " Новый руководитель подтверждает смену, войдя со своим сертификатом."
         found.append(("warning", text))
@@ -262,6 +264,25 @@ def _party(change: EgrulChange) -> refdata.Party:
     return refdata.Party(kind=organization.kind, ogrn=organization.ogrn, inn=organization.inn,
                          kpp=organization.kpp, full_name=organization.full_name, head=change.new,
                          extract_date=change.extract_date)
+
+
+def change_page(org_id: int, change_id: int, user: User, cert) -> tuple[Organization, EgrulChange, bool]:
+    """The organization, its change and whether ``cert``'s holder may confirm it. The new head
+    sees the change before being a member; members see it; for anybody else, or a change of
+    another organization, it does not exist (AccessDenied: not found)."""
+    organization = db.session.get(Organization, org_id)
+    change = change_or_404(organization, change_id) if organization is not None else None
+    confirmable = change is not None and may_confirm(change, cert)
+    if not confirmable:
+        access.require(user, Permission.VIEW_PROFILE, organization)
+        if change is None:
+            raise access.AccessDenied(not_found=True)
+    assert organization is not None and change is not None
+    return organization, change, confirmable
+
+
+def confirmed_message(organization: Organization) -> str:
+    return f"Смена руководителя подтверждена: вы — администратор организации {organization.name}."
 
 
 def may_confirm(change: EgrulChange, cert) -> bool:
@@ -304,7 +325,7 @@ def confirm_head(change: EgrulChange, user: User, cert, *, remote_addr: str | No
     details = (f"Смена руководителя подтверждена новым руководителем: {head_text(change.new)}; "
                f"назначена роль «{Role.ADMIN.title}»")
     if change.suspended_user is not None:
-        details += f"; роль «{Role.ADMIN.title}» у {change.suspended_user.full_name} снята"
+        details += f"; роль «{Role.ADMIN.title}» у {genitive(change.suspended_user.full_name)} снята"
     record(organization, "egrul_confirmed", actor=user, subject=user, details=details,
            remote_addr=remote_addr, certificate=cert)
     return member

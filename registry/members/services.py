@@ -75,7 +75,7 @@ def permissions(member: Membership | None, organization: Organization | None = N
     """What a person may do in an organization.
 
     An active member: viewing the profile plus their roles' permissions; in a blocked
-    organization only viewing (to read why), in a liquidated one viewing and the journal.
+    organization only viewing (to read why), in a liquidated one viewing, the journal and reading the documents.
     Anyone else nothing — except the registry
     operator, who may look at any organization (but not act in it).
     """
@@ -94,7 +94,7 @@ def permissions(member: Membership | None, organization: Organization | None = N
 
 
 # What remains in an organization that ЕГРЮЛ shows liquidated.
-READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
+READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL, Permission.READ_DOCUMENTS})
 
 
 can = access.can  # the one check (registry.core.access), here for this domain's callers
