@@ -97,6 +97,29 @@ def header_links() -> list[HeaderLink]:
     return list(current_app.extensions.get(HEADER_KEY, []))
 
 
+BANNER_KEY = "registry.page_banners"
+
+
+@dataclass(frozen=True)
+class PageBanner:
+    """A short warning at the top of every signed-in page, with a link to where it is fixed."""
+
+    text: str
+    link_label: str
+    endpoint: str
+    anchor: str | None = None  # a section of the linked page
+
+
+def add_page_banner(app: Flask, banner: Callable[[], PageBanner | None]) -> None:
+    """Show ``banner()`` (None: nothing) on every page of signed-in people (e.g. «the e-mail
+    address is not confirmed»). It runs on every page: keep it to what the page reads anyway."""
+    app.extensions.setdefault(BANNER_KEY, []).append(banner)
+
+
+def page_banners() -> list[PageBanner]:
+    return [b for b in (make() for make in current_app.extensions.get(BANNER_KEY, [])) if b is not None]
+
+
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
     """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
     page — including the ones raised before any view of the area runs (an unmatched URL)."""
