@@ -372,7 +372,7 @@ def member_facts(member) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Полномочия", powers),
         ("Роли по доверенности", _titles(found.granted_roles or [])
          if found.granted_roles else "назначает администратор"),
-        ("Подписал(а)", (found.signer or {}).get("full_name") or "—"),
+        ("Подписант", (found.signer or {}).get("full_name") or "—"),
     ])]
 
 
