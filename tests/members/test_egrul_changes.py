@@ -252,6 +252,7 @@ def test_liquidated_organization_keeps_its_documents_readable(app, db_session, d
     assert "Документы организации" in wizard.get(f"/organizations/{org}").text  # the tab stays
     page = wizard.get(docs)
     assert page.status_code == 200 and "У-17" in page.text
+    assert '<div class="table-scroll">\n<table class="table documents">' in page.text  # 375 px: scrolls inside
     assert "Документы можно просматривать и скачивать" in page.text and "Загрузить документ" not in page.text
     card = wizard.get(f"{docs}/{document_id}")
     assert card.status_code == 200 and "Удалить документ" not in card.text
