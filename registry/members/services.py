@@ -568,6 +568,10 @@ class MissingPermission:
 def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
     """Why a right is missing in an organization: the roles that carry it, who assigns them."""
     if organization.is_liquidated:
+        if permission == Permission.DOCUMENTS:  # reading them stays (READ_DOCUMENTS)
+            return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
+                                     "просмотра: документы можно просматривать и скачивать, но не "
+                                     "загружать, подписывать и удалять.", [], False)
         return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
                                  f"просмотра: раздел «{PERMISSION_TITLES[permission]}» недоступен.", [], False)
     roles = roles_granting(permission)

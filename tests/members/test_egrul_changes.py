@@ -259,7 +259,8 @@ def test_liquidated_organization_keeps_its_documents_readable(app, db_session, d
     r = wizard.client.get(f"{docs}/{document_id}/file")
     assert r.status_code == 200 and r.data.startswith(b"%PDF")
     r = wizard.get(f"{docs}/new")
-    assert r.status_code == 403 and "ликвидирована" in r.text and "только для просмотра" in r.text
+    assert r.status_code == 403 and "ликвидирована" in r.text
+    assert "документы можно просматривать и скачивать, но не загружать, подписывать и удалять" in r.text
     r = wizard.post(f"{docs}/{document_id}/delete", {})
     assert r.status_code == 403
     with app.app_context():
