@@ -10,21 +10,22 @@ suspends the previous head's administrator role until the new head signs in and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..core import access
 from ..core.journal import record
+from ..core.web import local_datetime
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
 from ..organizations.services import check_head
 from ..refdata import services as refdata
-from ..text import genitive
+from ..text import agree, genitive
 from .models import Membership, MemberStatus, Permission, Role
 from .services import MemberError, administrators, membership
 
@@ -240,10 +241,43 @@ def open_changes(organization: Organization) -> list[EgrulChange]:
         .order_by(EgrulChange.id)))
 
 
+TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
+
+
+def _viewer_id() -> int | None:
+    from .current import _signed_in_id
+
+    return _signed_in_id() if has_request_context() else None
+
+
+def _page_changes(organization: Organization) -> list[EgrulChange]:
+    """The open changes, and a head change confirmed lately that took the viewer's role."""
+    shown = EgrulChange.status == EgrulChange.OPEN
+    viewer = _viewer_id()
+    if viewer is not None:
+        shown = or_(shown, and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
+                                EgrulChange.suspended_user_id == viewer, EgrulChange.closed_by_id.is_not(None),
+                                EgrulChange.closed_at >= utcnow() - timedelta(days=TOLD_DAYS)))
+    return list(db.session.scalars(
+        select(EgrulChange).options(joinedload(EgrulChange.suspended_user), joinedload(EgrulChange.closed_by))
+        .where(EgrulChange.organization_id == organization.id, shown).order_by(EgrulChange.id)))
+
+
+def _role_taken(change: EgrulChange) -> str:
+    who = change.closed_by.full_name if change.closed_by else head_name(change.new)
+    return (f"Роль «{Role.ADMIN.title}» у вас снята {local_datetime(change.closed_at, '%d.%m.%Y')}: "
+            f"новый руководитель по ЕГРЮЛ {who} {agree(who, 'подтвердил', 'подтвердила', 'подтвердил(а)')} "
+            f"смену. Роли в организации теперь назначает {agree(who, 'он', 'она', 'новый руководитель')}.")
+
+
 def notices(organization: Organization) -> list[tuple[str, str]]:
-    """The organization page's warnings: each open ЕГРЮЛ change."""
+    """The organization page's warnings: each open ЕГРЮЛ change; to the previous head, why
+    their administrator role is gone."""
     found = []
-    for change in open_changes(organization):
+    for change in _page_changes(organization):
+        if not change.is_open:
+            found.append(("info", _role_taken(change)))
+            continue
         text = f"{change.summary}."
         if change.kind == EgrulChange.KIND_HEAD:
             if change.suspended_user is not None:

@@ -120,6 +120,12 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
     assert "роль «Администратор организации» у Иванова Ивана Ивановича снята" in entry.details
     assert anna.get(f"/organizations/{org}/members").status_code == 200
     assert "Руководитель по ЕГРЮЛ" not in anna.get(f"/organizations/{org}").text  # closed: not shown
+    # The previous head, still a member without roles, reads why the role is gone and who gives roles.
+    page = wizard.get(f"/organizations/{org}").text
+    assert ("Роль «Администратор организации» у вас снята" in page
+            and f"новый руководитель по ЕГРЮЛ {ANNA} подтвердила смену" in page
+            and "Роли в организации теперь назначает она." in page)
+    assert "у вас снята" not in anna.get(f"/organizations/{org}").text  # only to the one it concerns
 
 
 def test_a_stranger_sees_no_change(app, db_session, demo_pki, org, tmp_path):
