@@ -146,6 +146,7 @@ def test_liquidated_organization_is_read_only(app, db_session, demo_pki, org, wi
     assert kind == "liquidated" and "ликвидирована по сведениям ЕГРЮЛ (выписка ЕГРЮЛ от 01.03.2026" in summary
     page = wizard.get(f"/organizations/{org}").text
     assert "Организация доступна только для просмотра" in page
+    assert "· Ликвидирована по ЕГРЮЛ ·" in page and "Зарегистрирована" not in page  # one state, not two
     r = wizard.post(f"/organizations/{org}/edit", {"submit": "y"})
     assert r.status_code == 403 and "ликвидирована" in r.text and "только для" in r.text
     assert wizard.get(f"/organizations/{org}/members").status_code == 403
