@@ -74,3 +74,11 @@ def test_the_banner_costs_no_statement_of_its_own(app, client, demo_pki):
     assert len(reading) == 1, reading
     assert "FROM notices" in reading[0]  # the bell's count, in the same statement
     assert "count(" not in reading[0].lower()  # bounded ids, no COUNT
+
+
+def test_the_profile_says_when_no_letter_was_sent_yet(app, client, demo_pki):
+    signed_in_as(client, demo_pki.person("employee1", "ecdsa"))
+    _set_email(app, _me(app), "anna@example.ru")  # set without the profile form: no letter yet
+    page = client.get("/profile").text
+    assert "Письмо со ссылкой для подтверждения ещё не отправлено." in page
+    assert ">Отправить ссылку для подтверждения</button>" in page and ">Отправить ещё раз<" not in page
