@@ -84,13 +84,14 @@ class HeaderLink:
     endpoint: str
     icon: str  # a file under static/
     count: Callable[[], int] | None = None  # shown on the icon when not zero
+    description: str | None = None  # what the home page says of it
 
 
 def add_header_link(app: Flask, label: str, endpoint: str, icon: str, *,
-                    count: Callable[[], int] | None = None) -> None:
+                    count: Callable[[], int] | None = None, description: str | None = None) -> None:
     """Add a compact link to the header of signed-in people (e.g. «Уведомления» with the
-    number of unread ones)."""
-    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count))
+    number of unread ones); the home page lists it too, with ``description``."""
+    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count, description))
 
 
 def header_links() -> list[HeaderLink]:

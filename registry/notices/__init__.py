@@ -42,7 +42,9 @@ def init_app(app: Flask) -> None:
     from .views import bp, profile_section
 
     app.register_blueprint(bp)
-    add_header_link(app, "Уведомления", "notices.index", "bell.svg", count=_unread)
+    add_header_link(app, "Уведомления", "notices.index", "bell.svg", count=_unread,
+                    description="сроки сертификата, доверенностей и документов, роли, изменения "
+                                "по ЕГРЮЛ; по почте — на подтверждённый адрес.")
     add_page_banner(app, _address_banner)
     add_profile_section(app, profile_section)
     on_profile_saved(app, email_changed)

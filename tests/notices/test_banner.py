@@ -82,3 +82,8 @@ def test_the_profile_says_when_no_letter_was_sent_yet(app, client, demo_pki):
     page = client.get("/profile").text
     assert "Письмо со ссылкой для подтверждения ещё не отправлено." in page
     assert ">Отправить ссылку для подтверждения</button>" in page and ">Отправить ещё раз<" not in page
+
+
+def test_the_home_page_names_the_notices(app, client, demo_pki):
+    page = signed_in_as(client, demo_pki.person("employee1", "ecdsa"))
+    assert '<li><a href="/notices/">Уведомления</a> — сроки сертификата, доверенностей и документов' in page
