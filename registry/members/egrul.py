@@ -309,9 +309,8 @@ def change_page(org_id: int, change_id: int, user: User, cert) -> tuple[Organiza
     confirmable = change is not None and may_confirm(change, cert)
     if not confirmable:
         access.require(user, Permission.VIEW_PROFILE, organization)
-        if change is None:
-            raise access.AccessDenied(not_found=True)
-    assert organization is not None and change is not None
+    if organization is None or change is None:
+        raise access.AccessDenied(not_found=True)  # another organization's change
     return organization, change, confirmable
 
 
