@@ -250,10 +250,9 @@ def _viewer_id() -> int | None:
     return _signed_in_id() if has_request_context() else None
 
 
-def _page_changes(organization: Organization) -> list[EgrulChange]:
+def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulChange]:
     """The open changes, and a head change confirmed lately that took the viewer's role."""
     shown = EgrulChange.status == EgrulChange.OPEN
-    viewer = _viewer_id()
     if viewer is not None:
         shown = or_(shown, and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
                                 EgrulChange.suspended_user_id == viewer, EgrulChange.closed_by_id.is_not(None),
@@ -274,13 +273,16 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
     """The organization page's warnings: each open ЕГРЮЛ change; to the previous head, why
     their administrator role is gone."""
     found = []
-    for change in _page_changes(organization):
+    viewer = _viewer_id()
+    for change in _page_changes(organization, viewer):
         if not change.is_open:
             found.append(("info", _role_taken(change)))
             continue
         text = f"{change.summary}."
         if change.kind == EgrulChange.KIND_HEAD:
-            if change.suspended_user is not None:
+            if change.suspended_user_id is not None and change.suspended_user_id == viewer:
+                text += f" Ваша роль «{Role.ADMIN.title}» приостановлена до подтверждения."
+            elif change.suspended_user is not None:
                 text += (f" Роль «{Role.ADMIN.title}» у {genitive(change.suspended_user.full_name)} приостановлена "
                          "до подтверждения.")
             text += " Новый руководитель подтверждает смену, войдя со своим сертификатом."

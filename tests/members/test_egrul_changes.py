@@ -90,7 +90,8 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
         assert url == f"/organizations/{org}/egrul/" + url.rsplit("/", 1)[1]
     # The organization page shows it; the previous head may no longer give roles.
     page = wizard.get(f"/organizations/{org}").text
-    assert "Руководитель по ЕГРЮЛ" in page and "приостановлена до подтверждения" in page
+    assert "Руководитель по ЕГРЮЛ" in page
+    assert "Ваша роль «Администратор организации» приостановлена до подтверждения." in page  # to him
     assert wizard.get(f"/organizations/{org}/members").status_code == 403
     # The same extract again changes nothing.
     run_import(app, extract(tmp_path, "feb2.xml", romashka(head=NEW_HEAD, extract_date=date(2026, 2, 1))))
