@@ -67,12 +67,12 @@ ROUTES = [
     ("POST", "/operator/organizations/{org}/members/{member}/unblock", OPERATOR),
     # Documents, applications, exchange profiles ({document} is attached to {application}, so
     # deleting it is refused with 409; the deletions that succeed come last).
-    ("GET", "/organizations/{org}/documents", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents", P.READ_DOCUMENTS),
     ("GET", "/organizations/{org}/documents/new", P.DOCUMENTS),
     ("POST", "/organizations/{org}/documents/new", P.DOCUMENTS),
-    ("GET", "/organizations/{org}/documents/{document}", P.DOCUMENTS),
-    ("GET", "/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
-    ("GET", "/organizations/{org}/documents/{document}/signature-file", P.DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}", P.READ_DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}/file", P.READ_DOCUMENTS),
+    ("GET", "/organizations/{org}/documents/{document}/signature-file", P.READ_DOCUMENTS),
     ("POST", "/organizations/{org}/documents/{document}/signature", P.DOCUMENTS),
     ("POST", "/organizations/{org}/documents/{document}/verify", P.DOCUMENTS),
     ("POST", "/organizations/{org}/documents/{document}/delete", P.DOCUMENTS),

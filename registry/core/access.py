@@ -30,6 +30,8 @@ class Permission(str, enum.Enum):
     APPLICATIONS = "applications"
     DIRECTORY = "directory"
     DOCUMENTS = "documents"
+    # Reading the documents (list, card, files): stays in a read-only (liquidated) organization.
+    READ_DOCUMENTS = "read_documents"
     BATCHES = "batches"
     # The registry operator's console (granted from the command line, not by an organization).
     OPERATOR_CONSOLE = "operator_console"

@@ -84,17 +84,41 @@ class HeaderLink:
     endpoint: str
     icon: str  # a file under static/
     count: Callable[[], int] | None = None  # shown on the icon when not zero
+    description: str | None = None  # what the home page says of it
 
 
 def add_header_link(app: Flask, label: str, endpoint: str, icon: str, *,
-                    count: Callable[[], int] | None = None) -> None:
+                    count: Callable[[], int] | None = None, description: str | None = None) -> None:
     """Add a compact link to the header of signed-in people (e.g. «Уведомления» with the
-    number of unread ones)."""
-    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count))
+    number of unread ones); the home page lists it too, with ``description``."""
+    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count, description))
 
 
 def header_links() -> list[HeaderLink]:
     return list(current_app.extensions.get(HEADER_KEY, []))
+
+
+BANNER_KEY = "registry.page_banners"
+
+
+@dataclass(frozen=True)
+class PageBanner:
+    """A short warning at the top of every signed-in page, with a link to where it is fixed."""
+
+    text: str
+    link_label: str
+    endpoint: str
+    anchor: str | None = None  # a section of the linked page
+
+
+def add_page_banner(app: Flask, banner: Callable[[], PageBanner | None]) -> None:
+    """Show ``banner()`` (None: nothing) on every page of signed-in people (e.g. «the e-mail
+    address is not confirmed»). It runs on every page: keep it to what the page reads anyway."""
+    app.extensions.setdefault(BANNER_KEY, []).append(banner)
+
+
+def page_banners() -> list[PageBanner]:
+    return [b for b in (make() for make in current_app.extensions.get(BANNER_KEY, [])) if b is not None]
 
 
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:

@@ -92,7 +92,7 @@ def _document(org_id: int, document_id: int, permission=Permission.DOCUMENTS):
 
 @bp.route("")
 def index(org_id: int):
-    organization = organization_or_404(org_id, Permission.DOCUMENTS, _user())
+    organization = organization_or_404(org_id, Permission.READ_DOCUMENTS, _user())
     filters = forms.FilterForm(request.args)
     values = {"doc_type": None, "state": None, "q": None}
     if filters.validate():
@@ -120,7 +120,7 @@ def upload(org_id: int):
 
 @bp.route("/<int:document_id>")
 def detail(org_id: int, document_id: int):
-    organization, document = _document(org_id, document_id)
+    organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     return render_template("documents/detail.html", organization=organization, document=document,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
@@ -133,13 +133,13 @@ def _refused_signature(organization, document, form):
 
 @bp.route("/<int:document_id>/file")
 def download(org_id: int, document_id: int):
-    _organization, document = _document(org_id, document_id)
+    _organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     return _send(document.file_key, document.file_name, document.media_type)
 
 
 @bp.route("/<int:document_id>/signature-file")
 def download_signature(org_id: int, document_id: int):
-    _organization, document = _document(org_id, document_id)
+    _organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     if not document.signature_key:
         abort(404)
     return _send(document.signature_key, document.signature_name or "signature.sig",

@@ -163,7 +163,9 @@ def _titles(roles) -> str:
 
 
 def _powers_text(powers: list[dict]) -> str:
-    return "; ".join(f"{p['code']} {p['name']}" if p.get("code") else p["name"] for p in powers)
+    """«Работа с заявлениями в ГИИС ДМДК (код DMDK_APPLICATIONS); …»: the words first, as the
+    member card, the МЧД page and the journal all say it."""
+    return "; ".join(f"{p['name']} (код {p['code']})" if p.get("code") else p["name"] for p in powers)
 
 
 def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: bytes,
@@ -357,8 +359,7 @@ def member_facts(member) -> list[tuple[str, list[tuple[str, str]]]]:
     found = current_record(member.user_id, member.organization_id)
     if found is None:
         return []
-    powers = "; ".join(f"{p['code']} — {p['name']}" if p.get("code") else p["name"]
-                       for p in found.powers or [])
+    powers = _powers_text(found.powers or [])
     status = found.mchd_status.title + (f": {found.status_reason}" if found.status_reason else "")
     return [("Доверенность (МЧД)", [
         ("Номер", found.number), ("Статус", status),
@@ -366,7 +367,7 @@ def member_facts(member) -> list[tuple[str, list[tuple[str, str]]]]:
         ("Полномочия", powers),
         ("Роли по доверенности", _titles(found.granted_roles or [])
          if found.granted_roles else "назначает администратор"),
-        ("Подписал(а)", (found.signer or {}).get("full_name") or "—"),
+        ("Подписант", (found.signer or {}).get("full_name") or "—"),
     ])]
 
 

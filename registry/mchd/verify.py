@@ -21,6 +21,7 @@ from typing import Any
 from ..core import clock
 from ..pki import QualifiedCertificate, TrustStore
 from ..pki import cms as cms_check
+from ..text import agree
 from . import document as doc
 from .document import DocumentError, PowerOfAttorney
 
@@ -318,7 +319,27 @@ def verify(xml: bytes, signature: bytes, *, file_name: str | None = None,
         result.code = stop.code
         result.message = message(stop.code, stop.detail, stop.expected)
         result.checks.append(Check(_STEP[stop.code], False, result.message))
+        _not_reached(result, _STEP[stop.code], principal is not None, representative is not None)
     return result
+
+
+# The steps in the order they run (передоверие only for a chain, so not listed as not reached).
+RUN_ORDER = ("xml", "principal", "file_name", "number", "dates", "signature", "signer", "egrul",
+             "representative", "revocation")
+NOT_REACHED = "Не проверялась: проверка остановлена на предыдущем шаге."
+
+
+def _not_reached(result: MchdResult, failed: str, principal: bool, representative: bool) -> None:
+    """After the step that failed, say which steps were not made (a person should not think
+    that what is not listed has passed)."""
+    if failed not in RUN_ORDER:
+        return
+    done = {c.name for c in result.checks}
+    for name in RUN_ORDER[RUN_ORDER.index(failed) + 1:]:
+        if name in done or (name == "principal" and not principal) or \
+                (name == "representative" and not representative):
+            continue
+        result.checks.append(Check(name, False, NOT_REACHED, skipped=True))
 
 
 _STEP = {doc.TOO_LARGE: "xml", doc.FORBIDDEN: "xml", doc.MALFORMED: "xml",
@@ -384,7 +405,8 @@ def _run(result: MchdResult, xml: bytes, signature: bytes, file_name: str | None
         raise _Stop(SIGNED_BY_REPRESENTATIVE, describe(signer))
     if not same_person(signer, mchd.issuer):
         raise _Stop(SIGNER_NOT_SIGNATORY, describe(signer), describe(mchd.issuer))
-    ok(Check("signer", True, f"Подписал(а) {describe(mchd.issuer)}."))
+    ok(Check("signer", True, f"{agree(mchd.issuer.full_name, 'Подписал', 'Подписала', 'Подписал(а)')} "
+                             f"{describe(mchd.issuer)}."))
     if mchd.signatory is not None:
         _head(mchd, signer, context)
         ok(Check("egrul", True, "Подписавший — руководитель организации-доверителя по ЕГРЮЛ."))
@@ -409,8 +431,10 @@ def _signature(result: MchdResult, xml: bytes, signature: bytes, moment: datetim
         signed = cms_check.load_signed_data(signature)
         infos = signed["signer_infos"]
         signing_time = cms_check.signed_attribute(infos[0], "signing_time") if len(infos) else None
-    except Exception as exc:  # a broken CMS (MalformedCertificate or worse) is an answer
-        raise _Stop(UNREADABLE_SIGNATURE, str(exc)[:200]) from None
+    except Exception:  # a broken CMS (MalformedCertificate or worse) is an answer
+        # The parser's words (DER, PEM, base64) mean nothing to the person who uploaded it.
+        raise _Stop(UNREADABLE_SIGNATURE, "это не файл электронной подписи в формате CMS "
+                                          "(PKCS#7)") from None
     if signing_time is not None and signing_time > moment:
         signing_time = moment  # a signing time claimed in the future proves nothing later
     store = context.trust_store

@@ -10,20 +10,23 @@ suspends the previous head's administrator role until the new head signs in and 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
+from ..core import access
 from ..core.journal import record
+from ..core.web import local_datetime
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
 from ..organizations.services import check_head
 from ..refdata import services as refdata
-from .models import Membership, MemberStatus, Role
+from ..text import agree, genitive
+from .models import Membership, MemberStatus, Permission, Role
 from .services import MemberError, administrators, membership
 
 NOTICE_KIND = "egrul_change"
@@ -174,14 +177,14 @@ def head_changed(organization: Organization, old_head: dict, new_head: dict,
     if previous is not None:
         previous.roles = sorted(set(previous.roles or []) - {Role.ADMIN.value})
         change.suspended_user_id, change.suspended_roles = previous.user_id, [Role.ADMIN.value]
-        details += (f". Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена "
+        details += (f". Роль «{Role.ADMIN.title}» у {genitive(previous.user.full_name)} приостановлена "
                     "до подтверждения новым руководителем")
     db.session.flush()
     record(organization, "egrul_head", subject=previous.user_id if previous else None, details=details)
     newcomer = _new_head_user(new_head)
     url = _url("members.egrul_change", org_id=organization.id, change_id=change.id)
     body = (f"{summary}.\n"
-            + (f"Роль «{Role.ADMIN.title}» у {previous.user.full_name} приостановлена. " if previous else "")
+            + (f"Роль «{Role.ADMIN.title}» у {genitive(previous.user.full_name)} приостановлена. " if previous else "")
             + "Новый руководитель должен войти в реестр со своим сертификатом и подтвердить смену "
               "на странице организации; после этого он станет администратором организации.")
     _notify([*(m.user for m in admins), newcomer], change,
@@ -238,14 +241,49 @@ def open_changes(organization: Organization) -> list[EgrulChange]:
         .order_by(EgrulChange.id)))
 
 
+TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
+
+
+def _viewer_id() -> int | None:
+    from .current import _signed_in_id
+
+    return _signed_in_id() if has_request_context() else None
+
+
+def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulChange]:
+    """The open changes, and a head change confirmed lately that took the viewer's role."""
+    shown = EgrulChange.status == EgrulChange.OPEN
+    if viewer is not None:
+        shown = or_(shown, and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
+                                EgrulChange.suspended_user_id == viewer, EgrulChange.closed_by_id.is_not(None),
+                                EgrulChange.closed_at >= utcnow() - timedelta(days=TOLD_DAYS)))
+    return list(db.session.scalars(
+        select(EgrulChange).options(joinedload(EgrulChange.suspended_user), joinedload(EgrulChange.closed_by))
+        .where(EgrulChange.organization_id == organization.id, shown).order_by(EgrulChange.id)))
+
+
+def _role_taken(change: EgrulChange) -> str:
+    who = change.closed_by.full_name if change.closed_by else head_name(change.new)
+    return (f"Роль «{Role.ADMIN.title}» у вас снята {local_datetime(change.closed_at, '%d.%m.%Y')}: "
+            f"новый руководитель по ЕГРЮЛ {who} {agree(who, 'подтвердил', 'подтвердила', 'подтвердил(а)')} "
+            f"смену. Роли в организации теперь назначает {agree(who, 'он', 'она', 'новый руководитель')}.")
+
+
 def notices(organization: Organization) -> list[tuple[str, str]]:
-    """The organization page's warnings: each open ЕГРЮЛ change."""
+    """The organization page's warnings: each open ЕГРЮЛ change; to the previous head, why
+    their administrator role is gone."""
     found = []
-    for change in open_changes(organization):
+    viewer = _viewer_id()
+    for change in _page_changes(organization, viewer):
+        if not change.is_open:
+            found.append(("info", _role_taken(change)))
+            continue
         text = f"{change.summary}."
         if change.kind == EgrulChange.KIND_HEAD:
-            if change.suspended_user is not None:
-                text += (f" Роль «{Role.ADMIN.title}» у {change.suspended_user.full_name} приостановлена "
+            if change.suspended_user_id is not None and change.suspended_user_id == viewer:
+                text += f" Ваша роль «{Role.ADMIN.title}» приостановлена до подтверждения."
+            elif change.suspended_user is not None:
+                text += (f" Роль «{Role.ADMIN.title}» у {genitive(change.suspended_user.full_name)} приостановлена "
                          "до подтверждения.")
             text += " Новый руководитель подтверждает смену, войдя со своим сертификатом."
         found.append(("warning", text))
@@ -262,6 +300,24 @@ def _party(change: EgrulChange) -> refdata.Party:
     return refdata.Party(kind=organization.kind, ogrn=organization.ogrn, inn=organization.inn,
                          kpp=organization.kpp, full_name=organization.full_name, head=change.new,
                          extract_date=change.extract_date)
+
+
+def change_page(org_id: int, change_id: int, user: User, cert) -> tuple[Organization, EgrulChange, bool]:
+    """The organization, its change and whether ``cert``'s holder may confirm it. The new head
+    sees the change before being a member; members see it; for anybody else, or a change of
+    another organization, it does not exist (AccessDenied: not found)."""
+    organization = db.session.get(Organization, org_id)
+    change = change_or_404(organization, change_id) if organization is not None else None
+    confirmable = change is not None and may_confirm(change, cert)
+    if not confirmable:
+        access.require(user, Permission.VIEW_PROFILE, organization)
+    if organization is None or change is None:
+        raise access.AccessDenied(not_found=True)  # another organization's change
+    return organization, change, confirmable
+
+
+def confirmed_message(organization: Organization) -> str:
+    return f"Смена руководителя подтверждена: вы — администратор организации {organization.name}."
 
 
 def may_confirm(change: EgrulChange, cert) -> bool:
@@ -304,7 +360,7 @@ def confirm_head(change: EgrulChange, user: User, cert, *, remote_addr: str | No
     details = (f"Смена руководителя подтверждена новым руководителем: {head_text(change.new)}; "
                f"назначена роль «{Role.ADMIN.title}»")
     if change.suspended_user is not None:
-        details += f"; роль «{Role.ADMIN.title}» у {change.suspended_user.full_name} снята"
+        details += f"; роль «{Role.ADMIN.title}» у {genitive(change.suspended_user.full_name)} снята"
     record(organization, "egrul_confirmed", actor=user, subject=user, details=details,
            remote_addr=remote_addr, certificate=cert)
     return member

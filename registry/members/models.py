@@ -40,9 +40,10 @@ BASE_PERMISSIONS = frozenset({Permission.VIEW_PROFILE})
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({Permission.ASSIGN_ROLES, Permission.EDIT_PROFILE, Permission.MANAGE_EXCHANGE,
                            Permission.READ_JOURNAL}),
-    Role.DMDK_PARTICIPANT: frozenset({Permission.APPLICATIONS, Permission.DIRECTORY, Permission.DOCUMENTS}),
+    Role.DMDK_PARTICIPANT: frozenset({Permission.APPLICATIONS, Permission.DIRECTORY, Permission.DOCUMENTS,
+                                      Permission.READ_DOCUMENTS}),
     Role.BATCH_OPERATIONS: frozenset({Permission.BATCHES}),
-    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS}),
+    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS, Permission.READ_DOCUMENTS}),
 }
 
 
@@ -56,12 +57,17 @@ PERMISSION_TITLES: dict[Permission, str] = {
     Permission.APPLICATIONS: "работа с заявлениями и уведомлениями",
     Permission.DIRECTORY: "справочник организаций",
     Permission.DOCUMENTS: "документы организации",
+    Permission.READ_DOCUMENTS: "документы организации",
     Permission.BATCHES: "работа с партиями, спецификациями, контрактами и квитанциями",
 }
 
+# Rights that come with another one and are not named on their own (reading the documents
+# comes with «документы организации»).
+IMPLIED = frozenset({Permission.READ_DOCUMENTS})
+
 # The role card's description of each role (guide, table 1).
 ROLE_DESCRIPTIONS: dict[Role, list[str]] = {
-    role: [title for p, title in PERMISSION_TITLES.items() if p in perms]
+    role: [title for p, title in PERMISSION_TITLES.items() if p in perms and p not in IMPLIED]
     for role, perms in ROLE_PERMISSIONS.items()
 }
 

@@ -78,7 +78,7 @@ def permissions(member: Membership | None, organization: Organization | None = N
     """What a person may do in an organization.
 
     An active member: viewing the profile plus their roles' permissions; in a blocked
-    organization only viewing (to read why), in a liquidated one viewing and the journal.
+    organization only viewing (to read why), in a liquidated one viewing, the journal and reading the documents.
     Anyone else nothing — except the registry
     operator, who may look at any organization (but not act in it).
     """
@@ -97,7 +97,7 @@ def permissions(member: Membership | None, organization: Organization | None = N
 
 
 # What remains in an organization that ЕГРЮЛ shows liquidated.
-READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL})
+READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL, Permission.READ_DOCUMENTS})
 
 
 can = access.can  # the one check (registry.core.access), here for this domain's callers
@@ -582,6 +582,10 @@ class MissingPermission:
 def missing_permission(user, organization: Organization, permission: Permission) -> MissingPermission:
     """Why a right is missing in an organization: the roles that carry it, who assigns them."""
     if organization.is_liquidated:
+        if permission == Permission.DOCUMENTS:  # reading them stays (READ_DOCUMENTS)
+            return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
+                                     "просмотра: документы можно просматривать и скачивать, но не "
+                                     "загружать, подписывать и удалять.", [], False)
         return MissingPermission(f"{organization.liquidated_reason}. Организация доступна только для "
                                  f"просмотра: раздел «{PERMISSION_TITLES[permission]}» недоступен.", [], False)
     roles = roles_granting(permission)

@@ -225,22 +225,16 @@ def switch_organization():
 @bp.route("/organizations/<int:org_id>/egrul/<int:change_id>", methods=["GET", "POST"])
 def egrul_change(org_id: int, change_id: int):
     """A change ЕГРЮЛ shows; the new head confirms it here (members see it, others: 404)."""
-    organization = db.session.get(Organization, org_id)
-    change = egrul.change_or_404(organization, change_id) if organization is not None else None
-    confirmable = change is not None and egrul.may_confirm(change, g.certificate)
-    if not confirmable:
-        access.require(_user(), Permission.VIEW_PROFILE, organization)
-        if change is None:
-            abort(404)  # another organization's change does not exist here
+    organization, change, confirmable = egrul.change_page(org_id, change_id, _user(), g.certificate)
     form = forms.ConfirmHeadForm()
-    if request.method == "POST" and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             egrul.confirm_head(change, _user(), g.certificate, remote_addr=request.remote_addr)
-            flash(f"Смена руководителя подтверждена: вы — администратор организации {organization.name}.",
-                  "success")
-            return redirect(url_for("organizations.profile", org_id=org_id))
         except MemberError as exc:
             flash(exc.message, "error")
+        else:
+            flash(egrul.confirmed_message(organization), "success")
+            return redirect(url_for("organizations.profile", org_id=org_id))
     return render_template("members/egrul_change.html", organization=organization, change=change,
                            form=form, confirmable=confirmable, head_text=egrul.head_text)
 

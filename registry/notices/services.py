@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, utcnow
@@ -80,11 +80,39 @@ def notices_page(user: Any, before: int | None = None, size: int = PAGE_SIZE) ->
 UNREAD_SHOWN = 99  # the menu says «99+» beyond this
 
 
+@dataclass(frozen=True)
+class HeaderState:
+    """What every signed-in page shows of the notices: the unread ones (bounded) and whether
+    the person's profile address is confirmed."""
+
+    unread: int
+    confirmed_email: str | None
+
+
+def header_state(user: Any) -> HeaderState:
+    """One statement per page for the bell and the address banner (kept for the request)."""
+    cached = g.get("notices_header")
+    if cached is not None and cached[0] == user.id:
+        return cached[1]
+    # One row per unread notice (up to the bound), or one row with no id; each row carries the
+    # confirmed address. No COUNT: the unread are read as ids, bounded.
+    confirmed = select(NoticeAddress.email).where(
+        NoticeAddress.user_id == user.id, NoticeAddress.confirmed_at.is_not(None)).limit(1).scalar_subquery()
+    head = select(confirmed.label("email")).subquery()
+    unread = select(Notice.id).where(Notice.user_id == user.id, Notice.read_at.is_(None)) \
+        .limit(UNREAD_SHOWN + 1).subquery()
+    rows = db.session.execute(select(head.c.email, unread.c.id).select_from(head)
+                              .outerjoin(unread, true())).all()
+    count, email = sum(1 for row in rows if row.id is not None), rows[0].email if rows else None
+    state = HeaderState(int(count or 0), email if _same(email, user.email) else None)
+    g.notices_header = (user.id, state)
+    return state
+
+
 def unread_count(user: Any) -> int:
     """Unread notices of the person, counted up to ``UNREAD_SHOWN + 1`` (a bounded read on
     every page, no COUNT over the whole history)."""
-    return len(db.session.scalars(select(Notice.id).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None)).limit(UNREAD_SHOWN + 1)).all())
+    return header_state(user).unread
 
 
 def notice_or_none(user: Any, notice_id: int) -> Notice | None:

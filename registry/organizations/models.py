@@ -66,7 +66,10 @@ class Organization(db.Model):
 
     @property
     def status_title(self) -> str:
-        return {"registered": "Зарегистрирована", "blocked": "Заблокирована"}.get(self.status, self.status)
+        title = {"registered": "Зарегистрирована", "blocked": "Заблокирована"}.get(self.status, self.status)
+        if self.is_liquidated:  # what ЕГРЮЛ says comes first: the registration no longer matters
+            return "Ликвидирована по ЕГРЮЛ" + (", заблокирована" if self.is_blocked else "")
+        return title
 
     @property
     def is_blocked(self) -> bool:

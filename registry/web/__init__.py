@@ -27,6 +27,7 @@ from ..core.web import (  # noqa: F401  (re-exported)
     is_public_endpoint,
     json_areas,
     menu_items,
+    page_banners,
     public,
     render_error,
     set_health_check,
@@ -59,8 +60,8 @@ SECURITY_HEADERS = {
 
 def _menu_context():
     if not signed_in():
-        return {"menu": [], "header_links": []}
-    return {"menu": menu_items(), "header_links": header_links()}
+        return {"menu": [], "header_links": [], "page_banners": list}
+    return {"menu": menu_items(), "header_links": header_links(), "page_banners": page_banners}
 
 
 def _security_headers(response):

@@ -4,6 +4,7 @@ a valid one activates the membership with the roles its powers map to."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -159,6 +160,13 @@ def test_member_card_shows_the_mchd(app, org, setup, head, wizard):
     card = wizard.get(f"/organizations/{org}/members/{member_id}").text
     assert "Доверенность (МЧД)" in card and read(xml).number in card
     assert "Действует" in card
+    # The powers said the same way everywhere: the words, then the code.
+    assert "Работа с заявлениями в ГИИС ДМДК (код DMDK_APPLICATIONS)" in card
+    assert "DMDK_APPLICATIONS —" not in card
+    [record_id] = re.findall(r'href="/mchd/(\d+)"', setup.get("/mchd").text)[:1]
+    assert "Работа с заявлениями в ГИИС ДМДК (код DMDK_APPLICATIONS)" in setup.get(f"/mchd/{record_id}").text
+    [entry] = journal(app, org)
+    assert "Работа с заявлениями в ГИИС ДМДК (код DMDK_APPLICATIONS)" in entry
 
 
 def test_lookup_through_the_registry(app, org, setup, head, monkeypatch):

@@ -325,3 +325,32 @@ def test_windows_1251_file_is_read(head, context):
     result = check(data, sign(data, head), context)
     assert result.valid, result.message
     assert result.principal["name"].endswith("«РОМАШКА»")
+
+
+def test_an_unreadable_signature_is_explained_and_the_steps_not_made_are_named(context):
+    xml, name = build()
+    result = check(xml, b"not a signature at all", context, file_name=name + ".xml",
+                   representative=document.Person("Сидорова", "Анна", None, None, None))
+    assert result.code == V.UNREADABLE_SIGNATURE
+    assert "это не файл электронной подписи в формате CMS" in result.message
+    assert "DER" not in result.message and "base64" not in result.message
+    steps = [(c.name, c.ok, c.skipped) for c in result.checks]
+    assert steps == [("xml", True, False), ("file_name", True, False), ("number", True, False),
+                     ("dates", True, False), ("signature", False, False),
+                     ("signer", False, True), ("egrul", False, True), ("representative", False, True),
+                     ("revocation", False, True)]
+    assert all(c.message == V.NOT_REACHED for c in result.checks if c.skipped)
+
+
+def test_the_signer_is_named_with_the_right_verb(head, context):
+    xml, _ = build()
+    [signer] = [c for c in check(xml, sign(xml, head), context).checks if c.name == "signer"]
+    assert signer.message.startswith("Подписал Иванов Иван Иванович")
+
+
+def test_a_failure_at_the_last_step_leaves_nothing_unnamed(head, context):
+    xml, _ = build()
+    result = check(xml, sign(xml, head), context,
+                   representative=document.Person("Кузнецов", "Олег", None, None, "44556677828"))
+    assert result.code == V.REPRESENTATIVE
+    assert [c.name for c in result.checks if c.skipped] == ["revocation"]

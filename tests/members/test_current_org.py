@@ -102,3 +102,20 @@ def test_a_person_without_organizations_sees_none(app, demo_pki, client):
         make_organization()  # somebody else's
         db.session.commit()
     assert client.get("/api/v1/me").get_json()["current_organization"] is None
+
+
+def test_the_switch_asks_for_a_choice_and_marks_a_liquidated_one(app, demo_pki, org, wizard):
+    other = second_org(app, name="ООО «ЯХОНТ»")
+    with app.app_context():
+        from registry.extensions import utcnow
+        from registry.organizations.models import Organization
+        ended = db.session.get(Organization, other)
+        ended.liquidated_at, ended.liquidated_reason = utcnow(), "Организация ликвидирована по сведениям ЕГРЮЛ"
+        db.session.commit()
+    home = wizard.get("/").text
+    # Nothing is pre-chosen: the first other organization is not mistaken for the current one.
+    assert '<select id="org-switch" name="org_id" required>' in home
+    assert '<option value="" disabled selected>Сменить организацию…</option>' in home
+    assert f'<option value="{other}">ООО «ЯХОНТ» (ликвидирована)</option>' in home
+    page = wizard.get(f"/organizations/{other}").text
+    assert current_in_header(page) == other and "(ликвидирована, только просмотр)" in page

@@ -11,13 +11,15 @@ from datetime import date
 from sqlalchemy import func, select
 
 from registry.core.journal import OrganizationJournalEntry
+from registry.documents.models import Document
 from registry.extensions import db
+from registry.members.models import Membership
 from registry.notices.models import Notice
 from registry.organizations.models import EgrulChange, Organization
 from registry.pki.demo import ORGANIZATION, PEOPLE
 from registry.refdata.egrul_xml import write_extract
 
-from ..factories import make_organization
+from ..factories import make_document, make_organization
 from ..refdata.conftest import legal_entity
 from .conftest import member_of, person_client, user_id
 
@@ -80,7 +82,7 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
     # The previous head is no longer an administrator; the journal says so.
     assert member_of(app, org, user_id(app, IVAN))["roles"] == []
     [entry] = journal(app, org, "egrul_head")
-    assert "приостановлена до подтверждения новым руководителем" in entry.details
+    assert "у Иванова Ивана Ивановича приостановлена до подтверждения новым руководителем" in entry.details
     # Both are told, once each, with a link to the change.
     for uid in (user_id(app, IVAN), user_id(app, ANNA)):
         [(kind, subject, url)] = notices_of(app, uid)
@@ -88,7 +90,8 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
         assert url == f"/organizations/{org}/egrul/" + url.rsplit("/", 1)[1]
     # The organization page shows it; the previous head may no longer give roles.
     page = wizard.get(f"/organizations/{org}").text
-    assert "Руководитель по ЕГРЮЛ" in page and "приостановлена до подтверждения" in page
+    assert "Руководитель по ЕГРЮЛ" in page
+    assert "Ваша роль «Администратор организации» приостановлена до подтверждения." in page  # to him
     assert wizard.get(f"/organizations/{org}/members").status_code == 403
     # The same extract again changes nothing.
     run_import(app, extract(tmp_path, "feb2.xml", romashka(head=NEW_HEAD, extract_date=date(2026, 2, 1))))
@@ -115,9 +118,15 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
     cert = demo_pki.person("employee1", "ecdsa").certificate
     assert entry.actor_id == user_id(app, ANNA) and entry.cert_serial == cert.serial
     assert entry.cert_issuer == cert.issuer
-    assert "роль «Администратор организации» у " + IVAN + " снята" in entry.details
+    assert "роль «Администратор организации» у Иванова Ивана Ивановича снята" in entry.details
     assert anna.get(f"/organizations/{org}/members").status_code == 200
     assert "Руководитель по ЕГРЮЛ" not in anna.get(f"/organizations/{org}").text  # closed: not shown
+    # The previous head, still a member without roles, reads why the role is gone and who gives roles.
+    page = wizard.get(f"/organizations/{org}").text
+    assert ("Роль «Администратор организации» у вас снята" in page
+            and f"новый руководитель по ЕГРЮЛ {ANNA} подтвердила смену" in page
+            and "Роли в организации теперь назначает она." in page)
+    assert "у вас снята" not in anna.get(f"/organizations/{org}").text  # only to the one it concerns
 
 
 def test_a_stranger_sees_no_change(app, db_session, demo_pki, org, tmp_path):
@@ -138,6 +147,7 @@ def test_liquidated_organization_is_read_only(app, db_session, demo_pki, org, wi
     assert kind == "liquidated" and "ликвидирована по сведениям ЕГРЮЛ (выписка ЕГРЮЛ от 01.03.2026" in summary
     page = wizard.get(f"/organizations/{org}").text
     assert "Организация доступна только для просмотра" in page
+    assert "· Ликвидирована по ЕГРЮЛ ·" in page and "Зарегистрирована" not in page  # one state, not two
     r = wizard.post(f"/organizations/{org}/edit", {"submit": "y"})
     assert r.status_code == 403 and "ликвидирована" in r.text and "только для" in r.text
     assert wizard.get(f"/organizations/{org}/members").status_code == 403
@@ -231,3 +241,35 @@ def test_journal_names_the_mchd_acted_by(app, demo_pki, org, wizard, monkeypatch
     [entry] = [e for e in journal(app, org, "sign_in") if e.cert_serial == serial]
     assert entry.mchd_number == f"МЧД-{org}-Иванов"
     assert f"МЧД-{org}-Иванов" in wizard.get(f"/organizations/{org}/journal?event=sign_in").text
+
+
+def test_liquidated_organization_keeps_its_documents_readable(app, db_session, demo_pki, org, wizard, tmp_path):
+    """Read-only means the documents are still listed and downloaded; changing them is refused
+    with the reason."""
+    with app.app_context():
+        organization = db.session.get(Organization, org)
+        member = db.session.scalar(select(Membership).where(Membership.organization_id == org))
+        member.roles = ["admin", "dmdk_participant"]
+        document = make_document(organization, number="У-17")
+        db.session.commit()
+        document_id = document.id
+    run_import(app, extract(tmp_path, "a.xml", romashka()))
+    run_import(app, extract(tmp_path, "b.xml", romashka(liquidated=True, status=None,
+                                                        extract_date=date(2026, 3, 1))))
+    docs = f"/organizations/{org}/documents"
+    assert "Документы организации" in wizard.get(f"/organizations/{org}").text  # the tab stays
+    page = wizard.get(docs)
+    assert page.status_code == 200 and "У-17" in page.text
+    assert '<div class="table-scroll">\n<table class="table documents">' in page.text  # 375 px: scrolls inside
+    assert "Документы можно просматривать и скачивать" in page.text and "Загрузить документ" not in page.text
+    card = wizard.get(f"{docs}/{document_id}")
+    assert card.status_code == 200 and "Удалить документ" not in card.text
+    r = wizard.client.get(f"{docs}/{document_id}/file")
+    assert r.status_code == 200 and r.data.startswith(b"%PDF")
+    r = wizard.get(f"{docs}/new")
+    assert r.status_code == 403 and "ликвидирована" in r.text
+    assert "документы можно просматривать и скачивать, но не загружать, подписывать и удалять" in r.text
+    r = wizard.post(f"{docs}/{document_id}/delete", {})
+    assert r.status_code == 403
+    with app.app_context():
+        assert db.session.get(Document, document_id) is not None

@@ -198,8 +198,10 @@ def test_address_is_confirmed_by_a_link_once(app, client, demo_pki, smtp):
     assert page.status_code == 200 and "anna@example.ru" in page.text
     done = phone.post(path, data={"csrf_token": csrf_token(page.text)})
     assert done.status_code == 200 and "подтверждён" in done.text
+    assert 'href="/profile#notices">«Мой профиль»</a>' in done.text  # not a dead end
     again = phone.post(path, data={"csrf_token": csrf_token(page.text)})
     assert again.status_code == 410 and "уже использована" in again.text
+    assert "Отправить ссылку ещё раз можно в разделе" in again.text and 'href="/profile#notices"' in again.text
     assert "Уведомления приходят на подтверждённый адрес anna@example.ru" in client.get("/profile").text
     _notify(app, user_id, key="k:14", subject="Сертификат истекает через 14 дней")
     assert [m["Subject"] for m in smtp.wait(2)][1] == "Сертификат истекает через 14 дней"
