@@ -110,7 +110,11 @@ def authenticate():
     result = checker().check(raw)
     if not result.valid:
         return _refuse(raw, result)
-    cert = result.certificate
+    return _by_session_verdict(record, result.certificate)
+
+
+def _by_session_verdict(record, cert):
+    """Go on with the session, say it timed out, or sign in anew (ended, changed, none)."""
     verdict = _session_verdict(record, cert)
     if verdict.state == "ok":
         return _continue_session(record, verdict, cert)
