@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..auth.services import plural_days
 from ..core import clock
@@ -309,11 +309,16 @@ def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
     db.session.flush()
 
 
+_EXPIRING = (  # built once (the organization page runs it): SQLAlchemy keeps its cache key
+    select(Document).where(Document.organization_id == bindparam("org_id"),
+                           Document.expires_on <= bindparam("until"))
+    .order_by(Document.expires_on))
+
+
 def expiring(organization: Organization, today: date | None = None) -> list[Document]:
     today = today or clock.today()
-    return list(db.session.scalars(select(Document).where(
-        Document.organization_id == organization.id,
-        Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
+    return list(db.session.scalars(_EXPIRING, {"org_id": organization.id,
+                                               "until": today + timedelta(days=EXPIRY_WARNING_DAYS)}))
 
 
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, utcnow
@@ -80,11 +80,15 @@ def notices_page(user: Any, before: int | None = None, size: int = PAGE_SIZE) ->
 UNREAD_SHOWN = 99  # the menu says «99+» beyond this
 
 
+_UNREAD = (select(Notice.id)  # built once (every page runs it): SQLAlchemy keeps its cache key
+           .where(Notice.user_id == bindparam("user_id"), Notice.read_at.is_(None))
+           .limit(UNREAD_SHOWN + 1))
+
+
 def unread_count(user: Any) -> int:
     """Unread notices of the person, counted up to ``UNREAD_SHOWN + 1`` (a bounded read on
     every page, no COUNT over the whole history)."""
-    return len(db.session.scalars(select(Notice.id).where(
-        Notice.user_id == user.id, Notice.read_at.is_(None)).limit(UNREAD_SHOWN + 1)).all())
+    return len(db.session.scalars(_UNREAD, {"user_id": user.id}).all())
 
 
 def notice_or_none(user: Any, notice_id: int) -> Notice | None:
