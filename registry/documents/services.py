@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..auth.services import plural_days
 from ..core import clock
@@ -134,10 +134,18 @@ def sweep_files(older_than: int = 3600) -> int:
 
 
 # -- documents ------------------------------------------------------------------------------------
+_DOCUMENTS = (  # built once (the unfiltered list): SQLAlchemy keeps its cache key
+    select(Document).where(Document.organization_id == bindparam("org_id"))
+    .order_by(Document.created_at.desc(), Document.id.desc()))
+
+
 def documents(organization: Organization, *, doc_type: str | None = None, state: str | None = None,
               q: str | None = None, today: date | None = None) -> list[Document]:
     """The organization's documents, filtered by type, state (active/expiring/expired) and number."""
     today = today or clock.today()
+    if not doc_type and state not in ("expired", "expiring", "active"):  # the list as it opens
+        found = list(db.session.scalars(_DOCUMENTS, {"org_id": organization.id}))
+        return _matching(found, q)
     stmt = select(Document).where(Document.organization_id == organization.id)
     if doc_type:
         stmt = stmt.where(Document.doc_type == doc_type)
@@ -148,7 +156,11 @@ def documents(organization: Organization, *, doc_type: str | None = None, state:
                           Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS))
     elif state == "active":
         stmt = stmt.where(Document.expires_on >= today)
-    found = list(db.session.scalars(stmt.order_by(Document.created_at.desc(), Document.id.desc())))
+    return _matching(list(db.session.scalars(
+        stmt.order_by(Document.created_at.desc(), Document.id.desc()))), q)
+
+
+def _matching(found: list[Document], q: str | None) -> list[Document]:
     if q and q.strip():
         # Numbers are matched in Python: SQLite's lower() knows only ASCII, and an organization
         # has tens of documents, not millions.
@@ -309,11 +321,16 @@ def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
     db.session.flush()
 
 
+_EXPIRING = (  # built once (the organization page runs it): SQLAlchemy keeps its cache key
+    select(Document).where(Document.organization_id == bindparam("org_id"),
+                           Document.expires_on <= bindparam("until"))
+    .order_by(Document.expires_on))
+
+
 def expiring(organization: Organization, today: date | None = None) -> list[Document]:
     today = today or clock.today()
-    return list(db.session.scalars(select(Document).where(
-        Document.organization_id == organization.id,
-        Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)).order_by(Document.expires_on)))
+    return list(db.session.scalars(_EXPIRING, {"org_id": organization.id,
+                                               "until": today + timedelta(days=EXPIRY_WARNING_DAYS)}))
 
 
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:

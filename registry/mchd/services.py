@@ -11,7 +11,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ..core import clock
 from ..core.access import AccessDenied
@@ -64,7 +65,6 @@ def membership_or_404(user, org_id: int) -> Membership:
 
 def records_of(user) -> list[PowerOfAttorneyRecord]:
     """The person's accepted МЧД, newest first (with their organizations)."""
-    from sqlalchemy.orm import joinedload
 
     return list(db.session.scalars(
         select(PowerOfAttorneyRecord).options(joinedload(PowerOfAttorneyRecord.organization))
@@ -371,11 +371,17 @@ def member_facts(member) -> list[tuple[str, list[tuple[str, str]]]]:
     ])]
 
 
+_EXPIRING = (  # built once (the organization page runs it): SQLAlchemy keeps its cache key
+    select(PowerOfAttorneyRecord).options(joinedload(PowerOfAttorneyRecord.user))
+    .where(PowerOfAttorneyRecord.organization_id == bindparam("org_id"),
+           PowerOfAttorneyRecord.status == MchdStatus.ACTIVE.value,
+           PowerOfAttorneyRecord.valid_until <= bindparam("until"))
+    .order_by(PowerOfAttorneyRecord.valid_until, PowerOfAttorneyRecord.id).limit(20))
+
+
 def organization_notices(organization) -> list[tuple[str, str]]:
     """For the organization page, to those who assign roles: employees' МЧД that expire within
     30 days (the soonest first, at most 20)."""
-    from sqlalchemy.orm import joinedload
-
     from ..core.access import Permission, can
     from ..core.web import current_person
     from ..text import genitive
@@ -383,12 +389,8 @@ def organization_notices(organization) -> list[tuple[str, str]]:
     if not can(current_person(), Permission.ASSIGN_ROLES, organization):
         return []
     today = clock.today()
-    rows = db.session.scalars(
-        select(PowerOfAttorneyRecord).options(joinedload(PowerOfAttorneyRecord.user))
-        .where(PowerOfAttorneyRecord.organization_id == organization.id,
-               PowerOfAttorneyRecord.status == MchdStatus.ACTIVE.value,
-               PowerOfAttorneyRecord.valid_until <= today + timedelta(days=NOTICE_DAYS[0]))
-        .order_by(PowerOfAttorneyRecord.valid_until, PowerOfAttorneyRecord.id).limit(20))
+    rows = db.session.scalars(_EXPIRING, {"org_id": organization.id,
+                                          "until": today + timedelta(days=NOTICE_DAYS[0])})
     return [("warning", f"Доверенность (МЧД) № {r.number} сотрудника {genitive(r.user.full_name)} "
                         f"действует по {r.valid_until:%d.%m.%Y}: затем роли, которые она даёт, будут сняты.")
             for r in rows]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 
 from ..core import uow
 from ..core.access import AccessDenied
@@ -19,12 +19,15 @@ bp = Blueprint("mchd", __name__, template_folder="templates")
 MAX_SIGNATURE_BYTES = 1024 * 1024
 
 
+_MENU_VISIBLE = select(or_(  # built once: SQLAlchemy keeps its cache key
+    exists().where(Membership.user_id == bindparam("user_id"),
+                   Membership.status == MemberStatus.PENDING.value),
+    exists().where(PowerOfAttorneyRecord.user_id == bindparam("user_id"))))
+
+
 def menu_visible() -> bool:
     """The menu's «Доверенности»: for people waiting for roles or holding an МЧД."""
-    user = _user()
-    return bool(db.session.scalar(select(or_(
-        exists().where(Membership.user_id == user.id, Membership.status == MemberStatus.PENDING.value),
-        exists().where(PowerOfAttorneyRecord.user_id == user.id)))))
+    return bool(db.session.scalar(_MENU_VISIBLE, {"user_id": _user().id}))
 
 
 def _who():

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
@@ -234,11 +234,14 @@ def status_changed(organization: Organization, old: dict, new: dict, kind: str,
 
 
 # -- what the pages show ----------------------------------------------------------------------------
+_OPEN_CHANGES = (  # built once (the organization page runs it): SQLAlchemy keeps its cache key
+    select(EgrulChange).options(joinedload(EgrulChange.suspended_user))
+    .where(EgrulChange.organization_id == bindparam("org_id"), EgrulChange.status == EgrulChange.OPEN)
+    .order_by(EgrulChange.id))
+
+
 def open_changes(organization: Organization) -> list[EgrulChange]:
-    return list(db.session.scalars(
-        select(EgrulChange).options(joinedload(EgrulChange.suspended_user))
-        .where(EgrulChange.organization_id == organization.id, EgrulChange.status == EgrulChange.OPEN)
-        .order_by(EgrulChange.id)))
+    return list(db.session.scalars(_OPEN_CHANGES, {"org_id": organization.id}))
 
 
 TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
@@ -326,15 +329,18 @@ def may_confirm(change: EgrulChange, cert) -> bool:
             and check_head(cert, _party(change)).ok)
 
 
+_TO_CONFIRM = (  # built once (every signed-in page runs it): SQLAlchemy keeps its cache key
+    select(EgrulChange).options(joinedload(EgrulChange.organization))
+    .where(EgrulChange.new_head_inn == bindparam("inn"), EgrulChange.status == EgrulChange.OPEN,
+           EgrulChange.kind == EgrulChange.KIND_HEAD))
+
+
 def to_confirm(cert) -> list[EgrulChange]:
     """Open head changes whose new head holds ``cert`` (by personal ИНН): what to confirm."""
     inn = getattr(cert, "personal_inn", None)
     if not inn:
         return []
-    return [c for c in db.session.scalars(
-        select(EgrulChange).options(joinedload(EgrulChange.organization))
-        .where(EgrulChange.new_head_inn == inn, EgrulChange.status == EgrulChange.OPEN,
-               EgrulChange.kind == EgrulChange.KIND_HEAD)) if may_confirm(c, cert)]
+    return [c for c in db.session.scalars(_TO_CONFIRM, {"inn": inn}) if may_confirm(c, cert)]
 
 
 def confirm_head(change: EgrulChange, user: User, cert, *, remote_addr: str | None = None) -> Membership:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timezone
 
 from flask import g, has_request_context
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy import event as sa_event
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -48,6 +48,16 @@ def _forget_memberships(session, *_args) -> None:
         g.pop(_CACHE, None)
 
 
+# Built once: a statement built per call costs SQLAlchemy its cache key every time (several times
+# the cost of running it); a prebuilt one keeps the key it computed.
+_MEMBERSHIPS = (
+    select(Membership).join(Membership.organization).where(Membership.user_id == bindparam("user_id"))
+    # the organizations' JSON documents load when a page reads them, not for the menu
+    .options(contains_eager(Membership.organization).defer(Organization.data)
+             .defer(Organization.party))
+    .order_by(Organization.full_name, Organization.id))
+
+
 def _memberships(user_id: int) -> list[Membership]:
     """All memberships of a person with their organizations, one statement per request.
 
@@ -58,12 +68,7 @@ def _memberships(user_id: int) -> list[Membership]:
                                                 or db.session.deleted)
     cache = g.setdefault(_CACHE, {}) if cacheable else {}
     if user_id not in cache:
-        cache[user_id] = list(db.session.scalars(
-            select(Membership).join(Membership.organization).where(Membership.user_id == user_id)
-            # the organizations' JSON documents load when a page reads them, not for the menu
-            .options(contains_eager(Membership.organization).defer(Organization.data)
-                     .defer(Organization.party))
-            .order_by(Organization.full_name, Organization.id)))
+        cache[user_id] = list(db.session.scalars(_MEMBERSHIPS, {"user_id": user_id}))
     return cache[user_id]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, select, true, update
+from sqlalchemy import bindparam, delete, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, utcnow
@@ -89,20 +89,27 @@ class HeaderState:
     confirmed_email: str | None
 
 
+def _header_statement():
+    """One row per unread notice (up to the bound), or one row with no id; each row carries the
+    confirmed address. No COUNT: the unread are read as ids, bounded."""
+    confirmed = select(NoticeAddress.email).where(
+        NoticeAddress.user_id == bindparam("user_id"), NoticeAddress.confirmed_at.is_not(None)) \
+        .limit(1).scalar_subquery()
+    head = select(confirmed.label("email")).subquery()
+    unread = select(Notice.id).where(Notice.user_id == bindparam("user_id"), Notice.read_at.is_(None)) \
+        .limit(UNREAD_SHOWN + 1).subquery()
+    return select(head.c.email, unread.c.id).select_from(head).outerjoin(unread, true())
+
+
+_HEADER = _header_statement()  # built once (every page runs it): SQLAlchemy keeps its cache key
+
+
 def header_state(user: Any) -> HeaderState:
     """One statement per page for the bell and the address banner (kept for the request)."""
     cached = g.get("notices_header")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    # One row per unread notice (up to the bound), or one row with no id; each row carries the
-    # confirmed address. No COUNT: the unread are read as ids, bounded.
-    confirmed = select(NoticeAddress.email).where(
-        NoticeAddress.user_id == user.id, NoticeAddress.confirmed_at.is_not(None)).limit(1).scalar_subquery()
-    head = select(confirmed.label("email")).subquery()
-    unread = select(Notice.id).where(Notice.user_id == user.id, Notice.read_at.is_(None)) \
-        .limit(UNREAD_SHOWN + 1).subquery()
-    rows = db.session.execute(select(head.c.email, unread.c.id).select_from(head)
-                              .outerjoin(unread, true())).all()
+    rows = db.session.execute(_HEADER, {"user_id": user.id}).all()
     count, email = sum(1 for row in rows if row.id is not None), rows[0].email if rows else None
     state = HeaderState(int(count or 0), email if _same(email, user.email) else None)
     g.notices_header = (user.id, state)

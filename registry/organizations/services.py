@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
@@ -110,14 +111,22 @@ def check_head(cert, party: refdata.Party) -> HeadCheck:
 
 
 # -- drafts -------------------------------------------------------------------------------------
+# Built once (the organization page looks for a draft): SQLAlchemy keeps their cache keys.
+_REGISTRATION_DRAFT = (select(OrganizationDraft)
+                       .where(OrganizationDraft.user_id == bindparam("user_id"),
+                              OrganizationDraft.organization_id.is_(None))
+                       .order_by(OrganizationDraft.id))
+_EDIT_DRAFT = (select(OrganizationDraft)
+               .where(OrganizationDraft.user_id == bindparam("user_id"),
+                      OrganizationDraft.organization_id == bindparam("org_id"))
+               .order_by(OrganizationDraft.id))
+
+
 def find_draft(user: User, organization: Organization | None = None) -> OrganizationDraft | None:
     """The person's registration draft (``organization`` None) or their edit draft of it."""
-    stmt = select(OrganizationDraft).where(OrganizationDraft.user_id == user.id)
     if organization is None:
-        stmt = stmt.where(OrganizationDraft.organization_id.is_(None))
-    else:
-        stmt = stmt.where(OrganizationDraft.organization_id == organization.id)
-    return db.session.scalars(stmt.order_by(OrganizationDraft.id)).first()
+        return db.session.scalars(_REGISTRATION_DRAFT, {"user_id": user.id}).first()
+    return db.session.scalars(_EDIT_DRAFT, {"user_id": user.id, "org_id": organization.id}).first()
 
 
 def registered(ogrn: str) -> Organization | None:
@@ -716,6 +725,15 @@ def organization_or_404(org_id: int, permission: Permission, user: User) -> Orga
     organization = db.session.get(Organization, org_id)
     access.require(user, permission, organization)  # a missing organization is not found
     assert organization is not None
+    return organization
+
+
+def load_documents(organization: Organization) -> Organization:
+    """Its JSON documents (profile data and ЕГРЮЛ party) in one statement, when the person's
+    memberships loaded it without them (they do, for the menu): not one lazy load each."""
+    unloaded: set[str] = sa_inspect(organization).unloaded & {"data", "party"}
+    if len(unloaded) > 1:
+        db.session.refresh(organization, attribute_names=sorted(unloaded))
     return organization
 
 

@@ -331,7 +331,7 @@ def org_links(organization: Organization, user) -> list[tuple[str, str]]:
 
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
-    organization = _organization(org_id)
+    organization = services.load_documents(_organization(org_id))
     tab = services.profile_tab(request.args.get("tab", "general"))
     user = _user()
     return render_template(
