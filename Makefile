@@ -37,8 +37,13 @@ demo-nginx: install
 
 # The whole suite, every database test on SQLite and on PostgreSQL (a fresh database per run
 # on the local server 127.0.0.1:5432, or a temporary cluster when none answers).
+# Two test processes (the machine's two cores; much of the suite waits on servers it starts),
+# each taking whole files so a file's servers and fixtures are set up once.
+TEST_WORKERS ?= 2
+XDIST := -n $(TEST_WORKERS) --dist loadfile
+
 test: install lint
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 # ruff (rules in pyproject.toml) on the code and the tests; mypy on registry/pki, the core and
 # every services.py (files and options in pyproject.toml).
@@ -47,10 +52,10 @@ lint: install
 	$(VENV)/bin/mypy
 
 test-sqlite: install
-	REGISTRY_TEST_DATABASES=sqlite $(PY) -m pytest -q $(PYTEST_ARGS)
+	REGISTRY_TEST_DATABASES=sqlite $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: install
-	REGISTRY_TEST_DATABASES=postgresql $(PY) -m pytest -q $(PYTEST_ARGS)
+	REGISTRY_TEST_DATABASES=postgresql $(PY) -m pytest -q $(XDIST) $(PYTEST_ARGS)
 
 bench: install
 	$(PY) bench/pki.py
