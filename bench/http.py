@@ -48,6 +48,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import stack  # noqa: E402
+from bench.pdf import one_page_pdf  # noqa: E402
 
 BARE_APP = '''
 from flask import Flask, redirect, request
@@ -138,31 +139,8 @@ def get(port: int, path: str, cookie: str = "") -> tuple[int, str, http.client.H
 
 
 def padded_pdf(size: int) -> bytes:
-    """A valid one-page PDF whose content stream is padded to about ``size`` bytes."""
-    import io
-    ops = b"BT /F1 18 Tf 72 720 Td (Bench document) Tj ET\n"
-    stream = ops + b"%" + b"0" * max(0, size - 600) + b"\n"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
-              % (len(objects) + 1, xref))
-    return out.getvalue()
+    """A valid one-page PDF padded to about ``size`` bytes."""
+    return one_page_pdf("Bench document", size=size)
 
 
 def multipart(fields: dict[str, str], file_field: str, filename: str, content: bytes) -> bytes:

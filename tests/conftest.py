@@ -23,7 +23,15 @@ from registry.extensions import db, utcnow
 from registry.pki.demo import build_demo_pki
 
 from .browser import browser, demo_server  # noqa: F401  (fixtures)
-from .helpers import ROOT, VENV_BIN, fresh_postgres_database, postgres_server
+from .helpers import (
+    ROOT,
+    VENV_BIN,
+    free_port,
+    fresh_postgres_database,
+    postgres_server,
+    stop,
+    wait_for_port,
+)
 
 BACKENDS = [b.strip() for b in os.environ.get("REGISTRY_TEST_DATABASES",
                                               "sqlite,postgresql").split(",") if b.strip()]
@@ -203,3 +211,17 @@ def issue_certificate(demo_pki, tmp_path_factory):
         return DemoCert(base.with_suffix(".crt"), base.with_suffix(".key"))
 
     return issue
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of the test's own on a free port (nothing kept on disk)."""
+    port = free_port()
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc=proc)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        stop(proc)

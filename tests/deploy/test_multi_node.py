@@ -136,19 +136,6 @@ def render_nginx(tmp: Path, demo_pki, https_port: int, http_port: int, nodes: li
 
 # -- the servers ---------------------------------------------------------------------------------
 @pytest.fixture
-def redis_url(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, proc=proc)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(proc)
-
-
-@pytest.fixture
 def s3(tmp_path):
     from moto.server import ThreadedMotoServer
     port = free_port()

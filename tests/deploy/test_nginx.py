@@ -11,17 +11,15 @@ import http.client
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from bench.stack import wait_for_socket
 from registry import create_app
 from registry.auth.models import User, VisitJournalEntry
 from registry.extensions import db
@@ -70,22 +68,6 @@ http {{
     include {site};
 }}
 """
-
-
-def wait_for_socket(path: Path, proc, log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {log.read_text()[-2000:]}")
-        if path.exists():
-            with socket.socket(socket.AF_UNIX) as sock:
-                try:
-                    sock.connect(str(path))
-                    return
-                except OSError:
-                    pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{path} did not come up: {log.read_text()[-2000:]}")
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,7 @@ from registry.extensions import db
 from registry.jobs import tasks  # noqa: F401  (the periodic jobs)
 from registry.jobs.models import JobFailure, PeriodicRun
 
-from ..helpers import free_port, stop, wait_for_port
+from ..helpers import stop
 from ..operator.test_operator import make_operator
 
 CALLS: list[tuple] = []
@@ -119,19 +119,6 @@ def test_crl_refresh_calls_the_trust_refresh_when_there_is_one(app, db_session, 
 
 
 # -- two schedulers ------------------------------------------------------------------------------
-@pytest.fixture
-def redis_url(tmp_path):
-    port = free_port()
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for_port(port, proc=proc)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        stop(proc)
-
-
 def test_periodic_jobs_run_once_with_two_schedulers(tmp_path, redis_url, demo_pki):
     """Two `registry jobs worker` processes (each with its scheduler) share Redis and one
     database: every periodic job runs once in the period, on one of them."""
