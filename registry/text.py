@@ -161,3 +161,22 @@ def format_phone(value: str | None) -> str:
     else:
         return value.strip()
     return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:11]}"
+
+
+def plural_days(n: int) -> str:
+    """Russian plural of «день» for ``n``."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return "день"
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return "дня"
+    return "дней"
+
+
+def in_days(n: int) -> str:
+    """When something happens ``n`` days from today: «сегодня», «завтра», «через 5 дней»."""
+    if n == 0:
+        return "сегодня"
+    if n == 1:
+        return "завтра"
+    return f"через {n} {plural_days(n)}"

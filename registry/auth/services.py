@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..core import hooks
 from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
+from ..text import plural_days
 from ..trust import TrustStoreHolder
 from ..trust.validation import validate as trust_validate
 from .models import AuthSession, User, UserCertificate, VisitJournalEntry
@@ -410,16 +411,6 @@ def expiry_warning(cert: QualifiedCertificate, now: datetime | None = None) -> s
     return (f"Срок действия сертификата истекает через {days} {plural_days(days)} "
             f"({cert.not_after:%d.%m.%Y}). Заранее получите новый сертификат в удостоверяющем "
             "центре: вход с ним попадёт в эту же учётную запись.")
-
-
-def plural_days(n: int) -> str:
-    """Russian plural of «день» for ``n``."""
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return "день"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "дня"
-    return "дней"
 
 
 def journal_grace_sign_in(user, remote_addr) -> None:

@@ -17,13 +17,12 @@ from typing import BinaryIO
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 
-from ..auth.services import plural_days
 from ..core import clock
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..organizations.services import okved_names, profile_codes
-from ..text import quoted
+from ..text import in_days, plural_days, quoted
 from ..trust import trust_store
 from . import filestore, signatures, storage
 from .models import Application, Document
@@ -367,7 +366,7 @@ def notify_expiring_documents(today: date | None = None) -> int:
     """Notices to those with the documents permission: a document expires in 30, 14, 7 or
     1 days, or today (each threshold once per document and expiry date)."""
     from ..notices.kinds import DOCUMENT_EXPIRY
-    from ..notices.services import notify
+    from ..notices.services import notify, threshold_reached
 
     today = today or clock.today()
     found = db.session.scalars(select(Document).where(
@@ -377,13 +376,12 @@ def notify_expiring_documents(today: date | None = None) -> int:
     sent, people = 0, {}
     for document in found:
         left = document.days_left(today)
-        reached = min((t for t in NOTICE_THRESHOLDS if left <= t), default=None)
+        reached = threshold_reached(left, NOTICE_THRESHOLDS)
         if reached is None:
             continue
         if document.organization_id not in people:
             people[document.organization_id] = _documents_people(document.organization_id)
-        when = ("сегодня" if left == 0 else "завтра" if left == 1
-                else f"через {left} {plural_days(left)}")
+        when = in_days(left)
         organization = db.session.get(Organization, document.organization_id)
         for user in people[document.organization_id]:
             sent += notify(

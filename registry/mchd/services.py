@@ -19,6 +19,7 @@ from ..core.access import AccessDenied
 from ..core.journal import record as journal
 from ..extensions import db, utcnow
 from ..members.models import Membership, MemberStatus, Role
+from ..text import plural_days
 from . import provider
 from .models import MchdStatus, PowerOfAttorneyRecord
 from .roles import parse_power_roles, roles_for
@@ -329,15 +330,13 @@ def _liquidated(record: PowerOfAttorneyRecord) -> bool:
 
 def _remind(record: PowerOfAttorneyRecord, today: date) -> int:
     from ..notices.kinds import MCHD_EXPIRY
-    from ..notices.services import notify
+    from ..notices.services import notify, threshold_reached
 
     left = (record.valid_until - today).days
-    due = [d for d in NOTICE_DAYS if left <= d]
-    if not due:
+    days = threshold_reached(left, NOTICE_DAYS)
+    if days is None:
         return 0
-    days = min(due)
-    word = "день" if left % 10 == 1 and left % 100 != 11 else \
-        "дня" if left % 10 in (2, 3, 4) and left % 100 not in (12, 13, 14) else "дней"
+    word = plural_days(left)
     sent = notify(record.user, MCHD_EXPIRY, f"expiring:{record.number}:{days}",
                   f"Доверенность № {record.number} истекает через {left} {word}",
                   f"Доверенность № {record.number} организации {record.principal_name} действует по "

@@ -14,27 +14,16 @@ from sqlalchemy.orm import aliased, joinedload
 from ..auth.models import User, UserCertificate
 from ..core import clock
 from ..extensions import db
+from ..text import in_days
 from . import kinds
-from .services import notify
+from .services import notify, threshold_reached
 
 THRESHOLDS = (30, 14, 7, 1)
 
 
-def days_word(n: int) -> str:
-    n = abs(n)
-    if n % 10 == 1 and n % 100 != 11:
-        return "день"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "дня"
-    return "дней"
-
-
-def threshold(days_left: int, thresholds=THRESHOLDS) -> int | None:
-    """The smallest threshold the days left have reached (None: not yet, or already past)."""
-    if days_left < min(thresholds):
-        return None
-    reached = [t for t in thresholds if days_left <= t]
-    return min(reached) if reached else None
+def threshold(days_left: int) -> int | None:
+    """The certificate threshold the days left have reached (None: not yet, or already past)."""
+    return None if days_left < min(THRESHOLDS) else threshold_reached(days_left, THRESHOLDS)
 
 
 def local_date(value: datetime) -> date:
@@ -62,7 +51,7 @@ def certificate_expiry(today: date | None = None) -> int:
         reached = threshold(left)
         if reached is None:
             continue
-        when = "завтра" if left == 1 else f"через {left} {days_word(left)}"
+        when = in_days(left)
         notice = notify(
             cert.user, kinds.CERT_EXPIRY, f"{cert.fingerprint}:{reached}",
             f"Срок действия вашего сертификата истекает {when}",

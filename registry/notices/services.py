@@ -30,6 +30,12 @@ class NoticeError(Exception):
     """A request about notices that cannot be done; the message is for people."""
 
 
+def threshold_reached(days_left: int, thresholds: tuple[int, ...]) -> int | None:
+    """The smallest of ``thresholds`` (days before a date) that ``days_left`` has reached, or
+    None when it is further off than all of them: a producer's key, so each is told once."""
+    return min((t for t in thresholds if days_left <= t), default=None)
+
+
 def notify(user: Any, kind: str, key: str, subject: str, body: str, *, url: str | None = None,
            organization: Any = None, email: bool = True) -> Notice | None:
     """Record a notice for ``user`` once per (kind, key); None when it was already recorded.
