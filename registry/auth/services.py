@@ -103,19 +103,35 @@ def _token_hash(token: str) -> str:
 
 
 _ACCOUNTS = "registry_session_accounts"
-_SESSION_WITH_ACCOUNT = (
-    select(AuthSession, User, UserCertificate.id)
-    .join(User, User.id == AuthSession.user_id)
-    .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
-                                     UserCertificate.fingerprint == AuthSession.cert_fingerprint))
-    .where(AuthSession.token_hash == bindparam("token_hash")))
+_STATEMENT = "registry.session_statement"
 
+
+def _session_statement():
+    """The session, its account and the domains' frame facts: one statement per page.
+
+    Built once per application (the facts are registered by the domains): SQLAlchemy keeps the
+    cache key of a prebuilt statement.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    built = app.extensions.get(_STATEMENT)
+    if built is None:
+        facts = hooks.frame_fact_columns(app)
+        built = (list(facts), select(
+            AuthSession, User, UserCertificate.id,
+            *(column(AuthSession.__table__.c.user_id).label(f"fact_{name}") for name, column in facts.items()))
+            .join(User, User.id == AuthSession.user_id)
+            .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
+                                             UserCertificate.fingerprint == AuthSession.cert_fingerprint))
+            .where(AuthSession.token_hash == bindparam("token_hash")))
+        app.extensions[_STATEMENT] = built
+    return built
 
 
 @event.listens_for(Session, "after_flush")
 def _forget_accounts(session, _context) -> None:
     if has_request_context():
         g.pop(_ACCOUNTS, None)
+        hooks.forget_frame_facts()
 
 
 def find_session(token: object) -> AuthSession | None:
@@ -123,14 +139,17 @@ def find_session(token: object) -> AuthSession | None:
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
     # The session's account comes in the same statement, provided it still holds the session's
-    # certificate (what session_user checks): a signed-in page needs no second lookup.
-    row = db.session.execute(_SESSION_WITH_ACCOUNT, {"token_hash": _token_hash(token)}).first()
+    # certificate (what session_user checks): a signed-in page needs no second lookup. So do
+    # the facts the page's header and menu show (hooks.add_frame_fact).
+    names, statement = _session_statement()
+    row = db.session.execute(statement, {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
-    record, user, holds_certificate = row
+    record, user, holds_certificate = row[0], row[1], row[2]
     if has_request_context():
         g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = \
             user if holds_certificate is not None else None
+        hooks.set_frame_facts(record.user_id, dict(zip(names, row[3:], strict=True)))
     return record
 
 

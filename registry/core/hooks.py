@@ -10,7 +10,9 @@ their ``init_app``, and neither imports the other's views.
 - profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
   ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value);
 - ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
-- current organization: ``provider(user)`` -> the one of several the person works in now.
+- current organization: ``provider(user)`` -> the one of several the person works in now;
+- frame facts: ``column(user_id)`` -> a scalar SQL expression about the signed-in person (the
+  bell's count, a menu entry's condition), read in the one statement that finds the session.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_request_context
 
 SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
@@ -170,3 +172,42 @@ def current_organization(user: Any) -> Any:
     """The person's current organization (of several), or None (none, or no members domain)."""
     provider = current_app.extensions.get(CURRENT_ORG_KEY)
     return provider(user) if provider is not None and user is not None else None
+
+
+FRAME_FACTS_KEY = "registry.frame_facts"
+_FRAME_VALUES = "registry_frame_facts"
+MISSING: Any = object()
+
+
+def add_frame_fact(app: Flask, name: str, column: Callable[[Any], Any]) -> None:
+    """Read ``column(user_id)`` (a correlated scalar expression) with the session lookup.
+
+    ``user_id`` is the sessions table's column: a nested subquery names it with
+    ``.correlate(user_id.table)`` (SQLAlchemy correlates only the outermost level by itself).
+
+    Every signed-in page needs a few facts about the person for its header and menu; read in
+    the session's own statement they cost no statement each.
+    """
+    app.extensions.setdefault(FRAME_FACTS_KEY, {})[name] = column
+
+
+def frame_fact_columns(app: Flask) -> dict[str, Callable[[Any], Any]]:
+    return dict(app.extensions.get(FRAME_FACTS_KEY, {}))
+
+
+def set_frame_facts(user_id: int, values: dict[str, Any]) -> None:
+    """Keep this request's facts about ``user_id`` (the session lookup calls this)."""
+    g.setdefault(_FRAME_VALUES, {})[user_id] = values
+
+
+def forget_frame_facts() -> None:
+    """Drop the facts read with the session: the request wrote something, they may be stale."""
+    if has_request_context():
+        g.pop(_FRAME_VALUES, None)
+
+
+def frame_fact(name: str, user_id: int) -> Any:
+    """A fact read with this request's session lookup, or ``MISSING`` (then read it yourself)."""
+    if not has_request_context():
+        return MISSING
+    return g.get(_FRAME_VALUES, {}).get(user_id, {}).get(name, MISSING)

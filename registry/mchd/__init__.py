@@ -7,7 +7,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import add_member_facts, add_notice_provider, set_authority_provider
+    from ..core.hooks import (
+        add_frame_fact,
+        add_member_facts,
+        add_notice_provider,
+        set_authority_provider,
+    )
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
@@ -17,12 +22,13 @@ def init_app(app: Flask) -> None:
     )
     from .cli import mchd_cli
     from .tasks import mchd_sweep  # noqa: F401  (registers the periodic job)
-    from .views import bp, menu_visible
+    from .views import bp, menu_column, menu_visible
 
     services.configure(app)
     app.register_blueprint(bp)
     app.cli.add_command(mchd_cli)
     add_menu_item(app, "Доверенности", "mchd.index", order=45, visible=menu_visible)
+    add_frame_fact(app, "mchd_menu", menu_column)
     set_authority_provider(app, services.acting_authority)
     add_member_facts(app, services.member_facts)
     add_notice_provider(app, services.organization_notices)

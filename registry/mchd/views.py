@@ -7,6 +7,7 @@ from sqlalchemy import bindparam, exists, or_, select
 
 from ..core import uow
 from ..core.access import AccessDenied
+from ..core.hooks import MISSING, frame_fact
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..identifiers import digits
@@ -25,9 +26,20 @@ _MENU_VISIBLE = select(or_(  # built once: SQLAlchemy keeps its cache key
     exists().where(PowerOfAttorneyRecord.user_id == bindparam("user_id"))))
 
 
+def menu_column(user_id):
+    """The menu's condition as a frame fact (read with the session)."""
+    return or_(exists().where(Membership.user_id == user_id,
+                              Membership.status == MemberStatus.PENDING.value),
+               exists().where(PowerOfAttorneyRecord.user_id == user_id))
+
+
 def menu_visible() -> bool:
     """The menu's «Доверенности»: for people waiting for roles or holding an МЧД."""
-    return bool(db.session.scalar(_MENU_VISIBLE, {"user_id": _user().id}))
+    user_id = _user().id
+    fact = frame_fact("mchd_menu", user_id)
+    if fact is MISSING:
+        fact = db.session.scalar(_MENU_VISIBLE, {"user_id": user_id})
+    return bool(fact)
 
 
 def _who():

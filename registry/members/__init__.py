@@ -34,6 +34,9 @@ def init_app(app: Flask) -> None:
     app.before_request(current.follow_url)
     app.add_template_global(current.current_for_page, "current_organizations")
     app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
+    from ..core.hooks import add_frame_fact
+
+    add_frame_fact(app, "egrul_to_confirm", egrul.to_confirm_column)
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)

@@ -13,13 +13,14 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import and_, bindparam, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..auth.models import User
 from ..core import access
+from ..core.hooks import frame_fact
 from ..core.journal import record
-from ..core.web import local_datetime
+from ..core.web import current_person, local_datetime
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
@@ -335,11 +336,22 @@ _TO_CONFIRM = (  # built once (every signed-in page runs it): SQLAlchemy keeps i
            EgrulChange.kind == EgrulChange.KIND_HEAD))
 
 
+def to_confirm_column(user_id):
+    """Whether an open head change names the account's ИНН: a frame fact, read with the
+    session, so the pages of everyone else run no statement for it."""
+    account_inn = select(User.inn).where(User.id == user_id).correlate(user_id.table).scalar_subquery()
+    return exists().where(EgrulChange.new_head_inn == account_inn, EgrulChange.status == EgrulChange.OPEN,
+                          EgrulChange.kind == EgrulChange.KIND_HEAD)
+
+
 def to_confirm(cert) -> list[EgrulChange]:
     """Open head changes whose new head holds ``cert`` (by personal ИНН): what to confirm."""
     inn = getattr(cert, "personal_inn", None)
     if not inn:
         return []
+    person = current_person() if has_request_context() else None
+    if getattr(person, "inn", None) == inn and not frame_fact("egrul_to_confirm", person.id):
+        return []  # MISSING is true: then the statement below decides
     return [c for c in db.session.scalars(_TO_CONFIRM, {"inn": inn}) if may_confirm(c, cert)]
 
 

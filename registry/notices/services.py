@@ -15,9 +15,10 @@ from typing import Any
 
 from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, delete, select, true, update
+from sqlalchemy import bindparam, delete, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 
+from ..core.hooks import MISSING, frame_fact
 from ..extensions import db, utcnow
 from . import kinds
 from .models import Notice, NoticeAddress, NoticeOptOut
@@ -110,13 +111,30 @@ def _header_statement():
 _HEADER = _header_statement()  # built once (every page runs it): SQLAlchemy keeps its cache key
 
 
+def unread_column(user_id: Any) -> Any:
+    """The bell's number as a frame fact: unread notices of ``user_id``, counted up to the bound."""
+    unread = select(Notice.id).where(Notice.user_id == user_id, Notice.read_at.is_(None)) \
+        .correlate(user_id.table).limit(UNREAD_SHOWN + 1).subquery()
+    return select(func.count()).select_from(unread).scalar_subquery()
+
+
+def confirmed_column(user_id: Any) -> Any:
+    """The banner's condition as a frame fact: the person's confirmed address, or NULL."""
+    return select(NoticeAddress.email).where(
+        NoticeAddress.user_id == user_id, NoticeAddress.confirmed_at.is_not(None)) \
+        .limit(1).scalar_subquery()
+
+
 def header_state(user: Any) -> HeaderState:
-    """One statement per page for the bell and the address banner (kept for the request)."""
+    """The bell and the address banner: read with the session (frame facts), else one
+    statement (kept for the request)."""
     cached = g.get("notices_header")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    rows = db.session.execute(_HEADER, {"user_id": user.id}).all()
-    count, email = sum(1 for row in rows if row.id is not None), rows[0].email if rows else None
+    count, email = frame_fact("notices_unread", user.id), frame_fact("notices_email", user.id)
+    if count is MISSING or email is MISSING:
+        rows = db.session.execute(_HEADER, {"user_id": user.id}).all()
+        count, email = sum(1 for row in rows if row.id is not None), rows[0].email if rows else None
     state = HeaderState(int(count or 0), email if _same(email, user.email) else None)
     g.notices_header = (user.id, state)
     return state

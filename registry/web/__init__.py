@@ -110,6 +110,27 @@ def _any_http_error(error: HTTPException):
     return render_error(error, code, title, text)
 
 
+def _memoized_url_for(app: Flask):
+    """Templates' ``url_for``: the URLs every page repeats (static files, pages without
+    arguments) are built once per mount point; the rest as Flask builds them."""
+    build = app.url_for
+    built: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values):
+        if endpoint.startswith(".") or any(key.startswith("_") for key in values) \
+                or (values and endpoint != "static"):
+            return build(endpoint, **values)
+        key = (request.script_root, endpoint, values.get("filename"))
+        url = built.get(key)
+        if url is None:
+            url = build(endpoint, **values)
+            if len(built) < 1024:  # bounded: static names and pages are a few dozen
+                built[key] = url
+        return url
+
+    return url_for
+
+
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
     proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
@@ -127,6 +148,7 @@ def init_app(app: Flask) -> None:
     reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
+    app.jinja_env.globals["url_for"] = _memoized_url_for(app)
     app.context_processor(lambda: {"current_user": current_user})
     app.after_request(_security_headers)
     app.add_template_filter(_local_datetime, "local_dt")

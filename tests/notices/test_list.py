@@ -116,3 +116,26 @@ def test_an_unsafe_link_is_not_followed(app, client, demo_pki):
     answer = client.post(f"/notices/{notice_id}/read", data={"csrf_token": csrf_token(page), "open": "1"})
     assert answer.headers["Location"].endswith("/notices/")
     assert services.safe_url("https://evil.example") is None and services.safe_url("/ok") == "/ok"
+
+
+def test_each_person_sees_their_own_count_with_several_signed_in(app, client, demo_pki):
+    """The bell's number is read with the session (a frame fact): with two people signed in at
+    once, each sees their own count, not the other's and not the sum."""
+    other_client = app.test_client()
+    signed_in_as(client, demo_pki.person("employee1", "ecdsa"))
+    signed_in_as(other_client, demo_pki.person("head", "ecdsa"))
+    with app.app_context():
+        anna = db.session.scalar(select(User).where(User.full_name.like("%Анна%")))
+        ivan = db.session.scalar(select(User).where(User.full_name.like("%Иван Иванович%")))
+        for n in range(3):
+            make_notice(anna, subject=f"Анне {n}")
+        make_notice(ivan, subject="Ивану")
+        db.session.commit()
+        ivan_id = ivan.id
+    assert _count(client.get("/").text) == 3
+    assert _count(other_client.get("/").text) == 1
+    with app.app_context():
+        services.mark_all_read(db.session.get(User, ivan_id))
+        db.session.commit()
+    assert _count(other_client.get("/profile").text) is None
+    assert _count(client.get("/profile").text) == 3
