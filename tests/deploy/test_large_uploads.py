@@ -23,6 +23,9 @@ from registry.pki.certificate import load_certificate
 from ..conftest import TEST_SECRET
 from ..helpers import ROOT, fresh_postgres_database
 
+# Its limits are seconds of wall-clock time: measured alone, not beside other test processes.
+pytestmark = pytest.mark.serial
+
 SIZE = 20 * 2**20 - 64 * 1024  # just under REGISTRY_UPLOAD_MAX_MB (20)
 
 
