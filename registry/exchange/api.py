@@ -38,7 +38,7 @@ ID = "<int:org_id>"
 DOC = "<int:document_id>"
 TOUCH_EVERY = timedelta(minutes=10)
 # What an information system reads of its own organization (its exchange profile's scope).
-SYSTEM_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.DOCUMENTS})
+SYSTEM_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.DOCUMENTS, Permission.READ_DOCUMENTS})
 
 
 class ApiError(Exception):
@@ -162,7 +162,8 @@ def _organization(client: ApiClient, org_id: int, permission: Permission) -> Org
         if denied.not_found:
             raise ApiError(404, "not_found", "Организация не найдена.") from None
         raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
-                       if permission == Permission.DOCUMENTS else "Недостаточно прав.") from None
+                       if permission in (Permission.DOCUMENTS, Permission.READ_DOCUMENTS)
+                       else "Недостаточно прав.") from None
     assert organization is not None  # granted() is empty for a missing organization
     if client.profile is not None and organization.is_blocked:
         raise ApiError(403, "organization_blocked",
@@ -317,7 +318,7 @@ def branches(org_id: int):
 @public
 def document_list(org_id: int):
     client = authenticate()
-    org = _organization(client, org_id, Permission.DOCUMENTS)
+    org = _organization(client, org_id, Permission.READ_DOCUMENTS)
     doc_type = request.args.get("type") or None
     state = request.args.get("state") or None
     if doc_type is not None and doc_type not in dict(DOCUMENT_TYPES):
@@ -331,7 +332,7 @@ def document_list(org_id: int):
 
 
 def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document:
-    org = _organization(client, org_id, Permission.DOCUMENTS)
+    org = _organization(client, org_id, Permission.READ_DOCUMENTS)
     document = documents.document_or_none(org, document_id)
     if document is None:
         raise ApiError(404, "not_found", "Документ не найден.")

@@ -185,3 +185,25 @@ def test_profile_json_is_the_documented_shape_and_errors_are_utf8(app, api, syst
     assert "не найдена" in missing.data.decode("utf-8")
     unmatched = get(client, "/no-such-thing", system_cert)
     assert unmatched.status_code == 404 and "Не найдено" in unmatched.data.decode("utf-8")
+
+
+def test_a_liquidated_organization_keeps_its_documents_readable(app, client, api, demo_pki):
+    """As on the web: ЕГРЮЛ shows the organization ended, it is read-only, and its documents
+    are still read (list, card, file) by those whose roles carry them."""
+    from registry.extensions import utcnow
+    from registry.organizations.models import Organization
+
+    with app.app_context():
+        organization = db.session.get(Organization, api.org_id)
+        organization.liquidated_at, organization.liquidated_reason = utcnow(), "Ликвидировано по ЕГРЮЛ"
+        db.session.commit()
+    head = demo_pki.person("head", "gost256")
+    listed = get(client, f"/organizations/{api.org_id}/documents", head)
+    assert listed.status_code == 200 and api.document_id in [d["id"] for d in listed.json["documents"]]
+    assert get(client, f"/organizations/{api.org_id}/documents/{api.document_id}", head).status_code == 200
+    file = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", head)
+    assert file.status_code == 200 and file.data == api.signed
+    # and nobody else got anything by it
+    batches = demo_pki.person("ip", "rsa")
+    r = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", batches)
+    assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
