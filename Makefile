@@ -6,6 +6,10 @@ PIP    := $(VENV)/bin/pip
 REGISTRY := $(VENV)/bin/registry
 SYSTEM_PACKAGES := libengine-gost-openssl nginx chromium openssl postgresql fonts-dejavu-core redis-server wrk poppler-utils
 DEMO_DIR ?= instance/demo
+# Keep compiled modules (__pycache__, pytest's rewritten tests) between processes: the suite
+# starts hundreds of Python processes (test workers, CLI commands, gunicorn nodes), and each
+# would compile the whole application again (collection alone: 6.1 s -> 3.3 s).
+unexport PYTHONDONTWRITEBYTECODE
 PORT ?= 8443
 
 .PHONY: demo demo-nginx test lint test-sqlite test-postgres install system-deps bench bench-http bench-http-postgres bench-scale bench-scale-full bench-egrul bench-documents bench-trust clean
