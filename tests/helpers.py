@@ -123,3 +123,19 @@ def fresh_postgres_database(admin_url: str):
     finally:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def periods_between(app, name: str, start, end) -> set:
+    """The period starts of periodic job ``name`` that a time window [start, end] touches (one,
+    or two when the window crossed the job's period boundary: a 5-minute job at 17:00, say)."""
+    from registry import jobs
+
+    every = jobs.PERIODIC[name].every(app)
+    return {jobs.period_start(every, start), jobs.period_start(every, end)}
+
+
+def as_utc(value):
+    """A stored UTC time as read back (naive from some drivers) made aware."""
+    import datetime as _dt
+
+    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)

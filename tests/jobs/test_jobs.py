@@ -13,12 +13,12 @@ import pytest
 from huey.storage import MemoryStorage
 from sqlalchemy import select
 
-from registry import jobs
+from registry import create_app, jobs
 from registry.extensions import db
 from registry.jobs import tasks  # noqa: F401  (the periodic jobs)
 from registry.jobs.models import JobFailure, PeriodicRun
 
-from ..helpers import stop
+from ..helpers import as_utc, periods_between, stop
 from ..operator.test_operator import make_operator
 
 CALLS: list[tuple] = []
@@ -129,6 +129,7 @@ def test_periodic_jobs_run_once_with_two_schedulers(tmp_path, redis_url, demo_pk
     registry = [os.path.join(os.path.dirname(sys.executable), "registry")]
     subprocess.run([*registry, "db", "upgrade"], env=env, check=True, capture_output=True, timeout=120)
     logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
+    window_start = datetime.now(timezone.utc)
     workers = [subprocess.Popen([*registry, "jobs", "worker", "--workers", "2"], env=env,
                                 stdout=log.open("w"), stderr=subprocess.STDOUT) for log in logs]
     names = set(jobs.PERIODIC)
@@ -145,10 +146,18 @@ def test_periodic_jobs_run_once_with_two_schedulers(tmp_path, redis_url, demo_pk
             time.sleep(0.2)
         time.sleep(1.5)  # let the other scheduler's copies run too
         with sqlite3.connect(database) as conn:
-            rows = conn.execute("SELECT name, count(*) FROM periodic_runs GROUP BY name").fetchall()
+            rows = conn.execute("SELECT name, period_start FROM periodic_runs").fetchall()
+        window_end = datetime.now(timezone.utc)
     finally:
         for worker in workers:
             stop(worker)
     for log in logs:  # both schedulers offered the periodic jobs
         assert "Enqueueing periodic task" in log.read_text(), log.read_text()[-2000:]
-    assert dict(rows) == {name: 1 for name in names}
+    # every job ran, once in each period of the window (two periods when it crossed a boundary)
+    assert {name for name, _start in rows} == names
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "x",
+                      "REGISTRY_INSTANCE_PATH": str(tmp_path / "instance")})
+    for name in names:
+        starts = [as_utc(datetime.fromisoformat(start)) for n, start in rows if n == name]
+        window = periods_between(app, name, window_start, window_end)
+        assert len(starts) == len(set(starts)) and set(starts) <= window, (name, starts, window)
