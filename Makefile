@@ -52,10 +52,10 @@ test: install lint
 	$(PY) -m pytest -q $(XDIST) -m "not serial" $(PYTEST_ARGS)
 	$(PY) -m pytest -q -m serial $(PYTEST_ARGS)
 
-# ruff (rules in pyproject.toml) on the code and the tests; mypy on registry/pki, the core and
+# ruff (rules in pyproject.toml) on the code, the tests and the benchmarks; mypy on registry/pki, the core and
 # every services.py (files and options in pyproject.toml).
 lint: install
-	$(VENV)/bin/ruff check registry tests
+	$(VENV)/bin/ruff check registry tests bench
 	$(VENV)/bin/mypy
 
 test-sqlite: install

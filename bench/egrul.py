@@ -194,9 +194,10 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
                   f"(parsing alone: {baseline_rate:,.0f} records/s, ratio {rate / baseline_rate:.2f}); "
                   f"target ≥ {IMPORT_TARGET:,}: {verdict(rate >= IMPORT_TARGET)}")
             print(f"           {report.summary()}")
-            print(f"           peak memory so far: this process "
-                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB, largest child process "
-                  f"(the parser; the extract writers) {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f} MB")
+            own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"           peak memory so far: this process {own:.0f} MB, largest child process "
+                  f"(the parser; the extract writers) {child:.0f} MB")
             if kind == "postgresql":
                 db.session.execute(text("ANALYZE egrul_records"))  # what autovacuum does shortly after
                 db.session.commit()
@@ -218,8 +219,9 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
                 p50, p99 = rounds(db.session, find_local, queries)
                 assert all(find_local(q) is not None for q in queries[:50])
                 results[label] = p99
-                print(f"   lookup by {label:4}: {len(queries):,} lookups × {ROUNDS} rounds, p50 {ms(p50)}, p99 {ms(p99)} "
-                      f"(p50 / SELECT 1 = {p50 / f50:.1f}); target p99 < 2 ms: {verdict(p99 < LOOKUP_P99_TARGET)}")
+                print(f"   lookup by {label:4}: {len(queries):,} lookups × {ROUNDS} rounds, "
+                      f"p50 {ms(p50)}, p99 {ms(p99)} (p50 / SELECT 1 = {p50 / f50:.1f}); "
+                      f"target p99 < 2 ms: {verdict(p99 < LOOKUP_P99_TARGET)}")
             assert find_local("0000000000") is None and find_local("1000000000000") is None
 
             okved_files = sorted(OKVED_DIR.glob("*.csv"))
@@ -231,7 +233,8 @@ def bench_database(kind: str, paths: list[Path], count: int, lookups: int, basel
                 latencies(db.session, search_okved, OKVED_QUERIES)  # warm-up
                 p50, p99 = rounds(db.session, search_okved, queries)
                 results["okved"] = p99
-                print(f"   OKVED typeahead ({okved.codes:,} codes, {len(OKVED_QUERIES)} queries × 100 × {ROUNDS} rounds): "
+                print(f"   OKVED typeahead ({okved.codes:,} codes, "
+                      f"{len(OKVED_QUERIES)} queries × 100 × {ROUNDS} rounds): "
                       f"p50 {ms(p50)}, p99 {ms(p99)} (p50 / SELECT 1 = {p50 / f50:.1f}); "
                       f"target p99 < 5 ms: {verdict(p99 < OKVED_P99_TARGET)}")
             else:
@@ -279,7 +282,8 @@ def main() -> int:
         print(f"   {kind:10} import {r['import']:,.0f} records/s ≥ 5,000: {verdict(r['import'] >= IMPORT_TARGET)}; "
               f"lookup p99 ИНН {ms(r['ИНН'])}, ОГРН {ms(r['ОГРН'])} < 2 ms: "
               f"{verdict(max(r['ИНН'], r['ОГРН']) < LOOKUP_P99_TARGET)}"
-              + (f"; OKVED p99 {ms(r['okved'])} < 5 ms: {verdict(r['okved'] < OKVED_P99_TARGET)}" if "okved" in r else ""))
+              + (f"; OKVED p99 {ms(r['okved'])} < 5 ms: {verdict(r['okved'] < OKVED_P99_TARGET)}"
+                 if "okved" in r else ""))
     return 0
 
 

@@ -91,7 +91,7 @@ def main() -> int:
         print(f"{'openssl dgst (CLI)':22} {cli_rate:9.2f} {1.0:15.3g}")
     for name, b in backends.items():
         sample = data if (name != "pure" or args.full) else data[:PURE_SAMPLE]
-        seconds, digest = timed(3 if name != "pure" else 1, lambda: b.streebog256(sample))
+        seconds, digest = timed(3 if name != "pure" else 1, lambda b=b, sample=sample: b.streebog256(sample))
         if cli and sample is data and digest.hex() != expected:
             print(f"!! {name} digest differs from the CLI's")
         rate = len(sample) / MB / seconds
@@ -110,7 +110,7 @@ def main() -> int:
             sig = b.sign(key, message)
             assert b.verify(spki, message, sig)
             calls = pure_calls if name == "pure" else 1000
-            times[name] = per_call(calls, lambda b=b, sig=sig: b.verify(spki, message, sig))
+            times[name] = per_call(calls, lambda b=b, sig=sig, spki=spki: b.verify(spki, message, sig))
         cells = [f"{times[n] * 1e3:8.3f} ms" if n in times else f"{'n/a':>11}" for n in ("openssl", "pure")]
         ratio = f"{times['pure'] / times['openssl']:12.0f}x" if len(times) == 2 else f"{'n/a':>13}"
         print(f"{paramset:14} {cells[0]} {cells[1]} {ratio}")

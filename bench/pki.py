@@ -267,7 +267,7 @@ def bench_gost_verify() -> None:
             baseline = None
             if built:
                 files = [Path(tmp, n) for n in ("spki.der", "msg.bin", "sig.bin")]
-                for f, content in zip(files, (spki, message, signature)):
+                for f, content in zip(files, (spki, message, signature), strict=True):
                     f.write_bytes(content)
                 out = subprocess.run([str(exe), *map(str, files), md, "2000"], capture_output=True, text=True)
                 baseline = float(out.stdout) if out.returncode == 0 else None

@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
             for der in _split_pem(path.read_bytes()):
                 cert = load_certificate(der)
                 cert.to_dict()
-                cert.asn1.subject.hashable, cert.asn1.issuer.hashable
+                _ = cert.asn1.subject.hashable, cert.asn1.issuer.hashable  # the path builder's keys
                 quirks.update(cert.quirks)
                 certs.append(cert)
                 loaded += 1
