@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import glob
+import http.client
 import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -136,6 +139,25 @@ def periods_between(app, name: str, start, end) -> set:
 
 def as_utc(value):
     """A stored UTC time as read back (naive from some drivers) made aware."""
-    import datetime as _dt
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
-    return value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+
+def client_tls(demo_pki, cert=None) -> ssl.SSLContext:
+    """A TLS client trusting the demo server, presenting ``cert`` (a demo person) if given."""
+    context = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
+    if cert is not None:
+        context.load_cert_chain(str(cert.cert_path), str(cert.key_path))
+    return context
+
+
+def tls_request(port: int, context: ssl.SSLContext, method: str = "GET", path: str = "/", cookie: str = "",
+                body: bytes | None = None, headers: dict | None = None, timeout: float = 60):
+    """One request over TLS to localhost: (status, text, response), as a browser sends it."""
+    conn = http.client.HTTPSConnection("localhost", port, context=context, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers={**({"Cookie": cookie} if cookie else {}),
+                                                        **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.read().decode(errors="replace"), response
+    finally:
+        conn.close()

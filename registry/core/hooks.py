@@ -182,8 +182,8 @@ MISSING: Any = object()
 def add_frame_fact(app: Flask, name: str, column: Callable[[Any], Any]) -> None:
     """Read ``column(user_id)`` (a correlated scalar expression) with the session lookup.
 
-    ``user_id`` is the sessions table's column: a nested subquery names it with
-    ``.correlate(user_id.table)`` (SQLAlchemy correlates only the outermost level by itself).
+    ``user_id`` is the sessions table's column. SQLAlchemy correlates only the outermost level
+    by itself: a nested subquery says ``.correlate_except(<its own table>)``.
 
     Every signed-in page needs a few facts about the person for its header and menu; read in
     the session's own statement they cost no statement each.

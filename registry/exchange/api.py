@@ -38,7 +38,7 @@ ID = "<int:org_id>"
 DOC = "<int:document_id>"
 TOUCH_EVERY = timedelta(minutes=10)
 # What an information system reads of its own organization (its exchange profile's scope).
-SYSTEM_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.DOCUMENTS, Permission.READ_DOCUMENTS})
+SYSTEM_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_DOCUMENTS})
 
 
 class ApiError(Exception):
@@ -162,8 +162,7 @@ def _organization(client: ApiClient, org_id: int, permission: Permission) -> Org
         if denied.not_found:
             raise ApiError(404, "not_found", "Организация не найдена.") from None
         raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
-                       if permission in (Permission.DOCUMENTS, Permission.READ_DOCUMENTS)
-                       else "Недостаточно прав.") from None
+                       if permission == Permission.READ_DOCUMENTS else "Недостаточно прав.") from None
     assert organization is not None  # granted() is empty for a missing organization
     if client.profile is not None and organization.is_blocked:
         raise ApiError(403, "organization_blocked",

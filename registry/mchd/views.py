@@ -20,17 +20,15 @@ bp = Blueprint("mchd", __name__, template_folder="templates")
 MAX_SIGNATURE_BYTES = 1024 * 1024
 
 
-_MENU_VISIBLE = select(or_(  # built once: SQLAlchemy keeps its cache key
-    exists().where(Membership.user_id == bindparam("user_id"),
-                   Membership.status == MemberStatus.PENDING.value),
-    exists().where(PowerOfAttorneyRecord.user_id == bindparam("user_id"))))
-
-
 def menu_column(user_id):
-    """The menu's condition as a frame fact (read with the session)."""
+    """The menu's condition: a frame fact read with the session, and the statement below."""
     return or_(exists().where(Membership.user_id == user_id,
                               Membership.status == MemberStatus.PENDING.value),
                exists().where(PowerOfAttorneyRecord.user_id == user_id))
+
+
+# When the facts read with the session are gone; built once: SQLAlchemy keeps its cache key.
+_MENU_VISIBLE = select(menu_column(bindparam("user_id")))
 
 
 def menu_visible() -> bool:

@@ -339,7 +339,7 @@ _TO_CONFIRM = (  # built once (every signed-in page runs it): SQLAlchemy keeps i
 def to_confirm_column(user_id):
     """Whether an open head change names the account's ИНН: a frame fact, read with the
     session, so the pages of everyone else run no statement for it."""
-    account_inn = select(User.inn).where(User.id == user_id).correlate(user_id.table).scalar_subquery()
+    account_inn = select(User.inn).where(User.id == user_id).correlate_except(User).scalar_subquery()
     return exists().where(EgrulChange.new_head_inn == account_inn, EgrulChange.status == EgrulChange.OPEN,
                           EgrulChange.kind == EgrulChange.KIND_HEAD)
 

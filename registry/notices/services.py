@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import current_app, g
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import bindparam, delete, func, select, true, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core.hooks import MISSING, frame_fact
@@ -96,33 +96,25 @@ class HeaderState:
     confirmed_email: str | None
 
 
-def _header_statement():
-    """One row per unread notice (up to the bound), or one row with no id; each row carries the
-    confirmed address. No COUNT: the unread are read as ids, bounded."""
-    confirmed = select(NoticeAddress.email).where(
-        NoticeAddress.user_id == bindparam("user_id"), NoticeAddress.confirmed_at.is_not(None)) \
-        .limit(1).scalar_subquery()
-    head = select(confirmed.label("email")).subquery()
-    unread = select(Notice.id).where(Notice.user_id == bindparam("user_id"), Notice.read_at.is_(None)) \
-        .limit(UNREAD_SHOWN + 1).subquery()
-    return select(head.c.email, unread.c.id).select_from(head).outerjoin(unread, true())
-
-
-_HEADER = _header_statement()  # built once (every page runs it): SQLAlchemy keeps its cache key
-
-
 def unread_column(user_id: Any) -> Any:
-    """The bell's number as a frame fact: unread notices of ``user_id``, counted up to the bound."""
+    """The bell's number: unread notices of ``user_id``, counted up to the bound (a frame fact,
+    and the fallback statement below)."""
     unread = select(Notice.id).where(Notice.user_id == user_id, Notice.read_at.is_(None)) \
-        .correlate(user_id.table).limit(UNREAD_SHOWN + 1).subquery()
+        .correlate_except(Notice).limit(UNREAD_SHOWN + 1).subquery()
     return select(func.count()).select_from(unread).scalar_subquery()
 
 
 def confirmed_column(user_id: Any) -> Any:
-    """The banner's condition as a frame fact: the person's confirmed address, or NULL."""
+    """The banner's condition: the person's confirmed address, or NULL."""
     return select(NoticeAddress.email).where(
         NoticeAddress.user_id == user_id, NoticeAddress.confirmed_at.is_not(None)) \
         .limit(1).scalar_subquery()
+
+
+# When the facts read with the session are gone (the request wrote something): the same two
+# columns in a statement of their own, built once (SQLAlchemy keeps its cache key).
+_HEADER = select(unread_column(bindparam("user_id")).label("unread"),
+                 confirmed_column(bindparam("user_id")).label("email"))
 
 
 def header_state(user: Any) -> HeaderState:
@@ -133,8 +125,7 @@ def header_state(user: Any) -> HeaderState:
         return cached[1]
     count, email = frame_fact("notices_unread", user.id), frame_fact("notices_email", user.id)
     if count is MISSING or email is MISSING:
-        rows = db.session.execute(_HEADER, {"user_id": user.id}).all()
-        count, email = sum(1 for row in rows if row.id is not None), rows[0].email if rows else None
+        count, email = db.session.execute(_HEADER, {"user_id": user.id}).one()
     state = HeaderState(int(count or 0), email if _same(email, user.email) else None)
     g.notices_header = (user.id, state)
     return state

@@ -5,9 +5,7 @@ uploads run."""
 
 from __future__ import annotations
 
-import http.client
 import re
-import ssl
 import threading
 import time
 
@@ -21,7 +19,7 @@ from registry.extensions import db
 from registry.pki.certificate import load_certificate
 
 from ..conftest import TEST_SECRET
-from ..helpers import ROOT, fresh_postgres_database
+from ..helpers import ROOT, client_tls, fresh_postgres_database, tls_request
 
 # Its limits are seconds of wall-clock time: measured alone, not beside other test processes.
 pytestmark = pytest.mark.serial
@@ -34,14 +32,7 @@ CONTEXT: dict = {}
 
 def request(port, method, path, cookie="", body=None, headers=None, timeout=60):
     """Over TLS straight to nginx with the head's certificate, as a browser sends it."""
-    conn = http.client.HTTPSConnection("localhost", port, timeout=timeout, context=CONTEXT["tls"])
-    try:
-        conn.request(method, path, body=body, headers={**({"Cookie": cookie} if cookie else {}),
-                                                        **(headers or {})})
-        response = conn.getresponse()
-        return response.status, response.read().decode(errors="replace"), response
-    finally:
-        conn.close()
+    return tls_request(port, CONTEXT["tls"], method, path, cookie, body, headers, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +60,7 @@ def _node(demo_pki, tmp_path_factory, url):
     gunicorn = stack.start_gunicorn("wsgi:app", run / "app.sock", env, ROOT, tmp / "gunicorn.log")
     group = stack.Group("registry_app", [run / "app.sock"], head.cert_path, head.key_path)
     nginx = None
-    context = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
-    context.load_cert_chain(str(head.cert_path), str(head.key_path))
-    CONTEXT["tls"] = context
+    CONTEXT["tls"] = client_tls(demo_pki, head)
     try:
         nginx = stack.start_nginx(tmp / "nginx", [group], demo_pki.server_cert_path,
                                   demo_pki.server_key_path, workers=1)

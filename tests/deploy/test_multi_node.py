@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import http.client
 import os
 import re
 import shlex
 import shutil
 import signal
-import ssl
 import subprocess
 import threading
 import time
@@ -37,10 +35,12 @@ from ..helpers import (
     ROOT,
     VENV_BIN,
     as_utc,
+    client_tls,
     free_port,
     fresh_postgres_database,
     periods_between,
     stop,
+    tls_request,
     wait_for_port,
 )
 
@@ -205,16 +205,7 @@ class Cluster:
 
 
 def https(port, demo_pki, cert, method="GET", path="/", cookie="", body=None, headers=None):
-    ctx = ssl.create_default_context(cafile=str(demo_pki.server_cert_path.parent / "ca.crt"))
-    ctx.load_cert_chain(str(cert.cert_path), str(cert.key_path))
-    conn = http.client.HTTPSConnection("localhost", port, context=ctx, timeout=60)
-    try:
-        conn.request(method, path, body=body, headers={**({"Cookie": cookie} if cookie else {}),
-                                                        **(headers or {})})
-        response = conn.getresponse()
-        return response.status, response.read().decode(errors="replace"), response
-    finally:
-        conn.close()
+    return tls_request(port, client_tls(demo_pki, cert), method, path, cookie, body, headers)
 
 
 def test_a_node_killed_under_upload_traffic(tmp_path, demo_pki, postgres_admin_url, redis_url, s3,
