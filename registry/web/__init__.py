@@ -60,9 +60,10 @@ SECURITY_HEADERS = {
 
 
 def _menu_context():
+    # The header itself (the menu) is web.frame's; pages list the header links too.
     if not signed_in():
-        return {"menu": [], "header_links": [], "page_banners": list}
-    return {"menu": menu_items(), "header_links": header_links(), "page_banners": page_banners}
+        return {"header_links": [], "page_banners": list}
+    return {"header_links": header_links(), "page_banners": page_banners}
 
 
 def _security_headers(response):
@@ -148,6 +149,8 @@ def init_app(app: Flask) -> None:
     reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
+    from . import frame
+    frame.init_app(app)
     app.jinja_env.globals["url_for"] = _memoized_url_for(app)
     app.context_processor(lambda: {"current_user": current_user})
     app.after_request(_security_headers)
