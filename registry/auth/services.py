@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, bindparam, event, or_, select, update
+from sqlalchemy import and_, bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core import hooks
-from ..extensions import db, utcnow
+from ..extensions import PreparedRow, attach_loaded, db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..text import plural_days
 from ..trust import TrustStoreHolder
@@ -106,23 +106,33 @@ _ACCOUNTS = "registry_session_accounts"
 _STATEMENT = "registry.session_statement"
 
 
+def _columns(cls) -> tuple[tuple[str, ...], list]:
+    attrs = inspect(cls).column_attrs
+    return tuple(a.key for a in attrs), [a.columns[0] for a in attrs]
+
+
 def _session_statement():
     """The session, its account and the domains' frame facts: one statement per page.
 
-    Built once per application (the facts are registered by the domains): SQLAlchemy keeps the
-    cache key of a prebuilt statement.
+    Built once per application (the facts are registered by the domains) and prepared for the
+    driver (extensions.PreparedRow): the session and account instances are made from its row.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     built = app.extensions.get(_STATEMENT)
     if built is None:
         facts = hooks.frame_fact_columns(app)
-        built = (list(facts), select(
-            AuthSession, User, UserCertificate.id,
-            *(column(AuthSession.__table__.c.user_id).label(f"fact_{name}") for name, column in facts.items()))
+        session_keys, session_columns = _columns(AuthSession)
+        user_keys, user_columns = _columns(User)
+        statement = (
+            select(*session_columns, *user_columns, UserCertificate.id,
+                   *(column(AuthSession.__table__.c.user_id).label(f"fact_{name}")
+                     for name, column in facts.items()))
             .join(User, User.id == AuthSession.user_id)
             .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
                                              UserCertificate.fingerprint == AuthSession.cert_fingerprint))
             .where(AuthSession.token_hash == bindparam("token_hash")))
+        built = (list(facts), session_keys, user_keys,
+                 PreparedRow(statement, db.session.get_bind().dialect))
         app.extensions[_STATEMENT] = built
     return built
 
@@ -141,16 +151,18 @@ def find_session(token: object) -> AuthSession | None:
     # The session's account comes in the same statement, provided it still holds the session's
     # certificate (what session_user checks): a signed-in page needs no second lookup. So do
     # the facts the page's header and menu show (hooks.add_frame_fact).
-    names, statement = _session_statement()
-    row = db.session.execute(statement, {"token_hash": _token_hash(token)}).first()
+    names, session_keys, user_keys, prepared = _session_statement()
+    row = prepared.first(db.session, {"token_hash": _token_hash(token)})
     if row is None:
         return None
-    record, user, holds_certificate = row[0], row[1], row[2]
+    split = len(session_keys) + len(user_keys)
+    record = attach_loaded(db.session, AuthSession, session_keys, row[:len(session_keys)])
+    user = attach_loaded(db.session, User, user_keys, row[len(session_keys):split])
     if has_request_context():
         g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = \
-            user if holds_certificate is not None else None
-        hooks.set_frame_facts(record.user_id, dict(zip(names, row[3:], strict=True)))
-    return record
+            user if row[split] is not None else None
+        hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
+    return record  # type: ignore[return-value]
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:

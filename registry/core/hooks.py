@@ -250,6 +250,11 @@ class json_rows(FunctionElement):  # noqa: N801  (an SQL function, named as one)
     name = "json_rows"
 
 
+@compiles(json_rows)
+def _json_rows_default(element, compiler, **kw):  # printing a statement; no database runs this
+    return f"json_rows({compiler.process(element.clauses, **kw)})"
+
+
 @compiles(json_rows, "sqlite")
 def _json_rows_sqlite(element, compiler, **kw):
     return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"

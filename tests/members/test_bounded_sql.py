@@ -3,11 +3,10 @@ streamed CSV with neutralised cells."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import timedelta
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 
 from registry.auth.models import User
 from registry.exports import csv_cell
@@ -15,22 +14,7 @@ from registry.extensions import db, utcnow
 from registry.members.models import Membership
 from registry.organizations.models import OrganizationJournalEntry
 from registry.refdata.identifiers import make_inn, make_snils
-
-
-@contextlib.contextmanager
-def statements(app):
-    seen: list[str] = []
-    with app.app_context():
-        engine = db.engine
-
-    def count(conn, cursor, statement, parameters, *args):
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+from tests.helpers import statements
 
 
 def add_members(app, org_id: int, count: int, start: int) -> None:

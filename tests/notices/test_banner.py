@@ -12,7 +12,7 @@ from registry.extensions import db
 
 from ..auth.test_views import signed_in_as
 from ..factories import make_confirmed_address
-from ..members.test_bounded_sql import statements
+from ..helpers import statements
 
 BANNER = 'class="notice notice--warning page-banner"'
 
