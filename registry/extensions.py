@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -203,6 +203,9 @@ def contains_word(column, word: str):
     return or_(*(column.contains(v, autoescape=True) for v in variants))
 
 
+_T = TypeVar("_T")
+
+
 class PreparedRow:
     """A prebuilt SELECT of one row run straight on the database driver, and ORM instances made
     from its columns without a query of their own.
@@ -262,7 +265,7 @@ class PreparedRow:
             cursor.close()
 
 
-def attach_loaded(session, cls, keys: tuple[str, ...], values) -> object:
+def attach_loaded(session, cls: type[_T], keys: tuple[str, ...], values) -> _T:
     """The session's instance of ``cls`` with these column values (``keys`` its column
     attributes, the primary key among them): the one already in the session, else one made
     from the values as a query would load it."""
@@ -275,7 +278,7 @@ def attach_loaded(session, cls, keys: tuple[str, ...], values) -> object:
         tuple(loaded[mapper.get_property_by_column(c).key] for c in mapper.primary_key))
     present = session.identity_map.get(key)
     if present is not None:
-        return present
+        return present  # type: ignore[no-any-return]
     instance = mapper.class_manager.new_instance()
     instance.__dict__.update(loaded)
     make_transient_to_detached(instance)

@@ -162,7 +162,7 @@ def find_session(token: object) -> AuthSession | None:
         g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = \
             user if row[split] is not None else None
         hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
-    return record  # type: ignore[return-value]
+    return record
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
