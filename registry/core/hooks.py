@@ -231,8 +231,8 @@ FRAME_KEYS = "registry.frame_keys"
 
 def add_frame_key(app: Flask, part: Callable[[], Any]) -> None:
     """Something of the request besides the person, their frame facts and certificate that the
-    page header shows (e.g. the organization chosen in this session); ``part()`` returns a value
-    with a stable ``repr``. The header is rendered once per distinct state and reused."""
+    page header shows (e.g. the organization chosen in this session); ``part()`` returns a
+    hashable value. The header is rendered once per distinct state and reused."""
     app.extensions.setdefault(FRAME_KEYS, []).append(part)
 
 

@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
@@ -41,7 +43,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished")
+    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished", "connected")
 
     def __init__(self) -> None:
         self.kept: Any = None  # the savepoint begun by the last keep()
@@ -49,6 +51,7 @@ class _State:
         self.on_commit: list[Callable[[], None]] = []
         self.on_rollback: list[Callable[[], None]] = []
         self.finished = False
+        self.connected = False  # whether the session used the database at all
 
 
 def _state() -> _State:
@@ -89,7 +92,19 @@ def _run(callbacks: list[Callable[[], None]], what: str) -> None:
             log.exception("%s callback %r failed", what, callback)
 
 
+@event.listens_for(Session, "after_begin")
+def _connected(session, transaction, connection) -> None:
+    if has_app_context():  # the state may not exist yet: the first statement creates it
+        _state().connected = True
+
+
 def _commit(state: _State) -> None:
+    if not state.connected and not (db.session.new or db.session.dirty or db.session.deleted):
+        # Nothing was read or written through the session (a page served from what the
+        # session lookup read): there is no transaction to commit.
+        state.finished = True
+        _run(state.on_commit, "after-commit")
+        return
     try:
         db.session.commit()
     except BaseException:

@@ -10,7 +10,7 @@ rarely. What it shows is a function of:
 - what the domains add with ``core.hooks.add_frame_key`` (the organization chosen in this
   sign-in), the session and its CSRF token, the mount point.
 
-The rendered HTML is kept under the ``repr`` of exactly these, per process and bounded. The
+The rendered HTML is kept under exactly these (hashable values), per process and bounded. The
 parts that change from page to page are marks filled on every page: which entry is the current
 page and the address the organization switch comes back to. A request that wrote something
 before rendering has no frame facts any more (they are forgotten at the flush): its header is
@@ -70,7 +70,7 @@ def _account_row(user: Any) -> tuple:
     return tuple(getattr(user, name) for name in names)
 
 
-def frame_key() -> str | None:
+def frame_key() -> tuple | None:
     """What this request's header is a function of, or None (not signed in, or the frame
     facts are not known: render it afresh)."""
     if not signed_in():
@@ -82,13 +82,18 @@ def frame_key() -> str | None:
     token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if facts is None or not token:
         return None
-    return repr((_account_row(user), g.certificate.fingerprint, session.get(SESSION_TOKEN), token,
-                 sorted(facts.items()), frame_key_parts(current_app), request.script_root))
+    key = (_account_row(user), g.certificate.fingerprint, session.get(SESSION_TOKEN), token,
+           tuple(sorted(facts.items())), tuple(frame_key_parts(current_app)), request.script_root)
+    try:
+        hash(key)
+    except TypeError:  # a value that cannot be a key (a JSON document): render afresh
+        return None
+    return key
 
 
 def page_header() -> Markup:
     """The header of this page (a template global: base.html)."""
-    memo: dict[str, str] = current_app.extensions[MEMO_KEY]
+    memo: dict[tuple, str] = current_app.extensions[MEMO_KEY]
     key = frame_key()
     html = memo.get(key) if key is not None else None
     if html is None:

@@ -6,7 +6,7 @@ import click
 import pytest
 from flask import abort
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from registry import create_app
 from registry.auth.models import User, VisitJournalEntry
@@ -16,6 +16,7 @@ from registry.refdata.models import OkvedCode
 from registry.web import public
 
 from ..conftest import app_config
+from ..helpers import statements
 
 
 def _add(code: str) -> None:
@@ -88,6 +89,20 @@ def uow_app(database_url, demo_pki, tmp_path_factory, app):
         _add("ZZ.09")
         return "ok"
 
+    @application.route("/t/nothing")
+    @public
+    def nothing():
+        uow.on_commit(lambda: events.append("nothing committed"))
+        return "nothing"
+
+    @application.route("/t/flushed-only")
+    @public
+    def flushed_only():
+        # the session has nothing pending once it flushed: the flushed row is committed still
+        db.session.execute(insert(OkvedCode).values(code="ZZ.11", name="x", section="Z", search_text="x"))
+        assert not (db.session.new or db.session.dirty)
+        return "ok"
+
     @application.route("/t/stream")
     @public
     def streamed():
@@ -117,6 +132,15 @@ def test_success_and_redirect_commit(uow_app, http):
     assert http.get("/t/redirect").status_code == 302
     assert _codes(uow_app) == {"ZZ.01", "ZZ.02"}
     assert uow_app.extensions["test.events"] == ["committed"]
+
+
+def test_a_request_that_used_no_database_commits_nothing_and_runs_its_callbacks(uow_app, http):
+    with statements(uow_app) as seen:
+        assert http.get("/t/nothing").status_code == 200
+    assert [s for s, _ in seen if "ZZ" not in s] == []  # not even a BEGIN or COMMIT
+    assert uow_app.extensions["test.events"] == ["nothing committed"]
+    assert http.get("/t/flushed-only").status_code == 200
+    assert _codes(uow_app) == {"ZZ.11"}
 
 
 def test_error_answers_roll_back(uow_app, http):
