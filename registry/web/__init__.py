@@ -60,10 +60,8 @@ SECURITY_HEADERS = {
 
 
 def _menu_context():
-    # The header itself (the menu) is web.frame's; pages list the header links too.
-    if not signed_in():
-        return {"header_links": [], "page_banners": list}
-    return {"header_links": header_links(), "page_banners": page_banners}
+    # The header and banners are web.frame's; pages list the header links too.
+    return {"header_links": header_links() if signed_in() else []}
 
 
 def _security_headers(response):

@@ -1,4 +1,5 @@
-"""The header of every signed-in page, rendered once per person and state and reused.
+"""The header (and banners) of every signed-in page, rendered once per person and state and
+reused.
 
 Building the header (the menu with every entry's condition, the person's memberships and the
 organization switch, the bell) is a good part of what a signed-in page costs, and it changes
@@ -22,7 +23,8 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from flask import Flask, current_app, g, render_template, request, session
 from markupsafe import Markup, escape
@@ -30,7 +32,7 @@ from sqlalchemy import inspect
 
 from ..auth.services import SESSION_TOKEN
 from ..core.hooks import frame_facts, frame_key_parts
-from ..core.web import current_person, header_links, menu_items, signed_in
+from ..core.web import current_person, header_links, menu_items, page_banners, signed_in
 
 MEMO_KEY = "registry.frame_memo"
 MEMO_LIMIT = 4096  # distinct people × states kept per process (a few KB each)
@@ -91,24 +93,37 @@ def frame_key() -> tuple | None:
     return key
 
 
-def page_header() -> Markup:
-    """The header of this page (a template global: base.html)."""
-    memo: dict[tuple, str] = current_app.extensions[MEMO_KEY]
-    key = frame_key()
+class Frame(NamedTuple):
+    header: Markup
+    banners: Markup  # the warnings at the top of the page (core.web.add_page_banner)
+
+
+def _rendered(memo: dict, key: tuple | None, template: str, context: Callable[[], dict]) -> str:
     html = memo.get(key) if key is not None else None
     if html is None:
-        shown = signed_in()
-        html = render_template("_header.html", menu=menu_items() if shown else [],
-                               header_links=header_links() if shown else [])
+        html = render_template(template, **context())
         # kept only if rendering changed nothing it depends on (e.g. it created the CSRF token)
-        if key is not None and frame_key() == key:
+        if key is not None and frame_key() == key[0]:
             if len(memo) >= MEMO_LIMIT:
                 memo.clear()
             memo[key] = html
-    return _fill(html)
+    return html
+
+
+def page_frame() -> Frame:
+    """This page's header and banners (a template global: base.html)."""
+    memo: dict[tuple, str] = current_app.extensions[MEMO_KEY]
+    key = frame_key()
+    shown = signed_in()
+    header = _rendered(memo, (key, "header") if key else None, "_header.html", lambda: {
+        "menu": menu_items() if shown else [], "header_links": header_links() if shown else []})
+    # a banner may leave out the page that says the same in full: kept per endpoint
+    banners = _rendered(memo, (key, "banners", request.endpoint) if key else None, "_banners.html",
+                        lambda: {"banners": page_banners() if shown else []})
+    return Frame(_fill(header), Markup(banners))
 
 
 def init_app(app: Flask) -> None:
     app.extensions[MEMO_KEY] = {}
-    app.add_template_global(page_header, "page_header")
+    app.add_template_global(page_frame, "page_frame")
     app.add_template_global(frame_mark, "frame_mark")
