@@ -235,23 +235,27 @@ class PreparedRow:
         self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                         for column in statement.selected_columns]
 
-    def first(self, session, params: dict) -> tuple | None:
-        """The statement's first row for ``params``, its values converted, or None."""
+    def first(self, params: dict, *, own_connection: bool = True) -> tuple | None:
+        """The statement's first row for ``params``, its values converted, or None.
+
+        ``own_connection``: the request has not used the database yet, so a connection of its
+        own sees the same data (else it runs in the request's transaction, which may hold
+        writes not committed yet)."""
         values = dict(self.defaults, **params)
         for name, processor in self.binds.items():
             values[name] = processor(values[name])
         args = tuple(values[name] for name in self.positions) if self.positions else values
         for observe in self.observers:
             observe(self.sql, args)
-        bind = session.get_bind()
-        if isinstance(bind, Engine) and self.dialect.name == "sqlite":
-            raw = bind.raw_connection()
+        bound = db.session.session_factory.kw.get("bind")  # a session bound to one connection
+        if own_connection and bound is None and self.dialect.name == "sqlite":
+            raw = db.engine.raw_connection()
             try:
                 row = self._fetch(raw.cursor(), args)
             finally:
                 raw.close()  # back to the pool
         else:
-            row = self._fetch(session.connection().connection.cursor(), args)
+            row = self._fetch(db.session.connection().connection.cursor(), args)
         if row is None:
             return None
         return tuple(value if convert is None or value is None else convert(value)

@@ -12,12 +12,13 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
-from ..core import hooks
+from ..core import hooks, uow
 from ..extensions import PreparedRow, attach_loaded, db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..text import plural_days
@@ -103,6 +104,24 @@ def _token_hash(token: str) -> str:
 
 
 _ACCOUNTS = "registry_session_accounts"
+
+
+class SessionRecord:
+    """A server-side session as the session lookup read it: the columns of ``AuthSession``,
+    not an ORM instance (a page that reads nothing else opens no database session for it);
+    :func:`touch_session` and :func:`end_session` write it."""
+
+    id: int
+    user_id: int
+    cert_fingerprint: str
+    method: str
+    created_at: datetime
+    last_seen_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+
+    def __init__(self, **columns: Any) -> None:
+        self.__dict__.update(columns)
 _STATEMENT = "registry.session_statement"
 
 
@@ -132,7 +151,7 @@ def _session_statement():
                                              UserCertificate.fingerprint == AuthSession.cert_fingerprint))
             .where(AuthSession.token_hash == bindparam("token_hash")))
         built = (list(facts), session_keys, user_keys,
-                 PreparedRow(statement, db.session.get_bind().dialect))
+                 PreparedRow(statement, db.engine.dialect))
         app.extensions[_STATEMENT] = built
     return built
 
@@ -144,7 +163,7 @@ def _forget_accounts(session, _context) -> None:
         hooks.forget_frame_facts()
 
 
-def find_session(token: object) -> AuthSession | None:
+def find_session(token: object) -> SessionRecord | None:
     """The server-side record a cookie's session token names (ended or not), or None."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
@@ -152,17 +171,36 @@ def find_session(token: object) -> AuthSession | None:
     # certificate (what session_user checks): a signed-in page needs no second lookup. So do
     # the facts the page's header and menu show (hooks.add_frame_fact).
     names, session_keys, user_keys, prepared = _session_statement()
-    row = prepared.first(db.session, {"token_hash": _token_hash(token)})
+    row = prepared.first({"token_hash": _token_hash(token)}, own_connection=not uow.used_database())
     if row is None:
         return None
     split = len(session_keys) + len(user_keys)
-    record = attach_loaded(db.session, AuthSession, session_keys, row[:len(session_keys)])
-    user = attach_loaded(db.session, User, user_keys, row[len(session_keys):split])
+    record = SessionRecord(**dict(zip(session_keys, row[:len(session_keys)], strict=True)))
     if has_request_context():
-        g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = \
-            user if row[split] is not None else None
+        # the account as read; an ORM instance only for a page that asks for it (session_user)
+        account = (user_keys, row[len(session_keys):split]) if row[split] is not None else None
+        g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = account
         hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
     return record
+
+
+def current_account_columns() -> dict[str, Any] | None:
+    """:func:`account_columns` of this request's session (None: no session looked up, e.g.
+    right after a sign-in; then ask the account itself)."""
+    record = g.get("auth_session") if has_request_context() else None
+    return None if record is None else account_columns(record.user_id, record.cert_fingerprint)
+
+
+def account_columns(user_id: int, fingerprint: str | None) -> dict[str, Any] | None:
+    """The signed-in account's columns as this request's session lookup read them (None: not
+    read so, or the account does not hold the session's certificate), without making the ORM
+    instance: what a page needs of every account (the header's memo key, the sign-in checks)."""
+    known = g.get(_ACCOUNTS, {}).get((user_id, fingerprint)) if has_request_context() else None
+    if known is None:
+        return None
+    if isinstance(known, User):
+        return {key: getattr(known, key) for key in _columns(User)[0]}
+    return dict(zip(*known, strict=True))
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
@@ -176,12 +214,14 @@ def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_
     return token
 
 
-def end_session(record: AuthSession | None, reason: str) -> None:
+def end_session(record: SessionRecord | AuthSession | None, reason: str) -> None:
     """End a session on the server: its cookie opens nothing from now on."""
     if record is not None and record.ended_at is None:
-        record.ended_at = utcnow()
-        record.end_reason = reason
-        db.session.flush()
+        now = utcnow()
+        db.session.execute(update(AuthSession).where(AuthSession.id == record.id)
+                           .values(ended_at=now, end_reason=reason)
+                           .execution_options(synchronize_session=False))
+        record.ended_at, record.end_reason = now, reason
 
 
 def end_user_sessions(user_id: int, reason: str) -> None:
@@ -192,7 +232,7 @@ def end_user_sessions(user_id: int, reason: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def check_session(record: AuthSession | None, user_id: object, fingerprint: str, *,
+def check_session(record: SessionRecord | None, user_id: object, fingerprint: str, *,
                   idle: timedelta, lifetime: timedelta,
                   now: datetime | None = None) -> SessionCheck:
     """Decide whether a session is still good for the presented certificate.
@@ -215,16 +255,19 @@ def check_session(record: AuthSession | None, user_id: object, fingerprint: str,
                         >= SEEN_AT_RESOLUTION)
 
 
-def session_certificate_pem(record: AuthSession) -> str | None:
+def session_certificate_pem(record: SessionRecord) -> str | None:
     """The certificate a session was opened with, as stored among the person's certificates."""
     return db.session.scalar(select(UserCertificate.pem).where(
         UserCertificate.fingerprint == record.cert_fingerprint,
         UserCertificate.user_id == record.user_id))
 
 
-def touch_session(record: AuthSession, now: datetime | None = None) -> None:
-    record.last_seen_at = utcnow() if now is None else now
-    db.session.flush()
+def touch_session(record: SessionRecord, now: datetime | None = None) -> None:
+    """Rewrite the session's last activity (every SEEN_AT_RESOLUTION seconds at most)."""
+    seen = utcnow() if now is None else now
+    db.session.execute(update(AuthSession).where(AuthSession.id == record.id)
+                       .values(last_seen_at=seen).execution_options(synchronize_session=False))
+    record.last_seen_at = seen
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -261,7 +304,12 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
         return None
     known = g.get(_ACCOUNTS, {}) if has_request_context() else {}
     if (user_id, fingerprint) in known:  # looked up with the session (find_session)
-        return known[(user_id, fingerprint)]
+        account = known[(user_id, fingerprint)]
+        if account is None or isinstance(account, User):
+            return account
+        user = attach_loaded(db.session, User, *account)
+        known[(user_id, fingerprint)] = user
+        return user
     return db.session.scalar(
         select(User).join(UserCertificate)
         .where(User.id == user_id, UserCertificate.fingerprint == fingerprint))

@@ -148,7 +148,12 @@ def _no_certificate():
 
 
 def _continue_session(record, verdict, cert):
-    # The account itself is loaded only by pages that use it (current_user).
+    # The account itself is loaded only by pages that use it (current_user); its columns came
+    # with the session. An account blocked, or no longer holding the session's certificate,
+    # goes through the account loader, which ends the session (auth.init_app's load_user).
+    account = services.account_columns(record.user_id, record.cert_fingerprint)
+    if account is None or account["blocked_reason"]:
+        current_person()
     if verdict.touch:
         services.touch_session(record)
         uow.keep()  # activity counts even if the page answers with an error

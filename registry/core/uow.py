@@ -98,8 +98,14 @@ def _connected(session, transaction, connection) -> None:
         _state().connected = True
 
 
+def used_database() -> bool:
+    """Whether this request's (or command's) session has used the database so far."""
+    return _state().connected
+
+
 def _commit(state: _State) -> None:
-    if not state.connected and not (db.session.new or db.session.dirty or db.session.deleted):
+    opened = db.session.registry.has()  # (asking the session would open one)
+    if not state.connected and not (opened and (db.session.new or db.session.dirty or db.session.deleted)):
         # Nothing was read or written through the session (a page served from what the
         # session lookup read): there is no transaction to commit.
         state.finished = True

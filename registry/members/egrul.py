@@ -16,6 +16,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..auth import services as auth_services
 from ..auth.models import User
 from ..core import access
 from ..core.hooks import frame_fact
@@ -349,8 +350,12 @@ def to_confirm(cert) -> list[EgrulChange]:
     inn = getattr(cert, "personal_inn", None)
     if not inn:
         return []
-    person = current_person() if has_request_context() else None
-    if getattr(person, "inn", None) == inn and not frame_fact("egrul_to_confirm", person.id):
+    # the account as the session lookup read it (no instance of it for this), else the account
+    account = auth_services.current_account_columns() if has_request_context() else None
+    if account is None and has_request_context() and (person := current_person()) is not None \
+            and getattr(person, "is_authenticated", False):
+        account = {"id": person.id, "inn": person.inn}
+    if account is not None and account["inn"] == inn and not frame_fact("egrul_to_confirm", account["id"]):
         return []  # MISSING is true: then the statement below decides
     return [c for c in db.session.scalars(_TO_CONFIRM, {"inn": inn}) if may_confirm(c, cert)]
 

@@ -30,9 +30,10 @@ from flask import Flask, current_app, g, render_template, request, session
 from markupsafe import Markup, escape
 from sqlalchemy import inspect
 
-from ..auth.services import SESSION_TOKEN
+from ..auth.services import SESSION_TOKEN, current_account_columns
 from ..core.hooks import frame_facts, frame_key_parts
 from ..core.web import current_person, header_links, menu_items, page_banners, signed_in
+from ..extensions import db
 
 MEMO_KEY = "registry.frame_memo"
 MEMO_LIMIT = 4096  # distinct people × states kept per process (a few KB each)
@@ -65,11 +66,11 @@ def _fill(html: str) -> Markup:
     return Markup(_MARK.sub(one, html))
 
 
-def _account_row(user: Any) -> tuple:
+def _account_keys(user: Any) -> tuple[str, ...]:
     names = _COLUMNS.get(type(user))
     if names is None:
         names = _COLUMNS[type(user)] = tuple(a.key for a in inspect(type(user)).column_attrs)
-    return tuple(getattr(user, name) for name in names)
+    return names
 
 
 def frame_key() -> tuple | None:
@@ -77,14 +78,19 @@ def frame_key() -> tuple | None:
     facts are not known: render it afresh)."""
     if not signed_in():
         return None
-    user = current_person()
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    facts = frame_facts(user.id)
+    if db.session.registry.has() and db.session.dirty:
+        return None  # the account (or anything) changed and not yet written: render afresh
+    account = current_account_columns()  # as the session lookup read it
+    if account is None:  # e.g. just signed in: the account itself
+        user = current_person()
+        if user is None or not getattr(user, "is_authenticated", False):
+            return None
+        account = {key: getattr(user, key) for key in _account_keys(user)}
+    facts = frame_facts(account["id"])
     token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if facts is None or not token:
         return None
-    key = (_account_row(user), g.certificate.fingerprint, session.get(SESSION_TOKEN), token,
+    key = (tuple(account.values()), g.certificate.fingerprint, session.get(SESSION_TOKEN), token,
            tuple(sorted(facts.items())), tuple(frame_key_parts(current_app)), request.script_root)
     try:
         hash(key)

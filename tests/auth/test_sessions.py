@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+from registry import create_app
 from registry.auth import services
-from registry.auth.models import AuthSession, User
+from registry.auth.models import AuthSession, User, UserCertificate
 from registry.extensions import db, utcnow
 
+from ..conftest import CertClient, app_config
 from .conftest import csrf_token
 
 COOKIE = "registry_session"
@@ -144,6 +147,39 @@ def test_a_blocked_person_loses_open_sessions(client, app, demo_pki):
     response = replay(client, kept, None)
     assert response.status_code in (302, 403)
     assert "Иван Иванович" not in client.get("/profile", follow_redirects=True).text
+
+
+@pytest.fixture(scope="module")
+def bare_page_app(database_url, demo_pki, tmp_path_factory, app):
+    """The application with a signed-in page that reads nothing and shows no header."""
+    application = create_app(app_config(database_url, demo_pki, tmp_path_factory.mktemp("bare")))
+    application.add_url_rule("/t/plain", "plain", lambda: "plain")
+    application.test_client_class = CertClient
+    return application
+
+
+@pytest.mark.parametrize("change", ["blocked", "certificate"])
+def test_every_page_checks_the_account_of_an_open_session(bare_page_app, db_session, demo_pki, change):
+    """Even a page that reads nothing but the session ends a session whose account was blocked
+    or no longer holds the session's certificate, when nothing else ended it."""
+    app = bare_page_app
+    client = app.test_client()
+    client.certificate = demo_pki.person("head", "ecdsa").pem
+    assert client.get("/t/plain").text == "plain"
+    assert client.get("/t/plain").text == "plain"  # an open session now
+    with app.app_context():
+        if change == "blocked":
+            db.session.execute(update(User).values(blocked_reason="проверка"))
+        else:  # the certificate now belongs to another account
+            other = User(full_name="Другой Человек", created_at=utcnow())
+            db.session.add(other)
+            db.session.flush()
+            db.session.execute(update(UserCertificate).values(user_id=other.id))
+        db.session.commit()
+    response = client.get("/t/plain")
+    assert response.status_code == 302 and response.text != "plain"
+    with client.session_transaction() as data:
+        assert "sid" not in data  # the browser's session is gone
 
 
 def test_session_cookie_holds_no_timestamps(client, demo_pki):
