@@ -255,16 +255,23 @@ def _viewer_id() -> int | None:
     return _signed_in_id() if has_request_context() else None
 
 
+# Built once (every organization page runs it): SQLAlchemy keeps the cache key of a prebuilt
+# statement. A viewer of None matches no suspended_user_id (NULL = NULL is not true).
+_PAGE_CHANGES = (
+    select(EgrulChange).options(joinedload(EgrulChange.suspended_user), joinedload(EgrulChange.closed_by))
+    .where(EgrulChange.organization_id == bindparam("org_id"),
+           or_(EgrulChange.status == EgrulChange.OPEN,
+               and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
+                    EgrulChange.suspended_user_id == bindparam("viewer"),
+                    EgrulChange.closed_by_id.is_not(None),
+                    EgrulChange.closed_at >= bindparam("since", type_=EgrulChange.closed_at.type))))
+    .order_by(EgrulChange.id))
+
+
 def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulChange]:
     """The open changes, and a head change confirmed lately that took the viewer's role."""
-    shown = EgrulChange.status == EgrulChange.OPEN
-    if viewer is not None:
-        shown = or_(shown, and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
-                                EgrulChange.suspended_user_id == viewer, EgrulChange.closed_by_id.is_not(None),
-                                EgrulChange.closed_at >= utcnow() - timedelta(days=TOLD_DAYS)))
-    return list(db.session.scalars(
-        select(EgrulChange).options(joinedload(EgrulChange.suspended_user), joinedload(EgrulChange.closed_by))
-        .where(EgrulChange.organization_id == organization.id, shown).order_by(EgrulChange.id)))
+    return list(db.session.scalars(_PAGE_CHANGES, {
+        "org_id": organization.id, "viewer": viewer, "since": utcnow() - timedelta(days=TOLD_DAYS)}))
 
 
 def _role_taken(change: EgrulChange) -> str:
