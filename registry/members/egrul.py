@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, g, has_request_context, url_for
 from sqlalchemy import and_, bindparam, exists, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..auth import services as auth_services
 from ..auth.models import User
@@ -236,14 +237,9 @@ def status_changed(organization: Organization, old: dict, new: dict, kind: str,
 
 
 # -- what the pages show ----------------------------------------------------------------------------
-_OPEN_CHANGES = (  # built once (the organization page runs it): SQLAlchemy keeps its cache key
-    select(EgrulChange).options(joinedload(EgrulChange.suspended_user))
-    .where(EgrulChange.organization_id == bindparam("org_id"), EgrulChange.status == EgrulChange.OPEN)
-    .order_by(EgrulChange.id))
-
-
 def open_changes(organization: Organization) -> list[EgrulChange]:
-    return list(db.session.scalars(_OPEN_CHANGES, {"org_id": organization.id}))
+    """The organization's open ЕГРЮЛ changes (the page's notices read them already)."""
+    return [c for c in _page_changes(organization, _viewer_id()) if c.is_open]
 
 
 TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
@@ -258,7 +254,8 @@ def _viewer_id() -> int | None:
 # Built once (every organization page runs it): SQLAlchemy keeps the cache key of a prebuilt
 # statement. A viewer of None matches no suspended_user_id (NULL = NULL is not true).
 _PAGE_CHANGES = (
-    select(EgrulChange).options(joinedload(EgrulChange.suspended_user), joinedload(EgrulChange.closed_by))
+    # the people only where there are changes (most pages have none): no joins to set up
+    select(EgrulChange).options(selectinload(EgrulChange.suspended_user), selectinload(EgrulChange.closed_by))
     .where(EgrulChange.organization_id == bindparam("org_id"),
            or_(EgrulChange.status == EgrulChange.OPEN,
                and_(EgrulChange.kind == EgrulChange.KIND_HEAD,
@@ -268,10 +265,26 @@ _PAGE_CHANGES = (
     .order_by(EgrulChange.id))
 
 
+_PAGE_KEY = "registry_egrul_page_changes"
+
+
+@sa_event.listens_for(Session, "after_flush")
+@sa_event.listens_for(Session, "after_rollback")
+@sa_event.listens_for(Session, "after_commit")
+def _forget_page_changes(session, *_args) -> None:
+    if has_request_context():
+        g.pop(_PAGE_KEY, None)
+
+
 def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulChange]:
-    """The open changes, and a head change confirmed lately that took the viewer's role."""
-    return list(db.session.scalars(_PAGE_CHANGES, {
-        "org_id": organization.id, "viewer": viewer, "since": utcnow() - timedelta(days=TOLD_DAYS)}))
+    """The open changes, and a head change confirmed lately that took the viewer's role (one
+    statement per page: its notices and its link to the confirmation read them)."""
+    cache = g.setdefault(_PAGE_KEY, {}) if has_request_context() else {}
+    key = (organization.id, viewer)
+    if key not in cache:
+        cache[key] = list(db.session.scalars(_PAGE_CHANGES, {
+            "org_id": organization.id, "viewer": viewer, "since": utcnow() - timedelta(days=TOLD_DAYS)}))
+    return cache[key]
 
 
 def _role_taken(change: EgrulChange) -> str:
