@@ -191,7 +191,8 @@ def add_frame_fact(app: Flask, name: str, column: Callable[[Any], Any]) -> None:
     by itself: a nested subquery says ``.correlate_except(<its own table>)``.
 
     Every signed-in page needs a few facts about the person for its header and menu; read in
-    the session's own statement they cost no statement each.
+    the session's own statement they cost no statement each. The statement is built once per
+    application: a fact holds no value that changes (a time, a setting read per request).
     """
     app.extensions.setdefault(FRAME_FACTS_KEY, {})[name] = column
 
