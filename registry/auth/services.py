@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -178,7 +179,8 @@ def find_session(token: object) -> SessionRecord | None:
     record = SessionRecord(**dict(zip(session_keys, row[:len(session_keys)], strict=True)))
     if has_request_context():
         # the account as read; an ORM instance only for a page that asks for it (session_user)
-        account = (user_keys, row[len(session_keys):split]) if row[split] is not None else None
+        account = dict(zip(user_keys, row[len(session_keys):split], strict=True)) \
+            if row[split] is not None else None
         g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = account
         hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
     return record
@@ -200,7 +202,7 @@ def account_columns(user_id: int, fingerprint: str | None) -> dict[str, Any] | N
         return None
     if isinstance(known, User):
         return {key: getattr(known, key) for key in _columns(User)[0]}
-    return dict(zip(*known, strict=True))
+    return known
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
@@ -262,6 +264,25 @@ def session_certificate_pem(record: SessionRecord) -> str | None:
         UserCertificate.user_id == record.user_id))
 
 
+_TOUCHING: dict[int, float] = {}
+_TOUCHING_LOCK = threading.Lock()
+
+
+def claim_touch(session_id: int) -> bool:
+    """Whether this request rewrites the session's last activity: one of a session's parallel
+    requests in this process does, the others do not queue for the database's write lock (on
+    SQLite one at a time) to write the same minute again."""
+    now = time.monotonic()
+    with _TOUCHING_LOCK:
+        last = _TOUCHING.get(session_id)
+        if last is not None and now - last < SEEN_AT_RESOLUTION / 2:
+            return False
+        if len(_TOUCHING) >= 10_000:  # bounded: sessions touched in the last half minute
+            _TOUCHING.clear()
+        _TOUCHING[session_id] = now
+    return True
+
+
 def touch_session(record: SessionRecord, now: datetime | None = None) -> None:
     """Rewrite the session's last activity (every SEEN_AT_RESOLUTION seconds at most)."""
     seen = utcnow() if now is None else now
@@ -307,7 +328,7 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
         account = known[(user_id, fingerprint)]
         if account is None or isinstance(account, User):
             return account
-        user = attach_loaded(db.session, User, *account)
+        user = attach_loaded(db.session, User, tuple(account), tuple(account.values()))
         known[(user_id, fingerprint)] = user
         return user
     return db.session.scalar(

@@ -154,7 +154,7 @@ def _continue_session(record, verdict, cert):
     account = services.account_columns(record.user_id, record.cert_fingerprint)
     if account is None or account["blocked_reason"]:
         current_person()
-    if verdict.touch:
+    if verdict.touch and services.claim_touch(record.id):
         services.touch_session(record)
         uow.keep()  # activity counts even if the page answers with an error
     g.certificate = cert

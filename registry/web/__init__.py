@@ -64,14 +64,20 @@ def _menu_context():
     return {"header_links": header_links() if signed_in() else []}
 
 
+_LOWER = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS.items())
+
+
 def _security_headers(response):
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint != "static":
+    # A view may have set its own (a download's Content-Security-Policy, say): those stay.
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}
+    wanted = [(name, value) for lower, name, value in _LOWER if lower not in present]
+    if request.is_secure and "strict-transport-security" not in present:
+        wanted.append(("Strict-Transport-Security", "max-age=31536000"))
+    if request.endpoint != "static" and "cache-control" not in present:
         # Pages show personal data; do not let shared caches or the back button keep them.
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted.append(("Cache-Control", "no-store"))
+    headers.extend(wanted)
     return response
 
 

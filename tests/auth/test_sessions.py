@@ -187,3 +187,11 @@ def test_session_cookie_holds_no_timestamps(client, demo_pki):
     with client.session_transaction() as data:
         assert set(data) <= {"_user_id", "_fresh", "_id", "sid", "cert_fp", "csrf_token",
                              "_flashes"}
+
+
+def test_one_of_a_sessions_parallel_requests_rewrites_its_last_activity():
+    """The others would only queue for the write lock to write the same minute again."""
+    first, second = 10**9 + 1, 10**9 + 2  # ids no test session has
+    assert services.claim_touch(first)
+    assert not services.claim_touch(first)
+    assert services.claim_touch(second)
