@@ -200,9 +200,12 @@ def account_columns(user_id: int, fingerprint: str | None) -> dict[str, Any] | N
     known = g.get(_ACCOUNTS, {}).get((user_id, fingerprint)) if has_request_context() else None
     if known is None:
         return None
-    if isinstance(known, User):
-        return {key: getattr(known, key) for key in _columns(User)[0]}
-    return known
+    return columns_of(known) if isinstance(known, User) else known
+
+
+def columns_of(user: User) -> dict[str, Any]:
+    """An account's column values by attribute name (what the session lookup reads of it)."""
+    return {key: getattr(user, key) for key in _columns(User)[0]}
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:

@@ -24,13 +24,12 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from flask import Flask, current_app, g, render_template, request, session
 from markupsafe import Markup, escape
-from sqlalchemy import inspect
 
-from ..auth.services import SESSION_TOKEN, current_account_columns
+from ..auth.services import SESSION_TOKEN, columns_of, current_account_columns
 from ..core.hooks import frame_facts, frame_key_parts
 from ..core.web import current_person, header_links, menu_items, page_banners, signed_in
 from ..extensions import db
@@ -41,7 +40,6 @@ MEMO_LIMIT = 4096  # distinct people × states kept per process (a few KB each)
 # Marks carry a per-process random part: page content cannot forge one.
 _NONCE = secrets.token_hex(8)
 _MARK = re.compile("\x00" + _NONCE + r":(\w+):([\w.]*)\x00")
-_COLUMNS: dict[type, tuple[str, ...]] = {}
 
 
 def frame_mark(kind: str, value: str = "") -> Markup:
@@ -66,13 +64,6 @@ def _fill(html: str) -> Markup:
     return Markup(_MARK.sub(one, html))
 
 
-def _account_keys(user: Any) -> tuple[str, ...]:
-    names = _COLUMNS.get(type(user))
-    if names is None:
-        names = _COLUMNS[type(user)] = tuple(a.key for a in inspect(type(user)).column_attrs)
-    return names
-
-
 def frame_key() -> tuple | None:
     """What this request's header is a function of, or None (not signed in, or the frame
     facts are not known: render it afresh)."""
@@ -85,7 +76,7 @@ def frame_key() -> tuple | None:
         user = current_person()
         if user is None or not getattr(user, "is_authenticated", False):
             return None
-        account = {key: getattr(user, key) for key in _account_keys(user)}
+        account = columns_of(user)
     facts = frame_facts(account["id"])
     token = session.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
     if facts is None or not token:
