@@ -164,6 +164,13 @@ def _forget_accounts(session, _context) -> None:
         hooks.forget_frame_facts()
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _forget_on_write(state) -> None:
+    # An UPDATE or DELETE statement (not a flush) may change what the session lookup read too.
+    if not state.is_select:
+        _forget_accounts(state.session, None)
+
+
 def find_session(token: object) -> SessionRecord | None:
     """The server-side record a cookie's session token names (ended or not), or None."""
     if not isinstance(token, str) or not token or len(token) > 100:
