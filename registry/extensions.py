@@ -213,10 +213,10 @@ class PreparedRow:
     For the one statement every request runs (the session with its account and the header's
     facts): through the ORM it costs about ten times what the database spends on it. The SQL,
     the parameters' and the columns' conversions are prepared once per dialect; the row is
-    converted as SQLAlchemy would. On SQLite with its own connection pool it runs on a pooled
-    connection of its own, outside the request's transaction, so that a page that reads nothing
-    else opens no transaction at all; a session bound to one connection (tests) or another
-    database runs it on the session's connection, in the request's transaction.
+    converted as SQLAlchemy would. Before the request used the database, it runs on a pooled
+    connection of its own in autocommit (SQLite, PostgreSQL), so that a page that reads nothing
+    else opens no transaction at all; later, or with a session bound to one connection (tests)
+    or another database, on the session's connection, in the request's transaction.
     """
 
     # ``observe(sql, parameters)`` for each run: the driver-level statement passes no engine
@@ -248,11 +248,18 @@ class PreparedRow:
         for observe in self.observers:
             observe(self.sql, args)
         bound = db.session.session_factory.kw.get("bind")  # a session bound to one connection
-        if own_connection and bound is None and self.dialect.name == "sqlite":
+        if own_connection and bound is None and self.dialect.name in ("sqlite", "postgresql"):
             raw = db.engine.raw_connection()
+            # One statement, no transaction around it (SQLite's connections run so already):
+            # no BEGIN and COMMIT for a page that reads nothing else.
+            driver = raw.driver_connection if self.dialect.name == "postgresql" else None
             try:
+                if driver is not None:
+                    driver.autocommit = True
                 row = self._fetch(raw.cursor(), args)
             finally:
+                if driver is not None:
+                    driver.autocommit = False
                 raw.close()  # back to the pool
         else:
             row = self._fetch(db.session.connection().connection.cursor(), args)
