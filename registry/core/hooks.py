@@ -14,7 +14,9 @@ their ``init_app``, and neither imports the other's views.
 - frame facts: ``column(user_id)`` -> a scalar SQL expression about the signed-in person (the
   bell's count, a menu entry's condition), read in the one statement that finds the session;
 - frame keys: ``part()`` -> what else of the request the page header shows (the header is
-  rendered once per person and state, see ``registry.web.frame``).
+  rendered once per person and state, see ``registry.web.frame``);
+- organization facts: ``column(org_id)`` -> an SQL condition (is there anything to say?), read
+  for all domains in one statement before their organization-page notices.
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import String
+from sqlalchemy import String, bindparam, event, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
+
+from ..extensions import PreparedRow, db
 
 SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
@@ -73,6 +78,58 @@ def org_notices(organization: Any) -> list[tuple[str, str]]:
     for provider in current_app.extensions.get(NOTICES_KEY, []):
         found.extend(provider(organization))
     return found
+
+
+ORG_FACTS_KEY = "registry.org_facts"
+_ORG_STATEMENT = "registry.org_facts_statement"
+_ORG_VALUES = "registry_org_facts"
+
+
+def add_org_fact(app: Flask, name: str, column: Callable[[Any], Any],
+                 params: Callable[[], dict[str, Any]] | None = None) -> None:
+    """Read ``column(org_id)`` (an SQL condition, e.g. an EXISTS) with the organization page's
+    other facts, in one statement: a notice provider asks :func:`org_fact` first and runs its
+    own statements only where there is something to show. ``params()`` gives the values of the
+    column's own bind parameters (named after the domain: "documents_until")."""
+    app.extensions.setdefault(ORG_FACTS_KEY, {})[name] = (column, params)
+
+
+def org_fact(name: str, organization: Any) -> bool:
+    """Whether the condition ``name`` holds for ``organization`` (True when not known: then the
+    caller's own statement decides). All facts of an organization are read once per request."""
+    if not has_request_context() or organization is None or organization.id is None:
+        return True
+    facts = current_app.extensions.get(ORG_FACTS_KEY, {})
+    if name not in facts:
+        return True
+    known = g.setdefault(_ORG_VALUES, {})
+    if organization.id not in known:
+        built = current_app.extensions.get(_ORG_STATEMENT)
+        if built is None:
+            statement = select(*(column(bindparam("org_id")).label(fact)
+                                 for fact, (column, _params) in facts.items()))
+            built = current_app.extensions[_ORG_STATEMENT] = (
+                list(facts), PreparedRow(statement, db.engine.dialect))
+        names, prepared = built
+        values: dict[str, Any] = {"org_id": organization.id}
+        for _column, params in facts.values():
+            if params is not None:
+                values.update(params())
+        row = prepared.first(values, own_connection=False)
+        known[organization.id] = dict(zip(names, row or (), strict=False))
+    return bool(known[organization.id].get(name, True))
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_org_facts(session, _context) -> None:
+    if has_request_context():  # the request wrote something: read them again if asked
+        g.pop(_ORG_VALUES, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_org_facts_on_write(state) -> None:
+    if not state.is_select:
+        _forget_org_facts(state.session, None)
 
 
 def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:

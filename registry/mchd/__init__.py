@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         add_frame_fact,
         add_member_facts,
         add_notice_provider,
+        add_org_fact,
         set_authority_provider,
     )
     from ..core.web import add_menu_item
@@ -32,5 +33,6 @@ def init_app(app: Flask) -> None:
     set_authority_provider(app, services.acting_authority)
     add_member_facts(app, services.member_facts)
     add_notice_provider(app, services.organization_notices)
+    add_org_fact(app, "mchd_expiring", services.expiring_column, services.expiring_params)
     app.add_template_global(
         lambda roles: ", ".join(sorted(Role(r).title for r in roles or [])) or "нет", "role_titles")

@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
 
     set_egrul_watch(app, Organization.__table__.c.ogrn, egrul.on_import)
     add_notice_provider(app, egrul.notices)
+    from ..core.hooks import add_org_fact
+    add_org_fact(app, "egrul_changes", egrul.changes_column, egrul.changes_params)
     app.add_template_global(egrul.open_changes, "egrul_open_changes")
     from ..core.hooks import set_current_organization
     from . import current

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ..auth import services as auth_services
 from ..auth.models import User
 from ..core import access
-from ..core.hooks import frame_fact
+from ..core.hooks import frame_fact, org_fact
 from ..core.journal import record
 from ..core.web import current_person, local_datetime
 from ..extensions import db, utcnow
@@ -242,6 +242,18 @@ def open_changes(organization: Organization) -> list[EgrulChange]:
     return [c for c in _page_changes(organization, _viewer_id()) if c.is_open]
 
 
+def changes_column(org_id):
+    """Whether the organization has an open ЕГРЮЛ change or one closed lately (what the page
+    shows): an organization fact, so most pages run no statement for them."""
+    return exists().where(EgrulChange.organization_id == org_id,
+                          or_(EgrulChange.status == EgrulChange.OPEN,
+                              EgrulChange.closed_at >= bindparam("egrul_since", type_=EgrulChange.closed_at.type)))
+
+
+def changes_params() -> dict:
+    return {"egrul_since": utcnow() - timedelta(days=TOLD_DAYS)}
+
+
 TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
 
 
@@ -281,6 +293,8 @@ def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulC
     statement per page: its notices and its link to the confirmation read them)."""
     cache = g.setdefault(_PAGE_KEY, {}) if has_request_context() else {}
     key = (organization.id, viewer)
+    if key not in cache and not org_fact("egrul_changes", organization):
+        cache[key] = []
     if key not in cache:
         cache[key] = list(db.session.scalars(_PAGE_CHANGES, {
             "org_id": organization.id, "viewer": viewer, "since": utcnow() - timedelta(days=TOLD_DAYS)}))

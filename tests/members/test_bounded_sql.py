@@ -154,3 +154,18 @@ def _membership_rows(seen) -> int:
     of them)."""
     return sum("memberships.roles" in statement and not statement.startswith("SELECT auth_sessions.")
                for statement, _ in seen)
+
+
+def test_the_organization_page_asks_every_domain_at_once_whether_it_has_notices(app, org, wizard):
+    """ЕГРЮЛ changes, expiring МЧД and documents: one statement of EXISTS says there is nothing
+    to show, and none of their own statements runs (the notices themselves are tested by their
+    domains, with something to show)."""
+    wizard.get(f"/organizations/{org}")
+    with statements(app) as seen:
+        page = wizard.get(f"/organizations/{org}")
+    assert page.status_code == 200
+    asking = [s for s, _ in seen if re.search(r"\b(egrul_changes|powers_of_attorney|documents)\b", s)
+              and not s.startswith("SELECT auth_sessions.")]  # (the menu's МЧД fact)
+    assert len(asking) == 1, asking
+    assert all(table in asking[0] for table in ("egrul_changes", "powers_of_attorney", "documents"))
+    assert asking[0].startswith("SELECT EXISTS")
