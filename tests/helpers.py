@@ -48,15 +48,36 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 20,
     raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
 
 
+def _children(pid: int) -> list[int]:
+    """The direct children of ``pid`` (from /proc; empty where there is none)."""
+    found = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 10) -> None:
-    """Stop a process this test suite started (by its pid only)."""
+    """Stop a process this test suite started (by its pid; a process that does not stop in
+    time is killed with its children, e.g. gunicorn's workers, so none outlives the test)."""
     if proc.poll() is not None:
         return
     proc.send_signal(sig)
     try:
         proc.wait(timeout)
     except subprocess.TimeoutExpired:
+        children = _children(proc.pid)
         proc.kill()
+        for child in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
         proc.wait(5)
 
 
