@@ -276,15 +276,14 @@ class PreparedRow:
             cursor.close()
 
 
-def attach_loaded(session, cls: type[_T], keys: tuple[str, ...], values) -> _T:
-    """The session's instance of ``cls`` with these column values (``keys`` its column
-    attributes, the primary key among them): the one already in the session, else one made
-    from the values as a query would load it."""
+def attach_loaded(session, cls: type[_T], loaded: dict) -> _T:
+    """The session's instance of ``cls`` with these column values (by attribute name, the
+    primary key among them): the one already in the session, else one made from the values as
+    a query would load it."""
     from sqlalchemy import inspect
     from sqlalchemy.orm import make_transient_to_detached
 
     mapper = inspect(cls)
-    loaded = dict(zip(keys, values, strict=True))
     key = mapper.identity_key_from_primary_key(
         tuple(loaded[mapper.get_property_by_column(c).key] for c in mapper.primary_key))
     present = session.identity_map.get(key)

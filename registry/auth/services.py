@@ -16,8 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, bindparam, event, inspect, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, inspect, or_, select, update
 
 from ..core import hooks, uow
 from ..extensions import PreparedRow, attach_loaded, db, utcnow
@@ -105,6 +104,7 @@ def _token_hash(token: str) -> str:
 
 
 _ACCOUNTS = "registry_session_accounts"
+SESSION_RECORD = "auth_session"  # where this request's session record is kept in g (views)
 
 
 class SessionRecord:
@@ -123,6 +123,8 @@ class SessionRecord:
 
     def __init__(self, **columns: Any) -> None:
         self.__dict__.update(columns)
+
+
 _STATEMENT = "registry.session_statement"
 
 
@@ -157,20 +159,6 @@ def _session_statement():
     return built
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_accounts(session, _context) -> None:
-    if has_request_context():
-        g.pop(_ACCOUNTS, None)
-        hooks.forget_frame_facts()
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_on_write(state) -> None:
-    # An UPDATE or DELETE statement (not a flush) may change what the session lookup read too.
-    if not state.is_select:
-        _forget_accounts(state.session, None)
-
-
 def find_session(token: object) -> SessionRecord | None:
     """The server-side record a cookie's session token names (ended or not), or None."""
     if not isinstance(token, str) or not token or len(token) > 100:
@@ -188,7 +176,7 @@ def find_session(token: object) -> SessionRecord | None:
         # the account as read; an ORM instance only for a page that asks for it (session_user)
         account = dict(zip(user_keys, row[len(session_keys):split], strict=True)) \
             if row[split] is not None else None
-        g.setdefault(_ACCOUNTS, {})[(record.user_id, record.cert_fingerprint)] = account
+        uow.read_cache(_ACCOUNTS)[(record.user_id, record.cert_fingerprint)] = account
         hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
     return record
 
@@ -196,7 +184,7 @@ def find_session(token: object) -> SessionRecord | None:
 def current_account_columns() -> dict[str, Any] | None:
     """:func:`account_columns` of this request's session (None: no session looked up, e.g.
     right after a sign-in; then ask the account itself)."""
-    record = g.get("auth_session") if has_request_context() else None
+    record = g.get(SESSION_RECORD) if has_request_context() else None
     return None if record is None else account_columns(record.user_id, record.cert_fingerprint)
 
 
@@ -338,7 +326,7 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
         account = known[(user_id, fingerprint)]
         if account is None or isinstance(account, User):
             return account
-        user = attach_loaded(db.session, User, tuple(account), tuple(account.values()))
+        user = attach_loaded(db.session, User, account)
         known[(user_id, fingerprint)] = user
         return user
     return db.session.scalar(

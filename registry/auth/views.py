@@ -42,6 +42,7 @@ from .services import (
     SESSION_ENDED,
     SESSION_ENDED_FP,
     SESSION_FINGERPRINT,
+    SESSION_RECORD,
     SESSION_REFUSED,
     SESSION_TOKEN,
 )
@@ -77,9 +78,9 @@ def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
 
 def session_record():
     """The server-side record of this request's session (looked up once per request)."""
-    if "auth_session" not in g:
-        g.auth_session = services.find_session(session.get(SESSION_TOKEN))
-    return g.auth_session
+    if SESSION_RECORD not in g:
+        setattr(g, SESSION_RECORD, services.find_session(session.get(SESSION_TOKEN)))
+    return g.get(SESSION_RECORD)
 
 
 def start_session(user, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> None:
@@ -88,7 +89,7 @@ def start_session(user, fingerprint: str, method: str = AuthSession.METHOD_TLS) 
     login_user(user)
     session[SESSION_TOKEN] = services.open_session(user, fingerprint, method)
     session[SESSION_FINGERPRINT] = fingerprint
-    g.pop("auth_session", None)
+    g.pop(SESSION_RECORD, None)
 
 
 @bp.before_app_request

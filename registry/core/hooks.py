@@ -25,12 +25,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import String, bindparam, event, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..extensions import PreparedRow, db
+from . import uow
 
 SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
@@ -102,7 +102,7 @@ def org_fact(name: str, organization: Any) -> bool:
     facts = current_app.extensions.get(ORG_FACTS_KEY, {})
     if name not in facts:
         return True
-    known = g.setdefault(_ORG_VALUES, {})
+    known = uow.read_cache(_ORG_VALUES)
     if organization.id not in known:
         built = current_app.extensions.get(_ORG_STATEMENT)
         if built is None:
@@ -118,18 +118,6 @@ def org_fact(name: str, organization: Any) -> bool:
         row = prepared.first(values, own_connection=False)
         known[organization.id] = dict(zip(names, row or (), strict=False))
     return bool(known[organization.id].get(name, True))
-
-
-@event.listens_for(Session, "after_flush")
-def _forget_org_facts(session, _context) -> None:
-    if has_request_context():  # the request wrote something: read them again if asked
-        g.pop(_ORG_VALUES, None)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _forget_org_facts_on_write(state) -> None:
-    if not state.is_select:
-        _forget_org_facts(state.session, None)
 
 
 def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:
@@ -260,13 +248,7 @@ def frame_fact_columns(app: Flask) -> dict[str, Callable[[Any], Any]]:
 
 def set_frame_facts(user_id: int, values: dict[str, Any]) -> None:
     """Keep this request's facts about ``user_id`` (the session lookup calls this)."""
-    g.setdefault(_FRAME_VALUES, {})[user_id] = values
-
-
-def forget_frame_facts() -> None:
-    """Drop the facts read with the session: the request wrote something, they may be stale."""
-    if has_request_context():
-        g.pop(_FRAME_VALUES, None)
+    uow.read_cache(_FRAME_VALUES)[user_id] = values
 
 
 def frame_fact(name: str, user_id: int) -> Any:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, has_app_context
+from flask import Flask, Response, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -96,6 +96,34 @@ def _run(callbacks: list[Callable[[], None]], what: str) -> None:
 def _connected(session, transaction, connection) -> None:
     if has_app_context():  # the state may not exist yet: the first statement creates it
         _state().connected = True
+
+
+_READ_CACHES: set[str] = set()
+
+
+def read_cache(key: str) -> dict:
+    """A dict for what this request read once and reuses (kept in ``g`` under ``key``; outside
+    a request a new one each time). It is emptied whenever the session writes (a flush, an
+    UPDATE or DELETE statement) or its transaction ends: what was read may be stale then."""
+    if not has_request_context():
+        return {}
+    _READ_CACHES.add(key)
+    return g.setdefault(key, {})
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_commit")
+def _forget_reads(session, *_args) -> None:
+    if has_request_context():
+        for key in _READ_CACHES:
+            g.pop(key, None)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_reads_on_write(state) -> None:
+    if not state.is_select:
+        _forget_reads(state.session)
 
 
 def used_database() -> bool:

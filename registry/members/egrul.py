@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from flask import current_app, g, has_request_context, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import and_, bindparam, exists, or_, select
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..auth import services as auth_services
 from ..auth.models import User
-from ..core import access
+from ..core import access, uow
 from ..core.hooks import frame_fact, org_fact
 from ..core.journal import record
 from ..core.web import current_person, local_datetime
@@ -251,7 +250,11 @@ def changes_column(org_id):
 
 
 def changes_params() -> dict:
-    return {"egrul_since": utcnow() - timedelta(days=TOLD_DAYS)}
+    return {"egrul_since": _told_since()}
+
+
+def _told_since():
+    return utcnow() - timedelta(days=TOLD_DAYS)
 
 
 TOLD_DAYS = 30  # how long the previous head reads on the organization page why the role is gone
@@ -280,24 +283,15 @@ _PAGE_CHANGES = (
 _PAGE_KEY = "registry_egrul_page_changes"
 
 
-@sa_event.listens_for(Session, "after_flush")
-@sa_event.listens_for(Session, "after_rollback")
-@sa_event.listens_for(Session, "after_commit")
-def _forget_page_changes(session, *_args) -> None:
-    if has_request_context():
-        g.pop(_PAGE_KEY, None)
-
-
 def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulChange]:
     """The open changes, and a head change confirmed lately that took the viewer's role (one
     statement per page: its notices and its link to the confirmation read them)."""
-    cache = g.setdefault(_PAGE_KEY, {}) if has_request_context() else {}
+    cache = uow.read_cache(_PAGE_KEY)
     key = (organization.id, viewer)
-    if key not in cache and not org_fact("egrul_changes", organization):
-        cache[key] = []
     if key not in cache:
         cache[key] = list(db.session.scalars(_PAGE_CHANGES, {
-            "org_id": organization.id, "viewer": viewer, "since": utcnow() - timedelta(days=TOLD_DAYS)}))
+            "org_id": organization.id, "viewer": viewer, "since": _told_since()})) \
+            if org_fact("egrul_changes", organization) else []
     return cache[key]
 
 

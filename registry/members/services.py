@@ -10,14 +10,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timezone
 
-from flask import g, has_request_context
+from flask import has_request_context
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, contains_eager, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..auth import services as auth_services
-from ..core import access, clock
+from ..core import access, clock, uow
 from ..core.access import AccessDenied
 from ..core.hooks import json_rows
 from ..core.journal import OrganizationJournalEntry, record
@@ -39,14 +38,6 @@ from .models import (
 )
 
 _CACHE = "registry_memberships"
-
-
-@sa_event.listens_for(Session, "after_flush")
-@sa_event.listens_for(Session, "after_rollback")
-@sa_event.listens_for(Session, "after_commit")
-def _forget_memberships(session, *_args) -> None:
-    if has_request_context():
-        g.pop(_CACHE, None)
 
 
 # Built once: a statement built per call costs SQLAlchemy its cache key every time (several times
@@ -79,7 +70,7 @@ def _memberships(user_id: int) -> list[Membership]:
     """
     cacheable = has_request_context() and not (db.session.new or db.session.dirty
                                                 or db.session.deleted)
-    cache = g.setdefault(_CACHE, {}) if cacheable else {}
+    cache = uow.read_cache(_CACHE) if cacheable else {}
     if user_id not in cache:
         cache[user_id] = list(db.session.scalars(_MEMBERSHIPS, {"user_id": user_id}))
     return cache[user_id]
@@ -526,7 +517,7 @@ def journal_rows(query, batch: int = 2000):
 
     The rows are read through a session of their own, bound like the request's: a streamed
     body is produced after the request's unit of work has ended, outside its context."""
-    from sqlalchemy.orm import Session, aliased
+    from sqlalchemy.orm import aliased
 
     from ..auth.models import User
 

@@ -27,7 +27,6 @@ from ..core.web import (  # noqa: F401  (re-exported)
     is_public_endpoint,
     json_areas,
     menu_items,
-    page_banners,
     public,
     render_error,
     set_health_check,
