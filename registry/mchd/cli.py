@@ -65,7 +65,7 @@ def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
 
 def _representative(value: str):
     from ..identifiers import digits
-    from .document import Person
+    from .model import Person
 
     number = digits(value)
     if len(number) == 11:

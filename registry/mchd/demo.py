@@ -19,33 +19,38 @@ OPENSSL_CONF = PROJECT_ROOT / "deploy" / "nginx" / "openssl-gost.cnf"
 
 
 def demo_xml(number: str, file_id: str) -> bytes:
-    """A format 003 МЧД: the demo head gives the demo employee the two ДМДК powers for a year."""
+    """A format 003 МЧД by the official schema: the demo head gives the demo employee the two
+    ДМДК powers for a year."""
     from ..pki.demo import ORGANIZATION, PEOPLE
 
-    def q(tag: str) -> str:
-        return f"{{{NS_003}}}{tag}"
+    def el(parent, tag: str, **attrs):
+        return etree.SubElement(parent, f"{{{NS_003}}}{tag}", attrs)
 
-    def person(parent, tag: str, key: str) -> None:
+    def person(parent, tag: str, key: str, position: str) -> None:
         p = PEOPLE[key]
         given, _, patronymic = p["given"].partition(" ")
         s = p["snils"]
-        el = etree.SubElement(parent, q(tag), СНИЛС=f"{s[:3]}-{s[3:6]}-{s[6:9]} {s[9:]}", ИННФЛ=p["inn"])
-        etree.SubElement(el, q("ФИО"), Фамилия=p["surname"], Имя=given, Отчество=patronymic)
+        holder = el(parent, tag, ИННФЛ=p["inn"], СНИЛС=f"{s[:3]}-{s[3:6]}-{s[6:9]} {s[9:]}",
+                    Должность=position)
+        el(el(holder, "СведФЛ"), "ФИО", Фамилия=p["surname"], Имя=given, Отчество=patronymic)
 
     today = clock.today()
-    root = etree.Element(q("Доверенность"), nsmap={None: NS_003}, ВерсФорм="EMCHD_1", ИдФайл=file_id)
-    body = etree.SubElement(etree.SubElement(root, q("Документ")), q("Довер"))
-    etree.SubElement(body, q("СвДов"), ПрПередов="1", НомДовер=number, ДатаВыдДовер=today.isoformat(),
-                     СрокДейст=(today + timedelta(days=365)).isoformat())
-    principal = etree.SubElement(body, q("СвДоверит"))
-    etree.SubElement(principal, q("СвРосОрг"), НаимОрг=ORGANIZATION["full_name"],
-                     ИННЮЛ=ORGANIZATION["inn"], КПП=ORGANIZATION["kpp"], ОГРН=ORGANIZATION["ogrn"])
-    person(etree.SubElement(principal, q("ЛицоБезДов")), "СвФЛ", "head")
-    person(etree.SubElement(body, q("СвУпПред")), "СведФизЛ", "employee1")
-    powers = etree.SubElement(body, q("СвПолн"))
+    root = etree.Element(f"{{{NS_003}}}Доверенность", nsmap={None: NS_003})
+    root.attrib.update({"ВерсФорм": "EMCHD_1", "ПрЭлФорм": "00000000", "ИдФайл": file_id})
+    body = el(el(root, "Документ", КНД="1110027"), "Довер")
+    info = el(body, "СвДов", ВидДовер="1", ПрПередов="1", ВнНомДовер="ДМДК-1", НомДовер=number,
+              ДатаВыдДовер=today.isoformat(), СрокДейст=(today + timedelta(days=365)).isoformat())
+    el(info, "СведСист").text = f"https://m4d.nalog.gov.ru/emchd/check-status?guid={number}"
+    company = el(el(el(body, "СвДоверит", ТипДоверит="1"), "Доверит"), "РосОргДовер",
+                 ЕИОУК="0", ЕИОФЛ="1", ЕИОИП="0")
+    el(company, "СвРосОрг", НаимОрг=ORGANIZATION["full_name"], ИННЮЛ=ORGANIZATION["inn"],
+       КПП=ORGANIZATION["kpp"], ОГРН=ORGANIZATION["ogrn"])
+    person(el(company, "ЛицоБезДов", ПолнЮЛ="1"), "СвФЛ", "head", "Генеральный директор")
+    person(el(el(body, "СвУпПред", ТипПред="3"), "Пред"), "СведФизЛ", "employee1", "Менеджер")
+    powers = el(body, "СвПолн", ТипПолн="0", ПрСовмПолн="1")
     for code, name in (("DMDK_APPLICATIONS", "Работа с заявлениями в ГИИС ДМДК"),
                        ("DMDK_PARTICIPANT", "Действия участника ДМДК")):
-        etree.SubElement(powers, q("МашПолн"), КодПолн=code, НаимПолн=name)
+        el(powers, "МашПолн", КодПолн=code, НаимПолн=name)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -1,121 +1,37 @@
-"""Reading a machine-readable power of attorney (МЧД): safe XML parsing, the format's schema and
-the facts the product uses, for formats 003 (``EMCHD_1``) and 002.
+"""Reading a machine-readable power of attorney (МЧД): safe XML parsing, the format, the official
+schema of format 003 and the facts the product uses.
 
 No network, no DTD, no entities: a document type declaration is refused before parsing, and
-the parser is told never to load or expand anything. The input is bounded in size.
+the parser is told never to load or expand anything. The input is bounded in size, and the
+encoding it declares must be the one it is written in.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 import uuid
-from dataclasses import dataclass, field
-from datetime import date
 from functools import cache
 from pathlib import Path
 
 from lxml import etree
 
-NS_003 = "urn://x-artefacts/EMCHD_1"
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
-SCHEMA_FILES = {"003": "EMCHD_1.xsd", "002": "MCHD_002.xsd"}
+from . import format002, format003
+from .model import (
+    ENCODING,
+    FORBIDDEN,
+    MALFORMED,
+    SCHEMA,
+    TOO_LARGE,
+    UNKNOWN_FORMAT,
+    DocumentError,
+    PowerOfAttorney,
+)
+
+NS_003 = format003.NS
+# The ФНС schema of format 003 exactly as published (ON_EMCHD_1_928_00_01_01_01.xsd).
+SCHEMA_003 = Path(__file__).resolve().parent / "schemas" / "ON_EMCHD_1_928_00_01_01_01.xsd"
 MAX_XML_BYTES = 1024 * 1024
-
-# ПрПередов: re-delegation allowed? (1 none, 2 one re-delegation, 3 further re-delegations)
-REDELEGATION_TITLES = {"1": "без права передоверия", "2": "с правом однократного передоверия",
-                       "3": "с правом последующего передоверия"}
-
-
-class DocumentError(Exception):
-    """An МЧД that cannot be read: ``code`` names the problem, ``detail`` says what in Russian."""
-
-    def __init__(self, code: str, detail: str = ""):
-        super().__init__(f"{code}: {detail}")
-        self.code = code
-        self.detail = detail
-
-
-# codes of DocumentError
-TOO_LARGE = "xml_too_large"
-FORBIDDEN = "xml_forbidden_construct"
-MALFORMED = "xml_malformed"
-UNKNOWN_FORMAT = "unknown_format"
-SCHEMA = "schema_invalid"
-
-
-@dataclass(frozen=True)
-class Person:
-    """A person named in the document (ФИО, ИНН, СНИЛС as 11 digits)."""
-
-    surname: str
-    given: str
-    patronymic: str | None
-    inn: str | None
-    snils: str | None
-
-    @property
-    def full_name(self) -> str:
-        return " ".join(p for p in (self.surname, self.given, self.patronymic) if p)
-
-    def to_dict(self) -> dict:
-        return {"full_name": self.full_name, "inn": self.inn, "snils": self.snils}
-
-
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    inn: str
-    kpp: str | None
-    ogrn: str
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "inn": self.inn, "kpp": self.kpp, "ogrn": self.ogrn}
-
-
-@dataclass(frozen=True)
-class Power:
-    """One power: machine-readable (a code of the classifier and its name) or text (no code)."""
-
-    code: str | None
-    name: str
-
-    def to_dict(self) -> dict:
-        return {"code": self.code, "name": self.name}
-
-
-@dataclass
-class PowerOfAttorney:
-    """What the product reads from an МЧД."""
-
-    format: str  # "003" or "002"
-    file_id: str
-    number: str
-    issued_on: date
-    valid_until: date
-    redelegation: str  # ПрПередов
-    principal: Principal
-    signatory: Person | None  # ЛицоБезДов: acts for the principal without a power of attorney
-    delegator: Person | None  # ЛицоПередов: re-delegates by the parent power of attorney
-    representative: Person
-    powers: list[Power] = field(default_factory=list)
-    parent_number: str | None = None
-    first_number: str | None = None
-    raw: bytes = b""
-
-    @property
-    def text_only(self) -> bool:
-        return all(p.code is None for p in self.powers)
-
-    @property
-    def codes(self) -> set[str]:
-        return {p.code for p in self.powers if p.code}
-
-    @property
-    def issuer(self) -> Person:
-        """Who must have signed it: the head, or (re-delegation) the parent's representative."""
-        person = self.signatory or self.delegator
-        assert person is not None
-        return person
 
 
 def is_guid(value: str) -> bool:
@@ -129,7 +45,18 @@ def is_guid(value: str) -> bool:
     return True
 
 
+def kilobytes(size: int) -> str:
+    """«2048 КБ» (at least 1 КБ for a non-empty file)."""
+    return f"{max(1, (size + 1023) // 1024) if size else 0} КБ"
+
+
+def too_large(size: int, limit: int) -> DocumentError:
+    return DocumentError(TOO_LARGE, f"{kilobytes(size)} при допустимых {kilobytes(limit)}")
+
+
 _FORBIDDEN = re.compile(rb"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)", re.IGNORECASE)
+_DECLARATION = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
+_ENCODING_NAMES = {"utf-8": "UTF-8", "cp1251": "windows-1251"}
 
 
 def _parser() -> etree.XMLParser:
@@ -138,14 +65,45 @@ def _parser() -> etree.XMLParser:
                            remove_pis=True, collect_ids=False)
 
 
-def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
-    """The root element of ``data``, or DocumentError (too large, DTD/entities, broken XML)."""
-    if len(data) > max_bytes:
-        raise DocumentError(TOO_LARGE, f"{len(data) // 1024} КБ при допустимых {max_bytes // 1024} КБ")
+def _check_encoding(data: bytes) -> None:
+    """The encoding the declaration names must exist and be the one the bytes are in."""
     head = data[:4]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head[:2] in (b"\x00<", b"<\x00"):
-        raise DocumentError(MALFORMED, "кодировка UTF-16 не поддерживается: сохраните файл в UTF-8 "
-                                       "или windows-1251")
+        raise DocumentError(ENCODING, "кодировка UTF-16 не поддерживается: сохраните файл в UTF-8 "
+                                      "или windows-1251")
+    body = data[3:] if data.startswith(codecs.BOM_UTF8) else data
+    match = _DECLARATION.match(body)
+    declared = match.group(1).decode("ascii") if match else "utf-8"
+    try:
+        name = codecs.lookup(declared).name
+    except LookupError:
+        raise DocumentError(ENCODING, f"в объявлении XML указана неизвестная кодировка «{declared}»; "
+                                      "доверенности выгружаются в UTF-8 или windows-1251") from None
+    if name not in _ENCODING_NAMES:
+        raise DocumentError(ENCODING, f"кодировка «{declared}» не используется в доверенностях: "
+                                      "ожидается UTF-8 или windows-1251")
+    try:
+        body.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError:
+        utf8 = False
+    if name == "utf-8" and not utf8:
+        said = f"объявлена кодировка {declared}" if match else "кодировка не объявлена (значит, UTF-8)"
+        raise DocumentError(ENCODING, f"{said}, а файл записан в другой кодировке (вероятно, "
+                                      "windows-1251): исправьте объявление <?xml … encoding=…?>")
+    if name == "cp1251" and utf8 and not body.isascii():
+        raise DocumentError(ENCODING, f"объявлена кодировка {declared}, а файл записан в UTF-8: "
+                                      "исправьте объявление <?xml … encoding=…?>")
+
+
+def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
+    """The root element of ``data``, or DocumentError (too large, DTD/entities, wrong encoding,
+    broken XML)."""
+    if len(data) > max_bytes:
+        raise too_large(len(data), max_bytes)
+    if not data.strip():
+        raise DocumentError(MALFORMED, "файл пуст")
+    _check_encoding(data)
     if _FORBIDDEN.search(data):
         raise DocumentError(FORBIDDEN, "в файле есть объявление типа документа (DOCTYPE) или сущности")
     try:
@@ -161,10 +119,9 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._Element:
 
 
 @cache
-def schema(version: str) -> etree.XMLSchema:
-    """The shipped XSD of a format version ("003" or "002")."""
-    tree = etree.parse(str(SCHEMAS / SCHEMA_FILES[version]), _parser())
-    return etree.XMLSchema(tree)
+def schema() -> etree.XMLSchema:
+    """The official XSD of format 003."""
+    return etree.XMLSchema(etree.parse(str(SCHEMA_003), _parser()))
 
 
 def format_of(root: etree._Element) -> str:
@@ -183,79 +140,28 @@ def format_of(root: etree._Element) -> str:
                                         f"«{qname.namespace or '—'}»")
 
 
-def _validate(root: etree._Element, version: str) -> None:
-    xsd = schema(version)
+def validate_003(root: etree._Element) -> None:
+    """DocumentError(SCHEMA) naming the first problems the official schema finds."""
+    xsd = schema()
     if not xsd.validate(root):
-        errors = [f"строка {e.line}: {e.message}" for e in list(xsd.error_log)[:3]]
+        errors = [f"строка {e.line}: {_localize(e.message)}" for e in list(xsd.error_log)[:3]]
         raise DocumentError(SCHEMA, "; ".join(errors))
 
 
-def _snils(value: str | None) -> str | None:
-    digits = re.sub(r"\D", "", value or "")
-    return digits or None
-
-
-class _Finder:
-    """``find("a/b")`` in the format's namespace (003) or without one (002)."""
-
-    def __init__(self, version: str):
-        self.prefix = f"{{{NS_003}}}" if version == "003" else ""
-
-    def path(self, path: str) -> str:
-        return "/".join(self.prefix + part for part in path.split("/"))
-
-    def find(self, el, path: str):
-        return None if el is None else el.find(self.path(path))
-
-    def findall(self, el, path: str) -> list:
-        return list(el.findall(self.path(path)))
-
-    def person(self, el) -> Person | None:
-        if el is None:
-            return None
-        fio = self.find(el, "ФИО")
-        return Person(surname=fio.get("Фамилия"), given=fio.get("Имя"), patronymic=fio.get("Отчество"),
-                      inn=el.get("ИННФЛ"), snils=_snils(el.get("СНИЛС")))
-
-    def powers(self, el) -> list[Power]:
-        text = self.find(el, "ТекстПолн")
-        if text is not None:
-            return [Power(None, " ".join((text.text or "").split()))]
-        return [Power(p.get("КодПолн"), p.get("НаимПолн")) for p in self.findall(el, "МашПолн")]
-
-
-# Where each fact is in each format (paths under Доверенность/Документ).
-_LAYOUT = {
-    "003": {"body": "Документ/Довер", "org": "СвДоверит/СвРосОрг",
-            "signatory": "СвДоверит/ЛицоБезДов/СвФЛ", "delegator": "СвДоверит/ЛицоПередов/СвФЛ",
-            "representative": "СвУпПред/СведФизЛ", "end": "СрокДейст"},
-    "002": {"body": "Документ", "org": "СвДоверит/РосОргДовер",
-            "signatory": "СвДоверит/РосОргДовер/ЛицоБезДов",
-            "delegator": "СвДоверит/РосОргДовер/ЛицоПередов",
-            "representative": "СвУпПред/СвФизЛ", "end": "ДатаКонДовер"},
-}
+def _localize(message: str) -> str:
+    """libxml2's schema message without the namespace noise: «{urn://…}СвДов» → «СвДов»."""
+    return re.sub(r"\{[^}]*\}", "", message).replace("Element ", "элемент ").strip()
 
 
 def read(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> PowerOfAttorney:
-    """Parse, validate against the format's schema and read an МЧД; DocumentError if not."""
+    """Parse and read an МЧД (format 003 checked against the official schema, format 002 by
+    the structure issued files have); DocumentError if it cannot be read."""
     root = parse_xml(data, max_bytes=max_bytes)
     version = format_of(root)
-    _validate(root, version)
-    f, layout = _Finder(version), _LAYOUT[version]
-    body = f.find(root, layout["body"])
-    info = f.find(body, "СвДов")
-    org = f.find(body, layout["org"])
-    link = f.find(info, "СвПереДов")
-    return PowerOfAttorney(
-        format=version, file_id=root.get("ИдФайл"), number=info.get("НомДовер"),
-        issued_on=date.fromisoformat(info.get("ДатаВыдДовер")[:10]),
-        valid_until=date.fromisoformat(info.get(layout["end"])[:10]),
-        redelegation=info.get("ПрПередов"),
-        principal=Principal(org.get("НаимОрг"), org.get("ИННЮЛ"), org.get("КПП"), org.get("ОГРН")),
-        signatory=f.person(f.find(body, layout["signatory"])),
-        delegator=f.person(f.find(body, layout["delegator"])),
-        representative=f.person(f.find(body, layout["representative"])),
-        powers=f.powers(f.find(body, "СвПолн")),
-        parent_number=link.get("НомДоверРод") if link is not None else None,
-        first_number=link.get("НомДоверПерв") if link is not None else None,
-        raw=data)
+    if version == "003":
+        validate_003(root)
+        document = format003.read(root)
+    else:
+        document = format002.read(root)
+    document.raw = data
+    return document

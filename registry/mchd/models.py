@@ -79,7 +79,7 @@ class PowerOfAttorneyRecord(db.Model):  # type: ignore[name-defined]
 
     @property
     def redelegation_title(self) -> str:
-        from .document import REDELEGATION_TITLES
+        from .model import REDELEGATION_TITLES
 
         return REDELEGATION_TITLES.get(self.redelegation, "—")
 

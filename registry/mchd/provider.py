@@ -93,10 +93,13 @@ def lookup(number: str, principal_inn: str) -> Lookup:
     base = str(current_app.config.get("REGISTRY_MCHD_PROVIDER_URL") or "")
     if not base:
         return Lookup(NOT_CONFIGURED, error="реестр доверенностей не настроен")
-    token = str(current_app.config.get("REGISTRY_MCHD_PROVIDER_TOKEN") or "")
-    timeout = float(current_app.config.get("REGISTRY_MCHD_PROVIDER_TIMEOUT") or 5)
     url = (f"{base.rstrip('/')}/mchd/{urllib.parse.quote(number.strip(), safe='')}"
            f"?{urllib.parse.urlencode({'inn': principal_inn.strip()})}")
+    return _ask(url, str(current_app.config.get("REGISTRY_MCHD_PROVIDER_TOKEN") or ""))
+
+
+def _ask(url: str, token: str = "", *, need_files: bool = True) -> Lookup:
+    timeout = float(current_app.config.get("REGISTRY_MCHD_PROVIDER_TIMEOUT") or 5)
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -115,14 +118,68 @@ def lookup(number: str, principal_inn: str) -> Lookup:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
             return Lookup(UNAVAILABLE, error=f"реестр доверенностей не ответил за {timeout:g} с")
         return Lookup(UNAVAILABLE, error=f"реестр доверенностей недоступен ({exc.reason})")
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         return Lookup(UNAVAILABLE, error=f"реестр доверенностей недоступен ({exc})")
     if len(raw) > MAX_ANSWER_BYTES:
         return Lookup(UNAVAILABLE, error="ответ реестра доверенностей слишком большой")
-    return _answer(raw)
+    return _answer(raw, need_files)
 
 
-def _answer(raw: bytes) -> Lookup:
+def status_hosts() -> set[str]:
+    """Hosts whose addresses in ``СведСист`` may be asked (``REGISTRY_MCHD_STATUS_HOSTS``)."""
+    value = current_app.config.get("REGISTRY_MCHD_STATUS_HOSTS") or ""
+    items = value if isinstance(value, (list, tuple, set)) else str(value).split(",")
+    return {str(h).strip().lower() for h in items if str(h).strip()}
+
+
+def status_refusal(address: str) -> str | None:
+    """Why the address a document names is not asked (None: it may be). Only allowed hosts
+    over HTTPS (or any scheme for a host of the list given with its port) are asked: the
+    address comes from an uploaded file, and must not make the server call anywhere it says."""
+    hosts = status_hosts()
+    if not hosts:
+        return "проверка статуса по адресу из доверенности не включена (REGISTRY_MCHD_STATUS_HOSTS)"
+    try:
+        parts = urllib.parse.urlsplit(address)
+        host = (parts.hostname or "").lower()
+        netloc = f"{host}:{parts.port}" if parts.port else host
+    except ValueError:
+        return "адрес проверки статуса в доверенности не является адресом"
+    if parts.scheme not in ("https", "http") or not host:
+        return "адрес проверки статуса в доверенности не является адресом HTTPS"
+    if netloc not in hosts and not (parts.scheme == "https" and host in hosts):
+        return f"адрес «{host}» не входит в список систем, которые разрешено спрашивать " \
+               "(REGISTRY_MCHD_STATUS_HOSTS)"
+    return None
+
+
+def status_at(address: str, number: str, principal_inn: str) -> str | None:
+    """For :class:`registry.mchd.verify.Context`: the status at the document's own check
+    address (its ``СведСист``), in the protocol above: "revoked: …", None or "unknown: <why>"."""
+    refusal = status_refusal(address)
+    if refusal is not None:
+        return f"unknown: {refusal}"
+    parts = urllib.parse.urlsplit(address)
+    query = urllib.parse.parse_qsl(parts.query)
+    if not any(v == number for _k, v in query) and number not in parts.path:
+        query.append(("number", number))
+    query.append(("inn", principal_inn))
+    found = _ask(urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query))),
+                 need_files=False)
+    return _status_text(found)
+
+
+def _status_text(found: Lookup) -> str | None:
+    if found.status == REVOKED:
+        return found.revoked_text
+    if found.status == UNAVAILABLE:
+        return f"unknown: {found.error}"
+    if found.status == NOT_FOUND:
+        return "unknown: доверенность не найдена в реестре доверенностей"
+    return None
+
+
+def _answer(raw: bytes, need_files: bool = True) -> Lookup:
     unreadable = Lookup(UNAVAILABLE, error="ответ реестра доверенностей не удалось прочитать")
     try:
         body = json.loads(raw.decode("utf-8"))
@@ -137,7 +194,7 @@ def _answer(raw: bytes) -> Lookup:
         return unreadable
     name = body.get("file_name") if isinstance(body.get("file_name"), str) else None
     if status == "active":
-        if xml is None or signature is None:
+        if need_files and (xml is None or signature is None):
             return unreadable
         return Lookup(FOUND, xml=xml, signature=signature, file_name=name)
     if status == "revoked":
@@ -161,14 +218,7 @@ def parent_source(number: str, principal_inn: str) -> tuple[bytes, bytes] | None
 def revocation_status(number: str, principal_inn: str) -> str | None:
     """For :class:`registry.mchd.verify.Context`: "revoked: …", None (not revoked) or
     "unknown: <why>" — unavailable is not revoked."""
-    found = lookup(number, principal_inn)
-    if found.status == REVOKED:
-        return found.revoked_text
-    if found.status == UNAVAILABLE:
-        return f"unknown: {found.error}"
-    if found.status == NOT_FOUND:
-        return "unknown: доверенность не найдена в реестре доверенностей"
-    return None
+    return _status_text(lookup(number, principal_inn))
 
 
 def check_context(parent_files=(), trust_store=None):
@@ -176,13 +226,14 @@ def check_context(parent_files=(), trust_store=None):
     ЕГРЮЛ, parents from ``parent_files`` ((XML, signature) pairs) then from the registry, and
     revocation through the registry when one is configured."""
     from . import document
+    from .model import DocumentError
     from .verify import Context
 
     given: dict[str, tuple[bytes, bytes]] = {}
     for xml, signature in parent_files:
         try:
             given[document.read(xml).number] = (xml, signature)
-        except document.DocumentError:
+        except DocumentError:
             continue  # an unreadable parent is reported as missing
 
     def parents(number: str, inn: str) -> tuple[bytes, bytes] | None:
@@ -191,4 +242,6 @@ def check_context(parent_files=(), trust_store=None):
         return parent_source(number, inn) if configured() else None
 
     return Context(trust_store=trust_store, parents=parents,
-                   revocation=revocation_status if configured() else None)
+                   revocation=revocation_status if configured() else None,
+                   status=status_at if status_hosts() else None,
+                   status_off=status_refusal("") or "")

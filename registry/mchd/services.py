@@ -194,8 +194,8 @@ def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: byt
     before = set(member.roles or [])
     added = sorted({r.value for r in mapped} - before)
     signer = result.signer
-    record.format, record.file_name, record.source = mchd.format, file_name, source
-    record.principal_inn, record.principal_ogrn = mchd.principal.inn, mchd.principal.ogrn
+    record.format, record.file_name, record.source = mchd.format, result.file_name or file_name, source
+    record.principal_inn, record.principal_ogrn = mchd.principal.inn or "", mchd.principal.ogrn or ""
     record.principal_name = mchd.principal.name
     record.representative = mchd.representative.to_dict()
     record.signer = {"full_name": signer.full_name if signer else None,
@@ -208,7 +208,8 @@ def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: byt
     record.status, record.status_reason, record.suspended_at = MchdStatus.ACTIVE.value, None, None
     record.granted_roles = sorted(inherited | set(record.granted_roles or []) | set(added))
     record.checks = [c.to_dict() for c in result.checks]
-    record.xml, record.signature = xml, signature
+    # What was checked: the XML and signature themselves, also when they came in a package.
+    record.xml, record.signature = result.xml or xml, result.signature or signature
     record.signing_time = result.signing_time
     record.checked_at = utcnow()
     if added:

@@ -77,7 +77,12 @@ def load_signed_data(data: bytes) -> cms.SignedData:
             raise MalformedCertificate(
                 f"тип содержимого {info['content_type'].native}, а не signedData")
         signed = info["content"]
-        signed["signer_infos"].native  # force a full parse here, not in the middle of a check
+        # Parse what the checks read here, not in the middle of a check. Unsigned attributes
+        # (time-stamps, CAdES-X certificate and revocation values) are read only by the checks
+        # that use them: an attribute this parser does not know must not refuse the signature.
+        for signer_info in signed["signer_infos"]:
+            for name in ("sid", "digest_algorithm", "signed_attrs", "signature_algorithm", "signature"):
+                signer_info[name].native
         return signed
     except MalformedCertificate:
         raise

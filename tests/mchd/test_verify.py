@@ -9,9 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from registry.mchd import document
+from registry.mchd import document, model
+from registry.mchd import messages as M
 from registry.mchd import verify as V
-from registry.mchd.document import DocumentError
+from registry.mchd.model import DocumentError
 
 from .builder import build, person, principal, sign
 from .conftest import OTHER_ORG
@@ -27,7 +28,7 @@ def check(xml, sig, context, **kwargs):
 def test_valid_power_of_attorney(fmt, head, context):
     xml, name = build(fmt)
     result = check(xml, sign(xml, head), context, file_name=name + ".xml",
-                   representative=document.Person("Сидорова", "Анна", None, None,
+                   representative=model.Person("Сидорова", "Анна", None, None,
                                                   person("employee1")["snils"].replace("-", "").replace(" ", "")))
     assert result.valid, result.message
     assert result.code == "ok" and result.message == "Доверенность действительна."
@@ -39,8 +40,11 @@ def test_valid_power_of_attorney(fmt, head, context):
     assert result.valid_to == TODAY + timedelta(days=365)
     assert result.signer.snils == person("employee1")["snils"] or result.signer.surname == "Иванов"
     assert [c.name for c in result.checks] == ["xml", "file_name", "number", "dates", "signature",
-                                               "signer", "egrul", "representative", "revocation"]
+                                               "time", "signer", "egrul", "representative", "revocation"]
     assert all(c.ok for c in result.checks)
+    [time_check] = [c for c in result.checks if c.name == "time"]
+    assert time_check.warning and "не подтверждено штампом времени" in time_check.message
+    assert not result.time_proven
     data = result.to_dict()
     assert set(data) >= {"valid", "code", "message", "principal", "representative", "powers",
                          "valid_from", "valid_to"}
@@ -50,13 +54,14 @@ def test_text_powers_are_read(head, context):
     xml, _ = build(powers="Представлять интересы организации в ГИИС ДМДК")
     result = check(xml, sign(xml, head), context)
     assert result.valid and result.document.text_only
-    assert result.powers == [{"code": None, "name": "Представлять интересы организации в ГИИС ДМДК"}]
+    assert [(p["code"], p["name"]) for p in result.powers] == [
+        (None, "Представлять интересы организации в ГИИС ДМДК")]
 
 
 def test_signed_by_someone_who_is_not_the_head(stranger, context):
     xml, _ = build()  # names the head as ЛицоБезДов; Петров signs
     result = check(xml, sign(xml, stranger), context)
-    assert result.code == V.SIGNER_NOT_SIGNATORY
+    assert result.code == M.SIGNER_NOT_SIGNATORY
     assert "Петров Пётр Петрович" in result.message and "Иванов Иван Иванович" in result.message
 
 
@@ -66,26 +71,26 @@ def test_signed_by_the_head_of_another_company(other_head, context):
                               "inn": other_head.certificate.personal_inn,
                               "snils": other_head.certificate.snils})
     result = check(xml, sign(xml, other_head), context)
-    assert result.code == V.SIGNER_NOT_HEAD
+    assert result.code == M.SIGNER_NOT_HEAD
     assert "руководитель: Иванов Иван Иванович" in result.message
 
 
 def test_the_head_cannot_sign_for_another_company(head, context):
     xml, _ = build(org=principal(**OTHER_ORG))
     result = check(xml, sign(xml, head), context)
-    assert result.code == V.SIGNER_NOT_HEAD and "Орлов" in result.message
+    assert result.code == M.SIGNER_NOT_HEAD and "Орлов" in result.message
 
 
 def test_principal_unknown_to_egrul(head, context):
     xml, _ = build()
     result = V.verify(xml, sign(xml, head), context=context(head_of=lambda p: None))
-    assert result.code == V.PRINCIPAL_UNKNOWN and "нет в сведениях ЕГРЮЛ" in result.message
+    assert result.code == M.PRINCIPAL_UNKNOWN and "нет в сведениях ЕГРЮЛ" in result.message
 
 
 def test_signed_by_the_representative_themself(employee, context):
     xml, _ = build()
     result = check(xml, sign(xml, employee), context)
-    assert result.code == V.SIGNED_BY_REPRESENTATIVE
+    assert result.code == M.SIGNED_BY_REPRESENTATIVE
     assert "подписана самим представителем" in result.message
 
 
@@ -95,51 +100,54 @@ def test_tampered_bytes(head, context):
     tampered = xml.replace("Работа с заявлениями".encode(), "Работа с договорами".encode())
     assert tampered != xml
     result = check(tampered, sig, context)
-    assert result.code == V.TAMPERED and "изменён после подписания" in result.message
+    assert result.code == M.TAMPERED and "подпись сделана не под этим файлом" in result.message.lower()
 
 
 def test_wrong_file_name(head, context):
     xml, name = build()
     result = check(xml, sign(xml, head), context, file_name="доверенность.xml")
-    assert result.code == V.FILE_NAME and name in result.message
+    assert result.code == M.FILE_NAME and name in result.message
 
 
 def test_expired(head, context):
     xml, _ = build(issued=TODAY - timedelta(days=30), until=TODAY - timedelta(days=1))
     result = check(xml, sign(xml, head), context)
-    assert result.code == V.EXPIRED
+    assert result.code == M.EXPIRED
     assert (TODAY - timedelta(days=1)).strftime("%d.%m.%Y") in result.message
 
 
 def test_not_yet_valid(head, context):
     xml, _ = build(issued=TODAY + timedelta(days=3), until=TODAY + timedelta(days=30))
     result = check(xml, sign(xml, head), context)
-    assert result.code == V.NOT_YET_VALID and "ещё не действует" in result.message
+    assert result.code == M.NOT_YET_VALID and "ещё не действует" in result.message
 
 
 def test_judged_as_of_a_moment(head, context):
     xml, _ = build(issued=TODAY - timedelta(days=1), until=TODAY + timedelta(days=10))
     sig = sign(xml, head)
     later = datetime.now(timezone.utc) + timedelta(days=20)
-    assert V.verify(xml, sig, at=later, context=context()).code == V.EXPIRED
+    assert V.verify(xml, sig, at=later, context=context()).code == M.EXPIRED
     assert V.verify(xml, sig, at=datetime.now(timezone.utc), context=context()).valid
 
 
 def test_end_before_issue(head, context):
     xml, _ = build(issued=TODAY, until=TODAY - timedelta(days=10))
-    assert check(xml, sign(xml, head), context).code == V.BAD_DATES
+    assert check(xml, sign(xml, head), context).code == M.BAD_DATES
 
 
 def test_number_must_be_a_guid(head, context):
-    xml, _ = build(number="12345")
+    xml, _ = build("002", number="12345")
     result = check(xml, sign(xml, head), context)
-    assert result.code == V.BAD_NUMBER and "GUID" in result.message
+    assert result.code == M.BAD_NUMBER and "GUID" in result.message
+    xml, _ = build("003", number="12345")  # the official schema says it first
+    result = check(xml, sign(xml, head), context)
+    assert result.code == model.SCHEMA and "НомДовер" in result.message
 
 
 def test_signature_not_cms(head, context):
     xml, _ = build()
     result = check(xml, b"not a signature", context)
-    assert result.code == V.UNREADABLE_SIGNATURE
+    assert result.code == M.UNREADABLE_SIGNATURE
 
 
 # -- schema violations and hostile XML ------------------------------------------------------------
@@ -148,19 +156,25 @@ def test_signature_not_cms(head, context):
 def test_schema_violations(fmt, drop, head, context):
     xml, _ = build(fmt, drop=drop)
     result = check(xml, b"", context)
-    assert result.code == document.SCHEMA and "не соответствует схеме" in result.message
+    if fmt == "003":
+        assert result.code == model.SCHEMA and "не соответствует официальной схеме" in result.message
+    elif drop == "ФИО":  # the head's name is gone, the file's Подписант still names them
+        assert result.document.signatory.full_name == "Иванов Иван Иванович"
+        assert result.code == M.UNREADABLE_SIGNATURE
+    else:  # no official schema of 002: what it lacks is named
+        assert result.code == model.INCOMPLETE and "не хватает обязательных сведений" in result.message
 
 
 def test_schema_checks_values(context):
     xml, _ = build(org=principal(inn="77010000"))
     result = check(xml, b"", context)
-    assert result.code == document.SCHEMA and "ИННЮЛ" in result.message
+    assert result.code == model.SCHEMA and "ИННЮЛ" in result.message
 
 
 def test_unknown_format(context):
     xml = '<?xml version="1.0"?><Доверенность ВерсФорм="001" ИдФайл="x"/>'.encode()
-    assert check(xml, b"", context).code == document.UNKNOWN_FORMAT
-    assert check(b"<a>", b"", context).code == document.MALFORMED
+    assert check(xml, b"", context).code == model.UNKNOWN_FORMAT
+    assert check(b"<a>", b"", context).code == model.MALFORMED
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -179,11 +193,11 @@ XXE_NETWORK = """<?xml version="1.0"?><!DOCTYPE d SYSTEM "http://127.0.0.1:9/x.d
 def test_xml_bombs_are_refused_quickly(data, context):
     started = time.monotonic()
     result = check(data, b"", context)
-    assert result.code == document.FORBIDDEN and "DOCTYPE" in result.message
+    assert result.code == model.FORBIDDEN and "DOCTYPE" in result.message
     assert time.monotonic() - started < 1
     with pytest.raises(DocumentError) as raised:
         document.read(data.replace(b"<!DOCTYPE", b"<!doctype"))
-    assert raised.value.code == document.FORBIDDEN
+    assert raised.value.code == model.FORBIDDEN
 
 
 def test_huge_file_is_refused_before_parsing(context):
@@ -192,13 +206,13 @@ def test_huge_file_is_refused_before_parsing(context):
                        b"<?xml version='1.0' encoding='UTF-8'?>" + b"<!-- " + b"x" * (3 << 20) + b" -->")
     started = time.monotonic()
     result = check(huge, b"", context)
-    assert result.code == document.TOO_LARGE and "слишком большой" in result.message
+    assert result.code == model.TOO_LARGE and "слишком большой" in result.message
     assert time.monotonic() - started < 1
 
 
 def test_deeply_nested_xml_is_malformed_not_a_crash(context):
     data = b"<a>" * 100_000 + b"</a>" * 100_000
-    assert check(data, b"", context).code in (document.MALFORMED, document.UNKNOWN_FORMAT)
+    assert check(data, b"", context).code in (model.MALFORMED, model.UNKNOWN_FORMAT)
 
 
 # -- re-delegation (передоверие) ------------------------------------------------------------------
@@ -245,13 +259,13 @@ def test_two_hops_of_redelegation(fmt, head, employee, stranger, context):
 def test_redelegation_without_its_parent(head, employee, context):
     _parent, (xml, sig), number = chain(head, employee)
     result = V.verify(xml, sig, context=context())
-    assert result.code == V.PARENT_MISSING and number in result.message
+    assert result.code == M.PARENT_MISSING and number in result.message
 
 
 def test_redelegation_of_a_power_without_that_right(head, employee, context):
     parent, (xml, sig), number = chain(head, employee, parent_kwargs={"redelegation": "1"})
     result = V.verify(xml, sig, context=context(parents=parents_of(parent)))
-    assert result.code == V.REDELEGATION_FORBIDDEN and number in result.message
+    assert result.code == M.REDELEGATION_FORBIDDEN and number in result.message
 
 
 def test_redelegation_from_an_expired_parent(head, employee, context):
@@ -259,7 +273,7 @@ def test_redelegation_from_an_expired_parent(head, employee, context):
         "issued": TODAY - timedelta(days=20), "until": TODAY - timedelta(days=2)},
         child_kwargs={"until": TODAY + timedelta(days=5)})
     result = V.verify(xml, sig, context=context(parents=parents_of(parent)))
-    assert result.code == V.PARENT_INVALID and "Срок действия доверенности истёк" in result.message
+    assert result.code == M.PARENT_INVALID and "Срок действия доверенности истёк" in result.message
 
 
 def test_redelegation_by_someone_else_than_the_parents_representative(head, employee, stranger,
@@ -267,36 +281,36 @@ def test_redelegation_by_someone_else_than_the_parents_representative(head, empl
     parent, (xml, _sig), _ = chain(head, employee, child_kwargs={"delegator": "ip",
                                                                   "representative": "employee2"})
     result = V.verify(xml, sign(xml, stranger), context=context(parents=parents_of(parent)))
-    assert result.code == V.PARENT_MISMATCH and "не тот, кому выдана" in result.message
+    assert result.code == M.PARENT_MISMATCH and "не тот, кому выдана" in result.message
 
 
 def test_redelegation_cannot_add_powers(head, employee, context):
     parent, (xml, sig), _ = chain(head, employee, child_kwargs={
         "powers": [("DMDK_ADMIN", "Администрирование")]})
     result = V.verify(xml, sig, context=context(parents=parents_of(parent)))
-    assert result.code == V.PARENT_MISMATCH and "DMDK_ADMIN" in result.message
+    assert result.code == M.PARENT_MISMATCH and "DMDK_ADMIN" in result.message
 
 
 def test_redelegation_cannot_outlive_its_parent(head, employee, context):
     parent, (xml, sig), _ = chain(head, employee, parent_kwargs={"until": TODAY + timedelta(days=10)},
                                   child_kwargs={"until": TODAY + timedelta(days=50)})
     result = V.verify(xml, sig, context=context(parents=parents_of(parent)))
-    assert result.code == V.PARENT_MISMATCH and "дольше срока" in result.message
+    assert result.code == M.PARENT_MISMATCH and "дольше срока" in result.message
 
 
 def test_revoked_through_the_registry(head, context):
     xml, _ = build()
     result = V.verify(xml, sign(xml, head),
                       context=context(revocation=lambda number, inn: "revoked: 01.12.2026"))
-    assert result.code == V.REVOKED and "отозвана 01.12.2026" in result.message
+    assert result.code == M.REVOKED and "отозвана 01.12.2026" in result.message
     unknown = V.verify(xml, sign(xml, head),
                        context=context(revocation=lambda number, inn: "unknown: реестр недоступен"))
     assert unknown.valid and "реестр недоступен" in unknown.checks[-1].message
 
 
 def test_each_failure_has_its_own_message():
-    assert len(set(V.MESSAGES.values())) == len(V.MESSAGES)
-    assert all(any("а" <= ch <= "я" for ch in text) for text in V.MESSAGES.values())
+    assert len(set(M.MESSAGES.values())) == len(M.MESSAGES)
+    assert all(any("а" <= ch <= "я" for ch in text) for text in M.MESSAGES.values())
     assert uuid.UUID  # the numbers the builder makes are GUIDs
 
 
@@ -304,7 +318,7 @@ def test_signed_before_the_issue_date(head, context):
     xml, _ = build(issued=TODAY + timedelta(days=5), until=TODAY + timedelta(days=30))
     later = datetime.now(timezone.utc) + timedelta(days=10)
     result = V.verify(xml, sign(xml, head), at=later, context=context())
-    assert result.code == V.SIGNED_BEFORE_ISSUE and "раньше даты её выдачи" in result.message
+    assert result.code == M.SIGNED_BEFORE_ISSUE and "раньше даты её выдачи" in result.message
 
 
 def test_liquidated_principal(head, context):
@@ -315,13 +329,13 @@ def test_liquidated_principal(head, context):
     xml, _ = build()
     result = V.verify(xml, sign(xml, head), context=context(
         head_of=lambda p: head_record(PEOPLE["head"], liquidated=True)))
-    assert result.code == V.PRINCIPAL_LIQUIDATED and "ликвидирована" in result.message
+    assert result.code == M.PRINCIPAL_LIQUIDATED and "ликвидирована" in result.message
 
 
 def test_windows_1251_file_is_read(head, context):
-    xml, _ = build("002")
-    text = xml.decode("utf-8").replace("encoding='UTF-8'", "encoding='windows-1251'")
-    data = text.encode("cp1251")
+    data, _ = build("002")  # as issued: windows-1251
+    assert data.startswith(b"<?xml version='1.0' encoding='windows-1251'?>")
+    assert "РОМАШКА".encode("cp1251") in data
     result = check(data, sign(data, head), context)
     assert result.valid, result.message
     assert result.principal["name"].endswith("«РОМАШКА»")
@@ -330,13 +344,13 @@ def test_windows_1251_file_is_read(head, context):
 def test_an_unreadable_signature_is_explained_and_the_steps_not_made_are_named(context):
     xml, name = build()
     result = check(xml, b"not a signature at all", context, file_name=name + ".xml",
-                   representative=document.Person("Сидорова", "Анна", None, None, None))
-    assert result.code == V.UNREADABLE_SIGNATURE
+                   representative=model.Person("Сидорова", "Анна", None, None, None))
+    assert result.code == M.UNREADABLE_SIGNATURE
     assert "это не файл электронной подписи в формате CMS" in result.message
     assert "DER" not in result.message and "base64" not in result.message
     steps = [(c.name, c.ok, c.skipped) for c in result.checks]
     assert steps == [("xml", True, False), ("file_name", True, False), ("number", True, False),
-                     ("dates", True, False), ("signature", False, False),
+                     ("dates", True, False), ("signature", False, False), ("time", False, True),
                      ("signer", False, True), ("egrul", False, True), ("representative", False, True),
                      ("revocation", False, True)]
     assert all(c.message == V.NOT_REACHED for c in result.checks if c.skipped)
@@ -351,6 +365,6 @@ def test_the_signer_is_named_with_the_right_verb(head, context):
 def test_a_failure_at_the_last_step_leaves_nothing_unnamed(head, context):
     xml, _ = build()
     result = check(xml, sign(xml, head), context,
-                   representative=document.Person("Кузнецов", "Олег", None, None, "44556677828"))
-    assert result.code == V.REPRESENTATIVE
+                   representative=model.Person("Кузнецов", "Олег", None, None, "44556677828"))
+    assert result.code == M.REPRESENTATIVE
     assert [c.name for c in result.checks if c.skipped] == ["revocation"]
