@@ -32,6 +32,10 @@ class SignatureOutcome:
     tsa: QualifiedCertificate | None = None
 
     @property
+    def ok(self) -> bool:
+        return self.code == OK
+
+    @property
     def signing_time(self) -> datetime | None:
         return self.proven_time or self.claimed_time
 

@@ -132,6 +132,7 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
                       serial: int | None = None, ca: bool = False, path_len: int | None = None,
                       key_usage: Iterable[str] = ("digital_signature", "non_repudiation", "key_encipherment"),
                       extended_key_usage: Iterable[str] = ("client_auth", "email_protection"),
+                      extended_key_usage_critical: bool = False,
                       crl_url: str | None = None, policies: Iterable[str] = (),
                       subject_sign_tool: str | None = None, issuer_sign_tool: Sequence[str] = (),
                       private_key_usage: tuple[datetime, datetime] | None = None,
@@ -157,7 +158,8 @@ def build_certificate(*, subject: Sequence[tuple[str, str]], subject_key: KeyPai
     ]
     eku = list(extended_key_usage)
     if eku and not ca:
-        extensions.append(_ext("extended_key_usage", eku))
+        # A TSA's timeStamping must be its only, critical purpose (RFC 3161 §2.3).
+        extensions.append(_ext("extended_key_usage", eku, critical=extended_key_usage_critical))
     if crl_url:
         extensions.append(_ext("crl_distribution_points", [{"distribution_point": x509.DistributionPointName(
             name="full_name", value=[x509.GeneralName(name="uniform_resource_identifier", value=crl_url)])}]))
