@@ -207,7 +207,8 @@ def test_openssl_agrees_on_the_cades_t_signature_and_its_time_stamp(head, tsa, d
     xml, _ = build()
     signature = add_signature_time_stamp(sign(xml, head), tsa)
     chain = tmp_path / "chain.pem"
-    chain.write_bytes(demo_pki.ca("gost256", "root").cert_path.read_bytes() + demo_pki.ca("gost256").cert_path.read_bytes())
+    chain.write_bytes(demo_pki.ca("gost256", "root").cert_path.read_bytes()
+                      + demo_pki.ca("gost256").cert_path.read_bytes())
     (tmp_path / "m.xml").write_bytes(xml)
     (tmp_path / "m.sig").write_bytes(signature)
     signer_info = cms.ContentInfo.load(signature)["content"]["signer_infos"][0]
