@@ -78,7 +78,7 @@ _ENV = {
     "REGISTRY_MCHD_PROVIDER_URL": ("REGISTRY_MCHD_PROVIDER_URL", _str),
     "REGISTRY_MCHD_PROVIDER_TOKEN": ("REGISTRY_MCHD_PROVIDER_TOKEN", _str),
     "REGISTRY_MCHD_PROVIDER_TIMEOUT": ("REGISTRY_MCHD_PROVIDER_TIMEOUT", _int),
-    "REGISTRY_MCHD_POWER_ROLES": ("REGISTRY_MCHD_POWER_ROLES", _str),
+    "REGISTRY_MCHD_STATUS_HOSTS": ("REGISTRY_MCHD_STATUS_HOSTS", _str),
     "REGISTRY_MCHD_CHECK_MINUTES": ("REGISTRY_MCHD_CHECK_MINUTES", _int),
     # Notices by e-mail (registry.notices).
     "REGISTRY_SMTP_HOST": ("REGISTRY_SMTP_HOST", _str),
@@ -165,7 +165,7 @@ DEFAULTS: dict[str, object] = {
     "REGISTRY_MCHD_PROVIDER_TIMEOUT": 5,
     # Which roles a machine-readable power (КодПолн) gives: JSON {"code": ["role", ...]} or
     # "code=role,role; code2=role"; empty: the default of registry/mchd/roles.py.
-    "REGISTRY_MCHD_POWER_ROLES": "",
+    "REGISTRY_MCHD_STATUS_HOSTS": "",
     # Period of the job that suspends what expired or revoked МЧД granted, with notices.
     "REGISTRY_MCHD_CHECK_MINUTES": 60,
     # Notices by e-mail: no host = no letters (notices stay in the product). Port 0 = 25, or

@@ -23,6 +23,7 @@ from ..core.web import CERT_ENVIRON_KEY, public
 from ..documents import services as documents
 from ..documents.models import Document
 from ..extensions import csrf, db, utcnow
+from ..mchd import services as mchd
 from ..members.models import Membership, MemberStatus, Permission
 from ..organizations.models import Organization
 from ..refdata.dictionaries import DOCUMENT_TYPES
@@ -357,3 +358,35 @@ def document_file(org_id: int, document_id: int):
     except FileNotFoundError:
         log.error("document %s: file %s is missing from the store", document.id, document.file_key)
         raise ApiError(404, "file_missing", "Файл документа отсутствует в хранилище.") from None
+
+
+# -- machine-readable powers of attorney ----------------------------------------------------------
+def _mchd_records(client: ApiClient, org_id: int):
+    """An administrator reads every МЧД of the organization, a member only their own; an
+    information system none (they are people's authority, not the organization's data)."""
+    org = _organization(client, org_id, Permission.VIEW_PROFILE)
+    if client.profile is not None:
+        raise ApiError(403, "forbidden", "Доверенности сотрудников доступны администратору организации "
+                                         "и самим сотрудникам, а не информационным системам.")
+    own = None if client.may(org, Permission.ASSIGN_ROLES) else client.user
+    return org, mchd.organization_records(org, own)
+
+
+@bp.route(f"/organizations/{ID}/mchd")
+@public
+def mchd_list(org_id: int):
+    client = authenticate()
+    org, records = _mchd_records(client, org_id)
+    return jsonify({"powers_of_attorney": [
+        mchd.record_json(r) | {"url": url_for(".mchd_card", org_id=org.id, record_id=r.id)} for r in records]})
+
+
+@bp.route(f"/organizations/{ID}/mchd/<int:record_id>")
+@public
+def mchd_card(org_id: int, record_id: int):
+    client = authenticate()
+    org, records = _mchd_records(client, org_id)
+    found = next((r for r in records if r.id == record_id), None)
+    if found is None:
+        raise ApiError(404, "not_found", "Доверенность не найдена.")
+    return jsonify(mchd.record_json(found) | {"url": url_for(".mchd_card", org_id=org.id, record_id=found.id)})

@@ -143,6 +143,29 @@ SCHEMAS = {
             "created_at": DATETIME, "url": {"type": "string"}, "file_url": {"type": "string"},
         },
     },
+    "PowerOfAttorney": {
+        "type": "object",
+        "required": ["id", "number", "format", "status", "principal", "representative", "powers",
+                     "granted_roles", "issued_on", "valid_until", "checks", "url"],
+        "properties": {
+            "id": ID, "number": {"type": "string"}, "format": {"type": "string", "enum": ["003", "002"]},
+            "status": {"type": "string", "enum": ["active", "expired", "revoked", "replaced", "terminated"]},
+            "status_title": {"type": "string"}, "status_reason": NULLABLE_STRING,
+            "principal": {"type": "object"}, "representative": {"type": "object"},
+            "signer": {"type": ["object", "null"]},
+            "powers": {"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {
+                "code": NULLABLE_STRING, "name": {"type": "string"}}}},
+            "granted_roles": {"type": "array", "items": {"type": "string"}},
+            "issued_on": DATE, "valid_until": DATE, "redelegation": NULLABLE_STRING,
+            "parent_number": NULLABLE_STRING, "signing_time": NULLABLE_STRING, "checked_at": DATETIME,
+            "checks": {"type": "array", "items": {"type": "object"}}, "url": {"type": "string"},
+        },
+    },
+    "PowerOfAttorneyList": {
+        "type": "object", "required": ["powers_of_attorney"],
+        "properties": {"powers_of_attorney": {"type": "array",
+                                              "items": {"$ref": "#/components/schemas/PowerOfAttorney"}}},
+    },
     "DocumentList": {
         "type": "object", "required": ["documents"],
         "properties": {"documents": {"type": "array", "items": {"$ref": "#/components/schemas/Document"}}},
@@ -207,6 +230,18 @@ def spec(server_url: str = "/api/v1") -> dict:
                                       "content": {"*/*": {
                                           "schema": {"type": "string", "format": "binary"}}}},
                               **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/mchd": {"get": {
+                "operationId": "listPowersOfAttorney",
+                "summary": "Машиночитаемые доверенности сотрудников (администратору — все, сотруднику — свои)",
+                "parameters": [ORG_PARAM],
+                "responses": {"200": _json("Powers of attorney", "PowerOfAttorneyList"), **AUTH_ERRORS,
+                              **NOT_FOUND}}},
+            "/organizations/{org_id}/mchd/{record_id}": {"get": {
+                "operationId": "getPowerOfAttorney", "summary": "Одна доверенность: полномочия и проверки",
+                "parameters": [ORG_PARAM, {"name": "record_id", "in": "path", "required": True,
+                                           "schema": {"type": "integer", "minimum": 1}}],
+                "responses": {"200": _json("The power of attorney", "PowerOfAttorney"), **AUTH_ERRORS,
+                              **NOT_FOUND}}},
         },
         "components": {
             "schemas": SCHEMAS,

@@ -25,7 +25,6 @@ def init_app(app: Flask) -> None:
     from .tasks import mchd_sweep  # noqa: F401  (registers the periodic job)
     from .views import bp, menu_column, menu_visible
 
-    services.configure(app)
     app.register_blueprint(bp)
     app.cli.add_command(mchd_cli)
     add_menu_item(app, "Доверенности", "mchd.index", order=45, visible=menu_visible)

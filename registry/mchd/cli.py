@@ -1,4 +1,5 @@
-"""`registry mchd verify XML SIG`: the checks of an МЧД from the command line."""
+"""`registry mchd verify FILE [SIG]`: the checks of an МЧД from the command line (FILE: the XML
+with its detached SIG, a ZIP package, or an attached signature carrying the XML)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..pki import TrustStore, TrustStoreError
 from ..pki.cli import _parse_at, _read, configured_trust_store
 
 # Input the command cannot read at all: exit 2, like `registry cert verify` on a malformed file.
-UNREADABLE = ("xml_malformed", "signature_unreadable")
+UNREADABLE = ("xml_malformed", "signature_unreadable", "package_invalid", "xml_wrong_encoding")
 
 
 @click.group("mchd", help="Машиночитаемые доверенности (МЧД).")
@@ -22,8 +23,8 @@ def mchd_cli() -> None:
 
 
 @mchd_cli.command("verify")
-@click.argument("xml_file", metavar="XML")
-@click.argument("sig_file", metavar="SIG")
+@click.argument("xml_file", metavar="FILE")
+@click.argument("sig_file", metavar="[SIG]", required=False)
 @click.option("--at", "at", help="Момент проверки, ISO 8601 (по умолчанию — сейчас).")
 @click.option("--json", "as_json", is_flag=True, help="Вывод в JSON.")
 @click.option("--parent", "parents", nargs=2, multiple=True, metavar="XML SIG",
@@ -34,7 +35,7 @@ def mchd_cli() -> None:
 @click.option("--trust", "trust", multiple=True,
               help="Доверенные сертификаты и СОС: файл или каталог (по умолчанию — хранилище реестра).")
 @with_appcontext
-def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
+def verify_command(xml_file: str, sig_file: str | None, at: str | None, as_json: bool,
                    parents: tuple[tuple[str, str], ...], representative: str | None,
                    no_file_name: bool, trust: tuple[str, ...]) -> None:
     """Exit 0 if the МЧД is valid, 1 if not, 2 on a usage error or unreadable input."""
@@ -42,7 +43,7 @@ def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
     from .verify import verify
 
     moment = _parse_at(at)
-    xml, signature = _read(xml_file), _read(sig_file)
+    xml, signature = _read(xml_file), _read(sig_file) if sig_file else None
     parent_files = [(_read(x), _read(s)) for x, s in parents]
     who = _representative(representative) if representative else None
     try:
@@ -58,8 +59,10 @@ def verify_command(xml_file: str, sig_file: str, at: str | None, as_json: bool,
         click.echo(f"{'ДЕЙСТВИТЕЛЬНА' if result.valid else 'НЕ ДЕЙСТВИТЕЛЬНА'} [{result.code}]")
         click.echo(result.message)
         for check in result.checks:
-            mark = "–" if check.skipped else "✓" if check.ok else "✗"
+            mark = "–" if check.skipped else "!" if check.warning else "✓" if check.ok else "✗"
             click.echo(f"  {mark} {check.title}: {check.message}")
+        for power in result.powers:
+            click.echo(f"  • {power['name']}" + (f" (код {power['code']})" if power["code"] else " (текстом)"))
     sys.exit(0 if result.valid else 2 if result.code in UNREADABLE else 1)
 
 

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import HiddenField, StringField, SubmitField
+from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 
 from ..core.forms import Required
 from ..identifiers import check_inn, digits
+from ..members.models import Role
 from .document import is_guid
 
 
 class UploadForm(FlaskForm):
     organization = HiddenField()
-    xml = FileField("Файл доверенности (XML)", [FileRequired("Выберите XML-файл доверенности")],
-                    description="Файл в формате ФНС 003 (EMCHD_1) или 002, под тем именем, с "
-                                "которым он выгружен (ИдФайл).")
-    signature = FileField("Файл подписи (.sig)", [FileRequired("Выберите файл подписи доверенности")],
-                          description="Открепленная подпись руководителя к этому XML-файлу.")
+    xml = FileField("Файл доверенности (XML или архив ZIP)", [FileRequired("Выберите файл доверенности")],
+                    description="XML-файл в формате ФНС 003 (EMCHD_1) или 002 под тем именем, с которым "
+                                "он выгружен (ИдФайл); архив ZIP с XML и подписью, как его выдаёт реестр "
+                                "доверенностей; или присоединённая подпись, содержащая XML.")
+    signature = FileField("Файл подписи (.sig)", [Optional()],
+                          description="Открепленная подпись руководителя к этому XML-файлу (DER или "
+                                      "base64). Не нужна, если подпись в архиве или присоединённая.")
     parent_xml = FileField("Исходная доверенность (XML)", [Optional()],
                            description="Только для передоверия, если исходной доверенности нет в "
                                        "реестре доверенностей.")
@@ -38,6 +41,16 @@ class UploadForm(FlaskForm):
         """At most ``limit`` + 1 bytes of an uploaded file (more is refused by the checks)."""
         return field.data.read(limit + 1)
 
+    @staticmethod
+    def size(field) -> int:
+        """The uploaded file's real size (the stream is a spooled file: seekable)."""
+        stream = field.data.stream
+        where = stream.tell()
+        stream.seek(0, 2)
+        size = stream.tell()
+        stream.seek(where)
+        return size
+
 
 class LookupForm(FlaskForm):
     organization = HiddenField()
@@ -56,3 +69,28 @@ class LookupForm(FlaskForm):
         problem = check_inn(digits(field.data or ""), 10)
         if problem:
             raise ValidationError(f"ИНН организации: {problem}")
+
+
+class PowerRuleForm(FlaskForm):
+    """A row of the operator's table: a power's code, its name and the roles it gives."""
+
+    code = StringField("Код полномочия (КодПолн)", [Required(), Length(
+        min=6, max=255, message="Код полномочия — от 6 до 255 символов без пробелов, как КодПолн в доверенности")],
+                       description="Как в доверенности: код из классификатора полномочий ФНС.")
+    name = StringField("Наименование полномочия", [Required(), Length(max=255, message="Не более 255 символов")])
+    submit = SubmitField("Сохранить")
+
+    def chosen(self) -> set[Role]:
+        return {role for role in Role if getattr(self, f"role_{role.value}").data}
+
+    def role_fields(self):
+        return [getattr(self, f"role_{role.value}") for role in Role]
+
+
+for _role in Role:
+    setattr(PowerRuleForm, f"role_{_role.value}", BooleanField(_role.title))
+
+
+class DeleteRuleForm(FlaskForm):
+    code = HiddenField()
+    submit = SubmitField("Удалить")

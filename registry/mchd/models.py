@@ -86,3 +86,18 @@ class PowerOfAttorneyRecord(db.Model):  # type: ignore[name-defined]
     @property
     def text_only(self) -> bool:
         return all(not p.get("code") for p in self.powers or [])
+
+
+class PowerRoleRule(db.Model):  # type: ignore[name-defined]
+    """Which organization roles a machine-readable power (``КодПолн`` of the ФНС classifier of
+    powers) gives: data the registry's operator keeps on «Полномочия МЧД и роли»."""
+
+    __tablename__ = "mchd_power_roles"
+
+    code: Mapped[str] = mapped_column(String(255), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list] = mapped_column(JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    updated_by: Mapped[User | None] = relationship()

@@ -1,59 +1,62 @@
-"""Which organization roles a machine-readable power (``КодПолн``) gives.
+"""Which organization roles a machine-readable power (``КодПолн``) gives: the operator's table
+(``mchd_power_roles``, seeded with one power per role of the ДМДК guide), read when an МЧД is
+accepted. Powers given only as text (``ТекстПолн``), or with codes the table does not know,
+give no role: the organization's administrator decides.
 
-``REGISTRY_MCHD_POWER_ROLES`` sets the mapping: JSON ``{"CODE": ["role", ...]}`` or the short
-form ``CODE=role,role; CODE2=role``. Roles: admin, dmdk_participant, batch_operations,
-applications (``registry.members.models.Role``). Without it, :data:`DEFAULT_POWER_ROLES`: one
-code per role of the ДМДК guide. Powers given only as text (``ТекстПолн``) give no role: the
-organization's administrator decides.
+Services flush; the request commits.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
+from sqlalchemy import select
+
+from ..extensions import db, utcnow
 from ..members.models import Role
+from .models import PowerRoleRule
 
-DEFAULT_POWER_ROLES: dict[str, tuple[Role, ...]] = {
-    "DMDK_ADMIN": (Role.ADMIN,),
-    "DMDK_PARTICIPANT": (Role.DMDK_PARTICIPANT,),
-    "DMDK_BATCHES": (Role.BATCH_OPERATIONS,),
-    "DMDK_APPLICATIONS": (Role.APPLICATIONS,),
-}
+__all__ = ["PowerRoleRule", "RuleError", "delete_rule", "power_roles", "roles_for", "rules", "save_rule"]
 
 
-def parse_power_roles(value: str | Mapping | None) -> dict[str, tuple[Role, ...]]:
-    """The mapping from a configuration value; ValueError names what is wrong."""
-    if value in (None, ""):
-        return dict(DEFAULT_POWER_ROLES)
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("{"):
-            try:
-                data = json.loads(text)
-            except ValueError as exc:
-                raise ValueError(f"REGISTRY_MCHD_POWER_ROLES: не JSON ({exc})") from None
-        else:
-            data = {}
-            for item in filter(None, (part.strip() for part in text.split(";"))):
-                code, sep, roles = item.partition("=")
-                if not sep or not code.strip():
-                    raise ValueError(f"REGISTRY_MCHD_POWER_ROLES: «{item}» — ожидается КОД=роль,роль")
-                data[code.strip()] = [r.strip() for r in roles.split(",") if r.strip()]
-    else:
-        data = dict(value)
-    if not isinstance(data, dict):
-        raise ValueError("REGISTRY_MCHD_POWER_ROLES: ожидается объект {\"КОД\": [\"роль\"]}")
-    mapping: dict[str, tuple[Role, ...]] = {}
-    for code, roles in data.items():
-        roles = [roles] if isinstance(roles, str) else roles
-        try:
-            mapping[str(code)] = tuple(Role(r) for r in roles)
-        except (ValueError, TypeError):
-            known = ", ".join(r.value for r in Role)
-            raise ValueError(f"REGISTRY_MCHD_POWER_ROLES: неизвестная роль у «{code}» (роли: {known})") from None
-    return mapping
+class RuleError(Exception):
+    """A rule the table cannot hold, said in Russian."""
+
+
+def power_roles() -> dict[str, tuple[Role, ...]]:
+    """The table as {code: roles}."""
+    return {r.code: tuple(Role(x) for x in r.roles or []) for r in db.session.scalars(select(PowerRoleRule))}
+
+
+def rules() -> list[PowerRoleRule]:
+    return list(db.session.scalars(select(PowerRoleRule).order_by(PowerRoleRule.code)))
 
 
 def roles_for(codes: Iterable[str], mapping: Mapping[str, tuple[Role, ...]]) -> set[Role]:
     return {role for code in codes for role in mapping.get(code, ())}
+
+
+def save_rule(code: str, name: str, roles: Iterable[Role], actor) -> PowerRoleRule:
+    """Add or change the roles a power's code gives."""
+    code, name = code.strip(), " ".join(name.split())
+    if not 6 <= len(code) <= 255 or any(ch.isspace() for ch in code):
+        raise RuleError("Код полномочия — от 6 до 255 символов без пробелов, как КодПолн в доверенности")
+    if not name:
+        raise RuleError("Укажите наименование полномочия")
+    rule = db.session.get(PowerRoleRule, code)
+    if rule is None:
+        rule = PowerRoleRule(code=code)
+        db.session.add(rule)
+    rule.name, rule.roles = name[:255], sorted(r.value for r in roles)
+    rule.updated_at, rule.updated_by_id = utcnow(), getattr(actor, "id", None)
+    db.session.flush()
+    return rule
+
+
+def delete_rule(code: str) -> None:
+    """Forget a power's code: МЧД accepted later with it give no role for it."""
+    rule = db.session.get(PowerRoleRule, code)
+    if rule is None:
+        raise RuleError(f"Полномочия с кодом «{code}» нет в таблице")
+    db.session.delete(rule)
+    db.session.flush()

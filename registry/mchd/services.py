@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Date, bindparam, exists, select
 from sqlalchemy.orm import joinedload
 
@@ -23,7 +22,7 @@ from ..members.models import Membership, MemberStatus, Role
 from ..text import plural_days
 from . import provider
 from .models import MchdStatus, PowerOfAttorneyRecord
-from .roles import parse_power_roles, roles_for
+from .roles import power_roles, roles_for
 from .verify import (
     NOT_IN_REGISTRY,
     REGISTRY_NOT_CONFIGURED,
@@ -34,18 +33,8 @@ from .verify import (
     verify,
 )
 
-POWER_ROLES_KEY = "registry.mchd.power_roles"
 JOURNAL_EVENT = "mchd"
 PRESENTABLE = (MemberStatus.PENDING.value, MemberStatus.ACTIVE.value)
-
-
-def configure(app) -> None:
-    """Read ``REGISTRY_MCHD_POWER_ROLES`` once (a wrong value stops the start, with the reason)."""
-    app.extensions[POWER_ROLES_KEY] = parse_power_roles(app.config.get("REGISTRY_MCHD_POWER_ROLES"))
-
-
-def power_roles() -> dict[str, tuple[Role, ...]]:
-    return current_app.extensions[POWER_ROLES_KEY]
 
 
 # -- whose, where ------------------------------------------------------------------------------
@@ -93,6 +82,31 @@ def acting_authority(user, organization) -> str | None:
     return found.number
 
 
+def organization_records(organization, user=None) -> list[PowerOfAttorneyRecord]:
+    """An organization's accepted МЧД, newest first (only ``user``'s own when given)."""
+    stmt = (select(PowerOfAttorneyRecord).options(joinedload(PowerOfAttorneyRecord.user))
+            .where(PowerOfAttorneyRecord.organization_id == organization.id)
+            .order_by(PowerOfAttorneyRecord.created_at.desc(), PowerOfAttorneyRecord.id.desc()).limit(500))
+    if user is not None:
+        stmt = stmt.where(PowerOfAttorneyRecord.user_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def record_json(record: PowerOfAttorneyRecord) -> dict[str, Any]:
+    """An accepted МЧД as the API shows it: what it says, what it gave, how it was checked."""
+    return {"id": record.id, "number": record.number, "format": record.format,
+            "status": record.status, "status_title": record.mchd_status.title,
+            "status_reason": record.status_reason,
+            "principal": {"name": record.principal_name, "inn": record.principal_inn,
+                          "ogrn": record.principal_ogrn},
+            "representative": record.representative, "signer": record.signer,
+            "powers": record.powers or [], "granted_roles": record.granted_roles or [],
+            "issued_on": record.issued_on.isoformat(), "valid_until": record.valid_until.isoformat(),
+            "redelegation": record.redelegation, "parent_number": record.parent_number,
+            "signing_time": record.signing_time.isoformat() if record.signing_time else None,
+            "checked_at": record.checked_at.isoformat(), "checks": record.checks or []}
+
+
 # -- checking ----------------------------------------------------------------------------------
 def _principal(member: Membership) -> tuple[str, str]:
     organization = member.organization
@@ -123,6 +137,14 @@ def _known_revocation(member: Membership, result: MchdResult) -> MchdResult:
     refused = failure(REVOKED, when)
     refused.document, refused.checks = result.document, result.checks[:-1] + refused.checks
     return refused
+
+
+def too_large(size: int, limit: int) -> MchdResult:
+    """The refusal of a file too large to read (with its real size)."""
+    from .document import too_large as error
+
+    problem = error(size, limit)
+    return failure(problem.code, problem.detail)
 
 
 @dataclass
@@ -158,6 +180,7 @@ class Accepted:
     record: PowerOfAttorneyRecord
     added: list[Role]  # roles the МЧД gave now
     text_only: bool
+    unknown: list[str]  # codes the operator's table does not know: the administrator decides
 
 
 def _titles(roles) -> str:
@@ -176,6 +199,7 @@ def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: byt
     powers: the administrator decides)."""
     assert result.valid and result.document is not None
     mchd = result.document
+    table = power_roles()  # read before the new record is added (no flush of a half-filled row)
     stmt = select(PowerOfAttorneyRecord).where(
         PowerOfAttorneyRecord.organization_id == member.organization_id,
         PowerOfAttorneyRecord.user_id == member.user_id)
@@ -190,7 +214,7 @@ def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: byt
         record = PowerOfAttorneyRecord(organization_id=member.organization_id, user_id=member.user_id,
                                        number=mchd.number)
         db.session.add(record)
-    mapped = roles_for(mchd.codes, power_roles())
+    mapped = roles_for(mchd.codes, table)
     before = set(member.roles or [])
     added = sorted({r.value for r in mapped} - before)
     signer = result.signer
@@ -226,7 +250,24 @@ def accept(member: Membership, result: MchdResult, *, xml: bytes, signature: byt
     parts.append(f"статус: {member.member_status.title}")
     journal(member.organization_id, JOURNAL_EVENT, actor=actor, subject=member.user_id,
             details="; ".join(parts), remote_addr=remote_addr)
-    return Accepted(record, [Role(r) for r in added], mchd.text_only)
+    unknown = sorted(mchd.codes - set(table))
+    if mchd.text_only or unknown:
+        _ask_administrators(record, member, mchd.text_only, unknown)
+    return Accepted(record, [Role(r) for r in added], mchd.text_only, unknown)
+
+
+def _ask_administrators(record: PowerOfAttorneyRecord, member: Membership, text_only: bool,
+                        unknown: list[str]) -> None:
+    """Powers the table cannot turn into roles: the administrators read them and decide."""
+    from ..notices.kinds import MEMBER_WAITING
+
+    said = ("полномочия в ней указаны текстом" if text_only else
+            f"коды полномочий {', '.join(unknown)} не сопоставлены ролям реестра")
+    _tell_administrators(record, member, MEMBER_WAITING, f"mchd-roles:{record.number}",
+                         f"Назначьте роли по доверенности: {record.user.full_name}",
+                         f"{record.user.full_name} представил(а) доверенность № {record.number}: {said}. "
+                         f"Полномочия: {_powers_text(record.powers or [])}. Прочитайте их на карточке "
+                         "сотрудника и назначьте роли вручную.")
 
 
 def refuse(member: Membership, result: MchdResult, *, actor, remote_addr: str | None = None) -> None:

@@ -5,19 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import bindparam, exists, or_, select
 
-from ..core import uow
-from ..core.access import AccessDenied
+from ..core import access, uow
+from ..core.access import AccessDenied, Permission
 from ..core.hooks import MISSING, frame_fact
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..identifiers import digits
 from ..members.models import Membership, MemberStatus
-from . import forms, services
+from . import forms, roles, services
 from .document import MAX_XML_BYTES
 from .models import PowerOfAttorneyRecord
+from .package import MAX_SIGNATURE_BYTES
 
 bp = Blueprint("mchd", __name__, template_folder="templates")
-MAX_SIGNATURE_BYTES = 1024 * 1024
+# A package holds the XML and its signature (and a re-delegation's parents).
+MAX_UPLOAD_BYTES = MAX_XML_BYTES + 2 * MAX_SIGNATURE_BYTES
 
 
 def menu_column(user_id):
@@ -67,8 +69,11 @@ def upload(org_id: int):
     form = forms.UploadForm()
     if not form.validate_on_submit():
         return _index(form, member=member, status=422)
-    xml = form.read(form.xml, MAX_XML_BYTES)
-    signature = form.read(form.signature, MAX_SIGNATURE_BYTES)
+    size = form.size(form.xml)
+    if size > MAX_UPLOAD_BYTES:  # said with its real size, not the part that was read
+        return _decide(member, form, services.too_large(size, MAX_XML_BYTES))
+    xml = form.read(form.xml, MAX_UPLOAD_BYTES)
+    signature = form.read(form.signature, MAX_SIGNATURE_BYTES) if form.signature.data else None
     name = form.xml.data.filename or None
     parents = form.parent(MAX_XML_BYTES, MAX_SIGNATURE_BYTES)
     result = services.check_files(member, _who(), xml, name, signature, parents)
@@ -113,3 +118,47 @@ def record(record_id: int):
     if found is None or found.user_id != _user().id:
         raise AccessDenied(not_found=True)  # another person's МЧД does not exist for them
     return render_template("mchd/record.html", record=found)
+
+
+# -- the operator's table of powers and roles --------------------------------------------------
+@bp.route("/operator/mchd-powers", methods=["GET", "POST"])
+def powers():
+    """«Полномочия МЧД и роли»: which roles each power's code gives (operators only)."""
+    access.require(_user(), Permission.OPERATOR_CONSOLE)
+    form = forms.PowerRuleForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            rule = roles.save_rule(form.code.data, form.name.data, form.chosen(), _user())
+        except roles.RuleError as exc:
+            form.code.errors = [*form.code.errors, str(exc)]
+            status = 422
+        else:
+            flash(f"Полномочие {rule.code} сохранено: роли — "
+                  f"{', '.join(r.title for r in sorted(form.chosen())) or 'не даёт ролей'}.", "success")
+            return redirect(url_for(".powers"))
+    elif request.method == "POST":
+        status = 422
+    edit = request.args.get("code")
+    if request.method == "GET" and edit:
+        found = db.session.get(roles.PowerRoleRule, edit)
+        if found is not None:
+            form = forms.PowerRuleForm(formdata=None, data={"code": found.code, "name": found.name}
+                                       | {f"role_{r}": True for r in found.roles or []})
+    return render_template("mchd/powers.html", form=form, rules=roles.rules(),
+                           delete=forms.DeleteRuleForm(formdata=None)), status
+
+
+@bp.route("/operator/mchd-powers/delete", methods=["POST"])
+def delete_power():
+    access.require(_user(), Permission.OPERATOR_CONSOLE)
+    form = forms.DeleteRuleForm()
+    if not form.validate_on_submit():
+        raise AccessDenied(not_found=True)
+    try:
+        roles.delete_rule(form.code.data or "")
+    except roles.RuleError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(f"Полномочие {form.code.data} удалено: новые доверенности с ним ролей не дают.", "success")
+    return redirect(url_for(".powers"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from registry.documents import services as documents
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
@@ -44,6 +45,7 @@ class ApiData:
     document_id: int
     foreign_document_id: int
     signed: bytes
+    mchd_id: int = 0
 
 
 def build(app, org, demo_pki, system_cert, branch_cert) -> ApiData:
@@ -58,8 +60,13 @@ def build(app, org, demo_pki, system_cert, branch_cert) -> ApiData:
         add_document(organization, plain_pdf(), "лицензия.pdf", doc_type="license", number="Л-1",
                      expires_on=date.today() - timedelta(days=1))
         foreign = add_document(other, plain_pdf(), "чужой.pdf")
+        from registry.members.models import Membership
+
+        from ..factories import make_power_of_attorney
+        member = db.session.scalars(select(Membership).where(Membership.organization_id == org.id)).first()
+        mchd = make_power_of_attorney(member)
         db.session.commit()
-        return ApiData(org.id, org.other_id, doc.id, foreign.id, signed)
+        return ApiData(org.id, org.other_id, doc.id, foreign.id, signed, mchd.id)
 
 
 @pytest.fixture
@@ -167,7 +174,8 @@ def test_openapi_description_is_valid(client):
     assert set(spec["paths"]) == {"/openapi.json", "/me", "/organizations", "/organizations/{org_id}",
                                   "/organizations/{org_id}/branches", "/organizations/{org_id}/documents",
                                   "/organizations/{org_id}/documents/{document_id}",
-                                  "/organizations/{org_id}/documents/{document_id}/file"}
+                                  "/organizations/{org_id}/documents/{document_id}/file",
+                                  "/organizations/{org_id}/mchd", "/organizations/{org_id}/mchd/{record_id}"}
 
 
 def test_profile_json_is_the_documented_shape_and_errors_are_utf8(app, api, system_cert):

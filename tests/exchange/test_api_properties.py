@@ -40,7 +40,7 @@ def with_certificate(app, pem: str | None):
 
 
 def test_every_operation_is_exercised():
-    assert len(OPERATIONS) == 8
+    assert len(OPERATIONS) == 10
 
 
 # The API's answers against its description: the same on both databases (tests/exchange/test_api.py
@@ -55,7 +55,8 @@ def test_documented_endpoint_never_fails(app, client, org, demo_pki, system_cert
     apps = {name: with_certificate(app, pem) for name, pem in pems.items()}
     schema.app = apps["exchange_profile"]
     operation = schema[path]["GET"]
-    real = {"org_id": [data.org_id, data.other_id], "document_id": [data.document_id, data.foreign_document_id]}
+    real = {"org_id": [data.org_id, data.other_id], "document_id": [data.document_id, data.foreign_document_id],
+            "record_id": [data.mchd_id, data.mchd_id + 1]}
     seen = set()
 
     @settings(max_examples=40, deadline=None, database=None,
@@ -72,8 +73,12 @@ def test_documented_endpoint_never_fails(app, client, org, demo_pki, system_cert
     assert seen, "nothing was called"
     # Besides the random cases, the two answers every operation must be able to give: the
     # system's own data with real ids, and a refusal without a known certificate.
-    url = "/api/v1" + path.format(org_id=data.org_id, document_id=data.document_id)
-    assert Client(apps["exchange_profile"]).get(url).status_code == 200, url
+    url = "/api/v1" + path.format(org_id=data.org_id, document_id=data.document_id, record_id=data.mchd_id)
+    if "/mchd" in path:  # people's authority: their administrator reads it, a system does not
+        assert Client(apps["exchange_profile"]).get(url).status_code == 403, url
+        assert Client(apps["member"]).get(url).status_code == 200, url
+    else:
+        assert Client(apps["exchange_profile"]).get(url).status_code == 200, url
     if path != "/openapi.json":
         assert Client(apps["none"]).get(url).status_code == 401, url
         assert Client(apps["stranger"]).get(url).status_code == 401, url

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
+import io
 
+import pytest
+from sqlalchemy import select
+
+from registry.extensions import db
 from registry.identifiers import make_inn, make_ogrn, make_snils
 from registry.mchd.verify import Context, HeadRecord
+from registry.members.models import Membership
+from registry.organizations.models import Organization
 from registry.pki import TrustStore
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
-from ..members.conftest import org, wizard  # noqa: F401  (fixtures)
+from ..factories import make_egrul_record, make_member, make_person
+from ..members.conftest import org, person_client, wizard  # noqa: F401  (fixtures)
 
 OTHER_HEAD = {"surname": "Орлов", "given": "Олег Петрович", "snils": make_snils("556677889"),
               "inn": make_inn("7705678901")}
@@ -71,3 +78,34 @@ def other_head(issue_certificate):
 def stranger(demo_pki):
     """Петров (the demo entrepreneur): not the head of РОМАШКА."""
     return demo_pki.person("ip", "gost256")
+
+
+HEAD = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
+        "inn": PEOPLE["head"]["inn"]}
+
+
+@pytest.fixture
+def setup(app, org, demo_pki):  # noqa: F811  (``org``: the fixture imported above)
+    """РОМАШКА in ЕГРЮЛ; Сидорова waits for roles there and has signed in."""
+    with app.app_context():
+        make_egrul_record(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], head=HEAD)
+        anna = make_person("employee1")
+        make_member(anna, db.session.get(Organization, org), status="pending")
+        db.session.commit()
+    browser = person_client(app, demo_pki, "employee1")
+    page = browser.get("/mchd")
+    assert page.status_code == 200, page.text
+    return browser
+
+
+def upload(browser, org_id, xml, sig, name):
+    return browser.post(f"/mchd/organizations/{org_id}/upload", {
+        "xml": (io.BytesIO(xml), name), "signature": (io.BytesIO(sig), name + ".sig")},
+        content_type="multipart/form-data")
+
+
+def membership(app, org_id):
+    with app.app_context():
+        m = db.session.scalar(select(Membership).join(Membership.user).where(
+            Membership.organization_id == org_id, Membership.user.has(snils=PEOPLE["employee1"]["snils"])))
+        return {"status": m.status, "roles": list(m.roles), "user_id": m.user_id}

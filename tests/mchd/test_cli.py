@@ -116,3 +116,35 @@ def test_trust_option(run, head, demo_pki, tmp_path):
     empty.mkdir()
     refused = run(xml, sig, "--json", "--trust", str(empty), name=name + ".xml")
     assert refused.exit_code == 1 and json.loads(refused.output)["code"] == "signer_certificate_invalid"
+
+
+def test_json_lists_every_power_and_the_head(run, head):
+    xml, name = build(text="Получать уведомления Пробирной палаты")
+    result = run(xml, sign(xml, head), "--json", name=name + ".xml")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [(p["code"], p["name"]) for p in data["powers"]] == [
+        (None, "Получать уведомления Пробирной палаты"),
+        ("DMDK_APPLICATIONS", "Работа с заявлениями в ГИИС ДМДК"), ("DMDK_PARTICIPANT", "Действия участника ДМДК")]
+    assert data["head"]["full_name"] == "Иванов Иван Иванович" and data["head"]["position"] == "Генеральный директор"
+    assert data["format"] == "003" and data["signing_time_proven"] is False
+    assert [c["name"] for c in data["checks"] if c["warning"]] == ["time"]
+
+
+def test_a_zip_package_or_an_attached_signature_needs_no_sig(app, db_session, tmp_path, run, head):
+    import io
+    import zipfile
+
+    xml, name = build()
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr(f"{name}.xml", xml)
+        archive.writestr(f"{name}.xml.sig", sign(xml, head))
+    (tmp_path / "mchd.zip").write_bytes(package.getvalue())
+    (tmp_path / f"{name}.xml.sig").write_bytes(sign(xml, head, attached=True))
+    for path in (tmp_path / "mchd.zip", tmp_path / f"{name}.xml.sig"):
+        result = app.test_cli_runner().invoke(args=["mchd", "verify", str(path)])
+        assert result.exit_code == 0, result.output
+        assert "• Работа с заявлениями в ГИИС ДМДК (код DMDK_APPLICATIONS)" in result.output
+    result = app.test_cli_runner().invoke(args=["mchd", "verify", str(tmp_path / "mchd.zip"), "--json"])
+    assert json.loads(result.output)["valid"] is True

@@ -7,7 +7,6 @@ import io
 import re
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from registry.core.hooks import acting_authority
@@ -16,49 +15,18 @@ from registry.extensions import db
 from registry.mchd import services
 from registry.mchd.document import read
 from registry.mchd.models import PowerOfAttorneyRecord
-from registry.mchd.roles import DEFAULT_POWER_ROLES, parse_power_roles
 from registry.members.models import Membership, Role
 from registry.notices.kinds import MCHD_EXPIRY
 from registry.notices.models import Notice
 from registry.organizations.models import Organization
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo import ORGANIZATION
 
-from ..factories import make_egrul_record, make_member, make_person
+from ..factories import make_member
 from ..members.conftest import person_client
 from ..test_every_page import INTERNAL, visible_text
 from .builder import build, principal, sign
-from .conftest import OTHER_ORG
+from .conftest import OTHER_ORG, membership, upload
 from .registry_server import registry_server
-
-HEAD = {"kind": "person", "surname": "Иванов", "given": "Иван", "patronymic": "Иванович",
-        "inn": PEOPLE["head"]["inn"]}
-
-
-@pytest.fixture
-def setup(app, org, demo_pki):
-    """РОМАШКА in ЕГРЮЛ; Сидорова waits for roles there and has signed in."""
-    with app.app_context():
-        make_egrul_record(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], head=HEAD)
-        anna = make_person("employee1")
-        make_member(anna, db.session.get(Organization, org), status="pending")
-        db.session.commit()
-    browser = person_client(app, demo_pki, "employee1")
-    page = browser.get("/mchd")
-    assert page.status_code == 200, page.text
-    return browser
-
-
-def upload(browser, org_id, xml, sig, name):
-    return browser.post(f"/mchd/organizations/{org_id}/upload", {
-        "xml": (io.BytesIO(xml), name), "signature": (io.BytesIO(sig), name + ".sig")},
-        content_type="multipart/form-data")
-
-
-def membership(app, org_id):
-    with app.app_context():
-        m = db.session.scalar(select(Membership).join(Membership.user).where(
-            Membership.organization_id == org_id, Membership.user.has(snils=PEOPLE["employee1"]["snils"])))
-        return {"status": m.status, "roles": list(m.roles), "user_id": m.user_id}
 
 
 def journal(app, org_id):
@@ -71,7 +39,7 @@ def journal(app, org_id):
 def test_page_offers_the_organization_the_person_joined(setup):
     page = setup.get("/mchd").text
     assert "Доверенности (МЧД)" in page and ORGANIZATION["name"] in page
-    assert "Файл доверенности (XML)" in page and "Найти в реестре и проверить" in page
+    assert "Файл доверенности (XML или архив ZIP)" in page and "Найти в реестре и проверить" in page
 
 
 def test_valid_mchd_activates_the_membership(app, org, setup, head):
@@ -135,7 +103,7 @@ def test_mchd_for_someone_else_is_refused(app, org, setup, head):
 
 def test_missing_files_are_form_errors(setup, org):
     response = setup.post(f"/mchd/organizations/{org}/upload", {}, content_type="multipart/form-data")
-    assert response.status_code == 422 and "Выберите XML-файл доверенности" in response.text
+    assert response.status_code == 422 and "Выберите файл доверенности" in response.text
 
 
 def test_foreign_organization_and_record_are_not_found(app, org, setup, head, demo_pki):
@@ -276,18 +244,6 @@ def test_roles_granted_otherwise_are_kept(app, org, setup, head):
         db.session.commit()
     m = membership(app, org)
     assert (m["status"], m["roles"]) == ("active", [Role.BATCH_OPERATIONS.value])
-
-
-def test_power_roles_mapping():
-    assert parse_power_roles("") == DEFAULT_POWER_ROLES
-    assert parse_power_roles('{"02.01": ["admin", "applications"]}') == {
-        "02.01": (Role.ADMIN, Role.APPLICATIONS)}
-    assert parse_power_roles("A=admin; B=applications,dmdk_participant")["B"] == (
-        Role.APPLICATIONS, Role.DMDK_PARTICIPANT)
-    with pytest.raises(ValueError, match="неизвестная роль"):
-        parse_power_roles('{"A": ["boss"]}')
-    with pytest.raises(ValueError, match="ожидается"):
-        parse_power_roles("nonsense")
 
 
 def test_reminders_at_30_7_and_1_days(app, org, setup):

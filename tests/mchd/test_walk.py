@@ -70,13 +70,13 @@ def test_employee_uploads_an_mchd_and_becomes_active(mchd_server, chromium, tmp_
         employee.click("button", "Сохранить", "joined")
 
         employee.menu("Доверенности", "mchd")
-        e.get_by_label("Файл доверенности (XML)").set_input_files(str(renamed))
+        e.get_by_label("Файл доверенности (XML или архив ZIP)").set_input_files(str(renamed))
         e.get_by_label("Файл подписи (.sig)").set_input_files(str(sig_path))
         employee.click("button", "Проверить и загрузить", "mchd-refused")
         assert e.get_by_text("не совпадает с идентификатором файла").first.is_visible()
         assert e.get_by_text("не пройдена").first.is_visible()
 
-        e.get_by_label("Файл доверенности (XML)").set_input_files(str(xml_path))
+        e.get_by_label("Файл доверенности (XML или архив ZIP)").set_input_files(str(xml_path))
         e.get_by_label("Файл подписи (.sig)").set_input_files(str(sig_path))
         employee.click("button", "Проверить и загрузить", "mchd-accepted")
         assert e.get_by_text("принята. Назначены роли").is_visible()
