@@ -57,8 +57,11 @@ def registry_server():
             if registry.down:
                 return self._send(503, {"error": "maintenance"})
             number = url.path.rsplit("/", 1)[-1]
+            if url.path == "/emchd/check-status":  # the address an МЧД names in СведСист
+                number = query.get("guid") or query.get("number") or ""
             entry = registry.entries.get(number)
-            if not url.path.startswith("/mchd/") or entry is None or entry["inn"] != query.get("inn"):
+            if not url.path.startswith(("/mchd/", "/emchd/check-status")) or entry is None \
+                    or entry["inn"] != query.get("inn"):
                 return self._send(404, {"status": "not_found"})
             body = {k: v for k, v in entry.items() if k != "inn"}
             return self._send(200, body)

@@ -112,3 +112,58 @@ def test_parent_found_through_the_registry(app, registry, head, employee, trust,
         result = V.verify(child, sign(child, employee), context=context)
     assert result.valid, result.message
     assert result.parent.number == parent.number
+
+
+# -- the status at the address the document names (СведСист) ---------------------------------------
+@pytest.fixture
+def status(app, trust, egrul):
+    """The check as the application makes it (its provider settings), ЕГРЮЛ as in the tests."""
+    def run(xml, sig):
+        with app.app_context():
+            context = provider.check_context(trust_store=trust)
+            context.head_of = lambda p: egrul.get(p.ogrn)
+            return V.verify(xml, sig, context=context)
+    return run
+
+
+def test_the_status_is_asked_at_the_documents_own_address(app, status, head, monkeypatch):
+    with registry_server() as server:
+        port = server.url.rsplit(":", 1)[1]
+        monkeypatch.setitem(app.config, "REGISTRY_MCHD_STATUS_HOSTS", f"127.0.0.1:{port}")
+        xml, _ = build(system=server.url + "/emchd/check-status?guid={number}")
+        sig = sign(xml, head)
+        number = read(xml).number
+        server.add(number, xml, sig, inn=INN)
+        result = status(xml, sig)
+        assert result.checks[-1].name == "revocation" and not result.checks[-1].skipped
+        assert "Не отозвана по сведениям системы, указанной в доверенности" in result.checks[-1].message
+        assert server.requests[-1][1] == {"guid": number, "inn": INN}
+        server.entries[number]["status"], server.entries[number]["revoked_at"] = "revoked", "2026-12-01T09:00:00Z"
+        result = status(xml, sig)
+        assert result.code == V.REVOKED and "отозвана 01.12.2026" in result.message
+
+
+def test_without_the_setting_the_status_is_not_asked_and_the_check_says_why(app, status, head):
+    xml, _ = build()  # СведСист: https://m4d.nalog.gov.ru/…
+    result = status(xml, sign(xml, head))
+    revocation = result.checks[-1]
+    assert revocation.skipped and "Статус доверенности не запрашивался" in revocation.message
+    assert "REGISTRY_MCHD_STATUS_HOSTS" in revocation.message and "m4d.nalog.gov.ru" in revocation.message
+
+
+def test_an_address_outside_the_list_is_never_called(app, status, head, monkeypatch):
+    with registry_server() as server:
+        monkeypatch.setitem(app.config, "REGISTRY_MCHD_STATUS_HOSTS", "m4d.nalog.gov.ru")
+        xml, _ = build(system=server.url + "/emchd/check-status?guid={number}")
+        result = status(xml, sign(xml, head))
+        assert server.requests == []
+        assert "не входит в список систем" in result.checks[-1].message and result.checks[-1].skipped
+
+
+def test_without_network_the_status_is_not_revoked_but_said_unknown(app, status, head, monkeypatch):
+    port = free_port()  # nothing listens there
+    monkeypatch.setitem(app.config, "REGISTRY_MCHD_STATUS_HOSTS", f"127.0.0.1:{port}")
+    xml, _ = build(system=f"http://127.0.0.1:{port}/emchd/check-status?guid={{number}}")
+    result = status(xml, sign(xml, head))
+    assert result.valid and result.checks[-1].skipped
+    assert "Отзыв проверить не удалось: реестр доверенностей недоступен" in result.checks[-1].message
