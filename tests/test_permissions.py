@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from registry.extensions import db, utcnow
 from registry.members.models import (
@@ -33,12 +34,14 @@ from .factories import (
     make_exchange_profile,
     make_member,
     make_organization,
+    make_power_of_attorney,
     make_user,
     make_user_certificate,
 )
 
 P = Permission
 OPERATOR = "operator console"
+MCHD_CARD = "an МЧД of another member"
 # Presenting an МЧД: the person's own membership, waiting for roles or active (any roles).
 PRESENT = "own pending or active membership"
 # (method, path template, permission); {org} and {member} are filled per organization.
@@ -95,6 +98,9 @@ ROUTES = [
     ("GET", "/api/v1/organizations/{org}/documents", P.DOCUMENTS),
     ("GET", "/api/v1/organizations/{org}/documents/{document}", P.DOCUMENTS),
     ("GET", "/api/v1/organizations/{org}/documents/{document}/file", P.DOCUMENTS),
+    # МЧД: every member reads their own, an administrator everyone's (the {mchd} is the admin's).
+    ("GET", "/api/v1/organizations/{org}/mchd", P.VIEW_PROFILE),
+    ("GET", "/api/v1/organizations/{org}/mchd/{mchd}", MCHD_CARD),
     ("POST", "/organizations/{org}/exchange/{profile}/delete", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/applications/{application}/delete", P.APPLICATIONS),
     # An employee presents an МЧД for the organization they joined (posted without files: 422).
@@ -103,7 +109,8 @@ ROUTES = [
 ]
 PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
                 "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
-                "{certificate}": "<int:certificate_id>", "{change}": "<int:change_id>"}
+                "{certificate}": "<int:certificate_id>", "{change}": "<int:change_id>",
+                "{mchd}": "<int:record_id>"}
 ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_membership",
           "pending", "removed", "blocked", "operator"]
 
@@ -117,9 +124,11 @@ def _documents_of(org: Organization) -> dict:
     profile = make_exchange_profile(org, system_name="ИС", system_code=f"IS-{org.id}")
     certificate = make_exchange_certificate(profile, fingerprint=f"{org.id:064x}")
     change = make_egrul_change(org)
+    admin = db.session.scalars(select(Membership).where(Membership.organization_id == org.id)).first()
+    mchd = make_power_of_attorney(admin)
     db.session.flush()
     return {"document": document.id, "application": application.id, "profile": profile.id,
-            "certificate": certificate.id, "change": change.id}
+            "certificate": certificate.id, "change": change.id, "mchd": mchd.id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:
@@ -133,6 +142,11 @@ def _granted(actor: str, own: bool) -> frozenset:
 def expected(actor: str, own: bool, permission) -> str:
     if permission == OPERATOR:
         return "allowed" if actor == "operator" else "not found"
+    if permission == MCHD_CARD:  # another member's МЧД: their administrator's to read
+        granted = _granted(actor, own)
+        if granted and P.ASSIGN_ROLES not in granted:
+            return "not found"
+        permission = P.ASSIGN_ROLES
     if permission == PRESENT:
         joined = actor not in ("no_membership", "removed", "blocked", "operator")
         return "allowed" if own and joined else "not found"
