@@ -121,32 +121,32 @@ def record(record_id: int):
 
 
 # -- the operator's table of powers and roles --------------------------------------------------
-@bp.route("/operator/mchd-powers", methods=["GET", "POST"])
+@bp.route("/operator/mchd-powers")
 def powers():
     """«Полномочия МЧД и роли»: which roles each power's code gives (operators only)."""
     access.require(_user(), Permission.OPERATOR_CONSOLE)
-    form = forms.PowerRuleForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            rule = roles.save_rule(form.code.data, form.name.data, form.chosen(), _user())
-        except roles.RuleError as exc:
-            form.code.errors = [*form.code.errors, str(exc)]
-            status = 422
-        else:
-            flash(f"Полномочие {rule.code} сохранено: роли — "
-                  f"{', '.join(r.title for r in sorted(form.chosen())) or 'не даёт ролей'}.", "success")
-            return redirect(url_for(".powers"))
-    elif request.method == "POST":
-        status = 422
-    edit = request.args.get("code")
-    if request.method == "GET" and edit:
-        found = db.session.get(roles.PowerRoleRule, edit)
-        if found is not None:
-            form = forms.PowerRuleForm(formdata=None, data={"code": found.code, "name": found.name}
-                                       | {f"role_{r}": True for r in found.roles or []})
+    return _powers_page(forms.rule_form(request.args.get("code")))
+
+
+def _powers_page(form, status: int = 200):
     return render_template("mchd/powers.html", form=form, rules=roles.rules(),
                            delete=forms.DeleteRuleForm(formdata=None)), status
+
+
+@bp.route("/operator/mchd-powers", methods=["POST"])
+def save_power():
+    access.require(_user(), Permission.OPERATOR_CONSOLE)
+    form = forms.PowerRuleForm()
+    if not form.validate_on_submit():
+        return _powers_page(form, 422)
+    try:
+        rule = roles.save_rule(form.code.data, form.name.data, form.chosen(), _user())
+    except roles.RuleError as exc:
+        form.code.errors = [*form.code.errors, str(exc)]
+        return _powers_page(form, 422)
+    given = ", ".join(r.title for r in sorted(form.chosen())) or "не даёт ролей"
+    flash(f"Полномочие {rule.code} сохранено: роли — {given}.", "success")
+    return redirect(url_for(".powers"))
 
 
 @bp.route("/operator/mchd-powers/delete", methods=["POST"])
