@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+import zipfile
 from datetime import timedelta
 
 from lxml import etree
@@ -77,4 +78,8 @@ def mchd_files(ctx: DemoContext) -> None:
     except (OSError, subprocess.SubprocessError) as exc:
         ctx.echo(f"  МЧД: not signed (openssl with the GOST engine is needed: {exc})")
         return
-    ctx.echo(f"  МЧД for employee1 (upload it in «Доверенности (МЧД)»): {xml_path} + .sig")
+    package = xml_path.with_suffix(".zip")  # as the registry of powers of attorney hands it out
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(xml_path, xml_path.name)
+        archive.write(str(xml_path) + ".sig", xml_path.name + ".sig")
+    ctx.echo(f"  МЧД for employee1 (upload it in «Доверенности (МЧД)»): {xml_path} + .sig, or {package}")
