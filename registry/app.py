@@ -83,8 +83,6 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     access.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
-    from .core.forms import install_html_params
-    install_html_params()  # wtforms' attribute rendering, the same output faster
     # Flask-Login's own context processor loads the account for every template; templates get
     # the lazy current_user proxy instead (see web.init_app), so pages not using it skip the query.
     login_manager.init_app(app, add_context_processor=False)

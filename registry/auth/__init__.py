@@ -24,9 +24,6 @@ def init_app(app: Flask) -> None:
     # The session is bound to the certificate (see views.authenticate); Flask-Login's own
     # IP/User-Agent binding would only add false logouts behind proxies.
     login_manager.session_protection = None
-    # ... so the identifier it would compare (a SHA-512 of the address and User-Agent) is not
-    # computed on every request for nothing.
-    login_manager._session_identifier_generator = lambda: None  # type: ignore[method-assign]
 
     @login_manager.user_loader
     def load_user(user_id: str):

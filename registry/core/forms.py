@@ -4,40 +4,9 @@ typed as ДД.ММ.ГГГГ, selects whose empty choice means "nothing chosen"."
 from __future__ import annotations
 
 from flask import abort
-from markupsafe import Markup, escape
 from wtforms import DateField, SelectField
-from wtforms import widgets as _widgets
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
-from wtforms.widgets import core as _widgets_core
-
-ORIGINAL_HTML_PARAMS = _widgets_core.html_params
-
-
-def html_params(**kwargs) -> Markup:
-    """wtforms' ``html_params`` with the same output, without a ``Markup.format`` per attribute.
-
-    Every rendered control and every ``<option>`` goes through it; wtforms' own version formats
-    each attribute through markupsafe's escaping formatter, which made a page's three filter
-    selects cost half a millisecond. ``tests/core/test_forms.py`` compares both on every kind of
-    value, so a wtforms upgrade that changes the original is noticed.
-    """
-    parts = []
-    for key, value in sorted(kwargs.items()):
-        key = _widgets_core.clean_key(key)
-        if value is True:
-            parts.append(str(escape(key)))
-        elif value is not False:
-            parts.append(f'{escape(key)}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(parts))
-
-
-def install_html_params() -> None:
-    """Use :func:`html_params` wherever wtforms renders attributes (module and widget classes)."""
-    _widgets_core.html_params = html_params
-    _widgets.html_params = html_params
-    _widgets_core.Input.html_params = staticmethod(html_params)
-    _widgets_core.Button.html_params = staticmethod(html_params)
 
 REQUIRED = "Обязательное поле"
 

@@ -35,7 +35,6 @@ from ..core.web import (  # noqa: F401  (re-exported)
 from ..core.web import local_datetime as _local_datetime
 from ..extensions import SQLiteReadsMiddleware
 from ..identifiers import format_snils
-from .cookies import CachedCookieSessionInterface
 from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
 
@@ -145,8 +144,6 @@ def init_app(app: Flask) -> None:
         inner, parse_networks(proxies), unix=wants_unix_channel(proxies),
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
-    # the same cookie comes with every page: verified once, its age checked every time
-    app.session_interface = CachedCookieSessionInterface()
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
     from ..pki import reasons
     reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
