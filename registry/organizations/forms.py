@@ -421,9 +421,18 @@ def edit_item(step: str, stored: dict, editing: str):
 
 
 def add_errors(form, errors: dict[str, list[str]]) -> None:
-    """Show errors of rules the server checks beside the form's own."""
+    """Show errors of rules the server checks beside the form's own (names the form no
+    longer has are left out)."""
     for name, messages in errors.items():
-        form[name].errors = list(form[name].errors) + messages
+        if name in form:
+            form[name].errors = list(form[name].errors) + list(messages)
+
+
+def field_errors(form) -> dict[str, list[str]]:
+    """The errors of a validated form's fields, as a draft keeps them (not the token's: a
+    bad token never reaches a view)."""
+    return {name: list(messages) for name, messages in form.errors.items()
+            if name is not None and name not in _NOT_VALUES}
 
 
 def manual_prefilled(query: str) -> ManualForm:

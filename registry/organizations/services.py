@@ -317,20 +317,28 @@ def _set(draft: OrganizationDraft, **changes) -> None:
     draft.data = data
 
 
-def step_values(draft: OrganizationDraft, step: str) -> tuple[dict, bool]:
+def step_values(draft: OrganizationDraft, step: str) -> tuple[dict, dict[str, list[str]]]:
     """What the step's form shows: the text last typed if it was never accepted, else the
-    accepted values. The flag says whether the values are unaccepted text."""
+    accepted values; and the errors found in that text when it was last sent (kept in the
+    draft, so that showing the step again judges nothing)."""
     raw = (draft.data.get("raw") or {}).get(step)
     if raw is not None:
-        return raw, True
-    return draft.data.get(step) or {}, False
+        return raw, dict((draft.data.get("errors") or {}).get(step) or {})
+    return draft.data.get(step) or {}, {}
 
 
-def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | None = None) -> None:
-    """Remember what was typed on a step without judging it («Назад», a search on the page)."""
+def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | None = None,
+               errors: dict[str, list[str]] | None = None) -> None:
+    """Remember what was typed on a step, with the errors found in it (none: not judged, as
+    for a search on the page)."""
     raws = dict(draft.data.get("raw") or {})
     raws[step] = raw
-    _set(draft, raw=raws)
+    kept = dict(draft.data.get("errors") or {})
+    if errors:
+        kept[step] = {name: list(messages) for name, messages in errors.items()}
+    else:
+        kept.pop(step, None)
+    _set(draft, raw=raws, errors=kept)
     if go_to:
         draft.step = go_to
     db.session.flush()
@@ -339,10 +347,12 @@ def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | N
 def _accept(draft: OrganizationDraft, step: str, values) -> None:
     raws = dict(draft.data.get("raw") or {})
     raws.pop(step, None)
+    kept = dict(draft.data.get("errors") or {})
+    kept.pop(step, None)
     done = list(draft.data.get("done") or [])
     if step not in done:
         done.append(step)
-    _set(draft, **{step: values, "raw": raws, "done": done})
+    _set(draft, **{step: values, "raw": raws, "errors": kept, "done": done})
 
 
 def next_step(step: str) -> str:
@@ -818,10 +828,11 @@ def okved_typeahead(draft: OrganizationDraft, typed: dict, pick: str,
 
 @dataclass
 class StepOutcome:
-    """What a form step's POST came to: where to go (None: show the step again with errors)."""
+    """What a form step's POST came to: where to go (the same step: refused, shown again
+    from the draft with ``errors``)."""
 
     go_to: str | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict)  # rules only the server checks
+    errors: dict[str, list[str]] = field(default_factory=dict)
     kept_with_errors: bool = False  # «Назад» with errors: the text is kept as a draft
 
     @property
@@ -834,10 +845,12 @@ class StepOutcome:
 
 
 def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed: dict, *,
-                back: bool) -> StepOutcome:
+                back: bool, form_errors: dict[str, list[str]] | None = None) -> StepOutcome:
     """«Далее» or «Назад» on a form step. ``values`` are the form's accepted values, or None
-    when the form found errors; ``typed`` is the text as typed, kept when it is not accepted."""
-    errors: dict[str, list[str]] = {}
+    when the form found errors (``form_errors``); ``typed`` is the text as typed, kept with
+    its errors when it is not accepted. The outcome always names a step to go to: refused,
+    the same step (shown again from the draft)."""
+    errors: dict[str, list[str]] = {name: list(m) for name, m in (form_errors or {}).items()}
     if values is not None:
         try:
             with db.session.begin_nested():
@@ -846,12 +859,13 @@ def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed:
                     draft.step = previous_step(step)
             return StepOutcome(go_to=draft.step)
         except FieldErrors as exc:
-            errors = exc.errors
+            for name, messages in exc.errors.items():
+                errors.setdefault(name, []).extend(messages)
     if back:
-        keep_typed(draft, step, typed, go_to=previous_step(step))
+        keep_typed(draft, step, typed, go_to=previous_step(step), errors=errors)
         return StepOutcome(go_to=previous_step(step), errors=errors, kept_with_errors=True)
-    keep_typed(draft, step, typed)
-    return StepOutcome(errors=errors)
+    keep_typed(draft, step, typed, errors=errors)
+    return StepOutcome(go_to=step, errors=errors)
 
 
 @dataclass

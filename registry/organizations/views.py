@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from ..core import access, hooks, uow
+from ..core import access, hooks
 from ..core.access import Permission
 from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
@@ -192,22 +192,21 @@ def _form_step(draft, step, organization):
     form.validate()  # CSRFProtect has already refused a bad token; this fills form.errors
     if forms.is_typeahead(step, form, request.form):
         return _okved_typeahead(draft, form, organization)
-    outcome = services.submit_step(draft, step, None if form.errors else forms.values(form),
-                                   forms.raw(request.form), back=bool(form.back.data))
-    forms.add_errors(form, outcome.errors)
+    errors = forms.field_errors(form)
+    outcome = services.submit_step(draft, step, None if errors else forms.values(form),
+                                   forms.raw(request.form), back=bool(form.back.data),
+                                   form_errors=errors)
     if outcome.warning:
         flash(outcome.warning, "warning")
-    if outcome.go_to is not None:
-        return redirect(_step_url(outcome.go_to, organization))
-    uow.keep()  # the typed text survives the 422 answer
-    return _render_step(draft, step, organization, 422, form=form)
+    # Refused too: the text and its errors are in the draft, the step shows them (a reload
+    # of the page does not send the form again).
+    return redirect(_step_url(outcome.go_to or step, organization))
 
 
 def _show_form_step(draft, step, organization):
-    stored, typed = services.step_values(draft, step)
+    stored, errors = services.step_values(draft, step)
     form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
-    if typed:
-        form.validate()  # show what was wrong with the text kept from last time
+    forms.add_errors(form, errors)  # what was wrong with the text when it was sent
     return _render_step(draft, step, organization, form=form)
 
 

@@ -1,0 +1,101 @@
+"""A newcomer's second walk in headless Chromium on a demo instance: a refused wizard step
+shown again, a pending member saved without roles, signing in again after «Выход». Every page
+is judged like the first walk's (tests/test_walk.py: Russian, no English, no sideways
+scrolling); screenshots in test-artifacts/walk-again-*.png."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from .helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port
+from .test_walk import Person, chromium  # noqa: F401  (the browser fixture)
+
+PREPARE = """
+import sys
+from registry.demo import create_demo_app
+from registry.extensions import db
+
+app = create_demo_app(sys.argv[1])
+with app.app_context():
+    from tests.factories import make_person, register_organization
+    head = make_person("head")
+    organization = register_organization(head, name="ООО «ЯХОНТ»")
+    db.session.commit()
+    print(organization.id, organization.inn)
+"""
+
+
+@pytest.fixture(scope="module")
+def again_server(tmp_path_factory, copy_demo):
+    """A demo instance where the demo head already administers ООО «ЯХОНТ» (РОМАШКА is still
+    to be registered)."""
+    directory = copy_demo(tmp_path_factory.mktemp("walk-again") / "demo")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    made = subprocess.run([sys.executable, "-c", PREPARE, str(directory)], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True, timeout=120)
+    org_id, inn = made.stdout.split()[-2:]
+    port = free_port()
+    log = directory / "serve.log"
+    proc = subprocess.Popen([str(VENV_BIN / "registry"), "demo", "serve", "--dir", str(directory),
+                             "--port", str(port)], cwd=ROOT, stdout=log.open("wb"), stderr=subprocess.STDOUT)
+    try:
+        wait_for_port(port, proc=proc, log=log)
+        yield f"https://localhost:{port}", directory / "pki", int(org_id), inn
+    finally:
+        stop(proc)
+
+
+def test_a_refused_okved_step_shows_its_saved_errors_again(again_server, chromium):  # noqa: F811
+    url, pki, _org, _inn = again_server
+    director = Person(chromium, url, pki / "people" / "head-ecdsa.p12", "again-okved")
+    d = director.page
+    try:
+        director.go("/organizations/register", "search")
+        d.get_by_label("ОГРН, ОГРНИП или ИНН").fill("1027700000019")
+        director.click("button", "Найти", "found")
+        director.click("button", "Зарегистрировать эту организацию", "step-general")
+        d.get_by_label("Адрес электронной почты").fill("office@romashka.example")
+        d.get_by_label("Телефон").fill("+74951234567")
+        d.get_by_label("Категория заявителя").select_option("producer")
+        director.click("button", "Далее", "step-okved")
+        d.get_by_label("Вспомогательный вид деятельности (1)").fill("99.99")
+        # «Далее» refused: the browser is sent back to the step (a GET), so a reload does not
+        # offer to send the form again.
+        with d.expect_navigation() as navigation:
+            d.get_by_role("button", name="Далее").click()
+        answer = navigation.value
+        assert answer.request.method == "GET" and answer.request.redirected_from is not None
+        assert answer.request.redirected_from.method == "POST"
+        director.check("step-okved-refused")
+        summary = d.locator(".error-summary")
+        assert "нет в классификаторе" in summary.inner_text()
+
+        # Opening the step again shows the errors saved with the text, nothing else.
+        for how in ("reload", "stepper", "address"):
+            if how == "reload":
+                d.reload()
+            elif how == "stepper":
+                director.go("/organizations/register/general", "step-general-again")
+                d.locator(".stepper").get_by_role("link", name=re.compile("Виды деятельности")).click()
+                d.wait_for_load_state()
+            else:
+                d.goto(url + "/organizations/register/okved")
+            director.check(f"step-okved-again-{how}")
+            text = summary.inner_text()
+            assert "нет в классификаторе" in text, how
+            assert "CSRF" not in text and "token" not in text, how
+            assert d.get_by_label("Вспомогательный вид деятельности (1)").input_value() == "99.99"
+        d.get_by_label("Вспомогательный вид деятельности (1)").fill("95.25")
+        director.click("button", "Далее", "step-head")
+        assert d.url.endswith("/register/head")
+        d.goto(url + "/organizations/register/okved")
+        director.check("step-okved-accepted")
+        assert d.locator(".error-summary").count() == 0
+        assert director.problems == []
+    finally:
+        director.context.close()
