@@ -99,3 +99,47 @@ def test_a_refused_okved_step_shows_its_saved_errors_again(again_server, chromiu
         assert director.problems == []
     finally:
         director.context.close()
+
+
+def test_a_pending_member_saved_without_roles_is_removed_only_when_asked(again_server, chromium):  # noqa: F811
+    url, pki, org_id, inn = again_server
+    director = Person(chromium, url, pki / "people" / "head-ecdsa.p12", "again-roles")
+    employee = Person(chromium, url, pki / "people" / "employee1-ecdsa.p12", "again-employee")
+    d, e = director.page, employee.page
+    try:
+        employee.go("/join", "join")
+        e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(inn)
+        employee.click("button", "Найти", "join-found")
+        e.get_by_label("Должность").fill("Специалист по учёту")
+        employee.click("button", "Сохранить", "joined")
+
+        director.go(f"/organizations/{org_id}/members", "members")
+        row = d.get_by_role("row").filter(has_text="Сидорова")
+        assert "Ожидает назначения ролей" in row.inner_text()
+        row.get_by_role("link", name="Роли").click()
+        director.check("card")
+        director.click("button", "Сохранить", "card-no-roles")
+        # Asked first: nothing is written yet, and the page says what saving would do.
+        assert d.get_by_text("Ни одна роль не отмечена").is_visible()
+        assert "«Удален»" in d.get_by_role("alert").filter(has_text="Ни одна роль").inner_text()
+        assert d.get_by_text("Изменений нет").count() == 0
+        director.click("link", "Не удалять", "card-kept")
+        director.go(f"/organizations/{org_id}/journal", "journal-before")
+        assert d.get_by_text("статус: Удален").count() == 0
+        director.go(f"/organizations/{org_id}/members", "members-still-pending")
+        row = d.get_by_role("row").filter(has_text="Сидорова")
+        assert "Ожидает назначения ролей" in row.inner_text()
+
+        # Confirmed: removed, and the page and the journal say the same.
+        row.get_by_role("link", name="Роли").click()
+        director.click("button", "Сохранить", "card-no-roles-again")
+        director.click("button", "Удалить из организации", "removed")
+        assert d.get_by_text("Сотрудник Сидорова Анна Сергеевна удалён из организации").is_visible()
+        assert d.get_by_text("Изменений нет").count() == 0
+        assert "Удален" in d.get_by_role("row").filter(has_text="Сидорова").inner_text()
+        director.go(f"/organizations/{org_id}/journal", "journal-after")
+        assert d.get_by_text("статус: Удален").first.is_visible()
+        assert director.problems == [] and employee.problems == []
+    finally:
+        director.context.close()
+        employee.context.close()

@@ -152,6 +152,8 @@ def card(org_id: int, member_id: int):
     form = forms.RolesForm() if request.method == "POST" else forms.roles_form(member)
     if not form.validate_on_submit():
         return _card_page(organization, member, form)
+    if services.removes_member(member, form.chosen()) and not form.removal_confirmed():
+        return _card_page(organization, member, form, confirm_removal=True)
     try:
         with db.session.begin_nested():
             change = services.set_roles(member, form.chosen(), actor=_user(),
@@ -172,16 +174,20 @@ def _roles_refused(organization, member_id: int, exc: MemberError):
 
 
 def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
+    if change.member_removed:
+        return (f"Сотрудник {member.user.full_name} удалён из организации: статус «Удален», "
+                "ролей нет. Роли можно назначить снова на его карточке.", "success")
     if change.added or change.removed:
         return (f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
                 f"Статус: {member.member_status.title}.", "success")
     return "Изменений нет.", "info"
 
 
-def _card_page(organization: Organization, member, form, status: int = 200):
+def _card_page(organization: Organization, member, form, status: int = 200, *,
+               confirm_removal: bool = False):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name"),
-                           facts=member_facts(member)), status
+                           facts=member_facts(member), confirm_removal=confirm_removal), status
 
 
 # -- the organization journal -------------------------------------------------------------------
