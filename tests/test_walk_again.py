@@ -143,3 +143,54 @@ def test_a_pending_member_saved_without_roles_is_removed_only_when_asked(again_s
     finally:
         director.context.close()
         employee.context.close()
+
+
+def journal_results(page) -> list[str]:
+    """The «Результат» column of «Журнал посещений» (its first page)."""
+    return [cell.strip() for cell in page.locator("main table tbody tr td:last-child").all_inner_texts()]
+
+
+def test_after_sign_out_the_page_signs_in_again(again_server, chromium):  # noqa: F811
+    url, pki, _org, _inn = again_server
+    person = Person(chromium, url, pki / "people" / "head-ecdsa.p12", "again-signout")
+    page = person.page
+    try:
+        page.goto(url + "/journal")  # (its wide table is not judged here)
+        before = journal_results(page)
+        person.click("button", "Выход", "signed-out")
+        assert page.url.endswith("/session-ended")
+        assert page.get_by_role("heading", name="Вы вышли из реестра.").is_visible()
+        for path in ("/", "/profile", "/organizations/", "/login"):
+            person.go(path, "signed-out-" + path.strip("/").replace("/", "-"))
+            assert page.url.endswith("/session-ended"), path
+            assert page.get_by_role("heading", name="Вы вышли из реестра.").is_visible(), path
+        # It names the certificate, offers to sign in again and says how to choose another.
+        main = page.locator("main")
+        assert "Иванов Иван Иванович" in main.inner_text()
+        assert page.get_by_role("heading", name="Как войти с другим сертификатом").is_visible()
+        assert "закройте все окна браузера" in main.inner_text()
+        assert page.get_by_role("link", name="войдите по электронной подписи").is_visible()
+        kept = person.context.new_page()  # a second tab left on this page
+        kept.goto(url + "/session-ended")
+
+        person.click("button", "Войти снова", "signed-in-again")
+        assert page.locator("h1").inner_text() == "Здравствуйте, Иван Иванович!"
+        person.click("button", "Выход", "signed-out-twice")
+        # The tab kept from before: its page is stale, yet it leads back in, not to an error.
+        kept.get_by_role("button", name="Войти снова").click()
+        kept.wait_for_load_state()
+        assert kept.url.endswith("/session-ended")
+        assert kept.get_by_text("Страница входа устарела").is_visible()
+        kept.get_by_role("button", name="Войти снова").click()
+        kept.wait_for_load_state()
+        assert kept.locator("h1").inner_text() == "Здравствуйте, Иван Иванович!"
+        kept.close()
+
+        # Each sign-in is a session of its own, in «Журнал посещений».
+        page.goto(url + "/journal")
+        after = journal_results(page)
+        assert after.count("Вход выполнен") == before.count("Вход выполнен") + 2, after
+        assert after.count("Выход") == before.count("Выход") + 2, after
+        assert person.problems == []
+    finally:
+        person.context.close()
