@@ -27,6 +27,7 @@ from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from ..text import genitive
 from . import current, egrul, forms, services
+from .contacts import contacts
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
 from .services import MemberError
@@ -142,6 +143,7 @@ def members(org_id: int):
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("members/members.html", organization=organization, status_form=status_form,
                            members=page.items, page=page, args=args, Role=Role,
+                           contacts=contacts([m.user for m in page.items]),
                            unit_name=lambda m: (organization.branch(m.branch_id) or {}).get("name"))
 
 
@@ -187,7 +189,8 @@ def _card_page(organization: Organization, member, form, status: int = 200, *,
                confirm_removal: bool = False):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name"),
-                           facts=member_facts(member), confirm_removal=confirm_removal), status
+                           facts=member_facts(member), confirm_removal=confirm_removal,
+                           contact=contacts([member.user])[member.user_id]), status
 
 
 # -- the organization journal -------------------------------------------------------------------

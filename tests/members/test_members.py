@@ -182,3 +182,31 @@ def test_profile_edit_goes_to_the_journal(app, org, wizard):
     assert wizard.step("review", {}, base=base).status_code == 302
     page = wizard.get(f"/organizations/{org}/journal?event=profile").text
     assert "Версия 2: изменено 1 — Общие реквизиты" in page
+
+
+def test_position_and_email_the_person_sees_in_the_profile_are_shown_to_the_administrator(
+        app, demo_pki, org, wizard):
+    from tests.organizations.conftest import csrf
+    from tests.test_every_page import visible_text
+
+    def text(url):
+        return " ".join(visible_text(wizard.get(url).text).split())
+
+    join(app, demo_pki, org)  # position «Ювелир» typed; the e-mail only in the certificate
+    members = text(f"/organizations/{org}/members")
+    # The head typed no position: his certificate's is shown, and said to be.
+    assert "Генеральный директор" in members and "из сертификата" in members
+    assert "Ювелир" in members
+    m = member_of(app, org, user_id(app, ANNA))
+    card = text(f"/organizations/{org}/members/{m['id']}")
+    email = demo_pki.person("employee1", "ecdsa").certificate.email
+    assert email and f"{email} (из сертификата)" in card
+    assert "Ювелир (из сертификата)" not in card
+    # Once the profile has its own, that is shown.
+    anna = person_client(app, demo_pki, "employee1")
+    page = anna.get("/profile").text
+    r = anna.client.post("/profile", data={"csrf_token": csrf(page), "email": "anna@romashka.example",
+                                           "phone": "", "position": "Ювелир", "department": "Цех"})
+    assert r.status_code == 302
+    card = text(f"/organizations/{org}/members/{m['id']}")
+    assert "anna@romashka.example" in card and email not in card
