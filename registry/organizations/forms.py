@@ -64,6 +64,13 @@ def in_the_past(form, field):
             raise ValidationError("Проверьте год")
 
 
+class SnilsField(StringField):
+    """A СНИЛС, stored as 11 digits and shown as people write it (123-456-789 01)."""
+
+    def _value(self) -> str:
+        return ids.format_snils(self.data) if self.data else super()._value()
+
+
 class RadioChoiceField(RadioField):
     def pre_validate(self, form):
         if self.data not in {value for value, _label in self.choices}:
@@ -188,7 +195,7 @@ class HeadForm(IdentityMixin, WizardForm):
     birth_date = RuDateField("Дата рождения", [Optional(), in_the_past])
     inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
                       description="Необязательно. 12 цифр")
-    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+    snils = SnilsField("СНИЛС", [Optional(), checksum(ids.check_snils)],
                         description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Optional(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Optional(), Length(max=500)])
@@ -278,7 +285,7 @@ class BeneficiaryForm(IdentityMixin, FlaskForm):
     birth_date = RuDateField("Дата рождения", [Required(), in_the_past])
     inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
                       description="Необязательно. 12 цифр")
-    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+    snils = SnilsField("СНИЛС", [Optional(), checksum(ids.check_snils)],
                         description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Required(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Required(), Length(max=500)])

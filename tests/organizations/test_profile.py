@@ -67,6 +67,26 @@ def test_edit_saves_a_new_version_with_the_changes(app, wizard, registered):
         assert versions[0].data["general"]["email"] == "office@romashka.example"
 
 
+def test_snils_is_shown_as_people_write_it(app, wizard, registered):
+    from registry.identifiers import format_snils
+    from registry.refdata.identifiers import make_snils
+
+    from .conftest import HEAD
+
+    url, _ = registered
+    wizard.post(f"{url}/edit", {})
+    base = f"{url}/edit"
+    snils = make_snils("223344556")
+    r = wizard.step("head", {**HEAD, "snils": snils}, base=base)  # typed as bare digits
+    assert r.status_code == 302
+    page = wizard.get(f"{base}/head").text
+    assert f'value="{format_snils(snils)}"' in page and f'value="{snils}"' not in page
+    assert wizard.step("review", {}, base=base).status_code == 302
+    assert f"СНИЛС</dt><dd>{format_snils(snils)}</dd>" in wizard.get(f"{url}?tab=head").text
+    history = wizard.get(f"{url}/history").text
+    assert f"СНИЛС</td><td>—</td><td>{format_snils(snils)}</td>" in history
+
+
 def test_saving_without_changes_is_explained(wizard, registered):
     url, _ = registered
     wizard.post(f"{url}/edit", {})
