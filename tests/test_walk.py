@@ -18,8 +18,9 @@ WIDTHS = {"wide": (1366, 900), "narrow": (390, 844)}
 ENGLISH = re.compile(r"\b(Forbidden|Not Found|Bad Request|Internal Server Error|permission|"
                      r"digitalSignature|clientAuth|revoked|expired|exchange|pending|active|draft|"
                      r"submitted|None|null|True|False|UTC|СвПодразд|СведДолжнФЛ)\b")
-# A message in English (a library's own, say): three Latin words in a row.
-LATIN_SENTENCE = re.compile(r"\b[A-Za-z]{2,}(?:[ ,]+[A-Za-z]{2,}){2,}\b")
+# A message in English (a library's own, say): three Latin words in a row, as in a sentence
+# (not a list of format names such as «PNG, JPEG, TIFF»).
+LATIN_SENTENCE = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*(?: [A-Za-z]*[a-z][A-Za-z]*){2,}\b")
 
 
 @pytest.fixture(scope="module")
