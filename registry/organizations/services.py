@@ -870,8 +870,9 @@ def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed:
 
 @dataclass
 class ListOutcome:
-    """What a list step's POST came to. ``go_to`` set: redirect there (after telling ``done``
-    or ``refused``); else the step is shown again (422) with ``errors`` or ``problems``."""
+    """What a list step's POST came to: the step to go to, after telling ``done`` or
+    ``refused`` (refused with ``errors`` or ``problems``: the same step, which shows them from
+    the draft)."""
 
     go_to: str | None = None
     done: str | None = None      # "removed" | "saved"
@@ -884,36 +885,69 @@ LIST_ACTIONS = ("remove", "save", "back", "next")
 
 
 def list_action(draft: OrganizationDraft, step: str, action: str, values: dict | None,
-                item_id: str | None = None) -> ListOutcome:
+                item_id: str | None = None, *, typed: dict | None = None,
+                form_errors: dict[str, list[str]] | None = None) -> ListOutcome:
     """Do what a list step's button asks: remove an item, save one (``item_id`` None: a new
     one), go back, or accept the list and go on. ``values`` is None when the button's form
-    found errors: an item form is shown again; any other form is a bad request."""
+    found errors (``form_errors``): an item form is kept as ``typed`` with them in the draft
+    and shown again; any other form is a bad request. A refusal keeps what the step shows
+    again in the draft (:func:`list_state`) and goes to the same step."""
     if action not in LIST_ACTIONS:
         raise BadPost()
     if values is None:
         if action != "save":
             raise BadPost()
-        return ListOutcome()
+        _keep_list_state(draft, step, item={"values": typed or {}, "errors": form_errors or {},
+                                            "id": item_id})
+        return ListOutcome(go_to=step, errors=dict(form_errors or {}))
     if action == "remove":
         remove_item(draft, step, item_id or "")
+        refused, _problems = list_state(draft, step)  # a form still being typed stays
+        _keep_list_state(draft, step, item=refused if refused and refused.get("id") != item_id else None)
         return ListOutcome(go_to=step, done="removed")
     if action == "save":
         try:
             with db.session.begin_nested():
                 save_item(draft, step, values, item_id or None)
-            return ListOutcome(go_to=step, done="saved")
         except FieldErrors as exc:
-            return ListOutcome(errors=exc.errors)
+            _keep_list_state(draft, step, item={"values": typed or values, "errors": exc.errors,
+                                                "id": item_id})
+            return ListOutcome(go_to=step, errors=exc.errors)
         except WizardError as exc:
             return ListOutcome(go_to=step, refused=exc.message)
+        _keep_list_state(draft, step)
+        return ListOutcome(go_to=step, done="saved")
     if action == "back":
         draft.step = previous_step(step)
         return ListOutcome(go_to=draft.step)
     try:
         finish_list_step(draft, step)  # checks before it writes
     except ListErrors as exc:
-        return ListOutcome(problems=exc.problems)
-    return ListOutcome(go_to=draft.step)
+        _keep_list_state(draft, step, problems=exc.problems)
+        return ListOutcome(go_to=step, problems=exc.problems)
+    return ListOutcome(go_to=draft.step)  # accepted: what was kept for the step is gone
+
+
+def _keep_list_state(draft: OrganizationDraft, step: str, *, item: dict | None = None,
+                     problems: list | None = None) -> None:
+    """What a list step shows again after a refusal: the item form as typed with its errors,
+    or the list's problems (nothing: the last action succeeded)."""
+    kept = dict(draft.data.get("errors") or {})
+    state = {k: v for k, v in (("item", item), ("problems", [list(p) for p in problems or []]))
+             if v}
+    if state:
+        kept[step] = state
+    else:
+        kept.pop(step, None)
+    _set(draft, errors=kept)
+    db.session.flush()
+
+
+def list_state(draft: OrganizationDraft, step: str) -> tuple[dict | None, list]:
+    """A list step's item refused last (``values``, ``errors``, ``id``) and the problems of its
+    last refused «Далее», as kept in the draft."""
+    state = (draft.data.get("errors") or {}).get(step) or {}
+    return state.get("item"), [tuple(p) for p in state.get("problems") or []]
 
 
 def item_to_edit(draft: OrganizationDraft, step: str, item_id: str) -> dict:

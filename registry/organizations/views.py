@@ -225,34 +225,40 @@ def _list_step(draft, step, organization):
     if request.method == "POST":
         return _list_post(draft, step, organization)
     editing, item_form, found = request.args.get("edit") or None, None, None
+    refused, problems = services.list_state(draft, step)
     if editing:
         try:
             item_form = forms.edit_item(step, services.item_to_edit(draft, step, editing), editing)
         except WizardError:
             abort(404)
+    elif refused is not None:  # the item form as it was sent, with what was wrong
+        editing = refused.get("id")
+        item_form = forms.build(step, refused.get("values"))
+        item_form.item.data = editing or ""
+        forms.add_errors(item_form, refused.get("errors") or {})
     if step == "branches" and "find" in request.args:
         found = services.found_units(request.args.get("find", ""), services.draft_ogrn(draft))
         unit = found.unit(request.args.get("use", ""))
         item_form = forms.build(step, unit) if unit is not None else item_form
-    return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found)
+    return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found,
+                        problems=problems)
 
 
 def _list_post(draft, step, organization):
     action, form = forms.list_post(step, request.form)
     values = forms.values(form) if form.validate() else None
     try:
-        outcome = services.list_action(draft, step, action, values, forms.item_id(form))
+        outcome = services.list_action(draft, step, action, values, forms.item_id(form),
+                                       typed=forms.raw(request.form),
+                                       form_errors=forms.field_errors(form))
     except services.BadPost:
         abort(400)
-    forms.add_errors(form, outcome.errors)
     if outcome.refused:
         flash(outcome.refused, "error")
     elif outcome.done:
         flash(*LIST_FLASHES[outcome.done])
-    if outcome.go_to is not None:
-        return redirect(_step_url(outcome.go_to, organization))
-    return _render_list(draft, step, organization, 422, item_form=None if outcome.problems else form,
-                        editing=forms.item_id(form), problems=outcome.problems)
+    # Refused too: the step shows what was wrong from the draft (a reload sends nothing).
+    return redirect(_step_url(outcome.go_to or step, organization))
 
 
 def _render_list(draft, step, organization, status=200, *, item_form=None, editing=None,

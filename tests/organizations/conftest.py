@@ -108,6 +108,13 @@ class Wizard:
     def add(self, section, data, base="/organizations/register"):
         return self.post(f"{base}/{section}", {**data, "action": "save", "save": "x"})
 
+    def refused_item(self, section, data, base="/organizations/register"):
+        """A list item's form refused: back to the step, the form shown again from the draft."""
+        response = self.add(section, data, base)
+        assert response.status_code == 302 and response.location.endswith(f"{base}/{section}"), \
+            (response.status_code, response.location)
+        return self.get(response.location)
+
 
 GENERAL = {"email": "office@romashka.example", "phone": "+7 495 123-45-67", "fax": "",
            "website": "romashka.example", "applicant_category": "producer", "postal_same": "y"}

@@ -251,8 +251,8 @@ def _to(wizard, step):
 
 def test_premises_add_edit_remove(app, wizard):
     _to(wizard, "premises")
-    r = wizard.add("premises", {**PREMISES, "cadastral_number": "77-01"})
-    assert r.status_code == 422 and "Кадастровый номер: например" in r.text
+    r = wizard.refused_item("premises", {**PREMISES, "cadastral_number": "77-01"})
+    assert r.status_code == 200 and "Кадастровый номер: например" in r.text
     assert PREMISES["address"] in r.text
     assert wizard.add("premises", PREMISES).status_code == 302
     assert wizard.add("premises", {**PREMISES, "address": "г. Москва, ул. Мира, д. 7"}).status_code == 302
@@ -272,22 +272,50 @@ def test_branch_rules(app, wizard):
     _to(wizard, "branches")
     branch = {"kind": "representative", "name": "Представительство в Казани", "kpp": "16554",
               "address": "Казань", "okved": ""}
-    r = wizard.add("branches", branch)
-    assert r.status_code == 422
+    r = wizard.refused_item("branches", branch)
+    assert r.status_code == 200
     assert "КПП должен состоять из 9 символов" in r.text and "Укажите хотя бы один код ОКВЭД2" in r.text
-    r = wizard.add("branches", {**branch, "kpp": "165545001", "okved": "47.77, 47.77"})
-    assert r.status_code == 422 and "уже выбран" in r.text
+    r = wizard.refused_item("branches", {**branch, "kpp": "165545001", "okved": "47.77, 47.77"})
+    assert r.status_code == 200 and "уже выбран" in r.text
     r = wizard.add("branches", {**branch, "kpp": "165545001", "okved": "47.77 32.12"})
     assert r.status_code == 302
     assert draft_data(app)[1]["branches"][-1]["okved"] == "47.77, 32.12"
 
 
+def test_a_refused_step_is_shown_again_from_the_draft_and_forgotten_once_accepted(app, wizard):
+    """Redirect after POST: what was wrong is kept in the draft, so opening (or reloading)
+    the step shows it again without sending anything, and an accepted step forgets it."""
+    _to(wizard, "premises")
+    wizard.refused_item("premises", {**PREMISES, "cadastral_number": "77-01"})
+    for _ in range(2):
+        page = wizard.get(f"{BASE}/premises").text
+        assert "Кадастровый номер: например" in page and 'value="77-01"' in page
+    assert wizard.add("premises", PREMISES).status_code == 302
+    page = wizard.get(f"{BASE}/premises").text
+    assert "Кадастровый номер: например" not in page and 'value="77-01"' not in page
+    assert "premises" not in (draft_data(app)[1].get("errors") or {})
+    assert wizard.step("premises", {"action": "nav"}).status_code == 302
+    # The branch from ЕГРЮЛ has no ОКВЭД: «Далее» refused, the problems stay until it is fixed.
+    wizard.refused("branches", {"action": "nav"})
+    assert "Чтобы перейти дальше, исправьте записи" in wizard.get(f"{BASE}/branches").text
+    _give_branches_okved(wizard)
+    assert "Чтобы перейти дальше" not in wizard.get(f"{BASE}/branches").text
+    assert wizard.step("branches", {"action": "nav"}).location.endswith("/beneficiaries")
+    # A form step too: the text and its errors, then nothing once accepted.
+    page = wizard.refused("okved", {**OKVED, "auxiliary_1": "99.99"})
+    assert "нет в классификаторе" in page.text
+    assert "нет в классификаторе" in wizard.get(f"{BASE}/okved").text
+    assert wizard.step("okved", OKVED).status_code == 302
+    assert "нет в классификаторе" not in wizard.get(f"{BASE}/okved").text
+    assert "okved" not in (draft_data(app)[1].get("errors") or {})
+
+
 def test_beneficiary_rules(app, wizard):
     _to(wizard, "beneficiaries")
-    r = wizard.add("beneficiaries", {**BENEFICIARY, "active": ""})
-    assert r.status_code == 422 and "Укажите дату, до которой сведения были действительны" in r.text
-    r = wizard.add("beneficiaries", {**BENEFICIARY, "inn": "500100732258"})
-    assert r.status_code == 422 and "Неверное контрольное число ИНН" in r.text
+    r = wizard.refused_item("beneficiaries", {**BENEFICIARY, "active": ""})
+    assert r.status_code == 200 and "Укажите дату, до которой сведения были действительны" in r.text
+    r = wizard.refused_item("beneficiaries", {**BENEFICIARY, "inn": "500100732258"})
+    assert r.status_code == 200 and "Неверное контрольное число ИНН" in r.text
     r = wizard.add("beneficiaries", {**BENEFICIARY, "active": "", "valid_until": "01.01.2025"})
     assert r.status_code == 302
     assert draft_data(app)[1]["beneficiaries"][0]["valid_until"] == "2025-01-01"
