@@ -688,6 +688,12 @@ def _item_title(section: str, item: dict) -> str:
     return item.get("address") or ""
 
 
+def edited_meanwhile(draft: OrganizationDraft, organization: Organization | None) -> bool:
+    """Whether someone saved the profile after this edit draft was started from it."""
+    return (organization is not None and draft.base_version is not None
+            and organization.version != draft.base_version)
+
+
 def diff(old: dict, new: dict) -> list[dict]:
     """Field-by-field differences of two profiles: ``{section, field, old, new}`` rows."""
     rows: list[dict] = []

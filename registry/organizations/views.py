@@ -281,8 +281,8 @@ def _review(draft, organization):
         return _register(draft) if organization is None else _apply_edit(draft, organization)
     except WizardError as exc:
         flash(exc.message, "error")
-        conflict = exc.details.get("conflict", False)
-        return _render_review(draft, organization, form, 409 if conflict else 422, conflict)
+        # The review shows again what stands in the way (a reload sends nothing).
+        return redirect(_step_url("review", organization))
 
 
 def _register(draft):
@@ -300,10 +300,10 @@ def _apply_edit(draft, organization):
     return redirect(url_for(".profile", org_id=organization.id))
 
 
-def _render_review(draft, organization, form, status=200, conflict=False):
-    return _render_step(draft, "review", organization, status, form=form, check=services.review(draft),
+def _render_review(draft, organization, form):
+    return _render_step(draft, "review", organization, form=form, check=services.review(draft),
                         data=draft.data, names=services.okved_names(services.profile_codes(draft.data)),
-                        conflict=conflict)
+                        conflict=services.edited_meanwhile(draft, organization))
 
 
 # -- the registered organization ----------------------------------------------------------------
