@@ -156,6 +156,11 @@ def card(org_id: int, member_id: int):
         return _card_page(organization, member, form)
     if services.removes_member(member, form.chosen()) and not form.removal_confirmed():
         return _card_page(organization, member, form, confirm_removal=True)
+    return _save_roles(organization, member, form)
+
+
+def _save_roles(organization: Organization, member, form):
+    member_id = member.id  # read before a refused save rolls its savepoint back
     try:
         with db.session.begin_nested():
             change = services.set_roles(member, form.chosen(), actor=_user(),
@@ -164,7 +169,7 @@ def card(org_id: int, member_id: int):
     except MemberError as exc:
         return _roles_refused(organization, member_id, exc)
     flash(*_roles_saved(member, change))
-    return redirect(url_for(".members", org_id=org_id))
+    return redirect(url_for(".members", org_id=organization.id))
 
 
 def _roles_refused(organization, member_id: int, exc: MemberError):
