@@ -21,6 +21,9 @@ INTERNAL = re.compile(
     r"sign_in|pending|active|removed|blocked|draft|signed|submitted|registered|"
     r"None|null|True|False|UTC|СвПодразд|СведДолжнФЛ|СвУпрОрг|СвОКВЭД|le_\w+|fo_\w+)\b")
 
+# A message in English, such as a library's own (three Latin words in a row, as in a sentence).
+LATIN_SENTENCE = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*(?: [A-Za-z]*[a-z][A-Za-z]*){2,}\b")
+
 
 def visible_text(page: str) -> str:
     match = re.search(r"<body.*?</body>", page, re.S)
@@ -39,7 +42,8 @@ def _check(path: str, response) -> list[str]:
     page = response.text
     if 'lang="ru"' not in page:
         problems.append(f"{path}: no lang=ru")
-    found = sorted(set(INTERNAL.findall(visible_text(page))))
+    text = visible_text(page)
+    found = sorted(set(INTERNAL.findall(text)) | set(LATIN_SENTENCE.findall(text)))
     if found:
         problems.append(f"{path}: {found}")
     return problems
@@ -77,3 +81,5 @@ def test_every_page_is_russian(app, client, demo_pki):
     assert problems == []
     # The check itself catches what it is for.
     assert INTERNAL.findall(visible_text("<body><p>Код причины: revoked</p><p>UTC</p></body>")) == ["revoked", "UTC"]
+    assert LATIN_SENTENCE.findall(visible_text("<body><p>Ошибка: The CSRF token is missing.</p>"
+                                               "<p>PNG, JPEG, TIFF</p></body>")) == ["token is missing"]

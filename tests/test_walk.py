@@ -18,6 +18,9 @@ WIDTHS = {"wide": (1366, 900), "narrow": (390, 844)}
 ENGLISH = re.compile(r"\b(Forbidden|Not Found|Bad Request|Internal Server Error|permission|"
                      r"digitalSignature|clientAuth|revoked|expired|exchange|pending|active|draft|"
                      r"submitted|None|null|True|False|UTC|СвПодразд|СведДолжнФЛ)\b")
+# A message in English (a library's own, say): three Latin words in a row, as in a sentence
+# (not a list of format names such as «PNG, JPEG, TIFF»).
+LATIN_SENTENCE = re.compile(r"\b[A-Za-z]*[a-z][A-Za-z]*(?: [A-Za-z]*[a-z][A-Za-z]*){2,}\b")
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +70,7 @@ class Person:
         html = page.content()
         assert 'lang="ru"' in html, label
         text = page.locator("main").inner_text()
-        found = ENGLISH.findall(text)
+        found = ENGLISH.findall(text) + LATIN_SENTENCE.findall(text)
         assert not found, f"{label}: English or internal words {found}"
         for width_name, (width, height) in WIDTHS.items():
             page.set_viewport_size({"width": width, "height": height})

@@ -61,7 +61,7 @@ class SignOutForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    submit = SubmitField("Войти с сертификатом")
+    submit = SubmitField("Войти снова")
 
 
 class SignatureSignInForm(FlaskForm):

@@ -32,7 +32,7 @@ from ..core.web import (
     is_public_endpoint,
     public,
 )
-from ..extensions import db
+from ..extensions import csrf, db
 from ..pki import reason_title
 from ..pki.reasons import is_ca_fault
 from . import services, signature
@@ -53,6 +53,8 @@ log = logging.getLogger(__name__)
 CHECKER_KEY = services.CHECKER_KEY
 checker = services.checker
 
+SESSION_ENDED_WHO = "ended_who"  # the holder and serial of that certificate, to name it
+
 ENDED_REASONS = {
     "sign_out": "Вы вышли из реестра.",
     "idle": "Сеанс завершён: вы не работали в реестре {idle} мин.",
@@ -65,15 +67,16 @@ def _client():
             "user_agent": request.user_agent.string or None}
 
 
-def _end_session(ended: str | None = None, fingerprint: str | None = None, *,
-                 reason: str | None = None) -> None:
-    """End the session on the server (``reason``, default ``ended``) and clear the cookie."""
+def _end_session(ended: str | None = None, cert=None, *, reason: str | None = None) -> None:
+    """End the session on the server (``reason``, default ``ended``) and clear the cookie;
+    ``ended``: the page «Сеанс завершён» says why, and names ``cert``."""
     services.end_session(session_record(), reason or ended or "changed")
     logout_user()
     session.clear()
     if ended:
         session[SESSION_ENDED] = ended
-        session[SESSION_ENDED_FP] = fingerprint
+        session[SESSION_ENDED_FP] = cert.fingerprint
+        session[SESSION_ENDED_WHO] = [cert.full_name or cert.subject, cert.serial]
 
 
 def session_record():
@@ -164,7 +167,7 @@ def _continue_session(record, verdict, cert):
 
 def _session_timed_out(state: str, cert):
     services.record_sign_out(current_person(), cert.fingerprint, state, **_client())
-    _end_session(state, cert.fingerprint)
+    _end_session(state, cert)
     return redirect(url_for("auth.session_ended"))
 
 
@@ -179,6 +182,7 @@ def _forget_ended_session(record, cert) -> None:
     if ended and record.cert_fingerprint == cert.fingerprint:
         session[SESSION_ENDED] = ended
         session[SESSION_ENDED_FP] = cert.fingerprint
+        session[SESSION_ENDED_WHO] = [cert.full_name or cert.subject, cert.serial]
 
 
 def _sign_in_on_request(record, cert, *, changed: bool):
@@ -259,18 +263,26 @@ def session_ended():
     idle, lifetime = session_timeouts(current_app.config)
     text = ENDED_REASONS[reason].format(idle=int(idle.total_seconds() // 60),
                                         lifetime=int(lifetime.total_seconds() // 3600))
+    who = session.get(SESSION_ENDED_WHO)
     return render_template("auth/session_ended.html", reason=reason, text=text,
-                           form=SignInForm())
+                           form=SignInForm(), who=who if isinstance(who, list) else None)
 
 
-@bp.route("/login", methods=["POST"])
+@bp.route("/login", methods=["GET", "POST"])
 @public
+@csrf.exempt  # the token is checked here: a stale page is shown afresh, not refused
 def login():
+    """«Войти снова» after «Выход» or a timeout: the next page signs in anew with the
+    certificate the browser presents (a new session, journaled). A page kept from before, whose
+    token is no longer this browser's, and an address typed by hand lead back to «Сеанс
+    завершён» with a fresh button rather than to an error."""
     form = SignInForm()
-    if not form.validate_on_submit():
-        abort(400)
-    session.pop(SESSION_ENDED, None)
-    session.pop(SESSION_ENDED_FP, None)
+    if request.method == "GET" or not form.validate_on_submit():
+        if request.method == "POST" and session.get(SESSION_ENDED):
+            flash("Страница входа устарела: нажмите «Войти снова» ещё раз.", "info")
+        return redirect(url_for("auth.session_ended"))
+    for key in (SESSION_ENDED, SESSION_ENDED_FP, SESSION_ENDED_WHO):
+        session.pop(key, None)
     return redirect(url_for("web.home"))
 
 
@@ -342,7 +354,7 @@ def logout():
         abort(400)
     services.record_sign_out(current_person(), g.certificate.fingerprint,
                              "sign_out", **_client())
-    _end_session("sign_out", g.certificate.fingerprint)
+    _end_session("sign_out", g.certificate)
     return redirect(url_for("auth.session_ended"))
 
 

@@ -74,12 +74,18 @@ class RolesForm(FlaskForm):
                                      description=role_description(Role.APPLICATIONS))
     version = HiddenField()
     submit = SubmitField("Сохранить")
+    # Saving no role takes the member out of the organization: asked first, then confirmed.
+    confirm_remove = HiddenField()
+    remove = SubmitField("Удалить из организации")
 
     def role_fields(self):
         return [getattr(self, f"role_{role.value}") for role in Role]
 
     def chosen(self) -> set[Role]:
         return {role for role in Role if getattr(self, f"role_{role.value}").data}
+
+    def removal_confirmed(self) -> bool:
+        return self.confirm_remove.data == "1"
 
     def expected_version(self) -> int:
         try:

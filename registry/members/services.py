@@ -364,6 +364,19 @@ class RolesChange:
     member: Membership
     added: list[str]
     removed: list[str]
+    status_before: str | None = None  # None: nothing was written
+
+    @property
+    def member_removed(self) -> bool:
+        """The save took the member out of the organization («Удален»)."""
+        return (self.status_before is not None and self.status_before != MemberStatus.REMOVED.value
+                and self.member.status == MemberStatus.REMOVED.value)
+
+
+def removes_member(member: Membership, roles: set[Role]) -> bool:
+    """Whether saving these roles would take the member out of the organization: no role
+    ticked for someone who is waiting for roles or working (asked before it is done)."""
+    return not roles and member.status in (MemberStatus.PENDING.value, MemberStatus.ACTIVE.value)
 
 
 def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
@@ -390,6 +403,7 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
                               "администратором другого сотрудника, затем снимите эту роль с себя.")
     if old == new and member.status != MemberStatus.PENDING.value:
         return RolesChange(member, [], [])
+    status_before = member.status
     member.roles = sorted(new)
     member.status = (MemberStatus.ACTIVE if new else MemberStatus.REMOVED).value
     member.updated_at = utcnow()
@@ -410,7 +424,7 @@ def set_roles(member: Membership, roles: set[Role], *, actor, version: int,
            details="; ".join(parts), remote_addr=remote_addr)
     if (added or removed) and getattr(actor, "id", None) != member.user_id:
         _notify_roles(member, added, removed, actor)
-    return RolesChange(member, added, removed)
+    return RolesChange(member, added, removed, status_before)
 
 
 def take_role(user, organization: Organization, role: Role, *,

@@ -27,6 +27,7 @@ from ..organizations.models import Organization
 from ..organizations.services import organization_or_404
 from ..text import genitive
 from . import current, egrul, forms, services
+from .contacts import contacts
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
 from .services import MemberError
@@ -142,6 +143,7 @@ def members(org_id: int):
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("members/members.html", organization=organization, status_form=status_form,
                            members=page.items, page=page, args=args, Role=Role,
+                           contacts=contacts([m.user for m in page.items]),
                            unit_name=lambda m: (organization.branch(m.branch_id) or {}).get("name"))
 
 
@@ -152,6 +154,13 @@ def card(org_id: int, member_id: int):
     form = forms.RolesForm() if request.method == "POST" else forms.roles_form(member)
     if not form.validate_on_submit():
         return _card_page(organization, member, form)
+    if services.removes_member(member, form.chosen()) and not form.removal_confirmed():
+        return _card_page(organization, member, form, confirm_removal=True)
+    return _save_roles(organization, member, form)
+
+
+def _save_roles(organization: Organization, member, form):
+    member_id = member.id  # read before a refused save rolls its savepoint back
     try:
         with db.session.begin_nested():
             change = services.set_roles(member, form.chosen(), actor=_user(),
@@ -160,7 +169,7 @@ def card(org_id: int, member_id: int):
     except MemberError as exc:
         return _roles_refused(organization, member_id, exc)
     flash(*_roles_saved(member, change))
-    return redirect(url_for(".members", org_id=org_id))
+    return redirect(url_for(".members", org_id=organization.id))
 
 
 def _roles_refused(organization, member_id: int, exc: MemberError):
@@ -172,16 +181,21 @@ def _roles_refused(organization, member_id: int, exc: MemberError):
 
 
 def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
+    if change.member_removed:
+        return (f"Сотрудник {member.user.full_name} удалён из организации: статус «Удален», "
+                "ролей нет. Роли можно назначить снова на его карточке.", "success")
     if change.added or change.removed:
         return (f"Роли сотрудника {genitive(member.user.full_name)} сохранены. "
                 f"Статус: {member.member_status.title}.", "success")
     return "Изменений нет.", "info"
 
 
-def _card_page(organization: Organization, member, form, status: int = 200):
+def _card_page(organization: Organization, member, form, status: int = 200, *,
+               confirm_removal: bool = False):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name"),
-                           facts=member_facts(member)), status
+                           facts=member_facts(member), confirm_removal=confirm_removal,
+                           contact=contacts([member.user])[member.user_id]), status
 
 
 # -- the organization journal -------------------------------------------------------------------

@@ -64,6 +64,13 @@ def in_the_past(form, field):
             raise ValidationError("Проверьте год")
 
 
+class SnilsField(StringField):
+    """A СНИЛС, stored as 11 digits and shown as people write it (123-456-789 01)."""
+
+    def _value(self) -> str:
+        return ids.format_snils(self.data) if self.data else super()._value()
+
+
 class RadioChoiceField(RadioField):
     def pre_validate(self, form):
         if self.data not in {value for value, _label in self.choices}:
@@ -188,7 +195,7 @@ class HeadForm(IdentityMixin, WizardForm):
     birth_date = RuDateField("Дата рождения", [Optional(), in_the_past])
     inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
                       description="Необязательно. 12 цифр")
-    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+    snils = SnilsField("СНИЛС", [Optional(), checksum(ids.check_snils)],
                         description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Optional(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Optional(), Length(max=500)])
@@ -278,7 +285,7 @@ class BeneficiaryForm(IdentityMixin, FlaskForm):
     birth_date = RuDateField("Дата рождения", [Required(), in_the_past])
     inn = StringField("ИНН", [Optional(), checksum(ids.check_inn, length=12)],
                       description="Необязательно. 12 цифр")
-    snils = StringField("СНИЛС", [Optional(), checksum(ids.check_snils)],
+    snils = SnilsField("СНИЛС", [Optional(), checksum(ids.check_snils)],
                         description="Необязательно. Например 112-233-445 95")
     reg_address = StringField("Адрес регистрации", [Required(), Length(max=500)])
     actual_address = StringField("Адрес фактического проживания", [Required(), Length(max=500)])
@@ -421,9 +428,18 @@ def edit_item(step: str, stored: dict, editing: str):
 
 
 def add_errors(form, errors: dict[str, list[str]]) -> None:
-    """Show errors of rules the server checks beside the form's own."""
+    """Show errors of rules the server checks beside the form's own (names the form no
+    longer has are left out)."""
     for name, messages in errors.items():
-        form[name].errors = list(form[name].errors) + messages
+        if name in form:
+            form[name].errors = list(form[name].errors) + list(messages)
+
+
+def field_errors(form) -> dict[str, list[str]]:
+    """The errors of a validated form's fields, as a draft keeps them (not the token's: a
+    bad token never reaches a view)."""
+    return {name: list(messages) for name, messages in form.errors.items()
+            if name is not None and name not in _NOT_VALUES}
 
 
 def manual_prefilled(query: str) -> ManualForm:

@@ -317,20 +317,28 @@ def _set(draft: OrganizationDraft, **changes) -> None:
     draft.data = data
 
 
-def step_values(draft: OrganizationDraft, step: str) -> tuple[dict, bool]:
+def step_values(draft: OrganizationDraft, step: str) -> tuple[dict, dict[str, list[str]]]:
     """What the step's form shows: the text last typed if it was never accepted, else the
-    accepted values. The flag says whether the values are unaccepted text."""
+    accepted values; and the errors found in that text when it was last sent (kept in the
+    draft, so that showing the step again judges nothing)."""
     raw = (draft.data.get("raw") or {}).get(step)
     if raw is not None:
-        return raw, True
-    return draft.data.get(step) or {}, False
+        return raw, dict((draft.data.get("errors") or {}).get(step) or {})
+    return draft.data.get(step) or {}, {}
 
 
-def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | None = None) -> None:
-    """Remember what was typed on a step without judging it («Назад», a search on the page)."""
+def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | None = None,
+               errors: dict[str, list[str]] | None = None) -> None:
+    """Remember what was typed on a step, with the errors found in it (none: not judged, as
+    for a search on the page)."""
     raws = dict(draft.data.get("raw") or {})
     raws[step] = raw
-    _set(draft, raw=raws)
+    kept = dict(draft.data.get("errors") or {})
+    if errors:
+        kept[step] = {name: list(messages) for name, messages in errors.items()}
+    else:
+        kept.pop(step, None)
+    _set(draft, raw=raws, errors=kept)
     if go_to:
         draft.step = go_to
     db.session.flush()
@@ -339,10 +347,12 @@ def keep_typed(draft: OrganizationDraft, step: str, raw: dict, *, go_to: str | N
 def _accept(draft: OrganizationDraft, step: str, values) -> None:
     raws = dict(draft.data.get("raw") or {})
     raws.pop(step, None)
+    kept = dict(draft.data.get("errors") or {})
+    kept.pop(step, None)
     done = list(draft.data.get("done") or [])
     if step not in done:
         done.append(step)
-    _set(draft, **{step: values, "raw": raws, "done": done})
+    _set(draft, **{step: values, "raw": raws, "errors": kept, "done": done})
 
 
 def next_step(step: str) -> str:
@@ -678,6 +688,12 @@ def _item_title(section: str, item: dict) -> str:
     return item.get("address") or ""
 
 
+def edited_meanwhile(draft: OrganizationDraft, organization: Organization | None) -> bool:
+    """Whether someone saved the profile after this edit draft was started from it."""
+    return (organization is not None and draft.base_version is not None
+            and organization.version != draft.base_version)
+
+
 def diff(old: dict, new: dict) -> list[dict]:
     """Field-by-field differences of two profiles: ``{section, field, old, new}`` rows."""
     rows: list[dict] = []
@@ -818,10 +834,11 @@ def okved_typeahead(draft: OrganizationDraft, typed: dict, pick: str,
 
 @dataclass
 class StepOutcome:
-    """What a form step's POST came to: where to go (None: show the step again with errors)."""
+    """What a form step's POST came to: where to go (the same step: refused, shown again
+    from the draft with ``errors``)."""
 
     go_to: str | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict)  # rules only the server checks
+    errors: dict[str, list[str]] = field(default_factory=dict)
     kept_with_errors: bool = False  # «Назад» with errors: the text is kept as a draft
 
     @property
@@ -834,10 +851,12 @@ class StepOutcome:
 
 
 def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed: dict, *,
-                back: bool) -> StepOutcome:
+                back: bool, form_errors: dict[str, list[str]] | None = None) -> StepOutcome:
     """«Далее» or «Назад» on a form step. ``values`` are the form's accepted values, or None
-    when the form found errors; ``typed`` is the text as typed, kept when it is not accepted."""
-    errors: dict[str, list[str]] = {}
+    when the form found errors (``form_errors``); ``typed`` is the text as typed, kept with
+    its errors when it is not accepted. The outcome always names a step to go to: refused,
+    the same step (shown again from the draft)."""
+    errors: dict[str, list[str]] = {name: list(m) for name, m in (form_errors or {}).items()}
     if values is not None:
         try:
             with db.session.begin_nested():
@@ -846,18 +865,20 @@ def submit_step(draft: OrganizationDraft, step: str, values: dict | None, typed:
                     draft.step = previous_step(step)
             return StepOutcome(go_to=draft.step)
         except FieldErrors as exc:
-            errors = exc.errors
+            for name, messages in exc.errors.items():
+                errors.setdefault(name, []).extend(messages)
     if back:
-        keep_typed(draft, step, typed, go_to=previous_step(step))
+        keep_typed(draft, step, typed, go_to=previous_step(step), errors=errors)
         return StepOutcome(go_to=previous_step(step), errors=errors, kept_with_errors=True)
-    keep_typed(draft, step, typed)
-    return StepOutcome(errors=errors)
+    keep_typed(draft, step, typed, errors=errors)
+    return StepOutcome(go_to=step, errors=errors)
 
 
 @dataclass
 class ListOutcome:
-    """What a list step's POST came to. ``go_to`` set: redirect there (after telling ``done``
-    or ``refused``); else the step is shown again (422) with ``errors`` or ``problems``."""
+    """What a list step's POST came to: the step to go to, after telling ``done`` or
+    ``refused`` (refused with ``errors`` or ``problems``: the same step, which shows them from
+    the draft)."""
 
     go_to: str | None = None
     done: str | None = None      # "removed" | "saved"
@@ -870,36 +891,69 @@ LIST_ACTIONS = ("remove", "save", "back", "next")
 
 
 def list_action(draft: OrganizationDraft, step: str, action: str, values: dict | None,
-                item_id: str | None = None) -> ListOutcome:
+                item_id: str | None = None, *, typed: dict | None = None,
+                form_errors: dict[str, list[str]] | None = None) -> ListOutcome:
     """Do what a list step's button asks: remove an item, save one (``item_id`` None: a new
     one), go back, or accept the list and go on. ``values`` is None when the button's form
-    found errors: an item form is shown again; any other form is a bad request."""
+    found errors (``form_errors``): an item form is kept as ``typed`` with them in the draft
+    and shown again; any other form is a bad request. A refusal keeps what the step shows
+    again in the draft (:func:`list_state`) and goes to the same step."""
     if action not in LIST_ACTIONS:
         raise BadPost()
     if values is None:
         if action != "save":
             raise BadPost()
-        return ListOutcome()
+        _keep_list_state(draft, step, item={"values": typed or {}, "errors": form_errors or {},
+                                            "id": item_id})
+        return ListOutcome(go_to=step, errors=dict(form_errors or {}))
     if action == "remove":
         remove_item(draft, step, item_id or "")
+        refused, _problems = list_state(draft, step)  # a form still being typed stays
+        _keep_list_state(draft, step, item=refused if refused and refused.get("id") != item_id else None)
         return ListOutcome(go_to=step, done="removed")
     if action == "save":
         try:
             with db.session.begin_nested():
                 save_item(draft, step, values, item_id or None)
-            return ListOutcome(go_to=step, done="saved")
         except FieldErrors as exc:
-            return ListOutcome(errors=exc.errors)
+            _keep_list_state(draft, step, item={"values": typed or values, "errors": exc.errors,
+                                                "id": item_id})
+            return ListOutcome(go_to=step, errors=exc.errors)
         except WizardError as exc:
             return ListOutcome(go_to=step, refused=exc.message)
+        _keep_list_state(draft, step)
+        return ListOutcome(go_to=step, done="saved")
     if action == "back":
         draft.step = previous_step(step)
         return ListOutcome(go_to=draft.step)
     try:
         finish_list_step(draft, step)  # checks before it writes
     except ListErrors as exc:
-        return ListOutcome(problems=exc.problems)
-    return ListOutcome(go_to=draft.step)
+        _keep_list_state(draft, step, problems=exc.problems)
+        return ListOutcome(go_to=step, problems=exc.problems)
+    return ListOutcome(go_to=draft.step)  # accepted: what was kept for the step is gone
+
+
+def _keep_list_state(draft: OrganizationDraft, step: str, *, item: dict | None = None,
+                     problems: list | None = None) -> None:
+    """What a list step shows again after a refusal: the item form as typed with its errors,
+    or the list's problems (nothing: the last action succeeded)."""
+    kept = dict(draft.data.get("errors") or {})
+    state = {k: v for k, v in (("item", item), ("problems", [list(p) for p in problems or []]))
+             if v}
+    if state:
+        kept[step] = state
+    else:
+        kept.pop(step, None)
+    _set(draft, errors=kept)
+    db.session.flush()
+
+
+def list_state(draft: OrganizationDraft, step: str) -> tuple[dict | None, list]:
+    """A list step's item refused last (``values``, ``errors``, ``id``) and the problems of its
+    last refused «Далее», as kept in the draft."""
+    state = (draft.data.get("errors") or {}).get(step) or {}
+    return state.get("item"), [tuple(p) for p in state.get("problems") or []]
 
 
 def item_to_edit(draft: OrganizationDraft, step: str, item_id: str) -> dict:

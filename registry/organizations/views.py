@@ -16,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from ..core import access, hooks, uow
+from ..core import access, hooks
 from ..core.access import Permission
 from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
@@ -192,22 +192,21 @@ def _form_step(draft, step, organization):
     form.validate()  # CSRFProtect has already refused a bad token; this fills form.errors
     if forms.is_typeahead(step, form, request.form):
         return _okved_typeahead(draft, form, organization)
-    outcome = services.submit_step(draft, step, None if form.errors else forms.values(form),
-                                   forms.raw(request.form), back=bool(form.back.data))
-    forms.add_errors(form, outcome.errors)
+    errors = forms.field_errors(form)
+    outcome = services.submit_step(draft, step, None if errors else forms.values(form),
+                                   forms.raw(request.form), back=bool(form.back.data),
+                                   form_errors=errors)
     if outcome.warning:
         flash(outcome.warning, "warning")
-    if outcome.go_to is not None:
-        return redirect(_step_url(outcome.go_to, organization))
-    uow.keep()  # the typed text survives the 422 answer
-    return _render_step(draft, step, organization, 422, form=form)
+    # Refused too: the text and its errors are in the draft, the step shows them (a reload
+    # of the page does not send the form again).
+    return redirect(_step_url(outcome.go_to or step, organization))
 
 
 def _show_form_step(draft, step, organization):
-    stored, typed = services.step_values(draft, step)
+    stored, errors = services.step_values(draft, step)
     form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
-    if typed:
-        form.validate()  # show what was wrong with the text kept from last time
+    forms.add_errors(form, errors)  # what was wrong with the text when it was sent
     return _render_step(draft, step, organization, form=form)
 
 
@@ -226,34 +225,40 @@ def _list_step(draft, step, organization):
     if request.method == "POST":
         return _list_post(draft, step, organization)
     editing, item_form, found = request.args.get("edit") or None, None, None
+    refused, problems = services.list_state(draft, step)
     if editing:
         try:
             item_form = forms.edit_item(step, services.item_to_edit(draft, step, editing), editing)
         except WizardError:
             abort(404)
+    elif refused is not None:  # the item form as it was sent, with what was wrong
+        editing = refused.get("id")
+        item_form = forms.build(step, refused.get("values"))
+        item_form.item.data = editing or ""
+        forms.add_errors(item_form, refused.get("errors") or {})
     if step == "branches" and "find" in request.args:
         found = services.found_units(request.args.get("find", ""), services.draft_ogrn(draft))
         unit = found.unit(request.args.get("use", ""))
         item_form = forms.build(step, unit) if unit is not None else item_form
-    return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found)
+    return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found,
+                        problems=problems)
 
 
 def _list_post(draft, step, organization):
     action, form = forms.list_post(step, request.form)
     values = forms.values(form) if form.validate() else None
     try:
-        outcome = services.list_action(draft, step, action, values, forms.item_id(form))
+        outcome = services.list_action(draft, step, action, values, forms.item_id(form),
+                                       typed=forms.raw(request.form),
+                                       form_errors=forms.field_errors(form))
     except services.BadPost:
         abort(400)
-    forms.add_errors(form, outcome.errors)
     if outcome.refused:
         flash(outcome.refused, "error")
     elif outcome.done:
         flash(*LIST_FLASHES[outcome.done])
-    if outcome.go_to is not None:
-        return redirect(_step_url(outcome.go_to, organization))
-    return _render_list(draft, step, organization, 422, item_form=None if outcome.problems else form,
-                        editing=forms.item_id(form), problems=outcome.problems)
+    # Refused too: the step shows what was wrong from the draft (a reload sends nothing).
+    return redirect(_step_url(outcome.go_to or step, organization))
 
 
 def _render_list(draft, step, organization, status=200, *, item_form=None, editing=None,
@@ -276,8 +281,8 @@ def _review(draft, organization):
         return _register(draft) if organization is None else _apply_edit(draft, organization)
     except WizardError as exc:
         flash(exc.message, "error")
-        conflict = exc.details.get("conflict", False)
-        return _render_review(draft, organization, form, 409 if conflict else 422, conflict)
+        # The review shows again what stands in the way (a reload sends nothing).
+        return redirect(_step_url("review", organization))
 
 
 def _register(draft):
@@ -295,10 +300,10 @@ def _apply_edit(draft, organization):
     return redirect(url_for(".profile", org_id=organization.id))
 
 
-def _render_review(draft, organization, form, status=200, conflict=False):
-    return _render_step(draft, "review", organization, status, form=form, check=services.review(draft),
+def _render_review(draft, organization, form):
+    return _render_step(draft, "review", organization, form=form, check=services.review(draft),
                         data=draft.data, names=services.okved_names(services.profile_codes(draft.data)),
-                        conflict=conflict)
+                        conflict=services.edited_meanwhile(draft, organization))
 
 
 # -- the registered organization ----------------------------------------------------------------

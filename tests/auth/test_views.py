@@ -240,10 +240,32 @@ def test_sign_out_explains_the_browser_keeps_the_certificate(client, demo_pki, j
     assert response.status_code == 302
     page = client.get("/session-ended").text
     assert "Вы вышли из реестра." in page
-    assert "Браузер может запомнить выбранный сертификат" in page
+    assert "Браузер запоминает выбранный сертификат" in page and "Войти снова" in page
     assert [e["result"] for e in journal()][-1] == "sign_out"
     # Opening the site again does not sign straight back in.
     assert client.get("/").location.endswith("/session-ended")
+
+
+def test_sign_in_again_after_sign_out_opens_a_new_session(client, demo_pki, journal):
+    page = signed_in_as(client, demo_pki.person("head", "ecdsa"))
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    page = client.get("/session-ended").text
+    head = demo_pki.person("head", "ecdsa").certificate
+    assert "Войти снова" in page and head.serial in page and "Как войти с другим сертификатом" in page
+    # An address typed by hand and a page kept from before lead back here, not to an error.
+    assert client.get("/login").location.endswith("/session-ended")
+    response = client.post("/login", data={"csrf_token": "stale"})
+    assert response.status_code == 302 and response.location.endswith("/session-ended")
+    assert "Страница входа устарела" in client.get("/session-ended").text
+    assert client.get("/").location.endswith("/session-ended")  # still signed out
+    page = client.get("/session-ended").text
+    response = client.post("/login", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    assert "Здравствуйте" in client.get("/").text
+    assert [e["result"] for e in journal() if e["event"] != "refused"] == ["ok", "sign_out", "ok"]
+    with client.application.app_context():
+        sessions = db.session.scalars(select(AuthSession).order_by(AuthSession.id)).all()
+        assert len(sessions) == 2 and sessions[0].ended_at is not None and sessions[1].ended_at is None
 
 
 def test_sign_out_requires_the_csrf_token(client, demo_pki, journal):

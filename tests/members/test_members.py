@@ -81,8 +81,14 @@ def test_admin_assigns_roles_and_removes_them(app, demo_pki, org, wizard):
     assert anna.get(f"/organizations/{org}").status_code == 200
     assert anna.get(f"/organizations/{org}/members").status_code == 403
     m = member_of(app, org, user_id(app, ANNA))
+    # No role ticked: asked first, nothing written yet.
     r = wizard.post(f"/organizations/{org}/members/{m['id']}", {"version": m["version"]})
+    assert r.status_code == 200 and "Ни одна роль не отмечена" in r.text
+    assert member_of(app, org, user_id(app, ANNA))["status"] == "active"
+    r = wizard.post(f"/organizations/{org}/members/{m['id']}",
+                    {"version": m["version"], "confirm_remove": "1", "remove": "x"})
     assert r.status_code == 302
+    assert "удалён из организации" in wizard.get(r.location).text
     m = member_of(app, org, user_id(app, ANNA))
     assert m["status"] == "removed" and m["roles"] == []
     r = anna.get(f"/organizations/{org}")
@@ -90,6 +96,28 @@ def test_admin_assigns_roles_and_removes_them(app, demo_pki, org, wizard):
     # a removed member may be given roles again
     r = wizard.post(f"/organizations/{org}/members/{m['id']}", {"role_admin": "y", "version": m["version"]})
     assert member_of(app, org, user_id(app, ANNA))["status"] == "active"
+
+
+def test_a_pending_member_saved_without_roles_is_removed_only_when_confirmed(app, demo_pki, org,
+                                                                              wizard):
+    join(app, demo_pki, org)
+    m = member_of(app, org, user_id(app, ANNA))
+    card = f"/organizations/{org}/members/{m['id']}"
+    r = wizard.post(card, {"version": m["version"]})
+    assert r.status_code == 200
+    assert "Ни одна роль не отмечена" in r.text and "Изменений нет" not in r.text
+    assert member_of(app, org, user_id(app, ANNA))["status"] == "pending"
+    assert "статус: Удален" not in wizard.get(f"/organizations/{org}/journal").text
+    r = wizard.post(card, {"version": m["version"], "confirm_remove": "1", "remove": "x"})
+    assert r.status_code == 302
+    page = wizard.get(r.location).text
+    assert f"Сотрудник {ANNA} удалён из организации" in page and "Изменений нет" not in page
+    assert member_of(app, org, user_id(app, ANNA))["status"] == "removed"
+    assert "статус: Удален" in wizard.get(f"/organizations/{org}/journal").text
+    # A removed member saved without roles again: nothing happens, and the page says so.
+    m = member_of(app, org, user_id(app, ANNA))
+    r = wizard.post(card, {"version": m["version"]})
+    assert r.status_code == 302 and "Изменений нет" in wizard.get(r.location).text
 
 
 def test_stale_card_is_a_conflict_not_an_overwrite(app, demo_pki, org, wizard):
@@ -154,3 +182,31 @@ def test_profile_edit_goes_to_the_journal(app, org, wizard):
     assert wizard.step("review", {}, base=base).status_code == 302
     page = wizard.get(f"/organizations/{org}/journal?event=profile").text
     assert "Версия 2: изменено 1 — Общие реквизиты" in page
+
+
+def test_position_and_email_the_person_sees_in_the_profile_are_shown_to_the_administrator(
+        app, demo_pki, org, wizard):
+    from tests.organizations.conftest import csrf
+    from tests.test_every_page import visible_text
+
+    def text(url):
+        return " ".join(visible_text(wizard.get(url).text).split())
+
+    join(app, demo_pki, org)  # position «Ювелир» typed; the e-mail only in the certificate
+    members = text(f"/organizations/{org}/members")
+    # The head typed no position: his certificate's is shown, and said to be.
+    assert "Генеральный директор" in members and "из сертификата" in members
+    assert "Ювелир" in members
+    m = member_of(app, org, user_id(app, ANNA))
+    card = text(f"/organizations/{org}/members/{m['id']}")
+    email = demo_pki.person("employee1", "ecdsa").certificate.email
+    assert email and f"{email} (из сертификата)" in card
+    assert "Ювелир (из сертификата)" not in card
+    # Once the profile has its own, that is shown.
+    anna = person_client(app, demo_pki, "employee1")
+    page = anna.get("/profile").text
+    r = anna.client.post("/profile", data={"csrf_token": csrf(page), "email": "anna@romashka.example",
+                                           "phone": "", "position": "Ювелир", "department": "Цех"})
+    assert r.status_code == 302
+    card = text(f"/organizations/{org}/members/{m['id']}")
+    assert "anna@romashka.example" in card and email not in card

@@ -12,14 +12,15 @@ from sqlalchemy import inspect as sa_inspect
 
 from registry.extensions import db
 from registry.refdata import services as refdata_services
-from registry.refdata.demo import demo_records
+from registry.refdata.demo import demo_records, okved_file
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import write_extract
 from registry.refdata.models import OkvedCode
 from registry.refdata.services import import_okved
 
-ROOT = Path(__file__).resolve().parents[2]
-OKVED_FILE = sorted((ROOT.parent / "shared" / "data" / "okved2").glob("*.csv"))[-1]
+# The official file beside the checkout, or $REGISTRY_OKVED_FILE (as the demo finds it).
+OKVED_FILE = okved_file()
+assert OKVED_FILE is not None, "the official OKVED2 file is missing (set REGISTRY_OKVED_FILE)"
 
 
 def csrf(html: str) -> str:
@@ -96,8 +97,23 @@ class Wizard:
     def step(self, step, data, button="next", base="/organizations/register"):
         return self.post(f"{base}/{step}", {**data, button: "x"})
 
+    def refused(self, step, data, button="next", base="/organizations/register"):
+        """A step's form refused: the POST sends the browser back to the step (the text and
+        its errors kept in the draft); returns the step's page as shown then."""
+        response = self.step(step, data, button, base)
+        assert response.status_code == 302 and response.location.endswith(f"{base}/{step}"), \
+            (response.status_code, response.location)
+        return self.get(response.location)
+
     def add(self, section, data, base="/organizations/register"):
         return self.post(f"{base}/{section}", {**data, "action": "save", "save": "x"})
+
+    def refused_item(self, section, data, base="/organizations/register"):
+        """A list item's form refused: back to the step, the form shown again from the draft."""
+        response = self.add(section, data, base)
+        assert response.status_code == 302 and response.location.endswith(f"{base}/{section}"), \
+            (response.status_code, response.location)
+        return self.get(response.location)
 
 
 GENERAL = {"email": "office@romashka.example", "phone": "+7 495 123-45-67", "fax": "",

@@ -46,7 +46,7 @@ def test_a_newer_extract_that_ends_the_organization_stops_the_registration(app, 
     with app.app_context():
         assert not import_egrul([tmp_path / "newer.xml"]).errors
         db.session.commit()
-    r = wizard.step("review", {})
+    r = wizard.refused("review", {})
     assert "Организация прекратила деятельность" in r.text, r.text
     with app.app_context():
         assert db.session.scalar(select(Organization)) is None

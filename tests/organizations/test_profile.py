@@ -67,11 +67,31 @@ def test_edit_saves_a_new_version_with_the_changes(app, wizard, registered):
         assert versions[0].data["general"]["email"] == "office@romashka.example"
 
 
+def test_snils_is_shown_as_people_write_it(app, wizard, registered):
+    from registry.identifiers import format_snils
+    from registry.refdata.identifiers import make_snils
+
+    from .conftest import HEAD
+
+    url, _ = registered
+    wizard.post(f"{url}/edit", {})
+    base = f"{url}/edit"
+    snils = make_snils("223344556")
+    r = wizard.step("head", {**HEAD, "snils": snils}, base=base)  # typed as bare digits
+    assert r.status_code == 302
+    page = wizard.get(f"{base}/head").text
+    assert f'value="{format_snils(snils)}"' in page and f'value="{snils}"' not in page
+    assert wizard.step("review", {}, base=base).status_code == 302
+    assert f"СНИЛС</dt><dd>{format_snils(snils)}</dd>" in wizard.get(f"{url}?tab=head").text
+    history = wizard.get(f"{url}/history").text
+    assert f"СНИЛС</td><td>—</td><td>{format_snils(snils)}</td>" in history
+
+
 def test_saving_without_changes_is_explained(wizard, registered):
     url, _ = registered
     wizard.post(f"{url}/edit", {})
-    r = wizard.step("review", {}, base=f"{url}/edit")
-    assert r.status_code == 422 and "Изменений нет" in r.text
+    r = wizard.refused("review", {}, base=f"{url}/edit")
+    assert r.status_code == 200 and "Изменений нет" in r.text
 
 
 def test_a_concurrent_edit_is_not_overwritten(app, client, wizard, registered, demo_pki, issue_certificate):
@@ -95,9 +115,12 @@ def test_a_concurrent_edit_is_not_overwritten(app, client, wizard, registered, d
     other.step("general", {**GENERAL, "email": "second@romashka.example"}, base=base)
 
     assert wizard.step("review", {}, base=base).status_code == 302
-    r = other.step("review", {}, base=base)
-    assert r.status_code == 409
+    r = other.refused("review", {}, base=base)
+    assert r.status_code == 200
     assert "Профиль уже изменил Иванов Иван Иванович" in r.text
+    assert "Чтобы увидеть изменения другого администратора" in r.text
+    # Shown again later, the review still says so (the profile's version, not the answer).
+    assert "Чтобы увидеть изменения другого администратора" in other.get(f"{base}/review").text
     with app.app_context():
         org = db.session.get(Organization, org_id)
         assert org.data["general"]["email"] == "first@romashka.example" and org.version == 2

@@ -110,8 +110,8 @@ def test_unknown_organization_offers_manual_entry(app, client, demo_pki, refdata
 ])
 def test_general_step_rules(app, wizard, field, value, message):
     wizard.start(ORGANIZATION["ogrn"])
-    r = wizard.step("general", {**GENERAL, field: value})
-    assert r.status_code == 422
+    r = wizard.refused("general", {**GENERAL, field: value})
+    assert r.status_code == 200
     assert message in r.text
     assert "office@romashka.example" in r.text or field == "email"  # the rest stays typed
     assert draft_data(app)[0] == "general"
@@ -120,8 +120,8 @@ def test_general_step_rules(app, wizard, field, value, message):
 def test_postal_address_required_unless_same_as_legal(wizard):
     wizard.start(ORGANIZATION["ogrn"])
     data = {k: v for k, v in GENERAL.items() if k != "postal_same"}
-    r = wizard.step("general", {**data, "postal_index": "12345"})
-    assert r.status_code == 422
+    r = wizard.refused("general", {**data, "postal_index": "12345"})
+    assert r.status_code == 200
     assert "Почтовый индекс состоит из 6 цифр" in r.text
     assert "Укажите почтовый адрес" in r.text
     r = wizard.step("general", {**data, "postal_index": "125009", "postal_address": "Москва, а/я 5"})
@@ -141,8 +141,8 @@ def test_postal_address_required_unless_same_as_legal(wizard):
 def test_okved_rules(wizard, values, message):
     wizard.start(ORGANIZATION["ogrn"])
     wizard.step("general", GENERAL)
-    r = wizard.step("okved", {**OKVED, **values})
-    assert r.status_code == 422
+    r = wizard.refused("okved", {**OKVED, **values})
+    assert r.status_code == 200
     assert message in r.text
 
 
@@ -162,8 +162,8 @@ def test_okved_without_classifier_is_not_accepted(app, wizard):
         db.session.commit()
     page = wizard.get(f"{BASE}/okved").text
     assert "Классификатор ОКВЭД2 не загружен" in page
-    r = wizard.step("okved", OKVED)
-    assert r.status_code == 422 and "Классификатор ОКВЭД2 не загружен" in r.text
+    r = wizard.refused("okved", OKVED)
+    assert r.status_code == 200 and "Классификатор ОКВЭД2 не загружен" in r.text
 
 
 def test_okved_search_without_script_keeps_what_is_typed(app, wizard):
@@ -205,8 +205,8 @@ def _to_head(wizard):
 ])
 def test_head_person_rules(wizard, values, message):
     _to_head(wizard)
-    r = wizard.step("head", {**HEAD, **values})
-    assert r.status_code == 422
+    r = wizard.refused("head", {**HEAD, **values})
+    assert r.status_code == 200
     assert message in r.text
     assert "г. Москва, ул. Ленина, д. 1, кв. 2" in r.text or values.get("reg_address") == ""
 
@@ -215,14 +215,14 @@ def test_head_legal_entity_and_foreign(app, wizard):
     _to_head(wizard)
     legal = {"kind": "legal", "le_full_name": "АО «УПРАВЛЯЮЩАЯ»", "le_short_name": "АО «УК»",
              "le_inn": "7701000010", "le_kpp": "770101001", "le_ogrn": ORGANIZATION["ogrn"], "le_address": "Москва"}
-    r = wizard.step("head", legal)
-    assert r.status_code == 422 and "Неверное контрольное число ИНН" in r.text
+    r = wizard.refused("head", legal)
+    assert r.status_code == 200 and "Неверное контрольное число ИНН" in r.text
     r = wizard.step("head", {**legal, "le_inn": ORGANIZATION["inn"]})
     assert r.status_code == 302
     wizard.get(f"{BASE}/head")
-    r = wizard.step("head", {"kind": "foreign", "fo_name": "Gold Ltd", "fo_short_name": "Gold",
+    r = wizard.refused("head", {"kind": "foreign", "fo_name": "Gold Ltd", "fo_short_name": "Gold",
                              "fo_ident": "HE123456"})
-    assert r.status_code == 422 and "Обязательное поле" in r.text
+    assert r.status_code == 200 and "Обязательное поле" in r.text
     r = wizard.step("head", {"kind": "foreign", "fo_name": "Gold Ltd", "fo_short_name": "Gold",
                              "fo_ident": "HE123456", "fo_country": "196"})
     assert r.status_code == 302
@@ -251,8 +251,8 @@ def _to(wizard, step):
 
 def test_premises_add_edit_remove(app, wizard):
     _to(wizard, "premises")
-    r = wizard.add("premises", {**PREMISES, "cadastral_number": "77-01"})
-    assert r.status_code == 422 and "Кадастровый номер: например" in r.text
+    r = wizard.refused_item("premises", {**PREMISES, "cadastral_number": "77-01"})
+    assert r.status_code == 200 and "Кадастровый номер: например" in r.text
     assert PREMISES["address"] in r.text
     assert wizard.add("premises", PREMISES).status_code == 302
     assert wizard.add("premises", {**PREMISES, "address": "г. Москва, ул. Мира, д. 7"}).status_code == 302
@@ -272,22 +272,52 @@ def test_branch_rules(app, wizard):
     _to(wizard, "branches")
     branch = {"kind": "representative", "name": "Представительство в Казани", "kpp": "16554",
               "address": "Казань", "okved": ""}
-    r = wizard.add("branches", branch)
-    assert r.status_code == 422
+    r = wizard.refused_item("branches", branch)
+    assert r.status_code == 200
     assert "КПП должен состоять из 9 символов" in r.text and "Укажите хотя бы один код ОКВЭД2" in r.text
-    r = wizard.add("branches", {**branch, "kpp": "165545001", "okved": "47.77, 47.77"})
-    assert r.status_code == 422 and "уже выбран" in r.text
+    r = wizard.refused_item("branches", {**branch, "kpp": "165545001", "okved": "47.77, 47.77"})
+    assert r.status_code == 200 and "уже выбран" in r.text
     r = wizard.add("branches", {**branch, "kpp": "165545001", "okved": "47.77 32.12"})
     assert r.status_code == 302
     assert draft_data(app)[1]["branches"][-1]["okved"] == "47.77, 32.12"
 
 
+def test_a_refused_step_is_shown_again_from_the_draft_and_forgotten_once_accepted(app, wizard):
+    """Redirect after POST: what was wrong is kept in the draft, so opening (or reloading)
+    the step shows it again without sending anything, and an accepted step forgets it."""
+    _to(wizard, "premises")
+    wizard.refused_item("premises", {**PREMISES, "cadastral_number": "77-01"})
+    for _ in range(2):
+        page = wizard.get(f"{BASE}/premises").text
+        assert "Кадастровый номер: например" in page and 'value="77-01"' in page
+    assert wizard.add("premises", PREMISES).status_code == 302
+    page = wizard.get(f"{BASE}/premises").text
+    assert "Кадастровый номер: например" not in page and 'value="77-01"' not in page
+    assert "premises" not in (draft_data(app)[1].get("errors") or {})
+    assert wizard.step("premises", {"action": "nav"}).status_code == 302
+    # The branch from ЕГРЮЛ has no ОКВЭД: «Далее» refused, the problems stay until it is fixed.
+    wizard.refused("branches", {"action": "nav"})
+    assert "Чтобы перейти дальше, исправьте записи" in wizard.get(f"{BASE}/branches").text
+    _give_branches_okved(wizard)
+    assert "Чтобы перейти дальше" not in wizard.get(f"{BASE}/branches").text
+    assert wizard.step("branches", {"action": "nav"}).location.endswith("/beneficiaries")
+    # A form step too: the text and its errors, then nothing once accepted.
+    page = wizard.refused("okved", {**OKVED, "auxiliary_1": "99.99"})
+    assert "нет в классификаторе" in page.text
+    from tests.test_every_page import visible_text
+    page = visible_text(wizard.get(f"{BASE}/okved").text)
+    assert "нет в классификаторе" in page and "CSRF" not in page and "token" not in page
+    assert wizard.step("okved", OKVED).status_code == 302
+    assert "нет в классификаторе" not in wizard.get(f"{BASE}/okved").text
+    assert "okved" not in (draft_data(app)[1].get("errors") or {})
+
+
 def test_beneficiary_rules(app, wizard):
     _to(wizard, "beneficiaries")
-    r = wizard.add("beneficiaries", {**BENEFICIARY, "active": ""})
-    assert r.status_code == 422 and "Укажите дату, до которой сведения были действительны" in r.text
-    r = wizard.add("beneficiaries", {**BENEFICIARY, "inn": "500100732258"})
-    assert r.status_code == 422 and "Неверное контрольное число ИНН" in r.text
+    r = wizard.refused_item("beneficiaries", {**BENEFICIARY, "active": ""})
+    assert r.status_code == 200 and "Укажите дату, до которой сведения были действительны" in r.text
+    r = wizard.refused_item("beneficiaries", {**BENEFICIARY, "inn": "500100732258"})
+    assert r.status_code == 200 and "Неверное контрольное число ИНН" in r.text
     r = wizard.add("beneficiaries", {**BENEFICIARY, "active": "", "valid_until": "01.01.2025"})
     assert r.status_code == 302
     assert draft_data(app)[1]["beneficiaries"][0]["valid_until"] == "2025-01-01"
@@ -326,8 +356,8 @@ def test_review_lists_what_is_missing(wizard):
     wizard.step("okved", {**OKVED, "auxiliary_1": "99.99"}, button="back")
     page = wizard.get(f"{BASE}/review").text
     assert "есть несохранённые изменения" in page
-    r = wizard.step("review", {})
-    assert r.status_code == 422 and "Не все шаги заполнены" in r.text
+    r = wizard.refused("review", {})
+    assert r.status_code == 200 and "Не все шаги заполнены" in r.text
 
 
 def test_the_draft_is_resumed_after_leaving(app, client, wizard):

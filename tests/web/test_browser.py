@@ -40,7 +40,7 @@ def test_browser_signs_in_with_the_demo_certificate(browser, demo_server):
 
         page.get_by_role("button", name="Выход").click()
         assert page.get_by_text("Вы вышли из реестра.").is_visible()
-        page.get_by_role("button", name="Войти с сертификатом").click()
+        page.get_by_role("button", name="Войти снова").click()
         assert page.locator("h1").inner_text() == "Здравствуйте, Иван Иванович!"
         # No inline script or style was blocked by the Content-Security-Policy, nothing failed.
         assert problems == []
