@@ -125,13 +125,16 @@ def demo_serve(directory: Path, host: str, port: int):
     start_embedded_consumer(app)  # the demo's background jobs run in threads of this process
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
+    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    if not app.config.get("REGISTRY_SITE_ORIGIN"):
+        # Challenges of sign-in by signature name this origin (never a request's Host).
+        app.config["REGISTRY_SITE_ORIGIN"] = f"https://{shown_host}:{server.port}"
     # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
     # their nextUpdate and runs the CRL refresh, at start and then periodically.
     from .pki.demo import build_demo_pki
     from .trust.schedule import start_refresh_thread
 
     refresher = start_refresh_thread(app, before=lambda: build_demo_pki(pki.root))
-    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(demo.instructions(directory, f"https://{shown_host}:{server.port}"))
     sys.stdout.flush()
     try:
