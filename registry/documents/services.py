@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import Date, bindparam, exists, func, select
 
 from ..core import clock
+from ..core.access import Permission, can
 from ..core.hooks import org_fact
 from ..core.journal import record
 from ..extensions import db, utcnow
@@ -489,11 +490,24 @@ def create_application(organization: Organization, *, user, document_ids: list[i
     return application
 
 
+def may_delete_application(application: Application, user) -> bool:
+    """Only the draft's author or an administrator of the organization may delete it: the
+    «Работа с заявлениями» role lets a member see and form applications, not discard the
+    head's."""
+    if user is None:
+        return False
+    return (application.created_by_id is not None and application.created_by_id == user.id) \
+        or can(user, Permission.ASSIGN_ROLES, application.organization)
+
+
 def delete_application(application: Application, cleanup: FileCleanup, *, actor=None,
                        remote_addr: str | None = None) -> None:
     if application.status != Application.DRAFT:
         raise DocumentError(f"{application.title} уже {application.status_title.lower()}: удалить "
                             "можно только черновик.")
+    if not may_delete_application(application, actor):
+        raise DocumentError(f"Удалить черновик «{application.title}» может только его автор или "
+                            "администратор организации.")
     cleanup.discard_after_commit(application.pdf_key)
     _journal(application.organization_id, "applications", actor, remote_addr,
              f"Удалён черновик: {application.title}")
