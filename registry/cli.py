@@ -58,9 +58,24 @@ def default_create_app():
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if needs_database and url.get_backend_name() == "sqlite" and url.database \
             and url.database != ":memory:" and not Path(url.database).exists():
-        raise click.ClickException(NOT_READY.format(
-            where=url.database, reason="файла базы нет"))
+        _refuse_to_create(app, url.database)
     return app
+
+
+def _refuse_to_create(app, path: str) -> None:
+    """Opening the missing SQLite file ``path`` is a message (sqlite3 would create it empty).
+    Checked when a connection is opened, not now: a command may use another instance
+    (``registry operator --dir``)."""
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    def refuse(*_args):
+        if not Path(path).exists():
+            raise click.ClickException(NOT_READY.format(where=path, reason="файла базы нет"))
+
+    with app.app_context():
+        event.listen(db.engine, "do_connect", refuse)
 
 
 default_create_app.registry_default = True  # type: ignore[attr-defined]

@@ -19,7 +19,9 @@ from registry.refdata.models import OkvedCode
 from registry.refdata.services import import_okved
 
 ROOT = Path(__file__).resolve().parents[2]
-OKVED_FILE = sorted((ROOT.parent / "shared" / "data" / "okved2").glob("*.csv"))[-1]
+# ../shared beside the checkout, or beside the folder of a git worktree (…/wt/NAME)
+OKVED_FILE = sorted(path for base in (ROOT.parent, ROOT.parent.parent)
+                    for path in (base / "shared" / "data" / "okved2").glob("*.csv"))[-1]
 
 
 def csrf(html: str) -> str:
