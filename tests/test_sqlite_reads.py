@@ -3,6 +3,7 @@ writes after another connection committed is run again with the write lock, and 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 from flask_migrate import upgrade
@@ -101,3 +102,46 @@ def test_a_streamed_body_reads_without_the_write_lock(tmp_path, demo_pki):
     response.close()
     assert body == b"0\n1\n2\n"
     assert begins and set(begins) == {"BEGIN DEFERRED"}, begins
+
+
+def test_a_replayed_run_is_neither_logged_nor_counted(tmp_path, demo_pki):
+    """The client gets one 200: the log has no «Exception on …» and /metrics no 500 for the
+    run that lost its snapshot (it used to count one 500 and log a traceback per replay)."""
+    app = _app(tmp_path, demo_pki)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep = Keep(logging.INFO)  # on the logger itself: alembic's fileConfig reset the root's
+    logging.getLogger("registry").addHandler(keep)
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False,
+                      REGISTRY_METRICS_FROM="127.0.0.1")
+    runs: list[str] = []
+
+    @public
+    def replayed_touch():
+        db.session.execute(text("SELECT count(*) FROM users")).scalar()
+        if not runs:
+            with sqlite3.connect(tmp_path / "reads.db") as other:
+                other.execute("INSERT INTO other_writes VALUES (1)")
+        runs.append("run")
+        db.session.execute(text("INSERT INTO other_writes VALUES (2)"))
+        return "written"
+
+    app.add_url_rule("/_replayed", "replayed_touch", replayed_touch)
+    client = app.test_client()
+    try:
+        response = client.get("/_replayed", base_url="https://localhost")
+    finally:
+        logging.getLogger("registry").removeHandler(keep)
+    assert response.status_code == 200 and runs == ["run", "run"]
+    messages = [(r.levelname, r.getMessage()) for r in records]
+    assert not [m for m in messages if m[0] == "ERROR"], messages
+    assert ("INFO", "GET /_replayed lost its SQLite snapshot to another writer: run again with "
+                    "the write lock") in messages
+    metrics = client.get("/metrics", base_url="https://localhost").text
+    assert 'registry_http_request_seconds_count{endpoint="replayed_touch",method="GET",' \
+           'status="200"} 1.0' in metrics
+    assert 'endpoint="replayed_touch",method="GET",status="500"' not in metrics
