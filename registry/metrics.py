@@ -28,7 +28,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from .config import parse_networks
-from .extensions import replaying
 from .core.measures import (  # noqa: F401  (re-exported)
     MULTIPROCESS,
     REQUEST_SECONDS,
@@ -36,6 +35,7 @@ from .core.measures import (  # noqa: F401  (re-exported)
     SIGNATURE_SECONDS,
     VALIDATION_SECONDS,
 )
+from .extensions import replaying
 
 
 class _ScrapeTime:

@@ -14,10 +14,8 @@ from registry.documents.models import Document
 from registry.exchange.models import ExchangeProfile
 from registry.extensions import db
 
-from ..documents.conftest import as_person, org  # noqa: F401  (fixtures)
 from ..documents.pdfs import plain_pdf
 from ..documents.test_documents import fields
-from ..exchange.conftest import system_cert  # noqa: F401  (fixture)
 from ..exchange.test_profiles import create
 
 BAD = [("\x00", "U+0000"), ("\x1b", "U+001B"), ("\u202e", "U+202E"), ("\u2066", "U+2066")]
@@ -80,9 +78,9 @@ def test_an_over_long_e_mail_is_said_in_russian(app, org, as_person):
 
 
 def test_wtforms_own_messages_are_in_russian(app):
+    from werkzeug.datastructures import MultiDict
     from wtforms import StringField
     from wtforms.validators import Length
-    from werkzeug.datastructures import MultiDict
 
     from registry.core.forms import Form
 
