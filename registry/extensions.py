@@ -122,6 +122,13 @@ def _sqlite_locked(context):
         lost.append(True)
 
 
+def write_lock_at_begin() -> None:
+    """The rest of this request writes: on SQLite its next transaction takes the write lock at
+    BEGIN (waiting for it, busy_timeout) instead of reading first and losing its snapshot to
+    another writer, which would mean running the request again."""
+    _sqlite_begin_mode.set("IMMEDIATE")
+
+
 def replaying() -> bool:
     """Whether this run of the request lost its SQLite snapshot: its answer is thrown away and
     the request runs again with the write lock (SQLiteReadsMiddleware). Logs and metrics skip

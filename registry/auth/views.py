@@ -156,6 +156,7 @@ def _continue_session(record, verdict, cert):
     if account is None or account["blocked_reason"]:
         current_person()
     if verdict.touch and services.claim_touch(record.id):
+        uow.will_write()
         services.touch_session(record)
         uow.keep()  # activity counts even if the page answers with an error
     g.certificate = cert
@@ -184,6 +185,7 @@ def _forget_ended_session(record, cert) -> None:
 def _sign_in_on_request(record, cert, *, changed: bool):
     """Sign in with the connection's certificate (ending the session of another one)."""
     if changed:
+        uow.will_write()
         services.record_sign_out(current_person(),
                                  record.cert_fingerprint, "changed", **_client())
         services.end_session(record, "changed")
@@ -191,6 +193,7 @@ def _sign_in_on_request(record, cert, *, changed: bool):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
         return redirect(url_for("auth.session_ended"))
+    uow.will_write()
     blocked = _sign_in(cert)
     if blocked is not None:
         return blocked
