@@ -355,14 +355,19 @@ def signature_login():
         return render_template("auth/signature_refused.html", title="Подпись не получена",
                                message="Страница входа не передала подпись. Обновите страницу "
                                        "и подпишите запрос снова."), 400
-    verdict = signature.verify_signed_challenge(
-        nonce=form.nonce.data, signature_b64=form.signature.data,
-        offered_b64=form.certificate.data, origin=site_origin(), key=_challenge_key(),
-        lifetime=_challenge_lifetime(), checker=checker())
+    verdict = _verdict(form)
     if not verdict.valid:
         return _signature_refused(verdict)
     return _sign_in(verdict.certificate, AuthSession.METHOD_SIGNATURE, replacing=True) \
         or redirect(url_for("web.home"))
+
+
+def _verdict(form: SignatureSignInForm) -> signature.SignatureVerdict:
+    """What the posted signature amounts to, for this site's challenges."""
+    return signature.verify_signed_challenge(
+        nonce=form.nonce.data, signature_b64=form.signature.data,
+        offered_b64=form.certificate.data, origin=site_origin(), key=_challenge_key(),
+        lifetime=_challenge_lifetime(), checker=checker())
 
 
 def _signature_refused(verdict):
