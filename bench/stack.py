@@ -93,6 +93,8 @@ def render_site(name: str, sockets: list[Path], https_port: int, http_port: int,
     replacements = {
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https_port} ssl default_server;",
+        "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
         "server_name registry.example.ru;": "server_name localhost;",
         "/etc/registry/tls/server-gost.crt": str(gost_cert),
         "/etc/registry/tls/server-gost.key": str(gost_key),
@@ -134,7 +136,8 @@ server {{
         proxy_set_header Connection "";
         proxy_set_header Host localhost;
         proxy_ssl_session_reuse on;
-        proxy_ssl_server_name off;
+        proxy_ssl_server_name on;  # the site answers only handshakes naming it
+        proxy_ssl_name localhost;
         proxy_read_timeout 120s;
 {certificate}    }}
 }}

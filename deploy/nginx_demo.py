@@ -32,6 +32,8 @@ def render_site(https_port: int, http_port: int, tls_dir: Path, socket_path: Pat
     for old, new in {
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https_port} ssl default_server;",
+        "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
         "server_name registry.example.ru;": "server_name localhost;",
         "/etc/registry/tls/server.crt": str(tls_dir / "server.crt"),
         "/etc/registry/tls/server.key": str(tls_dir / "server.key"),
@@ -96,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{directory / 'registry.db'}",
                REGISTRY_TRUST_STORE=str(directory / "pki" / "trust"),
                REGISTRY_INSTANCE_PATH=str(directory), REGISTRY_TRUSTED_PROXIES="unix",
-               REGISTRY_WORKERS=os.environ.get("REGISTRY_WORKERS", "2"))
+               REGISTRY_WORKERS=os.environ.get("REGISTRY_WORKERS", "2"),
+               REGISTRY_SITE_ORIGIN=os.environ.get("REGISTRY_SITE_ORIGIN")
+               or f"https://localhost:{args.port}")
     gunicorn = subprocess.Popen([str(bin_dir / "gunicorn"), "-c", str(GUNICORN_CONF),
                                  "--bind", f"unix:{socket_path}", "wsgi:app"], cwd=ROOT, env=env)
     if not wait_for_socket(socket_path, gunicorn):

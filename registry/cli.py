@@ -2,28 +2,113 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import sys
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from . import create_app, demo
 
+DEFAULT_DEMO_DIR = Path("instance/demo")
+# Commands that may run on a database that does not exist yet (they create or serve it).
+_CREATING_COMMANDS = {"db", "demo", "run", "shell", "routes", None}
+NOT_READY = ("База данных не готова ({where}): {reason}. Создайте её таблицы командой "
+             "`registry db upgrade`, или укажите экземпляр: `REGISTRY_DEMO_DIR=instance/demo` "
+             "(его создаёт `make demo`) или `DATABASE_URL`.")
+
+
+def _configured() -> bool:
+    return bool(os.environ.get("DATABASE_URL") or os.environ.get("REGISTRY_INSTANCE_PATH"))
+
+
+_COMMAND_KEY = "registry.command"
+
+
+def _invoked_command() -> str | None:
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(_COMMAND_KEY) if ctx is not None else None
+
 
 def default_create_app():
-    """The application as configured by the environment (``DATABASE_URL`` etc.)."""
-    return create_app()
+    """The application of the instance the server uses: the demo instance named by
+    ``REGISTRY_DEMO_DIR``; else the environment's (``DATABASE_URL``, ``REGISTRY_INSTANCE_PATH``);
+    else, run from the project directory, the demo instance ``make demo`` made.
+
+    A command that needs the database refuses an SQLite file that is not there (instead of
+    creating an empty one beside the real instance).
+    """
+    directory = os.environ.get("REGISTRY_DEMO_DIR") or None
+    if directory is None and not _configured() and (DEFAULT_DEMO_DIR / "registry.db").exists():
+        directory = str(DEFAULT_DEMO_DIR)
+    needs_database = _invoked_command() not in _CREATING_COMMANDS
+    if directory is not None:
+        if needs_database and not (Path(directory) / "registry.db").exists():
+            raise click.ClickException(
+                f"В каталоге {directory} нет демо-экземпляра: создайте его командой `make demo` "
+                f"(или `registry demo setup --dir {directory}`).")
+        return demo.create_demo_app(directory)
+    app = create_app()
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if needs_database and url.get_backend_name() == "sqlite" and url.database \
+            and url.database != ":memory:" and not Path(url.database).exists():
+        _refuse_to_create(app, url.database)
+    return app
+
+
+def _refuse_to_create(app, path: str) -> None:
+    """Opening the missing SQLite file ``path`` is a message (sqlite3 would create it empty).
+    Checked when a connection is opened, not now: a command may use another instance
+    (``registry operator --dir``)."""
+    from sqlalchemy import event
+
+    from .extensions import db
+
+    def refuse(*_args):
+        if not Path(path).exists():
+            raise click.ClickException(NOT_READY.format(where=path, reason="файла базы нет"))
+
+    with app.app_context():
+        event.listen(db.engine, "do_connect", refuse)
 
 
 default_create_app.registry_default = True  # type: ignore[attr-defined]
 
 
-@click.group(cls=FlaskGroup, create_app=default_create_app)
+def _missing_tables(exc: Exception) -> bool:
+    message = str(getattr(exc, "orig", exc))
+    return "no such table" in message or ("relation" in message and "does not exist" in message)
+
+
+class RegistryGroup(FlaskGroup):
+    """The Flask CLI group whose commands answer a database without its tables with a
+    message, not a traceback."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        # before the command is looked up, which loads the application (default_create_app)
+        ctx.meta[_COMMAND_KEY] = args[0] if args else None
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            if not _missing_tables(exc):
+                raise
+            app = ctx.ensure_object(ScriptInfo).load_app()  # the one the command used
+            where = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(
+                hide_password=True)
+            first = str(getattr(exc, "orig", exc)).splitlines()[0]
+            raise click.ClickException(NOT_READY.format(where=where, reason=first)) from None
+
+
+@click.group(cls=RegistryGroup, create_app=default_create_app)
 def main():
     """Registry of organizations (Flask CLI with the application loaded)."""
 
@@ -125,13 +210,16 @@ def demo_serve(directory: Path, host: str, port: int):
     start_embedded_consumer(app)  # the demo's background jobs run in threads of this process
     pki = demo.load_pki(directory)
     server = make_server(app, host, port, str(pki.server_cert_path), str(pki.server_key_path))
+    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
+    if not app.config.get("REGISTRY_SITE_ORIGIN"):
+        # Challenges of sign-in by signature name this origin (never a request's Host).
+        app.config["REGISTRY_SITE_ORIGIN"] = f"https://{shown_host}:{server.port}"
     # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
     # their nextUpdate and runs the CRL refresh, at start and then periodically.
     from .pki.demo import build_demo_pki
     from .trust.schedule import start_refresh_thread
 
     refresher = start_refresh_thread(app, before=lambda: build_demo_pki(pki.root))
-    shown_host = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::") else host
     click.echo(demo.instructions(directory, f"https://{shown_host}:{server.port}"))
     sys.stdout.flush()
     try:

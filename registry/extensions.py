@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import ClassVar, TypeVar
@@ -35,6 +36,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -120,6 +122,27 @@ def _sqlite_locked(context):
         lost.append(True)
 
 
+def write_lock_at_begin() -> None:
+    """The rest of this request writes: on SQLite its next transaction takes the write lock at
+    BEGIN (waiting for it, busy_timeout) instead of reading first and losing its snapshot to
+    another writer, which would mean running the request again."""
+    _sqlite_begin_mode.set("IMMEDIATE")
+
+
+def replaying() -> bool:
+    """Whether this run of the request lost its SQLite snapshot: its answer is thrown away and
+    the request runs again with the write lock (SQLiteReadsMiddleware). Logs and metrics skip
+    such a run, so that they count what the client received."""
+    return bool(_sqlite_snapshot_lost.get())
+
+
+class SkipReplayedRun(logging.Filter):
+    """Drops records (Flask's «Exception on …») of a run that will be replayed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not replaying()
+
+
 class SQLiteReadsMiddleware:
     """Deferred SQLite transactions for GET and HEAD requests, retried once with the write lock.
 
@@ -158,6 +181,8 @@ class SQLiteReadsMiddleware:
         if lost:
             if body is not None and hasattr(body, "close"):
                 body.close()
+            log.info("%s %s lost its SQLite snapshot to another writer: run again with the "
+                     "write lock", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             return self.app(environ, start_response)
         start_response(*captured[:2], *captured[2:3] if captured[2] else ())
         wrapper = environ.get("wsgi.file_wrapper")

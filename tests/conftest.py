@@ -123,6 +123,7 @@ def app_config(database_url: str, demo_pki, instance_path, **extra) -> dict:
         "REGISTRY_TRUSTED_PROXIES": TRUSTED_PROXY,
         "REGISTRY_INSTANCE_PATH": str(instance_path),
         "REGISTRY_BROKER_URL": "immediate",
+        "REGISTRY_SITE_ORIGIN": "https://localhost",
     }
     config.update(extra)
     return config

@@ -3,6 +3,7 @@ writes after another connection committed is run again with the write lock, and 
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 
 from flask_migrate import upgrade
@@ -101,3 +102,134 @@ def test_a_streamed_body_reads_without_the_write_lock(tmp_path, demo_pki):
     response.close()
     assert body == b"0\n1\n2\n"
     assert begins and set(begins) == {"BEGIN DEFERRED"}, begins
+
+
+def test_a_replayed_run_is_neither_logged_nor_counted(tmp_path, demo_pki):
+    """The client gets one 200: the log has no «Exception on …» and /metrics no 500 for the
+    run that lost its snapshot (it used to count one 500 and log a traceback per replay)."""
+    app = _app(tmp_path, demo_pki)
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep = Keep(logging.INFO)  # on the logger itself: alembic's fileConfig reset the root's
+    logging.getLogger("registry").addHandler(keep)
+    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False,
+                      REGISTRY_METRICS_FROM="127.0.0.1")
+    runs: list[str] = []
+
+    @public
+    def replayed_touch():
+        db.session.execute(text("SELECT count(*) FROM users")).scalar()
+        if not runs:
+            with sqlite3.connect(tmp_path / "reads.db") as other:
+                other.execute("INSERT INTO other_writes VALUES (1)")
+        runs.append("run")
+        db.session.execute(text("INSERT INTO other_writes VALUES (2)"))
+        return "written"
+
+    app.add_url_rule("/_replayed", "replayed_touch", replayed_touch)
+    client = app.test_client()
+    try:
+        response = client.get("/_replayed", base_url="https://localhost")
+    finally:
+        logging.getLogger("registry").removeHandler(keep)
+    assert response.status_code == 200 and runs == ["run", "run"]
+    messages = [(r.levelname, r.getMessage()) for r in records]
+    assert not [m for m in messages if m[0] == "ERROR"], messages
+    assert ("INFO", "GET /_replayed lost its SQLite snapshot to another writer: run again with "
+                    "the write lock") in messages
+    metrics = client.get("/metrics", base_url="https://localhost").text
+    assert 'registry_http_request_seconds_count{endpoint="replayed_touch",method="GET",' \
+           'status="200"} 1.0' in metrics
+    assert 'endpoint="replayed_touch",method="GET",status="500"' not in metrics
+
+
+def _cert_app(tmp_path, demo_pki):
+    from .conftest import CertClient
+
+    app = _app(tmp_path, demo_pki)
+    app.config["REGISTRY_SITE_ORIGIN"] = "https://localhost"
+    app.test_client_class = CertClient
+    return app
+
+
+def _begins(app) -> list[str]:
+    begins: list[str] = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *args: begins.append(statement)
+                     if statement.startswith("BEGIN") else None)
+    return begins
+
+
+def test_a_page_view_that_writes_takes_the_write_lock_at_begin(tmp_path, demo_pki):
+    """A sign-in and the session's last activity are written by GETs: their transaction
+    begins IMMEDIATE (no snapshot to lose, nothing to replay); other page views DEFERRED."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from registry.auth import services
+    from registry.auth.models import AuthSession
+    from registry.extensions import utcnow
+
+    app = _cert_app(tmp_path, demo_pki)
+    begins = _begins(app)
+    client = app.test_client()
+    client.certificate = demo_pki.person("head", "ecdsa").pem
+    assert client.get("/profile").status_code == 200  # signs in
+    assert begins == ["BEGIN IMMEDIATE"], begins
+    begins.clear()
+    assert client.get("/profile").status_code == 200  # nothing to write
+    assert begins == ["BEGIN DEFERRED"], begins
+    with app.app_context():  # a minute later the session's last activity is due
+        db.session.execute(update(AuthSession).values(last_seen_at=utcnow() - timedelta(minutes=2)))
+        db.session.commit()
+    services._TOUCHING.clear()
+    begins.clear()
+    assert client.get("/profile").status_code == 200
+    assert begins == ["BEGIN IMMEDIATE"], begins
+
+
+def test_ten_clients_at_once_get_200_and_nothing_is_run_twice(tmp_path, demo_pki, monkeypatch):
+    """The attack run's load: 10 clients signing in and viewing «Мой профиль» at once, each
+    view writing the session's last activity. Every answer is 200 and no request had to be
+    run again (each replay used to log a traceback and count a 500)."""
+    import threading
+
+    from registry.auth import services
+
+    app = _cert_app(tmp_path, demo_pki)
+    monkeypatch.setattr(services, "SEEN_AT_RESOLUTION", 0)  # every view writes
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    keep = Keep(logging.INFO)
+    logging.getLogger("registry").addHandler(keep)
+    statuses: list[int] = []
+    people = ["head", "employee1", "ip"]
+
+    def browse(n):
+        client = app.test_client()
+        client.certificate = demo_pki.person(people[n % len(people)], "ecdsa").pem
+        for _ in range(8):
+            statuses.append(client.get("/profile").status_code)
+
+    threads = [threading.Thread(target=browse, args=(n,)) for n in range(10)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    finally:
+        logging.getLogger("registry").removeHandler(keep)
+    assert statuses == [200] * 80, statuses
+    messages = [r.getMessage() for r in records]
+    assert not [m for m in messages if "lost its SQLite snapshot" in m or "Exception" in m], \
+        messages

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from ..core.forms import Form
 
 
 def _strip(value):
@@ -35,11 +36,11 @@ def _phone(form, field):
         raise ValidationError("Укажите телефон цифрами, например +7 495 123-45-67")
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     email = EmailField(
         "Адрес электронной почты",
         filters=[_strip],
-        validators=[Optional(), Length(max=254),
+        validators=[Optional(), Length(max=254, message="Не более 254 символов"),
                     Email(message="Адрес электронной почты указан неверно", check_deliverability=False)],
         description="Необязательно. Для уведомлений от реестра.")
     phone = StringField(
@@ -56,15 +57,15 @@ class ProfileForm(FlaskForm):
     submit = SubmitField("Сохранить")
 
 
-class SignOutForm(FlaskForm):
+class SignOutForm(Form):
     submit = SubmitField("Выход")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     submit = SubmitField("Войти снова")
 
 
-class SignatureSignInForm(FlaskForm):
+class SignatureSignInForm(Form):
     """The signed challenge posted by the sign-in-by-signature page (filled by its script)."""
 
     nonce = HiddenField(validators=[DataRequired(), Length(max=64)])

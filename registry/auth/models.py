@@ -133,7 +133,9 @@ class AuthSession(db.Model):
 
 
 class SignInChallenge(db.Model):
-    """A one-time text for sign-in by signature: issued, then spent by one verified signature."""
+    """A spent challenge of sign-in by signature: written when a signature over it is posted
+    (issuing one writes nothing, see ``auth.signature``), removed once it could no longer be
+    used anyway."""
 
     __tablename__ = "sign_in_challenges"
 

@@ -1,9 +1,12 @@
 """Sign-in by signature: a one-time challenge signed by the person's key (CAdES-BES, detached).
 
 For browsers without client-certificate TLS. The server issues a challenge naming this site,
-a random nonce and the time, and keeps it; the CryptoPro ЭЦП Browser plug-in signs its exact
-bytes; the server decides from the signature alone: the challenge must be one it issued for
-this site, unspent and fresh, the CMS signature must verify over it (``registry.pki.cms``),
+a random nonce and the time; it keeps nothing: the nonce carries the time and a MAC (keyed by
+``SECRET_KEY``) over the site, the random part and the time, so an anonymous page view writes
+no row. The CryptoPro ЭЦП Browser plug-in signs the challenge's exact bytes; the server decides
+from the signature alone: the challenge must be one it issued for this site (the MAC), fresh
+and unspent (a spent nonce is recorded only when a signature is posted, and forgotten once it
+could no longer be used), the CMS signature must verify over it (``registry.pki.cms``),
 the signer's certificate must pass ``registry.pki.validate`` for sign-in, and, when the page
 names the certificate it offered, the signer must be that certificate. Services flush, never
 commit.
@@ -13,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db, utcnow
 from ..pki import QualifiedCertificate, ValidationResult, cms, load_certificate
@@ -66,20 +72,53 @@ def challenge_text(origin: str, nonce: str, issued: datetime) -> str:
             f"Время (UTC): {issued.strftime('%Y-%m-%dT%H:%M:%SZ')}\n")
 
 
-def issue_challenge(origin: str, lifetime: timedelta) -> SignInChallenge:
-    """Create and keep a new one-time challenge for ``origin`` (e.g. https://registry.ru)."""
-    now = utcnow().replace(microsecond=0)
-    nonce = secrets.token_hex(32)
-    challenge = SignInChallenge(nonce=nonce, origin=origin, created_at=now,
-                                expires_at=now + lifetime,
-                                text=challenge_text(origin, nonce, now))
-    db.session.add(challenge)
-    db.session.flush()
-    return challenge
+@dataclass(frozen=True)
+class Challenge:
+    """A challenge as the page shows it: its nonce and the exact text to sign."""
+
+    nonce: str
+    origin: str
+    issued_at: datetime
+    expires_at: datetime
+
+    @property
+    def text(self) -> str:
+        return challenge_text(self.origin, self.nonce, self.issued_at)
+
+
+# nonce = 24 hex random, 8 hex issue time (Unix seconds), 32 hex MAC: 64 lowercase hex digits.
+_NONCE = re.compile(r"[0-9a-f]{64}")
+
+
+def _mac(key: bytes, origin: str, random_part: str, issued_hex: str) -> str:
+    message = f"registry sign-in challenge\n{origin}\n{random_part}\n{issued_hex}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+
+
+def issue_challenge(origin: str, lifetime: timedelta, key: bytes,
+                    now: datetime | None = None) -> Challenge:
+    """A new one-time challenge for ``origin`` (e.g. https://registry.ru); nothing is stored."""
+    issued = (now or utcnow()).replace(microsecond=0)
+    random_part = secrets.token_hex(12)
+    issued_hex = f"{int(issued.timestamp()):08x}"
+    nonce = random_part + issued_hex + _mac(key, origin, random_part, issued_hex)
+    return Challenge(nonce, origin, issued, issued + lifetime)
+
+
+def _issued(nonce: str, origin: str, lifetime: timedelta, key: bytes) -> Challenge | None:
+    """The challenge this server issued for ``origin`` with this nonce, or None (forged,
+    mangled, or issued for another site)."""
+    if not isinstance(nonce, str) or not _NONCE.fullmatch(nonce):
+        return None
+    random_part, issued_hex, mac = nonce[:24], nonce[24:32], nonce[32:]
+    if not hmac.compare_digest(mac, _mac(key, origin, random_part, issued_hex)):
+        return None
+    issued = datetime.fromtimestamp(int(issued_hex, 16), timezone.utc)
+    return Challenge(nonce, origin, issued, issued + lifetime)
 
 
 def purge_challenges(now: datetime | None = None) -> None:
-    """Forget challenges that can no longer be used (expired an hour ago)."""
+    """Forget spent nonces that could no longer be used anyway (expired an hour ago)."""
     now = now or utcnow()
     db.session.execute(
         SignInChallenge.__table__.delete().where(
@@ -112,34 +151,34 @@ def _decode_base64(value: str) -> bytes | None:
         return None
 
 
-def _spend(nonce: str, now: datetime) -> SignInChallenge | str:
-    """Take the challenge out of use (whatever the signature turns out to be) or say why not."""
-    challenge = db.session.scalar(select(SignInChallenge).where(SignInChallenge.nonce == nonce))
-    if challenge is None:
-        return UNKNOWN_CHALLENGE
-    # One UPDATE decides between two simultaneous posts of the same challenge.
+def _spend(challenge: Challenge, now: datetime) -> bool:
+    """Record the nonce as spent (whatever the signature turns out to be); False when it
+    already was. One INSERT decides between two simultaneous posts of the same challenge."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     spent = db.session.execute(
-        update(SignInChallenge)
-        .where(SignInChallenge.id == challenge.id, SignInChallenge.used_at.is_(None))
-        .values(used_at=now).execution_options(synchronize_session=False))
-    if spent.rowcount != 1:
-        return REPLAYED
-    if challenge.expires_at < now:
-        return EXPIRED_CHALLENGE
-    return challenge
+        insert(SignInChallenge).values(
+            nonce=challenge.nonce, origin=challenge.origin, text=challenge.text,
+            created_at=challenge.issued_at, expires_at=challenge.expires_at, used_at=now)
+        .on_conflict_do_nothing(index_elements=["nonce"])
+        .returning(SignInChallenge.id))
+    return spent.first() is not None
 
 
 def verify_signed_challenge(*, nonce: str, signature_b64: str, offered_b64: str | None,
-                            origin: str, checker: CertificateChecker,
+                            origin: str, key: bytes, lifetime: timedelta,
+                            checker: CertificateChecker,
                             now: datetime | None = None) -> SignatureVerdict:
     """Decide a sign-in by signature from what was posted; spends the challenge."""
     now = now or utcnow()
-    spent = _spend(nonce, now)
-    if isinstance(spent, str):
-        return _refused(spent)
-    challenge = spent
-    if challenge.origin != origin:
-        return _refused(OTHER_SITE)
+    purge_challenges(now)
+    challenge = _issued(nonce, origin, lifetime, key)
+    if challenge is None or challenge.issued_at > now + timedelta(minutes=1):
+        return _refused(UNKNOWN_CHALLENGE)
+    if challenge.expires_at < now:
+        return _refused(EXPIRED_CHALLENGE)
+    if not _spend(challenge, now):
+        return _refused(REPLAYED)
     signature = _decode_base64(signature_b64)
     if signature is None:
         return _refused(BAD_SIGNATURE)

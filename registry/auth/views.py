@@ -159,6 +159,7 @@ def _continue_session(record, verdict, cert):
     if account is None or account["blocked_reason"]:
         current_person()
     if verdict.touch and services.claim_touch(record.id):
+        uow.will_write()
         services.touch_session(record)
         uow.keep()  # activity counts even if the page answers with an error
     g.certificate = cert
@@ -188,6 +189,7 @@ def _forget_ended_session(record, cert) -> None:
 def _sign_in_on_request(record, cert, *, changed: bool):
     """Sign in with the connection's certificate (ending the session of another one)."""
     if changed:
+        uow.will_write()
         services.record_sign_out(current_person(),
                                  record.cert_fingerprint, "changed", **_client())
         services.end_session(record, "changed")
@@ -195,6 +197,7 @@ def _sign_in_on_request(record, cert, *, changed: bool):
         # Signed out or timed out with this certificate: wait for «Войти» rather than sign
         # the person straight back in.
         return redirect(url_for("auth.session_ended"))
+    uow.will_write()
     blocked = _sign_in(cert)
     if blocked is not None:
         return blocked
@@ -289,9 +292,36 @@ def login():
 # --- sign-in by signature ------------------------------------------------------------------
 
 def site_origin() -> str:
-    """This site's origin as challenges name it (configured, or the request's own)."""
-    configured = current_app.config.get("REGISTRY_SITE_ORIGIN") or ""
-    return configured.rstrip("/") or request.host_url.rstrip("/")
+    """This site's origin as challenges name it: ``REGISTRY_SITE_ORIGIN`` ("" when unset).
+
+    Never the request's own Host: a relaying site would get challenges naming itself.
+    """
+    return str(current_app.config.get("REGISTRY_SITE_ORIGIN") or "").rstrip("/")
+
+
+def _not_this_site():
+    """Why sign-in by signature is not offered on this request, as a page, or None.
+
+    Without a configured origin it is not offered at all; a request naming another host (a
+    relaying site, a forged Host header) gets neither a challenge nor a session.
+    """
+    origin = site_origin()
+    if not origin:
+        log.warning("sign-in by signature refused: REGISTRY_SITE_ORIGIN is not set")
+        return render_template(
+            "auth/signature_refused.html", title="Вход по подписи не настроен", retry=False,
+            message="Оператор реестра не указал адрес сайта для входа по электронной подписи. "
+                    "Войдите по сертификату через браузер с поддержкой ГОСТ TLS."), 503
+    expected = (urlsplit(origin).hostname or "").lower()
+    if (urlsplit("//" + request.host).hostname or "").lower() != expected:
+        log.warning("sign-in by signature refused: request for host %r, the site is %s",
+                    request.host, origin)
+        return render_template(
+            "auth/signature_refused.html", title=signature.TITLES[signature.OTHER_SITE],
+            retry=False, origin=origin,
+            message="Эта страница открыта не по адресу реестра. Вход по подписи возможен только "
+                    f"на сайте {origin}: откройте его сами, не по ссылке из письма."), 403
+    return None
 
 
 def _with_plugin_csp(response, plugin_url: str):
@@ -307,30 +337,49 @@ def _with_plugin_csp(response, plugin_url: str):
 @bp.route("/login/signature")
 @public
 def signature_page():
-    lifetime = timedelta(seconds=int(current_app.config["REGISTRY_SIGNIN_CHALLENGE_SECONDS"]))
-    signature.purge_challenges()
-    challenge = signature.issue_challenge(site_origin(), lifetime)
+    refused = _not_this_site()
+    if refused is not None:
+        return refused
+    challenge = signature.issue_challenge(site_origin(), _challenge_lifetime(), _challenge_key())
     plugin_url = current_app.config.get("REGISTRY_CADESPLUGIN_URL") or ""
     response = make_response(render_template("auth/signature.html", challenge=challenge,
                                              form=SignatureSignInForm(), plugin_url=plugin_url))
     return _with_plugin_csp(response, plugin_url)
 
 
+def _challenge_lifetime() -> timedelta:
+    return timedelta(seconds=int(current_app.config["REGISTRY_SIGNIN_CHALLENGE_SECONDS"]))
+
+
+def _challenge_key() -> bytes:
+    secret = current_app.config["SECRET_KEY"]
+    return (secret if isinstance(secret, bytes) else str(secret).encode()) + b"/sign-in-challenge"
+
+
 @bp.route("/login/signature", methods=["POST"])
 @public
 def signature_login():
+    refused = _not_this_site()
+    if refused is not None:
+        return refused
     form = SignatureSignInForm()
     if not form.validate_on_submit():
         return render_template("auth/signature_refused.html", title="Подпись не получена",
                                message="Страница входа не передала подпись. Обновите страницу "
                                        "и подпишите запрос снова."), 400
-    verdict = signature.verify_signed_challenge(
-        nonce=form.nonce.data, signature_b64=form.signature.data,
-        offered_b64=form.certificate.data, origin=site_origin(), checker=checker())
+    verdict = _verdict(form)
     if not verdict.valid:
         return _signature_refused(verdict)
     return _sign_in(verdict.certificate, AuthSession.METHOD_SIGNATURE, replacing=True) \
         or redirect(url_for("web.home"))
+
+
+def _verdict(form: SignatureSignInForm) -> signature.SignatureVerdict:
+    """What the posted signature amounts to, for this site's challenges."""
+    return signature.verify_signed_challenge(
+        nonce=form.nonce.data, signature_b64=form.signature.data,
+        offered_b64=form.certificate.data, origin=site_origin(), key=_challenge_key(),
+        lifetime=_challenge_lifetime(), checker=checker())
 
 
 def _signature_refused(verdict):

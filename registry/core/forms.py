@@ -1,14 +1,67 @@
-"""Form fields every domain's forms share: the required mark with the portal's wording, dates
-typed as ДД.ММ.ГГГГ, selects whose empty choice means "nothing chosen"."""
+"""What every domain's forms share: the base :class:`Form` (Russian messages, no control
+characters in any text), the required mark with the portal's wording, dates typed as
+ДД.ММ.ГГГГ, selects whose empty choice means "nothing chosen"."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from datetime import datetime
+
 from flask import abort
-from wtforms import DateField, SelectField
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.i18n import get_translations
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import TextInput
 
 REQUIRED = "Обязательное поле"
+
+# Bidirectional embeddings, overrides and isolates: U+202E makes «Иванов» read «вонавИ» and
+# spoofs names and numbers in every list that shows them.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def forbidden_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first control character (NUL included) or bidi override in ``value``, or None.
+
+    Line breaks and tabs are text in a multi-line field. PostgreSQL refuses NUL in text
+    outright; the others are invisible on the page but change what people read.
+    """
+    for char in value:
+        if char in _BIDI_CONTROLS or (unicodedata.category(char) == "Cc"
+                                      and not (multiline and char in _LINE_BREAKS)):
+            return char
+    return None
+
+
+def plain_text(form, field) -> None:
+    """Refuse control characters and bidi overrides in a text field, saying which one."""
+    if not isinstance(field.data, str):
+        return
+    char = forbidden_character(field.data, multiline=isinstance(field, TextAreaField))
+    if char is not None:
+        raise ValidationError(f"Недопустимый символ U+{ord(char):04X} (управляющий символ или "
+                              "знак смены направления текста): удалите его.")
+
+
+_RUSSIAN = get_translations(["ru"])
+
+
+class Form(FlaskForm):
+    """The base of every form: wtforms' own messages in Russian, and :func:`plain_text` on
+    every text field (single-line, multi-line, e-mail, hidden)."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _RUSSIAN
+
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+            if isinstance(field, StringField):
+                field.validators = [*field.validators, plain_text]
+            return field
 
 
 def submitted(form) -> bool:
@@ -31,6 +84,8 @@ class Required:
 
     def __call__(self, form, field):
         if field.data is None or (isinstance(field.data, str) and not field.data.strip()):
+            if field.process_errors:  # something was typed, and its own error says what is wrong
+                raise StopValidation()
             field.errors[:] = []
             raise StopValidation(self.message)
 
@@ -56,7 +111,19 @@ class RuDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(DATE_ERROR) from None
+            raise ValueError(_date_error(" ".join(valuelist or ()).strip())) from None
+
+
+def _date_error(typed: str) -> str:
+    """What is wrong with a typed date: its format, or a day the calendar does not have."""
+    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", typed)
+    if match:
+        day, month, year = (int(part) for part in match.groups())
+        try:
+            datetime(year, month, day)
+        except ValueError:
+            return f"Такой даты нет: {typed}. Проверьте день и месяц."
+    return DATE_ERROR
 
 
 class ChoiceField(SelectField):

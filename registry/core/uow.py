@@ -33,7 +33,7 @@ from flask import Flask, Response, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db
+from ..extensions import db, write_lock_at_begin
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,14 @@ def _forget_reads(session, *_args) -> None:
 def _forget_reads_on_write(state) -> None:
     if not state.is_select:
         _forget_reads(state.session)
+
+
+def will_write() -> None:
+    """Say that this request is about to write. When its session has not begun a transaction
+    yet, that transaction begins with SQLite's write lock (BEGIN IMMEDIATE): a page view that
+    writes (a sign-in, the session's last activity) then never has to run again."""
+    if not used_database():
+        write_lock_at_begin()
 
 
 def used_database() -> bool:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import ChoiceField, Required, RuDateField
+from ..core.forms import ChoiceField, Form, Required, RuDateField
 from ..refdata.dictionaries import DOCUMENT_TYPES
 from .storage import ALLOWED_EXTENSIONS
 
@@ -17,7 +16,7 @@ STATES = [("", "Все"), ("active", "Действующие"), ("expiring", "И
           ("expired", "Истекшие")]
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(Form):
     file = FileField("Файл документа", [FileRequired("Выберите файл документа")],
                      description="PDF, изображение (PNG, JPEG, TIFF), документ Office или OpenDocument, XML, "
                                  "файл подписи .sig/.p7s. Не более {limit} МБ.")
@@ -52,7 +51,7 @@ class DocumentForm(FlaskForm):
         return self.signature if "подпис" in message and self._signature_upload() else self.file
 
 
-class FilterForm(FlaskForm):
+class FilterForm(Form):
     class Meta:
         csrf = False
 
@@ -62,13 +61,13 @@ class FilterForm(FlaskForm):
     apply = SubmitField("Показать")
 
 
-class SignatureForm(FlaskForm):
+class SignatureForm(Form):
     signature = FileField("Файл подписи", [FileRequired("Выберите файл подписи")],
                           description="Открепленная подпись CMS: .sig или .p7s.")
     submit = SubmitField("Загрузить подпись")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button with nothing but the CSRF token (delete, re-check, submit)."""
 
     submit = SubmitField("OK")
@@ -85,13 +84,13 @@ class MultiCheckboxField(SelectMultipleField):
             raise ValidationError("Выберите документы из списка")
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     documents = MultiCheckboxField("Приложенные документы", coerce=int,
                                    description="Отметьте документы, которые прикладываются к заявлению.")
     submit = SubmitField("Сформировать заявление")
 
 
-class ApplicationSignatureForm(FlaskForm):
+class ApplicationSignatureForm(Form):
     signature = FileField("Подпись руководителя", [FileRequired("Выберите файл подписи")],
                           description="Открепленная подпись файла заявления (.sig, .p7s) или подписанный PDF "
                                       "заявления.")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy import Date, bindparam, exists, func, select
 
 from ..core import clock
+from ..core.access import Permission, can
 from ..core.hooks import org_fact
 from ..core.journal import record
 from ..extensions import db, utcnow
@@ -200,13 +201,42 @@ def check(document: Document) -> list[dict]:
     from .tasks import verify_document
 
     kind = "cms" if document.signature_key else "pdf"
+    # The row is the record that a check is owed (requeue_pending_checks finds it again when
+    # the job is lost); queued_at says since when.
     document.checks = [{"valid": False, "code": signatures.PENDING, "kind": kind,
                         "message": signatures.MESSAGES[signatures.PENDING], "intact": False,
-                        "signing_time": None, "signer": None, "certificate": None}]
+                        "signing_time": None, "signer": None, "certificate": None,
+                        "queued_at": utcnow().isoformat()}]
     document.checked_at = None
     db.session.flush()
     after_commit(verify_document, document.id)
     return document.checks
+
+
+def requeue_pending_checks(older_than: timedelta = timedelta(0)) -> list[int]:
+    """Enqueue again (after this unit of work commits) the checks pending for longer than
+    ``older_than``; the ids. A check done meanwhile makes its job a no-op."""
+    from ..jobs import after_commit
+    from .tasks import verify_document
+
+    cutoff, now = utcnow() - older_than, utcnow()
+    ids = []
+    candidates = select(Document).where(Document.checked_at.is_(None)).order_by(Document.id)
+    for document in db.session.scalars(candidates):
+        pending = [c for c in document.checks or [] if c.get("code") == signatures.PENDING]
+        if not pending:
+            continue
+        queued = pending[0].get("queued_at")
+        if queued and older_than and datetime.fromisoformat(queued) > cutoff:
+            continue
+        document.checks = [{**c, "queued_at": now.isoformat()} if c in pending else c
+                           for c in document.checks]
+        ids.append(document.id)
+        after_commit(verify_document, document.id)
+    if ids:
+        db.session.flush()
+        log.info("re-enqueued %d pending signature check(s): %s", len(ids), ids)
+    return ids
 
 
 def verify(document: Document) -> list[dict]:
@@ -489,11 +519,24 @@ def create_application(organization: Organization, *, user, document_ids: list[i
     return application
 
 
+def may_delete_application(application: Application, user) -> bool:
+    """Only the draft's author or an administrator of the organization may delete it: the
+    «Работа с заявлениями» role lets a member see and form applications, not discard the
+    head's."""
+    if user is None:
+        return False
+    return (application.created_by_id is not None and application.created_by_id == user.id) \
+        or can(user, Permission.ASSIGN_ROLES, application.organization)
+
+
 def delete_application(application: Application, cleanup: FileCleanup, *, actor=None,
                        remote_addr: str | None = None) -> None:
     if application.status != Application.DRAFT:
         raise DocumentError(f"{application.title} уже {application.status_title.lower()}: удалить "
                             "можно только черновик.")
+    if not may_delete_application(application, actor):
+        raise DocumentError(f"Удалить черновик «{application.title}» может только его автор или "
+                            "администратор организации.")
     cleanup.discard_after_commit(application.pdf_key)
     _journal(application.organization_id, "applications", actor, remote_addr,
              f"Удалён черновик: {application.title}")

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
-from ..jobs import job, minutes, periodic
+from ..jobs import job, minutes, on_consumer_start, periodic
 from ..jobs.tasks import register_expiry_notifier
 
 
@@ -18,9 +18,29 @@ def verify_document(document_id: int) -> None:
     from .models import Document
 
     document = db.session.get(Document, document_id)
-    if document is None:
-        return
+    if document is None or document.signature_state != "pending":
+        return  # deleted, or already verified (a check re-enqueued after a restart)
     services.verify(document)
+
+
+@periodic("signature_checks", minutes("REGISTRY_SIGNATURE_RECHECK_MINUTES"))
+def signature_checks(app: Flask) -> None:
+    """Re-enqueue signature checks pending longer than a period: their job was lost (the web
+    process killed between its commit and the enqueue, a worker killed mid-check)."""
+    from datetime import timedelta
+
+    from .services import requeue_pending_checks
+
+    requeue_pending_checks(older_than=timedelta(
+        minutes=int(app.config["REGISTRY_SIGNATURE_RECHECK_MINUTES"])))
+
+
+@on_consumer_start
+def pending_checks_at_start(app: Flask) -> None:
+    """A consumer starting (after a crash, too) re-enqueues every pending signature check."""
+    from .services import requeue_pending_checks
+
+    requeue_pending_checks()
 
 
 @periodic("files_sweep", minutes("REGISTRY_FILES_SWEEP_MINUTES"))

@@ -234,7 +234,8 @@ def _detail(organization, application, sign_form=None, status=200):
                            sign_form=sign_form or forms.ApplicationSignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None),
                            head=services.head_identity(organization)["display"],
-                           can_documents=can(_user(), Permission.DOCUMENTS, organization)), status
+                           can_documents=can(_user(), Permission.DOCUMENTS, organization),
+                           may_delete=services.may_delete_application(application, _user())), status
 
 
 @applications_bp.route("/<int:application_id>", endpoint="detail")

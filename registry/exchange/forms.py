@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..core.forms import ChoiceField, Required
+from ..core.forms import ChoiceField, Form, Required
 
 
 def _code(form, field):
@@ -46,7 +45,7 @@ class CertificateMixin:
         return True
 
 
-class ProfileForm(CertificateMixin, FlaskForm):
+class ProfileForm(CertificateMixin, Form):
     branch_id = ChoiceField("Подразделение", [Optional()], choices=[])
     system_name = StringField("Наименование ИС", [Required(), Length(max=300, message="Не более 300 символов")],
                               filters=[_strip])
@@ -55,7 +54,7 @@ class ProfileForm(CertificateMixin, FlaskForm):
     submit = SubmitField("Создать профиль")
 
 
-class EditProfileForm(FlaskForm):
+class EditProfileForm(Form):
     system_name = StringField("Наименование ИС", [Required(), Length(max=300, message="Не более 300 символов")],
                               filters=[_strip])
     system_code = StringField("Код ИС", [Required(), Length(max=50, message="Не более 50 символов"), _code],
@@ -63,9 +62,9 @@ class EditProfileForm(FlaskForm):
     submit = SubmitField("Сохранить")
 
 
-class CertificateForm(CertificateMixin, FlaskForm):
+class CertificateForm(CertificateMixin, Form):
     submit = SubmitField("Добавить сертификат")
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     submit = SubmitField("OK")

@@ -239,6 +239,29 @@ def run_periodic(name: str, now: datetime | None = None) -> bool:
 
 
 # -- consumers ----------------------------------------------------------------------------------
+STARTUP: list[Callable[[Flask], Any]] = []
+
+
+def on_consumer_start(fn: Callable[[Flask], Any]) -> Callable[[Flask], Any]:
+    """Run ``fn(app)`` (one unit of work) whenever a consumer starts: a restart is when jobs
+    of a killed process are lost (dequeued and not finished, or committed and not enqueued),
+    so domains re-enqueue what their rows say is still to do."""
+    if fn not in STARTUP:
+        STARTUP.append(fn)
+    return fn
+
+
+def run_startup(app: Flask) -> None:
+    """The :func:`on_consumer_start` hooks; one failing does not stop the consumer."""
+    with app.app_context():
+        for fn in list(STARTUP):
+            try:
+                with uow.transaction():
+                    fn(app)
+            except Exception:
+                log.exception("consumer start hook %s failed", getattr(fn, "__name__", fn))
+
+
 class _ThreadConsumer(Consumer):
     """A consumer inside another program (no signal handlers: it is not the main thread)."""
 
@@ -251,6 +274,7 @@ def start_embedded_consumer(app: Flask, workers: int = 1) -> Consumer | None:
     if huey.immediate or _state.consumer is not None:
         return _state.consumer
     _state.app = app
+    run_startup(app)
     consumer = _ThreadConsumer(huey, workers=workers, worker_type="thread", periodic=True)
     consumer.start()  # scheduler and worker threads; returns at once
     _state.consumer = consumer

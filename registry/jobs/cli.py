@@ -47,7 +47,7 @@ def list_command(limit: int) -> None:
 @with_appcontext
 def worker_command(workers: int, no_periodic: bool) -> None:
     """Run the queue's consumer (workers and the periodic scheduler) until stopped."""
-    from . import _state, huey
+    from . import _state, huey, run_startup
 
     _state.app = current_app._get_current_object()  # type: ignore[attr-defined]
     if huey.immediate:
@@ -55,6 +55,7 @@ def worker_command(workers: int, no_periodic: bool) -> None:
     logging.getLogger("huey").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_startup(current_app._get_current_object())  # type: ignore[attr-defined]
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=not no_periodic)
     consumer.run()
 

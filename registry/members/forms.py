@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
-from ..core.forms import DATE_ERROR
+from ..core.forms import DATE_ERROR, Form
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
 
-class FindOrganizationForm(FlaskForm):
+class FindOrganizationForm(Form):
     query = StringField("ИНН, ОГРН или ОГРНИП организации", [InputRequired("Обязательное поле")],
                         description="Организация должна быть зарегистрирована в реестре")
     find = SubmitField("Найти")
@@ -30,7 +29,7 @@ class FindOrganizationForm(FlaskForm):
         field.data = q
 
 
-class JoinForm(FlaskForm):
+class JoinForm(Form):
     organization = HiddenField()
     unit = SelectField("Где вы работаете", choices=[], validate_choice=False)
     position = StringField("Должность", [Optional(), Length(max=200, message="Не более 200 символов")],
@@ -62,7 +61,7 @@ def role_description(role: Role) -> str:
     return text[:1].upper() + text[1:] + "."
 
 
-class RolesForm(FlaskForm):
+class RolesForm(Form):
     """The member card: one checkbox per role; ``version`` guards against concurrent saves."""
 
     role_admin = BooleanField(Role.ADMIN.title, description=role_description(Role.ADMIN))
@@ -100,20 +99,20 @@ def roles_form(member) -> RolesForm:
                      | {"version": member.version})
 
 
-class SwitchOrganizationForm(FlaskForm):
+class SwitchOrganizationForm(Form):
     """The header's choice of the current organization (rendered as plain HTML on every page)."""
 
     org_id = IntegerField(validators=[InputRequired()])
     next = HiddenField()
 
 
-class ConfirmHeadForm(FlaskForm):
+class ConfirmHeadForm(Form):
     """The new head confirms a change of the head that ЕГРЮЛ shows."""
 
     submit = SubmitField("Подтвердить: я руководитель организации")
 
 
-class TakeRoleForm(FlaskForm):
+class TakeRoleForm(Form):
     """«Назначить себе роль» on the page that refused an administrator."""
 
     role = HiddenField(validators=[InputRequired()])
@@ -127,7 +126,7 @@ class TakeRoleForm(FlaskForm):
 STATUS_FILTER = [("", "Все"), *[(s.value, s.title) for s in MemberStatus]]
 
 
-class StatusFilterForm(FlaskForm):
+class StatusFilterForm(Form):
     class Meta:
         csrf = False
 
@@ -153,7 +152,7 @@ EVENT_TITLES = {
 }
 
 
-class JournalFilterForm(FlaskForm):
+class JournalFilterForm(Form):
     class Meta:
         csrf = False
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, SubmitField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..core.forms import Form
 from . import kinds
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(Form):
     """A button with nothing but the CSRF token (mark read, resend, confirm, unsubscribe)."""
 
     submit = SubmitField("OK")
@@ -26,7 +26,7 @@ class _Checkboxes(SelectMultipleField):
             raise ValidationError("Выберите уведомления из списка")
 
 
-class EmailKindsForm(FlaskForm):
+class EmailKindsForm(Form):
     kinds = _Checkboxes("Получать по электронной почте",
                         description="Снимите отметку, чтобы не получать такие письма. В разделе "
                                     "«Уведомления» они остаются.")

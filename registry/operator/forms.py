@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length
 
+from ..core.forms import Form
 
-class SearchForm(FlaskForm):
+
+class SearchForm(Form):
     class Meta:
         csrf = False
 
@@ -16,18 +17,18 @@ class SearchForm(FlaskForm):
                                             ("blocked", "Заблокирована")], validate_choice=False)
 
 
-class PeopleForm(FlaskForm):
+class PeopleForm(Form):
     class Meta:
         csrf = False
 
     q = StringField("Найти человека", description="ФИО, СНИЛС или ИНН")
 
 
-class BlockForm(FlaskForm):
+class BlockForm(Form):
     reason = StringField("Причина блокировки", [InputRequired("Укажите причину: её увидит заблокированный"),
                                                 Length(max=500)])
     submit = SubmitField("Заблокировать")
 
 
-class UnblockForm(FlaskForm):
+class UnblockForm(Form):
     submit = SubmitField("Снять блокировку")

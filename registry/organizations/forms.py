@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -19,7 +18,7 @@ from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import identifiers as ids
 from ..core import clock
-from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Required, RuDateField  # noqa: F401
+from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Form, Required, RuDateField  # noqa: F401
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
 
 
@@ -83,18 +82,18 @@ def mark_required(form, names) -> None:
         form[name].flags.required = True
 
 
-class WizardForm(FlaskForm):
+class WizardForm(Form):
     back = SubmitField("Назад")
     next = SubmitField("Далее")
 
 
-class SearchForm(FlaskForm):
+class SearchForm(Form):
     query = StringField("ОГРН, ОГРНИП или ИНН", [Required()],
                         description="13 цифр ОГРН, 15 цифр ОГРНИП, 10 или 12 цифр ИНН")
     submit = SubmitField("Найти")
 
 
-class ManualForm(FlaskForm):
+class ManualForm(Form):
     """Requisites typed by hand when ЕГРЮЛ does not know the organization."""
 
     full_name = StringField("Полное наименование", [Required(), Length(max=500)])
@@ -249,7 +248,7 @@ class HeadForm(IdentityMixin, WizardForm):
         return ok
 
 
-class PremisesForm(FlaskForm):
+class PremisesForm(Form):
     address = StringField("Адрес объекта", [Required(), Length(max=500)])
     postal_index = StringField("Почтовый индекс", [Optional(), postal_code])
     cadastral_number = StringField("Кадастровый номер", [Optional(), Length(max=40)],
@@ -267,7 +266,7 @@ BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представ
                 ("other", "Иное обособленное подразделение")]
 
 
-class BranchForm(FlaskForm):
+class BranchForm(Form):
     kind = ChoiceField("Вид подразделения", [Required()], choices=BRANCH_KINDS)
     name = StringField("Наименование", [Required(), Length(max=500)])
     kpp = StringField("КПП", [Required(), checksum(ids.check_kpp)])
@@ -278,7 +277,7 @@ class BranchForm(FlaskForm):
     save = SubmitField("Сохранить подразделение")
 
 
-class BeneficiaryForm(IdentityMixin, FlaskForm):
+class BeneficiaryForm(IdentityMixin, Form):
     surname = StringField("Фамилия", [Required(), Length(max=150)])
     given = StringField("Имя", [Required(), Length(max=150)])
     patronymic = StringField("Отчество", [Optional(), Length(max=150)])
@@ -315,16 +314,16 @@ class ListStepForm(WizardForm):
     """«Назад»/«Далее» on a list step (the items have their own forms)."""
 
 
-class RemoveForm(FlaskForm):
+class RemoveForm(Form):
     item = HiddenField()
     remove = SubmitField("Удалить")
 
 
-class StartEditForm(FlaskForm):
+class StartEditForm(Form):
     submit = SubmitField("Редактировать")
 
 
-class DiscardForm(FlaskForm):
+class DiscardForm(Form):
     submit = SubmitField("Отменить изменения")
 
 

@@ -10,7 +10,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 
 from registry.auth.models import AuthSession, SignInChallenge
 from registry.extensions import db, utcnow
@@ -52,7 +52,9 @@ def offered(demo_cert) -> str:
 
 
 def post(client, nonce, token, signature, certificate="", base_url="https://localhost"):
-    return client.post("/login/signature", base_url=base_url, data={
+    # as a browser sends it (Flask-WTF compares the referrer with the host over HTTPS)
+    return client.post("/login/signature", base_url=base_url,
+                       headers={"Referer": f"{base_url}/login/signature"}, data={
         "csrf_token": token, "nonce": nonce, "signature": signature, "certificate": certificate})
 
 
@@ -121,25 +123,97 @@ def test_replayed_signature_is_refused(client, demo_pki, journal, tmp_path):
     assert client.get("/profile").status_code == 403
 
 
-def test_expired_challenge_is_refused(client, app, demo_pki, tmp_path):
+def test_expired_challenge_is_refused(client, app, demo_pki, tmp_path, monkeypatch):
     head = demo_pki.person("head", "ecdsa")
     text, nonce, token = challenge_of(client)
-    with app.app_context():
-        db.session.execute(update(SignInChallenge).values(
-            expires_at=utcnow() - timedelta(seconds=1)))
-        db.session.commit()
+    monkeypatch.setitem(app.config, "REGISTRY_SIGNIN_CHALLENGE_SECONDS", -1)
     refused(post(client, nonce, token, cms_sign(text, head, "ecdsa", tmp_path)),
             "Время на подписание истекло")
     assert client.get("/profile").status_code == 403
 
 
-def test_challenge_for_another_site_is_refused(client, demo_pki, tmp_path):
+def _sessions_and_challenges(app):
+    with app.app_context():
+        return (db.session.scalar(select(func.count()).select_from(AuthSession)),
+                db.session.scalar(select(func.count()).select_from(SignInChallenge)))
+
+
+def test_a_foreign_host_gets_no_challenge_and_no_session(client, app, demo_pki, journal,
+                                                         tmp_path, monkeypatch):
+    """A relaying site (or a forged Host) cannot have a challenge name it, nor post one."""
     head = demo_pki.person("head", "ecdsa")
-    text, nonce, _token = challenge_of(client, base_url="https://other.example")
-    assert "Сайт: https://other.example" in text
-    _t, _n, token = challenge_of(client)
-    refused(post(client, nonce, token, cms_sign(text, head, "ecdsa", tmp_path)),
-            "Запрос выдан для другого сайта")
+    client.certificate = None
+    page = client.get("/login/signature", base_url="https://evil.example")
+    assert page.status_code == 403 and "data-challenge" not in page.text
+    assert "не по адресу реестра" in page.text and "https://localhost" in page.text
+    assert "evil.example" not in page.text
+    # A challenge of the real site, signed, posted through the relaying host: no session.
+    text, nonce, token = challenge_of(client)
+    signature = cms_sign(text, head, "ecdsa", tmp_path)
+    # (the relay would pass its own cookies and CSRF token along; the test turns the CSRF
+    # check off rather than imitate that)
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    response = post(client, nonce, token, signature, offered(head),
+                    base_url="https://evil.example")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    assert response.status_code == 403 and "Запрос выдан для другого сайта" in response.text
+    assert _sessions_and_challenges(app) == (0, 0)
+    assert journal() == []
+    assert client.get("/profile", base_url="https://evil.example").status_code == 403
+    # The same signature on the real site still works: the relay spent nothing.
+    assert post(client, nonce, token, signature, offered(head)).status_code == 302
+
+
+def test_a_challenge_names_the_configured_origin_not_the_host(client, app, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_SITE_ORIGIN", "https://registry.example.ru/")
+    client.certificate = None
+    page = client.get("/login/signature", base_url="https://registry.example.ru:8443")
+    assert page.status_code == 200
+    text = html.unescape(re.search(r'data-challenge="([^"]*)"', page.text).group(1))
+    assert "Сайт: https://registry.example.ru\n" in text
+    assert client.get("/login/signature", base_url="https://localhost").status_code == 403
+
+
+def test_without_a_configured_origin_sign_in_by_signature_is_not_offered(client, app, demo_pki,
+                                                                         tmp_path, monkeypatch):
+    head = demo_pki.person("head", "ecdsa")
+    text, nonce, token = challenge_of(client)  # issued while the origin was set
+    monkeypatch.setitem(app.config, "REGISTRY_SITE_ORIGIN", "")
+    page = client.get("/login/signature")
+    assert page.status_code == 503 and "data-challenge" not in page.text
+    assert "Вход по подписи не настроен" in page.text
+    response = post(client, nonce, token, cms_sign(text, head, "ecdsa", tmp_path))
+    assert response.status_code == 503 and _sessions_and_challenges(app) == (0, 0)
+    assert "/login/signature" not in client.get("/").text  # the refusal page offers no link
+
+
+def test_a_challenge_writes_nothing_until_a_signature_is_posted(client, app, demo_pki,
+                                                                tmp_path):
+    """Anonymous page views store nothing; a posted signature records its nonce as spent,
+    and spent nonces are forgotten once they could no longer be used."""
+    for _ in range(5):
+        challenge_of(client)
+    assert _sessions_and_challenges(app) == (0, 0)
+    head = demo_pki.person("head", "ecdsa")
+    with app.app_context():  # a spent nonce of long ago
+        db.session.add(SignInChallenge(nonce="cd" * 32, origin="https://localhost", text="old",
+                                       created_at=utcnow() - timedelta(hours=3),
+                                       expires_at=utcnow() - timedelta(hours=2),
+                                       used_at=utcnow() - timedelta(hours=3)))
+        db.session.commit()
+    text, nonce, token = challenge_of(client)
+    assert post(client, nonce, token, cms_sign(text, head, "ecdsa", tmp_path)).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(select(SignInChallenge.nonce)).all() == [nonce]
+
+
+def test_a_forged_or_altered_nonce_is_unknown(client, demo_pki, tmp_path):
+    head = demo_pki.person("head", "ecdsa")
+    text, nonce, token = challenge_of(client)
+    later = f"{int(nonce[24:32], 16) + 600:08x}"  # the time moved on: the MAC no longer fits
+    altered = nonce[:24] + later + nonce[32:]
+    refused(post(client, altered, token, cms_sign(text.replace(nonce, altered), head, "ecdsa",
+                                                  tmp_path)), "Запрос на вход не найден")
 
 
 @pytest.mark.parametrize("alg", ["gost256", "rsa"])

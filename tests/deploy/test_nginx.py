@@ -1,7 +1,8 @@
 """The shipped nginx configuration in front of gunicorn, with real client certificates.
 
 nginx and gunicorn run on free high ports with a temporary configuration derived from
-deploy/nginx/registry.conf (only ports, paths and the upstream address are replaced), on a
+deploy/nginx/registry.conf (only ports, paths, the host name and the upstream address are
+replaced), on a
 fresh PostgreSQL database, as in production.
 """
 
@@ -11,6 +12,7 @@ import http.client
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 from urllib.parse import quote
@@ -41,6 +43,9 @@ def render_site_config(tls_cert, tls_key, https_port, http_port, socket_path,
     replacements = {
         "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
         "listen 80;": f"listen 127.0.0.1:{http_port};",
+        "server_name registry.example.ru;": "server_name localhost;",
+        "listen 443 ssl default_server;": f"listen 127.0.0.1:{https_port} ssl default_server;",
+        "listen 80 default_server;": f"listen 127.0.0.1:{http_port} default_server;",
         "/etc/registry/tls/server.crt": str(tls_cert),
         "/etc/registry/tls/server.key": str(tls_key),
         "/etc/registry/tls/server-gost.crt": str(gost_cert),
@@ -97,6 +102,7 @@ def nginx_stack(demo_pki, postgres_admin_url, tmp_path_factory):
                    REGISTRY_TRUST_STORE=str(demo_pki.trust_dir),
                    REGISTRY_TRUSTED_PROXIES="unix, 127.0.0.1",
                    REGISTRY_INSTANCE_PATH=str(tmp), REGISTRY_WORKERS="2",
+                   REGISTRY_SITE_ORIGIN="https://localhost",
                    REGISTRY_BIND=f"unix:{sock_path}")
         env.pop("REGISTRY_PROXY_SECRET", None)
         glog = tmp / "gunicorn.log"
@@ -252,6 +258,35 @@ def test_other_local_users_cannot_reach_the_socket(nginx_stack, demo_pki):
 def test_plain_http_redirects_to_https(nginx_stack):
     status, _page, location = raw_http_get(nginx_stack["http"], {"Host": "localhost"})
     assert status == 301 and location.startswith("https://localhost")
+
+
+def test_unknown_host_names_get_nothing(nginx_stack, demo_pki):
+    """The default server drops every host name but the site's: a TLS handshake naming
+    another host by SNI, a request for another Host over the site's own TLS connection, and a
+    plain HTTP request for another Host."""
+    cafile = str(demo_pki.server_cert_path.parent / "ca.crt")
+    ctx = ssl.create_default_context(cafile=cafile)
+    ctx.check_hostname = False
+    for name in ("evil.example", None):  # another host name, or none (a scan by address)
+        with socket.create_connection(("127.0.0.1", nginx_stack["https"]), timeout=15) as raw:
+            with pytest.raises(ssl.SSLError):
+                ctx.wrap_socket(raw, server_hostname=name).close()
+    for port, tls in ((nginx_stack["https"], True), (nginx_stack["http"], False)):
+        if tls:
+            conn = http.client.HTTPSConnection("localhost", port, timeout=15,
+                                               context=ssl.create_default_context(cafile=cafile))
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+        try:
+            conn.putrequest("GET", "/login/signature", skip_host=True)
+            conn.putheader("Host", "evil.example")
+            conn.endheaders()
+            with pytest.raises((http.client.RemoteDisconnected, ConnectionResetError)):
+                conn.getresponse()
+        finally:
+            conn.close()
+    # the site itself still answers
+    assert https_get(nginx_stack["https"], demo_pki, None, path="/healthz")[0] == 200
 
 
 def test_health_check_through_the_stack(nginx_stack, demo_pki):

@@ -7,7 +7,7 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.documents.models import Application, Document
 from registry.extensions import db
@@ -185,3 +185,30 @@ def test_access_to_applications(app, org, draft, as_person):
     assert as_person("ip").get(f"{url}/pdf").status_code == 403
     foreign = url.replace(f"/organizations/{org.id}/", f"/organizations/{org.other_id}/")
     assert as_person("head").get(foreign).status_code == 404
+
+
+def test_only_the_author_or_an_administrator_deletes_a_draft(app, org, draft, as_person):
+    """employee1 works with applications (Участник ДМДК) but did not form the head's draft."""
+    _head, url, _ids = draft
+    employee = as_person("employee1")
+    page = employee.get(url)
+    assert page.status_code == 200 and "Удалить черновик" not in page.text
+    r = employee.post(f"{url}/delete")
+    assert r.status_code == 409
+    assert "может только его автор или администратор организации" in r.text
+    with app.app_context():
+        assert db.session.scalar(select(Application.status)) == "draft"
+    # her own draft she deletes; the head (an administrator) deletes anyone's
+    documents = employee.get(f"/organizations/{org.id}/applications")
+    assert documents.status_code == 200
+    with app.app_context():
+        ids = [d.id for d in db.session.scalars(select(Document))]
+    for deleter in ("employee1", "head"):
+        author = as_person("employee1")
+        r = author.post(f"/organizations/{org.id}/applications", {"documents": [str(ids[0])]})
+        assert r.status_code == 302, r.text
+        browser = as_person(deleter)
+        assert "Удалить черновик" in browser.get(r.location).text
+        assert browser.post(f"{r.location}/delete").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 1

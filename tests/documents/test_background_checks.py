@@ -68,3 +68,61 @@ def test_cms_with_too_many_certificates_is_refused(demo_pki, tmp_path):
     assert check.code == signatures.TOO_MANY_CERTIFICATES and "61 при допустимых 50" in check.message
     big = signatures.verify_detached(padded, content, trust_store=store, max_bytes=10 * 1024)
     assert big.code == signatures.TOO_LARGE and "слишком большой" in big.message
+
+
+def _pending_document(app, browser, org, demo_pki, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_SIGNATURE_INLINE_MB", 0)
+    content = plain_pdf("Charter")
+    signature = cms_sign(demo_pki, tmp_path, "head", "ecdsa", content)
+    r = upload(browser, org.id, content, "устав.pdf", signature=(signature, "устав.pdf.sig"))
+    assert r.status_code == 302, r.text
+    return r.location
+
+
+def _lose_the_queue(queued):
+    while queued.pending_count():  # a process killed after its commit: the job is gone
+        queued.dequeue()
+
+
+def _run_queue(queued):
+    ran = 0
+    while queued.pending_count():
+        queued.execute(queued.dequeue())
+        ran += 1
+    return ran
+
+
+def test_a_lost_check_is_enqueued_again_by_the_periodic_sweep(app, org, as_person, demo_pki,
+                                                             tmp_path, queued, monkeypatch):
+    from datetime import timedelta
+
+    from registry.extensions import utcnow
+
+    browser = as_person("employee1")
+    url = _pending_document(app, browser, org, demo_pki, tmp_path, monkeypatch)
+    _lose_the_queue(queued)
+    # pending for less than the period: left alone (its job may still be on its way)
+    assert jobs.run_periodic("signature_checks")
+    assert queued.pending_count() == 0
+    # a period later the sweep enqueues it again, and the check gets done
+    later = utcnow() + timedelta(minutes=int(app.config["REGISTRY_SIGNATURE_RECHECK_MINUTES"]) + 1)
+    monkeypatch.setattr("registry.documents.services.utcnow", lambda: later)
+    assert jobs.run_periodic("signature_checks", now=later)
+    assert _run_queue(queued) == 1
+    page = browser.get(url).text
+    assert "проверяется" not in page and "Подпись верна" in page
+
+
+def test_a_starting_consumer_enqueues_every_pending_check_once_done_is_done(
+        app, org, as_person, demo_pki, tmp_path, queued, monkeypatch):
+    browser = as_person("employee1")
+    url = _pending_document(app, browser, org, demo_pki, tmp_path, monkeypatch)
+    _lose_the_queue(queued)
+    jobs.run_startup(app)
+    assert queued.pending_count() == 1
+    jobs.run_startup(app)  # a second start (or node) enqueues it again: the job is idempotent
+    assert _run_queue(queued) == 2
+    page = browser.get(url).text
+    assert "проверяется" not in page and "Подпись верна" in page
+    jobs.run_startup(app)
+    assert queued.pending_count() == 0  # nothing pending any more
