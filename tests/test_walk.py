@@ -153,7 +153,7 @@ def test_director_employee_and_compliance_officer(walk_server, chromium, tmp_pat
         e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill("7701000019")
         employee.click("button", "Найти", "join-found")
         e.get_by_label("Должность").fill("Специалист по учёту")
-        employee.click("button", "Сохранить", "joined")
+        employee.click("button", "Присоединиться", "joined")
         employee.menu("Моя организация", "waiting")
         employee.page.goto(org_url)
         employee.check("organization-pending")

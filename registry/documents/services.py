@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, exists, func, select
+from sqlalchemy import Date, bindparam, exists, func, or_, select
 
 from ..core import clock
 from ..core.hooks import org_fact
@@ -23,6 +23,7 @@ from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..organizations.services import okved_names, profile_codes
+from ..refdata.dictionaries import OPEN_ENDED_DOCUMENT_TYPES
 from ..text import in_days, plural_days, quoted
 from ..trust import trust_store
 from . import filestore, signatures, storage
@@ -155,7 +156,7 @@ def documents(organization: Organization, *, doc_type: str | None = None, state:
         stmt = stmt.where(Document.expires_on >= today,
                           Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS))
     elif state == "active":
-        stmt = stmt.where(Document.expires_on >= today)
+        stmt = stmt.where(or_(Document.expires_on.is_(None), Document.expires_on >= today))
     return _matching(list(db.session.scalars(
         stmt.order_by(Document.created_at.desc(), Document.id.desc()))), q)
 
@@ -249,11 +250,13 @@ def _verify(document: Document) -> list[dict]:
 
 
 def add_document(organization: Organization, *, user, stream: BinaryIO, filename: str | None,
-                 doc_type: str, number: str, doc_date: date, expires_on: date,
+                 doc_type: str, number: str, doc_date: date, expires_on: date | None,
                  signature_stream: BinaryIO | None = None, signature_filename: str | None = None,
                  cleanup: FileCleanup, remote_addr: str | None = None) -> Document:
     """Store an uploaded document (and its detached signature), verify signatures, add the row."""
-    if expires_on < doc_date:
+    if expires_on is None and doc_type not in OPEN_ENDED_DOCUMENT_TYPES:
+        raise DocumentError("Документ этого вида имеет срок действия: укажите дату «Действует до».")
+    if expires_on is not None and expires_on < doc_date:
         raise DocumentError("Срок действия не может закончиться раньше даты документа.")
     stored = _store(stream, filename)
     cleanup.written(stored.key)
@@ -312,11 +315,11 @@ def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
     if document.applications:
         names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
         raise DocumentError(f"Документ «{document.title}» приложен к заявлению {names} и не может быть "
-                            "удалён. Удалите черновик заявления или сформируйте новое без этого документа.")
+                            "удален. Удалите черновик заявления или сформируйте новое без этого документа.")
     cleanup.discard_after_commit(document.file_key)
     cleanup.discard_after_commit(document.signature_key)
     _journal(document.organization_id, "documents", actor, remote_addr,
-             f"Удалён документ {quoted(document.title)}, файл {document.file_name}")
+             f"Удален документ {quoted(document.title)}, файл {document.file_name}")
     db.session.delete(document)
     db.session.flush()
 
@@ -352,6 +355,8 @@ def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     notices = []
     for document in expiring(organization, today):
         left = document.days_left(today)
+        if left is None:
+            continue
         if left < 0:
             notices.append(("error", f"Срок действия документа «{document.title}» истёк "
                                      f"{document.expires_on:%d.%m.%Y}. Загрузите действующий документ."))
@@ -390,7 +395,7 @@ def notify_expiring_documents(today: date | None = None) -> int:
     sent, people = 0, {}
     for document in found:
         left = document.days_left(today)
-        reached = threshold_reached(left, NOTICE_THRESHOLDS)
+        reached = None if left is None else threshold_reached(left, NOTICE_THRESHOLDS)
         if reached is None:
             continue
         if document.organization_id not in people:
@@ -438,7 +443,7 @@ def application_or_none(organization: Organization, application_id: int) -> Appl
 def document_summary(document: Document) -> dict:
     return {"id": document.id, "type": document.doc_type, "type_title": document.type_title,
             "number": document.number, "date": document.doc_date.isoformat(),
-            "expires_on": document.expires_on.isoformat(), "file_name": document.file_name,
+            "expires_on": document.expires_on.isoformat() if document.expires_on else None, "file_name": document.file_name,
             "size": document.file_size, "sha256": document.file_sha256,
             "signature": document.signature_state}
 
@@ -466,7 +471,7 @@ def create_application(organization: Organization, *, user, document_ids: list[i
         raise DocumentError("Выбранный документ не найден: обновите страницу.")
     if not attached:
         raise DocumentError("Приложите к заявлению хотя бы один документ.")
-    expired = [d for d in attached if d.expires_on < clock.today()]
+    expired = [d for d in attached if d.expires_on is not None and d.expires_on < clock.today()]
     if expired:
         raise DocumentError("Срок действия документа «" + "», «".join(d.title for d in expired)
                             + "» истёк: приложите действующий документ.")
@@ -496,7 +501,7 @@ def delete_application(application: Application, cleanup: FileCleanup, *, actor=
                             "можно только черновик.")
     cleanup.discard_after_commit(application.pdf_key)
     _journal(application.organization_id, "applications", actor, remote_addr,
-             f"Удалён черновик: {application.title}")
+             f"Удален черновик: {application.title}")
     application.documents = []
     db.session.delete(application)
     db.session.flush()

@@ -190,7 +190,7 @@ def delete(org_id: int, document_id: int):
         return render_template("documents/detail.html", organization=organization, document=document,
                                signature_form=forms.SignatureForm(formdata=None),
                                action_form=forms.ActionForm(formdata=None)), 409
-    flash(f"Документ «{title}» удалён.", "info")
+    flash(f"Документ «{title}» удален.", "info")
     return redirect(url_for(".index", org_id=org_id))
 
 
@@ -205,7 +205,7 @@ def _application(org_id: int, application_id: int):
 
 def _application_form(organization, formdata=None) -> forms.ApplicationForm:
     form = forms.ApplicationForm() if formdata is None else forms.ApplicationForm(formdata=None)
-    form.documents.choices = [(d.id, f"{d.title} · действует до {d.expires_on:%d.%m.%Y} · {d.file_name}")
+    form.documents.choices = [(d.id, f"{d.title} · {'бессрочно' if d.expires_on is None else f'действует до {d.expires_on:%d.%m.%Y}'} · {d.file_name}")
                               for d in services.documents(organization, state="active")]
     return form
 

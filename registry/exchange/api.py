@@ -234,7 +234,8 @@ def _document(document: Document, today: date) -> dict:
     return {
         "id": document.id, "type": document.doc_type, "type_title": document.type_title,
         "number": document.number, "date": document.doc_date.isoformat(),
-        "expires_on": document.expires_on.isoformat(), "expired": document.expires_on < today,
+        "expires_on": document.expires_on.isoformat() if document.expires_on else None,
+        "expired": document.expires_on is not None and document.expires_on < today,
         "file": {"name": document.file_name, "size": document.file_size, "sha256": document.file_sha256,
                  "media_type": document.media_type},
         "signature": {"state": document.signature_state, "detached": bool(document.signature_key),

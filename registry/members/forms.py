@@ -37,7 +37,7 @@ class JoinForm(FlaskForm):
                            filters=[strip])
     department = StringField("Подразделение (отдел)", [Optional(), Length(max=200, message="Не более 200 символов")],
                              filters=[strip])
-    submit = SubmitField("Сохранить")
+    submit = SubmitField("Присоединиться")
 
 
 def units(organization) -> list[tuple[str, str]]:

@@ -41,9 +41,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({Permission.ASSIGN_ROLES, Permission.EDIT_PROFILE, Permission.MANAGE_EXCHANGE,
                            Permission.READ_JOURNAL}),
     Role.DMDK_PARTICIPANT: frozenset({Permission.APPLICATIONS, Permission.DIRECTORY, Permission.DOCUMENTS,
-                                      Permission.READ_DOCUMENTS}),
+                                      Permission.READ_DOCUMENTS, Permission.READ_JOURNAL}),
     Role.BATCH_OPERATIONS: frozenset({Permission.BATCHES}),
-    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS, Permission.READ_DOCUMENTS}),
+    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS, Permission.READ_DOCUMENTS,
+                                  Permission.READ_JOURNAL}),
 }
 
 

@@ -127,6 +127,17 @@ class GeneralForm(WizardForm):
         super().__init__(*args, **kwargs)
         mark_required(self, ("postal_index", "postal_address"))
 
+    def other_kinds_fields(self) -> list[str]:
+        """The postal fields when the postal address is the legal one: hidden, so neither
+        judged nor stored (what was typed there is dropped)."""
+        return ["postal_index", "postal_address"] if self.postal_same.data else []
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for name in self.other_kinds_fields():
+            self[name].errors = []
+        return not any(f.errors for f in self)
+
     def validate_postal_address(self, field):
         if not self.postal_same.data and not (field.data or "").strip():
             raise ValidationError("Укажите почтовый адрес или отметьте «Совпадает с юридическим»")

@@ -154,7 +154,7 @@ def discard():
     draft = services.find_draft(_user())
     if draft is not None:
         services.discard(draft)
-        flash("Черновик регистрации удалён.", "info")
+        flash("Черновик регистрации удален.", "info")
     return redirect(url_for(".index"))
 
 
@@ -205,6 +205,10 @@ def _form_step(draft, step, organization):
 
 def _show_form_step(draft, step, organization):
     stored, typed = services.step_values(draft, step)
+    if step == "general" and not stored:
+        # The first visit: the organization's e-mail starts as the person's own (the profile's,
+        # else the certificate's); the person may change it.
+        stored = {"email": _user().email or getattr(g.certificate, "email", None) or ""}
     form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
     if typed:
         form.validate()  # show what was wrong with the text kept from last time
@@ -283,7 +287,8 @@ def _review(draft, organization):
 def _register(draft):
     with db.session.begin_nested():
         created = services.register(draft, _user(), g.certificate)
-    flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
+    flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации; "
+          "документы и заявление — в разделах «Документы организации» и «Заявления».",
           "success")
     return redirect(url_for(".profile", org_id=created.id))
 

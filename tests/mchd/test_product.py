@@ -96,7 +96,7 @@ def test_valid_mchd_activates_the_membership(app, org, setup, head):
         entry = db.session.scalar(select(OrganizationJournalEntry).where(
             OrganizationJournalEntry.event == "mchd"))
         assert entry.mchd_number == record.number  # the evidence: acting by this МЧД from now on
-    assert ">Доверенности<" in setup.get("/").text  # the menu keeps the entry
+    assert ">Доверенности (МЧД)<" in setup.get("/").text  # the menu keeps the entry
 
 
 def test_text_powers_leave_the_roles_to_the_administrator(app, org, setup, head):
@@ -395,4 +395,4 @@ def test_organization_page_warns_administrators_of_expiring_mchd(app, org, setup
 
 def test_a_waiting_member_is_told_of_the_mchd(app, org, setup):
     page = setup.get(f"/organizations/{org}")
-    assert page.status_code == 403 and "загрузите её в разделе «Доверенности»" in page.text
+    assert page.status_code == 403 and "загрузите её в разделе «Доверенности (МЧД)»" in page.text

@@ -12,14 +12,14 @@ from sqlalchemy import inspect as sa_inspect
 
 from registry.extensions import db
 from registry.refdata import services as refdata_services
-from registry.refdata.demo import demo_records
+from registry.refdata.demo import demo_records, okved_file
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import write_extract
 from registry.refdata.models import OkvedCode
 from registry.refdata.services import import_okved
 
 ROOT = Path(__file__).resolve().parents[2]
-OKVED_FILE = sorted((ROOT.parent / "shared" / "data" / "okved2").glob("*.csv"))[-1]
+OKVED_FILE = okved_file()
 
 
 def csrf(html: str) -> str:
