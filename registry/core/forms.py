@@ -3,6 +3,8 @@ typed as ДД.ММ.ГГГГ, selects whose empty choice means "nothing chosen"."
 
 from __future__ import annotations
 
+import re
+
 from flask import abort
 from markupsafe import Markup, escape
 from wtforms import DateField, SelectField
@@ -67,6 +69,16 @@ class Required:
 
 
 DATE_ERROR = "Укажите дату в формате ДД.ММ.ГГГГ"
+_DATE_SHAPE = re.compile(r"\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}-\d{2}")
+
+
+def date_error(typed: str) -> str:
+    """The message for a date that does not read: a wrong format, or a day the calendar lacks
+    (31.02.2000)."""
+    typed = typed.strip()
+    if _DATE_SHAPE.fullmatch(typed):
+        return f"Даты {typed} не существует: проверьте день и месяц"
+    return DATE_ERROR
 
 
 class RuDateField(DateField):
@@ -87,7 +99,7 @@ class RuDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(DATE_ERROR) from None
+            raise ValueError(date_error(" ".join(valuelist or []))) from None
 
 
 class ChoiceField(SelectField):

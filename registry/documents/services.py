@@ -309,13 +309,21 @@ def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
     return checks
 
 
+def why_kept(document: Document) -> str:
+    """Why a document attached to an application cannot be deleted, and what can be done: a
+    draft may be deleted first; a signed or submitted application keeps its documents."""
+    names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
+    text = f"Документ «{document.title}» приложен к заявлению {names} и не может быть удален."
+    if all(a.status == Application.DRAFT for a in document.applications):
+        return text + " Удалите черновик заявления, если документ больше не нужен."
+    return text + " Документы подписанного или поданного заявления хранятся вместе с ним."
+
+
 def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
                     remote_addr: str | None = None) -> None:
     """Delete a document unless an application holds it (the message names which)."""
     if document.applications:
-        names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
-        raise DocumentError(f"Документ «{document.title}» приложен к заявлению {names} и не может быть "
-                            "удален. Удалите черновик заявления или сформируйте новое без этого документа.")
+        raise DocumentError(why_kept(document))
     cleanup.discard_after_commit(document.file_key)
     cleanup.discard_after_commit(document.signature_key)
     _journal(document.organization_id, "documents", actor, remote_addr,

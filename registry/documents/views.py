@@ -122,12 +122,14 @@ def upload(org_id: int):
 def detail(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     return render_template("documents/detail.html", organization=organization, document=document,
+                           why_kept=services.why_kept(document) if document.applications else None,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
 
 
 def _refused_signature(organization, document, form):
     return render_template("documents/detail.html", organization=organization, document=document,
+                           why_kept=services.why_kept(document) if document.applications else None,
                            signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
 
 
@@ -188,6 +190,7 @@ def delete(org_id: int, document_id: int):
         flash(exc.message, "error")
         organization, document = _document(org_id, document_id)
         return render_template("documents/detail.html", organization=organization, document=document,
+                               why_kept=services.why_kept(document) if document.applications else None,
                                signature_form=forms.SignatureForm(formdata=None),
                                action_form=forms.ActionForm(formdata=None)), 409
     flash(f"Документ «{title}» удален.", "info")

@@ -156,6 +156,8 @@ def authenticate() -> ApiClient:
 def _organization(client: ApiClient, org_id: int, permission: Permission) -> Organization:
     """404 for anything the client may not see at all, 403 for a missing permission."""
     organization = db.session.get(Organization, org_id)
+    if organization is None:  # for everyone alike (what a person may do outside any is no answer)
+        raise ApiError(404, "not_found", "Организация не найдена.")
     try:
         access.decide(client.granted(organization), permission)
     except AccessDenied as denied:  # the same decision as on the web, answered in JSON
@@ -163,7 +165,6 @@ def _organization(client: ApiClient, org_id: int, permission: Permission) -> Org
             raise ApiError(404, "not_found", "Организация не найдена.") from None
         raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
                        if permission == Permission.READ_DOCUMENTS else "Недостаточно прав.") from None
-    assert organization is not None  # granted() is empty for a missing organization
     if client.profile is not None and organization.is_blocked:
         raise ApiError(403, "organization_blocked",
                        f"Организация заблокирована оператором реестра: {organization.blocked_reason}")

@@ -9,7 +9,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
-from ..core.forms import DATE_ERROR
+from ..core.forms import date_error
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
@@ -169,7 +169,7 @@ def _day(field) -> date | None:
     try:
         return datetime.strptime(text, "%d.%m.%Y").date()
     except ValueError:
-        field.errors = [DATE_ERROR]
+        field.errors = [date_error(text)]
         return None
 
 

@@ -54,12 +54,12 @@ PERMISSION_TITLES: dict[Permission, str] = {
     Permission.VIEW_PROFILE: "просмотр профиля организации",
     Permission.EDIT_PROFILE: "редактирование профиля организации",
     Permission.MANAGE_EXCHANGE: "профили информационного обмена",
-    Permission.READ_JOURNAL: "журнал организации",
     Permission.APPLICATIONS: "работа с заявлениями и уведомлениями",
     Permission.DIRECTORY: "справочник организаций",
     Permission.DOCUMENTS: "документы организации",
     Permission.READ_DOCUMENTS: "документы организации",
     Permission.BATCHES: "работа с партиями, спецификациями, контрактами и квитанциями",
+    Permission.READ_JOURNAL: "журнал организации",
 }
 
 # Rights that come with another one and are not named on their own (reading the documents

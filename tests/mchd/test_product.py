@@ -340,10 +340,11 @@ def test_redelegation_uploaded_with_its_parent(app, org, setup, head, stranger):
     assert f"по доверенности № {parent_number}" in page
 
 
-def test_menu_entry_for_people_waiting_or_holding_an_mchd(app, org, setup, wizard):
-    link = '<a href="/mchd"'
-    assert link in setup.get("/").text
-    assert link not in wizard.get("/").text  # the head: active, no МЧД
+def test_menu_entry_for_people_waiting_or_holding_an_mchd(app, org, setup, wizard, demo_pki):
+    link = '<a href="/mchd">Доверенности (МЧД)</a>'
+    assert link in setup.get("/").text  # waiting for roles
+    assert link in wizard.get("/").text  # the head: an administrator, active
+    assert link not in person_client(app, demo_pki, "ip").get("/").text  # no organization
 
 
 def test_mchd_page_statements_do_not_grow_with_organizations(app, org, setup, head):

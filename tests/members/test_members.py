@@ -110,7 +110,7 @@ def test_last_administrator_keeps_the_role(app, org, wizard):
     r = wizard.post(f"/organizations/{org}/members/{m['id']}", {"role_applications": "y", "version": m["version"]})
     assert r.status_code == 422
     assert "единственный администратор" in r.text
-    assert member_of(app, org, head)["roles"] == ["admin"]
+    assert member_of(app, org, head)["roles"] == ["admin", "applications"]  # as registered
 
 
 def test_foreign_member_card_is_not_found(app, demo_pki, org, wizard):
