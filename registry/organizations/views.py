@@ -205,10 +205,10 @@ def _form_step(draft, step, organization):
 
 def _show_form_step(draft, step, organization):
     stored, typed = services.step_values(draft, step)
-    if step == "general" and not stored:
-        # The first visit: the organization's e-mail starts as the person's own (the profile's,
-        # else the certificate's); the person may change it.
-        stored = {"email": _user().email or getattr(g.certificate, "email", None) or ""}
+    if step == "general" and not typed and not stored.get("email"):
+        # Until one is saved, the organization's e-mail starts as the person's own (the
+        # profile's, else the certificate's); the person may change it.
+        stored = {**stored, "email": _user().email or getattr(g.certificate, "email", None) or ""}
     form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
     if typed:
         form.validate()  # show what was wrong with the text kept from last time
