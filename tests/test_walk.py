@@ -77,7 +77,8 @@ class Person:
             assert overflow <= 0, f"{label} at {width}px scrolls sideways by {overflow}px"
             if width_name == "wide":
                 rows = page.evaluate("""() => {
-                    const row = e => Math.round((e.getBoundingClientRect().top + window.scrollY) / 12);  // scrolled pages too
+                    // scrolled pages too: from the document's top
+                    const row = e => Math.round((e.getBoundingClientRect().top + window.scrollY) / 12);
                     const tops = s => new Set([...document.querySelectorAll(s)].map(row)).size;
                     return {menu: tops('.menu li'), steps: tops('.stepper__item')};
                 }""")

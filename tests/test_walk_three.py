@@ -33,7 +33,8 @@ def sign(pki, content: bytes, tmp_path, name: str) -> bytes:
 def layout_at_phone_width(page) -> dict:
     page.set_viewport_size({"width": 390, "height": 844})
     found = page.evaluate("""() => {
-        const top = s => { const e = document.querySelector(s); return e ? Math.round(e.getBoundingClientRect().top + window.scrollY) : null; };
+        const top = s => { const e = document.querySelector(s);
+                           return e ? Math.round(e.getBoundingClientRect().top + window.scrollY) : null; };
         const header = document.querySelector('.site-header').getBoundingClientRect().height;
         const row = document.querySelector('.menu ul');
         const style = getComputedStyle(row);
@@ -243,8 +244,9 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         d.goto(charter_url)
         director.check("charter-held")
         assert not d.get_by_role("button", name="Удалить документ").count()
-        assert d.get_by_text(re.compile(r"приложен к заявлению «Заявление № 1 от .*» \(подано\) и не может быть "
-                                        r"удален\. Документы подписанного или поданного заявления хранятся")).is_visible()
+        held = re.compile(r"приложен к заявлению «Заявление № 1 от .*» \(подано\) и не может быть "
+                          r"удален\. Документы подписанного или поданного заявления хранятся")
+        assert d.get_by_text(held).is_visible()
         assert "Удалите черновик" not in d.locator("main").inner_text()
         assert application_url
 

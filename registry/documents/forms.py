@@ -8,8 +8,7 @@ from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import ChoiceField, Required, RuDateField
-from ..core.forms import REQUIRED
+from ..core.forms import REQUIRED, ChoiceField, Required, RuDateField
 from ..refdata.dictionaries import DOCUMENT_TYPES, OPEN_ENDED_DOCUMENT_TYPES
 from .storage import ALLOWED_EXTENSIONS
 

@@ -403,7 +403,9 @@ def notify_expiring_documents(today: date | None = None) -> int:
     sent, people = 0, {}
     for document in found:
         left = document.days_left(today)
-        reached = None if left is None else threshold_reached(left, NOTICE_THRESHOLDS)
+        if left is None:  # open-ended («Бессрочно»): the statement does not select it anyway
+            continue
+        reached = threshold_reached(left, NOTICE_THRESHOLDS)
         if reached is None:
             continue
         if document.organization_id not in people:
@@ -451,7 +453,8 @@ def application_or_none(organization: Organization, application_id: int) -> Appl
 def document_summary(document: Document) -> dict:
     return {"id": document.id, "type": document.doc_type, "type_title": document.type_title,
             "number": document.number, "date": document.doc_date.isoformat(),
-            "expires_on": document.expires_on.isoformat() if document.expires_on else None, "file_name": document.file_name,
+            "expires_on": document.expires_on.isoformat() if document.expires_on else None,
+            "file_name": document.file_name,
             "size": document.file_size, "sha256": document.file_sha256,
             "signature": document.signature_state}
 

@@ -206,9 +206,13 @@ def _application(org_id: int, application_id: int):
     return organization, application
 
 
+def _validity(document) -> str:
+    return "бессрочно" if document.expires_on is None else f"действует до {document.expires_on:%d.%m.%Y}"
+
+
 def _application_form(organization, formdata=None) -> forms.ApplicationForm:
     form = forms.ApplicationForm() if formdata is None else forms.ApplicationForm(formdata=None)
-    form.documents.choices = [(d.id, f"{d.title} · {'бессрочно' if d.expires_on is None else f'действует до {d.expires_on:%d.%m.%Y}'} · {d.file_name}")
+    form.documents.choices = [(d.id, f"{d.title} · {_validity(d)} · {d.file_name}")
                               for d in services.documents(organization, state="active")]
     return form
 
