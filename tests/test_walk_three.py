@@ -168,6 +168,10 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
 
         # 3. A charter is «Бессрочно»: the date field hides, the document shows it so.
         director.click("link", "Загрузить документ", "upload")
+        # 16. «учет», as the guide writes it.
+        options = d.locator("#doc_type option").all_inner_texts()
+        assert "Уведомление о постановке на специальный учет" in options
+        assert not [o for o in options if "учёт" in o], options
         charter = tmp_path / "ustav.pdf"
         charter.write_bytes(plain_pdf("Charter"))
         d.get_by_label("Файл документа").set_input_files(str(charter))
@@ -222,6 +226,9 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         director.click("button", "Загрузить", "other-signature")
         assert d.get_by_text("Подпись сделана не для этого файла").is_visible()
         assert "изменён после подписания" not in d.locator("main").inner_text()
+        # 16. «удален», as the guide writes it.
+        director.click("button", "Удалить документ", "other-deleted")
+        assert d.get_by_text(re.compile(r"Документ «Иной документ № И-1 от 01\.02\.2024» удален\.")).is_visible()
 
         # 3. The list says «Бессрочно» too; the application lists the charter so.
         director.go(f"/organizations/{org_id}/documents", "documents-list")

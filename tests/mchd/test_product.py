@@ -113,7 +113,7 @@ def test_refused_mchd_shows_each_check_and_is_journaled(app, org, setup, employe
     assert response.status_code == 422
     assert "подписана самим представителем" in response.text
     assert "не пройдена" in response.text and "Электронная подпись" in response.text
-    # the refusal is said once, above the list (its line there only says the check failed)
+    # the reason is said once, at the step that failed (the notice above names the step)
     assert visible_text(response.text).count("подписана самим представителем") == 1
     assert INTERNAL.findall(visible_text(response.text)) == []
     assert membership(app, org)["status"] == "pending"
