@@ -105,9 +105,9 @@ def permissions(member: Membership | None, organization: Organization | None = N
     return frozenset(granted)
 
 
-# What remains in an organization that ЕГРЮЛ shows liquidated.
-# The head who registers an organization (make_admin).
+# The roles of the head who registers an organization (make_admin).
 REGISTERING_HEAD_ROLES = (Role.ADMIN, Role.APPLICATIONS)
+# What remains in an organization that ЕГРЮЛ shows liquidated.
 READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL, Permission.READ_DOCUMENTS})
 
 
