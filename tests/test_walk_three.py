@@ -10,6 +10,7 @@ import re
 import subprocess
 
 from .documents.pdfs import plain_pdf
+from .helpers import ROOT, VENV_BIN
 from .test_walk import Person, chromium, walk_server  # noqa: F401  (fixtures)
 
 MENU = "Главное меню"
@@ -305,6 +306,14 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         assert e.get_by_role("heading", name="Журнал организации").is_visible()
         csv = employee.context.request.get(f"{url}/organizations/{org_id}/journal?format=csv")
         assert csv.status == 200 and "Регистрация организации" in csv.text()
+
+        # 9. Made a registry operator too, she still gets 404 for a missing organization (the
+        # operator's console right outside any organization is no answer about one).
+        subprocess.run([str(VENV_BIN / "registry"), "operator", "--dir", str(pki.parent), "grant",
+                        "334-455-667 84"], cwd=ROOT, check=True, capture_output=True, timeout=120)
+        response = e.goto(url + "/api/v1/organizations/999999")
+        assert response.status == 404 and '"not_found"' in response.text()
+        assert e.goto(url + f"/api/v1/organizations/{org_id}").status == 200
         assert director.problems == [] and employee.problems == []
     finally:
         director.context.close()
