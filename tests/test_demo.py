@@ -53,3 +53,26 @@ def test_make_demo_passes_the_port():
     out = subprocess.run(["make", "-n", "demo", "PORT=9443"], cwd=root, capture_output=True,
                          text=True, timeout=60).stdout
     assert "demo serve --dir instance/demo --port 9443" in out
+
+
+def test_the_okved_file_is_found_above_a_deeper_checkout_or_the_way_to_load_it_is_told(tmp_path, monkeypatch):
+    from registry.refdata import demo as refdata_demo
+
+    monkeypatch.delenv("REGISTRY_OKVED_FILE", raising=False)
+    checkout = tmp_path / "work" / "wt" / "branch"  # a worktree: ../shared is not beside it
+    checkout.mkdir(parents=True)
+    monkeypatch.setattr(refdata_demo, "PROJECT_ROOT", checkout)
+    assert refdata_demo.okved_file() is None
+    said: list[str] = []
+    ctx = type("Ctx", (), {"echo": staticmethod(said.append), "directory": tmp_path})()
+    monkeypatch.setattr("registry.refdata.egrul.import_egrul", lambda paths: type(
+        "Report", (), {"summary": lambda self: "—"})())
+    monkeypatch.setattr("registry.refdata.egrul_xml.write_extract", lambda *a, **k: None)
+    refdata_demo.reference_data(ctx)  # the demo step (the ЕГРЮЛ part stubbed out)
+    assert "OKVED2 not loaded" in said[0] and "registry refdata import-okved FILE" in said[0]
+    assert "REGISTRY_OKVED_FILE" in said[0]
+
+    official = tmp_path / "work" / "shared" / "data" / "okved2" / "data-20231201.csv"
+    official.parent.mkdir(parents=True)
+    official.write_bytes(b"")
+    assert refdata_demo.okved_file() == official

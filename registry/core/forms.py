@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime
 
 from flask import abort
 from flask_wtf import FlaskForm
@@ -91,6 +90,16 @@ class Required:
 
 
 DATE_ERROR = "Укажите дату в формате ДД.ММ.ГГГГ"
+_DATE_SHAPE = re.compile(r"\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}-\d{2}")
+
+
+def date_error(typed: str) -> str:
+    """The message for a date that does not read: a wrong format, or a day the calendar lacks
+    (31.02.2000)."""
+    typed = typed.strip()
+    if _DATE_SHAPE.fullmatch(typed):
+        return f"Даты {typed} не существует: проверьте день и месяц"
+    return DATE_ERROR
 
 
 class RuDateField(DateField):
@@ -111,19 +120,7 @@ class RuDateField(DateField):
             super().process_formdata(valuelist)
         except ValueError:
             self.data = None
-            raise ValueError(_date_error(" ".join(valuelist or ()).strip())) from None
-
-
-def _date_error(typed: str) -> str:
-    """What is wrong with a typed date: its format, or a day the calendar does not have."""
-    match = re.fullmatch(r"(\d{1,2})\.(\d{1,2})\.(\d{4})", typed)
-    if match:
-        day, month, year = (int(part) for part in match.groups())
-        try:
-            datetime(year, month, day)
-        except ValueError:
-            return f"Такой даты нет: {typed}. Проверьте день и месяц."
-    return DATE_ERROR
+            raise ValueError(date_error(" ".join(valuelist or []))) from None
 
 
 class ChoiceField(SelectField):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectMultipleField, StringField, SubmitField
+from wtforms import BooleanField, SelectMultipleField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core.forms import ChoiceField, Form, Required, RuDateField
-from ..refdata.dictionaries import DOCUMENT_TYPES
+from ..core.forms import REQUIRED, ChoiceField, Form, Required, RuDateField
+from ..refdata.dictionaries import DOCUMENT_TYPES, OPEN_ENDED_DOCUMENT_TYPES
 from .storage import ALLOWED_EXTENSIONS
 
 ACCEPT = ",".join(ALLOWED_EXTENSIONS)
@@ -25,13 +25,31 @@ class DocumentForm(Form):
     doc_type = ChoiceField("Вид документа", [Required()], choices=[("", "— выберите —"), *DOCUMENT_TYPES])
     number = StringField("Номер документа", [Required(), Length(max=100, message="Не более 100 символов")])
     doc_date = RuDateField("Дата документа", [Required()], description="ДД.ММ.ГГГГ")
-    expires_on = RuDateField("Действует до", [Required()], description="ДД.ММ.ГГГГ")
+    open_ended = BooleanField("Бессрочно", description="Для документов без срока действия: " + ", ".join(
+        name for code, name in DOCUMENT_TYPES if code in OPEN_ENDED_DOCUMENT_TYPES) + ".")
+    # Required unless «Бессрочно» (checked in validate: the field is hidden then).
+    expires_on = RuDateField("Действует до", [Optional()], description="ДД.ММ.ГГГГ")
     submit = SubmitField("Загрузить")
 
-    def validate_expires_on(self, field):
-        from wtforms.validators import ValidationError
-        if field.data and self.doc_date.data and field.data < self.doc_date.data:
-            raise ValidationError("Срок действия не может закончиться раньше даты документа")
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expires_on.flags.required = True
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        if self.open_ended.data:
+            # The date field is hidden: what it holds is neither judged nor stored.
+            self.expires_on.errors = []
+            self.expires_on.data = None
+            if self.doc_type.data and self.doc_type.data not in OPEN_ENDED_DOCUMENT_TYPES:
+                self.open_ended.errors = ["Документ этого вида имеет срок действия: снимите отметку "
+                                          "«Бессрочно» и укажите дату «Действует до»"]
+        elif not self.expires_on.errors:
+            if self.expires_on.data is None:
+                self.expires_on.errors = [REQUIRED]
+            elif self.doc_date.data and self.expires_on.data < self.doc_date.data:
+                self.expires_on.errors = ["Срок действия не может закончиться раньше даты документа"]
+        return not any(f.errors for f in self)
 
     def _signature_upload(self):
         upload = self.signature.data

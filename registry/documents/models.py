@@ -46,7 +46,8 @@ class Document(db.Model):
     doc_type: Mapped[str] = mapped_column(String(40))
     number: Mapped[str] = mapped_column(String(100))
     doc_date: Mapped[date] = mapped_column(Date)
-    expires_on: Mapped[date] = mapped_column(Date, index=True)
+    # None: open-ended («Бессрочно», a type of OPEN_ENDED_DOCUMENT_TYPES).
+    expires_on: Mapped[date | None] = mapped_column(Date, index=True)
     # The file itself.
     file_key: Mapped[str] = mapped_column(String(40), unique=True)
     file_name: Mapped[str] = mapped_column(String(200))
@@ -77,7 +78,15 @@ class Document(db.Model):
     def title(self) -> str:
         return f"{self.type_title} № {self.number} от {self.doc_date:%d.%m.%Y}"
 
-    def days_left(self, today: date | None = None) -> int:
+    @property
+    def expires_text(self) -> str:
+        """«Действует до» as shown: the date, or «Бессрочно»."""
+        return "Бессрочно" if self.expires_on is None else f"{self.expires_on:%d.%m.%Y}"
+
+    def days_left(self, today: date | None = None) -> int | None:
+        """Days until the document expires (None: it does not)."""
+        if self.expires_on is None:
+            return None
         return (self.expires_on - (today or clock.today())).days
 
     @property

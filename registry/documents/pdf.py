@@ -169,7 +169,7 @@ def render_application(data: dict, *, number: int, created_at: datetime) -> byte
     for i, d in enumerate(docs, 1):
         rows.append([Paragraph(str(i), body),
                      Paragraph(f"{_v(d.get('type_title'))} № {_v(d.get('number'))} от {ru_date(d.get('date'))}", body),
-                     Paragraph(ru_date(d.get("expires_on")), body),
+                     Paragraph(ru_date(d.get("expires_on")) if d.get("expires_on") else "Бессрочно", body),
                      Paragraph(f"{_v(d.get('file_name'))}<br/><font size=6>{_v(d.get('sha256'))}</font>", body)])
     t = Table(rows, colWidths=(8 * mm, 70 * mm, 25 * mm, 67 * mm), repeatRows=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, exists, func, select
+from sqlalchemy import Date, bindparam, exists, func, or_, select
 
 from ..core import clock
 from ..core.access import Permission, can
@@ -24,6 +24,7 @@ from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
 from ..organizations.services import okved_names, profile_codes
+from ..refdata.dictionaries import OPEN_ENDED_DOCUMENT_TYPES
 from ..text import in_days, plural_days, quoted
 from ..trust import trust_store
 from . import filestore, signatures, storage
@@ -156,7 +157,7 @@ def documents(organization: Organization, *, doc_type: str | None = None, state:
         stmt = stmt.where(Document.expires_on >= today,
                           Document.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS))
     elif state == "active":
-        stmt = stmt.where(Document.expires_on >= today)
+        stmt = stmt.where(or_(Document.expires_on.is_(None), Document.expires_on >= today))
     return _matching(list(db.session.scalars(
         stmt.order_by(Document.created_at.desc(), Document.id.desc()))), q)
 
@@ -279,11 +280,13 @@ def _verify(document: Document) -> list[dict]:
 
 
 def add_document(organization: Organization, *, user, stream: BinaryIO, filename: str | None,
-                 doc_type: str, number: str, doc_date: date, expires_on: date,
+                 doc_type: str, number: str, doc_date: date, expires_on: date | None,
                  signature_stream: BinaryIO | None = None, signature_filename: str | None = None,
                  cleanup: FileCleanup, remote_addr: str | None = None) -> Document:
     """Store an uploaded document (and its detached signature), verify signatures, add the row."""
-    if expires_on < doc_date:
+    if expires_on is None and doc_type not in OPEN_ENDED_DOCUMENT_TYPES:
+        raise DocumentError("Документ этого вида имеет срок действия: укажите дату «Действует до».")
+    if expires_on is not None and expires_on < doc_date:
         raise DocumentError("Срок действия не может закончиться раньше даты документа.")
     stored = _store(stream, filename)
     cleanup.written(stored.key)
@@ -336,17 +339,25 @@ def attach_signature(document: Document, *, stream: BinaryIO, filename: str,
     return checks
 
 
+def why_kept(document: Document) -> str:
+    """Why a document attached to an application cannot be deleted, and what can be done: a
+    draft may be deleted first; a signed or submitted application keeps its documents."""
+    names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
+    text = f"Документ «{document.title}» приложен к заявлению {names} и не может быть удален."
+    if all(a.status == Application.DRAFT for a in document.applications):
+        return text + " Удалите черновик заявления, если документ больше не нужен."
+    return text + " Документы подписанного или поданного заявления хранятся вместе с ним."
+
+
 def delete_document(document: Document, cleanup: FileCleanup, *, actor=None,
                     remote_addr: str | None = None) -> None:
     """Delete a document unless an application holds it (the message names which)."""
     if document.applications:
-        names = ", ".join(f"«{a.title}» ({a.status_title.lower()})" for a in document.applications)
-        raise DocumentError(f"Документ «{document.title}» приложен к заявлению {names} и не может быть "
-                            "удалён. Удалите черновик заявления или сформируйте новое без этого документа.")
+        raise DocumentError(why_kept(document))
     cleanup.discard_after_commit(document.file_key)
     cleanup.discard_after_commit(document.signature_key)
     _journal(document.organization_id, "documents", actor, remote_addr,
-             f"Удалён документ {quoted(document.title)}, файл {document.file_name}")
+             f"Удален документ {quoted(document.title)}, файл {document.file_name}")
     db.session.delete(document)
     db.session.flush()
 
@@ -382,6 +393,8 @@ def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     notices = []
     for document in expiring(organization, today):
         left = document.days_left(today)
+        if left is None:
+            continue
         if left < 0:
             notices.append(("error", f"Срок действия документа «{document.title}» истёк "
                                      f"{document.expires_on:%d.%m.%Y}. Загрузите действующий документ."))
@@ -420,6 +433,8 @@ def notify_expiring_documents(today: date | None = None) -> int:
     sent, people = 0, {}
     for document in found:
         left = document.days_left(today)
+        if left is None:  # open-ended («Бессрочно»): the statement does not select it anyway
+            continue
         reached = threshold_reached(left, NOTICE_THRESHOLDS)
         if reached is None:
             continue
@@ -468,7 +483,8 @@ def application_or_none(organization: Organization, application_id: int) -> Appl
 def document_summary(document: Document) -> dict:
     return {"id": document.id, "type": document.doc_type, "type_title": document.type_title,
             "number": document.number, "date": document.doc_date.isoformat(),
-            "expires_on": document.expires_on.isoformat(), "file_name": document.file_name,
+            "expires_on": document.expires_on.isoformat() if document.expires_on else None,
+            "file_name": document.file_name,
             "size": document.file_size, "sha256": document.file_sha256,
             "signature": document.signature_state}
 
@@ -496,7 +512,7 @@ def create_application(organization: Organization, *, user, document_ids: list[i
         raise DocumentError("Выбранный документ не найден: обновите страницу.")
     if not attached:
         raise DocumentError("Приложите к заявлению хотя бы один документ.")
-    expired = [d for d in attached if d.expires_on < clock.today()]
+    expired = [d for d in attached if d.expires_on is not None and d.expires_on < clock.today()]
     if expired:
         raise DocumentError("Срок действия документа «" + "», «".join(d.title for d in expired)
                             + "» истёк: приложите действующий документ.")
@@ -539,7 +555,7 @@ def delete_application(application: Application, cleanup: FileCleanup, *, actor=
                             "администратор организации.")
     cleanup.discard_after_commit(application.pdf_key)
     _journal(application.organization_id, "applications", actor, remote_addr,
-             f"Удалён черновик: {application.title}")
+             f"Удален черновик: {application.title}")
     application.documents = []
     db.session.delete(application)
     db.session.flush()

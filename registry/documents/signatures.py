@@ -61,6 +61,14 @@ MESSAGES = {
                          f"{MAX_PDF_SIGNATURES}.",
     PENDING: "Подпись проверяется. Обновите страницу через минуту.",
 }
+# A detached signature whose hash is not this file's: it was made for another file (or for an
+# earlier version of this one); nothing says the document itself was changed.
+NOT_THIS_FILE = ("Подпись сделана не для этого файла: хэш файла не совпадает с подписанным. "
+                 "Загрузите подпись именно этого файла или подпишите его заново.")
+PDF_UNREADABLE = "PDF-файл повреждён: подписи в нём прочитать нельзя. Сохраните документ в PDF заново."
+SIGNATURE_UNREADABLE = "подпись в PDF повреждена"
+# What every signed PDF holds (the signature dictionary's byte range); without it, unsigned.
+_PDF_SIGNATURE_MARK = b"/ByteRange"
 
 @dataclass
 class SignatureCheck:
@@ -135,7 +143,9 @@ def verify_detached(signature: bytes, content: bytes | BinaryIO, *, trust_store:
     base = {"signer": signer, "signing_time": check.signing_time}
     if check.code in (NOT_A_SIGNATURE, NO_SIGNER_CERTIFICATE, UNSUPPORTED):
         return _check(check.code, check.detail, **({} if signer is None else base))
-    if check.code in (DIGEST_MISMATCH, BAD_SIGNATURE):
+    if check.code == DIGEST_MISMATCH:
+        return SignatureCheck(DIGEST_MISMATCH, NOT_THIS_FILE, **base)
+    if check.code == BAD_SIGNATURE:
         return _check(check.code, check.detail, **base)
     assert signer is not None
     if expected_signer is not None and expected_signer.account_key() != signer.account_key():
@@ -172,8 +182,10 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
-    except Exception as exc:  # a broken PDF is an answer, not an error
-        return [_check(NOT_A_SIGNATURE, f"PDF не читается ({type(exc).__name__})", kind="pdf")]
+    except Exception:  # a broken PDF is an answer, not an error
+        if _PDF_SIGNATURE_MARK not in data:
+            return [_check(NOT_SIGNED, kind="pdf")]  # viewers open it; it is just unsigned
+        return [SignatureCheck(NOT_A_SIGNATURE, PDF_UNREADABLE, kind="pdf")]
     if not embedded:
         return [_check(NOT_SIGNED, kind="pdf")]
     if len(embedded) > MAX_PDF_SIGNATURES:
@@ -182,9 +194,8 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     for sig in embedded:
         try:
             count = _certificate_count(sig.signed_data)
-        except Exception as exc:
-            checks.append(_check(NOT_A_SIGNATURE, f"подпись в PDF не читается ({type(exc).__name__})",
-                                 kind="pdf"))
+        except Exception:
+            checks.append(_check(NOT_A_SIGNATURE, SIGNATURE_UNREADABLE, kind="pdf"))
             continue
         if count > max_certificates:
             checks.append(_check(TOO_MANY_CERTIFICATES, f"{count} при допустимых {max_certificates}",
@@ -199,8 +210,8 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
         try:
             # Integrity and the signature value only; trust is decided by registry.pki below.
             status = validate_pdf_signature(sig, ValidationContext(trust_roots=[cert]))
-        except Exception as exc:
-            checks.append(_check(BAD_SIGNATURE, detail=type(exc).__name__, **base))
+        except Exception:
+            checks.append(_check(BAD_SIGNATURE, **base))
             continue
         if not status.intact:
             checks.append(_check(DIGEST_MISMATCH, **base))

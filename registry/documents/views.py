@@ -122,12 +122,14 @@ def upload(org_id: int):
 def detail(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     return render_template("documents/detail.html", organization=organization, document=document,
+                           why_kept=services.why_kept(document) if document.applications else None,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
 
 
 def _refused_signature(organization, document, form):
     return render_template("documents/detail.html", organization=organization, document=document,
+                           why_kept=services.why_kept(document) if document.applications else None,
                            signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
 
 
@@ -188,9 +190,10 @@ def delete(org_id: int, document_id: int):
         flash(exc.message, "error")
         organization, document = _document(org_id, document_id)
         return render_template("documents/detail.html", organization=organization, document=document,
+                               why_kept=services.why_kept(document) if document.applications else None,
                                signature_form=forms.SignatureForm(formdata=None),
                                action_form=forms.ActionForm(formdata=None)), 409
-    flash(f"Документ «{title}» удалён.", "info")
+    flash(f"Документ «{title}» удален.", "info")
     return redirect(url_for(".index", org_id=org_id))
 
 
@@ -203,9 +206,13 @@ def _application(org_id: int, application_id: int):
     return organization, application
 
 
+def _validity(document) -> str:
+    return "бессрочно" if document.expires_on is None else f"действует до {document.expires_on:%d.%m.%Y}"
+
+
 def _application_form(organization, formdata=None) -> forms.ApplicationForm:
     form = forms.ApplicationForm() if formdata is None else forms.ApplicationForm(formdata=None)
-    form.documents.choices = [(d.id, f"{d.title} · действует до {d.expires_on:%d.%m.%Y} · {d.file_name}")
+    form.documents.choices = [(d.id, f"{d.title} · {_validity(d)} · {d.file_name}")
                               for d in services.documents(organization, state="active")]
     return form
 

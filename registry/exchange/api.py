@@ -157,6 +157,8 @@ def authenticate() -> ApiClient:
 def _organization(client: ApiClient, org_id: int, permission: Permission) -> Organization:
     """404 for anything the client may not see at all, 403 for a missing permission."""
     organization = db.session.get(Organization, org_id)
+    if organization is None:  # for everyone alike (what a person may do outside any is no answer)
+        raise ApiError(404, "not_found", "Организация не найдена.")
     try:
         access.decide(client.granted(organization), permission)
     except AccessDenied as denied:  # the same decision as on the web, answered in JSON
@@ -164,7 +166,6 @@ def _organization(client: ApiClient, org_id: int, permission: Permission) -> Org
             raise ApiError(404, "not_found", "Организация не найдена.") from None
         raise ApiError(403, "forbidden", "Недостаточно прав: нужна роль с доступом к документам организации."
                        if permission == Permission.READ_DOCUMENTS else "Недостаточно прав.") from None
-    assert organization is not None  # granted() is empty for a missing organization
     if client.profile is not None and organization.is_blocked:
         raise ApiError(403, "organization_blocked",
                        f"Организация заблокирована оператором реестра: {organization.blocked_reason}")
@@ -235,7 +236,8 @@ def _document(document: Document, today: date) -> dict:
     return {
         "id": document.id, "type": document.doc_type, "type_title": document.type_title,
         "number": document.number, "date": document.doc_date.isoformat(),
-        "expires_on": document.expires_on.isoformat(), "expired": document.expires_on < today,
+        "expires_on": document.expires_on.isoformat() if document.expires_on else None,
+        "expired": document.expires_on is not None and document.expires_on < today,
         "file": {"name": document.file_name, "size": document.file_size, "sha256": document.file_sha256,
                  "media_type": document.media_type},
         "signature": {"state": document.signature_state, "detached": bool(document.signature_key),

@@ -13,7 +13,7 @@ from ..core.forms import ChoiceField, Form, Required
 
 def _code(form, field):
     if field.data and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.\-]*", field.data.strip()):
-        raise ValidationError("Код ИС: латинские буквы, цифры, точка, дефис и подчёркивание")
+        raise ValidationError("Только латинские буквы, цифры, точка, дефис и подчёркивание")
 
 
 def _strip(value):

@@ -130,7 +130,10 @@ SCHEMAS = {
                      "signature", "created_at", "url", "file_url"],
         "properties": {
             "id": ID, "type": {"type": "string"}, "type_title": {"type": "string"},
-            "number": {"type": "string"}, "date": DATE, "expires_on": DATE, "expired": {"type": "boolean"},
+            "number": {"type": "string"}, "date": DATE,
+            "expires_on": {"type": ["string", "null"], "format": "date",
+                           "description": "null: open-ended («Бессрочно»)"},
+            "expired": {"type": "boolean"},
             "file": {"type": "object", "required": ["name", "size", "sha256", "media_type"],
                      "properties": {"name": {"type": "string"}, "size": {"type": "integer"},
                                     "sha256": {"type": "string"}, "media_type": {"type": "string"}}},

@@ -171,12 +171,12 @@ def remove_certificate(profile: ExchangeProfile, certificate_id: int, *, user,
     profile.certificates.remove(cert)
     db.session.flush()
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль {quoted(profile.system_name)}: удалён сертификат {cert.serial}")
+           details=f"Профиль {quoted(profile.system_name)}: удален сертификат {cert.serial}")
 
 
 def delete_profile(profile: ExchangeProfile, *, user, remote_addr: str | None = None) -> None:
     record(profile.organization_id, "exchange", actor=user, remote_addr=remote_addr,
-           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({profile.system_code}) удалён")
+           details=f"Профиль информационного обмена {quoted(profile.system_name)} ({profile.system_code}) удален")
     db.session.delete(profile)
     db.session.flush()
 

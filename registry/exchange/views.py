@@ -137,7 +137,7 @@ def remove_certificate(org_id: int, profile_id: int, certificate_id: int):
     except ExchangeError as exc:
         flash(exc.message, "error")
         return _detail(*_profile(org_id, profile_id), status=409)
-    flash("Сертификат удалён из профиля.", "info")
+    flash("Сертификат удален из профиля.", "info")
     return redirect(url_for(".detail", org_id=org_id, profile_id=profile_id))
 
 
@@ -148,5 +148,5 @@ def delete(org_id: int, profile_id: int):
         abort(400)
     name = profile.system_name
     services.delete_profile(profile, user=_user(), remote_addr=request.remote_addr)
-    flash(f"Профиль {quoted(name)} удалён.", "info")
+    flash(f"Профиль {quoted(name)} удален.", "info")
     return redirect(url_for(".index", org_id=org_id))

@@ -27,7 +27,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(mchd_cli)
-    add_menu_item(app, "Доверенности", "mchd.index", order=45, visible=menu_visible)
+    add_menu_item(app, "Доверенности (МЧД)", "mchd.index", order=45, visible=menu_visible)
     add_frame_fact(app, "mchd_menu", menu_column)
     set_authority_provider(app, services.acting_authority)
     add_member_facts(app, services.member_facts)

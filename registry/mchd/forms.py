@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, StringField, SubmitField
 from wtforms.validators import Length, Optional, ValidationError
 
-from ..core.forms import Required
+from ..core.forms import Form, Required
 from ..identifiers import check_inn, digits
 from ..members.models import Role
 from .document import is_guid
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     organization = HiddenField()
     xml = FileField("Файл доверенности (XML или архив ZIP)", [FileRequired("Выберите файл доверенности")],
                     description="XML-файл в формате ФНС 003 (EMCHD_1) или 002 под тем именем, с которым "
@@ -52,7 +51,7 @@ class UploadForm(FlaskForm):
         return size
 
 
-class LookupForm(FlaskForm):
+class LookupForm(Form):
     organization = HiddenField()
     number = StringField("Номер доверенности", [Required(), Length(max=60)],
                          description="Уникальный номер (GUID), например "
@@ -71,7 +70,7 @@ class LookupForm(FlaskForm):
             raise ValidationError(f"ИНН организации: {problem}")
 
 
-class PowerRuleForm(FlaskForm):
+class PowerRuleForm(Form):
     """A row of the operator's table: a power's code, its name and the roles it gives."""
 
     code = StringField("Код полномочия (КодПолн)", [Required(), Length(
@@ -103,6 +102,6 @@ def rule_form(code: str | None) -> PowerRuleForm:
                          | {f"role_{r}": True for r in found.roles or []})
 
 
-class DeleteRuleForm(FlaskForm):
+class DeleteRuleForm(Form):
     code = HiddenField()
     submit = SubmitField("Удалить")

@@ -25,7 +25,9 @@ MAX_UPLOAD_BYTES = MAX_XML_BYTES + 2 * MAX_SIGNATURE_BYTES
 def menu_column(user_id):
     """The menu's condition: a frame fact read with the session, and the statement below."""
     return or_(exists().where(Membership.user_id == user_id,
-                              Membership.status == MemberStatus.PENDING.value),
+                              # no IN: the frame's statement is compiled once, without expanding
+                              or_(Membership.status == MemberStatus.PENDING.value,
+                                  Membership.status == MemberStatus.ACTIVE.value)),
                exists().where(PowerOfAttorneyRecord.user_id == user_id))
 
 
@@ -34,7 +36,8 @@ _MENU_VISIBLE = select(menu_column(bindparam("user_id")))
 
 
 def menu_visible() -> bool:
-    """The menu's «Доверенности»: for people waiting for roles or holding an МЧД."""
+    """The menu's «Доверенности (МЧД)»: for members who may present one (waiting for roles or
+    active, administrators among them) and people holding an МЧД."""
     user_id = _user().id
     fact = frame_fact("mchd_menu", user_id)
     if fact is MISSING:

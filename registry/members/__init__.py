@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, session
+from flask import Flask, g, has_request_context, request, session
 
 
 def init_app(app: Flask) -> None:
@@ -48,8 +48,10 @@ def init_app(app: Flask) -> None:
     add_sign_in_hook(app, record_sign_in)
     set_pending_memberships(
         app, lambda user: [m for m in memberships_of(user) if m.status != "active"])
-    # the head who registers an organization becomes its administrator
-    on_organization_registered(app, lambda organization, user: make_admin(user, organization))
+    # the head who registers an organization becomes its administrator (and may apply)
+    on_organization_registered(
+        app, lambda organization, user: make_admin(user, organization, remote_addr=request.remote_addr
+                                                   if has_request_context() else None))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,
                   visible=lambda: bool(admin_organizations()))
     add_menu_item(app, "Присоединиться", "members.join", order=40, visible=may_join)

@@ -8,7 +8,7 @@ from wtforms import BooleanField, HiddenField, IntegerField, SelectField, String
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
-from ..core.forms import DATE_ERROR, Form
+from ..core.forms import Form, date_error
 from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
@@ -36,7 +36,7 @@ class JoinForm(Form):
                            filters=[strip])
     department = StringField("Подразделение (отдел)", [Optional(), Length(max=200, message="Не более 200 символов")],
                              filters=[strip])
-    submit = SubmitField("Сохранить")
+    submit = SubmitField("Присоединиться")
 
 
 def units(organization) -> list[tuple[str, str]]:
@@ -174,7 +174,7 @@ def _day(field) -> date | None:
     try:
         return datetime.strptime(text, "%d.%m.%Y").date()
     except ValueError:
-        field.errors = [DATE_ERROR]
+        field.errors = [date_error(text)]
         return None
 
 

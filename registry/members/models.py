@@ -41,9 +41,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset({Permission.ASSIGN_ROLES, Permission.EDIT_PROFILE, Permission.MANAGE_EXCHANGE,
                            Permission.READ_JOURNAL}),
     Role.DMDK_PARTICIPANT: frozenset({Permission.APPLICATIONS, Permission.DIRECTORY, Permission.DOCUMENTS,
-                                      Permission.READ_DOCUMENTS}),
+                                      Permission.READ_DOCUMENTS, Permission.READ_JOURNAL}),
     Role.BATCH_OPERATIONS: frozenset({Permission.BATCHES}),
-    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS, Permission.READ_DOCUMENTS}),
+    Role.APPLICATIONS: frozenset({Permission.APPLICATIONS, Permission.DOCUMENTS, Permission.READ_DOCUMENTS,
+                                  Permission.READ_JOURNAL}),
 }
 
 
@@ -53,12 +54,12 @@ PERMISSION_TITLES: dict[Permission, str] = {
     Permission.VIEW_PROFILE: "просмотр профиля организации",
     Permission.EDIT_PROFILE: "редактирование профиля организации",
     Permission.MANAGE_EXCHANGE: "профили информационного обмена",
-    Permission.READ_JOURNAL: "журнал организации",
     Permission.APPLICATIONS: "работа с заявлениями и уведомлениями",
     Permission.DIRECTORY: "справочник организаций",
     Permission.DOCUMENTS: "документы организации",
     Permission.READ_DOCUMENTS: "документы организации",
     Permission.BATCHES: "работа с партиями, спецификациями, контрактами и квитанциями",
+    Permission.READ_JOURNAL: "журнал организации",
 }
 
 # Rights that come with another one and are not named on their own (reading the documents

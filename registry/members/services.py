@@ -105,6 +105,8 @@ def permissions(member: Membership | None, organization: Organization | None = N
     return frozenset(granted)
 
 
+# The roles of the head who registers an organization (make_admin).
+REGISTERING_HEAD_ROLES = (Role.ADMIN, Role.APPLICATIONS)
 # What remains in an organization that ЕГРЮЛ shows liquidated.
 READ_ONLY_PERMISSIONS = frozenset({Permission.VIEW_PROFILE, Permission.READ_JOURNAL, Permission.READ_DOCUMENTS})
 
@@ -147,17 +149,20 @@ def active_organizations(user_id: int) -> list[Organization]:
     return [m.organization for m in _memberships(user_id) if m.status == MemberStatus.ACTIVE.value]
 
 
-def make_admin(user, organization) -> Membership:
-    """Give ``user`` the administrator role in ``organization`` (the registering head)."""
+def make_admin(user, organization, remote_addr: str | None = None) -> Membership:
+    """Give ``user`` the roles of the registering head in ``organization``: «Администратор
+    организации», and «Работа с заявлениями» for what the guide's application needs (the
+    documents and the application) from the start."""
     member = membership(user, organization)
     if member is None:
         member = Membership(organization_id=organization.id, user_id=user.id, roles=[])
         db.session.add(member)
-    member.roles = sorted({*member.roles, Role.ADMIN.value})
+    member.roles = sorted({*member.roles, *(r.value for r in REGISTERING_HEAD_ROLES)})
     member.status = MemberStatus.ACTIVE.value
     db.session.flush()
-    record(organization, "registered", actor=user, subject=user,
-           details="Организация зарегистрирована; роль: Администратор организации")
+    record(organization, "registered", actor=user, subject=user, remote_addr=remote_addr,
+           details="Организация зарегистрирована; роли: "
+                   + ", ".join(r.title for r in REGISTERING_HEAD_ROLES))
     return member
 
 
@@ -632,7 +637,7 @@ def inactive_refusal(organization: Organization, member: Membership) -> tuple[st
                 f"Ваша заявка в организацию {quoted(organization.name)} ожидает назначения ролей. "
                 "Сведения организации станут доступны, когда администратор назначит вам роли: "
                 f"{_names(administrators(organization))}. Если вы действуете по машиночитаемой "
-                "доверенности (МЧД), загрузите её в разделе «Доверенности»: доступ откроется сразу.")
+                "доверенности (МЧД), загрузите её в разделе «Доверенности (МЧД)»: доступ откроется сразу.")
     if status == MemberStatus.REMOVED:
         return ("Доступ к организации закрыт",
                 f"Администратор организации {quoted(organization.name)} снял с вас все роли. Чтобы снова "

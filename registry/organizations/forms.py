@@ -36,7 +36,7 @@ def phone_number(form, field):
     if field.data and field.data.strip():
         number = re.sub(r"[\s()\-]", "", field.data)
         if not re.fullmatch(r"\+?\d{10,15}", number):
-            raise ValidationError("Телефон: 10–15 цифр, например +7 495 123-45-67")
+            raise ValidationError("Укажите 10–15 цифр, например +7 495 123-45-67")
 
 
 def website_url(form, field):
@@ -45,14 +45,14 @@ def website_url(form, field):
         if not re.match(r"^https?://", value):
             value = "https://" + value
         if not re.fullmatch(r"https?://[\w.-]+\.[\w-]{2,}(:\d+)?(/\S*)?", value):
-            raise ValidationError("Адрес сайта: например https://example.ru")
+            raise ValidationError("Укажите адрес вида https://example.ru")
         field.data = value
 
 
 def postal_code(form, field):
     if field.data and field.data.strip():
         if not re.fullmatch(r"\d{6}", field.data.strip()):
-            raise ValidationError("Почтовый индекс состоит из 6 цифр")
+            raise ValidationError("Укажите 6 цифр, например 125009")
 
 
 def in_the_past(form, field):
@@ -132,6 +132,17 @@ class GeneralForm(WizardForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         mark_required(self, ("postal_index", "postal_address"))
+
+    def other_kinds_fields(self) -> list[str]:
+        """The postal fields when the postal address is the legal one: hidden, so neither
+        judged nor stored (what was typed there is dropped)."""
+        return ["postal_index", "postal_address"] if self.postal_same.data else []
+
+    def validate(self, extra_validators=None) -> bool:
+        super().validate(extra_validators)
+        for name in self.other_kinds_fields():
+            self[name].errors = []
+        return not any(f.errors for f in self)
 
     def validate_postal_address(self, field):
         if not self.postal_same.data and not (field.data or "").strip():
@@ -225,6 +236,11 @@ class HeadForm(IdentityMixin, WizardForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # The page's order (the identity fields, declared first in their mixin, come after the
+        # person's name and numbers): the error summary lists the errors in that order.
+        order = ["kind", *(n for names in self.FIELDS_BY_KIND.values() for n in names)]
+        self._fields = {**{n: self._fields[n] for n in order},
+                        **{n: f for n, f in self._fields.items() if n not in order}}
         mark_required(self, [n for names in self.REQUIRED_BY_KIND.values() for n in names])
         mark_required(self, ("doc_type", "doc_number"))
 
@@ -259,7 +275,7 @@ class PremisesForm(Form):
 
     def validate_cadastral_number(self, field):
         if field.data and not re.fullmatch(r"\d{2}:\d{2}:\d{6,7}:\d+", field.data.strip()):
-            raise ValidationError("Кадастровый номер: например 77:01:0001001:1234")
+            raise ValidationError("Укажите номер вида 77:01:0001001:1234")
 
 
 BRANCH_KINDS = [("branch", "Филиал"), ("representative", "Представительство"),
@@ -302,6 +318,10 @@ class BeneficiaryForm(IdentityMixin, Form):
         ok = self.identity_errors() and ok
         if not self.active.data and not self.valid_until.data and not self.valid_until.errors:
             self.valid_until.errors.append("Укажите дату, до которой сведения были действительны")
+            ok = False
+        if self.active.data and self.valid_until.data:  # the guide: a date only when not current
+            self.valid_until.errors.append("Дата указывается, только если бенефициар не действующий: "
+                                           "очистите поле или снимите отметку «Действующий»")
             ok = False
         return ok
 

@@ -154,7 +154,7 @@ def discard():
     draft = services.find_draft(_user())
     if draft is not None:
         services.discard(draft)
-        flash("Черновик регистрации удалён.", "info")
+        flash("Черновик регистрации удален.", "info")
     return redirect(url_for(".index"))
 
 
@@ -205,6 +205,11 @@ def _form_step(draft, step, organization):
 
 def _show_form_step(draft, step, organization):
     stored, errors = services.step_values(draft, step)
+    typed = (draft.data.get("raw") or {}).get(step) is not None
+    if step == "general" and not typed and not stored.get("email"):
+        # Until one is saved, the organization's e-mail starts as the person's own (the
+        # profile's, else the certificate's); the person may change it.
+        stored = {**stored, "email": _user().email or getattr(g.certificate, "email", None) or ""}
     form = forms.SECTION_FORMS[step](formdata=forms.formdata(stored))
     forms.add_errors(form, errors)  # what was wrong with the text when it was sent
     return _render_step(draft, step, organization, form=form)
@@ -288,7 +293,8 @@ def _review(draft, organization):
 def _register(draft):
     with db.session.begin_nested():
         created = services.register(draft, _user(), g.certificate)
-    flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации.",
+    flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации; "
+          "документы и заявление — в разделах «Документы организации» и «Заявления».",
           "success")
     return redirect(url_for(".profile", org_id=created.id))
 

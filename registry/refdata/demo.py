@@ -14,13 +14,23 @@ from ..pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
 EXTRACT_DATE = date(2026, 11, 1)
 
 
+OKVED_DIR = Path("shared") / "data" / "okved2"
+OKVED_HELP = ("download the official Rosstat OKVED2 CSV (open data set 7708234640-okved2, "
+              "windows-1251, ';') and run `registry refdata import-okved FILE` on this instance, "
+              "or set REGISTRY_OKVED_FILE=FILE and run `registry demo setup` again")
+
+
 def okved_file() -> Path | None:
-    """$REGISTRY_OKVED_FILE, else the official file beside the checkout (never vendored)."""
+    """$REGISTRY_OKVED_FILE, else the official file in ``shared/data/okved2/`` beside the
+    checkout or beside any folder above it (a worktree sits deeper; never vendored)."""
     configured = os.environ.get("REGISTRY_OKVED_FILE")
     if configured:
         return Path(configured) if Path(configured).is_file() else None
-    found = sorted((PROJECT_ROOT.parent / "shared" / "data" / "okved2").glob("*.csv"))
-    return found[-1] if found else None
+    for folder in PROJECT_ROOT.parents:
+        found = sorted((folder / OKVED_DIR).glob("*.csv"))
+        if found:
+            return found[-1]
+    return None
 
 
 def _person(key: str, **extra) -> dict:
@@ -75,7 +85,10 @@ def reference_data(ctx: DemoContext) -> None:
 
     source = okved_file()
     if source is None:
-        ctx.echo("  OKVED2 file not found (set REGISTRY_OKVED_FILE): the classifier stays empty")
+        configured = os.environ.get("REGISTRY_OKVED_FILE")
+        where = f"REGISTRY_OKVED_FILE={configured} is not a file" if configured else \
+            f"no {OKVED_DIR}/*.csv beside {PROJECT_ROOT} or a folder above it"
+        ctx.echo(f"  OKVED2 not loaded ({where}): the classifier stays empty. To load it, {OKVED_HELP}")
     else:
         report = import_okved(source)
         ctx.echo(f"  OKVED2: {report.codes} codes from {source}")

@@ -20,14 +20,18 @@ DOCUMENT_TYPES: list[tuple[str, str]] = [
     ("charter", "Устав"),
     ("egrul_extract", "Выписка из ЕГРЮЛ/ЕГРИП"),
     ("registration_certificate", "Свидетельство о государственной регистрации"),
-    ("tax_certificate", "Свидетельство о постановке на учёт в налоговом органе"),
+    ("tax_certificate", "Свидетельство о постановке на учет в налоговом органе"),
     ("head_appointment", "Решение (приказ) о назначении руководителя"),
     ("power_of_attorney", "Доверенность"),
     ("lease", "Договор аренды (документ о праве на объект недвижимости)"),
     ("license", "Лицензия"),
-    ("assay_registration", "Уведомление о постановке на специальный учёт"),
+    ("assay_registration", "Уведомление о постановке на специальный учет"),
     ("other", "Иной документ"),
 ]
+
+# Types of documents that have no end date: «Бессрочно» may be ticked for them.
+OPEN_ENDED_DOCUMENT_TYPES = frozenset({"charter", "registration_certificate", "tax_certificate",
+                                       "head_appointment", "assay_registration"})
 
 IDENTITY_DOCUMENT_TYPES: list[tuple[str, str]] = [
     ("21", "Паспорт гражданина Российской Федерации"),

@@ -128,18 +128,6 @@
     update();
   }
 
-  function toggle(checkbox) {
-    var name = checkbox.getAttribute("data-toggles");
-    function update() {
-      document.querySelectorAll("[data-toggled-by='" + name + "']").forEach(function (el) {
-        el.hidden = checkbox.checked;
-      });
-    }
-    checkbox.addEventListener("change", update);
-    update();
-  }
-
   document.querySelectorAll("[data-okved]").forEach(typeahead);
   document.querySelectorAll("[data-head-kind]").forEach(headKind);
-  document.querySelectorAll("[data-toggles]").forEach(toggle);
 })();

@@ -106,7 +106,7 @@ def test_signature_of_other_bytes_is_refused(app, org, draft, demo_pki, tmp_path
     signature = cms_sign(demo_pki, tmp_path, "head", alg, pdf[:-10] + b"tampered!\n")
     browser.get(url)
     r = browser.post(f"{url}/sign", {"signature": (io.BytesIO(signature), "z.sig")})
-    assert r.status_code == 422 and "Документ изменён после подписания" in r.text
+    assert r.status_code == 422 and "Подпись сделана не для этого файла" in r.text
     with app.app_context():
         application = db.session.scalar(select(Application).where(Application.organization_id == org.id))
         assert application.status == "draft" and application.check["code"] == "digest_mismatch"

@@ -91,7 +91,7 @@ def test_detached_signature_of_other_bytes_fails_with_the_reason(app, org, as_pe
     r = upload(browser, org.id, tampered, "устав.pdf", signature=(signature, "устав.sig"))
     assert r.status_code == 302
     page = browser.get(r.location).text
-    assert "Документ изменён после подписания" in page
+    assert "Подпись сделана не для этого файла" in page and "изменён" not in page
 
 
 def test_signature_added_later_and_revoked_signer(app, org, as_person, demo_pki, tmp_path):
@@ -233,5 +233,31 @@ def test_delete_document(app, org, as_person):
     browser.get(r.location)
     r = browser.post(f"{r.location}/delete")
     assert r.status_code == 302
-    assert "удалён" in browser.get(r.location).text
+    assert "удален" in browser.get(r.location).text
     assert len(store_files(app)) == key_count - 1
+
+
+def test_an_open_ended_document_never_expires(app, org, as_person):
+    browser = as_person("employee1")
+    r = upload(browser, org.id, plain_pdf("Charter"), "устав.pdf", expires_on="", open_ended="y")
+    assert r.status_code == 302, r.text
+    assert "Бессрочно" in browser.get(r.location).text
+    # The hidden date is neither judged nor kept when «Бессрочно» is ticked.
+    r = upload(browser, org.id, plain_pdf("Charter"), "устав.pdf", expires_on="31.02.2000", open_ended="y")
+    assert r.status_code == 302, r.text
+    # A type with an end date cannot be open-ended; without «Бессрочно» the date is required.
+    r = upload(browser, org.id, plain_pdf("Licence"), "лицензия.pdf", doc_type="license", expires_on="",
+               open_ended="y")
+    assert r.status_code == 422 and "Документ этого вида имеет срок действия" in r.text
+    r = upload(browser, org.id, plain_pdf("Licence"), "лицензия.pdf", doc_type="license", expires_on="")
+    assert r.status_code == 422 and "Обязательное поле" in r.text
+    with app.app_context():
+        from registry.documents import services as documents
+
+        assert {d.expires_on for d in db.session.scalars(select(Document))} == {None}
+        for days in (0, 1, 7, 30, 3650):  # no expiry notice, whatever the day
+            assert documents.notify_expiring_documents(today=TODAY + timedelta(days=days)) == 0
+    page = browser.get(f"/organizations/{org.id}/documents?state=active").text
+    assert page.count("Бессрочно") == 2
+    assert "Бессрочно" not in browser.get(f"/organizations/{org.id}/documents?state=expired").text
+    assert "Срок действия документа" not in browser.get(f"/organizations/{org.id}").text

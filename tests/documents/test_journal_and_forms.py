@@ -21,7 +21,7 @@ def test_uploads_and_deletions_go_to_the_journal(app, org, as_person):
         assert db.session.get(Document, document_id) is None
     head = as_person("head")
     page = head.get(f"/organizations/{org.id}/journal?event=documents").text
-    assert "Загружен документ" in page and "Удалён документ" in page and "ustav.pdf" in page
+    assert "Загружен документ" in page and "Удален документ" in page and "ustav.pdf" in page
     assert "Сидорова Анна Сергеевна" in page and ">127.0.0.1<" in page
     assert ">documents<" not in page
 

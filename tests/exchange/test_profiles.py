@@ -81,7 +81,7 @@ def test_certificates_are_validated_when_added(app, org, as_person, demo_pki):
     r = create(browser, org.id, None)
     assert r.status_code == 422 and "Выберите файл сертификата или вставьте его текст" in r.text
     r = create(browser, org.id, demo_pki.person("head", "ecdsa").pem, code="bad code!")
-    assert r.status_code == 422 and "Код ИС: латинские буквы" in r.text
+    assert r.status_code == 422 and "Только латинские буквы" in r.text
     with app.app_context():
         assert db.session.scalar(select(ExchangeProfile).where(ExchangeProfile.organization_id == org.id)) is None
 

@@ -64,7 +64,7 @@ def test_valid_mchd_activates_the_membership(app, org, setup, head):
         entry = db.session.scalar(select(OrganizationJournalEntry).where(
             OrganizationJournalEntry.event == "mchd"))
         assert entry.mchd_number == record.number  # the evidence: acting by this МЧД from now on
-    assert ">Доверенности<" in setup.get("/").text  # the menu keeps the entry
+    assert ">Доверенности (МЧД)<" in setup.get("/").text  # the menu keeps the entry
 
 
 def test_text_powers_leave_the_roles_to_the_administrator(app, org, setup, head):
@@ -81,7 +81,7 @@ def test_refused_mchd_shows_each_check_and_is_journaled(app, org, setup, employe
     assert response.status_code == 422
     assert "подписана самим представителем" in response.text
     assert "не пройдена" in response.text and "Электронная подпись" in response.text
-    # the refusal is said once, above the list (its line there only says the check failed)
+    # the reason is said once, at the step that failed (the notice above names the step)
     assert visible_text(response.text).count("подписана самим представителем") == 1
     assert INTERNAL.findall(visible_text(response.text)) == []
     assert membership(app, org)["status"] == "pending"
@@ -296,10 +296,11 @@ def test_redelegation_uploaded_with_its_parent(app, org, setup, head, stranger):
     assert f"по доверенности № {parent_number}" in page
 
 
-def test_menu_entry_for_people_waiting_or_holding_an_mchd(app, org, setup, wizard):
-    link = '<a href="/mchd"'
-    assert link in setup.get("/").text
-    assert link not in wizard.get("/").text  # the head: active, no МЧД
+def test_menu_entry_for_people_waiting_or_holding_an_mchd(app, org, setup, wizard, demo_pki):
+    link = '<a href="/mchd">Доверенности (МЧД)</a>'
+    assert link in setup.get("/").text  # waiting for roles
+    assert link in wizard.get("/").text  # the head: an administrator, active
+    assert link not in person_client(app, demo_pki, "ip").get("/").text  # no organization
 
 
 def test_mchd_page_statements_do_not_grow_with_organizations(app, org, setup, head):
@@ -351,4 +352,4 @@ def test_organization_page_warns_administrators_of_expiring_mchd(app, org, setup
 
 def test_a_waiting_member_is_told_of_the_mchd(app, org, setup):
     page = setup.get(f"/organizations/{org}")
-    assert page.status_code == 403 and "загрузите её в разделе «Доверенности»" in page.text
+    assert page.status_code == 403 and "загрузите её в разделе «Доверенности (МЧД)»" in page.text

@@ -67,7 +67,7 @@ def test_employee_uploads_an_mchd_and_becomes_active(mchd_server, chromium, tmp_
         e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(ORGANIZATION["inn"])
         employee.click("button", "Найти", "join-found")
         e.get_by_label("Должность").fill("Специалист по учёту")
-        employee.click("button", "Сохранить", "joined")
+        employee.click("button", "Присоединиться", "joined")
 
         employee.menu("Доверенности", "mchd")
         e.get_by_label("Файл доверенности (XML или архив ZIP)").set_input_files(str(renamed))

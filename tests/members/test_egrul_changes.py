@@ -70,7 +70,7 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
     anna.get("/")  # Анна has an account (not a member): she is told too
     run_import(app, extract(tmp_path, "jan.xml", romashka()))
     assert changes(app, org) == []  # the same head as at registration: nothing to tell
-    assert member_of(app, org, user_id(app, IVAN))["roles"] == ["admin"]
+    assert member_of(app, org, user_id(app, IVAN))["roles"] == ["admin", "applications"]  # make_admin
 
     out = run_import(app, extract(tmp_path, "feb.xml", romashka(head=NEW_HEAD, extract_date=date(2026, 2, 1))))
     assert "обновлено: 1" in out
@@ -80,7 +80,7 @@ def test_new_head_suspends_the_previous_and_confirms(app, db_session, demo_pki, 
                        f"{ANNA} (ИНН {PEOPLE['employee1']['inn']}), Генеральный директор "
                        "(выписка ЕГРЮЛ от 01.02.2026)")
     # The previous head is no longer an administrator; the journal says so.
-    assert member_of(app, org, user_id(app, IVAN))["roles"] == []
+    assert member_of(app, org, user_id(app, IVAN))["roles"] == ["applications"]  # what an administrator gave stays
     [entry] = journal(app, org, "egrul_head")
     assert "у Иванова Ивана Ивановича приостановлена до подтверждения новым руководителем" in entry.details
     # Both are told, once each, with a link to the change.

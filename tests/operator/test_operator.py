@@ -83,7 +83,7 @@ def test_blocking_a_member(app, demo_pki, org, wizard):
     assert "Заблокирован" in wizard.get("/join").text and "Проверка" in wizard.get("/join").text
     anna.post(f"/operator/organizations/{org}/members/{head['id']}/unblock", {})
     m = member_of(app, org, user_id(app, "Иванов Иван Иванович"))
-    assert m["status"] == "active" and m["roles"] == ["admin"]
+    assert m["status"] == "active" and m["roles"] == ["admin", "applications"]
     assert wizard.get(f"/organizations/{org}").status_code == 200
 
 

@@ -171,7 +171,7 @@ def test_employee_joins_and_the_administrator_assigns_roles(browser, demo_server
         emp_page.get_by_role("button", name="Найти").click()
         emp_page.get_by_label("Где вы работаете").select_option(label="Филиал в Санкт-Петербурге")
         emp_page.get_by_label("Должность").fill("Ювелир")
-        emp_page.get_by_role("button", name="Сохранить").click()
+        emp_page.get_by_role("button", name="Присоединиться").click()
         assert emp_page.get_by_text("Ожидает назначения ролей").first.is_visible()
         page_shot(emp_page, "members-1-joined")
 

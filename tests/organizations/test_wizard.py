@@ -46,7 +46,7 @@ def test_full_registration(app, wizard):
         assert org.ogrn == ORGANIZATION["ogrn"]
         assert org.data["okved"]["main"] == "32.12"
         member = db.session.scalar(select(Membership))
-        assert member.roles == ["admin"] and member.status == "active"
+        assert member.roles == ["admin", "applications"] and member.status == "active"
         assert db.session.scalar(select(OrganizationDraft)) is None
     page = wizard.get(r.location).text
     assert "зарегистрирована" in page

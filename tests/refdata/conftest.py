@@ -13,14 +13,17 @@ import pytest
 
 from registry.refdata.identifiers import make_inn, make_ogrn
 
-# The official Rosstat file lives beside the checkout (never vendored); CI machines have it.
-OKVED_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "okved2"
+# The official Rosstat file lives beside the checkout or a folder above it (never vendored);
+# CI machines have it. Found as the demo finds it.
+OKVED_DIR = Path("shared") / "data" / "okved2"
 
 
 def okved_csv() -> Path:
-    found = sorted(OKVED_DIR.glob("*.csv"))
-    assert found, f"the official OKVED2 file is missing from {OKVED_DIR}"
-    return found[-1]
+    from registry.refdata.demo import okved_file as found
+
+    path = found()
+    assert path is not None, f"the official OKVED2 file is missing: no {OKVED_DIR} above the checkout"
+    return path
 
 
 @pytest.fixture(scope="session")

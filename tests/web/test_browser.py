@@ -64,17 +64,18 @@ def test_browser_refusal_pages(browser, demo_server, p12, heading, shot):
         context.close()
 
 
-def test_sign_in_by_signature_without_the_plugin_says_what_to_install(browser, demo_server):
+def test_sign_in_by_signature_when_it_is_off_says_only_that(browser, demo_server):
     url, _pki, _log = demo_server
     context, page, problems = open_page(browser, url)
     try:
         response = page.goto(url + "/login/signature")
         assert response.status == 200
         assert page.locator("h1").inner_text() == "Вход по электронной подписи"
-        missing = page.locator("#plugin-missing")
-        assert missing.is_visible()
-        assert "КриптоПро ЭЦП Browser plug-in не найден" in missing.inner_text()
-        assert "расширение браузера" in missing.inner_text()
+        # The demo configures no plug-in: no install steps, only what to use instead.
+        off = page.locator("#signature-off")
+        assert off.is_visible() and "не настроен" in off.inner_text()
+        assert "Войдите по сертификату при соединении" in off.inner_text()
+        assert page.locator("#plugin-missing").count() == 0
         assert not page.locator("#plugin-ready").is_visible()
         page.screenshot(path=str(ARTIFACTS / "signature-no-plugin.png"), full_page=True)
         assert problems == []
