@@ -111,7 +111,7 @@ def test_a_pending_member_saved_without_roles_is_removed_only_when_asked(again_s
         e.get_by_label("ИНН, ОГРН или ОГРНИП организации").fill(inn)
         employee.click("button", "Найти", "join-found")
         e.get_by_label("Должность").fill("Специалист по учёту")
-        employee.click("button", "Сохранить", "joined")
+        employee.click("button", "Присоединиться", "joined")
 
         director.go(f"/organizations/{org_id}/members", "members")
         row = d.get_by_role("row").filter(has_text="Сидорова")

@@ -287,7 +287,7 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         # 16. An МЧД whose signature fails says why, at the failed step.
         employee.menu("Доверенности (МЧД)", "mchd")
         [mchd_xml] = (pki.parent / "mchd").glob("*.xml")  # the demo's, with another file's signature
-        e.get_by_label("Файл доверенности (XML)").set_input_files(str(mchd_xml))
+        e.get_by_label("Файл доверенности (XML или архив ZIP)").set_input_files(str(mchd_xml))
         e.get_by_label("Файл подписи (.sig)").set_input_files(str(licence_sig))
         employee.click("button", "Проверить и загрузить", "mchd-refused")
         failed = e.locator(".mchd-checks__item--bad")

@@ -188,13 +188,18 @@ def delete(org_id: int, document_id: int):
             services.delete_document(document, cleanup, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
-        organization, document = _document(org_id, document_id)
-        return render_template("documents/detail.html", organization=organization, document=document,
-                               why_kept=services.why_kept(document) if document.applications else None,
-                               signature_form=forms.SignatureForm(formdata=None),
-                               action_form=forms.ActionForm(formdata=None)), 409
+        return _detail_again(org_id, document_id), 409
     flash(f"Документ «{title}» удален.", "info")
     return redirect(url_for(".index", org_id=org_id))
+
+
+def _detail_again(org_id: int, document_id: int) -> str:
+    """The document page again, after an action on it was refused."""
+    organization, document = _document(org_id, document_id)
+    return render_template("documents/detail.html", organization=organization, document=document,
+                           why_kept=services.why_kept(document) if document.applications else None,
+                           signature_form=forms.SignatureForm(formdata=None),
+                           action_form=forms.ActionForm(formdata=None))
 
 
 # -- applications ---------------------------------------------------------------------------------

@@ -209,16 +209,20 @@ def journal(org_id: int):
                                    date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         if form.date_from.errors or form.date_to.errors:
-            # A filter that does not read would export everything: refuse and show why.
-            flash("Выгрузка не сформирована: исправьте даты фильтра.", "error")
-            page = services.keyset_page(query, None, JOURNAL_PAGE_SIZE)
-            return render_template("members/journal.html", organization=organization, form=form, page=page,
-                                   events=EVENT_TITLES, args={}), 422
+            return _csv_refused(organization, form, query)
         return _journal_csv(organization, query)
     page = services.keyset_page(query, request.args.get("before"), JOURNAL_PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k not in ("page", "before", "format")}
     return render_template("members/journal.html", organization=organization, form=form, page=page,
                            events=EVENT_TITLES, args=args)
+
+
+def _csv_refused(organization: Organization, form, query):
+    """A filter that does not read would export everything: refuse and show why."""
+    flash("Выгрузка не сформирована: исправьте даты фильтра.", "error")
+    page = services.keyset_page(query, None, JOURNAL_PAGE_SIZE)
+    return render_template("members/journal.html", organization=organization, form=form, page=page,
+                           events=EVENT_TITLES, args={}), 422
 
 
 def _journal_csv(organization: Organization, query) -> Response:

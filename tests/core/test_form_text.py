@@ -99,5 +99,5 @@ def test_an_impossible_date_is_said_so_not_required(app, org, as_person, typed):
     r = browser.post(f"/organizations/{org.id}/documents/new",
                      {**fields(doc_date=typed), "file": (io.BytesIO(plain_pdf("x")), "устав.pdf")})
     assert r.status_code == 422
-    assert f"Такой даты нет: {typed}" in r.text
+    assert f"Даты {typed} не существует: проверьте день и месяц" in r.text
     assert _count(app, Document) == 0

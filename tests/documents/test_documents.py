@@ -118,7 +118,7 @@ def test_required_fields_and_dates(app, org, as_person):
                      {"doc_type": "", "number": "", "doc_date": "31.02.2024", "expires_on": ""})
     assert r.status_code == 422
     assert r.text.count("Обязательное поле") >= 2 and "Выберите файл документа" in r.text
-    assert "Такой даты нет: 31.02.2024" in r.text  # typed, impossible: not «Обязательное поле»
+    assert "Даты 31.02.2024 не существует: проверьте день и месяц" in r.text  # not «Обязательное поле»
     r = browser.post(f"/organizations/{org.id}/documents/new",
                      {"doc_type": "", "number": "", "doc_date": "2024/02/01", "expires_on": ""})
     assert "Укажите дату в формате ДД.ММ.ГГГГ" in r.text

@@ -290,10 +290,10 @@ def test_a_refused_step_is_shown_again_from_the_draft_and_forgotten_once_accepte
     wizard.refused_item("premises", {**PREMISES, "cadastral_number": "77-01"})
     for _ in range(2):
         page = wizard.get(f"{BASE}/premises").text
-        assert "Кадастровый номер: например" in page and 'value="77-01"' in page
+        assert "Укажите номер вида 77:01:0001001:1234" in page and 'value="77-01"' in page
     assert wizard.add("premises", PREMISES).status_code == 302
     page = wizard.get(f"{BASE}/premises").text
-    assert "Кадастровый номер: например" not in page and 'value="77-01"' not in page
+    assert "Укажите номер вида 77:01:0001001:1234" not in page and 'value="77-01"' not in page
     assert "premises" not in (draft_data(app)[1].get("errors") or {})
     assert wizard.step("premises", {"action": "nav"}).status_code == 302
     # The branch from ЕГРЮЛ has no ОКВЭД: «Далее» refused, the problems stay until it is fixed.
