@@ -87,6 +87,11 @@ class PowerOfAttorneyRecord(db.Model):  # type: ignore[name-defined]
     def text_only(self) -> bool:
         return all(not p.get("code") for p in self.powers or [])
 
+    @property
+    def time_proven(self) -> bool:
+        """Whether a signature time-stamp proved the signing time (the check said so)."""
+        return any(c.get("name") == "time" and c.get("ok") and not c.get("warning") for c in self.checks or [])
+
 
 class PowerRoleRule(db.Model):  # type: ignore[name-defined]
     """Which organization roles a machine-readable power (``КодПолн`` of the ФНС classifier of

@@ -41,9 +41,11 @@ def test_a_zip_package_is_accepted_without_a_signature_file(app, org, setup, hea
     response = post_files(setup, org, {"xml": (_zip({f"{name}.xml": xml, f"{name}.xml.sig": sign(xml, head)}),
                                                "доверенность.zip")})
     assert response.status_code == 302, response.text
+    assert "(время указано подписантом)" in setup.get(response.headers["Location"]).text
     with app.app_context():
         record = db.session.scalar(select(PowerOfAttorneyRecord))
         assert record.xml == xml and record.file_name == f"{name}.xml"  # kept unpacked
+        assert not record.time_proven
     assert membership(app, org)["status"] == "active"
 
 
@@ -142,3 +144,16 @@ def test_the_api_shows_the_powers_of_attorney(app, org, setup, head, demo_pki):
         db.session.commit()
     client.certificate = demo_pki.person("ip", "ecdsa").pem  # not a member: nothing there
     assert client.get(f"/api/v1/organizations/{org}/mchd").status_code == 404
+
+
+def test_a_cades_t_mchd_shows_its_proven_signing_time(app, org, setup, head, demo_pki, tmp_path):
+    from ..tsa import add_signature_time_stamp, issue_tsa
+
+    tsa = issue_tsa(demo_pki, tmp_path / "tsa")
+    xml, name = build()
+    response = upload(setup, org, xml, add_signature_time_stamp(sign(xml, head), tsa), name + ".xml")
+    assert response.status_code == 302, response.text
+    page = setup.get(response.headers["Location"]).text
+    assert "(время подтверждено штампом времени)" in page and "CAdES-T" in page
+    with app.app_context():
+        assert db.session.scalar(select(PowerOfAttorneyRecord)).time_proven
