@@ -209,3 +209,13 @@ def statements(app):
     finally:
         event.remove(engine, "before_cursor_execute", count)
         PreparedRow.observers.remove(observe)
+
+
+def run_registry(*args, cwd=ROOT, **env) -> subprocess.CompletedProcess:
+    """`registry ARGS` as a person types it, in ``cwd``, with no instance settings of the test
+    process (only those given in ``env``)."""
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in ("DATABASE_URL", "REGISTRY_INSTANCE_PATH", "REGISTRY_DEMO_DIR")}
+    environment.update(env)
+    return subprocess.run([str(VENV_BIN / "registry"), *args], cwd=cwd, env=environment,
+                          capture_output=True, text=True, timeout=120)

@@ -49,6 +49,23 @@ def chromium():
         browser.close()
 
 
+HEAD = {"birth": "15.05.1975", "series": "4508", "number": "123456",
+        "address": "г. Москва, ул. Ленина, д. 1, кв. 2"}
+BENEFICIARY = {"birth": "02.03.1980", "series": "4510", "number": "654321",
+               "address": "г. Москва, ул. Мира, д. 5"}
+
+
+def fill_identity(page, *, birth: str, series: str, number: str, address: str) -> None:
+    """The identity fields every person of the wizard has (the head, a beneficiary): a passport
+    of the Russian Federation, one address for registration and residence."""
+    page.get_by_label("Дата рождения").fill(birth)
+    page.get_by_label("Документ, удостоверяющий личность").select_option("21")
+    page.get_by_label("Серия", exact=True).fill(series)
+    page.get_by_label("Номер", exact=True).fill(number)
+    page.get_by_label("Адрес регистрации").fill(address)
+    page.get_by_label("Адрес фактического проживания").fill(address)
+
+
 class Person:
     """One person's browser (a profile with their certificate) and a check of every page."""
 
@@ -127,12 +144,7 @@ def test_director_employee_and_compliance_officer(walk_server, chromium, tmp_pat
         assert d.locator(".error-summary").is_visible()
         d.get_by_label("Вспомогательный вид деятельности (1)").fill("95.25")
         director.click("button", "Далее", "step-head")
-        d.get_by_label("Дата рождения").fill("15.05.1975")
-        d.get_by_label("Документ, удостоверяющий личность").select_option("21")
-        d.get_by_label("Серия", exact=True).fill("4508")
-        d.get_by_label("Номер", exact=True).fill("123456")
-        d.get_by_label("Адрес регистрации").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
-        d.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
+        fill_identity(d, **HEAD)
         director.click("button", "Далее", "step-premises")
         director.click("button", "Далее", "step-branches")
         director.click("button", "Далее", "step-branches-refused")  # the branch has no ОКВЭД yet

@@ -11,7 +11,7 @@ import subprocess
 
 from .documents.pdfs import plain_pdf
 from .helpers import ROOT, VENV_BIN
-from .test_walk import Person, chromium, walk_server  # noqa: F401  (fixtures)
+from .test_walk import BENEFICIARY, HEAD, Person, chromium, fill_identity, walk_server  # noqa: F401  (fixtures)
 
 MENU = "Главное меню"
 
@@ -110,12 +110,7 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         assert [i.split(":")[0] for i in items] == [
             "Дата рождения", "Документ, удостоверяющий личность", "Номер", "Адрес регистрации",
             "Адрес фактического проживания"], items
-        d.get_by_label("Дата рождения").fill("15.05.1975")
-        d.get_by_label("Документ, удостоверяющий личность").select_option("21")
-        d.get_by_label("Серия", exact=True).fill("4508")
-        d.get_by_label("Номер", exact=True).fill("123456")
-        d.get_by_label("Адрес регистрации").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
-        d.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
+        fill_identity(d, **HEAD)
         director.click("button", "Далее", "premises")
 
         # 10. «Кадастровый номер» once.
@@ -134,12 +129,7 @@ def test_walk_three(walk_server, chromium, tmp_path):  # noqa: F811
         # 13. «Действующий» with a date «действительны до» contradict each other.
         d.get_by_label("Фамилия", exact=True).fill("Петрова")
         d.get_by_label("Имя", exact=True).fill("Мария")
-        d.get_by_label("Дата рождения").fill("02.03.1980")
-        d.get_by_label("Документ, удостоверяющий личность").select_option("21")
-        d.get_by_label("Серия", exact=True).fill("4510")
-        d.get_by_label("Номер", exact=True).fill("654321")
-        d.get_by_label("Адрес регистрации").fill("г. Москва, ул. Мира, д. 5")
-        d.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Мира, д. 5")
+        fill_identity(d, **BENEFICIARY)
         assert d.get_by_label("Действующий").is_checked()
         d.get_by_label("Сведения действительны до").fill("01.01.2020")
         director.click("button", "Сохранить бенефициара", "beneficiary-refused")

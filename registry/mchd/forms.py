@@ -90,12 +90,8 @@ for _role in Role:
     setattr(PowerRuleForm, f"role_{_role.value}", BooleanField(_role.title))
 
 
-def rule_form(code: str | None) -> PowerRuleForm:
-    """The form empty, or filled with the row of ``code`` to change it."""
-    from ..extensions import db
-    from .models import PowerRoleRule
-
-    found = db.session.get(PowerRoleRule, code) if code else None
+def rule_form(found) -> PowerRuleForm:
+    """The form empty, or filled with a row of the table to change it."""
     if found is None:
         return PowerRuleForm(formdata=None)
     return PowerRuleForm(formdata=None, data={"code": found.code, "name": found.name}

@@ -35,6 +35,8 @@ REGISTRY_UNAVAILABLE = "registry_unavailable"
 REGISTRY_NOT_CONFIGURED = "registry_not_configured"
 
 MAX_CHAIN = 10
+# Why the status is not asked at the address the document names (СведСист)
+STATUS_OFF = "проверка статуса по адресу из доверенности не включена (REGISTRY_MCHD_STATUS_HOSTS)"
 
 MESSAGES = {
     OK: "Доверенность действительна.",

@@ -31,6 +31,8 @@ from datetime import datetime
 
 from flask import current_app
 
+from . import messages
+
 FOUND = "found"
 REVOKED = "revoked"
 NOT_FOUND = "not_found"
@@ -138,7 +140,7 @@ def status_refusal(address: str) -> str | None:
     address comes from an uploaded file, and must not make the server call anywhere it says."""
     hosts = status_hosts()
     if not hosts:
-        return "проверка статуса по адресу из доверенности не включена (REGISTRY_MCHD_STATUS_HOSTS)"
+        return messages.STATUS_OFF
     try:
         parts = urllib.parse.urlsplit(address)
         host = (parts.hostname or "").lower()
@@ -244,4 +246,4 @@ def check_context(parent_files=(), trust_store=None):
     return Context(trust_store=trust_store, parents=parents,
                    revocation=revocation_status if configured() else None,
                    status=status_at if status_hosts() else None,
-                   status_off=status_refusal("") or "")
+                   status_off=messages.STATUS_OFF)

@@ -16,8 +16,6 @@ from ..extensions import db, utcnow
 from ..members.models import Role
 from .models import PowerRoleRule
 
-__all__ = ["PowerRoleRule", "RuleError", "delete_rule", "power_roles", "roles_for", "rules", "save_rule"]
-
 
 class RuleError(Exception):
     """A rule the table cannot hold, said in Russian."""
@@ -30,6 +28,10 @@ def power_roles() -> dict[str, tuple[Role, ...]]:
 
 def rules() -> list[PowerRoleRule]:
     return list(db.session.scalars(select(PowerRoleRule).order_by(PowerRoleRule.code)))
+
+
+def rule(code: str | None) -> PowerRoleRule | None:
+    return db.session.get(PowerRoleRule, code) if code else None
 
 
 def roles_for(codes: Iterable[str], mapping: Mapping[str, tuple[Role, ...]]) -> set[Role]:

@@ -52,6 +52,7 @@ from .messages import (
     SIGNED_BY_REPRESENTATIVE,
     SIGNER_CERTIFICATE,
     SIGNER_NOT_SIGNATORY,
+    STATUS_OFF,
     STEPS,
     TAMPERED,
     TIME_STAMP,
@@ -132,7 +133,7 @@ class MchdResult:
 
     def to_dict(self) -> dict[str, Any]:
         d = self.document
-        head = d.signatory or (d.issuer if d.is_redelegation else None) if d else None
+        head = d.issuer if d else None  # the head, or who passes the powers on
         return {"valid": self.valid, "code": self.code, "message": self.message,
                 "number": self.number, "format": d.format if d else None,
                 "internal_number": d.internal_number if d else None,
@@ -184,7 +185,7 @@ class Context:
     # The registry named in the document (СведСист), asked when no provider is configured;
     # ``status_off`` says why it is not asked.
     status: StatusSource | None = None
-    status_off: str = "проверка статуса по адресу из доверенности не включена"
+    status_off: str = STATUS_OFF
     max_bytes: int = doc.MAX_XML_BYTES
     max_signature_bytes: int = package.MAX_SIGNATURE_BYTES
 
@@ -266,7 +267,8 @@ def _run(result: MchdResult, data: bytes, signature_file: bytes | None, file_nam
             raise _Stop(WRONG_PRINCIPAL, f"{theirs.name} (ИНН {theirs.inn or '—'}, ОГРН {theirs.ogrn or '—'})",
                         f"ИНН {principal[0]}, ОГРН {principal[1]}")
         ok(Check("principal", True, f"{theirs.name}, ИНН {theirs.inn}, ОГРН {theirs.ogrn}."))
-    name = result.file_name if result.file_name is not None and file_name is not None else file_name
+    # the name checked is the XML's own, also when it came in a package or an attached signature
+    name = (result.file_name or file_name) if file_name is not None else None
     if name is not None:
         if not _name_matches(name, mchd.file_id):
             raise _Stop(FILE_NAME, name, mchd.file_id)

@@ -128,7 +128,7 @@ def record(record_id: int):
 def powers():
     """«Полномочия МЧД и роли»: which roles each power's code gives (operators only)."""
     access.require(_user(), Permission.OPERATOR_CONSOLE)
-    return _powers_page(forms.rule_form(request.args.get("code")))
+    return _powers_page(forms.rule_form(roles.rule(request.args.get("code"))))
 
 
 def _powers_page(form, status: int = 200):

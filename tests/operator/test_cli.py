@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-
 import pytest
 
 from registry.pki.demo import PEOPLE
 
-from ..helpers import ROOT, VENV_BIN
-
-REGISTRY = str(VENV_BIN / "registry")
-
-
-def run(*args, cwd=ROOT, **env):
-    environment = {k: v for k, v in os.environ.items()
-                   if k not in ("DATABASE_URL", "REGISTRY_INSTANCE_PATH", "REGISTRY_DEMO_DIR")}
-    environment.update(env)
-    return subprocess.run([REGISTRY, *args], cwd=cwd, env=environment, capture_output=True,
-                          text=True, timeout=120)
+from ..helpers import run_registry as run
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ import re
 
 from ..browser import open_page
 from ..helpers import ARTIFACTS
+from ..test_walk import BENEFICIARY, HEAD, fill_identity
 
 
 def organization_in_demo(pki_dir) -> tuple[str, str]:
@@ -82,12 +83,7 @@ def test_head_registers_the_organization_in_a_browser(browser, demo_server):
         page.wait_for_url(re.compile(r".*/register/head$"))
         assert page.get_by_label("Фамилия", exact=True).input_value() == "Иванов"
         assert not page.get_by_label("ОГРН", exact=True).is_visible()  # other kinds' fields hidden
-        page.get_by_label("Дата рождения").fill("15.05.1975")
-        page.get_by_label("Документ, удостоверяющий личность").select_option("21")
-        page.get_by_label("Серия", exact=True).fill("4508")
-        page.get_by_label("Номер", exact=True).fill("12345")
-        page.get_by_label("Адрес регистрации").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
-        page.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Ленина, д. 1, кв. 2")
+        fill_identity(page, **{**HEAD, "number": "12345"})  # a wrong passport number first
         page.get_by_role("button", name="Далее").click()
         assert page.locator(".field__error").get_by_text("Номер паспорта РФ — 6 цифр").is_visible()
         assert page.locator(".error-summary").get_by_text("Номер паспорта РФ — 6 цифр").is_visible()
@@ -118,12 +114,7 @@ def test_head_registers_the_organization_in_a_browser(browser, demo_server):
         page.wait_for_url(re.compile(r".*/register/beneficiaries$"))
         page.get_by_label("Фамилия", exact=True).fill("Петрова")
         page.get_by_label("Имя", exact=True).fill("Мария")
-        page.get_by_label("Дата рождения").fill("02.03.1980")
-        page.get_by_label("Документ, удостоверяющий личность").select_option("21")
-        page.get_by_label("Серия", exact=True).fill("4510")
-        page.get_by_label("Номер", exact=True).fill("654321")
-        page.get_by_label("Адрес регистрации").fill("г. Москва, ул. Мира, д. 5")
-        page.get_by_label("Адрес фактического проживания").fill("г. Москва, ул. Мира, д. 5")
+        fill_identity(page, **BENEFICIARY)
         page.get_by_role("button", name="Сохранить бенефициара").click()
         assert page.get_by_text("Петрова Мария").is_visible()
         shot(page, "6-beneficiaries")
