@@ -21,8 +21,9 @@ import subprocess
 import threading
 import time
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
+from registry.core import clock
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
 from ..factories import make_organization, make_user
@@ -101,7 +102,7 @@ class Head:
             boundary = uuid.uuid4().hex
             fields = {"csrf_token": token, "doc_type": "charter", "number": number,
                       "doc_date": "01.02.2024",
-                      "expires_on": (date.today() + timedelta(days=365)).strftime("%d.%m.%Y")}
+                      "expires_on": (clock.today() + timedelta(days=365)).strftime("%d.%m.%Y")}
             parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
                      .encode() for k, v in fields.items()]
             for name, filename, data, kind in (

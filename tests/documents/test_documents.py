@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from registry.core import clock
 from registry.documents.models import Document
 from registry.extensions import db
 
 from .conftest import cms_sign, store_files
 from .pdfs import plain_pdf, signed_pdf
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def fields(**overrides) -> dict:

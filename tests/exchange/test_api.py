@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from registry.core import clock
 from registry.documents import services as documents
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
 from registry.extensions import db
@@ -33,7 +34,7 @@ def add_profile(org_id: int, cert, code: str, branch_id=None) -> ExchangeProfile
 def add_document(org, data: bytes, name: str, **values):
     cleanup = documents.FileCleanup()
     args = {"doc_type": "charter", "number": "У-1", "doc_date": date(2024, 2, 1),
-            "expires_on": date.today() + timedelta(days=365)}
+            "expires_on": clock.today() + timedelta(days=365)}
     args.update(values)
     return documents.add_document(org, user=None, stream=io.BytesIO(data), filename=name, cleanup=cleanup, **args)
 
@@ -58,7 +59,7 @@ def build(app, org, demo_pki, system_cert, branch_cert) -> ApiData:
         signed = signed_pdf(person.key_path, person.cert_path, [demo_pki.ca("ecdsa").cert_path])
         doc = add_document(organization, signed, "устав.pdf")
         add_document(organization, plain_pdf(), "лицензия.pdf", doc_type="license", number="Л-1",
-                     expires_on=date.today() - timedelta(days=1))
+                     expires_on=clock.today() - timedelta(days=1))
         foreign = add_document(other, plain_pdf(), "чужой.pdf")
         from registry.members.models import Membership
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from registry.core import clock
 from registry.extensions import db
 from registry.members.models import Membership, Role
 
@@ -47,7 +48,7 @@ def stack(nginx_stack, demo_pki, system_cert):  # noqa: F811
         db.session.add(Membership(organization_id=org.id, user_id=head.id, status="active",
                                   roles=[Role.APPLICATIONS.value]))
         add_profile(org.id, system_cert, "ERP-1")
-        doc = add_document(org, data, "устав.pdf", expires_on=date.today() + timedelta(days=100))
+        doc = add_document(org, data, "устав.pdf", expires_on=clock.today() + timedelta(days=100))
         foreign = add_document(other, data, "чужой.pdf")
         db.session.commit()
         ids = {"org": org.id, "other": other.id, "doc": doc.id, "foreign": foreign.id}

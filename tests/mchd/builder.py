@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from registry.core import clock
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
 from ..helpers import ROOT
@@ -45,7 +46,7 @@ def principal(**fields) -> dict:
 
 
 def file_id(number: str, inn: str | None = None) -> str:
-    return f"ON_EMCHD_{inn or ORGANIZATION['inn']}_{date.today():%Y%m%d}_{number}"
+    return f"ON_EMCHD_{inn or ORGANIZATION['inn']}_{clock.today():%Y%m%d}_{number}"
 
 
 class _Xml:
@@ -104,7 +105,7 @@ def build(fmt: str = "003", *, number: str | None = None, name: str | None = Non
     removes the first element with that local name (a schema violation).
     """
     number = number or str(uuid.uuid4())
-    today = date.today()
+    today = clock.today()
     issued = issued or today - timedelta(days=1)
     until = until or today + timedelta(days=365)
     org = org or principal()

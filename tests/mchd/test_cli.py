@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from registry.core import clock
 from registry.extensions import db
 from registry.pki.demo import ORGANIZATION, PEOPLE
 
@@ -41,7 +42,7 @@ def test_valid_json(run, head):
     assert data["principal"]["ogrn"] == ORGANIZATION["ogrn"]
     assert data["representative"]["full_name"] == "Сидорова Анна Сергеевна"
     assert data["powers"][0]["code"] == "DMDK_APPLICATIONS"
-    assert data["valid_to"] == (date.today() + timedelta(days=365)).isoformat()
+    assert data["valid_to"] == (clock.today() + timedelta(days=365)).isoformat()
 
 
 def test_text_output_lists_each_check(run, head):
@@ -61,8 +62,8 @@ def test_wrong_file_name_is_not_valid(run, head):
 
 
 def test_at_judges_as_of_that_moment(run, head):
-    xml, name = build(until=date.today() + timedelta(days=5))
-    later = (date.today() + timedelta(days=10)).isoformat() + "T12:00:00+03:00"
+    xml, name = build(until=clock.today() + timedelta(days=5))
+    later = (clock.today() + timedelta(days=10)).isoformat() + "T12:00:00+03:00"
     result = run(xml, sign(xml, head), "--json", "--at", later, name=name + ".xml")
     assert result.exit_code == 1 and json.loads(result.output)["code"] == "expired"
 
@@ -80,7 +81,7 @@ def test_redelegation_with_the_parent_given(run, head, employee, tmp_path):
     from registry.mchd.document import read
     number = read(parent_xml).number
     child, name = build(signatory=None, delegator="employee1", representative="ip", parent=number,
-                        powers=[("DMDK_APPLICATIONS", "Заявления")], until=date.today() + timedelta(days=30))
+                        powers=[("DMDK_APPLICATIONS", "Заявления")], until=clock.today() + timedelta(days=30))
     (tmp_path / "parent.xml").write_bytes(parent_xml)
     (tmp_path / "parent.sig").write_bytes(sign(parent_xml, head))
     sig = sign(child, employee)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from registry.core import clock
 from registry.core.hooks import acting_authority
 from registry.core.journal import OrganizationJournalEntry
 from registry.extensions import db
@@ -183,11 +184,11 @@ def notices(app, kind):
 
 
 def test_expiry_suspends_what_the_mchd_granted(app, org, setup, head):
-    number = accepted(app, org, setup, head, until=date.today() + timedelta(days=10))
+    number = accepted(app, org, setup, head, until=clock.today() + timedelta(days=10))
     with app.app_context():
-        assert services.sweep(date.today() + timedelta(days=3)).reminded == 1  # 7 days left
-        assert services.sweep(date.today() + timedelta(days=3)).reminded == 0  # once
-        report = services.sweep(date.today() + timedelta(days=11))
+        assert services.sweep(clock.today() + timedelta(days=3)).reminded == 1  # 7 days left
+        assert services.sweep(clock.today() + timedelta(days=3)).reminded == 0  # once
+        report = services.sweep(clock.today() + timedelta(days=11))
         db.session.commit()
     assert report.expired == 1
     [(key, subject, _body), (admin_key, admin_subject, _)] = notices(app, "expiring")
@@ -238,9 +239,9 @@ def test_roles_granted_otherwise_are_kept(app, org, setup, head):
                                                        Membership.user_id == membership(app, org)["user_id"]))
         m.roles, m.status = [Role.BATCH_OPERATIONS.value], "active"
         db.session.commit()
-    accepted(app, org, setup, head, until=date.today() + timedelta(days=2))
+    accepted(app, org, setup, head, until=clock.today() + timedelta(days=2))
     with app.app_context():
-        services.sweep(date.today() + timedelta(days=5))
+        services.sweep(clock.today() + timedelta(days=5))
         db.session.commit()
     m = membership(app, org)
     assert (m["status"], m["roles"]) == ("active", [Role.BATCH_OPERATIONS.value])
@@ -249,7 +250,7 @@ def test_roles_granted_otherwise_are_kept(app, org, setup, head):
 def test_reminders_at_30_7_and_1_days(app, org, setup):
     from ..factories import make_power_of_attorney
 
-    today = date.today()
+    today = clock.today()
     anna = membership(app, org)["user_id"]
     with app.app_context():
         m = db.session.scalar(select(Membership).where(Membership.organization_id == org,
@@ -268,8 +269,8 @@ def test_the_sweep_is_a_periodic_job(app, org, setup, head):
     from registry.jobs import PERIODIC
 
     assert PERIODIC["mchd_sweep"].every(app).total_seconds() == 3600
-    accepted(app, org, setup, head, issued=date.today() - timedelta(days=10),
-             until=date.today() - timedelta(days=0))
+    accepted(app, org, setup, head, issued=clock.today() - timedelta(days=10),
+             until=clock.today() - timedelta(days=0))
     with app.app_context():
         PERIODIC["mchd_sweep"].fn(app)  # today: still valid (the last day counts)
         db.session.commit()
@@ -281,7 +282,7 @@ def test_redelegation_uploaded_with_its_parent(app, org, setup, head, stranger):
     parent_number = read(parent_xml).number
     xml, name = build(signatory=None, delegator="ip", representative="employee1", redelegation="1",
                       parent=parent_number, powers=[("DMDK_APPLICATIONS", "Заявления")],
-                      until=date.today() + timedelta(days=30))
+                      until=clock.today() + timedelta(days=30))
     sig = sign(xml, stranger)
     alone = upload(setup, org, xml, sig, name + ".xml")
     assert alone.status_code == 422 and "Это передоверие" in alone.text
@@ -342,10 +343,10 @@ def test_liquidation_of_the_principal_ends_the_mchd(app, org, setup, head):
 
 
 def test_organization_page_warns_administrators_of_expiring_mchd(app, org, setup, head, wizard):
-    number = accepted(app, org, setup, head, until=date.today() + timedelta(days=20))
+    number = accepted(app, org, setup, head, until=clock.today() + timedelta(days=20))
     page = wizard.get(f"/organizations/{org}").text
     assert f"Доверенность (МЧД) № {number} сотрудника Сидоровой Анны Сергеевны" in page
-    later = accepted(app, org, setup, head, until=date.today() + timedelta(days=200))
+    later = accepted(app, org, setup, head, until=clock.today() + timedelta(days=200))
     page = wizard.get(f"/organizations/{org}").text
     assert number not in page and later not in page  # replaced; the new one is far from its end
 

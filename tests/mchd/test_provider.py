@@ -3,10 +3,11 @@ not found, unavailable (a 5xx, a timeout, nothing listening) — unavailable is 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from registry.core import clock
 from registry.mchd import provider
 from registry.mchd import verify as V
 from registry.mchd.document import read
@@ -105,7 +106,7 @@ def test_parent_found_through_the_registry(app, registry, head, employee, trust,
     registry.add(parent.number, parent_xml, sign(parent_xml, head), inn=INN)
     child, _ = build(signatory=None, delegator="employee1", representative="ip",
                      parent=parent.number, powers=[("DMDK_APPLICATIONS", "Заявления")],
-                     until=date.today() + timedelta(days=30))
+                     until=clock.today() + timedelta(days=30))
     with app.app_context():
         context = provider.check_context(trust_store=trust)
         context.head_of = lambda p: egrul.get(p.ogrn)

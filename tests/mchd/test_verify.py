@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from registry.core import clock
 from registry.mchd import document, model
 from registry.mchd import messages as M
 from registry.mchd import verify as V
@@ -17,7 +18,7 @@ from registry.mchd.model import DocumentError
 from .builder import build, person, principal, sign
 from .conftest import OTHER_ORG
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def check(xml, sig, context, **kwargs):
