@@ -29,6 +29,13 @@ class TransitionForm(Form):
     refusal_text = TextAreaField("Пояснение", [Length(max=4000)])
     submit = SubmitField("Выполнить")
 
+    def version_number(self) -> int:
+        """The review's version the operator saw (0, never a real one, when missing)."""
+        try:
+            return int(self.version.data or 0)
+        except ValueError:
+            return 0
+
 
 class RecordForm(Form):
     reason = StringField("Основание", [Length(max=1000)])

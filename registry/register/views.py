@@ -56,29 +56,30 @@ def review(review_id: int):
                            reasons=services.REFUSAL_REASONS, transitions=services.TRANSITIONS)
 
 
+def _posted(form, back: str, action, success):
+    """Run ``action()`` for a posted form (CSRF checked), flash its outcome, go ``back``."""
+    if not form.validate_on_submit():
+        flash("Форма устарела: обновите страницу и повторите.", "error")
+        return redirect(back)
+    try:
+        with db.session.begin_nested():
+            action()
+        flash(success(), "success")
+    except RegisterError as exc:
+        flash(exc.message, "error")
+    return redirect(back)
+
+
 @operator_bp.route("/applications/<int:review_id>/<any(accept, request_info, register, refuse):action>",
                    methods=["POST"])
 def decide(review_id: int, action: str):
     _operator()
     item = _review(review_id)
     form = forms.TransitionForm()
-    back = url_for(".review", review_id=item.id)
-    if not form.validate_on_submit():
-        flash("Форма устарела: обновите страницу и повторите.", "error")
-        return redirect(back)
-    try:
-        version = int(form.version.data or 0)
-    except ValueError:
-        version = 0
-    try:
-        with db.session.begin_nested():
-            services.transition(item, action, actor=_me(), version=version,
-                                requested_info=form.requested_info.data, refusal_code=form.refusal_code.data,
-                                refusal_text=form.refusal_text.data, remote_addr=request.remote_addr)
-        flash(f"Готово: {item.status_title}.", "success")
-    except RegisterError as exc:
-        flash(exc.message, "error")
-    return redirect(back)
+    return _posted(form, url_for(".review", review_id=item.id), lambda: services.transition(
+        item, action, actor=_me(), version=form.version_number(), requested_info=form.requested_info.data,
+        refusal_code=form.refusal_code.data, refusal_text=form.refusal_text.data,
+        remote_addr=request.remote_addr), lambda: f"Готово: {item.status_title}.")
 
 
 @operator_bp.route("/applications/<int:review_id>/application.pdf")
@@ -114,23 +115,15 @@ def record_action(record_id: int, action: str):
     _operator()
     record = db.session.get(SpecialRecord, record_id) or abort(404)
     form = forms.RecordForm()
-    back = request.form.get("back") or url_for(".records")
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for(".records")
-    if not form.validate_on_submit():
-        flash("Форма устарела: обновите страницу и повторите.", "error")
-        return redirect(back)
-    try:
-        with db.session.begin_nested():
-            if action == "clear_flag":
-                services.clear_flag(record, actor=_me())
-            else:
-                services.change_record(record, action, actor=_me(), reason=form.reason.data,
-                                       remote_addr=request.remote_addr)
-        flash(f"Запись № {record.number}: {record.status_title.lower()}.", "success")
-    except RegisterError as exc:
-        flash(exc.message, "error")
-    return redirect(back)
+
+    def act():
+        if action == "clear_flag":
+            services.clear_flag(record, actor=_me())
+        else:
+            services.change_record(record, action, actor=_me(), reason=form.reason.data,
+                                   remote_addr=request.remote_addr)
+    return _posted(form, url_for(".records"), act,
+                   lambda: f"Запись № {record.number}: {record.status_title.lower()}.")
 
 
 # -- the register -------------------------------------------------------------------------------
