@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import clock, journal
@@ -370,10 +370,19 @@ def register_query(q: str | None = None):
              .join(Organization, Organization.id == SpecialRecord.organization_id))
     text = (q or "").strip()
     if text:
-        like = f"%{text.lower()}%"
-        query = query.where(or_(SpecialRecord.number.ilike(f"%{text}%"), Organization.inn == text,
-                                Organization.ogrn == text, func.lower(Organization.full_name).like(like),
-                                func.lower(Organization.short_name).like(like)))
+        from ..extensions import contains_word
+        from ..refdata.identifiers import digits
+        from ..refdata.services import normalize_search
+
+        number = digits(text)
+        if number.isdigit() and len(number) in (10, 12, 13, 15):
+            query = query.where(or_(Organization.inn == number, Organization.ogrn == number))
+        elif text.upper() == text.lower() or any(c.isdigit() for c in text):
+            query = query.where(SpecialRecord.number.contains(text.upper(), autoescape=True))
+        else:
+            for word in normalize_search(text).split()[:5]:
+                query = query.where(or_(contains_word(Organization.full_name, word),
+                                        contains_word(Organization.short_name, word)))
     return query.order_by(SpecialRecord.registered_on.desc(), SpecialRecord.id.desc())
 
 
