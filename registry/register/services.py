@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import clock, journal
 from ..documents.models import Application
-from ..extensions import db, utcnow
+from ..extensions import contains_word, db, utcnow
 from ..organizations.models import Organization
+from ..refdata.services import normalize_search
 from .models import Decision, RecordSequence, Review, SpecialRecord
 
 log = logging.getLogger(__name__)
@@ -370,19 +371,14 @@ def register_query(q: str | None = None):
              .join(Organization, Organization.id == SpecialRecord.organization_id))
     text = (q or "").strip()
     if text:
-        from ..extensions import contains_word
-        from ..refdata.identifiers import digits
-        from ..refdata.services import normalize_search
-
-        number = digits(text)
-        if number.isdigit() and len(number) in (10, 12, 13, 15):
+        number = text.replace(" ", "")
+        if number.isdigit():  # an ИНН or ОГРН (a record number has its prefix)
             query = query.where(or_(Organization.inn == number, Organization.ogrn == number))
-        elif text.upper() == text.lower() or any(c.isdigit() for c in text):
-            query = query.where(SpecialRecord.number.contains(text.upper(), autoescape=True))
         else:
-            for word in normalize_search(text).split()[:5]:
-                query = query.where(or_(contains_word(Organization.full_name, word),
-                                        contains_word(Organization.short_name, word)))
+            words = [or_(contains_word(Organization.full_name, w), contains_word(Organization.short_name, w))
+                     for w in normalize_search(text).split()[:5]]
+            by_number = SpecialRecord.number.contains(text.upper(), autoescape=True)
+            query = query.where(or_(by_number, and_(*words)) if words else by_number)
     return query.order_by(SpecialRecord.registered_on.desc(), SpecialRecord.id.desc())
 
 
