@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import CursorResult, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import clock, journal
@@ -132,7 +133,7 @@ def transition(review: Review, action: str, *, actor, version: int, requested_in
             raise RegisterError(f"Организация уже состоит на специальном учете (№ {current.number}).")
     done = db.session.execute(update(Review).where(Review.id == review.id, Review.version == version)
                               .values(**values).execution_options(synchronize_session=False))
-    if done.rowcount != 1:
+    if cast(CursorResult, done).rowcount != 1:
         raise RegisterError(STALE)
     db.session.refresh(review)
     if action == "register":
