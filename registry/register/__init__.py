@@ -18,8 +18,8 @@ def _record_notices(organization) -> list[tuple[str, str]]:
 
 def init_app(app: Flask) -> None:
     from ..core import hooks
-    from ..core.access import Permission, can
-    from ..core.web import add_menu_item, current_person
+    from ..core.access import Permission
+    from ..core.web import add_menu_item
     from ..notices.kinds import register_kind
     from . import (
         demo,  # noqa: F401  (the demo step)
@@ -39,8 +39,6 @@ def init_app(app: Flask) -> None:
     hooks.add_org_link(app, "Специальный учет", "special_record.organization_page", Permission.VIEW_PROFILE,
                        order=25)
     add_menu_item(app, "Реестр", "register.index", order=80)
-    add_menu_item(app, "Заявления на учет", "register_operator.queue", order=91,
-                  visible=lambda: can(current_person(), Permission.OPERATOR_CONSOLE))
     _watch_egrul(app)
 
 
