@@ -98,6 +98,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
         operator,
         organizations,
         refdata,
+        register,
         trust,
         web,
     )
@@ -115,6 +116,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     documents.init_app(app)
     exchange.init_app(app)
     operator.init_app(app)
+    register.init_app(app)
 
     from .pki.cli import TRUST_STORE_PROVIDER, cert_cli, pki_cli
     app.extensions[TRUST_STORE_PROVIDER] = trust.trust_store

@@ -44,6 +44,9 @@ def demo_config(directory: str | Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'registry.db'}",
         "REGISTRY_TRUST_STORE": str(directory / "pki" / "trust"),
         "REGISTRY_INSTANCE_PATH": str(directory),
+        # The operator's decisions are signed with the demo employee1's (the demo operator's) key.
+        "REGISTRY_OPERATOR_SIGNING_CERT": str(directory / "pki" / "people" / "employee1-ecdsa.crt"),
+        "REGISTRY_OPERATOR_SIGNING_KEY": str(directory / "pki" / "people" / "employee1-ecdsa.key"),
     }
 
 

@@ -359,3 +359,29 @@ def make_egrul_change(organization: Organization, **fields) -> EgrulChange:
     db.session.add(change)
     db.session.flush()
     return change
+
+
+def make_review(application: Application, **fields):
+    """The operator's review of ``application`` (submitted unless ``status``)."""
+    from registry.register.models import Review
+
+    values = dict(organization_id=application.organization_id, application_id=application.id,
+                  status=Review.SUBMITTED, version=1)
+    values.update(fields)
+    review = Review(**values)
+    db.session.add(review)
+    db.session.flush()
+    return review
+
+
+def make_decision(review, **fields):
+    """A decision on ``review`` (a refusal, unsigned, with a stand-in PDF)."""
+    from registry.register.models import Decision
+
+    values = dict(review_id=review.id, organization_id=review.organization_id, kind=Decision.REFUSE,
+                  number=f"Р-{next(_seq):06d}", decided_on=utcnow().date(), pdf=b"%PDF-1.4 decision")
+    values.update(fields)
+    decision = Decision(**values)
+    db.session.add(decision)
+    db.session.flush()
+    return decision

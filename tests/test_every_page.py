@@ -69,7 +69,8 @@ def test_every_page_is_russian(app, client, demo_pki):
               "/organizations/register/general", f"/organizations/{org_id}?tab=head",
               f"/organizations/{org_id}?tab=branches", f"/organizations/{org_id}/journal?event=x",
               "/operator/", "/operator/people", f"/operator/organizations/{org_id}",
-              "/no-such-page", f"/organizations/{org_id}/edit"}
+              "/no-such-page", f"/organizations/{org_id}/edit", "/register",
+              f"/operator/applications/{placeholders['review']}", "/operator/applications?status=&since=31.02.2026"}
     problems, shown = [], 0
     for path in sorted(paths):
         response = client.get(path)

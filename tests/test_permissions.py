@@ -28,6 +28,7 @@ from registry.organizations.models import Organization
 from .documents.pdfs import plain_pdf
 from .factories import (
     make_application,
+    make_decision,
     make_document,
     make_egrul_change,
     make_exchange_certificate,
@@ -35,6 +36,7 @@ from .factories import (
     make_member,
     make_organization,
     make_power_of_attorney,
+    make_review,
     make_user,
     make_user_certificate,
 )
@@ -64,6 +66,8 @@ ROUTES = [
     # The operator's console: nobody else may know it exists. (Posted without a reason, so
     # nothing is actually blocked.)
     ("GET", "/operator/organizations/{org}", OPERATOR),
+    ("GET", "/operator/applications", OPERATOR),
+    ("GET", "/operator/records", OPERATOR),
     ("POST", "/operator/organizations/{org}/block", OPERATOR),
     ("POST", "/operator/organizations/{org}/unblock", OPERATOR),
     ("POST", "/operator/organizations/{org}/members/{member}/block", OPERATOR),
@@ -101,6 +105,9 @@ ROUTES = [
     # МЧД: every member reads their own, an administrator everyone's (the {mchd} is the admin's).
     ("GET", "/api/v1/organizations/{org}/mchd", P.VIEW_PROFILE),
     ("GET", "/api/v1/organizations/{org}/mchd/{mchd}", MCHD_CARD),
+    # The special record and the operator's decisions, the organization's to download.
+    ("GET", "/organizations/{org}/special-record/", P.VIEW_PROFILE),
+    ("GET", "/organizations/{org}/special-record/decisions/{decision}.pdf", P.VIEW_PROFILE),
     ("POST", "/organizations/{org}/exchange/{profile}/delete", P.MANAGE_EXCHANGE),
     ("POST", "/organizations/{org}/applications/{application}/delete", P.APPLICATIONS),
     # An employee presents an МЧД for the organization they joined (posted without files: 422).
@@ -110,7 +117,7 @@ ROUTES = [
 PLACEHOLDERS = {"{org}": "<int:org_id>", "{member}": "<int:member_id>", "{document}": "<int:document_id>",
                 "{application}": "<int:application_id>", "{profile}": "<int:profile_id>",
                 "{certificate}": "<int:certificate_id>", "{change}": "<int:change_id>",
-                "{mchd}": "<int:record_id>"}
+                "{mchd}": "<int:record_id>", "{decision}.pdf": "<int:decision_id>.<any(pdf, sig):kind>"}
 ACTORS = ["admin", "dmdk_participant", "batch_operations", "applications", "no_membership",
           "pending", "removed", "blocked", "operator"]
 
@@ -126,9 +133,12 @@ def _documents_of(org: Organization) -> dict:
     change = make_egrul_change(org)
     admin = db.session.scalars(select(Membership).where(Membership.organization_id == org.id)).first()
     mchd = make_power_of_attorney(admin)
+    review = make_review(application)
+    decision = make_decision(review)
     db.session.flush()
     return {"document": document.id, "application": application.id, "profile": profile.id,
-            "certificate": certificate.id, "change": change.id, "mchd": mchd.id}
+            "certificate": certificate.id, "change": change.id, "mchd": mchd.id, "decision": decision.id,
+            "review": review.id}
 
 
 def _granted(actor: str, own: bool) -> frozenset:

@@ -303,3 +303,17 @@ def _json_rows_sqlite(element, compiler, **kw):
 @compiles(json_rows, "postgresql")
 def _json_rows_postgresql(element, compiler, **kw):
     return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
+
+
+APPLICATION_SUBMITTED_KEY = "registry.application_submitted"
+
+
+def on_application_submitted(app: Flask, handler: Callable[[Any, Any], None]) -> None:
+    """Call ``handler(application, actor)`` when an application is submitted (in the unit of
+    work; the operator's review picks it up)."""
+    app.extensions.setdefault(APPLICATION_SUBMITTED_KEY, []).append(handler)
+
+
+def application_submitted(application: Any, actor: Any) -> None:
+    for handler in current_app.extensions.get(APPLICATION_SUBMITTED_KEY, []):
+        handler(application, actor)

@@ -709,3 +709,5 @@ def submit_application(application: Application, *, actor=None, remote_addr: str
     db.session.flush()
     _notify_application_status(application)
     _journal(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")
+    from ..core import hooks
+    hooks.application_submitted(application, actor)

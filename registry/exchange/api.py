@@ -302,7 +302,36 @@ def organization(org_id: int):
         "registered_at": org.registered_at.isoformat(), "updated_at": org.updated_at.isoformat(),
         "profile": _profile(data),
         "egrul": org.party or {},
+        "special_record": _special_record(org),
     })
+
+
+def _special_record(org: Organization) -> dict | None:
+    """The organization's entry on the special register (None: not on it)."""
+    from ..register.services import active_record
+
+    record = active_record(org.id)
+    if record is None:
+        return None
+    return {"number": record.number, "date": record.registered_on.isoformat(), "status": record.status,
+            "status_title": record.status_title}
+
+
+@bp.route("/register")
+@public
+def register():
+    """The special register: every certificate the API accepts may read it (a counterparty
+    checks a supplier); ``q`` searches by number, ИНН, ОГРН or name; ``page`` pages by 50."""
+    from ..register import services as register_services
+
+    authenticate()
+    try:
+        page = max(int(request.args.get("page", 1)), 1)
+    except ValueError:
+        raise ApiError(400, "bad_page", "Номер страницы должен быть целым числом.") from None
+    rows, has_next = register_services.register_page(request.args.get("q"), page)
+    return jsonify({"records": [register_services.register_row(r) for r in rows], "page": page,
+                    "next": url_for(".register", q=request.args.get("q") or None, page=page + 1) if has_next else None})
 
 
 @bp.route(f"/organizations/{ID}/branches")
