@@ -170,7 +170,7 @@ def unblock_person(user: User, *, actor) -> None:
 def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
     """Sign-ins accepted on a stale CRL within the grace period, newest first."""
     from ..auth.models import VisitJournalEntry
-    from ..trust.validation import GRACE_JOURNAL_PREFIX
+    from ..trust.decision import GRACE_JOURNAL_PREFIX
 
     since = utcnow() - timedelta(days=days)
     return list(

@@ -12,6 +12,7 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 from ..pki import TrustStore
+from .accreditation import ACTIVE
 from .crl import issued_by
 from .holder import display_name
 from .refresh import last_refresh, state_path
@@ -44,7 +45,7 @@ def trust_status(holder=None, now: datetime | None = None) -> dict:
         cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    from .validation import revocation_options
+    from .decision import revocation_options
 
     report = _build(holder, store, moment, revocation_options()[1])
     with _LOCK:
@@ -65,14 +66,9 @@ def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None)
     cas = []
     for certs in groups.values():
         first = certs[0]
-        listed = next(
-            (
-                index.by_fingerprint.get(c.fingerprint)
-                for c in certs
-                if c.fingerprint in index.by_fingerprint
-            ),
-            None,
-        )
+        # Looked up as the trust decision looks a chain's CA up (fingerprint, else key id), so
+        # the console says «accredited» exactly when a sign-in through this CA is allowed.
+        listed = next((ca for ca in map(index.lookup, certs) if ca is not None), None)
         crl = None
         for item in store.crls:
             if issued_by(item, first):
@@ -101,7 +97,7 @@ def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None)
                 "root": first.is_self_signed,
                 "listed": listed is not None,
                 "accreditation": (listed.status_at(moment) or "нет сведений") if listed else None,
-                "accredited": (listed.status_at(moment) == "Действует") if listed else None,
+                "accredited": (listed.status_at(moment) == ACTIVE) if listed else None,
                 "inn": listed.inn if listed else None,
                 "ogrn": listed.ogrn if listed else None,
                 "crl_state": state,

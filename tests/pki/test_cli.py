@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from registry.pki.certificate import load_certificate
-from registry.pki.cli import cert_cli, pki_cli
+from registry.pki.cli import pki_cli
 from registry.pki.validation import clear_all
+from registry.trust.cli import cert_cli
 
 REGISTRY = Path(sys.executable).parent / "registry"
 

@@ -12,7 +12,7 @@ sessions) keep state.
 """
 
 from .api import validate
-from .cache import CACHES, Caches, clear_all
+from .cache import CACHES, Caches, Memo, clear_all
 from .crl import crl_problem
 from .policy import (
     DEFAULT_TIMEOUT,
@@ -28,5 +28,5 @@ from .signatures import SIGNATURE_VALIDATOR, GostSignatureValidator
 __all__ = [
     "validate", "ValidationResult", "PolicyInputs", "PURPOSES", "REVOCATION_MODES",
     "DEFAULT_TIMEOUT", "GOST_2001_WITHDRAWN", "OCSP_CACHE_SECONDS", "CACHES", "Caches",
-    "clear_all", "crl_problem", "SIGNATURE_VALIDATOR", "GostSignatureValidator",
+    "clear_all", "Memo", "crl_problem", "SIGNATURE_VALIDATOR", "GostSignatureValidator",
 ]
