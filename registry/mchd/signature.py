@@ -43,7 +43,7 @@ class SignatureOutcome:
 def _trust_store(store: TrustStore | None) -> TrustStore:
     if store is not None:
         return store
-    from ..trust.holder import trust_store as current_store
+    from ..trust.store import trust_store as current_store
 
     return current_store()
 

@@ -14,17 +14,17 @@ from __future__ import annotations
 from flask import Flask
 
 from .decision import decide
-from .holder import EXTENSION_KEY, LoadProblem, TrustStoreHolder, holder, load_store, trust_store
+from .install import ImportResult, import_tsl
 from .refresh import CaRefreshReport, refresh_crls
-from .store import ImportResult, import_tsl
+from .store import EXTENSION_KEY, LoadProblem, TrustStoreHolder, holder, load_store, trust_store
 from .tsl import TrustList, TslError, parse_tsl
 
 
 def init_app(app: Flask) -> None:
     from .cli import cert_cli, trust_cli
     from .decision import revocation_options
-    from .holder import init_app as init_holder
     from .schedule import init_schedule
+    from .store import init_app as init_holder
 
     revocation_options(app.config)  # a wrong REGISTRY_REVOCATION / REGISTRY_CRL_GRACE stops here
     init_holder(app)

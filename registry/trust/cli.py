@@ -37,7 +37,7 @@ def _msk(value) -> str:
 @with_appcontext
 def import_tsl_command(source: str) -> None:
     """Build the trust store from the official list of accredited CAs (TSL.xml, file or URL)."""
-    from .store import import_tsl
+    from .install import import_tsl
     from .tsl import TslError
 
     try:
@@ -143,7 +143,7 @@ def _verify_store(trust: tuple[str, ...], crls: tuple[str, ...]
         lists = [read_metadata(p) for p in trust if Path(p).is_dir()]
         return store, AccreditationIndex.from_metadata(next((m for m in lists if m), None))
     if has_app_context():
-        from .holder import holder
+        from .store import holder
 
         current = holder()
         base, accreditation = current.get(), current.accreditation

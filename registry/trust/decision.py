@@ -91,7 +91,7 @@ def decide(
     built by hand).
     """
     if trust_store is None:
-        from .holder import trust_store as current_store
+        from .store import trust_store as current_store
 
         trust_store = current_store()
     revocation, grace = revocation_options(config)

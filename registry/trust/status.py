@@ -8,19 +8,21 @@ hundreds of CAs.
 from __future__ import annotations
 
 import os
-import threading
 from datetime import datetime, timedelta, timezone
 
+from cachetools import LRUCache
+
 from ..pki import TrustStore
+from ..pki.validation import Memo
 from .accreditation import ACTIVE
 from .crl import issued_by
-from .holder import display_name
 from .refresh import last_refresh, state_path
+from .store import display_name
 
 WARN_BEFORE = timedelta(hours=24)
 MOSCOW = timezone(timedelta(hours=3))
-_CACHE: dict[tuple, dict] = {}
-_LOCK = threading.Lock()
+# The last report: recomputed when the store, the refresh state or the minute changes.
+_CACHE: Memo[dict] = Memo(LRUCache(maxsize=1))
 
 
 def _msk(value: datetime | None) -> str:
@@ -30,7 +32,7 @@ def _msk(value: datetime | None) -> str:
 def trust_status(holder=None, now: datetime | None = None) -> dict:
     """The trust report of the current application (or of ``holder``)."""
     if holder is None:
-        from .holder import holder as current_holder
+        from .store import holder as current_holder
 
         holder = current_holder()
     store: TrustStore = holder.get()
@@ -41,16 +43,13 @@ def trust_status(holder=None, now: datetime | None = None) -> dict:
     moment = now or datetime.now(timezone.utc)
     # Recomputed at least every minute, so "expires soon" follows the clock.
     key = (store.id, state_mtime, id(holder), int(moment.timestamp() // 60))
-    with _LOCK:
-        cached = _CACHE.get(key)
+    cached = _CACHE.get(key)
     if cached is not None:
         return cached
     from .decision import revocation_options
 
     report = _build(holder, store, moment, revocation_options()[1])
-    with _LOCK:
-        _CACHE.clear()
-        _CACHE[key] = report
+    _CACHE.put(key, report)
     return report
 
 

@@ -9,7 +9,7 @@ import pytest
 from registry.pki import TrustStore, load_certificate, validate
 from registry.pki import reasons as R
 from registry.pki.builder import build_crl, load_key, utcnow
-from registry.pki.truststore import load_crl
+from registry.pki.store import load_crl
 from registry.pki.validation import CACHES, clear_all
 
 ALGS = ("gost256", "ecdsa", "rsa")

@@ -12,7 +12,7 @@ import pytest
 from registry.pki import load_certificate
 from registry.trust import TslError, holder, import_tsl, parse_tsl
 from registry.trust.decision import decide
-from registry.trust.holder import display_name
+from registry.trust.store import display_name
 from registry.trust.tsl import ROOT_TAG
 
 from .conftest import MSK, REAL_PKI, ListedCa, demo_ca, der_of, initial_store, now, tsl_xml

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 
 from .. import reasons as R
 from ..certificate import MalformedCertificate, QualifiedCertificate, load_certificate
-from ..truststore import TrustStore
+from ..store import TrustStore
 from .cache import CACHES, Caches
 from .crl import crl_deadline, stale_within_grace, usable_crls
 from .diagnose import validity_problem

@@ -11,7 +11,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator.path import ValidationPath
 
-from ..truststore import TrustStore
+from ..store import TrustStore
 from .cache import Caches
 from .result import ValidationResult, describe
 

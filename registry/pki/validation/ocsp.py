@@ -24,7 +24,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator.authority import AuthorityWithCert
 from pyhanko_certvalidator.path import ValidationPath
 
-from ..truststore import TrustStore
+from ..store import TrustStore
 from .cache import Caches
 from .crl import crl_index
 from .policy import OCSP_CACHE_SECONDS, OCSP_TIMEOUT
