@@ -5,7 +5,8 @@ functions included; imports only for type checkers left out), so it names the of
     identifiers ← pki ← trust, config, extensions ← core ← auth ← domains ← web ← app, cli, demo
 
 Domains may use each other's models and services (never views or forms of another domain),
-as long as that makes no cycle.
+as long as that makes no cycle. Inside ``registry.pki.validation`` the modules are layered
+too (``VALIDATION_LAYERS`` below), and only its ``cache`` and ``ocsp`` hold state.
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ EXTRA_CRITICAL_EXTENSIONS = frozenset({oids.SUBJECT_SIGN_TOOL, oids.ISSUER_SIGN_
 class LazyNamePathIterator(UPSTREAM_LAZY_PATH_ITERATOR):
     """Upstream's path iterator, naming the certificate only for an error.
 
-    Upstream formats the leaf's subject (``Name.human_friendly``, a large part of a new
-    chain's validation) whenever a path is built; only the "no issuer" message uses it.
+    Upstream formats the leaf's subject (``Name.human_friendly``, costly for the long Russian
+    names) whenever a path is built; only the "no issuer" message uses it.
     """
 
     def __init__(self, walker: Any, cert: asn1_x509.Certificate):
