@@ -464,3 +464,22 @@ def test_one_verdict_for_a_ca_whose_accreditation_ended(
         listed = [c for c in trust_status()["cas"] if c["name"] == "Демо УЦ ECDSA"]
     assert listed and listed[0]["accredited"] is False
     assert listed[0]["accreditation"] == "Прекращена"
+
+
+def test_the_import_counts_accreditation_as_the_decision_reads_it(demo_pki):
+    """A termination announced for tomorrow leaves the CA accredited today, for the import's
+    count as for sign-in; one that took effect yesterday ends it for both."""
+    from registry.trust.accreditation import ca_from_metadata
+
+    t = now()
+    later = demo_ca(demo_pki, statuses=[("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+                                        ("Прекращена", t + timedelta(days=1), None)])
+    ended = demo_ca(demo_pki, statuses=[("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+                                        ("Прекращена", t - timedelta(days=1), None)])
+    for listed, accredited in ((later, True), (ended, False)):
+        [ca] = parse_tsl(tsl_xml(1, t, [listed])).cas
+        assert ca.active is accredited
+        periods = [{"status": p.status, "from": p.start and p.start.isoformat(),
+                    "to": p.end and p.end.isoformat()} for p in ca.periods]
+        decided = ca_from_metadata({"periods": periods}).status_at(t)
+        assert (decided == "Действует") is accredited
