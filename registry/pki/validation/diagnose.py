@@ -38,6 +38,7 @@ def diagnose_unbuildable(leaf: asn1_x509.Certificate, roots, others, exc: Except
 
 
 def classify(exc: Exception, chain, crls) -> PathOutcome:
+    """The reason code and details for an error of pyhanko-certvalidator's path validation."""
     msg = str(exc)
     who = getattr(getattr(exc, "proc_state", None), "describe_cert", lambda: "")()
     details: dict[str, Any] = {"detail": msg, "where": who}
