@@ -19,7 +19,7 @@ from pathlib import Path
 
 from registry.pki import MalformedCertificate, TrustStore, load_certificate, validate
 from registry.pki.certificate import QualifiedCertificate
-from registry.pki.truststore import CERT_SUFFIXES, _split_pem
+from registry.pki.store import CERT_SUFFIXES, _split_pem
 from registry.pki.validation import GOST_2001_WITHDRAWN
 
 

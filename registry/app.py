@@ -118,9 +118,7 @@ def create_app(config: Mapping | object | None = None) -> Flask:
     operator.init_app(app)
     register.init_app(app)
 
-    from .pki.cli import TRUST_STORE_PROVIDER, cert_cli, pki_cli
-    app.extensions[TRUST_STORE_PROVIDER] = trust.trust_store
-    app.cli.add_command(cert_cli)
+    from .pki.cli import pki_cli
     app.cli.add_command(pki_cli)
     from . import indexes  # noqa: F401  (search indexes declared beside the models)
     jobs.start(app)  # once every domain has registered its jobs

@@ -5,7 +5,8 @@ functions included; imports only for type checkers left out), so it names the of
     identifiers ← pki ← trust, config, extensions ← core ← auth ← domains ← web ← app, cli, demo
 
 Domains may use each other's models and services (never views or forms of another domain),
-as long as that makes no cycle.
+as long as that makes no cycle. Inside ``registry.pki.validation`` the modules are layered
+too (``VALIDATION_LAYERS`` below), and only its ``cache`` and ``ocsp`` hold state.
 """
 
 from __future__ import annotations
@@ -190,3 +191,59 @@ def test_views_are_thin():
                     long.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} {node.name} "
                                 f"({lines} lines)")
     assert long == [], "views longer than they should be: " + ", ".join(long)
+
+
+# registry.pki.validation, bottom to top: a module imports only modules of lower layers, so
+# the data (result, policy) and the pure checks (profile) can be read and changed alone.
+VALIDATION = "registry.pki.validation"
+VALIDATION_LAYERS = [
+    {"result", "policy", "cache"},
+    {"profile", "signatures"},
+    {"crl", "_pyhanko_compat", "diagnose"},
+    {"ocsp"},
+    {"path"},
+    {"api"},
+]
+VALIDATION_LAYER = {f"{VALIDATION}.{name}": n for n, names in enumerate(VALIDATION_LAYERS)
+                    for name in names}
+VALIDATION_LAYER[VALIDATION] = len(VALIDATION_LAYERS)  # the package's public face, on top
+# The only modules of the package that keep state (caches; worker threads and HTTP sessions).
+VALIDATION_STATEFUL = {f"{VALIDATION}.cache", f"{VALIDATION}.ocsp"}
+_MUTABLE_CALLS = {"dict", "list", "set", "OrderedDict", "defaultdict", "local", "Lock", "RLock",
+                  "LRUCache", "TTLCache", "TLRUCache", "deque", "Caches", "Runner", "Memo"}
+
+
+def test_every_validation_module_has_a_layer():
+    modules = {m for m in MODULES if m == VALIDATION or m.startswith(VALIDATION + ".")}
+    assert modules == set(VALIDATION_LAYER)
+
+
+def test_validation_layers_only_point_down():
+    bad = [f"{_where(a, line)}: {a} imports {b}" for a, b, line in imports()
+           if a in VALIDATION_LAYER and b in VALIDATION_LAYER
+           and VALIDATION_LAYER[b] >= VALIDATION_LAYER[a]]
+    assert bad == []
+    # and nothing outside the package reaches into it past its public face and api
+    inside = [f"{_where(a, line)}: {a} imports {b}" for a, b, line in imports()
+              if b in VALIDATION_LAYER and a not in VALIDATION_LAYER
+              and b not in (VALIDATION, f"{VALIDATION}.api", f"{VALIDATION}.signatures")]
+    assert inside == []
+
+
+def test_no_module_level_mutable_state_in_validation_but_cache_and_ocsp():
+    found = []
+    for module in set(VALIDATION_LAYER) - VALIDATION_STATEFUL:
+        tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+        for node in tree.body:
+            value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "__all__":
+                continue
+            if isinstance(value, ast.Dict | ast.List | ast.Set | ast.DictComp | ast.ListComp |
+                          ast.SetComp):
+                found.append(f"{_where(module, node.lineno)}")
+            elif isinstance(value, ast.Call):
+                func = value.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in _MUTABLE_CALLS:
+                    found.append(f"{_where(module, node.lineno)}")
+    assert found == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_pki_does_not_load_flask_or_sqlalchemy():
@@ -24,9 +25,10 @@ def test_create_app_is_still_importable_from_the_package():
     assert done.returncode == 0, done.stderr
 
 
-def test_refdata_identifiers_reexports_the_leaf_module():
+def test_registration_numbers_have_one_module():
+    """ИНН, ОГРН, СНИЛС and КПП checks live in registry.identifiers only (the certificate core
+    and the forms share it); no other module of that name re-exports them."""
     from registry import identifiers
-    from registry.refdata import identifiers as refdata_identifiers
 
-    for name in identifiers.__all__:
-        assert getattr(refdata_identifiers, name) is getattr(identifiers, name)
+    assert sorted(p.name for p in Path(identifiers.__file__).parents[0].rglob("identifiers.py")
+                  ) == ["identifiers.py"]

@@ -1,7 +1,7 @@
 """Certificate sign-in, session rules, the visit journal and «Мой профиль».
 
-Every certificate decision is made by ``registry.pki``; this module decides what it means for
-accounts and sessions. Services flush, never commit: the request that calls them commits.
+Every certificate decision is made by ``registry.trust.decision.decide``; this module decides
+what it means for accounts and sessions. Services flush, never commit: the request that calls them commits.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from ..extensions import PreparedRow, attach_loaded, db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..text import plural_days
 from ..trust import TrustStoreHolder
-from ..trust.validation import validate as trust_validate
+from ..trust.decision import decide
 from .models import AuthSession, User, UserCertificate, VisitJournalEntry
 
 USER_AGENT_MAX = 400
@@ -64,9 +64,9 @@ class CertificateChecker:
     def check(self, raw: str) -> ValidationResult:
         """Validate ``raw`` for sign-in (purpose "login") against the current trust store."""
         cert = self._parse(raw)
-        # An unreadable value goes to validate() as is, which explains it as "malformed".
+        # An unreadable value goes to decide() as is, which explains it as "malformed".
         # registry.trust adds the configured revocation method and the CA accreditation check.
-        return trust_validate(raw if cert is None else cert, trust_store=self.holder.get(),
+        return decide(raw if cert is None else cert, trust_store=self.holder.get(),
                               purpose="login")
 
 
@@ -515,7 +515,7 @@ def journal_grace_sign_in(user, remote_addr) -> None:
     """Sign-in hook: a sign-in accepted on a grace CRL says so in the visit journal."""
     from flask import g
 
-    from ..trust.validation import grace_message
+    from ..trust.decision import grace_message
 
     marked = g.get("trust_crl_grace")
     if not marked:

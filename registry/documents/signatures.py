@@ -4,7 +4,7 @@ Each check answers the questions a compliance officer asks, in Russian: who sign
 organization), when they say they signed, whether the bytes are intact, and whether the
 signer's certificate is trusted now — or the precise reason it is not. RSA and ECDSA are
 computed with ``cryptography``; GOST R 34.10-2012 through :mod:`registry.pki.gost`. The
-signer's certificate goes through :func:`registry.pki.validate` like any sign-in.
+signer's certificate goes through :func:`registry.trust.decision.decide` like any sign-in.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from registry.pki import QualifiedCertificate, TrustStore, ValidationResult
 from registry.pki import cms as cms_check
 from registry.pki.certificate import MalformedCertificate
 
-# The product's check: registry.pki.validate plus revocation settings and CA accreditation.
-from registry.trust.validation import validate
+# The application's decision: registry.pki.validate plus revocation settings and CA accreditation.
+from registry.trust.decision import decide
 
 OK = cms_check.OK
 NOT_A_SIGNATURE = cms_check.NOT_A_SIGNATURE
@@ -152,8 +152,8 @@ def verify_detached(signature: bytes, content: bytes | BinaryIO, *, trust_store:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(
             detail=f"документ подписан «{signer.full_name or signer.subject}», а ожидалась подпись "
                    f"«{expected_signer.full_name or expected_signer.subject}»"), intact=True, **base)
-    result = validate(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
-                      purpose="signature")
+    result = decide(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
+                    purpose="signature")
     if not result.valid:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(detail=result.message),
                               intact=True, certificate=result, **base)
@@ -222,7 +222,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
         coverage = status.coverage.name if status.coverage is not None else None
         others = [c.chosen.dump() for c in sig.signed_data["certificates"] or []
                   if c.name == "certificate" and c.chosen.dump() != cert.dump()]
-        result = validate(signer, trust_store=trust_store, intermediates=others, at=at, purpose="signature")
+        result = decide(signer, trust_store=trust_store, intermediates=others, at=at, purpose="signature")
         details = {"coverage": coverage, "modified_after_signing": coverage != "ENTIRE_FILE"}
         if not result.valid:
             checks.append(SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(detail=result.message),

@@ -11,7 +11,8 @@ import click
 from flask.cli import with_appcontext
 
 from ..pki import TrustStore, TrustStoreError
-from ..pki.cli import _parse_at, _read, configured_trust_store
+from ..pki.cli import parse_at, read_input
+from ..trust import trust_store
 
 # Input the command cannot read at all: exit 2, like `registry cert verify` on a malformed file.
 UNREADABLE = ("xml_malformed", "signature_unreadable", "package_invalid", "xml_wrong_encoding")
@@ -42,12 +43,12 @@ def verify_command(xml_file: str, sig_file: str | None, at: str | None, as_json:
     from .provider import check_context
     from .verify import verify
 
-    moment = _parse_at(at)
-    xml, signature = _read(xml_file), _read(sig_file) if sig_file else None
-    parent_files = [(_read(x), _read(s)) for x, s in parents]
+    moment = parse_at(at)
+    xml, signature = read_input(xml_file), read_input(sig_file) if sig_file else None
+    parent_files = [(read_input(x), read_input(s)) for x, s in parents]
     who = _representative(representative) if representative else None
     try:
-        store = TrustStore.from_paths(*trust) if trust else configured_trust_store()
+        store = TrustStore.from_paths(*trust) if trust else trust_store()
     except TrustStoreError as exc:
         raise click.UsageError(str(exc)) from exc
     context = check_context(parent_files, trust_store=store)

@@ -43,7 +43,7 @@ class SignatureOutcome:
 def _trust_store(store: TrustStore | None) -> TrustStore:
     if store is not None:
         return store
-    from ..trust.holder import trust_store as current_store
+    from ..trust.store import trust_store as current_store
 
     return current_store()
 
@@ -51,7 +51,7 @@ def _trust_store(store: TrustStore | None) -> TrustStore:
 def _time_stamp(signer_info, moment: datetime, store: TrustStore) -> SignatureOutcome | None:
     """The proven time of a CAdES-T signature (None: there is no time-stamp), or why the
     time-stamp is not accepted."""
-    from ..trust.validation import validate
+    from ..trust.decision import decide
 
     tokens = tsp.signature_time_stamps(signer_info)
     if not tokens:
@@ -66,7 +66,7 @@ def _time_stamp(signer_info, moment: datetime, store: TrustStore) -> SignatureOu
     if not tsp.is_time_stamping(stamp.tsa):
         return SignatureOutcome(TIME_STAMP, f"сертификат «{stamp.tsa.subject}» не предназначен для "
                                             "штампов времени (нет назначения timeStamping)")
-    result = validate(stamp.tsa, trust_store=store, intermediates=stamp.intermediates, at=stamp.time,
+    result = decide(stamp.tsa, trust_store=store, intermediates=stamp.intermediates, at=stamp.time,
                       purpose="any")
     if not result.valid:
         return SignatureOutcome(TIME_STAMP, f"сертификат службы штампов времени не принят: {result.message}")

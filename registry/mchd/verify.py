@@ -6,7 +6,7 @@ its own code and Russian message.
 2. the file name = ``ИдФайл`` (when a name is given), ``НомДовер`` is a GUID, the dates;
 3. the signature: CMS over the exact bytes; the time it was made, proven by a signature
    time-stamp (CAdES-T) or, without one, as the signer claims (said as a warning); the
-   signer's certificate valid at that time (:mod:`registry.trust.validation`, accreditation
+   signer's certificate valid at that time (:func:`registry.trust.decision.decide`, accreditation
    included);
 4. the signer: not the representative; one of the heads named in ``ЛицоБезДов`` (СНИЛС/ИНН),
    who is the principal's head by ЕГРЮЛ/ЕГРИП — or, for a re-delegation, the person who passes

@@ -14,9 +14,9 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..core.journal import record
 from ..extensions import contains_word, db, utcnow
+from ..identifiers import check_snils, digits
 from ..members.models import Membership, MemberStatus
 from ..organizations.models import Organization
-from ..refdata.identifiers import check_snils, digits
 from ..refdata.services import normalize_search
 
 
@@ -170,7 +170,7 @@ def unblock_person(user: User, *, actor) -> None:
 def recent_grace_sign_ins(days: int = 7, limit: int = 20) -> list:
     """Sign-ins accepted on a stale CRL within the grace period, newest first."""
     from ..auth.models import VisitJournalEntry
-    from ..trust.validation import GRACE_JOURNAL_PREFIX
+    from ..trust.decision import GRACE_JOURNAL_PREFIX
 
     since = utcnow() - timedelta(days=days)
     return list(

@@ -11,7 +11,7 @@ Stable API used by the rest of the product and by outside scripts::
 
 from .certificate import MalformedCertificate, QualifiedCertificate, load_certificate
 from .reasons import reason_message, reason_title
-from .truststore import LoadProblem, TrustStore, TrustStoreError, load_crl
+from .store import LoadProblem, TrustStore, TrustStoreError, load_crl
 from .validation import PolicyInputs, ValidationResult, validate
 
 

@@ -164,7 +164,7 @@ def _install_tolerance() -> None:
 
 
 # Dotted forms of the object identifiers met so far, by encoding. asn1crypto decodes each OID
-# object anew (a few microseconds each, dozens per certificate); the vocabulary is small, and
+# object anew, dozens per certificate; the vocabulary is small, and
 # the table stops growing at its limit so that crafted input cannot inflate it.
 _DOTTED: dict[bytes, str] = {}
 _DOTTED_LIMIT = 8192

@@ -1,4 +1,8 @@
-"""`registry cert show|verify` and `registry pki demo-ca`."""
+"""`registry cert show` and `registry pki demo-ca`.
+
+`registry cert verify` gives the application's verdict (accreditation included), so it lives
+with the trust decision in :mod:`registry.trust.cli`, which builds the ``cert`` group.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,6 @@ from pathlib import Path
 import click
 
 from .certificate import MalformedCertificate, load_certificate
-from .truststore import TrustStore, TrustStoreError
-from .validation import PURPOSES, validate
 
 _LABELS = [
     ("full_name", "Владелец (ФИО)"), ("snils", "СНИЛС"), ("inn", "ИНН ФЛ"), ("inn_le", "ИНН ЮЛ"),
@@ -28,7 +30,8 @@ _LABELS = [
 ]
 
 
-def _read(path: str) -> bytes:
+def read_input(path: str) -> bytes:
+    """The bytes of a file named on the command line («-»: standard input)."""
     try:
         return sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
     except OSError as exc:
@@ -43,18 +46,13 @@ def _text(value) -> str:
     return "—" if value in (None, "") else str(value)
 
 
-@click.group("cert", help="Показать и проверить сертификаты.")
-def cert_cli() -> None:
-    pass
-
-
-@cert_cli.command("show")
+@click.command("show")
 @click.argument("file")
 @click.option("--json", "as_json", is_flag=True, help="Вывод в JSON.")
 def show(file: str, as_json: bool) -> None:
     """Print what a certificate says (PEM, DER, base64 or URL-escaped PEM)."""
     try:
-        cert = load_certificate(_read(file))
+        cert = load_certificate(read_input(file))
     except MalformedCertificate as exc:
         if as_json:
             click.echo(json.dumps({"error": "malformed", "message": str(exc)}, ensure_ascii=False))
@@ -70,7 +68,8 @@ def show(file: str, as_json: bool) -> None:
         click.echo(f"{label:<{width}}  {_text(data.get(key))}")
 
 
-def _parse_at(value: str | None) -> datetime | None:
+def parse_at(value: str | None) -> datetime | None:
+    """An ``--at`` option: ISO 8601, UTC when no offset is given."""
     if value is None:
         return None
     try:
@@ -78,58 +77,6 @@ def _parse_at(value: str | None) -> datetime | None:
     except ValueError as exc:
         raise click.BadParameter("ожидается дата в формате ISO 8601, например 2026-01-31T12:00:00Z") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-# ``app.extensions[TRUST_STORE_PROVIDER]()`` gives the application's current trust store.
-TRUST_STORE_PROVIDER = "registry.pki.trust_store"
-
-def configured_trust_store() -> TrustStore:
-    """The application's trust store (REGISTRY_TRUST_STORE), or ``certs/`` outside an app."""
-    try:
-        from flask import current_app
-
-        # installed by the application (registry.trust): pki itself stays below it
-        return current_app.extensions[TRUST_STORE_PROVIDER]()
-    except (RuntimeError, KeyError, ImportError):
-        return TrustStore.from_paths(Path("certs"))
-
-
-@cert_cli.command("verify")
-@click.argument("file")
-@click.option("--chain", "chain", multiple=True, help="Промежуточный сертификат (можно несколько).")
-@click.option("--trust", "trust", multiple=True, help="Доверенные сертификаты: файл или каталог.")
-@click.option("--crl", "crls", multiple=True, help="Файл СОС (CRL).")
-@click.option("--at", "at", help="Момент проверки, ISO 8601 (по умолчанию — сейчас).")
-@click.option("--purpose", type=click.Choice(PURPOSES), default="login", show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Вывод в JSON.")
-def verify(file: str, chain: tuple[str, ...], trust: tuple[str, ...], crls: tuple[str, ...],
-           at: str | None, purpose: str, as_json: bool) -> None:
-    """Exit 0 if the certificate is trusted for the purpose, 1 if not, 2 on bad input."""
-    moment = _parse_at(at)
-    data = _read(file)
-    intermediates = [_read(path) for path in chain]
-    try:
-        if trust:
-            store = TrustStore.from_paths(*trust, crls=crls)
-        else:
-            base = configured_trust_store()
-            store = TrustStore.build(base.roots, base.intermediates,
-                                     (*base.crls, *TrustStore.from_paths(crls=crls).crls),
-                                     base.problems)
-    except TrustStoreError as exc:
-        raise click.UsageError(str(exc)) from exc
-    for problem in store.problems:
-        click.echo(f"Предупреждение: файл хранилища доверия пропущен: {problem}", err=True)
-    result = validate(data, trust_store=store, intermediates=intermediates, at=moment, purpose=purpose)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        mark = "ДЕЙСТВИТЕЛЕН" if result.valid else "НЕ ДЕЙСТВИТЕЛЕН"
-        click.echo(f"{mark}: {result.title} [{result.code}]")
-        click.echo(result.message)
-        for cert in result.chain:
-            click.echo(f"  ← {cert.subject}")
-    sys.exit(0 if result.valid else 2 if result.code == "malformed" else 1)
 
 
 @click.group("pki", help="Демонстрационная инфраструктура ключей.")

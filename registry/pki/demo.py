@@ -250,7 +250,7 @@ def _issue_crls(demo: DemoPKI, alg: str, now: datetime) -> None:
 
 def refresh_crls(demo: DemoPKI, *, now: datetime | None = None, min_left: timedelta = timedelta(days=7)) -> bool:
     """Re-issue CRLs that expire within ``min_left``; True if any were re-issued."""
-    from .truststore import load_crl
+    from .store import load_crl
 
     now = now or utcnow()
     changed = False

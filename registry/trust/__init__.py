@@ -4,7 +4,7 @@ Public API::
 
     init_app(app)                        # the holder of the app's trust store, CLI, schedule
     holder() / trust_store()             # the current TrustStoreHolder / TrustStore
-    validate(cert, *, trust_store=None, intermediates=(), at=None, purpose="login")
+    decide(cert, *, trust_store=None, intermediates=(), at=None, purpose="login")
     import_tsl(app, source) -> ImportResult          # `registry trust import-tsl`
     refresh_crls(app) -> list[CaRefreshReport]       # `registry trust refresh`
 """
@@ -13,22 +13,23 @@ from __future__ import annotations
 
 from flask import Flask
 
-from .holder import EXTENSION_KEY, LoadProblem, TrustStoreHolder, holder, load_store, trust_store
+from .decision import decide
+from .install import ImportResult, import_tsl
 from .refresh import CaRefreshReport, refresh_crls
-from .store import ImportResult, import_tsl
+from .store import EXTENSION_KEY, LoadProblem, TrustStoreHolder, holder, load_store, trust_store
 from .tsl import TrustList, TslError, parse_tsl
-from .validation import validate
 
 
 def init_app(app: Flask) -> None:
-    from .cli import trust_cli
-    from .holder import init_app as init_holder
+    from .cli import cert_cli, trust_cli
+    from .decision import revocation_options
     from .schedule import init_schedule
-    from .validation import revocation_options
+    from .store import init_app as init_holder
 
     revocation_options(app.config)  # a wrong REGISTRY_REVOCATION / REGISTRY_CRL_GRACE stops here
     init_holder(app)
     app.cli.add_command(trust_cli)
+    app.cli.add_command(cert_cli)
     init_schedule(app)
 
 
@@ -46,6 +47,6 @@ __all__ = [
     "TrustList",
     "TslError",
     "parse_tsl",
-    "validate",
+    "decide",
     "init_app",
 ]

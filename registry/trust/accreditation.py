@@ -7,10 +7,12 @@ Certificates that are not in the list (the head roots) are not judged here.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
+
+from cachetools import LRUCache
+
+from ..pki.validation import Memo
 
 ACTIVE = "Действует"
 STATUSES = ("Действует", "Приостановлена", "Прекращена", "Аннулирована")
@@ -132,19 +134,12 @@ class AccreditationIndex:
 
 # Indexes by trust-store id, so that code given only a TrustStore (document signatures) finds
 # the accreditation of the store it was given.
-_INDEXES: OrderedDict[str, AccreditationIndex] = OrderedDict()
-_LOCK = threading.Lock()
-_KEEP = 16
+_INDEXES: Memo[AccreditationIndex] = Memo(LRUCache(maxsize=16))
 
 
 def register_index(store_id: str, index: AccreditationIndex) -> None:
-    with _LOCK:
-        _INDEXES[store_id] = index
-        _INDEXES.move_to_end(store_id)
-        while len(_INDEXES) > _KEEP:
-            _INDEXES.popitem(last=False)
+    _INDEXES.put(store_id, index)
 
 
 def index_for(store_id: str) -> AccreditationIndex | None:
-    with _LOCK:
-        return _INDEXES.get(store_id)
+    return _INDEXES.get(store_id)

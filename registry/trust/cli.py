@@ -1,13 +1,22 @@
-"""`registry trust import-tsl FILE|URL`, `registry trust refresh`, `registry trust status`."""
+"""`registry trust import-tsl FILE|URL`, `registry trust refresh`, `registry trust status`,
+and `registry cert show|verify` (verify gives the application's verdict: :func:`.decide`)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
-from flask import current_app
+from flask import current_app, has_app_context
 from flask.cli import with_appcontext
+
+from ..pki import TrustStore, TrustStoreError
+from ..pki.cli import parse_at, read_input, show
+from ..pki.validation import PURPOSES
+from .accreditation import AccreditationIndex
+from .decision import decide
+from .metadata import read_metadata
 
 MOSCOW_FORMAT = "%d.%m.%Y %H:%M"
 
@@ -18,7 +27,7 @@ def trust_cli() -> None:
 
 
 def _msk(value) -> str:
-    from .validation import MOSCOW
+    from .decision import MOSCOW
 
     return value.astimezone(MOSCOW).strftime(MOSCOW_FORMAT) + " МСК" if value else "—"
 
@@ -28,7 +37,7 @@ def _msk(value) -> str:
 @with_appcontext
 def import_tsl_command(source: str) -> None:
     """Build the trust store from the official list of accredited CAs (TSL.xml, file or URL)."""
-    from .store import import_tsl
+    from .install import import_tsl
     from .tsl import TslError
 
     try:
@@ -123,3 +132,67 @@ def status_command() -> None:
         )
     for problem in status["problems"]:
         click.echo(f"  не загружен: {problem['path']}: {problem['error']}")
+
+
+def _verify_store(trust: tuple[str, ...], crls: tuple[str, ...]
+                  ) -> tuple[TrustStore, AccreditationIndex]:
+    """The store and CA list to judge by: ``--trust`` paths (a built store's tsl.json counts),
+    else the application's store, else ``certs/``; ``--crl`` files added to it."""
+    if trust:
+        store = TrustStore.from_paths(*trust, crls=crls)
+        lists = [read_metadata(p) for p in trust if Path(p).is_dir()]
+        return store, AccreditationIndex.from_metadata(next((m for m in lists if m), None))
+    if has_app_context():
+        from .store import holder
+
+        current = holder()
+        base, accreditation = current.get(), current.accreditation
+    else:
+        base = TrustStore.from_paths(Path("certs"))
+        accreditation = AccreditationIndex.from_metadata(read_metadata(Path("certs")))
+    if not crls:
+        return base, accreditation
+    extra = TrustStore.from_paths(crls=crls).crls
+    return TrustStore.build(base.roots, base.intermediates, (*base.crls, *extra),
+                            base.problems), accreditation
+
+
+@click.command("verify")
+@click.argument("file")
+@click.option("--chain", "chain", multiple=True, help="Промежуточный сертификат (можно несколько).")
+@click.option("--trust", "trust", multiple=True, help="Доверенные сертификаты: файл или каталог.")
+@click.option("--crl", "crls", multiple=True, help="Файл СОС (CRL).")
+@click.option("--at", "at", help="Момент проверки, ISO 8601 (по умолчанию — сейчас).")
+@click.option("--purpose", type=click.Choice(PURPOSES), default="login", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Вывод в JSON.")
+def verify(file: str, chain: tuple[str, ...], trust: tuple[str, ...], crls: tuple[str, ...],
+           at: str | None, purpose: str, as_json: bool) -> None:
+    """Exit 0 if the certificate is trusted for the purpose, 1 if not, 2 on bad input.
+
+    The verdict is the application's (the same as at sign-in): path, revocation as configured,
+    and the accreditation of every CA of the chain at the moment of the check.
+    """
+    moment = parse_at(at)
+    data = read_input(file)
+    intermediates = [read_input(path) for path in chain]
+    try:
+        store, accreditation = _verify_store(trust, crls)
+    except (TrustStoreError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+    for problem in store.problems:
+        click.echo(f"Предупреждение: файл хранилища доверия пропущен: {problem}", err=True)
+    result = decide(data, trust_store=store, intermediates=intermediates, at=moment,
+                    purpose=purpose, accreditation=accreditation)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        mark = "ДЕЙСТВИТЕЛЕН" if result.valid else "НЕ ДЕЙСТВИТЕЛЕН"
+        click.echo(f"{mark}: {result.title} [{result.code}]")
+        click.echo(result.message)
+        for cert in result.chain:
+            click.echo(f"  ← {cert.subject}")
+    sys.exit(0 if result.valid else 2 if result.code == "malformed" else 1)
+
+
+cert_cli = click.Group("cert", help="Показать и проверить сертификаты.",
+                       commands=[show, verify])

@@ -6,7 +6,7 @@ distribution points of the store's certificates that the key issued. Each addres
 downloaded with a deadline, a size limit and retries; a download counts only if it is a CRL
 of that key with a valid signature, and it replaces the stored CRL only if it is newer (CRL
 number, then thisUpdate). The file is written to a temporary name and renamed over the old
-one, so every instance (see :class:`~registry.trust.holder.TrustStoreHolder`) reloads a whole
+one, so every instance (see :class:`~registry.trust.store.TrustStoreHolder`) reloads a whole
 CRL at its next check.
 
 Only one refresh runs at a time: a file lock beside the store, plus a PostgreSQL advisory lock
@@ -34,9 +34,9 @@ from asn1crypto import crl as asn1_crl
 from ..pki import QualifiedCertificate, TrustStore, TrustStoreError, load_crl
 from .crl import CrlInfo, CrlInvalid, check_crl
 from .fetch import FetchError, FetchLimits, http_get
-from .holder import CRL_SUFFIXES, display_name, load_store
 from .locking import database_lock, store_lock
 from .metadata import read_metadata, write_json_atomic
+from .store import CRL_SUFFIXES, display_name, load_store
 
 log = logging.getLogger(__name__)
 

@@ -8,18 +8,21 @@ hundreds of CAs.
 from __future__ import annotations
 
 import os
-import threading
 from datetime import datetime, timedelta, timezone
 
+from cachetools import LRUCache
+
 from ..pki import TrustStore
+from ..pki.validation import Memo
+from .accreditation import ACTIVE
 from .crl import issued_by
-from .holder import display_name
 from .refresh import last_refresh, state_path
+from .store import display_name
 
 WARN_BEFORE = timedelta(hours=24)
 MOSCOW = timezone(timedelta(hours=3))
-_CACHE: dict[tuple, dict] = {}
-_LOCK = threading.Lock()
+# The last report: recomputed when the store, the refresh state or the minute changes.
+_CACHE: Memo[dict] = Memo(LRUCache(maxsize=1))
 
 
 def _msk(value: datetime | None) -> str:
@@ -29,7 +32,7 @@ def _msk(value: datetime | None) -> str:
 def trust_status(holder=None, now: datetime | None = None) -> dict:
     """The trust report of the current application (or of ``holder``)."""
     if holder is None:
-        from .holder import holder as current_holder
+        from .store import holder as current_holder
 
         holder = current_holder()
     store: TrustStore = holder.get()
@@ -40,16 +43,13 @@ def trust_status(holder=None, now: datetime | None = None) -> dict:
     moment = now or datetime.now(timezone.utc)
     # Recomputed at least every minute, so "expires soon" follows the clock.
     key = (store.id, state_mtime, id(holder), int(moment.timestamp() // 60))
-    with _LOCK:
-        cached = _CACHE.get(key)
+    cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    from .validation import revocation_options
+    from .decision import revocation_options
 
     report = _build(holder, store, moment, revocation_options()[1])
-    with _LOCK:
-        _CACHE.clear()
-        _CACHE[key] = report
+    _CACHE.put(key, report)
     return report
 
 
@@ -65,14 +65,9 @@ def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None)
     cas = []
     for certs in groups.values():
         first = certs[0]
-        listed = next(
-            (
-                index.by_fingerprint.get(c.fingerprint)
-                for c in certs
-                if c.fingerprint in index.by_fingerprint
-            ),
-            None,
-        )
+        # Looked up as the trust decision looks a chain's CA up (fingerprint, else key id), so
+        # the console says «accredited» exactly when a sign-in through this CA is allowed.
+        listed = next((ca for ca in map(index.lookup, certs) if ca is not None), None)
         crl = None
         for item in store.crls:
             if issued_by(item, first):
@@ -101,7 +96,7 @@ def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None)
                 "root": first.is_self_signed,
                 "listed": listed is not None,
                 "accreditation": (listed.status_at(moment) or "нет сведений") if listed else None,
-                "accredited": (listed.status_at(moment) == "Действует") if listed else None,
+                "accredited": (listed.status_at(moment) == ACTIVE) if listed else None,
                 "inn": listed.inn if listed else None,
                 "ogrn": listed.ogrn if listed else None,
                 "crl_state": state,

@@ -1,336 +1,177 @@
-"""Building the trust store from the official list: a new directory, swapped in atomically.
+"""The application's trust store (roots, intermediates, CRLs), reloaded when its files change.
 
-Layout of a built store (``REGISTRY_TRUST_STORE``)::
+The store itself is :class:`registry.pki.store.TrustStore`; this layer holds the one the
+application uses, with the CA list (tsl.json) imported beside it.
 
-    roots/   the head roots (self-signed certificates of REGISTRY_TRUST_HEAD_ROOTS)
-    ca/      every certificate of every CA of the list (accredited or not: a signature made
-             while a CA was accredited is still judged against it)
-    crl/     CRLs, carried over from the previous store and kept fresh by ``trust refresh``
-    tsl.json the list's version and date, each CA's accreditation periods and CRL addresses
+``registry trust refresh`` and ``registry trust import-tsl`` replace files atomically (a new
+file renamed over the old one, a new directory swapped in through a symlink); operators may
+also replace CRL files by hand. Every ``REGISTRY_TRUST_RELOAD_SECONDS`` the holder compares the
+store's resolved path, file names, sizes and modification times with the last load (a few
+``stat`` calls per file, no reading) and reloads only when they differ, so every running
+instance picks up new CRLs without a restart.
 
-The store path is a symlink to a directory in ``.<name>.d/`` beside it; an import writes a
-new directory there and replaces the symlink with one rename, so a running instance sees
-either the old store or the new one. A store path that is a real directory is exchanged with
-the new one (``renameat2(RENAME_EXCHANGE)``) where the system allows it.
+One unreadable file does not take the store down: the rest is loaded and the file is listed in
+:attr:`TrustStoreHolder.problems`.
 """
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import hashlib
 import logging
 import os
-import shutil
+import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from asn1crypto import pem
+from flask import Flask, current_app
 
-from ..pki import QualifiedCertificate
-from .fetch import FetchError, FetchLimits, http_get
-from .holder import CERT_SUFFIXES, CRL_SUFFIXES, load_store
-from .locking import store_lock
-from .metadata import METADATA_FILE, METADATA_FORMAT, read_metadata, write_json_atomic
-from .tsl import DEFAULT_MAX_BYTES, TrustList, TslError, parse_tsl
+from ..pki import TrustStore, TrustStoreError
+from ..pki.store import LoadProblem
+from .accreditation import AccreditationIndex, register_index
+from .metadata import METADATA_FILE, read_metadata
 
 log = logging.getLogger(__name__)
-KEEP_OLD_VERSIONS = 1
+
+EXTENSION_KEY = "registry.trust"
+CERT_SUFFIXES = {".crt", ".cer", ".pem", ".der"}
+CRL_SUFFIXES = {".crl"}
+WATCHED_SUFFIXES = CERT_SUFFIXES | CRL_SUFFIXES | {".json"}
 
 
-@dataclass
-class ImportResult:
-    version: int
-    date: datetime
-    cas: int
-    active_cas: int
-    certificates: int
-    head_roots: int
-    path: str
-    previous_version: int | None
-    problems: list[str] = field(default_factory=list)
+class TrustStoreHolder:
+    """Holds the current TrustStore of one directory (or file) and reloads it on change."""
 
+    def __init__(self, path: str | os.PathLike, reload_seconds: float = 60):
+        self.path = Path(path)
+        self.reload_seconds = reload_seconds
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._checked_at = float("-inf")
+        self._signature: tuple | None = None
+        self._store: TrustStore | None = None
+        self.error: str | None = None
+        self.problems: tuple[LoadProblem, ...] = ()
+        self.metadata: dict | None = None
+        self.accreditation = AccreditationIndex.empty()
+        self.loaded_at: float | None = None
 
-def versions_dir(store: Path) -> Path:
-    return store.parent / f".{store.name}.d"
+    def _files_signature(self) -> tuple:
+        if not self.path.exists():
+            return ()
+        real = os.path.realpath(self.path)
+        if self.path.is_file():
+            st = os.stat(real)
+            return (real, (real, st.st_mtime_ns, st.st_size))
+        entries: list[tuple] = []
+        for root, dirs, files in os.walk(real):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.startswith(".") or Path(name).suffix.lower() not in WATCHED_SUFFIXES:
+                    continue
+                full = os.path.join(root, name)
+                try:
+                    st = os.stat(full)
+                except FileNotFoundError:  # replaced while walking: the next check sees it
+                    continue
+                entries.append((full, st.st_mtime_ns, st.st_size))
+        # An empty directory is the same as a missing one; the resolved path tells a swapped
+        # directory from the old one even when their files look alike.
+        return (real, *sorted(entries)) if entries else ()
 
+    def get(self) -> TrustStore:
+        """The current trust store; reloads it if the files changed since the last check."""
+        now = time.monotonic()
+        if self._store is not None and now - self._checked_at < self.reload_seconds:
+            return self._store
+        with self._lock:
+            if self._store is not None and now - self._checked_at < self.reload_seconds:
+                return self._store
+            signature = self._files_signature()
+            if self._store is None or signature != self._signature:
+                if not signature and self._store is not None and self._store.roots:
+                    # The directory is being swapped (or was removed): keep what we have and
+                    # look again at the next check.
+                    self._checked_at = now
+                    return self._store
+                self._store = self._load(signature)
+                self._signature = signature
+                self.generation += 1
+                self.loaded_at = time.time()
+            self._checked_at = now
+            return self._store
 
-def read_source(
-    source: str | os.PathLike | bytes, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = 60.0
-) -> bytes:
-    """The bytes of a list given as bytes, a file path or an http(s) URL."""
-    if isinstance(source, bytes):
-        return source
-    text = str(source)
-    if text.lower().startswith(("http://", "https://")):
-        try:
-            return http_get(text, FetchLimits(timeout=timeout, max_bytes=max_bytes, retries=2))
-        except FetchError as exc:
-            kind = "больше допустимого размера" if exc.kind == "too_large" else "недоступен"
-            raise TslError(f"список {kind}: {exc.message}") from None
-    path = Path(text)
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise TslError(f"список больше {max_bytes // (1024 * 1024)} МБ")
-        return path.read_bytes()
-    except OSError as exc:
-        raise TslError(f"не удалось прочитать {path}: {exc.strerror or exc}") from None
+    def reload(self) -> TrustStore:
+        """Check the files now, whatever the reload interval."""
+        with self._lock:
+            self._checked_at = float("-inf")
+        return self.get()
 
-
-def import_tsl(
-    app, source: str | os.PathLike | bytes, *, now: datetime | None = None
-) -> ImportResult:
-    """Import a list into the app's trust store; :class:`TslError` (store kept) if refused."""
-    config = app.config
-    store = Path(config["REGISTRY_TRUST_STORE"])
-    from ..config import PROJECT_ROOT
-
-    if os.path.realpath(store) == os.path.realpath(PROJECT_ROOT / "certs"):
-        raise TslError(
-            "хранилище — поставляемый каталог certs/ с головными корневыми сертификатами; "
-            "задайте REGISTRY_TRUST_STORE (например, /var/lib/registry/trust) — головные "
-            "корневые будут взяты из certs/"
-        )
-    max_bytes = int(config.get("REGISTRY_TSL_MAX_MB", 200)) * 1024 * 1024
-    data = read_source(source, max_bytes=max_bytes)
-    trust_list = parse_tsl(data, max_bytes=max_bytes)
-    head = Path(config.get("REGISTRY_TRUST_HEAD_ROOTS") or store)
-    with store_lock(store):
-        result = _install(
-            store,
-            trust_list,
-            head,
-            str(source) if not isinstance(source, bytes) else "(bytes)",
-            now or datetime.now(timezone.utc),
-        )
-    holder = app.extensions.get("registry.trust")
-    if holder is not None:
-        holder.reload()
-    return result
-
-
-def _install(
-    store: Path, trust_list: TrustList, head: Path, source: str, now: datetime
-) -> ImportResult:
-    try:
-        current = read_metadata(store) if store.is_dir() else None
-    except ValueError:
-        current = None  # a broken current description does not block a good list
-    previous = (
-        int(current["version"]) if current and str(current.get("version", "")).isdigit() else None
-    )
-    if previous is not None and trust_list.version <= previous:
-        raise TslError(
-            f"список версии {trust_list.version} от {trust_list.date:%d.%m.%Y} не новее "
-            f"установленного (версия {previous} от {current.get('date', '—')[:10]}); "
-            f"хранилище не изменено"
-        )
-    roots = _head_roots(head)
-    problems = list(trust_list.problems)
-    if not roots:
-        problems.append(f"в {head} нет головных корневых сертификатов")
-    base = versions_dir(store)
-    base.mkdir(parents=True, exist_ok=True)
-    target = base / f"v{trust_list.version}-{int(time.time() * 1000)}"
-    work = base / f".{target.name}.tmp"
-    try:
-        metadata = _write_store(work, trust_list, roots, store, source, now)
-        metadata["problems"] = problems
-        write_json_atomic(work / METADATA_FILE, metadata)
-        _fsync_tree(work)
-        os.rename(work, target)
-        _swap(store, target)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    _prune(base, keep={target.name, os.path.basename(os.path.realpath(store))})
-    log.info(
-        "trust list version %s (%s) installed into %s: %d CAs, %d certificates",
-        trust_list.version,
-        trust_list.date.isoformat(),
-        store,
-        len(trust_list.cas),
-        trust_list.certificate_count,
-    )
-    return ImportResult(
-        trust_list.version,
-        trust_list.date,
-        len(trust_list.cas),
-        sum(1 for ca in trust_list.cas if ca.active),
-        trust_list.certificate_count,
-        len(roots),
-        str(store),
-        previous,
-        problems,
-    )
-
-
-def _head_roots(head: Path) -> list[QualifiedCertificate]:
-    if not head.exists():
-        return []
-    store, _problems = load_store(head)
-    return list(store.roots)
-
-
-def _cert_pem(cert: QualifiedCertificate) -> bytes:
-    return pem.armor("CERTIFICATE", cert.der)
-
-
-def _write_store(
-    work: Path,
-    trust_list: TrustList,
-    roots: list[QualifiedCertificate],
-    store: Path,
-    source: str,
-    now: datetime,
-) -> dict:
-    for sub in ("roots", "ca", "crl"):
-        (work / sub).mkdir(parents=True, exist_ok=True)
-    head_info = []
-    for cert in roots:
-        name = f"roots/{cert.fingerprint[:20]}.crt"
-        (work / name).write_bytes(_cert_pem(cert))
-        head_info.append({"subject": cert.subject, "sha256": cert.fingerprint, "file": name})
-    written: set[str] = set()
-    cas = []
-    for number, ca in enumerate(trust_list.cas, 1):
-        certs = []
-        for key, item in ((k, c) for k in ca.keys for c in k.certificates):
-            cert = item.certificate
-            name = f"ca/{number:04d}-{cert.fingerprint[:20]}.crt"
-            if cert.fingerprint not in written:
-                (work / name).write_bytes(_cert_pem(cert))
-                written.add(cert.fingerprint)
-            certs.append(
-                {
-                    "sha256": cert.fingerprint,
-                    "sha1": item.thumbprint,
-                    "subject": cert.subject,
-                    "issuer": cert.issuer,
-                    "serial": cert.serial,
-                    "not_before": cert.not_before.isoformat(),
-                    "not_after": cert.not_after.isoformat(),
-                    "key_id": (cert.asn1.key_identifier or b"").hex(),
-                    "file": name,
-                    "crl_urls": key.crl_urls,
-                }
+    def _load(self, signature: tuple) -> TrustStore:
+        if not signature:
+            self.error = f"trust store {self.path} does not exist or is empty"
+            self.problems = ()
+            log.warning(self.error)
+            return TrustStore.build()
+        store, problems = load_store(self.path)
+        self.problems = tuple(problems)
+        self.error = None
+        if problems:
+            self.error = (
+                f"{len(problems)} file(s) of trust store {self.path} could not be "
+                f"loaded: " + "; ".join(str(p) for p in problems[:5])
             )
-        cas.append(
-            {
-                "name": ca.name,
-                "short_name": ca.short_name,
-                "inn": ca.inn,
-                "ogrn": ca.ogrn,
-                "status": ca.status,
-                "periods": [
-                    {
-                        "status": p.status,
-                        "from": p.start.isoformat() if p.start else None,
-                        "to": p.end.isoformat() if p.end else None,
-                    }
-                    for p in ca.periods
-                ],
-                "crl_urls": ca.crl_urls,
-                "certificates": certs,
-            }
-        )
-    _carry_crls(store, work / "crl")
-    return {
-        "format": METADATA_FORMAT,
-        "version": trust_list.version,
-        "date": trust_list.date.isoformat(),
-        "imported_at": now.isoformat(),
-        "source": source,
-        "head_roots": head_info,
-        "cas": cas,
-    }
-
-
-def _carry_crls(store: Path, target: Path) -> None:
-    """Copy the current store's CRLs, so revocation keeps working until the next refresh."""
-    if not store.is_dir():
-        return
-    for path in sorted(store.rglob("*")):
-        if (
-            path.is_file()
-            and path.suffix.lower() in CRL_SUFFIXES
-            and not any(p.startswith(".") for p in path.relative_to(store).parts)
-        ):
-            data = path.read_bytes()
-            name = hashlib.sha256(data).hexdigest()[:20] + ".crl"
-            if path.parent.name == "crl":
-                name = path.name
-            (target / name).write_bytes(data)
-
-
-def _fsync_tree(path: Path) -> None:
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with open(os.path.join(root, name), "rb") as f:
-                os.fsync(f.fileno())
-        fd = os.open(root, os.O_RDONLY)
+            log.error(self.error)
         try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+            self.metadata = read_metadata(self.path) if self.path.is_dir() else None
+        except ValueError as exc:
+            self.metadata = None
+            self.problems += (LoadProblem(str(self.path / METADATA_FILE), str(exc)),)
+            log.error("trust store metadata: %s", exc)
+        self.accreditation = AccreditationIndex.from_metadata(self.metadata)
+        register_index(store.id, self.accreditation)
+        log.info(
+            "trust store %s: %d roots, %d intermediates, %d CRLs",
+            self.path,
+            len(store.roots),
+            len(store.intermediates),
+            len(store.crls),
+        )
+        return store
 
 
-def _swap(store: Path, target: Path) -> None:
-    """Make ``store`` point to ``target`` in one step."""
-    if store.is_symlink() or not store.exists():
-        link = store.parent / f".{store.name}.link-{os.getpid()}"
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        os.symlink(os.path.relpath(target, store.parent), link)
-        os.replace(link, store)
-        return
-    if not store.is_dir():
-        raise TslError(f"{store} — файл, а не каталог хранилища")
-    # A real directory (e.g. the shipped certs/): exchange it with the new one, then keep the
-    # old content under the versions directory.
-    if _exchange(target, store):
-        # ``target`` now holds the old content.
-        os.rename(target, target.with_name(target.name + ".previous"))
-        return
-    aside = target.with_name(target.name + ".previous")
-    os.rename(store, aside)
-    os.rename(target, store)
-
-
-_RENAME_EXCHANGE = 2
-
-
-def _exchange(a: Path, b: Path) -> bool:
+def load_store(path: Path) -> tuple[TrustStore, list[LoadProblem]]:
+    """Load every certificate and CRL under ``path``; unreadable files are reported, not fatal."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd = -100
-    result = renameat2(
-        at_fdcwd, os.fsencode(str(a)), at_fdcwd, os.fsencode(str(b)), _RENAME_EXCHANGE
+        store = TrustStore.from_paths(path)
+    except TrustStoreError as exc:  # ``path`` is one file and it cannot be read
+        return TrustStore.build(), [LoadProblem(str(path), str(exc))]
+    return store, list(store.problems)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION_KEY] = TrustStoreHolder(
+        app.config["REGISTRY_TRUST_STORE"], app.config["REGISTRY_TRUST_RELOAD_SECONDS"]
     )
-    return result == 0
 
 
-def _prune(base: Path, keep: set[str]) -> None:
-    """Remove store versions no longer in use, but the newest few (for an operator's rollback)."""
-    candidates = sorted(
-        (p for p in base.iterdir() if p.is_dir() and p.name not in keep),
-        key=lambda p: p.stat().st_mtime,
-        reverse=True,
-    )
-    for path in candidates[KEEP_OLD_VERSIONS:]:
-        shutil.rmtree(path, ignore_errors=True)
+def holder() -> TrustStoreHolder:
+    return current_app.extensions[EXTENSION_KEY]
 
 
-def store_files(store: Path) -> list[Path]:
-    """Certificate and CRL files of a store (for reports)."""
-    return sorted(
-        p
-        for p in store.rglob("*")
-        if p.is_file() and p.suffix.lower() in CERT_SUFFIXES | CRL_SUFFIXES
-    )
+def trust_store() -> TrustStore:
+    """The trust store of the current application."""
+    return holder().get()
+
+
+def display_name(cert) -> str:
+    """A CA's short name from its certificate: CN, else O, else the whole subject."""
+    from ..pki.certificate import parse_name
+
+    try:
+        pairs = parse_name(cert.asn1.subject)
+    except Exception:  # a name the parser cannot read still has a printable form
+        return cert.subject
+    for oid in ("2.5.4.3", "2.5.4.10"):
+        for key, value in pairs:
+            if key == oid and value:
+                return str(value)
+    return cert.subject

@@ -99,9 +99,15 @@ class TslCa:
         """The status in force now (the latest period's status)."""
         return self.periods[-1].status if self.periods else ""
 
+    def status_at(self, moment: datetime) -> str | None:
+        """The status of the period covering ``moment`` (None: the list says nothing)."""
+        return next((p.status for p in self.periods if p.covers(moment)), None)
+
     @property
     def active(self) -> bool:
-        return self.status == ACTIVE
+        """Accredited now, read as the trust decision reads it: by the period covering now
+        (a termination announced for a later date does not end it yet)."""
+        return self.status_at(datetime.now(timezone.utc)) == ACTIVE
 
     @property
     def certificates(self) -> list[TslCertificate]:

@@ -11,7 +11,7 @@ import pytest
 
 from registry.documents import signatures as S
 from registry.pki import TrustStore, load_certificate
-from registry.pki.validation import CACHE
+from registry.pki.validation import clear_all
 
 from .pdfs import plain_pdf, signed_pdf
 
@@ -42,7 +42,7 @@ def cms_sign(demo_pki, tmp_path, person, alg, content: bytes, *extra: str) -> by
 @pytest.fixture(params=["openssl", "pure"])
 def gost_backend(request, monkeypatch):
     monkeypatch.setenv("REGISTRY_GOST_BACKEND", request.param)
-    CACHE.clear()
+    clear_all()
     yield request.param
 
 

@@ -14,8 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from registry.pki.certificate import load_certificate
-from registry.pki.cli import cert_cli, pki_cli
-from registry.pki.validation import CACHE
+from registry.pki.cli import pki_cli
+from registry.pki.validation import clear_all
+from registry.trust.cli import cert_cli
 
 REGISTRY = Path(sys.executable).parent / "registry"
 
@@ -25,7 +26,7 @@ def run():
     runner = CliRunner()
 
     def invoke(*args):
-        CACHE.clear()
+        clear_all()
         return runner.invoke(cert_cli, [str(a) for a in args])
     return invoke
 
@@ -146,7 +147,7 @@ def test_demo_ca_builds_a_complete_pki(tmp_path):
     for name in ("head", "ip", "employee1", "employee2"):
         assert (people / f"{name}-ecdsa.p12").stat().st_size > 0
     assert list((tmp_path / "pki" / "trust").glob("*.crl"))
-    CACHE.clear()
+    clear_all()
     verify = CliRunner().invoke(cert_cli, ["verify", "--json", "--trust", str(tmp_path / "pki" / "trust"),
                                            str(people / "employee2-ecdsa.crt")])
     assert json.loads(verify.output)["code"] == "revoked"

@@ -22,7 +22,7 @@ from asn1crypto import pem
 from registry.pki import PolicyInputs, TrustStore, load_certificate, load_crl, validate
 from registry.pki import reasons as R
 from registry.pki.certificate import MalformedCertificate
-from registry.pki.truststore import TrustStoreError
+from registry.pki.store import TrustStoreError
 
 from .conftest import conformance_dir
 

@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,9 +28,8 @@ from asn1crypto import core, pem, x509
 
 from registry.pki import TrustStore, load_certificate, validate
 from registry.pki import reasons as R
-from registry.pki import validation as V
 from registry.pki.builder import KeyPair, build_certificate, build_crl, generate_key, utcnow
-from registry.pki.validation import CACHE
+from registry.pki.validation import CACHES, OCSP_CACHE_SECONDS, clear_all, ocsp
 
 from ..helpers import free_port
 
@@ -294,9 +294,9 @@ def pki(request, tmp_path_factory) -> Iterator[OcspPki]:
 
 @pytest.fixture(autouse=True)
 def _no_cache():
-    CACHE.clear()
+    clear_all()
     yield
-    CACHE.clear()
+    clear_all()
 
 
 def test_responder_answers_like_openssl_expects(pki):
@@ -367,7 +367,7 @@ def test_ocsp_unreachable_fails_closed(pki):
 
 
 def test_ocsp_silent_responder_times_out(pki, monkeypatch):
-    monkeypatch.setattr(V, "OCSP_TIMEOUT", 0.5)
+    monkeypatch.setattr(ocsp, "OCSP_TIMEOUT", 0.5)
     with socket.socket() as sink:  # accepts connections, never answers
         sink.bind(("127.0.0.1", 0))
         sink.listen()
@@ -376,6 +376,27 @@ def test_ocsp_silent_responder_times_out(pki, monkeypatch):
             leaf, trust_store=pki.store(), purpose="signature", revocation="ocsp", timeout=10
         )
     assert result.code == R.REVOCATION_UNKNOWN
+
+
+def test_a_silent_responder_cannot_fill_the_workers(pki):
+    """A validation past its deadline is answered at once, its worker stops waiting for the
+    responder soon after, and while it is busy further validations are refused, not queued."""
+    runner = ocsp.Runner(workers=1, waiting=0)
+    with socket.socket() as sink:  # accepts connections, never answers
+        sink.bind(("127.0.0.1", 0))
+        sink.listen()
+        leaf = pki.issue(0x1006, f"http://127.0.0.1:{sink.getsockname()[1]}/ocsp")
+        started = time.monotonic()
+        result = validate(leaf, trust_store=pki.store(), purpose="signature", revocation="ocsp",
+                          timeout=0.5, runner=runner)
+        assert result.code == R.TIMEOUT and time.monotonic() - started < 1.5
+        busy = validate(pki.leaves[GOOD], trust_store=pki.store(), purpose="signature",
+                        timeout=0.5, runner=runner)
+        assert busy.code == R.TIMEOUT  # the one worker is still on the silent responder
+        time.sleep(2)  # the OCSP wait is bounded by the first validation's deadline
+        freed = validate(pki.leaves[GOOD], trust_store=pki.store(), purpose="signature",
+                         revocation="ocsp", timeout=5, runner=runner)
+    assert freed.code == R.OK
 
 
 def test_crl_mode_never_asks_the_responder(pki):
@@ -500,8 +521,8 @@ def test_cache_keeps_revocation_options_apart(pki):
     )
     assert graced.code == R.OK and graced is not first and graced.warnings
     # A decision taken on OCSP answers is reused no longer than the answer lasts.
-    key = next(k for k, (until, value) in CACHE._data.items() if value is first)
-    assert CACHE._data[key][0] <= utcnow() + timedelta(seconds=V.OCSP_CACHE_SECONDS + 1)
+    until = next(until for _k, (until, value) in CACHES.results.items() if value is first)
+    assert until <= utcnow() + timedelta(seconds=OCSP_CACHE_SECONDS + 1)
 
 
 def test_unknown_revocation_mode_is_an_error(pki):

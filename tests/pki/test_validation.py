@@ -9,8 +9,8 @@ import pytest
 from registry.pki import TrustStore, load_certificate, validate
 from registry.pki import reasons as R
 from registry.pki.builder import build_crl, load_key, utcnow
-from registry.pki.truststore import load_crl
-from registry.pki.validation import CACHE
+from registry.pki.store import load_crl
+from registry.pki.validation import CACHES, clear_all
 
 ALGS = ("gost256", "ecdsa", "rsa")
 
@@ -139,12 +139,12 @@ def test_every_reason_code_has_a_russian_message():
 
 
 def test_results_are_cached_until_deadline(demo_pki, trust_store):
-    CACHE.clear()
+    clear_all()
     cert = demo_pki.person("head", "ecdsa").certificate
     first = validate(cert, trust_store=trust_store)
     assert validate(cert, trust_store=trust_store) is first
-    key = next(k for k in CACHE._data if k[0] == bytes.fromhex(cert.fingerprint))
-    until = CACHE._data[key][0]
+    until = next(until for k, (until, _r) in CACHES.results.items()
+                 if k[0] == bytes.fromhex(cert.fingerprint))
     assert until <= min(cert.not_after, trust_store.earliest_crl_update)
     # A point-in-time validation neither reads nor fills the cache.
     assert validate(cert, trust_store=trust_store, at=utcnow()) is not first
@@ -153,16 +153,16 @@ def test_results_are_cached_until_deadline(demo_pki, trust_store):
 def test_timeout_returns_a_result(demo_pki, trust_store, monkeypatch):
     import threading
 
-    from registry.pki import validation
+    from registry.pki.validation import api
 
-    CACHE.clear()
+    clear_all()
     release = threading.Event()
 
     def stuck(*args, **kwargs):  # a check that would take longer than the time allowed
         release.wait(10)
         raise AssertionError("the result of a timed-out check must not be used")
 
-    monkeypatch.setattr(validation, "_validate_now", stuck)
+    monkeypatch.setattr(api, "_validate_now", stuck)
     try:
         result = validate(demo_pki.person("head", "gost256").certificate, trust_store=trust_store,
                           timeout=0.05)
@@ -186,7 +186,7 @@ def test_url_escaped_pem_from_nginx(demo_pki, trust_store):
 def test_policy_inputs_are_an_option_of_validate(demo_pki, trust_store):
     from registry.pki import PolicyInputs
 
-    CACHE.clear()
+    clear_all()
     cert = demo_pki.person("head", "gost256").certificate
     assert cert.qualified_classes  # the leaf names КС1 and КС2
     assert validate(cert, trust_store=trust_store).valid

@@ -11,8 +11,8 @@ from registry import create_app
 from registry.auth.models import VisitJournalEntry
 from registry.extensions import db
 from registry.pki import reason_title
-from registry.trust import validation
-from registry.trust.validation import (
+from registry.trust import decision
+from registry.trust.decision import (
     GRACE_JOURNAL_PREFIX,
     parse_duration,
     parse_revocation,
@@ -55,10 +55,10 @@ def test_configured_method_and_grace_reach_validate_when_it_takes_them(monkeypat
         seen.update(kwargs)
         return real(cert, **kwargs)
 
-    real = validation.pki_validate
-    monkeypatch.setattr(validation, "pki_validate", recording)
+    real = decision.pki_validate
+    monkeypatch.setattr(decision, "pki_validate", recording)
     store = TrustStore.from_paths(demo_pki.trust_dir)
-    result = validation.validate(
+    result = decision.decide(
         demo_pki.person("head", "ecdsa").certificate,
         trust_store=store,
         config={"REGISTRY_REVOCATION": "crl", "REGISTRY_CRL_GRACE": "6h"},
@@ -102,7 +102,7 @@ def test_sign_in_on_a_recently_stale_crl_within_grace_is_journaled(
     app = _stale_store(
         trust_app_factory, demo_pki, tmp_path, timedelta(hours=1), REGISTRY_CRL_GRACE="6h"
     )
-    with caplog.at_level("WARNING", logger="registry.trust.validation"):
+    with caplog.at_level("WARNING", logger="registry.trust.decision"):
         assert _get(app, demo_pki).status_code == 200
     assert any("grace period" in r.getMessage() for r in caplog.records)
     with app.app_context():

@@ -11,9 +11,9 @@ import pytest
 
 from registry.pki import load_certificate
 from registry.trust import TslError, holder, import_tsl, parse_tsl
-from registry.trust.holder import display_name
+from registry.trust.decision import decide
+from registry.trust.store import display_name
 from registry.trust.tsl import ROOT_TAG
-from registry.trust.validation import validate
 
 from .conftest import MSK, REAL_PKI, ListedCa, demo_ca, der_of, initial_store, now, tsl_xml
 
@@ -261,8 +261,8 @@ def test_ca_not_accredited_is_refused_at_sign_in_and_judged_at_signing_time(
     leaf = demo_pki.person("employee1", "ecdsa").certificate
     with app.app_context():
         store = holder().get()
-        before = validate(leaf, trust_store=store, purpose="signature", at=t - timedelta(hours=20))
-        after = validate(leaf, trust_store=store, purpose="signature", at=t - timedelta(hours=5))
+        before = decide(leaf, trust_store=store, purpose="signature", at=t - timedelta(hours=20))
+        after = decide(leaf, trust_store=store, purpose="signature", at=t - timedelta(hours=5))
     assert before.valid, before.message
     assert after.code == "ca_not_accredited" and after.details["ca"] == "Демо УЦ ECDSA"
 
@@ -412,3 +412,74 @@ def test_another_certificate_of_a_listed_key_is_judged_like_the_listed_one(demo_
     assert index.problem([reissued], t)[1] == "Прекращена"
     assert index.problem([reissued], t - timedelta(days=2)) is None
     assert index.lookup(root.certificate) is None
+
+
+def test_one_verdict_for_a_ca_whose_accreditation_ended(
+    trust_app_factory, demo_pki, tmp_path, db_session
+):
+    """Sign-in, `registry cert verify` (the configured store and a store given by --trust)
+    and `registry trust status` agree: the CA's accreditation ended, so the certificate is
+    refused everywhere with the same reason."""
+    from registry.trust.status import trust_status
+
+    from ..helpers import run_registry
+
+    t = now()
+    initial_store(demo_pki, tmp_path / "trust", this_update=t - timedelta(days=2))
+    ca = demo_ca(
+        demo_pki,
+        statuses=[
+            ("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+            ("Прекращена", t - timedelta(hours=10), None),
+        ],
+    )
+    app = trust_app_factory()
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(12, t, [ca]))
+    import_tsl(app, source)
+
+    signin = _signin(app, demo_pki)
+    assert signin.status_code == 403
+    refusal = "Аккредитация удостоверяющего центра «Демо УЦ ECDSA» прекращена"
+    assert refusal in signin.text
+
+    cert = demo_pki.person("employee1", "ecdsa").cert_path
+    env = {"REGISTRY_TRUST_STORE": str(tmp_path / "trust"),
+           "REGISTRY_INSTANCE_PATH": str(tmp_path / "cli-instance"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    configured = run_registry("cert", "verify", "--json", str(cert), cwd=tmp_path, **env)
+    assert configured.returncode == 1, configured.stdout + configured.stderr
+    verdict = json.loads(configured.stdout)
+    assert verdict["valid"] is False and verdict["code"] == "ca_not_accredited"
+    assert refusal in verdict["message"]
+    given = run_registry("cert", "verify", "--trust", str(tmp_path / "trust"), str(cert),
+                         cwd=tmp_path, **env)
+    assert given.returncode == 1 and "[ca_not_accredited]" in given.stdout
+    # Before the accreditation ended the same command says «valid», as sign-in would have.
+    earlier = (t - timedelta(hours=20)).isoformat()
+    assert run_registry("cert", "verify", "--at", earlier, str(cert), cwd=tmp_path,
+                        **env).returncode == 0
+
+    with app.app_context():
+        listed = [c for c in trust_status()["cas"] if c["name"] == "Демо УЦ ECDSA"]
+    assert listed and listed[0]["accredited"] is False
+    assert listed[0]["accreditation"] == "Прекращена"
+
+
+def test_the_import_counts_accreditation_as_the_decision_reads_it(demo_pki):
+    """A termination announced for tomorrow leaves the CA accredited today, for the import's
+    count as for sign-in; one that took effect yesterday ends it for both."""
+    from registry.trust.accreditation import ca_from_metadata
+
+    t = now()
+    later = demo_ca(demo_pki, statuses=[("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+                                        ("Прекращена", t + timedelta(days=1), None)])
+    ended = demo_ca(demo_pki, statuses=[("Действует", datetime(2020, 1, 1, tzinfo=MSK), None),
+                                        ("Прекращена", t - timedelta(days=1), None)])
+    for listed, accredited in ((later, True), (ended, False)):
+        [ca] = parse_tsl(tsl_xml(1, t, [listed])).cas
+        assert ca.active is accredited
+        periods = [{"status": p.status, "from": p.start and p.start.isoformat(),
+                    "to": p.end and p.end.isoformat()} for p in ca.periods]
+        decided = ca_from_metadata({"periods": periods}).status_at(t)
+        assert (decided == "Действует") is accredited

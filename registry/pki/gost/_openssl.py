@@ -15,11 +15,12 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_size_t, c_uint, c_ulong, c_void_p
 from typing import Any
+
+from cachetools import LRUCache
 
 from ._base import GostBackend
 from ._errors import GostError, GostUnavailable
@@ -28,6 +29,19 @@ from ._params import KEY_OID_256, KEY_OID_512, PARAMSETS, curve_of
 
 _LIBCRYPTO = "libcrypto.so.3"
 _KEY_CACHE_SIZE = 256
+
+
+class _PkeyCache(LRUCache):
+    """Decoded public keys (EVP_PKEY handles) by DER; an evicted handle's reference is freed."""
+
+    def __init__(self, maxsize: int, free: Callable[[int], None]):
+        super().__init__(maxsize=maxsize)
+        self._free = free
+
+    def popitem(self):
+        key, pkey = super().popitem()
+        self._free(pkey)
+        return key, pkey
 _ENGINE_DIRS = ("/usr/lib/x86_64-linux-gnu/engines-3", "/usr/lib/aarch64-linux-gnu/engines-3",
                 "/usr/lib64/engines-3", "/usr/lib/engines-3", "/usr/local/lib/engines-3")
 
@@ -119,7 +133,7 @@ class OpenSSLBackend(GostBackend):
         self._lib = lib
         # Decoded public keys by SPKI: the same CA keys verify every chain, and decoding costs
         # as much as the verification itself. Each holder takes its own reference.
-        self._keys: OrderedDict[bytes, int] = OrderedDict()
+        self._keys = _PkeyCache(_KEY_CACHE_SIZE, lambda pkey: self._lib.EVP_PKEY_free(pkey))
         self._keys_lock = threading.Lock()
         self._load_engine()
         self._md = {256: self._digest(b"md_gost12_256", 32), 512: self._digest(b"md_gost12_512", 64)}
@@ -199,16 +213,13 @@ class OpenSSLBackend(GostBackend):
         with self._keys_lock:
             pkey = self._keys.get(der)
             if pkey is not None:
-                self._keys.move_to_end(der)
                 self._lib.EVP_PKEY_up_ref(pkey)
         if pkey is None:
             pkey = self._decode_public(der, pub)
             with self._keys_lock:
                 if der not in self._keys:
                     self._lib.EVP_PKEY_up_ref(pkey)  # the cache's own reference
-                    self._keys[der] = pkey
-                    if len(self._keys) > _KEY_CACHE_SIZE:
-                        self._lib.EVP_PKEY_free(self._keys.popitem(last=False)[1])
+                    self._keys[der] = pkey  # may evict (and free) the least recent key
         try:
             yield pkey
         finally:

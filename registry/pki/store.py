@@ -1,4 +1,8 @@
-"""The trust store: trusted roots, known intermediates and CRLs."""
+"""The trust store as data: trusted roots, known intermediates and CRLs, read from files.
+
+What validation judges against. The application's copy, reloaded when its files change, is
+:mod:`registry.trust.store`; building one from the official CA list is :mod:`registry.trust.install`.
+"""
 
 from __future__ import annotations
 

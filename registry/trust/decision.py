@@ -1,7 +1,8 @@
-"""The product's certificate check: ``registry.pki.validate`` plus what the trust layer knows.
+"""The application's trust decision: ``registry.pki.validate`` plus what the trust layer knows.
 
-Every decision of the application (sign-in, the API, document signatures) goes through
-:func:`validate`, which
+Every decision about a certificate (sign-in, the API, document and МЧД signatures,
+``registry cert verify``) goes through :func:`decide`, so one certificate gets one verdict
+everywhere. It
 
 - passes the configured revocation method (``REGISTRY_REVOCATION``) and CRL grace period
   (``REGISTRY_CRL_GRACE``) to ``registry.pki.validate``;
@@ -11,28 +12,29 @@ Every decision of the application (sign-in, the API, document signatures) goes t
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from cachetools import TTLCache
+
 from ..pki import QualifiedCertificate, TrustStore, ValidationResult
 from ..pki import reasons as R
 from ..pki import validate as pki_validate
-from .accreditation import index_for
+from ..pki.validation import Memo
+from .accreditation import AccreditationIndex, index_for
 
 log = logging.getLogger(__name__)
 
 REVOCATION_METHODS = ("crl", "ocsp", "crl+ocsp")
 DEFAULT_REVOCATION = "crl+ocsp"
-CA_NOT_ACCREDITED = getattr(R, "CA_NOT_ACCREDITED", "ca_not_accredited")
+CA_NOT_ACCREDITED = R.CA_NOT_ACCREDITED
 # registry.pki.validate names the CRLs it accepted within the grace period here.
 GRACE_DETAIL = "stale_crl_grace"
 MOSCOW = timezone(timedelta(hours=3))
-
-_PARAMETERS = set(inspect.signature(pki_validate).parameters)
 
 
 def parse_duration(value: str | timedelta | int | None) -> timedelta | None:
@@ -70,7 +72,7 @@ def revocation_options(config: Any = None) -> tuple[str, timedelta | None]:
     )
 
 
-def validate(
+def decide(
     cert: QualifiedCertificate | bytes | str,
     *,
     trust_store: TrustStore | None = None,
@@ -78,34 +80,29 @@ def validate(
     at: datetime | None = None,
     purpose: str = "login",
     config: Any = None,
+    accreditation: AccreditationIndex | None = None,
     **kwargs: Any,
 ) -> ValidationResult:
-    """``registry.pki.validate`` with the app's revocation settings and the accreditation check.
+    """Whether the application trusts ``cert`` for ``purpose`` at ``at`` (default: now).
 
-    Without ``trust_store`` the current application's store is used.
+    ``registry.pki.validate`` with the app's revocation settings, then the accreditation of
+    every CA of the chain at ``at``. Without ``trust_store`` the current application's store
+    is used; without ``accreditation`` the list imported with that store (none for a store
+    built by hand).
     """
     if trust_store is None:
-        from .holder import trust_store as current_store
+        from .store import trust_store as current_store
 
         trust_store = current_store()
     revocation, grace = revocation_options(config)
-    options = dict(kwargs)
-    if "revocation" in _PARAMETERS:
-        options.setdefault("revocation", revocation)
-    if "crl_grace" in _PARAMETERS:
-        options.setdefault("crl_grace", grace)
-    intermediates = list(intermediates)
-    result = pki_validate(
-        cert,
-        trust_store=trust_store,
-        intermediates=intermediates,
-        at=at,
-        purpose=purpose,
-        **options,
-    )
+    kwargs.setdefault("revocation", revocation)
+    kwargs.setdefault("crl_grace", grace)
+    result = pki_validate(cert, trust_store=trust_store, intermediates=list(intermediates),
+                          at=at, purpose=purpose, **kwargs)
     if not result.valid:
         return result
-    problem = accreditation_problem(result, trust_store, at)
+    index = accreditation if accreditation is not None else index_for(trust_store.id)
+    problem = accreditation_problem(result, index, at)
     if problem is not None:
         return problem
     if result.details.get(GRACE_DETAIL):
@@ -114,8 +111,11 @@ def validate(
 
 
 GRACE_JOURNAL_PREFIX = "Вход по просроченному списку отзыва"
-_GRACE_LOGGED: dict[tuple, float] = {}
 _GRACE_LOG_EVERY = 600.0
+# Grace acceptances logged lately, so a person signing in again and again is logged once
+# every few minutes.
+_GRACE_LOGGED: Memo[float] = Memo(TTLCache(maxsize=10000, ttl=_GRACE_LOG_EVERY,
+                                           timer=time.monotonic))
 
 
 def grace_message(detail: dict) -> str:
@@ -133,17 +133,12 @@ def grace_message(detail: dict) -> str:
 
 def _note_grace(result: ValidationResult, store_id: str) -> None:
     """Log a grace acceptance (at most every few minutes per certificate) and mark the request."""
-    import time
-
     stale = result.details[GRACE_DETAIL]
     detail = stale[0] if isinstance(stale, (list, tuple)) else stale
     fingerprint = result.certificate.fingerprint if result.certificate else "?"
     key = (fingerprint, detail.get("issuer"), store_id)
-    now = time.monotonic()
-    if now - _GRACE_LOGGED.get(key, -_GRACE_LOG_EVERY) >= _GRACE_LOG_EVERY:
-        if len(_GRACE_LOGGED) > 10000:
-            _GRACE_LOGGED.clear()
-        _GRACE_LOGGED[key] = now
+    if _GRACE_LOGGED.get(key) is None:
+        _GRACE_LOGGED.put(key, time.monotonic())
         log.warning(
             "certificate %s accepted on a stale CRL of %s (nextUpdate %s) within the grace period",
             fingerprint,
@@ -157,10 +152,9 @@ def _note_grace(result: ValidationResult, store_id: str) -> None:
 
 
 def accreditation_problem(
-    result: ValidationResult, store: TrustStore, at: datetime | None
+    result: ValidationResult, index: AccreditationIndex | None, at: datetime | None
 ) -> ValidationResult | None:
     """A ``ca_not_accredited`` refusal if a CA of the chain was not accredited at ``at``."""
-    index = index_for(store.id)
     if not index:
         return None
     moment = at or datetime.now(timezone.utc)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from registry.trust.holder import TrustStoreHolder
+from registry.trust.store import TrustStoreHolder
 
 
 def test_unreadable_file_is_reported_and_the_rest_loads(demo_pki, tmp_path):
