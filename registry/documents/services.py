@@ -23,7 +23,7 @@ from ..core.hooks import org_fact
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
-from ..organizations.services import okved_names, profile_codes
+from ..organizations.services.queries import okved_names, profile_codes
 from ..refdata.dictionaries import OPEN_ENDED_DOCUMENT_TYPES
 from ..text import in_days, plural_days, quoted
 from ..trust import trust_store

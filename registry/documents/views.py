@@ -12,7 +12,7 @@ from ..core.access import Permission, can
 from ..core.forms import submitted
 from ..core.web import current_person as _user
 from ..extensions import db
-from ..organizations.services import organization_or_404
+from ..organizations.services.queries import organization_or_404
 from . import forms, services
 from .services import DocumentError, FileCleanup
 

@@ -184,7 +184,7 @@ def _current_ref(client: ApiClient) -> dict | None:
 
 
 def _branch(item: dict) -> dict:
-    from ..organizations.services import split_codes
+    from ..organizations.services.rules import split_codes
     return {"id": str(item.get("id")), "kind": item.get("kind"), "name": item.get("name"),
             "kpp": item.get("kpp"), "address": item.get("address"), "okved": split_codes(item.get("okved"))}
 
@@ -218,7 +218,7 @@ def _head(head: dict | None) -> dict:
 
 def _profile(data: dict) -> dict:
     """The registered profile as documented in the OpenAPI description (not the wizard's draft)."""
-    from ..organizations.services import split_codes
+    from ..organizations.services.rules import split_codes
     okved = data.get("okved") or {}
     return {
         "general": _clean(data.get("general")),
