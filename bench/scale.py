@@ -49,7 +49,7 @@ def _copy(conn, table: str, columns: list[str], rows) -> None:
 
 def seed(app, scale: float, head_user_id: int, operator_id: int) -> int:
     from registry.extensions import db, utcnow
-    from registry.refdata.identifiers import make_inn, make_ogrn, make_snils
+    from registry.identifiers import make_inn, make_ogrn, make_snils
 
     n_org = int(FULL["organizations"] * scale)
     n_people = int(FULL["people"] * scale)

@@ -22,11 +22,3 @@ def test_create_app_is_still_importable_from_the_package():
             "assert MIGRATIONS_DIR.name == 'migrations'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-
-
-def test_refdata_identifiers_reexports_the_leaf_module():
-    from registry import identifiers
-    from registry.refdata import identifiers as refdata_identifiers
-
-    for name in identifiers.__all__:
-        assert getattr(refdata_identifiers, name) is getattr(identifiers, name)

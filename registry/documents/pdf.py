@@ -13,8 +13,8 @@ from datetime import datetime
 from xml.sax.saxutils import escape
 
 from ..core import clock
+from ..identifiers import format_snils
 from ..organizations import ru_date
-from ..refdata.identifiers import format_snils
 from ..text import format_phone
 
 FONT_PATHS = {

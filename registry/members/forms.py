@@ -9,7 +9,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from ..auth.forms import _strip as strip
 from ..core.forms import Form, date_error
-from ..refdata.identifiers import check_inn, check_ogrn, check_ogrnip, digits
+from ..identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import ROLE_DESCRIPTIONS, MemberStatus, Role
 
 

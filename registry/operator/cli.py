@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.uow import command_transaction
-from ..refdata.identifiers import format_snils
+from ..identifiers import format_snils
 from ..text import agree
 
 DEFAULT_DEMO_DIR = Path("instance/demo")

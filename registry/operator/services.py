@@ -14,9 +14,9 @@ from sqlalchemy import or_, select
 from ..auth.models import User
 from ..core.journal import record
 from ..extensions import contains_word, db, utcnow
+from ..identifiers import check_snils, digits
 from ..members.models import Membership, MemberStatus
 from ..organizations.models import Organization
-from ..refdata.identifiers import check_snils, digits
 from ..refdata.services import normalize_search
 
 

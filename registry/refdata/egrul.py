@@ -34,7 +34,7 @@ from sqlalchemy import ARRAY, String, any_, bindparam, select
 
 from ..core import hooks
 from ..extensions import db, utcnow
-from .identifiers import check_inn, check_ogrn, check_ogrnip
+from ..identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
 
 BATCH = 5000

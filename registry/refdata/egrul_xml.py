@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-from .identifiers import make_inn, make_ogrn
+from ..identifiers import make_inn, make_ogrn
 
 ENCODING = "windows-1251"
 

@@ -28,8 +28,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from ..identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .egrul import ImportReport, import_egrul  # noqa: F401  (part of this module's API)
-from .identifiers import check_inn, check_ogrn, check_ogrnip, digits
 from .models import EgrulRecord, OkvedCode
 
 _SPACES = re.compile(r"\s+")

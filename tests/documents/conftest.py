@@ -45,7 +45,7 @@ def make_org(ogrn=ORGANIZATION["ogrn"], inn=ORGANIZATION["inn"], name="ООО «
 def org(app, db_session, demo_pki) -> Org:
     """ООО «РОМАШКА»: the demo head (administrator, «Работа с заявлениями»), employee1 (Участник
     ДМДК), employee2's account with «Операции с партиями» only; and a foreign organization."""
-    from registry.refdata.identifiers import make_inn, make_ogrn
+    from registry.identifiers import make_inn, make_ogrn
 
     with app.app_context():
         head = make_user(full_name="Иванов Иван Иванович", snils=HEAD["snils"], inn=HEAD["inn"])

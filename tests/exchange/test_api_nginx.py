@@ -35,7 +35,7 @@ def call(port, demo_pki, cert=None, path="/api/v1/me", method="GET", headers=Non
 @pytest.fixture(scope="module")
 def stack(nginx_stack, demo_pki, system_cert):  # noqa: F811
     """ООО «РОМАШКА» with an exchange profile, a member and a signed document, committed."""
-    from registry.refdata.identifiers import make_inn, make_ogrn
+    from registry.identifiers import make_inn, make_ogrn
 
     app = nginx_stack["app"]
     person = demo_pki.person("head", "rsa")

@@ -55,8 +55,8 @@ def test_join_unknown_number_is_explained(app, demo_pki, org):
 
 
 def test_legal_entity_certificate_offers_its_organization(app, demo_pki, org, issue_certificate):
+    from registry.identifiers import make_inn, make_snils
     from registry.pki import oids
-    from registry.refdata.identifiers import make_inn, make_snils
     cert = issue_certificate([("C", "RU"), ("O", ORGANIZATION["name"]), (oids.OGRN, ORGANIZATION["ogrn"]),
                               (oids.INN_LE, ORGANIZATION["inn"]), ("CN", ORGANIZATION["name"]),
                               ("SN", "Смирнова"), ("G", "Ольга Ивановна"), (oids.SNILS, make_snils("556677889")),

@@ -114,9 +114,9 @@ def test_organization_list_is_paged_by_keyset(app, demo_pki, org, monkeypatch):
 
     from sqlalchemy import insert
 
+    from registry.identifiers import make_ogrn
     from registry.operator import services
     from registry.organizations.models import Organization
-    from registry.refdata.identifiers import make_ogrn
 
     with app.app_context():
         db.session.execute(insert(Organization), [

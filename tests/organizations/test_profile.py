@@ -68,8 +68,7 @@ def test_edit_saves_a_new_version_with_the_changes(app, wizard, registered):
 
 
 def test_snils_is_shown_as_people_write_it(app, wizard, registered):
-    from registry.identifiers import format_snils
-    from registry.refdata.identifiers import make_snils
+    from registry.identifiers import format_snils, make_snils
 
     from .conftest import HEAD
 

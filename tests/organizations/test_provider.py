@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from registry.extensions import db
+from registry.identifiers import make_inn, make_ogrn
 from registry.organizations.models import OrganizationDraft
-from registry.refdata.identifiers import make_inn, make_ogrn
 
 OGRN, INN = make_ogrn("102770000077"), make_inn("770100077")
 SUGGESTION = {"value": "ООО «ЛАЗУРИТ»", "data": {

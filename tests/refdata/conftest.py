@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.refdata.identifiers import make_inn, make_ogrn
+from registry.identifiers import make_inn, make_ogrn
 
 # The official Rosstat file lives beside the checkout or a folder above it (never vendored);
 # CI machines have it. Found as the demo finds it.
@@ -50,7 +50,7 @@ def legal_entity(n: int = 1, **overrides) -> dict:
 
 
 def entrepreneur(n: int = 1, **overrides) -> dict:
-    from registry.refdata.identifiers import make_ogrnip
+    from registry.identifiers import make_ogrnip
 
     record = {
         "kind": "ip", "ogrn": make_ogrnip(f"3047700{n:07d}"), "inn": make_inn(f"7723{n:06d}"),

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from registry.extensions import db
+from registry.identifiers import make_inn, make_ogrn, make_ogrnip
 from registry.refdata import egrul
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import synthetic_records, write_extract
-from registry.refdata.identifiers import make_inn, make_ogrn, make_ogrnip
 from registry.refdata.models import EgrulRecord
 from registry.refdata.services import Party, find_local, lookup_party
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.refdata.identifiers import (
+from registry.identifiers import (
     check_inn,
     check_kpp,
     check_ogrn,
