@@ -521,13 +521,13 @@ def make_member(user: User, organization: Organization, *roles: str | Role,
 def _stored_file(content: bytes | None = None, name: str = "a.pdf"):
     import io
 
-    from registry.documents import services as documents
     from registry.documents import storage
+    from registry.documents.services.store import files_root
 
     if content is None:
         from .documents.pdfs import plain_pdf
         content = plain_pdf()
-    return storage.save_upload(io.BytesIO(content), name, root=documents.files_root())
+    return storage.save_upload(io.BytesIO(content), name, root=files_root())
 
 
 def make_document(organization: Organization, *, content: bytes | None = None,

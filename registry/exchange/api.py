@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 from ..core import access, clock, hooks, uow
 from ..core.access import AccessDenied
 from ..core.web import CERT_ENVIRON_KEY, public
-from ..documents import services as documents
 from ..documents.models import Document
+from ..documents.services import store as document_store
+from ..documents.services import uploads as document_uploads
 from ..extensions import csrf, db, utcnow
 from ..mchd import services as mchd
 from ..members.models import Membership, MemberStatus, Permission
@@ -330,12 +331,12 @@ def document_list(org_id: int):
         raise ApiError(400, "bad_state", "Параметр state: active, expiring или expired.")
     today = clock.today()
     return jsonify({"documents": [_document(d, today) for d in
-                                  documents.documents(org, doc_type=doc_type, state=state, today=today)]})
+                                  document_uploads.documents(org, doc_type=doc_type, state=state, today=today)]})
 
 
 def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document:
     org = _organization(client, org_id, Permission.READ_DOCUMENTS)
-    document = documents.document_or_none(org, document_id)
+    document = document_uploads.document_or_none(org, document_id)
     if document is None:
         raise ApiError(404, "not_found", "Документ не найден.")
     return document
@@ -354,7 +355,7 @@ def document_file(org_id: int, document_id: int):
     client = authenticate()
     document = _find_document(client, org_id, document_id)
     try:
-        return documents.file_store().send(document.file_key, document.file_name, document.media_type)
+        return document_store.file_store().send(document.file_key, document.file_name, document.media_type)
     except ValueError:
         raise ApiError(404, "not_found", "Файл документа не найден.") from None
     except FileNotFoundError:
