@@ -1,9 +1,9 @@
 """Demo mode: a self-contained instance (SQLite database, demo PKI) in one directory.
 
 ``registry demo setup --dir DIR`` runs the registered demo steps in order; domains add their
-own demo data with :func:`demo_step`::
+own demo data (their ``demo_data`` modules) with :func:`registry.core.demo_steps.demo_step`::
 
-    from registry.demo import demo_step
+    from ..core.demo_steps import DemoContext, demo_step
 
     @demo_step(order=100)
     def organizations(ctx):
@@ -20,14 +20,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .core.demo import (  # noqa: F401  (re-exported)
-    _STEPS,
-    DemoContext,
-    DemoStep,
-    demo_step,
-    set_demo_app_factory,
-    steps,
-)
+from .core.demo_steps import DemoContext, demo_step, set_demo_app_factory, steps
 from .core.uow import command_transaction
 
 # Persons and algorithms whose PKCS#12 files the demo offers for a browser (browsers cannot do

@@ -12,7 +12,8 @@ from __future__ import annotations
 from sqlalchemy import Index
 
 from .auth.models import User
-from .organizations.models import Organization, OrganizationJournalEntry
+from .core.journal import OrganizationJournalEntry
+from .organizations.models import Organization
 from .refdata.models import EgrulRecord
 
 

@@ -28,7 +28,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 
 from .config import parse_networks
-from .core.measures import (  # noqa: F401  (re-exported)
+from .core.measures import (
     MULTIPROCESS,
     REQUEST_SECONDS,
     SIGN_IN_EVENTS,

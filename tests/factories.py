@@ -1,76 +1,470 @@
-"""Factories for test data, one or more per model. Call inside an application context (in a
-test's transaction, see ``db_session``); they add and flush, never commit."""
+"""Factories for test data: a factory_boy factory per model (``tests/test_factories.py``
+checks that every mapped class has one), and ``make_*`` helpers for what a factory cannot say
+alone (a profile, a stored file, a certificate's columns). Call inside an application context
+(in a test's transaction, see ``db_session``); they add and flush, never commit."""
 
 from __future__ import annotations
 
-import itertools
+import uuid
 from datetime import timedelta
 
-from registry.auth.models import User, UserCertificate, VisitJournalEntry
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from registry.auth.models import (
+    AuthSession,
+    SignInChallenge,
+    User,
+    UserCertificate,
+    VisitJournalEntry,
+)
+from registry.core.journal import OrganizationJournalEntry
 from registry.documents.models import Application, Document
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
 from registry.extensions import db, utcnow
 from registry.identifiers import make_inn, make_ogrn, make_snils
+from registry.jobs.models import JobFailure, PeriodicRun
+from registry.mchd.models import PowerOfAttorneyRecord, PowerRoleRule
 from registry.members.models import Membership, MemberStatus, Role
+from registry.notices.models import Notice, NoticeAddress, NoticeOptOut
 from registry.organizations.models import (
     EgrulChange,
     Organization,
     OrganizationDraft,
-    OrganizationJournalEntry,
     OrganizationVersion,
 )
 from registry.refdata.models import EgrulRecord, OkvedCode
+from registry.register.models import Decision, RecordSequence, Review, SpecialRecord
 
-_seq = itertools.count(1)
+
+# -- factories: one per model -------------------------------------------------------------------
+class Factory(SQLAlchemyModelFactory):
+    """Adds to the test's session and flushes (the test's transaction is rolled back)."""
+
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "flush"
 
 
+class UserFactory(Factory):
+    """A user with a valid, unique СНИЛС and ИНН."""
+
+    class Meta:
+        model = User
+
+    full_name = factory.Sequence(lambda n: f"Тестов Тест Тестович {n}")
+    surname = "Тестов"
+    given_names = "Тест Тестович"
+    snils = factory.Sequence(lambda n: make_snils(f"{500000000 + n:09d}"))
+    inn = factory.Sequence(lambda n: make_inn(f"{5000000000 + n:010d}"))
+
+
+class UserCertificateFactory(Factory):
+    class Meta:
+        model = UserCertificate
+
+    user = factory.SubFactory(UserFactory)
+    fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    serial = factory.Sequence(lambda n: f"{n:X}")
+    subject = factory.Sequence(lambda n: f"CN=Test {n}")
+    issuer = "CN=Test CA"
+    algorithm = "ECDSA P-256"
+    not_before = factory.LazyFunction(lambda: utcnow() - timedelta(days=1))
+    not_after = factory.LazyFunction(lambda: utcnow() + timedelta(days=365))
+    pem = "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n"
+
+
+class VisitJournalEntryFactory(Factory):
+    class Meta:
+        model = VisitJournalEntry
+
+    event = VisitJournalEntry.EVENT_SIGN_IN
+    result = "ok"
+    remote_addr = "192.0.2.1"
+    user_agent = "Mozilla/5.0 Chrome/120.0"
+    cert_serial = "01"
+    cert_issuer = "CN=Test CA"
+
+
+class AuthSessionFactory(Factory):
+    """An open session signed in with a client certificate."""
+
+    class Meta:
+        model = AuthSession
+
+    user = factory.SubFactory(UserFactory)
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    cert_fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    method = AuthSession.METHOD_TLS
+
+
+class SignInChallengeFactory(Factory):
+    """A spent challenge of sign-in by signature."""
+
+    class Meta:
+        model = SignInChallenge
+
+    nonce = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    origin = "https://registry.example.ru"
+    text = factory.LazyAttribute(lambda c: f"{c.origin} {c.nonce}")
+    expires_at = factory.LazyFunction(lambda: utcnow() + timedelta(minutes=5))
+    used_at = factory.LazyFunction(utcnow)
+
+
+class OrganizationFactory(Factory):
+    """A registered organization: a unique ОГРН/ИНН, a complete profile."""
+
+    class Meta:
+        model = Organization
+
+    kind = "ul"
+    ogrn = factory.Sequence(lambda n: make_ogrn(f"1027799{n:05d}"))
+    inn = factory.Sequence(lambda n: make_inn(f"7798{n:05d}"))
+    kpp = factory.LazyAttribute(lambda o: o.inn[:4] + "01001")
+    full_name = factory.Sequence(lambda n: f"ООО «ТЕСТ-{n}»")
+    short_name = factory.SelfAttribute("full_name")
+    party = factory.LazyAttribute(lambda o: _party(o.ogrn, o.inn, o.kpp, o.full_name))
+    data = factory.LazyFunction(lambda: organization_profile())
+
+
+class OrganizationVersionFactory(Factory):
+    class Meta:
+        model = OrganizationVersion
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.LazyAttribute(lambda v: v.organization.version)
+    data = factory.LazyAttribute(lambda v: v.organization.data)
+    changes = factory.LazyFunction(lambda: [{"section": "", "field": "", "old": None,
+                                             "new": "Организация зарегистрирована"}])
+
+
+class OrganizationDraftFactory(Factory):
+    """A registration draft on its first step."""
+
+    class Meta:
+        model = OrganizationDraft
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    step = "general"
+    data = factory.LazyFunction(dict)
+
+
+class OrganizationJournalEntryFactory(Factory):
+    class Meta:
+        model = OrganizationJournalEntry
+
+    class Params:
+        organization = factory.SubFactory(OrganizationFactory)
+
+    organization_id = factory.SelfAttribute("organization.id")
+    event = "joined"
+
+
+class EgrulChangeFactory(Factory):
+    """An open change of the head that ЕГРЮЛ shows (the new head: somebody without an account)."""
+
+    class Meta:
+        model = EgrulChange
+
+    organization = factory.SubFactory(OrganizationFactory)
+    kind = EgrulChange.KIND_HEAD
+    old = factory.LazyAttribute(lambda c: (c.organization.party or {}).get("head"))
+    new = factory.LazyFunction(lambda: {
+        "kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
+        "inn": make_inn("7799000001"), "title": "Генеральный директор"})
+    new_head_inn = factory.LazyAttribute(lambda c: c.new["inn"])
+    summary = "Руководитель по ЕГРЮЛ: Иванов Иван Иванович → Новиков Николай Петрович"
+
+
+class MembershipFactory(Factory):
+    """An active member without roles."""
+
+    class Meta:
+        model = Membership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    roles = factory.LazyFunction(list)
+    status = MemberStatus.ACTIVE.value
+
+
+class DocumentFactory(Factory):
+    """A charter in the file store (a small PDF), valid for a year."""
+
+    class Meta:
+        model = Document
+
+    class Params:
+        stored = factory.LazyFunction(lambda: _stored_file())
+
+    organization = factory.SubFactory(OrganizationFactory)
+    doc_type = "charter"
+    number = factory.Sequence(str)
+    doc_date = factory.LazyFunction(lambda: utcnow().date())
+    expires_on = factory.LazyAttribute(lambda d: d.doc_date + timedelta(days=365))
+    file_key = factory.SelfAttribute("stored.key")
+    file_name = "a.pdf"
+    file_size = factory.SelfAttribute("stored.size")
+    file_sha256 = factory.SelfAttribute("stored.sha256")
+    file_kind = "pdf"
+    media_type = factory.SelfAttribute("stored.media_type")
+    checks = factory.LazyFunction(list)
+
+
+class ApplicationFactory(Factory):
+    """A draft application with a stored PDF."""
+
+    class Meta:
+        model = Application
+
+    class Params:
+        stored = factory.LazyFunction(lambda: _stored_file())
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    data = factory.LazyAttribute(lambda a: {"organization": {"full_name": a.organization.full_name}})
+    profile_version = factory.LazyAttribute(lambda a: a.organization.version)
+    pdf_key = factory.SelfAttribute("stored.key")
+    pdf_sha256 = factory.SelfAttribute("stored.sha256")
+    pdf_size = factory.SelfAttribute("stored.size")
+
+
+class ExchangeProfileFactory(Factory):
+    class Meta:
+        model = ExchangeProfile
+
+    organization = factory.SubFactory(OrganizationFactory)
+    system_name = factory.Sequence(lambda n: f"ИС {n}")
+    system_code = factory.Sequence(lambda n: f"IS-{n}")
+
+
+class ExchangeCertificateFactory(Factory):
+    class Meta:
+        model = ExchangeCertificate
+
+    profile = factory.SubFactory(ExchangeProfileFactory)
+    fingerprint = factory.Sequence(lambda n: f"{n + 1 << 128:064x}")
+    serial = factory.Sequence(lambda n: f"E{n:X}")
+    subject = factory.Sequence(lambda n: f"CN=ИС {n}")
+    issuer = "CN=Test CA"
+    algorithm = "ECDSA P-256"
+    not_before = factory.LazyFunction(lambda: utcnow() - timedelta(days=1))
+    not_after = factory.LazyFunction(lambda: utcnow() + timedelta(days=365))
+    pem = "-"
+
+
+class OkvedCodeFactory(Factory):
+    """One OKVED2 code of section C."""
+
+    class Meta:
+        model = OkvedCode
+
+    code = factory.Sequence(lambda n: f"{10 + n // 100 % 90:02d}.{n % 100:02d}")
+    name = factory.LazyAttribute(lambda c: f"Вид деятельности {c.code}")
+    section = "C"
+    parent_code = None
+    search_text = factory.LazyAttribute(lambda c: c.name.lower().replace("ё", "е"))
+
+
+class EgrulRecordFactory(Factory):
+    """An ЕГРЮЛ record of a legal entity (unique ОГРН/ИНН)."""
+
+    class Meta:
+        model = EgrulRecord
+
+    kind = "ul"
+    ogrn = factory.Sequence(lambda n: make_ogrn(f"1027788{n:05d}"))
+    inn = factory.Sequence(lambda n: make_inn(f"7797{n:05d}"))
+    kpp = "779701001"
+    full_name = factory.Sequence(lambda n: f"ОБЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ «ЗАПИСЬ-{n}»")
+    short_name = factory.Sequence(lambda n: f"ООО «ЗАПИСЬ-{n}»")
+    address = "г. Москва"
+    status = "Действующее"
+    liquidated = False
+    extract_date = factory.LazyFunction(lambda: utcnow().date())
+
+
+class PowerOfAttorneyRecordFactory(Factory):
+    """An accepted МЧД of a member (made-up XML and signature; active, a year long)."""
+
+    class Meta:
+        model = PowerOfAttorneyRecord
+
+    class Params:
+        member = factory.SubFactory(MembershipFactory)
+
+    organization_id = factory.SelfAttribute("member.organization_id")
+    user_id = factory.SelfAttribute("member.user_id")
+    number = factory.LazyFunction(lambda: str(uuid.uuid4()))
+    format = "003"
+    principal_inn = factory.LazyAttribute(lambda r: r.member.organization.inn or "")
+    principal_ogrn = factory.LazyAttribute(lambda r: r.member.organization.ogrn)
+    principal_name = factory.LazyAttribute(lambda r: r.member.organization.full_name)
+    representative = factory.LazyAttribute(lambda r: {
+        "full_name": r.member.user.full_name, "snils": r.member.user.snils, "inn": r.member.user.inn})
+    signer = factory.LazyFunction(lambda: {"full_name": "Иванов Иван Иванович"})
+    powers = factory.LazyFunction(lambda: [{"code": "DMDK_APPLICATIONS", "name": "Работа с заявлениями"}])
+    issued_on = factory.LazyFunction(lambda: utcnow().date() - timedelta(days=1))
+    valid_until = factory.LazyFunction(lambda: utcnow().date() + timedelta(days=365))
+    redelegation = "1"
+    granted_roles = factory.LazyAttribute(lambda r: list(r.member.roles or []))
+    checks = factory.LazyFunction(list)
+    xml = b"<xml/>"
+    signature = b"sig"
+
+
+class PowerRoleRuleFactory(Factory):
+    """A machine-readable power and the roles it gives."""
+
+    class Meta:
+        model = PowerRoleRule
+
+    code = factory.Sequence(lambda n: f"TEST_POWER_{n}")
+    name = factory.Sequence(lambda n: f"Полномочие {n}")
+    roles = factory.LazyFunction(lambda: [Role.APPLICATIONS.value])
+
+
+class NoticeFactory(Factory):
+    """A certificate-expiry notice with a unique key."""
+
+    class Meta:
+        model = Notice
+
+    user = factory.SubFactory(UserFactory)
+    kind = "cert_expiry"
+    key = factory.Sequence(lambda n: f"test:{n}")
+    subject = factory.Sequence(lambda n: f"Уведомление {n}")
+    body = "Текст уведомления."
+
+
+class NoticeAddressFactory(Factory):
+    """A profile address confirmed for notices."""
+
+    class Meta:
+        model = NoticeAddress
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    email = factory.Sequence(lambda n: f"person{n}@example.ru")
+    confirmed_at = factory.LazyFunction(utcnow)
+
+
+class NoticeOptOutFactory(Factory):
+    class Meta:
+        model = NoticeOptOut
+
+    class Params:
+        user = factory.SubFactory(UserFactory)
+
+    user_id = factory.SelfAttribute("user.id")
+    kind = "cert_expiry"
+
+
+class JobFailureFactory(Factory):
+    """A failed attempt of a job that will not run again."""
+
+    class Meta:
+        model = JobFailure
+
+    task = "registry.tests.task"
+    task_id = factory.LazyFunction(lambda: uuid.uuid4().hex)
+    args = "[]"
+    error = "RuntimeError: test"
+    retries_left = 0
+
+
+class PeriodicRunFactory(Factory):
+    """A periodic job's finished run for one period."""
+
+    class Meta:
+        model = PeriodicRun
+
+    name = factory.Sequence(lambda n: f"test-job-{n}")
+    period_start = factory.LazyFunction(utcnow)
+    node = "test-node"
+    finished_at = factory.LazyFunction(utcnow)
+
+
+class ReviewFactory(Factory):
+    """The operator's review of a submitted application."""
+
+    class Meta:
+        model = Review
+
+    application = factory.SubFactory(ApplicationFactory, status=Application.SUBMITTED)
+    organization = factory.SelfAttribute("application.organization")
+    status = Review.SUBMITTED
+    version = 1
+
+
+class DecisionFactory(Factory):
+    """A refusal on a review, unsigned, with a stand-in PDF."""
+
+    class Meta:
+        model = Decision
+
+    class Params:
+        review = factory.SubFactory(ReviewFactory)
+
+    review_id = factory.SelfAttribute("review.id")
+    organization_id = factory.SelfAttribute("review.organization_id")
+    kind = Decision.REFUSE
+    number = factory.Sequence(lambda n: f"Р-{n + 1:06d}")
+    decided_on = factory.LazyFunction(lambda: utcnow().date())
+    pdf = b"%PDF-1.4 decision"
+
+
+class SpecialRecordFactory(Factory):
+    """An active entry on the special register."""
+
+    class Meta:
+        model = SpecialRecord
+
+    organization = factory.SubFactory(OrganizationFactory)
+    number = factory.Sequence(lambda n: f"СУ-T-{n + 1:06d}")
+    registered_on = factory.LazyFunction(lambda: utcnow().date())
+    status = SpecialRecord.ACTIVE
+
+
+class RecordSequenceFactory(Factory):
+    """A number counter (a year of its own per instance)."""
+
+    class Meta:
+        model = RecordSequence
+
+    name = "record"
+    year = factory.Sequence(lambda n: 1900 + n)
+    last = 0
+
+
+# -- helpers: what takes more than a factory's defaults -----------------------------------------
 def make_user(**fields) -> User:
     """A user with a valid, unique СНИЛС and ИНН unless given."""
-    n = next(_seq)
-    values = {
-        "full_name": f"Тестов Тест Тестович {n}",
-        "surname": "Тестов",
-        "given_names": "Тест Тестович",
-        "snils": make_snils(f"{500000000 + n:09d}"),
-        "inn": make_inn(f"{5000000000 + n:010d}"),
-    }
-    values.update(fields)
-    user = User(**values)
-    db.session.add(user)
-    db.session.flush()
-    return user
+    return UserFactory(**fields)
 
 
-def _certificate_columns(cert, subject: str, pem: str) -> dict:
-    """The stored-certificate columns: from a QualifiedCertificate, or made-up values."""
-    if cert is not None:
-        return dict(fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
-                    issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
-                    not_after=cert.not_after, pem=cert.pem)
-    n, now = next(_seq), utcnow()
-    return dict(fingerprint=f"{n:064x}", serial=f"{n:X}", subject=subject.format(n=n),
-                issuer="CN=Test CA", algorithm="ECDSA P-256",
-                not_before=now - timedelta(days=1), not_after=now + timedelta(days=365), pem=pem)
+def _certificate_columns(cert) -> dict:
+    """The stored-certificate columns of a QualifiedCertificate (none: the factory's)."""
+    if cert is None:
+        return {}
+    return dict(fingerprint=cert.fingerprint, serial=cert.serial, subject=cert.subject,
+                issuer=cert.issuer, algorithm=cert.algorithm, not_before=cert.not_before,
+                not_after=cert.not_after, pem=cert.pem)
 
 
 def make_user_certificate(user: User, cert=None, **fields) -> UserCertificate:
     """A stored certificate of ``user``: from a QualifiedCertificate, or made-up values."""
-    values = _certificate_columns(cert, "CN=Test {n}",
-                                  "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n")
-    stored = UserCertificate(user=user, **{**values, **fields})
-    db.session.add(stored)
-    db.session.flush()
-    return stored
+    return UserCertificateFactory(user=user, **{**_certificate_columns(cert), **fields})
 
 
 def make_journal_entry(user: User | None, **fields) -> VisitJournalEntry:
-    values = dict(event=VisitJournalEntry.EVENT_SIGN_IN, result="ok", remote_addr="192.0.2.1",
-                  user_agent="Mozilla/5.0 Chrome/120.0", cert_serial="01", cert_issuer="CN=Test CA")
-    values.update(fields)
-    entry = VisitJournalEntry(user=user, **values)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return VisitJournalEntryFactory(user=user, **fields)
 
 
 # -- organizations ------------------------------------------------------------------------------
@@ -106,62 +500,42 @@ def organization_profile(**sections) -> dict:
     return profile
 
 
-def make_organization(*, ogrn: str | None = None, inn: str | None = None,
-                      name: str | None = None, data: dict | None = None, **fields) -> Organization:
-    """A registered organization: a unique ОГРН/ИНН unless given, a complete profile."""
+def _party(ogrn: str, inn: str, kpp: str, name: str) -> dict:
+    """The ЕГРЮЛ record a registered organization keeps: its head is the demo head."""
     from registry.pki.demo import PEOPLE
 
-    n = next(_seq)
-    ogrn = ogrn or make_ogrn(f"1027799{n:05d}")
-    inn = inn or make_inn(f"7798{n:05d}")
-    name = name or f"ООО «ТЕСТ-{n}»"
-    kpp = fields.pop("kpp", inn[:4] + "01001")
-    party = {"kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": kpp, "full_name": name,
-             "short_name": name, "address": "г. Москва, ул. Тверская, д. 1",
-             "head": {"kind": "person", "surname": "Иванов", "given": "Иван",
-                      "patronymic": "Иванович", "inn": PEOPLE["head"]["inn"]}}
-    values = dict(kind="ul", ogrn=ogrn, inn=inn, kpp=kpp, full_name=name, short_name=name,
-                  party=party, data=organization_profile() if data is None else data)
-    values.update(fields)
-    organization = Organization(**values)
-    db.session.add(organization)
-    db.session.flush()
-    return organization
+    return {"kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": kpp, "full_name": name,
+            "short_name": name, "address": "г. Москва, ул. Тверская, д. 1",
+            "head": {"kind": "person", "surname": "Иванов", "given": "Иван",
+                     "patronymic": "Иванович", "inn": PEOPLE["head"]["inn"]}}
+
+
+def make_organization(*, name: str | None = None, **fields) -> Organization:
+    """A registered organization: a unique ОГРН/ИНН unless given, a complete profile."""
+    if name is not None:
+        fields = {"full_name": name, "short_name": name, **fields}
+    fields = {k: v for k, v in fields.items() if v is not None or k not in ("ogrn", "inn", "data")}
+    return OrganizationFactory(**fields)
 
 
 def make_version(organization: Organization, *, author: User | None = None,
                  **fields) -> OrganizationVersion:
-    values = dict(organization_id=organization.id, number=organization.version,
-                  data=organization.data, author_id=getattr(author, "id", None),
-                  changes=[{"section": "", "field": "", "old": None,
-                            "new": "Организация зарегистрирована"}])
-    values.update(fields)
-    version = OrganizationVersion(**values)
-    db.session.add(version)
-    db.session.flush()
-    return version
+    return OrganizationVersionFactory(organization=organization,
+                                      author_id=getattr(author, "id", None), **fields)
 
 
 def make_draft(user: User, organization: Organization | None = None,
                **fields) -> OrganizationDraft:
     """A wizard draft: a registration (no organization) or an edit of ``organization``."""
-    values = dict(user_id=user.id, organization_id=getattr(organization, "id", None),
-                  step="general", data=dict(organization.data) if organization else {},
-                  party=organization.party if organization else None,
-                  base_version=organization.version if organization else None)
-    values.update(fields)
-    draft = OrganizationDraft(**values)
-    db.session.add(draft)
-    db.session.flush()
-    return draft
+    if organization is not None:
+        fields = dict(organization_id=organization.id, data=dict(organization.data),
+                      party=organization.party, base_version=organization.version, **fields)
+    return OrganizationDraftFactory(user=user, **fields)
 
 
 def make_org_journal_entry(organization: Organization, event: str = "joined",
                            **fields) -> OrganizationJournalEntry:
-    entry = OrganizationJournalEntry(organization_id=organization.id, event=event, **fields)
-    db.session.add(entry)
-    db.session.flush()
-    return entry
+    return OrganizationJournalEntryFactory(organization=organization, event=event, **fields)
 
 
 def register_organization(head: User, **fields) -> Organization:
@@ -191,197 +565,96 @@ def make_person(name: str, **fields) -> User:
 
 def make_member(user: User, organization: Organization, *roles: str | Role,
                 status: str | MemberStatus = MemberStatus.ACTIVE, **fields) -> Membership:
-    values = dict(organization_id=organization.id, user_id=user.id,
-                  roles=sorted(Role(r).value for r in roles),
-                  status=MemberStatus(status).value)
-    values.update(fields)
-    member = Membership(**values)
-    db.session.add(member)
-    db.session.flush()
-    return member
+    return MembershipFactory(organization=organization, user=user,
+                             roles=sorted(Role(r).value for r in roles),
+                             status=MemberStatus(status).value, **fields)
 
 
 # -- documents and applications -----------------------------------------------------------------
 def _stored_file(content: bytes | None = None, name: str = "a.pdf"):
     import io
 
-    from registry.documents import services as documents
     from registry.documents import storage
+    from registry.documents.services.store import files_root
 
     if content is None:
         from .documents.pdfs import plain_pdf
         content = plain_pdf()
-    return storage.save_upload(io.BytesIO(content), name, root=documents.files_root())
+    return storage.save_upload(io.BytesIO(content), name, root=files_root())
 
 
 def make_document(organization: Organization, *, content: bytes | None = None,
                   signature: bytes | None = None, **fields) -> Document:
     """A document in the file store (a small PDF unless ``content``), optionally with a
     detached signature file."""
-    today = utcnow().date()
-    stored = _stored_file(content)
-    values = dict(organization_id=organization.id, doc_type="charter", number=str(next(_seq)),
-                  doc_date=today, expires_on=today + timedelta(days=365), file_key=stored.key,
-                  file_name="a.pdf", file_size=stored.size, file_sha256=stored.sha256,
-                  file_kind="pdf", media_type=stored.media_type, checks=[])
     if signature is not None:
         # the store checks content against the name: a stand-in PDF is stored as one
         sig = _stored_file(signature, "a.pdf" if signature.startswith(b"%PDF") else "a.p7s")
-        values.update(signature_key=sig.key, signature_name="a.pdf.sig", signature_size=sig.size)
-    values.update(fields)
-    document = Document(**values)
-    db.session.add(document)
-    db.session.flush()
-    return document
+        fields = dict(signature_key=sig.key, signature_name="a.pdf.sig", signature_size=sig.size,
+                      **fields)
+    return DocumentFactory(organization=organization, stored=_stored_file(content), **fields)
 
 
 def make_application(organization: Organization, documents: list[Document] = (),
                      **fields) -> Application:
     """An application (a draft unless ``status``) with a stored PDF, attaching ``documents``."""
-    stored = _stored_file()
-    number = fields.pop("number", None) or next(_seq)
-    values = dict(organization_id=organization.id, number=number,
-                  data={"organization": {"full_name": organization.full_name}},
-                  profile_version=organization.version, pdf_key=stored.key,
-                  pdf_sha256=stored.sha256, pdf_size=stored.size)
-    values.update(fields)
-    application = Application(**values)
-    application.documents = list(documents)
-    db.session.add(application)
-    db.session.flush()
-    return application
+    if fields.get("number") is None:
+        fields.pop("number", None)
+    return ApplicationFactory(organization=organization, documents=list(documents), **fields)
 
 
 # -- information exchange -----------------------------------------------------------------------
 def make_exchange_profile(organization: Organization, **fields) -> ExchangeProfile:
-    n = next(_seq)
-    values = dict(organization_id=organization.id, system_name=f"ИС {n}", system_code=f"IS-{n}")
-    values.update(fields)
-    profile = ExchangeProfile(**values)
-    db.session.add(profile)
-    db.session.flush()
-    return profile
+    return ExchangeProfileFactory(organization=organization, **fields)
 
 
 def make_exchange_certificate(profile: ExchangeProfile, cert=None,
                               **fields) -> ExchangeCertificate:
     """A certificate of an exchange profile: from a QualifiedCertificate, or made-up values."""
-    values = _certificate_columns(cert, "CN=ИС {n}", "-")
-    stored = ExchangeCertificate(profile=profile, **{**values, **fields})
-    db.session.add(stored)
-    db.session.flush()
-    return stored
+    return ExchangeCertificateFactory(profile=profile, **{**_certificate_columns(cert), **fields})
 
 
 # -- reference data -----------------------------------------------------------------------------
 def make_okved(code: str, name: str | None = None, **fields) -> OkvedCode:
-    """One OKVED2 code (its section from the first letter given, or ``C``)."""
-    name = name or f"Вид деятельности {code}"
-    values = dict(code=code, name=name, section=fields.pop("section", "C"),
-                  parent_code=None, search_text=name.lower().replace("ё", "е"))
-    values.update(fields)
-    row = OkvedCode(**values)
-    db.session.add(row)
-    db.session.flush()
-    return row
+    """One OKVED2 code (section ``C`` unless given)."""
+    if name is not None:
+        fields["name"] = name
+    return OkvedCodeFactory(code=code, **fields)
 
 
 def make_egrul_record(**fields) -> EgrulRecord:
     """An ЕГРЮЛ record of a legal entity (unique ОГРН/ИНН unless given)."""
-    n = next(_seq)
-    values = dict(kind="ul", ogrn=make_ogrn(f"1027788{n:05d}"), inn=make_inn(f"7797{n:05d}"),
-                  kpp="779701001", full_name=f"ОБЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ «ЗАПИСЬ-{n}»",
-                  short_name=f"ООО «ЗАПИСЬ-{n}»", address="г. Москва", status="Действующее",
-                  liquidated=False, extract_date=utcnow().date())
-    values.update(fields)
-    record = EgrulRecord(**values)
-    db.session.add(record)
-    db.session.flush()
-    return record
+    return EgrulRecordFactory(**fields)
 
 
 # -- powers of attorney (МЧД) -------------------------------------------------------------------
-def make_power_of_attorney(member: Membership, **fields):
+def make_power_of_attorney(member: Membership, **fields) -> PowerOfAttorneyRecord:
     """An accepted МЧД of a member (made-up XML and signature; active, a year long)."""
-    import uuid
+    return PowerOfAttorneyRecordFactory(member=member, **fields)
 
-    from registry.mchd.models import PowerOfAttorneyRecord
 
-    today = utcnow().date()
-    organization = db.session.get(Organization, member.organization_id)
-    user = db.session.get(User, member.user_id)
-    values = dict(organization_id=member.organization_id, user_id=member.user_id,
-                  number=str(uuid.uuid4()), format="003", principal_inn=organization.inn or "",
-                  principal_ogrn=organization.ogrn, principal_name=organization.full_name,
-                  representative={"full_name": user.full_name, "snils": user.snils, "inn": user.inn},
-                  signer={"full_name": "Иванов Иван Иванович"},
-                  powers=[{"code": "DMDK_APPLICATIONS", "name": "Работа с заявлениями"}],
-                  issued_on=today - timedelta(days=1), valid_until=today + timedelta(days=365),
-                  redelegation="1", granted_roles=list(member.roles or []), checks=[],
-                  xml=b"<xml/>", signature=b"sig")
-    values.update(fields)
-    record = PowerOfAttorneyRecord(**values)
-    db.session.add(record)
-    db.session.flush()
-    return record
-def make_notice(user: User, **fields):
+# -- notices ------------------------------------------------------------------------------------
+def make_notice(user: User, **fields) -> Notice:
     """A notice for ``user`` (kind ``cert_expiry`` and a unique key unless given)."""
-    from registry.notices.models import Notice
-
-    n = next(_seq)
-    values = dict(user_id=user.id, kind="cert_expiry", key=f"test:{n}", subject=f"Уведомление {n}",
-                  body="Текст уведомления.")
-    values.update(fields)
-    notice = Notice(**values)
-    db.session.add(notice)
-    db.session.flush()
-    return notice
+    return NoticeFactory(user=user, **fields)
 
 
-def make_confirmed_address(user: User, email: str | None = None):
+def make_confirmed_address(user: User, email: str | None = None) -> NoticeAddress:
     """Give ``user`` a profile address already confirmed for notices."""
-    from registry.notices.models import NoticeAddress
-
     user.email = email or user.email or f"person{user.id}@example.ru"
-    address = NoticeAddress(user_id=user.id, email=user.email, confirmed_at=utcnow())
-    db.session.add(address)
-    db.session.flush()
-    return address
+    return NoticeAddressFactory(user=user, email=user.email)
+
+
 def make_egrul_change(organization: Organization, **fields) -> EgrulChange:
     """An open change of the head that ЕГРЮЛ shows (the new head: somebody without an account)."""
-    new_head = {"kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
-                "inn": make_inn("7799000001"), "title": "Генеральный директор"}
-    values = dict(organization_id=organization.id, kind=EgrulChange.KIND_HEAD,
-                  old=(organization.party or {}).get("head"), new=new_head, new_head_inn=new_head["inn"],
-                  summary="Руководитель по ЕГРЮЛ: Иванов Иван Иванович → Новиков Николай Петрович")
-    values.update(fields)
-    change = EgrulChange(**values)
-    db.session.add(change)
-    db.session.flush()
-    return change
+    return EgrulChangeFactory(organization=organization, **fields)
 
 
-def make_review(application: Application, **fields):
+def make_review(application: Application, **fields) -> Review:
     """The operator's review of ``application`` (submitted unless ``status``)."""
-    from registry.register.models import Review
-
-    values = dict(organization_id=application.organization_id, application_id=application.id,
-                  status=Review.SUBMITTED, version=1)
-    values.update(fields)
-    review = Review(**values)
-    db.session.add(review)
-    db.session.flush()
-    return review
+    return ReviewFactory(application=application, **fields)
 
 
-def make_decision(review, **fields):
+def make_decision(review: Review, **fields) -> Decision:
     """A decision on ``review`` (a refusal, unsigned, with a stand-in PDF)."""
-    from registry.register.models import Decision
-
-    values = dict(review_id=review.id, organization_id=review.organization_id, kind=Decision.REFUSE,
-                  number=f"Р-{next(_seq):06d}", decided_on=utcnow().date(), pdf=b"%PDF-1.4 decision")
-    values.update(fields)
-    decision = Decision(**values)
-    db.session.add(decision)
-    db.session.flush()
-    return decision
+    return DecisionFactory(review=review, **fields)

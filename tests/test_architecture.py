@@ -4,6 +4,8 @@ functions included; imports only for type checkers left out), so it names the of
 
     identifiers ← pki ← trust, config, extensions ← core ← auth ← domains ← web ← app, cli, demo
 
+Inside a domain's services package the modules are ordered too (SERVICE_PACKAGES).
+
 Domains may use each other's models and services (never views or forms of another domain),
 as long as that makes no cycle. Inside ``registry.pki.validation`` the modules are layered
 too (``VALIDATION_LAYERS`` below), and only its ``cache`` and ``ocsp`` hold state.
@@ -152,6 +154,27 @@ def test_no_cycles_between_parts():
                     stack.append((nxt, [*path, nxt]))
     assert cycles == []
     assert KNOWN_CYCLES <= set(parts), "fixed: remove it from KNOWN_CYCLES"
+
+
+# Services packages: one concern per module, each importing only the modules listed before it.
+SERVICE_PACKAGES = {
+    "registry.organizations.services": ["rules", "egrul_check", "wizard", "queries", "history",
+                                        "search", "operations"],
+    "registry.documents.services": ["store", "checks", "expiry", "uploads", "applications"],
+}
+
+
+def test_services_packages_import_in_their_order():
+    wrong = []
+    for package, order in SERVICE_PACKAGES.items():
+        inside = {m.rpartition(".")[2] for m in MODULES if m.startswith(package + ".")}
+        assert inside == set(order), f"{package}: add new modules to SERVICE_PACKAGES in order"
+        for a, b, line in imports():
+            if a.startswith(package + ".") and b.startswith(package + "."):
+                low, high = order.index(b.rpartition(".")[2]), order.index(a.rpartition(".")[2])
+                if low >= high:
+                    wrong.append(f"{_where(a, line)}: {a} imports {b}, listed after it")
+    assert wrong == []
 
 
 def test_members_services_do_not_answer_http():

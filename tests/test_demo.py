@@ -7,7 +7,7 @@ import shutil
 from sqlalchemy import inspect
 
 from registry import demo
-from registry.core import demo as core_demo
+from registry.core import demo_steps
 from registry.extensions import db
 
 
@@ -15,12 +15,12 @@ def test_setup_runs_registered_steps_and_can_run_again(tmp_path, demo_pki, monke
     # Reuse the session's demo PKI (build_demo_pki reuses an existing directory).
     shutil.copytree(demo_pki.root, tmp_path / "pki")
     seen = []
-    monkeypatch.setitem(core_demo._STEPS, "organizations", demo.DemoStep(
+    monkeypatch.setitem(demo_steps._STEPS, "organizations", demo_steps.DemoStep(
         100, "organizations", lambda ctx: seen.append((ctx.pki.trust_dir, ctx.directory))))
 
     for _ in range(2):
         ctx = demo.setup(tmp_path, echo=lambda line: None)
-    names = [s.name for s in demo.steps()]
+    names = [s.name for s in demo_steps.steps()]
     assert names[:2] == ["database", "pki"]
     assert names.index("organizations") > names.index("reference_data")  # by order, then name
     assert seen == [(tmp_path / "pki" / "trust", tmp_path)] * 2
@@ -56,7 +56,7 @@ def test_make_demo_passes_the_port():
 
 
 def test_the_okved_file_is_found_above_a_deeper_checkout_or_the_way_to_load_it_is_told(tmp_path, monkeypatch):
-    from registry.refdata import demo as refdata_demo
+    from registry.refdata import demo_data as refdata_demo
 
     monkeypatch.delenv("REGISTRY_OKVED_FILE", raising=False)
     checkout = tmp_path / "work" / "wt" / "branch"  # a worktree: ../shared is not beside it

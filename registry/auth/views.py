@@ -24,7 +24,6 @@ from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
 from ..core import hooks, uow
-from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
 from ..core.web import (
     CERT_ENVIRON_KEY,
     CONTENT_SECURITY_POLICY,

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from ..core.hooks import add_notice_provider, add_org_link
     from ..core.web import local_datetime as _local_datetime
     from . import models  # noqa: F401  (tables)
-    from .services import expiry_notices
+    from .services.expiry import expiry_notices
     from .tasks import files_cli  # also registers the documents' jobs
     from .views import applications_bp, bp
 
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(org_can, "org_can")
     add_notice_provider(app, expiry_notices)
     from ..core.hooks import add_org_fact
-    from .services import expiring_column, expiring_params
+    from .services.expiry import expiring_column, expiring_params
     add_org_fact(app, "documents_expiring", expiring_column, expiring_params)
     add_org_link(app, "Документы организации", "documents.index", Permission.READ_DOCUMENTS, order=10)
     add_org_link(app, "Заявления", "applications.index", Permission.APPLICATIONS, key="applications", order=20)

@@ -1,6 +1,6 @@
 """The application as a PDF (reportlab, DejaVu Sans for Cyrillic).
 
-The PDF is built from the data frozen in the application (``services.application_data``) and
+The PDF is built from the data frozen in the application (``services.applications.application_data``) and
 rendered once; the head signs those exact bytes.
 """
 

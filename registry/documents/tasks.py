@@ -14,13 +14,13 @@ from ..jobs.tasks import register_expiry_notifier
 def verify_document(document_id: int) -> None:
     """Verify the signatures of a document too large to check during its upload."""
     from ..extensions import db
-    from . import services
     from .models import Document
+    from .services import checks
 
     document = db.session.get(Document, document_id)
     if document is None or document.signature_state != "pending":
         return  # deleted, or already verified (a check re-enqueued after a restart)
-    services.verify(document)
+    checks.verify(document)
 
 
 @periodic("signature_checks", minutes("REGISTRY_SIGNATURE_RECHECK_MINUTES"))
@@ -29,7 +29,7 @@ def signature_checks(app: Flask) -> None:
     process killed between its commit and the enqueue, a worker killed mid-check)."""
     from datetime import timedelta
 
-    from .services import requeue_pending_checks
+    from .services.checks import requeue_pending_checks
 
     requeue_pending_checks(older_than=timedelta(
         minutes=int(app.config["REGISTRY_SIGNATURE_RECHECK_MINUTES"])))
@@ -38,7 +38,7 @@ def signature_checks(app: Flask) -> None:
 @on_consumer_start
 def pending_checks_at_start(app: Flask) -> None:
     """A consumer starting (after a crash, too) re-enqueues every pending signature check."""
-    from .services import requeue_pending_checks
+    from .services.checks import requeue_pending_checks
 
     requeue_pending_checks()
 
@@ -46,7 +46,7 @@ def pending_checks_at_start(app: Flask) -> None:
 @periodic("files_sweep", minutes("REGISTRY_FILES_SWEEP_MINUTES"))
 def files_sweep(app: Flask) -> None:
     """Remove files left by killed workers (written but never committed)."""
-    from .services import sweep_files
+    from .services.store import sweep_files
 
     sweep_files()
 
@@ -54,7 +54,7 @@ def files_sweep(app: Flask) -> None:
 @register_expiry_notifier
 def document_expiry_notices(app: Flask) -> None:
     """Part of the daily expiry round: documents about to expire, to those who keep them."""
-    from .services import notify_expiring_documents
+    from .services.expiry import notify_expiring_documents
 
     notify_expiring_documents()
 
@@ -69,7 +69,7 @@ def files_cli() -> None:
 @with_appcontext
 def sweep_command(older_than: int) -> None:
     """Remove files left by killed workers (written but never committed)."""
-    from .services import sweep_files
+    from .services.store import sweep_files
 
     removed = sweep_files(older_than=older_than)
     click.echo(f"removed {removed} leftover file(s)")

@@ -12,9 +12,10 @@ from ..core.access import Permission, can
 from ..core.forms import submitted
 from ..core.web import current_person as _user
 from ..extensions import db
-from ..organizations.services import organization_or_404
-from . import forms, services
-from .services import DocumentError, FileCleanup
+from ..organizations.services.queries import organization_or_404
+from . import forms
+from .services import applications, checks, expiry, store, uploads
+from .services.store import DocumentError, FileCleanup
 
 bp = Blueprint("documents", __name__, template_folder="templates",
                url_prefix="/organizations/<int:org_id>/documents")
@@ -25,14 +26,14 @@ UPLOAD_ENDPOINTS = {"documents.upload", "documents.add_signature", "applications
 
 
 def _limit_mb() -> int:
-    return services.max_bytes() // (1024 * 1024)
+    return store.max_bytes() // (1024 * 1024)
 
 
 def _upload_limit(endpoint, values):
     # Runs before CSRFProtect reads the form: uploads may carry a document and its signature,
     # each up to the configured limit; the store refuses a larger file with its own message.
     if endpoint in UPLOAD_ENDPOINTS:
-        request.max_content_length = 2 * services.max_bytes() + 1024 * 1024
+        request.max_content_length = 2 * store.max_bytes() + 1024 * 1024
 
 
 bp.url_value_preprocessor(_upload_limit)
@@ -78,13 +79,13 @@ def _stored(field, action):
 
 
 def _send(key: str, name: str, media_type: str):
-    return services.send_stored(key, name, media_type)
+    return store.send_stored(key, name, media_type)
 
 
 # -- documents ------------------------------------------------------------------------------------
 def _document(org_id: int, document_id: int, permission=Permission.DOCUMENTS):
     organization = organization_or_404(org_id, permission, _user())
-    document = services.document_or_none(organization, document_id)
+    document = uploads.document_or_none(organization, document_id)
     if document is None:
         abort(404)
     return organization, document
@@ -98,9 +99,9 @@ def index(org_id: int):
     if filters.validate():
         values = {k: filters[k].data or None for k in values}
     return render_template("documents/index.html", organization=organization, filters=filters,
-                           documents=services.documents(organization, **values),
+                           documents=uploads.documents(organization, **values),
                            can_apply=can(_user(), Permission.APPLICATIONS, organization),
-                           warn_days=services.EXPIRY_WARNING_DAYS)
+                           warn_days=expiry.EXPIRY_WARNING_DAYS)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -108,7 +109,7 @@ def upload(org_id: int):
     organization = organization_or_404(org_id, Permission.DOCUMENTS, _user())
     form = forms.DocumentForm()
     form.file.description = form.file.description.format(limit=_limit_mb())
-    document = submitted(form) and _stored(form.field_for, lambda cleanup: services.add_document(
+    document = submitted(form) and _stored(form.field_for, lambda cleanup: uploads.add_document(
         organization, user=_user(), cleanup=cleanup, remote_addr=request.remote_addr,
         **form.document_values()))
     if document:
@@ -122,14 +123,14 @@ def upload(org_id: int):
 def detail(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
     return render_template("documents/detail.html", organization=organization, document=document,
-                           why_kept=services.why_kept(document) if document.applications else None,
+                           why_kept=uploads.why_kept(document) if document.applications else None,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
 
 
 def _refused_signature(organization, document, form):
     return render_template("documents/detail.html", organization=organization, document=document,
-                           why_kept=services.why_kept(document) if document.applications else None,
+                           why_kept=uploads.why_kept(document) if document.applications else None,
                            signature_form=form, action_form=forms.ActionForm(formdata=None)), 422
 
 
@@ -154,7 +155,7 @@ def add_signature(org_id: int, document_id: int):
     form = forms.SignatureForm()
     if not submitted(form):
         return _refused_signature(organization, document, form)
-    checks = _stored(form.signature, lambda cleanup: services.attach_signature(
+    checks = _stored(form.signature, lambda cleanup: uploads.attach_signature(
         document, stream=form.signature.data.stream, filename=form.signature.data.filename,
         cleanup=cleanup, actor=_user(), remote_addr=request.remote_addr))
     if checks is None:
@@ -170,8 +171,8 @@ def recheck(org_id: int, document_id: int):
     _organization, document = _document(org_id, document_id)
     if not forms.ActionForm().validate_on_submit():
         abort(400)
-    checks = services.check(document)
-    pending = any(c.get("code") == "pending" for c in checks)
+    results = checks.check(document)
+    pending = any(c.get("code") == "pending" for c in results)
     flash("Подписи проверяются: результат появится на этой странице." if pending
           else "Подписи проверены заново.", "info")
     return redirect(url_for(".detail", org_id=org_id, document_id=document_id))
@@ -185,7 +186,7 @@ def delete(org_id: int, document_id: int):
     title = document.title
     try:
         with _files() as cleanup:
-            services.delete_document(document, cleanup, actor=_user(), remote_addr=request.remote_addr)
+            uploads.delete_document(document, cleanup, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         return _detail_again(org_id, document_id), 409
@@ -197,7 +198,7 @@ def _detail_again(org_id: int, document_id: int) -> str:
     """The document page again, after an action on it was refused."""
     organization, document = _document(org_id, document_id)
     return render_template("documents/detail.html", organization=organization, document=document,
-                           why_kept=services.why_kept(document) if document.applications else None,
+                           why_kept=uploads.why_kept(document) if document.applications else None,
                            signature_form=forms.SignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None))
 
@@ -205,7 +206,7 @@ def _detail_again(org_id: int, document_id: int) -> str:
 # -- applications ---------------------------------------------------------------------------------
 def _application(org_id: int, application_id: int):
     organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
-    application = services.application_or_none(organization, application_id)
+    application = applications.application_or_none(organization, application_id)
     if application is None:
         abort(404)
     return organization, application
@@ -218,7 +219,7 @@ def _validity(document) -> str:
 def _application_form(organization, formdata=None) -> forms.ApplicationForm:
     form = forms.ApplicationForm() if formdata is None else forms.ApplicationForm(formdata=None)
     form.documents.choices = [(d.id, f"{d.title} · {_validity(d)} · {d.file_name}")
-                              for d in services.documents(organization, state="active")]
+                              for d in uploads.documents(organization, state="active")]
     return form
 
 
@@ -227,7 +228,7 @@ def application_list(org_id: int):
     organization = organization_or_404(org_id, Permission.APPLICATIONS, _user())
     posted = request.method == "POST"
     form = _application_form(organization, formdata=None if posted else False)
-    application = submitted(form) and _stored(form.documents, lambda cleanup: services.create_application(
+    application = submitted(form) and _stored(form.documents, lambda cleanup: applications.create_application(
         organization, user=_user(), document_ids=form.documents.data or [], cleanup=cleanup,
         remote_addr=request.remote_addr))
     if application:
@@ -235,7 +236,7 @@ def application_list(org_id: int):
               "success")
         return redirect(url_for(".detail", org_id=org_id, application_id=application.id))
     return render_template("documents/applications.html", organization=organization, form=form,
-                           applications=services.applications(organization),
+                           applications=applications.applications(organization),
                            can_documents=can(_user(), Permission.DOCUMENTS, organization)), \
         422 if posted else 200
 
@@ -245,9 +246,9 @@ def _detail(organization, application, sign_form=None, status=200):
                            application=application,
                            sign_form=sign_form or forms.ApplicationSignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None),
-                           head=services.head_identity(organization)["display"],
+                           head=applications.head_identity(organization)["display"],
                            can_documents=can(_user(), Permission.DOCUMENTS, organization),
-                           may_delete=services.may_delete_application(application, _user())), status
+                           may_delete=applications.may_delete_application(application, _user())), status
 
 
 @applications_bp.route("/<int:application_id>", endpoint="detail")
@@ -275,7 +276,7 @@ def signature(org_id: int, application_id: int):
 def sign(org_id: int, application_id: int):
     organization, application = _application(org_id, application_id)
     form = forms.ApplicationSignatureForm()
-    result = submitted(form) and _stored(form.signature, lambda cleanup: services.sign_application(
+    result = submitted(form) and _stored(form.signature, lambda cleanup: applications.sign_application(
         application, stream=form.signature.data.stream, filename=form.signature.data.filename,
         cleanup=cleanup, actor=_user(), remote_addr=request.remote_addr))
     if not result:
@@ -295,7 +296,7 @@ def submit(org_id: int, application_id: int):
         abort(400)
     try:
         with db.session.begin_nested():
-            services.submit_application(application, actor=_user(), remote_addr=request.remote_addr)
+            applications.submit_application(application, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         return _detail(*_application(org_id, application_id), status=409)
@@ -311,7 +312,7 @@ def application_delete(org_id: int, application_id: int):
     title = application.title
     try:
         with _files() as cleanup:
-            services.delete_application(application, cleanup, actor=_user(), remote_addr=request.remote_addr)
+            applications.delete_application(application, cleanup, actor=_user(), remote_addr=request.remote_addr)
     except DocumentError as exc:
         flash(exc.message, "error")
         return _detail(*_application(org_id, application_id), status=409)

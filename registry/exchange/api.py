@@ -20,8 +20,9 @@ from werkzeug.exceptions import HTTPException
 from ..core import access, clock, hooks, uow
 from ..core.access import AccessDenied
 from ..core.web import CERT_ENVIRON_KEY, public
-from ..documents import services as documents
 from ..documents.models import Document
+from ..documents.services import store as document_store
+from ..documents.services import uploads as document_uploads
 from ..extensions import csrf, db, utcnow
 from ..mchd import services as mchd
 from ..members.models import Membership, MemberStatus, Permission
@@ -184,7 +185,7 @@ def _current_ref(client: ApiClient) -> dict | None:
 
 
 def _branch(item: dict) -> dict:
-    from ..organizations.services import split_codes
+    from ..organizations.services.rules import split_codes
     return {"id": str(item.get("id")), "kind": item.get("kind"), "name": item.get("name"),
             "kpp": item.get("kpp"), "address": item.get("address"), "okved": split_codes(item.get("okved"))}
 
@@ -218,7 +219,7 @@ def _head(head: dict | None) -> dict:
 
 def _profile(data: dict) -> dict:
     """The registered profile as documented in the OpenAPI description (not the wizard's draft)."""
-    from ..organizations.services import split_codes
+    from ..organizations.services.rules import split_codes
     okved = data.get("okved") or {}
     return {
         "general": _clean(data.get("general")),
@@ -359,12 +360,12 @@ def document_list(org_id: int):
         raise ApiError(400, "bad_state", "Параметр state: active, expiring или expired.")
     today = clock.today()
     return jsonify({"documents": [_document(d, today) for d in
-                                  documents.documents(org, doc_type=doc_type, state=state, today=today)]})
+                                  document_uploads.documents(org, doc_type=doc_type, state=state, today=today)]})
 
 
 def _find_document(client: ApiClient, org_id: int, document_id: int) -> Document:
     org = _organization(client, org_id, Permission.READ_DOCUMENTS)
-    document = documents.document_or_none(org, document_id)
+    document = document_uploads.document_or_none(org, document_id)
     if document is None:
         raise ApiError(404, "not_found", "Документ не найден.")
     return document
@@ -383,7 +384,7 @@ def document_file(org_id: int, document_id: int):
     client = authenticate()
     document = _find_document(client, org_id, document_id)
     try:
-        return documents.file_store().send(document.file_key, document.file_name, document.media_type)
+        return document_store.file_store().send(document.file_key, document.file_name, document.media_type)
     except ValueError:
         raise ApiError(404, "not_found", "Файл документа не найден.") from None
     except FileNotFoundError:

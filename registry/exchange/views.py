@@ -8,7 +8,7 @@ from ..core.access import Permission
 from ..core.forms import submitted
 from ..core.web import current_person as _user
 from ..extensions import db
-from ..organizations.services import organization_or_404
+from ..organizations.services.queries import organization_or_404
 from ..text import quoted
 from . import forms, services
 from .services import ExchangeError

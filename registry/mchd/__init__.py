@@ -17,7 +17,7 @@ def init_app(app: Flask) -> None:
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
-        demo,  # noqa: F401  (the demo step)
+        demo_data,  # noqa: F401  (the demo step)
         models,  # noqa: F401  (tables)
         services,
     )

@@ -25,7 +25,7 @@ from ..core.web import current_person, local_datetime
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
-from ..organizations.services import check_head
+from ..organizations.services.egrul_check import check_head
 from ..refdata import services as refdata
 from ..text import agree, genitive
 from .models import Membership, MemberStatus, Permission, Role

@@ -24,7 +24,7 @@ from ..core.web import render_error
 from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
-from ..organizations.services import organization_or_404
+from ..organizations.services.queries import organization_or_404
 from ..text import genitive
 from . import current, egrul, forms, services
 from .contacts import contacts

@@ -41,7 +41,7 @@ def _configured() -> bool:
 
 
 def _application(ctx: click.Context) -> tuple[Flask, str]:
-    from ..core import demo
+    from ..core import demo_steps as demo
 
     directory = ctx.meta.get(DIR_KEY)
     info = ctx.ensure_object(ScriptInfo)

@@ -22,7 +22,7 @@ def ru_date(value) -> str:
 def init_app(app: Flask) -> None:
     from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
-    from .services import split_codes
+    from .services.rules import split_codes
     from .views import bp
 
     app.register_blueprint(bp)

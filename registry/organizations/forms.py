@@ -18,7 +18,7 @@ from wtforms.validators import Email, Length, Optional, ValidationError
 
 from .. import identifiers as ids
 from ..core import clock
-from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Form, Required, RuDateField  # noqa: F401
+from ..core.forms import DATE_ERROR, REQUIRED, ChoiceField, Form, Required, RuDateField
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, IDENTITY_DOCUMENT_TYPES, countries
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..auth.models import User
-from ..core.journal import OrganizationJournalEntry  # noqa: F401  (the journal, kept in the core)
 from ..extensions import UTCDateTime, db, utcnow
 
 

@@ -18,15 +18,19 @@ from flask import (
 
 from ..core import access, hooks
 from ..core.access import Permission
-from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..refdata import services as refdata
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
 from ..text import quoted
-from . import forms, services
+from . import forms, presentation
 from .models import Organization
-from .services import LIST_SECTIONS, PROFILE_TABS, STEPS, WizardError
+from .presentation import PROFILE_TABS
+from .services import egrul_check, operations, queries
+from .services import history as profile_history
+from .services import search as org_search
+from .services import wizard as drafts
+from .services.wizard import LIST_SECTIONS, STEPS, WizardError
 
 bp = Blueprint("organizations", __name__, template_folder="templates", url_prefix="/organizations")
 
@@ -46,7 +50,7 @@ def dictionary_title(kind: str, code: str | None) -> str:
 
 
 def _organization(org_id: int, permission: Permission = Permission.VIEW_PROFILE) -> Organization:
-    return services.organization_or_404(org_id, permission, _user())
+    return queries.organization_or_404(org_id, permission, _user())
 
 
 FOUND_KEY = "registry.found_party"  # the organization shown by the search, until it is chosen
@@ -58,8 +62,8 @@ def index():
     """«Моя организация»: the organization's profile when the person works in one; otherwise
     what to do (continue a registration, see a pending request, register or join)."""
     user = _user()
-    organizations = services.organizations_of(user)
-    draft = services.find_draft(user)
+    organizations = queries.organizations_of(user)
+    draft = drafts.find_draft(user)
     now = hooks.current_organization(user)  # of several, the one the person works in now
     if now is not None and draft is None and not request.args.get("all"):
         return redirect(url_for(".profile", org_id=now.id))
@@ -85,12 +89,12 @@ def search():
     return _search_page(form, manual, outcome, _search_status(form, outcome))
 
 
-def _start_registration(query: str) -> services.SearchOutcome:
+def _start_registration(query: str) -> org_search.SearchOutcome:
     """Search (or confirm the organization shown): what a paid provider answered is kept in
     the session until it is chosen, so that choosing it does not ask the provider again."""
     confirm = "confirm" in request.form
     known = session.pop(FOUND_KEY, None) if confirm else None
-    outcome = services.start_registration(_user(), g.certificate, query, confirm=confirm,
+    outcome = org_search.start_registration(_user(), g.certificate, query, confirm=confirm,
                                           known=known)
     if outcome.found and outcome.party is not None and outcome.party.source == "provider":
         # Only what a paid provider answered is kept (small); the local ЕГРЮЛ is asked again.
@@ -98,7 +102,7 @@ def _start_registration(query: str) -> services.SearchOutcome:
     return outcome
 
 
-def _search_status(form, outcome: services.SearchOutcome | None) -> int:
+def _search_status(form, outcome: org_search.SearchOutcome | None) -> int:
     if form.errors or (outcome is not None and outcome.ended):
         return 422
     if outcome is not None and outcome.head is not None:
@@ -110,7 +114,7 @@ def _search_status(form, outcome: services.SearchOutcome | None) -> int:
 
 def _search_page(form, manual, outcome, status=200):
     return render_template("organizations/search.html", form=form, manual=manual, outcome=outcome,
-                           draft=services.find_draft(_user()), discard_form=forms.DiscardForm(),
+                           draft=drafts.find_draft(_user()), discard_form=forms.DiscardForm(),
                            okved_loaded=refdata.okved_loaded()), status
 
 
@@ -119,8 +123,8 @@ def manual():
     form = forms.SearchForm(formdata=None)
     manual_form = forms.ManualForm()
     if not manual_form.validate_on_submit():
-        return _search_page(form, manual_form, services.SearchOutcome(not_found=True), 422)
-    outcome = services.start_manual(_user(), g.certificate, forms.values(manual_form))
+        return _search_page(form, manual_form, org_search.SearchOutcome(not_found=True), 422)
+    outcome = org_search.start_manual(_user(), g.certificate, forms.values(manual_form))
     if outcome.error or outcome.draft is None:
         if outcome.error:
             manual_form.ogrn.errors.append(outcome.error)
@@ -139,7 +143,7 @@ def _step_url(step: str, organization: Organization | None) -> str:
 
 @bp.route("/register/<step>", methods=["GET", "POST"])
 def wizard(step: str):
-    draft = services.find_draft(_user())
+    draft = drafts.find_draft(_user())
     if draft is None:
         flash("Начните регистрацию с поиска организации по ОГРН или ИНН.", "info")
         return redirect(url_for(".search"))
@@ -151,17 +155,17 @@ def discard():
     form = forms.DiscardForm()
     if not form.validate_on_submit():
         abort(400)
-    draft = services.find_draft(_user())
+    draft = drafts.find_draft(_user())
     if draft is not None:
-        services.discard(draft)
+        drafts.discard(draft)
         flash("Черновик регистрации удален.", "info")
     return redirect(url_for(".index"))
 
 
 def _wizard(draft, step: str, organization: Organization | None):
     try:
-        elsewhere = services.gate(draft, step)
-    except services.UnknownStep:
+        elsewhere = drafts.gate(draft, step)
+    except drafts.UnknownStep:
         abort(404)
     if elsewhere is not None:
         return redirect(_step_url(elsewhere, organization))
@@ -173,13 +177,13 @@ def _wizard(draft, step: str, organization: Organization | None):
 
 
 def _render_step(draft, step, organization, status=200, **context):
-    party = services.party_of(draft)
-    context.setdefault("egrul_warnings", services.warnings(party) if step != "review" else [])
+    party = drafts.party_of(draft)
+    context.setdefault("egrul_warnings", egrul_check.warnings(party) if step != "review" else [])
     return render_template(
-        services.step_template(step),
+        presentation.step_template(step),
         draft=draft, step=step, steps=STEPS, organization=organization, party=party,
         done=draft.data.get("done") or [], step_url=lambda s: _step_url(s, organization),
-        allowed=lambda s: services.allowed(draft, s), discard_form=forms.DiscardForm(),
+        allowed=lambda s: drafts.allowed(draft, s), discard_form=forms.DiscardForm(),
         discard_url=(url_for(".discard") if organization is None
                      else url_for(".edit_discard", org_id=organization.id)),
         okved_loaded=refdata.okved_loaded(), **context), status
@@ -193,18 +197,19 @@ def _form_step(draft, step, organization):
     if forms.is_typeahead(step, form, request.form):
         return _okved_typeahead(draft, form, organization)
     errors = forms.field_errors(form)
-    outcome = services.submit_step(draft, step, None if errors else forms.values(form),
+    outcome = drafts.submit_step(draft, step, None if errors else forms.values(form),
                                    forms.raw(request.form), back=bool(form.back.data),
                                    form_errors=errors)
-    if outcome.warning:
-        flash(outcome.warning, "warning")
+    warning = presentation.step_warning(outcome)
+    if warning:
+        flash(warning, "warning")
     # Refused too: the text and its errors are in the draft, the step shows them (a reload
     # of the page does not send the form again).
     return redirect(_step_url(outcome.go_to or step, organization))
 
 
 def _show_form_step(draft, step, organization):
-    stored, errors = services.step_values(draft, step)
+    stored, errors = drafts.step_values(draft, step)
     typed = (draft.data.get("raw") or {}).get(step) is not None
     if step == "general" and not typed and not stored.get("email"):
         # Until one is saved, the organization's e-mail starts as the person's own (the
@@ -217,7 +222,7 @@ def _show_form_step(draft, step, organization):
 
 def _okved_typeahead(draft, form, organization):
     """The no-script typeahead: search, or put a found code into a field; keep what is typed."""
-    shown, results = services.okved_typeahead(draft, forms.raw(request.form),
+    shown, results = drafts.okved_typeahead(draft, forms.raw(request.form),
                                               request.form.get("pick", ""), form.q.data or "")
     form = forms.SECTION_FORMS["okved"](formdata=forms.formdata(shown))
     return _render_step(draft, "okved", organization, form=form, results=results)
@@ -230,10 +235,10 @@ def _list_step(draft, step, organization):
     if request.method == "POST":
         return _list_post(draft, step, organization)
     editing, item_form, found = request.args.get("edit") or None, None, None
-    refused, problems = services.list_state(draft, step)
+    refused, problems = drafts.list_state(draft, step)
     if editing:
         try:
-            item_form = forms.edit_item(step, services.item_to_edit(draft, step, editing), editing)
+            item_form = forms.edit_item(step, drafts.item_to_edit(draft, step, editing), editing)
         except WizardError:
             abort(404)
     elif refused is not None:  # the item form as it was sent, with what was wrong
@@ -242,7 +247,7 @@ def _list_step(draft, step, organization):
         item_form.item.data = editing or ""
         forms.add_errors(item_form, refused.get("errors") or {})
     if step == "branches" and "find" in request.args:
-        found = services.found_units(request.args.get("find", ""), services.draft_ogrn(draft))
+        found = egrul_check.found_units(request.args.get("find", ""), drafts.draft_ogrn(draft))
         unit = found.unit(request.args.get("use", ""))
         item_form = forms.build(step, unit) if unit is not None else item_form
     return _render_list(draft, step, organization, item_form=item_form, editing=editing, found=found,
@@ -253,10 +258,10 @@ def _list_post(draft, step, organization):
     action, form = forms.list_post(step, request.form)
     values = forms.values(form) if form.validate() else None
     try:
-        outcome = services.list_action(draft, step, action, values, forms.item_id(form),
+        outcome = drafts.list_action(draft, step, action, values, forms.item_id(form),
                                        typed=forms.raw(request.form),
                                        form_errors=forms.field_errors(form))
-    except services.BadPost:
+    except drafts.BadPost:
         abort(400)
     if outcome.refused:
         flash(outcome.refused, "error")
@@ -269,7 +274,7 @@ def _list_post(draft, step, organization):
 def _render_list(draft, step, organization, status=200, *, item_form=None, editing=None,
                  found=None, problems=()):
     if item_form is None:
-        item_form = forms.build(step, services.new_item(step))
+        item_form = forms.build(step, drafts.new_item(step))
     return _render_step(draft, step, organization, status, nav=forms.ListStepForm(formdata=None),
                         item_form=item_form, editing=editing, items=draft.data.get(step) or [],
                         remove_form=forms.RemoveForm(formdata=None), found=found,
@@ -281,7 +286,7 @@ def _review(draft, organization):
     if request.method != "POST":
         return _render_review(draft, organization, form)
     if form.back.data:
-        return redirect(_step_url(services.previous_step("review"), organization))
+        return redirect(_step_url(drafts.previous_step("review"), organization))
     try:
         return _register(draft) if organization is None else _apply_edit(draft, organization)
     except WizardError as exc:
@@ -292,7 +297,7 @@ def _review(draft, organization):
 
 def _register(draft):
     with db.session.begin_nested():
-        created = services.register(draft, _user(), g.certificate)
+        created = operations.register(draft, _user(), g.certificate)
     flash(f"Организация {quoted(created.name)} зарегистрирована. Вы — администратор организации; "
           "документы и заявление — в разделах «Документы организации» и «Заявления».",
           "success")
@@ -301,15 +306,15 @@ def _register(draft):
 
 def _apply_edit(draft, organization):
     with db.session.begin_nested():
-        version = services.apply_edit(draft, _user(), request.remote_addr)
+        version = operations.apply_edit(draft, _user(), request.remote_addr)
     flash(f"Изменения сохранены (версия {version.number}).", "success")
     return redirect(url_for(".profile", org_id=organization.id))
 
 
 def _render_review(draft, organization, form):
-    return _render_step(draft, "review", organization, form=form, check=services.review(draft),
-                        data=draft.data, names=services.okved_names(services.profile_codes(draft.data)),
-                        conflict=services.edited_meanwhile(draft, organization))
+    return _render_step(draft, "review", organization, form=form, check=drafts.review(draft),
+                        data=draft.data, names=queries.okved_names(queries.profile_codes(draft.data)),
+                        conflict=profile_history.edited_meanwhile(draft, organization))
 
 
 # -- the registered organization ----------------------------------------------------------------
@@ -342,17 +347,17 @@ def org_links(organization: Organization, user) -> list[tuple[str, str]]:
 
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
-    organization = services.load_documents(_organization(org_id))
-    tab = services.profile_tab(request.args.get("tab", "general"))
+    organization = queries.load_documents(_organization(org_id))
+    tab = presentation.profile_tab(request.args.get("tab", "general"))
     user = _user()
     return render_template(
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
-        names=services.okved_names(services.profile_codes(organization.data)),
-        notices=services.notices(organization), links=org_links(organization, user),
+        names=queries.okved_names(queries.profile_codes(organization.data)),
+        notices=presentation.notices(organization), links=org_links(organization, user),
         can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
         member=access.current_member(user, organization),
-        edit_draft=services.find_draft(user, organization), edit_form=forms.StartEditForm())
+        edit_draft=drafts.find_draft(user, organization), edit_form=forms.StartEditForm())
 
 
 @bp.route("/<int:org_id>/history")
@@ -368,14 +373,14 @@ def start_edit(org_id: int):
     form = forms.StartEditForm()
     if not form.validate_on_submit():
         abort(400)
-    draft = services.start_edit(organization, _user())
+    draft = drafts.start_edit(organization, _user())
     return redirect(url_for(".edit_wizard", org_id=org_id, step=draft.step))
 
 
 @bp.route("/<int:org_id>/edit/<step>", methods=["GET", "POST"])
 def edit_wizard(org_id: int, step: str):
     organization = _organization(org_id, Permission.EDIT_PROFILE)
-    draft = services.find_draft(_user(), organization)
+    draft = drafts.find_draft(_user(), organization)
     if draft is None:
         flash("Нажмите «Редактировать», чтобы начать изменение профиля.", "info")
         return redirect(url_for(".profile", org_id=org_id))
@@ -388,8 +393,8 @@ def edit_discard(org_id: int):
     form = forms.DiscardForm()
     if not form.validate_on_submit():
         abort(400)
-    draft = services.find_draft(_user(), organization)
+    draft = drafts.find_draft(_user(), organization)
     if draft is not None:
-        services.discard(draft)
+        drafts.discard(draft)
         flash("Изменения отменены.", "info")
     return redirect(url_for(".profile", org_id=org_id))

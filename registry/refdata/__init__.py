@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import demo, tasks  # noqa: F401  (register the demo step and the periodic jobs)
+    from . import demo_data, tasks  # noqa: F401  (register the demo step and the periodic jobs)
     from .cli import egrul_cli, refdata_cli
     from .views import bp
 

@@ -29,7 +29,6 @@ from sqlalchemy.orm import Session
 
 from ..extensions import db
 from ..identifiers import check_inn, check_ogrn, check_ogrnip, digits
-from .egrul import ImportReport, import_egrul  # noqa: F401  (part of this module's API)
 from .models import EgrulRecord, OkvedCode
 
 _SPACES = re.compile(r"\s+")
@@ -110,7 +109,7 @@ def get_okved(code: str | None) -> OkvedCode | None:
 
 
 # The typeahead works in memory: the classifier is small (≈2,900 codes) and changes about once a
-# year, while scanning it with LIKE costs the database milliseconds per keystroke. Each process
+# year, while a LIKE scan would ask the database on every keystroke. Each process
 # keeps the selectable codes of each database, rebuilt when this process writes OKVED rows
 # through the ORM or rolls such writes back (the events below), when import_okved runs, and
 # at least every OKVED_INDEX_TTL seconds, so an edition imported by another process (the CLI)

@@ -22,7 +22,7 @@ def init_app(app: Flask) -> None:
     from ..core.web import add_menu_item
     from ..notices.kinds import register_kind
     from . import (
-        demo,  # noqa: F401  (the demo step)
+        demo_data,  # noqa: F401  (the demo step)
         models,  # noqa: F401  (tables)
     )
     from .services import REGISTER_STATUS, on_application_submitted

@@ -8,10 +8,11 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from ..core import access
 from ..core.access import Permission
 from ..core.web import current_person as _me
-from ..documents import services as documents
+from ..documents.services.store import send_stored
 from ..exports import csv_response
 from ..extensions import db
-from ..organizations import services as organizations
+from ..organizations.services.history import diff
+from ..organizations.services.queries import organization_or_404
 from . import decision as decisions
 from . import exports, forms, services
 from .models import Decision, Review, SpecialRecord
@@ -48,7 +49,7 @@ def review(review_id: int):
     _operator()
     item = _review(review_id)
     application, organization = item.application, item.organization
-    changes = organizations.diff((application.data or {}).get("profile") or {}, organization.data or {})
+    changes = diff((application.data or {}).get("profile") or {}, organization.data or {})
     return render_template("register/review.html", review=item, application=application,
                            organization=organization, changes=changes, form=forms.TransitionForm(formdata=None),
                            decisions=[(d, decisions.verify(d)) for d in services.decisions_of(item.id)],
@@ -86,7 +87,7 @@ def decide(review_id: int, action: str):
 def application_pdf(review_id: int):
     _operator()
     application = _review(review_id).application
-    return documents.send_stored(application.pdf_key, f"zayavlenie-{application.number}.pdf", "application/pdf")
+    return send_stored(application.pdf_key, f"zayavlenie-{application.number}.pdf", "application/pdf")
 
 
 @operator_bp.route("/applications/<int:review_id>/decisions/<int:decision_id>.<any(pdf, sig):kind>")
@@ -156,7 +157,7 @@ def register_xlsx():
 # -- the organization's page --------------------------------------------------------------------
 @org_bp.route("/")
 def organization_page(org_id: int):
-    organization = organizations.organization_or_404(org_id, Permission.VIEW_PROFILE, _me())
+    organization = organization_or_404(org_id, Permission.VIEW_PROFILE, _me())
     return render_template("register/organization.html", organization=organization,
                            records=services.records_of(organization.id),
                            reviews=services.reviews_of(organization.id),
@@ -165,7 +166,7 @@ def organization_page(org_id: int):
 
 @org_bp.route("/decisions/<int:decision_id>.<any(pdf, sig):kind>")
 def decision_file(org_id: int, decision_id: int, kind: str):
-    organization = organizations.organization_or_404(org_id, Permission.VIEW_PROFILE, _me())
+    organization = organization_or_404(org_id, Permission.VIEW_PROFILE, _me())
     found = db.session.get(Decision, decision_id)
     if found is None or found.organization_id != organization.id:
         abort(404)

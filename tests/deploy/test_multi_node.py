@@ -330,7 +330,7 @@ def test_a_node_killed_under_upload_traffic(tmp_path, demo_pki, postgres_admin_u
                               "REGISTRY_TRUST_STORE": str(demo_pki.trust_dir),
                               "REGISTRY_BROKER_URL": "immediate"})
             with app.app_context():
-                from registry.documents.services import sweep_files
+                from registry.documents.services.store import sweep_files
                 from registry.extensions import db
                 assert sweep_files(older_than=0) == len(orphans)
                 db.engine.dispose()

@@ -106,7 +106,7 @@ def test_a_lost_check_is_enqueued_again_by_the_periodic_sweep(app, org, as_perso
     assert queued.pending_count() == 0
     # a period later the sweep enqueues it again, and the check gets done
     later = utcnow() + timedelta(minutes=int(app.config["REGISTRY_SIGNATURE_RECHECK_MINUTES"]) + 1)
-    monkeypatch.setattr("registry.documents.services.utcnow", lambda: later)
+    monkeypatch.setattr("registry.documents.services.checks.utcnow", lambda: later)
     assert jobs.run_periodic("signature_checks", now=later)
     assert _run_queue(queued) == 1
     page = browser.get(url).text

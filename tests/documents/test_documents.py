@@ -253,11 +253,11 @@ def test_an_open_ended_document_never_expires(app, org, as_person):
     r = upload(browser, org.id, plain_pdf("Licence"), "лицензия.pdf", doc_type="license", expires_on="")
     assert r.status_code == 422 and "Обязательное поле" in r.text
     with app.app_context():
-        from registry.documents import services as documents
+        from registry.documents.services import expiry
 
         assert {d.expires_on for d in db.session.scalars(select(Document))} == {None}
         for days in (0, 1, 7, 30, 3650):  # no expiry notice, whatever the day
-            assert documents.notify_expiring_documents(today=TODAY + timedelta(days=days)) == 0
+            assert expiry.notify_expiring_documents(today=TODAY + timedelta(days=days)) == 0
     page = browser.get(f"/organizations/{org.id}/documents?state=active").text
     assert page.count("Бессрочно") == 2
     assert "Бессрочно" not in browser.get(f"/organizations/{org.id}/documents?state=expired").text

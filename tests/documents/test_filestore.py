@@ -15,8 +15,9 @@ import boto3
 import pytest
 from sqlalchemy import select
 
-from registry.documents import filestore, services
+from registry.documents import filestore
 from registry.documents.models import Document
+from registry.documents.services import store
 from registry.extensions import db
 
 from ..helpers import free_port
@@ -77,10 +78,10 @@ def test_documents_in_s3_upload_download_and_removal(app, org, as_person, s3_end
 KILLED = textwrap.dedent("""
     import io, os, signal, sys
     from registry import create_app
-    from registry.documents import services
+    from registry.documents.services import store
     app = create_app()
     with app.app_context():
-        stored = services._store(io.BytesIO(sys.stdin.buffer.read()), "orphan.pdf")
+        stored = store.store_upload(io.BytesIO(sys.stdin.buffer.read()), "orphan.pdf")
         print(stored.key, flush=True)
         os.kill(os.getpid(), signal.SIGKILL)  # killed after the file, before any commit
 """)
@@ -116,8 +117,8 @@ def test_worker_killed_between_file_and_commit(app, org, as_person, s3_endpoint,
     orphan = done.stdout.decode().split()[0]
     assert sorted(listed()) == sorted([kept, orphan])
     with app.app_context():
-        assert services.sweep_files(older_than=3600) == 0  # too young: could still be committing
-        assert services.sweep_files(older_than=0) == 1
+        assert store.sweep_files(older_than=3600) == 0  # too young: could still be committing
+        assert store.sweep_files(older_than=0) == 1
         keys = set(db.session.scalars(select(Document.file_key)))
     assert listed() == [kept]  # no orphan, and every row still has its file
     assert kept in keys and orphan not in keys

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from registry.core import clock
-from registry.documents import services as documents
+from registry.documents.services import store, uploads
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
 from registry.extensions import db
 from registry.pki import load_certificate
@@ -32,11 +32,11 @@ def add_profile(org_id: int, cert, code: str, branch_id=None) -> ExchangeProfile
 
 
 def add_document(org, data: bytes, name: str, **values):
-    cleanup = documents.FileCleanup()
+    cleanup = store.FileCleanup()
     args = {"doc_type": "charter", "number": "У-1", "doc_date": date(2024, 2, 1),
             "expires_on": clock.today() + timedelta(days=365)}
     args.update(values)
-    return documents.add_document(org, user=None, stream=io.BytesIO(data), filename=name, cleanup=cleanup, **args)
+    return uploads.add_document(org, user=None, stream=io.BytesIO(data), filename=name, cleanup=cleanup, **args)
 
 
 @dataclass

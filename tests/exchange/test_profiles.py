@@ -6,9 +6,9 @@ import io
 
 from sqlalchemy import select
 
+from registry.core.journal import OrganizationJournalEntry
 from registry.exchange.models import ExchangeCertificate, ExchangeProfile
 from registry.extensions import db
-from registry.organizations.models import OrganizationJournalEntry
 
 from ..documents.conftest import BRANCH_ID
 

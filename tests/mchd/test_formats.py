@@ -190,7 +190,7 @@ def test_json_lists_every_power_with_code_and_name(head, context):
 
 
 def test_the_demo_power_of_attorney_validates_against_the_official_schema():
-    from registry.mchd.demo import demo_xml
+    from registry.mchd.demo_data import demo_xml
 
     number = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
     xml = demo_xml(number, f"ON_EMCHD_{ORGANIZATION['inn']}_20261207_{number}")

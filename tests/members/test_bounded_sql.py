@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from registry.auth.models import User
+from registry.core.journal import OrganizationJournalEntry
 from registry.exports import csv_cell
 from registry.extensions import db, utcnow
 from registry.identifiers import make_inn, make_snils
 from registry.members.models import Membership
-from registry.organizations.models import OrganizationJournalEntry
 from tests.helpers import statements
 
 

@@ -10,10 +10,10 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from registry import create_app
+from registry.core.journal import OrganizationJournalEntry
 from registry.extensions import db
 from registry.members.models import Membership, Role
 from registry.members.services import MemberError, set_roles
-from registry.organizations.models import OrganizationJournalEntry
 
 from ..conftest import app_config
 from ..factories import make_member, make_organization, make_user

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import select
 
-from registry.documents import services as documents
 from registry.documents.models import Application
+from registry.documents.services import applications, expiry
 from registry.extensions import db
 from registry.members import services as members
 from registry.members.models import Role
@@ -87,10 +87,10 @@ def test_document_expiry_to_those_with_the_documents_permission(app, db_session)
         document = make_document(org, expires_on=date(2027, 3, 10))
         make_document(make_organization(), expires_on=date(2027, 3, 10))  # another organization's
         db.session.flush()
-        assert documents.notify_expiring_documents(today=date(2027, 2, 7)) == 0  # 31 days
-        assert documents.notify_expiring_documents(today=date(2027, 2, 8)) == 2  # 30 days
-        assert documents.notify_expiring_documents(today=date(2027, 2, 9)) == 0
-        assert documents.notify_expiring_documents(today=date(2027, 3, 10)) == 2  # today
+        assert expiry.notify_expiring_documents(today=date(2027, 2, 7)) == 0  # 31 days
+        assert expiry.notify_expiring_documents(today=date(2027, 2, 8)) == 2  # 30 days
+        assert expiry.notify_expiring_documents(today=date(2027, 2, 9)) == 0
+        assert expiry.notify_expiring_documents(today=date(2027, 3, 10)) == 2  # today
         mine = _notices(kind="document_expiry")
         assert {n.user_id for n in mine if n.organization_id == org.id} == {keeper.id, participant.id}
         assert [n.subject for n in mine if n.user_id == keeper.id] == [
@@ -127,7 +127,7 @@ def test_application_status_to_the_head(app, db_session):
         head = make_user()
         org = make_organization(registered_by_id=head.id)
         application = make_application(org, status=Application.SIGNED)
-        documents.submit_application(application, actor=head)
+        applications.submit_application(application, actor=head)
         notices = _notices(head.id, "application_status")
         assert len(notices) == 1
         assert notices[0].body == f"Статус заявления «{application.title}» изменился: Подано."

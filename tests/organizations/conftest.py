@@ -12,7 +12,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from registry.extensions import db
 from registry.refdata import services as refdata_services
-from registry.refdata.demo import demo_records, okved_file
+from registry.refdata.demo_data import demo_records, okved_file
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import write_extract
 from registry.refdata.models import OkvedCode

@@ -50,7 +50,7 @@ def test_every_refused_step_shows_why_at_the_top(app, wizard):
 
 
 def test_an_ended_organization_is_refused_at_the_search(app, wizard):
-    from registry.refdata.demo import demo_records
+    from registry.refdata.demo_data import demo_records
     vector = next(r for r in demo_records() if r.get("status") == "Ликвидировано")
     r = wizard.post("/organizations/register", {"query": vector["ogrn"]})
     assert r.status_code == 422
@@ -126,7 +126,7 @@ def test_several_codes_in_a_one_code_field_are_explained(app, wizard):
 
 def test_what_the_product_knows_is_prefilled(app, client, demo_pki, wizard):
     from registry.pki.demo import PEOPLE
-    from registry.refdata.demo import demo_records
+    from registry.refdata.demo_data import demo_records
 
     # The head's СНИЛС comes from his certificate.
     assert wizard.start(ORGANIZATION["ogrn"]).status_code == 302

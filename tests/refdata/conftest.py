@@ -19,7 +19,7 @@ OKVED_DIR = Path("shared") / "data" / "okved2"
 
 
 def okved_csv() -> Path:
-    from registry.refdata.demo import okved_file as found
+    from registry.refdata.demo_data import okved_file as found
 
     path = found()
     assert path is not None, f"the official OKVED2 file is missing: no {OKVED_DIR} above the checkout"

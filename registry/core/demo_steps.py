@@ -1,5 +1,7 @@
-"""Demo setup steps: domains register the data they add to a demo instance with
-:func:`demo_step`; ``registry demo setup`` (:mod:`registry.demo`) runs them in order."""
+"""The steps of a demo setup: domains register the data they add to a demo instance (their
+``demo_data`` modules) with :func:`demo_step`; ``registry demo setup`` (:mod:`registry.demo`,
+the one demo instance) runs them in order. Lives in the core so that domains register steps
+without importing the top of the application."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..core.demo import DemoContext, demo_step
+from ..core.demo_steps import DemoContext, demo_step
 
 
 @demo_step(order=70)
@@ -25,6 +25,6 @@ def register_queue(ctx: DemoContext) -> None:
         Application.organization_id == organization.id, Application.status == Application.SIGNED)
         .order_by(Application.id.desc()).limit(1))
     if signed is not None:
-        from ..documents.services import submit_application
+        from ..documents.services.applications import submit_application
         submit_application(signed, actor=organization.registered_by)
         ctx.echo(f"demo: {signed.title} submitted to the operator")

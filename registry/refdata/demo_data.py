@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from ..config import PROJECT_ROOT
-from ..core.demo import DemoContext, demo_step
+from ..core.demo_steps import DemoContext, demo_step
 from ..identifiers import make_inn, make_ogrn
 from ..pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
 

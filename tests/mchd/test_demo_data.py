@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from registry.core.demo import DemoContext
+from registry.core.demo_steps import DemoContext
 from registry.mchd import verify as V
-from registry.mchd.demo import mchd_files
+from registry.mchd.demo_data import mchd_files
 from registry.pki.demo import PEOPLE
 
 

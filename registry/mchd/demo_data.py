@@ -13,7 +13,7 @@ from lxml import etree
 
 from ..config import PROJECT_ROOT
 from ..core import clock
-from ..core.demo import DemoContext, demo_step
+from ..core.demo_steps import DemoContext, demo_step
 from .document import NS_003
 
 OPENSSL_CONF = PROJECT_ROOT / "deploy" / "nginx" / "openssl-gost.cnf"
