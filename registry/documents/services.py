@@ -19,7 +19,7 @@ from sqlalchemy import Date, bindparam, exists, func, or_, select
 
 from ..core import clock
 from ..core.access import Permission, can
-from ..core.hooks import org_fact
+from ..core.hooks import application_submitted, org_fact
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
@@ -709,5 +709,4 @@ def submit_application(application: Application, *, actor=None, remote_addr: str
     db.session.flush()
     _notify_application_status(application)
     _journal(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")
-    from ..core import hooks
-    hooks.application_submitted(application, actor)
+    application_submitted(application, actor)  # the operator's review picks it up
