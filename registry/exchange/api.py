@@ -327,10 +327,15 @@ def register():
 
     authenticate()
     try:
-        page = max(int(request.args.get("page", 1)), 1)
+        page = int(request.args.get("page", 1))
     except ValueError:
-        raise ApiError(400, "bad_page", "Номер страницы должен быть целым числом.") from None
-    rows, has_next = register_services.register_page(request.args.get("q"), page)
+        page = 0
+    if not 1 <= page <= register_services.MAX_PAGE:
+        raise ApiError(400, "bad_page", f"Номер страницы — целое число от 1 до {register_services.MAX_PAGE}.")
+    q = request.args.get("q") or ""
+    if len(q) > 200:
+        raise ApiError(400, "bad_query", "Строка поиска длиннее 200 символов.")
+    rows, has_next = register_services.register_page(q, page)
     return jsonify({"records": [register_services.register_row(r) for r in rows], "page": page,
                     "next": url_for(".register", q=request.args.get("q") or None, page=page + 1) if has_next else None})
 

@@ -40,8 +40,26 @@ CURRENT_ORGANIZATION = {"anyOf": [{"$ref": "#/components/schemas/OrganizationRef
 ORG_PARAM = {"name": "org_id", "in": "path", "required": True, "schema": ID}
 DOC_PARAM = {"name": "document_id", "in": "path", "required": True, "schema": ID}
 
+SPECIAL_RECORD = {
+    "type": "object", "required": ["number", "date", "status", "status_title"],
+    "properties": {"number": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                   "status": {"type": "string", "enum": ["active", "suspended", "removed"]},
+                   "status_title": {"type": "string"}},
+}
+
 SCHEMAS = {
     "Error": ERROR,
+    "SpecialRecord": SPECIAL_RECORD,
+    "RegisterRecord": {
+        "type": "object", "required": ["number", "date", "inn", "ogrn", "name", "status", "status_title"],
+        "properties": {**SPECIAL_RECORD["properties"], "inn": NULLABLE_STRING, "ogrn": {"type": "string"},
+                       "name": {"type": "string"}},
+    },
+    "RegisterPage": {
+        "type": "object", "required": ["records", "page", "next"],
+        "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/RegisterRecord"}},
+                       "page": {"type": "integer", "minimum": 1}, "next": NULLABLE_STRING},
+    },
     "Certificate": {
         "type": "object", "required": ["serial", "subject", "issuer", "not_after", "fingerprint_sha256"],
         "properties": {"serial": {"type": "string"}, "subject": {"type": "string"}, "issuer": {"type": "string"},
@@ -79,6 +97,8 @@ SCHEMAS = {
             "short_name": NULLABLE_STRING, "status": {"type": "string", "enum": ["registered", "blocked"]},
             "egrul_confirmed": {"type": "boolean"}, "version": {"type": "integer"},
             "registered_at": DATETIME, "updated_at": DATETIME,
+            "special_record": {"anyOf": [{"$ref": "#/components/schemas/SpecialRecord"}, {"type": "null"}],
+                               "description": "Запись специального учета (null: организация не состоит на учете)"},
             "profile": {
                 "type": "object",
                 "description": "Профиль организации по разделам; пустые значения не передаются",
@@ -233,6 +253,16 @@ def spec(server_url: str = "/api/v1") -> dict:
                                       "content": {"*/*": {
                                           "schema": {"type": "string", "format": "binary"}}}},
                               **AUTH_ERRORS, **NOT_FOUND}}},
+            "/register": {"get": {
+                "operationId": "getRegister",
+                "summary": "Реестр организаций, состоящих на специальном учете (по 50 записей)",
+                "parameters": [{"name": "q", "in": "query", "required": False,
+                                "schema": {"type": "string", "maxLength": 200},
+                                "description": "Номер записи, ИНН, ОГРН или слова наименования"},
+                               {"name": "page", "in": "query", "required": False,
+                                "schema": {"type": "integer", "minimum": 1, "maximum": 100000}}],
+                "responses": {"200": _json("One page of the register", "RegisterPage"),
+                              "400": _error("Bad query parameter"), **AUTH_ERRORS}}},
             "/organizations/{org_id}/mchd": {"get": {
                 "operationId": "listPowersOfAttorney",
                 "summary": "Машиночитаемые доверенности сотрудников (администратору — все, сотруднику — свои)",

@@ -6,9 +6,22 @@ from __future__ import annotations
 from flask import Flask
 
 
+def _has_record(org_id):
+    """Whether the organization has a record that is not removed (an organization fact: the
+    notice below runs its statement only then)."""
+    from sqlalchemy import exists
+
+    from .models import SpecialRecord
+
+    return exists().where(SpecialRecord.organization_id == org_id, SpecialRecord.status != SpecialRecord.REMOVED)
+
+
 def _record_notices(organization) -> list[tuple[str, str]]:
+    from ..core.hooks import org_fact
     from .services import active_record
 
+    if not org_fact("register_record", organization):
+        return []
     record = active_record(organization.id)
     if record is None:
         return []
@@ -35,6 +48,7 @@ def init_app(app: Flask) -> None:
         register_public(app)
     register_kind(REGISTER_STATUS, "Решения оператора по заявлению и записи специального учета")
     hooks.on_application_submitted(app, on_application_submitted)
+    hooks.add_org_fact(app, "register_record", _has_record)
     hooks.add_notice_provider(app, _record_notices)
     hooks.add_org_link(app, "Специальный учет", "special_record.organization_page", Permission.VIEW_PROFILE,
                        order=25)

@@ -306,6 +306,7 @@ def flag_from_egrul(changes: list) -> int:
 
 # -- queue ----------------------------------------------------------------------------------------
 PAGE = 25
+MAX_PAGE = 100_000  # beyond any register: a page number past it is a mistake, not an offset
 
 
 @dataclass
@@ -330,7 +331,7 @@ def queue(status: str | None = None, since: date | None = None, until: date | No
         query = query.where(Review.submitted_at >= start)
     if end is not None:
         query = query.where(Review.submitted_at < end)
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     found = list(db.session.scalars(query.order_by(Review.submitted_at.desc(), Review.id.desc())
                                     .offset((page - 1) * PAGE).limit(PAGE + 1)).unique())
     return QueuePage(found[:PAGE], page, len(found) > PAGE)
@@ -358,7 +359,7 @@ def flagged_records(page: int = 1, status: str | None = None) -> tuple[list[Spec
         query = query.where(SpecialRecord.egrul_flag.is_(True))
     elif status:
         query = query.where(SpecialRecord.status == status)
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     found = list(db.session.scalars(query.order_by(SpecialRecord.egrul_flag.desc(), SpecialRecord.id.desc())
                                     .offset((page - 1) * PAGE).limit(PAGE + 1)))
     return found[:PAGE], len(found) > PAGE
@@ -370,7 +371,7 @@ def register_query(q: str | None = None):
     query = (select(SpecialRecord.id, SpecialRecord.number, SpecialRecord.registered_on, Organization.inn,
                     Organization.ogrn, Organization.full_name, SpecialRecord.status)
              .join(Organization, Organization.id == SpecialRecord.organization_id))
-    text = (q or "").strip()
+    text = (q or "").replace("\x00", "").strip()[:200]
     if text:
         number = text.replace(" ", "")
         if number.isdigit():  # an ИНН or ОГРН (a record number has its prefix)
@@ -384,7 +385,7 @@ def register_query(q: str | None = None):
 
 
 def register_page(q: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list, bool]:
-    page = max(page, 1)
+    page = min(max(page, 1), MAX_PAGE)
     rows = list(db.session.execute(register_query(q).offset((page - 1) * per_page).limit(per_page + 1)))
     return rows[:per_page], len(rows) > per_page
 

@@ -83,6 +83,7 @@ def test_the_whole_lifecycle(app, org, as_person, operator_id, signing, demo_pki
     head = as_person("head")
     page = head.get(f"/organizations/{org.id}/special-record/").text
     assert number in page and "Состоит на учете" in page
+    assert f"Специальный учет: запись № {number}" in head.get(f"/organizations/{org.id}").text
     base = f"/organizations/{org.id}/special-record/decisions/{decision_id}"
     assert head.get(f"{base}.pdf").data.startswith(b"%PDF-")
     assert head.get(f"{base}.sig").status_code == 200

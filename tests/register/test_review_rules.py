@@ -161,3 +161,37 @@ def test_the_register_in_the_api_and_the_public_switch(app, org, as_person, clie
     with public_app.app_context():
         response = public_app.test_client().get("/register?q=7701")
     assert response.status_code == 200
+
+
+def test_the_queue_filters_by_state_and_date_and_pages(app, org, as_person, operator_id):
+    from datetime import timedelta
+
+    from registry.core import clock
+    from registry.organizations.models import Organization
+    from tests.factories import make_application, make_organization, make_review
+
+    with app.app_context():
+        for n in range(services.PAGE + 2):
+            other = make_organization(name=f"ООО «ОЧЕРЕДЬ {n}»")
+            make_review(make_application(other, status="submitted"),
+                        status=Review.REFUSED if n == 0 else Review.SUBMITTED)
+        make_review(make_application(db.session.get(Organization, org.id), status="submitted"),
+                    status=Review.ACCEPTED)
+        db.session.commit()
+    operator = as_person("employee1")
+    first = operator.get("/operator/applications").text
+    import re
+    rows = re.findall(r'href="/operator/applications/\d+"', first)
+    assert "Следующие →" in first and len(rows) == services.PAGE
+    second = operator.get("/operator/applications?page=2").text
+    assert "← Предыдущие" in second and "Следующие →" not in second
+    def table(url: str) -> str:
+        page = operator.get(url).text
+        return page[page.find("<table"):page.find("</table>")] if "<table" in page else ""
+
+    refused = table("/operator/applications?status=refused")
+    assert "ООО «ОЧЕРЕДЬ 0»" in refused and "РОМАШКА" not in refused
+    accepted = table("/operator/applications?status=accepted")
+    assert "РОМАШКА" in accepted and "ОЧЕРЕДЬ" not in accepted
+    yesterday = (clock.today() - timedelta(days=1)).strftime("%d.%m.%Y")
+    assert "Заявлений нет." in operator.get(f"/operator/applications?status=&until={yesterday}").text
