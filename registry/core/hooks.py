@@ -13,8 +13,6 @@ their ``init_app``, and neither imports the other's views.
 - current organization: ``provider(user)`` -> the one of several the person works in now;
 - frame facts: ``column(user_id)`` -> a scalar SQL expression about the signed-in person (the
   bell's count, a menu entry's condition), read in the one statement that finds the session;
-- frame keys: ``part()`` -> what else of the request the page header shows (the header is
-  rendered once per person and state, see ``registry.web.frame``);
 - organization facts: ``column(org_id)`` -> an SQL condition (is there anything to say?), read
   for all domains in one statement before their organization-page notices.
 """
@@ -25,9 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import bindparam, select
 
 from ..extensions import PreparedRow, db
 from . import uow
@@ -264,42 +260,3 @@ def frame_facts(user_id: int) -> dict[str, Any] | None:
     if not has_request_context():
         return None
     return g.get(_FRAME_VALUES, {}).get(user_id)
-
-
-FRAME_KEYS = "registry.frame_keys"
-
-
-def add_frame_key(app: Flask, part: Callable[[], Any]) -> None:
-    """Something of the request besides the person, their frame facts and certificate that the
-    page header shows (e.g. the organization chosen in this session); ``part()`` returns a
-    hashable value. The header is rendered once per distinct state and reused."""
-    app.extensions.setdefault(FRAME_KEYS, []).append(part)
-
-
-def frame_key_parts(app: Flask) -> list[Any]:
-    return [part() for part in app.extensions.get(FRAME_KEYS, ())]
-
-
-class json_rows(FunctionElement):  # noqa: N801  (an SQL function, named as one)
-    """``json_rows(a, b, …)``: an aggregate of the rows' values as JSON text (SQLite's
-    ``json_group_array``, PostgreSQL's ``json_agg``). A frame fact that fingerprints several
-    rows (a person's memberships) with their values exactly."""
-
-    type = String()
-    inherit_cache = True
-    name = "json_rows"
-
-
-@compiles(json_rows)
-def _json_rows_default(element, compiler, **kw):  # printing a statement; no database runs this
-    return f"json_rows({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_rows, "sqlite")
-def _json_rows_sqlite(element, compiler, **kw):
-    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
-
-
-@compiles(json_rows, "postgresql")
-def _json_rows_postgresql(element, compiler, **kw):
-    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"

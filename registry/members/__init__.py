@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, has_request_context, request
 
 
 def init_app(app: Flask) -> None:
@@ -36,13 +36,9 @@ def init_app(app: Flask) -> None:
     app.before_request(current.follow_url)
     app.add_template_global(current.current_for_page, "current_organizations")
     app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
-    from ..core.hooks import add_frame_fact, add_frame_key
+    from ..core.hooks import add_frame_fact
 
     add_frame_fact(app, "egrul_to_confirm", egrul.to_confirm_column)
-    from .services import memberships_column
-    add_frame_fact(app, "memberships", memberships_column)
-    # the header shows the organization chosen in this browser's sign-in (members.current)
-    add_frame_key(app, lambda: (session.get("_user_id"), session.get(current.SESSION_KEY)))
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)
