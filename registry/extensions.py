@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import ClassVar, TypeVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -226,96 +224,3 @@ def contains_word(column, word: str):
     from sqlalchemy import or_
     variants = {word.lower(), word.capitalize(), word.upper()}
     return or_(*(column.contains(v, autoescape=True) for v in variants))
-
-
-_T = TypeVar("_T")
-
-
-class PreparedRow:
-    """A prebuilt SELECT of one row run straight on the database driver, and ORM instances made
-    from its columns without a query of their own.
-
-    For the one statement every request runs (the session with its account and the header's
-    facts): through the ORM it costs about ten times what the database spends on it. The SQL,
-    the parameters' and the columns' conversions are prepared once per dialect; the row is
-    converted as SQLAlchemy would. Before the request used the database, it runs on a pooled
-    connection of its own in autocommit (SQLite, PostgreSQL), so that a page that reads nothing
-    else opens no transaction at all; later, or with a session bound to one connection (tests)
-    or another database, on the session's connection, in the request's transaction.
-    """
-
-    # ``observe(sql, parameters)`` for each run: the driver-level statement passes no engine
-    # event, and counting statements (the bounded-SQL tests, debugging) must see it too.
-    observers: ClassVar[list[Callable[[str, object], None]]] = []
-
-    def __init__(self, statement, dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.dialect = dialect
-        self.positions = compiled.positiontup
-        self.defaults = compiled.construct_params(
-            {bind.key: None for bind in compiled.binds.values() if bind.required})
-        self.binds = {name: processor for name, bind in compiled.binds.items()
-                      if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))}
-        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in statement.selected_columns]
-
-    def first(self, params: dict, *, own_connection: bool = True) -> tuple | None:
-        """The statement's first row for ``params``, its values converted, or None.
-
-        ``own_connection``: the request has not used the database yet, so a connection of its
-        own sees the same data (else it runs in the request's transaction, which may hold
-        writes not committed yet)."""
-        values = dict(self.defaults, **params)
-        for name, processor in self.binds.items():
-            values[name] = processor(values[name])
-        args = tuple(values[name] for name in self.positions) if self.positions else values
-        for observe in self.observers:
-            observe(self.sql, args)
-        bound = db.session.session_factory.kw.get("bind")  # a session bound to one connection
-        if own_connection and bound is None and self.dialect.name in ("sqlite", "postgresql"):
-            raw = db.engine.raw_connection()
-            # One statement, no transaction around it (SQLite's connections run so already):
-            # no BEGIN and COMMIT for a page that reads nothing else.
-            driver = raw.driver_connection if self.dialect.name == "postgresql" else None
-            try:
-                if driver is not None:
-                    driver.autocommit = True
-                row = self._fetch(raw.cursor(), args)
-            finally:
-                if driver is not None:
-                    driver.autocommit = False
-                raw.close()  # back to the pool
-        else:
-            row = self._fetch(db.session.connection().connection.cursor(), args)
-        if row is None:
-            return None
-        return tuple(value if convert is None or value is None else convert(value)
-                     for value, convert in zip(row, self.results, strict=True))
-
-    def _fetch(self, cursor, args):
-        try:
-            cursor.execute(self.sql, args)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-
-
-def attach_loaded(session, cls: type[_T], loaded: dict) -> _T:
-    """The session's instance of ``cls`` with these column values (by attribute name, the
-    primary key among them): the one already in the session, else one made from the values as
-    a query would load it."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
-
-    mapper = inspect(cls)
-    key = mapper.identity_key_from_primary_key(
-        tuple(loaded[mapper.get_property_by_column(c).key] for c in mapper.primary_key))
-    present = session.identity_map.get(key)
-    if present is not None:
-        return present  # type: ignore[no-any-return]
-    instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(loaded)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance

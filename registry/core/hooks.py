@@ -11,10 +11,6 @@ their ``init_app``, and neither imports the other's views.
   ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value);
 - ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
 - current organization: ``provider(user)`` -> the one of several the person works in now;
-- frame facts: ``column(user_id)`` -> a scalar SQL expression about the signed-in person (the
-  bell's count, a menu entry's condition), read in the one statement that finds the session;
-- organization facts: ``column(org_id)`` -> an SQL condition (is there anything to say?), read
-  for all domains in one statement before their organization-page notices.
 """
 
 from __future__ import annotations
@@ -22,11 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import bindparam, select
-
-from ..extensions import PreparedRow, db
-from . import uow
+from flask import Flask, current_app
 
 SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
@@ -74,46 +66,6 @@ def org_notices(organization: Any) -> list[tuple[str, str]]:
     for provider in current_app.extensions.get(NOTICES_KEY, []):
         found.extend(provider(organization))
     return found
-
-
-ORG_FACTS_KEY = "registry.org_facts"
-_ORG_STATEMENT = "registry.org_facts_statement"
-_ORG_VALUES = "registry_org_facts"
-
-
-def add_org_fact(app: Flask, name: str, column: Callable[[Any], Any],
-                 params: Callable[[], dict[str, Any]] | None = None) -> None:
-    """Read ``column(org_id)`` (an SQL condition, e.g. an EXISTS) with the organization page's
-    other facts, in one statement: a notice provider asks :func:`org_fact` first and runs its
-    own statements only where there is something to show. ``params()`` gives the values of the
-    column's own bind parameters (named after the domain: "documents_until")."""
-    app.extensions.setdefault(ORG_FACTS_KEY, {})[name] = (column, params)
-
-
-def org_fact(name: str, organization: Any) -> bool:
-    """Whether the condition ``name`` holds for ``organization`` (True when not known: then the
-    caller's own statement decides). All facts of an organization are read once per request."""
-    if not has_request_context() or organization is None or organization.id is None:
-        return True
-    facts = current_app.extensions.get(ORG_FACTS_KEY, {})
-    if name not in facts:
-        return True
-    known = uow.read_cache(_ORG_VALUES)
-    if organization.id not in known:
-        built = current_app.extensions.get(_ORG_STATEMENT)
-        if built is None:
-            statement = select(*(column(bindparam("org_id")).label(fact)
-                                 for fact, (column, _params) in facts.items()))
-            built = current_app.extensions[_ORG_STATEMENT] = (
-                list(facts), PreparedRow(statement, db.engine.dialect))
-        names, prepared = built
-        values: dict[str, Any] = {"org_id": organization.id}
-        for _column, params in facts.values():
-            if params is not None:
-                values.update(params())
-        row = prepared.first(values, own_connection=False)
-        known[organization.id] = dict(zip(names, row or (), strict=False))
-    return bool(known[organization.id].get(name, True))
 
 
 def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:
@@ -218,45 +170,3 @@ def current_organization(user: Any) -> Any:
     """The person's current organization (of several), or None (none, or no members domain)."""
     provider = current_app.extensions.get(CURRENT_ORG_KEY)
     return provider(user) if provider is not None and user is not None else None
-
-
-FRAME_FACTS_KEY = "registry.frame_facts"
-_FRAME_VALUES = "registry_frame_facts"
-MISSING: Any = object()
-
-
-def add_frame_fact(app: Flask, name: str, column: Callable[[Any], Any]) -> None:
-    """Read ``column(user_id)`` (a correlated scalar expression) with the session lookup.
-
-    ``user_id`` is the sessions table's column. SQLAlchemy correlates only the outermost level
-    by itself: a nested subquery says ``.correlate_except(<its own table>)``.
-
-    Every signed-in page needs a few facts about the person for its header and menu; read in
-    the session's own statement they cost no statement each. The statement is built once per
-    application: a fact holds no value that changes (a time, a setting read per request).
-    """
-    app.extensions.setdefault(FRAME_FACTS_KEY, {})[name] = column
-
-
-def frame_fact_columns(app: Flask) -> dict[str, Callable[[Any], Any]]:
-    return dict(app.extensions.get(FRAME_FACTS_KEY, {}))
-
-
-def set_frame_facts(user_id: int, values: dict[str, Any]) -> None:
-    """Keep this request's facts about ``user_id`` (the session lookup calls this)."""
-    uow.read_cache(_FRAME_VALUES)[user_id] = values
-
-
-def frame_fact(name: str, user_id: int) -> Any:
-    """A fact read with this request's session lookup, or ``MISSING`` (then read it yourself)."""
-    if not has_request_context():
-        return MISSING
-    return g.get(_FRAME_VALUES, {}).get(user_id, {}).get(name, MISSING)
-
-
-def frame_facts(user_id: int) -> dict[str, Any] | None:
-    """All facts read with this request's session lookup about ``user_id``, or None (not read,
-    or forgotten since: the request wrote something)."""
-    if not has_request_context():
-        return None
-    return g.get(_FRAME_VALUES, {}).get(user_id)

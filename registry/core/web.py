@@ -138,8 +138,10 @@ def signed_in() -> bool:
 
 
 def current_person() -> Any:
-    """The signed-in person's account (the real object, not Flask-Login's proxy)."""
-    return current_user._get_current_object()
+    """The signed-in person's account (``g.user``, the ORM ``User``; before the sign-in check has
+    run, Flask-Login's anonymous user or the account it loads)."""
+    user = g.get("user")
+    return user if user is not None else current_user._get_current_object()
 
 
 def local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:

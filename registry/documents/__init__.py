@@ -49,8 +49,5 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(org_can, "org_can")
     add_notice_provider(app, expiry_notices)
-    from ..core.hooks import add_org_fact
-    from .services import expiring_column, expiring_params
-    add_org_fact(app, "documents_expiring", expiring_column, expiring_params)
     add_org_link(app, "Документы организации", "documents.index", Permission.READ_DOCUMENTS, order=10)
     add_org_link(app, "Заявления", "applications.index", Permission.APPLICATIONS, key="applications", order=20)

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import Date, bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from ..core import clock
 from ..core.access import Permission, can
-from ..core.hooks import org_fact
 from ..core.journal import record
 from ..extensions import db, utcnow
 from ..organizations.models import Organization
@@ -374,21 +373,8 @@ def expiring(organization: Organization, today: date | None = None) -> list[Docu
                                                "until": today + timedelta(days=EXPIRY_WARNING_DAYS)}))
 
 
-def expiring_column(org_id):
-    """Whether a document of the organization expired or expires within 30 days: an
-    organization fact (the notices below run their statement only then)."""
-    return exists().where(Document.organization_id == org_id,
-                          Document.expires_on <= bindparam("documents_until", type_=Date))
-
-
-def expiring_params() -> dict:
-    return {"documents_until": clock.today() + timedelta(days=EXPIRY_WARNING_DAYS)}
-
-
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     """Notices for the organization page: documents expired or expiring within 30 days."""
-    if not org_fact("documents_expiring", organization):
-        return []
     today = clock.today()
     notices = []
     for document in expiring(organization, today):

@@ -26,8 +26,6 @@ def init_app(app: Flask) -> None:
 
     set_egrul_watch(app, Organization.__table__.c.ogrn, egrul.on_import)
     add_notice_provider(app, egrul.notices)
-    from ..core.hooks import add_org_fact
-    add_org_fact(app, "egrul_changes", egrul.changes_column, egrul.changes_params)
     app.add_template_global(egrul.open_changes, "egrul_open_changes")
     from ..core.hooks import set_current_organization
     from . import current
@@ -36,9 +34,6 @@ def init_app(app: Flask) -> None:
     app.before_request(current.follow_url)
     app.add_template_global(current.current_for_page, "current_organizations")
     app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
-    from ..core.hooks import add_frame_fact
-
-    add_frame_fact(app, "egrul_to_confirm", egrul.to_confirm_column)
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
     add_sign_in_hook(app, record_sign_in)

@@ -340,6 +340,9 @@ def org_links(organization: Organization, user) -> list[tuple[str, str]]:
     return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
 
 
+OKVED_TABS = frozenset({"okved", "branches"})  # the tabs that name the ОКВЭД2 codes
+
+
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
     organization = services.load_documents(_organization(org_id))
@@ -348,7 +351,8 @@ def profile(org_id: int):
     return render_template(
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
-        names=services.okved_names(services.profile_codes(organization.data)),
+        names=services.okved_names(services.profile_codes(organization.data))
+        if tab in OKVED_TABS else {},
         notices=services.notices(organization), links=org_links(organization, user),
         can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
         member=access.current_member(user, organization),
