@@ -18,7 +18,7 @@ from flask import current_app, g, has_request_context
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import contains_eager
 
-from ..core import hooks
+from ..core import signals
 from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..text import plural_days
@@ -411,7 +411,7 @@ def update_profile(user: User, **values: str | None) -> User:
         setattr(user, name, new)
     db.session.flush()
     if changed:
-        hooks.profile_saved(user, changed)
+        signals.send(signals.profile_saved, user=user, changed=changed)
     return user
 
 

@@ -23,8 +23,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
-from ..core import hooks, uow
-from ..core.hooks import add_sign_in_hook  # noqa: F401  (moved to the core)
+from ..core import signals, uow
 from ..core.web import (
     CERT_ENVIRON_KEY,
     CONTENT_SECURITY_POLICY,
@@ -224,7 +223,7 @@ def _sign_in(cert, method: str = AuthSession.METHOD_TLS, *, replacing: bool = Fa
     start_session(user, cert.fingerprint, method)
     g.user = user
     g.certificate = cert  # the hooks' journal entries name the certificate signed in with
-    hooks.signed_in(user, request.remote_addr)
+    signals.send(signals.signed_in, user=user, remote_addr=request.remote_addr)
     return None
 
 
@@ -421,7 +420,7 @@ def profile():
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,
                            days_left=g.certificate.days_left(),
                            expiry_warning=services.expiry_warning(g.certificate),
-                           certificates=user.certificates, sections=hooks.profile_sections(user))
+                           certificates=user.certificates, sections=signals.send(signals.profile_sections, user=user))
 
 
 JOURNAL_PAGE_SIZE = 50

@@ -1,16 +1,14 @@
-"""Extension points between domains: a domain offers a hook here, others register with it in
-their ``init_app``, and neither imports the other's views.
+"""Providers a lower part of the package asks a domain above it for (one provider each), and
+the organization's tabs. Events and contributions of several domains are signals
+(``core.signals``).
 
-- sign-in hooks: ``hook(user, remote_addr)`` at every sign-in, in the request's unit of work;
-- organization links: a link on the organization page, shown to those with the permission;
-- organization notices: ``provider(organization) -> [(category, text)]`` on its page;
-- organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
-- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card;
-- profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
-  ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value);
-- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
-- current organization: ``provider(user)`` -> the one of several the person works in now;
+- organization links: a tab of the organization page, shown to those with the permission;
+- pending memberships, current organization: ``provider(user)`` (members), asked by the
+  organizations domain, which members depends on;
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by
+  (mchd), asked by the core's journal;
+- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import
+  (members; refdata imports).
 """
 
 from __future__ import annotations
@@ -20,20 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
-SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
-NOTICES_KEY = "registry.org_notices"
-REGISTERED_KEY = "registry.org_registered"
-
-
-def add_sign_in_hook(app: Flask, hook: Callable[[Any, str | None], None]) -> None:
-    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
-    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
-
-
-def signed_in(user: Any, remote_addr: str | None) -> None:
-    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
-        hook(user, remote_addr)
 
 
 def add_org_link(app: Flask, label: str, endpoint: str, permission: Any, key: str | None = None,
@@ -53,29 +38,6 @@ def org_link_key(endpoint: str) -> str:
 
 def org_links() -> list[tuple[str, str, Any]]:
     return list(current_app.extensions.get(LINKS_KEY, []))
-
-
-def add_notice_provider(app: Flask, provider: Callable[[Any], list[tuple[str, str]]]) -> None:
-    """Let another domain add warnings to the organization page: ``provider(organization)``
-    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
-    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
-
-
-def org_notices(organization: Any) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for provider in current_app.extensions.get(NOTICES_KEY, []):
-        found.extend(provider(organization))
-    return found
-
-
-def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:
-    """Call ``handler(organization, user)`` when ``user`` has registered ``organization``."""
-    app.extensions.setdefault(REGISTERED_KEY, []).append(handler)
-
-
-def organization_registered(organization: Any, user: Any) -> None:
-    for handler in current_app.extensions.get(REGISTERED_KEY, []):
-        handler(organization, user)
 
 
 PENDING_KEY = "registry.pending_memberships"
@@ -107,41 +69,6 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     return provider(user, organization) if provider is not None and user is not None else None
 
 
-MEMBER_FACTS_KEY = "registry.member_facts"
-
-
-def add_member_facts(app: Flask, provider: Callable[[Any], list[tuple[str, list[tuple[str, str]]]]]) -> None:
-    """Let another domain show sections on a member's card: ``provider(membership)`` returns
-    ``[(title, [(label, value), ...]), ...]`` (e.g. the МЧД the member acts by)."""
-    app.extensions.setdefault(MEMBER_FACTS_KEY, []).append(provider)
-
-
-def member_facts(member: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    found: list[tuple[str, list[tuple[str, str]]]] = []
-    for provider in current_app.extensions.get(MEMBER_FACTS_KEY, []):
-        found.extend(provider(member))
-    return found
-PROFILE_SECTIONS_KEY = "registry.profile_sections"
-PROFILE_SAVED_KEY = "registry.profile_saved"
-
-
-def add_profile_section(app: Flask, provider: Callable[[Any], str]) -> None:
-    """Show ``provider(user)`` (rendered HTML) in «Мой профиль»."""
-    app.extensions.setdefault(PROFILE_SECTIONS_KEY, []).append(provider)
-
-
-def profile_sections(user: Any) -> list[str]:
-    return [provider(user) for provider in current_app.extensions.get(PROFILE_SECTIONS_KEY, [])]
-
-
-def on_profile_saved(app: Flask, hook: Callable[[Any, dict], None]) -> None:
-    """Call ``hook(user, changed)`` when «Мой профиль» fields changed (in the unit of work)."""
-    app.extensions.setdefault(PROFILE_SAVED_KEY, []).append(hook)
-
-
-def profile_saved(user: Any, changed: dict) -> None:
-    for hook in current_app.extensions.get(PROFILE_SAVED_KEY, []):
-        hook(user, changed)
 EGRUL_WATCH_KEY = "registry.egrul_watch"
 
 

@@ -43,7 +43,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished", "connected")
+    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished", "connected", "wrote")
 
     def __init__(self) -> None:
         self.kept: Any = None  # the savepoint begun by the last keep()
@@ -52,6 +52,7 @@ class _State:
         self.on_rollback: list[Callable[[], None]] = []
         self.finished = False
         self.connected = False  # whether the session used the database at all
+        self.wrote = False  # whether its transaction has written (flushed or executed) anything
 
 
 def _state() -> _State:
@@ -124,6 +125,21 @@ def _forget_reads(session, *_args) -> None:
 def _forget_reads_on_write(state) -> None:
     if not state.is_select:
         _forget_reads(state.session)
+    if state.is_insert or state.is_update or state.is_delete:
+        _wrote(state.session)
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, *_args) -> None:
+    if has_app_context():
+        _state().wrote = True
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_commit")
+def _transaction_ended(session) -> None:
+    if has_app_context() and _STATE in g:
+        _state().wrote = False
 
 
 def will_write() -> None:
@@ -135,8 +151,9 @@ def will_write() -> None:
         return
     if db.session.connection().info.get(WRITE_LOCK):
         return
-    if db.session.new or db.session.dirty or db.session.deleted or _state().kept is not None:
-        return  # (never the case: writers say so before they write)
+    state = _state()
+    if state.wrote or state.kept is not None or db.session.new or db.session.dirty or db.session.deleted:
+        return  # it has written already: it goes on in its transaction
     db.session.rollback()  # only reads: nothing is lost
 
 

@@ -7,11 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import (
-        add_member_facts,
-        add_notice_provider,
-        set_authority_provider,
-    )
+    from ..core import signals
+    from ..core.hooks import set_authority_provider
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
@@ -27,7 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(mchd_cli)
     add_menu_item(app, "Доверенности (МЧД)", "mchd.index", order=45, visible=menu_visible)
     set_authority_provider(app, services.acting_authority)
-    add_member_facts(app, services.member_facts)
-    add_notice_provider(app, services.organization_notices)
+    signals.receive(signals.member_facts, app, services.member_facts)
+    signals.receive(signals.organization_notices, app, services.organization_notices)
     app.add_template_global(
         lambda roles: ", ".join(sorted(Role(r).title for r in roles or [])) or "нет", "role_titles")

@@ -34,7 +34,7 @@ def _address_banner():
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import add_profile_section, on_profile_saved
+    from ..core import signals
     from ..core.web import add_header_link, add_page_banner
     from ..jobs.tasks import register_expiry_notifier
     from . import models, tasks  # noqa: F401  (tables, jobs)
@@ -46,6 +46,6 @@ def init_app(app: Flask) -> None:
                     description="сроки сертификата, доверенностей и документов, роли, изменения "
                                 "по ЕГРЮЛ; по почте — на подтверждённый адрес.")
     add_page_banner(app, _address_banner)
-    add_profile_section(app, profile_section)
-    on_profile_saved(app, email_changed)
+    signals.receive(signals.profile_sections, app, profile_section)
+    signals.receive(signals.profile_saved, app, email_changed)
     register_expiry_notifier(tasks.certificate_expiry_round)

@@ -19,7 +19,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
 
 from ..auth.models import User
-from ..core import access, hooks
+from ..core import access, signals
 from ..core.access import Permission
 from ..core.journal import record
 from ..extensions import db, utcnow
@@ -612,7 +612,8 @@ def register(draft: OrganizationDraft, user: User, cert) -> Organization:
                                        data=organization.data, author_id=user.id,
                                        changes=[{"section": "", "field": "", "old": None,
                                                  "new": "Организация зарегистрирована"}]))
-    hooks.organization_registered(organization, user)  # the head becomes its administrator
+    # the head becomes its administrator
+    signals.send(signals.organization_registered, organization=organization, user=user)
     db.session.delete(draft)
     db.session.flush()
     return organization
@@ -1025,7 +1026,8 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
     blocked = blocked_notice(organization)
     ended = ([("error", f"{organization.liquidated_reason}. Организация доступна только для просмотра.")]
              if organization.is_liquidated else [])
-    return ([("error", blocked)] if blocked else []) + ended + hooks.org_notices(organization)
+    domains = signals.collect(signals.organization_notices, organization=organization)
+    return ([("error", blocked)] if blocked else []) + ended + domains
 
 
 PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),

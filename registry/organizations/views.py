@@ -18,7 +18,6 @@ from flask import (
 
 from ..core import access, hooks
 from ..core.access import Permission
-from ..core.hooks import add_notice_provider, add_org_link  # noqa: F401  (moved to the core)
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..refdata import services as refdata
