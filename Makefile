@@ -70,7 +70,7 @@ bench: install
 	$(PY) bench/pki.py
 
 bench-http: install
-	$(PY) -m bench.http
+	$(PY) -m bench.http  # PostgreSQL, then SQLite
 
 bench-http-postgres: install
 	$(PY) -m bench.http --database postgresql

@@ -1,7 +1,7 @@
 """Signed-in registry pages through nginx under wrk, against a bare Flask app served the same way.
 
     .venv/bin/python -m bench.http [--duration 5] [--connections 50] [--nodes 1,2]
-                                   [--database sqlite|postgresql] [--workers 2]
+                                   [--database postgresql,sqlite] [--workers 2]
 
 Everything runs on 127.0.0.1 in one run: the shipped nginx site (deploy/nginx/registry.conf:
 TLS, client certificates, proxy headers) in front of gunicorn nodes (deploy/gunicorn.conf.py,
@@ -218,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=5, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--nodes", default="1,2", help="node counts to measure")
-    parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
+    parser.add_argument("--database", default="postgresql,sqlite",
+                        help="comma-separated, measured in this order: postgresql (production) "
+                             "and/or sqlite (the demo database)")
     parser.add_argument("--workers", type=int, default=None,
                         help="gunicorn workers per node (REGISTRY_WORKERS; default: the shipped "
                              "deploy/gunicorn.conf.py's)")
@@ -228,7 +230,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     node_counts = [int(n) for n in args.nodes.split(",")]
     wanted = set(filter(None, args.only.split(","))) or {"home", "organization", "documents", "upload"}
+    kinds = [k for k in args.database.split(",") if k]
+    if not kinds or set(kinds) - {"postgresql", "sqlite"}:
+        parser.error("--database: postgresql and/or sqlite")
+    for kind in kinds:
+        args.database = kind
+        measure(args, node_counts, wanted)
+        print(flush=True)
+    return 0
 
+
+def measure(args, node_counts: list[int], wanted: set[str]) -> None:
+    """One database's run: the stack started, the pages measured, the stack stopped."""
     from flask_migrate import upgrade
 
     from registry import create_app
@@ -357,7 +370,6 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 for proc in reversed(procs):
                     stack.stop(proc)
-    return 0
 
 
 if __name__ == "__main__":

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
-from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import ClassVar, TypeVar
 
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -93,130 +91,34 @@ def _is_memory(dbapi_connection) -> bool:
     return not any(row[2] for row in rows if row[1] == "main")
 
 
-# How SQLite transactions begin in this context: "IMMEDIATE" (the write lock at BEGIN) unless a
-# request that only reads is running (see SQLiteReadsMiddleware).
+# How SQLite transactions begin in this context: "IMMEDIATE" (the write lock at BEGIN, where
+# busy_timeout waits for it) unless the request reads only (core.uow: GET and HEAD begin
+# "DEFERRED", so that they run side by side in WAL mode).
 _sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(
     "registry_sqlite_begin", default="IMMEDIATE")
-_sqlite_snapshot_lost: contextvars.ContextVar[list | None] = contextvars.ContextVar(
-    "registry_sqlite_snapshot_lost", default=None)
+WRITE_LOCK = "registry_write_lock"  # in a connection's info: its transaction began IMMEDIATE
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        # By default every transaction takes the write lock at BEGIN, where busy_timeout waits
-        # for it: a deferred transaction that read first and writes after another connection
-        # committed fails at once with "database is locked" (no busy wait for a stale
-        # snapshot). Requests that should only read (GET, HEAD) begin deferred instead, so that
-        # they run side by side in WAL mode; the rare one that writes after all and loses its
-        # snapshot is run again with the write lock (SQLiteReadsMiddleware).
+        # A deferred transaction that read first and writes after another connection committed
+        # fails at once with "database is locked" (no busy wait for a stale snapshot): a unit
+        # of work that writes begins IMMEDIATE (core.uow.will_write).
         mode = _sqlite_begin_mode.get()
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.info[WRITE_LOCK] = mode == "IMMEDIATE"
 
 
-@event.listens_for(Engine, "handle_error")
-def _sqlite_locked(context):
-    lost = _sqlite_snapshot_lost.get()
-    if lost is not None and context.engine is not None and context.engine.dialect.name == "sqlite" \
-            and "database is locked" in str(context.original_exception):
-        lost.append(True)
+def sqlite_begin(mode: str) -> None:
+    """How the next SQLite transactions of this context begin: "IMMEDIATE" or "DEFERRED"."""
+    _sqlite_begin_mode.set(mode)
 
 
 def write_lock_at_begin() -> None:
-    """The rest of this request writes: on SQLite its next transaction takes the write lock at
-    BEGIN (waiting for it, busy_timeout) instead of reading first and losing its snapshot to
-    another writer, which would mean running the request again."""
+    """The rest of this unit of work writes: on SQLite its next transaction takes the write
+    lock at BEGIN (waiting for it, busy_timeout)."""
     _sqlite_begin_mode.set("IMMEDIATE")
-
-
-def replaying() -> bool:
-    """Whether this run of the request lost its SQLite snapshot: its answer is thrown away and
-    the request runs again with the write lock (SQLiteReadsMiddleware). Logs and metrics skip
-    such a run, so that they count what the client received."""
-    return bool(_sqlite_snapshot_lost.get())
-
-
-class SkipReplayedRun(logging.Filter):
-    """Drops records (Flask's «Exception on …») of a run that will be replayed."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not replaying()
-
-
-class SQLiteReadsMiddleware:
-    """Deferred SQLite transactions for GET and HEAD requests, retried once with the write lock.
-
-    A read-only request then never waits for the write lock (WAL lets readers run during a
-    write). A GET that writes (a sign-in, the session's last activity) usually succeeds in its
-    deferred transaction too; when another connection committed first, SQLite refuses the
-    write with "database is locked", nothing of the request has been committed, and the
-    request runs again from the start with BEGIN IMMEDIATE. Streamed bodies only read (after
-    the request's commit), also in deferred transactions.
-    """
-
-    def __init__(self, app):
-        self.app = app
-
-    def __call__(self, environ, start_response):
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            return self.app(environ, start_response)
-        captured: list = []
-
-        def capture(status, headers, exc_info=None):
-            captured[:] = [status, headers, exc_info]
-            return lambda data: None  # write() is not used by Flask
-
-        lost: list = []
-        mode_token = _sqlite_begin_mode.set("DEFERRED")
-        lost_token = _sqlite_snapshot_lost.set(lost)
-        try:
-            body = self.app(dict(environ), capture)  # a retry starts from the request as it came
-        except Exception:
-            if not lost:
-                raise
-            body = None  # propagated (testing): run it again all the same
-        finally:
-            _sqlite_begin_mode.reset(mode_token)
-            _sqlite_snapshot_lost.reset(lost_token)
-        if lost:
-            if body is not None and hasattr(body, "close"):
-                body.close()
-            log.info("%s %s lost its SQLite snapshot to another writer: run again with the "
-                     "write lock", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            return self.app(environ, start_response)
-        start_response(*captured[:2], *captured[2:3] if captured[2] else ())
-        wrapper = environ.get("wsgi.file_wrapper")
-        if isinstance(wrapper, type) and isinstance(body, wrapper):
-            return body  # a file sent as is (sendfile): no database
-        return _DeferredBody(body)
-
-
-class _DeferredBody:
-    """A streamed body (a CSV export) reads in deferred transactions too: on SQLite it must not
-    hold the write lock for as long as the download lasts."""
-
-    def __init__(self, body):
-        self.body = body
-
-    def __iter__(self):
-        chunks = iter(self.body)
-        while True:
-            token = _sqlite_begin_mode.set("DEFERRED")
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            finally:
-                _sqlite_begin_mode.reset(token)
-            yield chunk
-
-    def close(self):
-        if hasattr(self.body, "close"):
-            token = _sqlite_begin_mode.set("DEFERRED")
-            try:
-                self.body.close()
-            finally:
-                _sqlite_begin_mode.reset(token)
 
 
 def contains_word(column, word: str):
@@ -226,96 +128,3 @@ def contains_word(column, word: str):
     from sqlalchemy import or_
     variants = {word.lower(), word.capitalize(), word.upper()}
     return or_(*(column.contains(v, autoescape=True) for v in variants))
-
-
-_T = TypeVar("_T")
-
-
-class PreparedRow:
-    """A prebuilt SELECT of one row run straight on the database driver, and ORM instances made
-    from its columns without a query of their own.
-
-    For the one statement every request runs (the session with its account and the header's
-    facts): through the ORM it costs about ten times what the database spends on it. The SQL,
-    the parameters' and the columns' conversions are prepared once per dialect; the row is
-    converted as SQLAlchemy would. Before the request used the database, it runs on a pooled
-    connection of its own in autocommit (SQLite, PostgreSQL), so that a page that reads nothing
-    else opens no transaction at all; later, or with a session bound to one connection (tests)
-    or another database, on the session's connection, in the request's transaction.
-    """
-
-    # ``observe(sql, parameters)`` for each run: the driver-level statement passes no engine
-    # event, and counting statements (the bounded-SQL tests, debugging) must see it too.
-    observers: ClassVar[list[Callable[[str, object], None]]] = []
-
-    def __init__(self, statement, dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.dialect = dialect
-        self.positions = compiled.positiontup
-        self.defaults = compiled.construct_params(
-            {bind.key: None for bind in compiled.binds.values() if bind.required})
-        self.binds = {name: processor for name, bind in compiled.binds.items()
-                      if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))}
-        self.results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                        for column in statement.selected_columns]
-
-    def first(self, params: dict, *, own_connection: bool = True) -> tuple | None:
-        """The statement's first row for ``params``, its values converted, or None.
-
-        ``own_connection``: the request has not used the database yet, so a connection of its
-        own sees the same data (else it runs in the request's transaction, which may hold
-        writes not committed yet)."""
-        values = dict(self.defaults, **params)
-        for name, processor in self.binds.items():
-            values[name] = processor(values[name])
-        args = tuple(values[name] for name in self.positions) if self.positions else values
-        for observe in self.observers:
-            observe(self.sql, args)
-        bound = db.session.session_factory.kw.get("bind")  # a session bound to one connection
-        if own_connection and bound is None and self.dialect.name in ("sqlite", "postgresql"):
-            raw = db.engine.raw_connection()
-            # One statement, no transaction around it (SQLite's connections run so already):
-            # no BEGIN and COMMIT for a page that reads nothing else.
-            driver = raw.driver_connection if self.dialect.name == "postgresql" else None
-            try:
-                if driver is not None:
-                    driver.autocommit = True
-                row = self._fetch(raw.cursor(), args)
-            finally:
-                if driver is not None:
-                    driver.autocommit = False
-                raw.close()  # back to the pool
-        else:
-            row = self._fetch(db.session.connection().connection.cursor(), args)
-        if row is None:
-            return None
-        return tuple(value if convert is None or value is None else convert(value)
-                     for value, convert in zip(row, self.results, strict=True))
-
-    def _fetch(self, cursor, args):
-        try:
-            cursor.execute(self.sql, args)
-            return cursor.fetchone()
-        finally:
-            cursor.close()
-
-
-def attach_loaded(session, cls: type[_T], loaded: dict) -> _T:
-    """The session's instance of ``cls`` with these column values (by attribute name, the
-    primary key among them): the one already in the session, else one made from the values as
-    a query would load it."""
-    from sqlalchemy import inspect
-    from sqlalchemy.orm import make_transient_to_detached
-
-    mapper = inspect(cls)
-    key = mapper.identity_key_from_primary_key(
-        tuple(loaded[mapper.get_property_by_column(c).key] for c in mapper.primary_key))
-    present = session.identity_map.get(key)
-    if present is not None:
-        return present  # type: ignore[no-any-return]
-    instance = mapper.class_manager.new_instance()
-    instance.__dict__.update(loaded)
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance

@@ -35,7 +35,6 @@ from .core.measures import (
     SIGNATURE_SECONDS,
     VALIDATION_SECONDS,
 )
-from .extensions import replaying
 
 
 class _ScrapeTime:
@@ -136,9 +135,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _observe(response):
         started = g.pop("registry_request_started", None)
-        # a run that lost its SQLite snapshot is thrown away and run again: count the answer
-        # the client gets, once
-        if started is not None and request.endpoint != "metrics" and not replaying():
+        if started is not None and request.endpoint != "metrics":
             REQUEST_SECONDS.labels(request.endpoint or "unmatched", request.method,
                                    str(response.status_code)).observe(time.perf_counter() - started)
         return response

@@ -1,5 +1,6 @@
-"""SQLite: GET requests read in deferred transactions (no wait for the write lock); one that
-writes after another connection committed is run again with the write lock, and answers 200."""
+"""SQLite (the demo database): GET requests read in deferred transactions (no wait for the
+write lock); a unit of work that writes takes the write lock at BEGIN (core.uow.will_write), so
+nothing is ever run again."""
 
 from __future__ import annotations
 
@@ -27,19 +28,20 @@ def _app(tmp_path, demo_pki):
     return app
 
 
-def test_a_get_that_loses_its_snapshot_runs_again_with_the_write_lock(tmp_path, demo_pki):
+def test_a_get_that_read_and_then_writes_takes_the_write_lock_first(tmp_path, demo_pki):
+    from registry.core import uow
+
     app = _app(tmp_path, demo_pki)
     runs: list[str] = []
     begins: list[str] = []
 
     @public
     def touch():
-        db.session.execute(text("SELECT count(*) FROM users")).scalar()  # the snapshot
-        if not runs:
-            # another process commits a write in between
-            with sqlite3.connect(tmp_path / "reads.db") as other:
-                other.execute("INSERT INTO other_writes VALUES (1)")
+        db.session.execute(text("SELECT count(*) FROM users")).scalar()  # a snapshot
+        with sqlite3.connect(tmp_path / "reads.db") as other:  # another process writes
+            other.execute("INSERT INTO other_writes VALUES (1)")
         runs.append("run")
+        uow.will_write()
         db.session.execute(text("INSERT INTO other_writes VALUES (2)"))
         return "written"
 
@@ -50,9 +52,9 @@ def test_a_get_that_loses_its_snapshot_runs_again_with_the_write_lock(tmp_path, 
                      if statement.startswith("BEGIN") else None)
     response = app.test_client().get("/_touch", base_url="https://localhost")
     assert response.status_code == 200 and response.text == "written"
-    assert runs == ["run", "run"]
+    assert runs == ["run"]
     assert begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"]
-    with sqlite3.connect(tmp_path / "reads.db") as conn:  # written once, by the second run
+    with sqlite3.connect(tmp_path / "reads.db") as conn:
         assert conn.execute("SELECT n FROM other_writes ORDER BY n").fetchall() == [(1,), (2,)]
 
 
@@ -104,49 +106,6 @@ def test_a_streamed_body_reads_without_the_write_lock(tmp_path, demo_pki):
     assert begins and set(begins) == {"BEGIN DEFERRED"}, begins
 
 
-def test_a_replayed_run_is_neither_logged_nor_counted(tmp_path, demo_pki):
-    """The client gets one 200: the log has no «Exception on …» and /metrics no 500 for the
-    run that lost its snapshot (it used to count one 500 and log a traceback per replay)."""
-    app = _app(tmp_path, demo_pki)
-    records: list[logging.LogRecord] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            records.append(record)
-
-    keep = Keep(logging.INFO)  # on the logger itself: alembic's fileConfig reset the root's
-    logging.getLogger("registry").addHandler(keep)
-    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False,
-                      REGISTRY_METRICS_FROM="127.0.0.1")
-    runs: list[str] = []
-
-    @public
-    def replayed_touch():
-        db.session.execute(text("SELECT count(*) FROM users")).scalar()
-        if not runs:
-            with sqlite3.connect(tmp_path / "reads.db") as other:
-                other.execute("INSERT INTO other_writes VALUES (1)")
-        runs.append("run")
-        db.session.execute(text("INSERT INTO other_writes VALUES (2)"))
-        return "written"
-
-    app.add_url_rule("/_replayed", "replayed_touch", replayed_touch)
-    client = app.test_client()
-    try:
-        response = client.get("/_replayed", base_url="https://localhost")
-    finally:
-        logging.getLogger("registry").removeHandler(keep)
-    assert response.status_code == 200 and runs == ["run", "run"]
-    messages = [(r.levelname, r.getMessage()) for r in records]
-    assert not [m for m in messages if m[0] == "ERROR"], messages
-    assert ("INFO", "GET /_replayed lost its SQLite snapshot to another writer: run again with "
-                    "the write lock") in messages
-    metrics = client.get("/metrics", base_url="https://localhost").text
-    assert 'registry_http_request_seconds_count{endpoint="replayed_touch",method="GET",' \
-           'status="200"} 1.0' in metrics
-    assert 'endpoint="replayed_touch",method="GET",status="500"' not in metrics
-
-
 def _cert_app(tmp_path, demo_pki):
     from .conftest import CertClient
 
@@ -166,8 +125,8 @@ def _begins(app) -> list[str]:
 
 
 def test_a_page_view_that_writes_takes_the_write_lock_at_begin(tmp_path, demo_pki):
-    """A sign-in and the session's last activity are written by GETs: their transaction
-    begins IMMEDIATE (no snapshot to lose, nothing to replay); other page views DEFERRED."""
+    """A sign-in and the session's last activity are written by GETs: their writing transaction
+    begins IMMEDIATE (no snapshot to lose); other page views read in a DEFERRED one."""
     from datetime import timedelta
 
     from sqlalchemy import update
@@ -180,7 +139,7 @@ def test_a_page_view_that_writes_takes_the_write_lock_at_begin(tmp_path, demo_pk
     begins = _begins(app)
     client = app.test_client()
     client.certificate = demo_pki.person("head", "ecdsa").pem
-    assert client.get("/profile").status_code == 200  # signs in
+    assert client.get("/profile").status_code == 200  # signs in (no session to look up first)
     assert begins == ["BEGIN IMMEDIATE"], begins
     begins.clear()
     assert client.get("/profile").status_code == 200  # nothing to write
@@ -190,14 +149,14 @@ def test_a_page_view_that_writes_takes_the_write_lock_at_begin(tmp_path, demo_pk
         db.session.commit()
     services._TOUCHING.clear()
     begins.clear()
-    assert client.get("/profile").status_code == 200
-    assert begins == ["BEGIN IMMEDIATE"], begins
+    assert client.get("/profile").status_code == 200  # the session read, then its activity written
+    assert begins == ["BEGIN DEFERRED", "BEGIN IMMEDIATE"], begins
 
 
 def test_ten_clients_at_once_get_200_and_nothing_is_run_twice(tmp_path, demo_pki, monkeypatch):
     """The attack run's load: 10 clients signing in and viewing «Мой профиль» at once, each
     view writing the session's last activity. Every answer is 200 and no request had to be
-    run again (each replay used to log a traceback and count a 500)."""
+    run again."""
     import threading
 
     from registry.auth import services

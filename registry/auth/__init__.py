@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, abort, redirect, session, url_for
 
-from ..core.hooks import add_sign_in_hook
+from ..core import signals
 from ..core.web import add_menu_item
 from ..extensions import login_manager
 from ..trust import EXTENSION_KEY as TRUST_KEY
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     # a sign-in accepted on a stale CRL within the grace period says so in the visit journal
-    add_sign_in_hook(app, services.journal_grace_sign_in)
+    signals.receive(signals.signed_in, app, services.journal_grace_sign_in)
     add_menu_item(app, "Главная", "web.home", order=0)
     add_menu_item(app, "Мой профиль", "auth.profile", order=10)
     add_menu_item(app, "Журнал посещений", "auth.journal", order=20)

@@ -13,13 +13,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import and_, bindparam, inspect, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy.orm import contains_eager
 
-from ..core import hooks, uow
-from ..extensions import PreparedRow, attach_loaded, db, utcnow
+from ..core import signals
+from ..extensions import db, utcnow
 from ..pki import MalformedCertificate, QualifiedCertificate, ValidationResult, load_certificate
 from ..text import plural_days
 from ..trust import TrustStoreHolder
@@ -103,104 +103,32 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-_ACCOUNTS = "registry_session_accounts"
 SESSION_RECORD = "auth_session"  # where this request's session record is kept in g (views)
+_HOLDS = "auth_session_holds_certificate"  # whether its account still holds its certificate
+
+# Built once: SQLAlchemy keeps its cache key. The session with its account, and whether the
+# account still holds the session's certificate (what session_user checks).
+_SESSION = (
+    select(AuthSession, UserCertificate.id)
+    .join(AuthSession.user)
+    .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
+                                     UserCertificate.fingerprint == AuthSession.cert_fingerprint))
+    .options(contains_eager(AuthSession.user))
+    .where(AuthSession.token_hash == bindparam("token_hash")))
 
 
-class SessionRecord:
-    """A server-side session as the session lookup read it: the columns of ``AuthSession``,
-    not an ORM instance (a page that reads nothing else opens no database session for it);
-    :func:`touch_session` and :func:`end_session` write it."""
-
-    id: int
-    user_id: int
-    cert_fingerprint: str
-    method: str
-    created_at: datetime
-    last_seen_at: datetime
-    ended_at: datetime | None
-    end_reason: str | None
-
-    def __init__(self, **columns: Any) -> None:
-        self.__dict__.update(columns)
-
-
-_STATEMENT = "registry.session_statement"
-
-
-def _columns(cls) -> tuple[tuple[str, ...], list]:
-    attrs = inspect(cls).column_attrs
-    return tuple(a.key for a in attrs), [a.columns[0] for a in attrs]
-
-
-def _session_statement():
-    """The session, its account and the domains' frame facts: one statement per page.
-
-    Built once per application (the facts are registered by the domains) and prepared for the
-    driver (extensions.PreparedRow): the session and account instances are made from its row.
-    """
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    built = app.extensions.get(_STATEMENT)
-    if built is None:
-        facts = hooks.frame_fact_columns(app)
-        session_keys, session_columns = _columns(AuthSession)
-        user_keys, user_columns = _columns(User)
-        statement = (
-            select(*session_columns, *user_columns, UserCertificate.id,
-                   *(column(AuthSession.__table__.c.user_id).label(f"fact_{name}")
-                     for name, column in facts.items()))
-            .join(User, User.id == AuthSession.user_id)
-            .outerjoin(UserCertificate, and_(UserCertificate.user_id == AuthSession.user_id,
-                                             UserCertificate.fingerprint == AuthSession.cert_fingerprint))
-            .where(AuthSession.token_hash == bindparam("token_hash")))
-        built = (list(facts), session_keys, user_keys,
-                 PreparedRow(statement, db.engine.dialect))
-        app.extensions[_STATEMENT] = built
-    return built
-
-
-def find_session(token: object) -> SessionRecord | None:
-    """The server-side record a cookie's session token names (ended or not), or None."""
+def find_session(token: object) -> AuthSession | None:
+    """The server-side session a cookie's token names (ended or not) with its account, or None:
+    one statement."""
     if not isinstance(token, str) or not token or len(token) > 100:
         return None
-    # The session's account comes in the same statement, provided it still holds the session's
-    # certificate (what session_user checks): a signed-in page needs no second lookup. So do
-    # the facts the page's header and menu show (hooks.add_frame_fact).
-    names, session_keys, user_keys, prepared = _session_statement()
-    row = prepared.first({"token_hash": _token_hash(token)}, own_connection=not uow.used_database())
+    row = db.session.execute(_SESSION, {"token_hash": _token_hash(token)}).first()
     if row is None:
         return None
-    split = len(session_keys) + len(user_keys)
-    record = SessionRecord(**dict(zip(session_keys, row[:len(session_keys)], strict=True)))
+    record, held = row
     if has_request_context():
-        # the account as read; an ORM instance only for a page that asks for it (session_user)
-        account = dict(zip(user_keys, row[len(session_keys):split], strict=True)) \
-            if row[split] is not None else None
-        uow.read_cache(_ACCOUNTS)[(record.user_id, record.cert_fingerprint)] = account
-        hooks.set_frame_facts(record.user_id, dict(zip(names, row[split + 1:], strict=True)))
+        g.setdefault(_HOLDS, {})[record.id] = held is not None
     return record
-
-
-def current_account_columns() -> dict[str, Any] | None:
-    """:func:`account_columns` of this request's session (None: no session looked up, e.g.
-    right after a sign-in; then ask the account itself)."""
-    record = g.get(SESSION_RECORD) if has_request_context() else None
-    return None if record is None else account_columns(record.user_id, record.cert_fingerprint)
-
-
-def account_columns(user_id: int, fingerprint: str | None) -> dict[str, Any] | None:
-    """The signed-in account's columns as this request's session lookup read them (None: not
-    read so, or the account does not hold the session's certificate), without making the ORM
-    instance: what a page needs of every account (the header's memo key, the sign-in checks)."""
-    known = g.get(_ACCOUNTS, {}).get((user_id, fingerprint)) if has_request_context() else None
-    if known is None:
-        return None
-    return columns_of(known) if isinstance(known, User) else known
-
-
-def columns_of(user: User) -> dict[str, Any]:
-    """An account's column values by attribute name (what the session lookup reads of it)."""
-    return {key: getattr(user, key) for key in _columns(User)[0]}
 
 
 def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_TLS) -> str:
@@ -214,14 +142,11 @@ def open_session(user: User, fingerprint: str, method: str = AuthSession.METHOD_
     return token
 
 
-def end_session(record: SessionRecord | AuthSession | None, reason: str) -> None:
+def end_session(record: AuthSession | None, reason: str) -> None:
     """End a session on the server: its cookie opens nothing from now on."""
     if record is not None and record.ended_at is None:
-        now = utcnow()
-        db.session.execute(update(AuthSession).where(AuthSession.id == record.id)
-                           .values(ended_at=now, end_reason=reason)
-                           .execution_options(synchronize_session=False))
-        record.ended_at, record.end_reason = now, reason
+        record.ended_at, record.end_reason = utcnow(), reason
+        db.session.flush()
 
 
 def end_user_sessions(user_id: int, reason: str) -> None:
@@ -232,7 +157,7 @@ def end_user_sessions(user_id: int, reason: str) -> None:
         .execution_options(synchronize_session=False))
 
 
-def check_session(record: SessionRecord | None, user_id: object, fingerprint: str, *,
+def check_session(record: AuthSession | None, user_id: object, fingerprint: str, *,
                   idle: timedelta, lifetime: timedelta,
                   now: datetime | None = None) -> SessionCheck:
     """Decide whether a session is still good for the presented certificate.
@@ -255,7 +180,7 @@ def check_session(record: SessionRecord | None, user_id: object, fingerprint: st
                         >= SEEN_AT_RESOLUTION)
 
 
-def session_certificate_pem(record: SessionRecord) -> str | None:
+def session_certificate_pem(record: AuthSession) -> str | None:
     """The certificate a session was opened with, as stored among the person's certificates."""
     return db.session.scalar(select(UserCertificate.pem).where(
         UserCertificate.fingerprint == record.cert_fingerprint,
@@ -281,12 +206,10 @@ def claim_touch(session_id: int) -> bool:
     return True
 
 
-def touch_session(record: SessionRecord, now: datetime | None = None) -> None:
+def touch_session(record: AuthSession, now: datetime | None = None) -> None:
     """Rewrite the session's last activity (every SEEN_AT_RESOLUTION seconds at most)."""
-    seen = utcnow() if now is None else now
-    db.session.execute(update(AuthSession).where(AuthSession.id == record.id)
-                       .values(last_seen_at=seen).execution_options(synchronize_session=False))
-    record.last_seen_at = seen
+    record.last_seen_at = utcnow() if now is None else now
+    db.session.flush()
 
 
 # --- accounts -------------------------------------------------------------------------------
@@ -321,14 +244,10 @@ def session_user(user_id: int, fingerprint: str | None) -> User | None:
     """The signed-in account, provided the session's certificate is one of its certificates."""
     if not fingerprint:
         return None
-    known = g.get(_ACCOUNTS, {}) if has_request_context() else {}
-    if (user_id, fingerprint) in known:  # looked up with the session (find_session)
-        account = known[(user_id, fingerprint)]
-        if account is None or isinstance(account, User):
-            return account
-        user = attach_loaded(db.session, User, account)
-        known[(user_id, fingerprint)] = user
-        return user
+    record = g.get(SESSION_RECORD) if has_request_context() else None
+    if record is not None and record.user_id == user_id and record.cert_fingerprint == fingerprint \
+            and record.id in g.get(_HOLDS, {}):  # looked up with the session (find_session)
+        return record.user if g.get(_HOLDS)[record.id] else None
     return db.session.scalar(
         select(User).join(UserCertificate)
         .where(User.id == user_id, UserCertificate.fingerprint == fingerprint))
@@ -492,7 +411,7 @@ def update_profile(user: User, **values: str | None) -> User:
         setattr(user, name, new)
     db.session.flush()
     if changed:
-        hooks.profile_saved(user, changed)
+        signals.send(signals.profile_saved, user=user, changed=changed)
     return user
 
 

@@ -23,7 +23,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 
 from ..config import session_timeouts
-from ..core import hooks, uow
+from ..core import signals, uow
 from ..core.web import (
     CERT_ENVIRON_KEY,
     CONTENT_SECURITY_POLICY,
@@ -71,6 +71,7 @@ def _end_session(ended: str | None = None, cert=None, *, reason: str | None = No
     ``ended``: the page «Сеанс завершён» says why, and names ``cert``."""
     services.end_session(session_record(), reason or ended or "changed")
     logout_user()
+    g.pop("user", None)
     session.clear()
     if ended:
         session[SESSION_ENDED] = ended
@@ -151,12 +152,9 @@ def _no_certificate():
 
 
 def _continue_session(record, verdict, cert):
-    # The account itself is loaded only by pages that use it (current_user); its columns came
-    # with the session. An account blocked, or no longer holding the session's certificate,
-    # goes through the account loader, which ends the session (auth.init_app's load_user).
-    account = services.account_columns(record.user_id, record.cert_fingerprint)
-    if account is None or account["blocked_reason"]:
-        current_person()
+    # The account came with the session; one blocked, or no longer holding the session's
+    # certificate, ends the session in the account loader (auth.init_app's load_user).
+    g.user = current_person()
     if verdict.touch and services.claim_touch(record.id):
         uow.will_write()
         services.touch_session(record)
@@ -178,6 +176,7 @@ def _forget_ended_session(record, cert) -> None:
                 request.remote_addr)
     ended = record.end_reason if record.end_reason in ENDED_REASONS else None
     logout_user()
+    g.pop("user", None)
     session.clear()
     if ended and record.cert_fingerprint == cert.fingerprint:
         session[SESSION_ENDED] = ended
@@ -222,8 +221,9 @@ def _sign_in(cert, method: str = AuthSession.METHOD_TLS, *, replacing: bool = Fa
         _end_session(reason="changed")
     user = services.sign_in(cert, **_client())
     start_session(user, cert.fingerprint, method)
+    g.user = user
     g.certificate = cert  # the hooks' journal entries name the certificate signed in with
-    hooks.signed_in(user, request.remote_addr)
+    signals.send(signals.signed_in, user=user, remote_addr=request.remote_addr)
     return None
 
 
@@ -420,7 +420,7 @@ def profile():
     return render_template("auth/profile.html", form=form, user=user, cert=g.certificate,
                            days_left=g.certificate.days_left(),
                            expiry_warning=services.expiry_warning(g.certificate),
-                           certificates=user.certificates, sections=hooks.profile_sections(user))
+                           certificates=user.certificates, sections=signals.send(signals.profile_sections, user=user))
 
 
 JOURNAL_PAGE_SIZE = 50

@@ -1,22 +1,14 @@
-"""Extension points between domains: a domain offers a hook here, others register with it in
-their ``init_app``, and neither imports the other's views.
+"""Providers a lower part of the package asks a domain above it for (one provider each), and
+the organization's tabs. Events and contributions of several domains are signals
+(``core.signals``).
 
-- sign-in hooks: ``hook(user, remote_addr)`` at every sign-in, in the request's unit of work;
-- organization links: a link on the organization page, shown to those with the permission;
-- organization notices: ``provider(organization) -> [(category, text)]`` on its page;
-- organization registered: ``handler(organization, user)`` once an organization is registered;
-- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by;
-- member facts: ``provider(membership) -> [(title, [(label, value)])]`` on a member's card;
-- profile sections: ``provider(user) -> html`` shown in «Мой профиль»; profile saved:
-  ``hook(user, changed)`` after «Мой профиль» fields changed (``changed``: name -> old value);
-- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import;
-- current organization: ``provider(user)`` -> the one of several the person works in now;
-- frame facts: ``column(user_id)`` -> a scalar SQL expression about the signed-in person (the
-  bell's count, a menu entry's condition), read in the one statement that finds the session;
-- frame keys: ``part()`` -> what else of the request the page header shows (the header is
-  rendered once per person and state, see ``registry.web.frame``);
-- organization facts: ``column(org_id)`` -> an SQL condition (is there anything to say?), read
-  for all domains in one statement before their organization-page notices.
+- organization links: a tab of the organization page, shown to those with the permission;
+- pending memberships, current organization: ``provider(user)`` (members), asked by the
+  organizations domain, which members depends on;
+- acting authority: ``provider(user, organization)`` -> the МЧД number a person acts by
+  (mchd), asked by the core's journal;
+- ЕГРЮЛ watch: the newer extract records of registered organizations, after an import
+  (members; refdata imports).
 """
 
 from __future__ import annotations
@@ -24,28 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import String, bindparam, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from flask import Flask, current_app
 
-from ..extensions import PreparedRow, db
-from . import uow
-
-SIGN_IN_HOOKS = "registry.sign_in_hooks"
 LINKS_KEY = "registry.org_links"
-NOTICES_KEY = "registry.org_notices"
-REGISTERED_KEY = "registry.org_registered"
-
-
-def add_sign_in_hook(app: Flask, hook: Callable[[Any, str | None], None]) -> None:
-    """Call ``hook(user, remote_addr)`` at every sign-in (before the request commits)."""
-    app.extensions.setdefault(SIGN_IN_HOOKS, []).append(hook)
-
-
-def signed_in(user: Any, remote_addr: str | None) -> None:
-    for hook in current_app.extensions.get(SIGN_IN_HOOKS, []):
-        hook(user, remote_addr)
 
 
 def add_org_link(app: Flask, label: str, endpoint: str, permission: Any, key: str | None = None,
@@ -65,69 +38,6 @@ def org_link_key(endpoint: str) -> str:
 
 def org_links() -> list[tuple[str, str, Any]]:
     return list(current_app.extensions.get(LINKS_KEY, []))
-
-
-def add_notice_provider(app: Flask, provider: Callable[[Any], list[tuple[str, str]]]) -> None:
-    """Let another domain add warnings to the organization page: ``provider(organization)``
-    returns a list of ``(category, text)`` (e.g. documents about to expire)."""
-    app.extensions.setdefault(NOTICES_KEY, []).append(provider)
-
-
-def org_notices(organization: Any) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
-    for provider in current_app.extensions.get(NOTICES_KEY, []):
-        found.extend(provider(organization))
-    return found
-
-
-ORG_FACTS_KEY = "registry.org_facts"
-_ORG_STATEMENT = "registry.org_facts_statement"
-_ORG_VALUES = "registry_org_facts"
-
-
-def add_org_fact(app: Flask, name: str, column: Callable[[Any], Any],
-                 params: Callable[[], dict[str, Any]] | None = None) -> None:
-    """Read ``column(org_id)`` (an SQL condition, e.g. an EXISTS) with the organization page's
-    other facts, in one statement: a notice provider asks :func:`org_fact` first and runs its
-    own statements only where there is something to show. ``params()`` gives the values of the
-    column's own bind parameters (named after the domain: "documents_until")."""
-    app.extensions.setdefault(ORG_FACTS_KEY, {})[name] = (column, params)
-
-
-def org_fact(name: str, organization: Any) -> bool:
-    """Whether the condition ``name`` holds for ``organization`` (True when not known: then the
-    caller's own statement decides). All facts of an organization are read once per request."""
-    if not has_request_context() or organization is None or organization.id is None:
-        return True
-    facts = current_app.extensions.get(ORG_FACTS_KEY, {})
-    if name not in facts:
-        return True
-    known = uow.read_cache(_ORG_VALUES)
-    if organization.id not in known:
-        built = current_app.extensions.get(_ORG_STATEMENT)
-        if built is None:
-            statement = select(*(column(bindparam("org_id")).label(fact)
-                                 for fact, (column, _params) in facts.items()))
-            built = current_app.extensions[_ORG_STATEMENT] = (
-                list(facts), PreparedRow(statement, db.engine.dialect))
-        names, prepared = built
-        values: dict[str, Any] = {"org_id": organization.id}
-        for _column, params in facts.values():
-            if params is not None:
-                values.update(params())
-        row = prepared.first(values, own_connection=False)
-        known[organization.id] = dict(zip(names, row or (), strict=False))
-    return bool(known[organization.id].get(name, True))
-
-
-def on_organization_registered(app: Flask, handler: Callable[[Any, Any], None]) -> None:
-    """Call ``handler(organization, user)`` when ``user`` has registered ``organization``."""
-    app.extensions.setdefault(REGISTERED_KEY, []).append(handler)
-
-
-def organization_registered(organization: Any, user: Any) -> None:
-    for handler in current_app.extensions.get(REGISTERED_KEY, []):
-        handler(organization, user)
 
 
 PENDING_KEY = "registry.pending_memberships"
@@ -159,41 +69,6 @@ def acting_authority(user: Any, organization: Any) -> str | None:
     return provider(user, organization) if provider is not None and user is not None else None
 
 
-MEMBER_FACTS_KEY = "registry.member_facts"
-
-
-def add_member_facts(app: Flask, provider: Callable[[Any], list[tuple[str, list[tuple[str, str]]]]]) -> None:
-    """Let another domain show sections on a member's card: ``provider(membership)`` returns
-    ``[(title, [(label, value), ...]), ...]`` (e.g. the МЧД the member acts by)."""
-    app.extensions.setdefault(MEMBER_FACTS_KEY, []).append(provider)
-
-
-def member_facts(member: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    found: list[tuple[str, list[tuple[str, str]]]] = []
-    for provider in current_app.extensions.get(MEMBER_FACTS_KEY, []):
-        found.extend(provider(member))
-    return found
-PROFILE_SECTIONS_KEY = "registry.profile_sections"
-PROFILE_SAVED_KEY = "registry.profile_saved"
-
-
-def add_profile_section(app: Flask, provider: Callable[[Any], str]) -> None:
-    """Show ``provider(user)`` (rendered HTML) in «Мой профиль»."""
-    app.extensions.setdefault(PROFILE_SECTIONS_KEY, []).append(provider)
-
-
-def profile_sections(user: Any) -> list[str]:
-    return [provider(user) for provider in current_app.extensions.get(PROFILE_SECTIONS_KEY, [])]
-
-
-def on_profile_saved(app: Flask, hook: Callable[[Any, dict], None]) -> None:
-    """Call ``hook(user, changed)`` when «Мой профиль» fields changed (in the unit of work)."""
-    app.extensions.setdefault(PROFILE_SAVED_KEY, []).append(hook)
-
-
-def profile_saved(user: Any, changed: dict) -> None:
-    for hook in current_app.extensions.get(PROFILE_SAVED_KEY, []):
-        hook(user, changed)
 EGRUL_WATCH_KEY = "registry.egrul_watch"
 
 
@@ -222,98 +97,3 @@ def current_organization(user: Any) -> Any:
     """The person's current organization (of several), or None (none, or no members domain)."""
     provider = current_app.extensions.get(CURRENT_ORG_KEY)
     return provider(user) if provider is not None and user is not None else None
-
-
-FRAME_FACTS_KEY = "registry.frame_facts"
-_FRAME_VALUES = "registry_frame_facts"
-MISSING: Any = object()
-
-
-def add_frame_fact(app: Flask, name: str, column: Callable[[Any], Any]) -> None:
-    """Read ``column(user_id)`` (a correlated scalar expression) with the session lookup.
-
-    ``user_id`` is the sessions table's column. SQLAlchemy correlates only the outermost level
-    by itself: a nested subquery says ``.correlate_except(<its own table>)``.
-
-    Every signed-in page needs a few facts about the person for its header and menu; read in
-    the session's own statement they cost no statement each. The statement is built once per
-    application: a fact holds no value that changes (a time, a setting read per request).
-    """
-    app.extensions.setdefault(FRAME_FACTS_KEY, {})[name] = column
-
-
-def frame_fact_columns(app: Flask) -> dict[str, Callable[[Any], Any]]:
-    return dict(app.extensions.get(FRAME_FACTS_KEY, {}))
-
-
-def set_frame_facts(user_id: int, values: dict[str, Any]) -> None:
-    """Keep this request's facts about ``user_id`` (the session lookup calls this)."""
-    uow.read_cache(_FRAME_VALUES)[user_id] = values
-
-
-def frame_fact(name: str, user_id: int) -> Any:
-    """A fact read with this request's session lookup, or ``MISSING`` (then read it yourself)."""
-    if not has_request_context():
-        return MISSING
-    return g.get(_FRAME_VALUES, {}).get(user_id, {}).get(name, MISSING)
-
-
-def frame_facts(user_id: int) -> dict[str, Any] | None:
-    """All facts read with this request's session lookup about ``user_id``, or None (not read,
-    or forgotten since: the request wrote something)."""
-    if not has_request_context():
-        return None
-    return g.get(_FRAME_VALUES, {}).get(user_id)
-
-
-FRAME_KEYS = "registry.frame_keys"
-
-
-def add_frame_key(app: Flask, part: Callable[[], Any]) -> None:
-    """Something of the request besides the person, their frame facts and certificate that the
-    page header shows (e.g. the organization chosen in this session); ``part()`` returns a
-    hashable value. The header is rendered once per distinct state and reused."""
-    app.extensions.setdefault(FRAME_KEYS, []).append(part)
-
-
-def frame_key_parts(app: Flask) -> list[Any]:
-    return [part() for part in app.extensions.get(FRAME_KEYS, ())]
-
-
-class json_rows(FunctionElement):  # noqa: N801  (an SQL function, named as one)
-    """``json_rows(a, b, …)``: an aggregate of the rows' values as JSON text (SQLite's
-    ``json_group_array``, PostgreSQL's ``json_agg``). A frame fact that fingerprints several
-    rows (a person's memberships) with their values exactly."""
-
-    type = String()
-    inherit_cache = True
-    name = "json_rows"
-
-
-@compiles(json_rows)
-def _json_rows_default(element, compiler, **kw):  # printing a statement; no database runs this
-    return f"json_rows({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(json_rows, "sqlite")
-def _json_rows_sqlite(element, compiler, **kw):
-    return f"json_group_array(json_array({compiler.process(element.clauses, **kw)}))"
-
-
-@compiles(json_rows, "postgresql")
-def _json_rows_postgresql(element, compiler, **kw):
-    return f"CAST(json_agg(json_build_array({compiler.process(element.clauses, **kw)})) AS TEXT)"
-
-
-APPLICATION_SUBMITTED_KEY = "registry.application_submitted"
-
-
-def on_application_submitted(app: Flask, handler: Callable[[Any, Any], None]) -> None:
-    """Call ``handler(application, actor)`` when an application is submitted (in the unit of
-    work; the operator's review picks it up)."""
-    app.extensions.setdefault(APPLICATION_SUBMITTED_KEY, []).append(handler)
-
-
-def application_submitted(application: Any, actor: Any) -> None:
-    for handler in current_app.extensions.get(APPLICATION_SUBMITTED_KEY, []):
-        handler(application, actor)

@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from flask import Flask, Response, g, has_app_context, has_request_context
+from flask import Flask, Response, g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from ..extensions import db, write_lock_at_begin
+from ..extensions import WRITE_LOCK, db, sqlite_begin, write_lock_at_begin
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _State:
-    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished", "connected")
+    __slots__ = ("kept", "kept_callbacks", "on_commit", "on_rollback", "finished", "connected", "wrote")
 
     def __init__(self) -> None:
         self.kept: Any = None  # the savepoint begun by the last keep()
@@ -52,6 +52,7 @@ class _State:
         self.on_rollback: list[Callable[[], None]] = []
         self.finished = False
         self.connected = False  # whether the session used the database at all
+        self.wrote = False  # whether its transaction has written (flushed or executed) anything
 
 
 def _state() -> _State:
@@ -124,14 +125,36 @@ def _forget_reads(session, *_args) -> None:
 def _forget_reads_on_write(state) -> None:
     if not state.is_select:
         _forget_reads(state.session)
+    if state.is_insert or state.is_update or state.is_delete:
+        _wrote(state.session)
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, *_args) -> None:
+    if has_app_context():
+        _state().wrote = True
+
+
+@event.listens_for(Session, "after_rollback")
+@event.listens_for(Session, "after_commit")
+def _transaction_ended(session) -> None:
+    if has_app_context() and _STATE in g:
+        _state().wrote = False
 
 
 def will_write() -> None:
-    """Say that this request is about to write. When its session has not begun a transaction
-    yet, that transaction begins with SQLite's write lock (BEGIN IMMEDIATE): a page view that
-    writes (a sign-in, the session's last activity) then never has to run again."""
-    if not used_database():
-        write_lock_at_begin()
+    """Say that this request is about to write: on SQLite its transaction begins with the write
+    lock (BEGIN IMMEDIATE). A page view that has only read so far (the session lookup, in a
+    deferred transaction) ends that transaction first; the next one takes the lock."""
+    write_lock_at_begin()
+    if not used_database() or db.engine.dialect.name != "sqlite" or not db.session().in_transaction():
+        return
+    if db.session.connection().info.get(WRITE_LOCK):
+        return
+    state = _state()
+    if state.wrote or state.kept is not None or db.session.new or db.session.dirty or db.session.deleted:
+        return  # it has written already: it goes on in its transaction
+    db.session.rollback()  # only reads: nothing is lost
 
 
 def used_database() -> bool:
@@ -184,6 +207,13 @@ def finish(status: int) -> None:
         _rollback(state)
 
 
+def _before_request() -> None:
+    # SQLite: a page view reads side by side with the others (WAL); a form's post writes, and
+    # takes the write lock at its first statement. (Set for every request: a thread serves
+    # many; a job's thread starts with the default, IMMEDIATE.)
+    sqlite_begin("DEFERRED" if request.method in ("GET", "HEAD") else "IMMEDIATE")
+
+
 def _after_request(response: Response) -> Response:
     finish(response.status_code)
     return response
@@ -200,6 +230,7 @@ def _teardown_request(error: BaseException | None) -> None:
 def init_app(app: Flask) -> None:
     """Install the request-level unit of work; call before any other ``after_request`` so that
     it runs last (Flask runs them in reverse order)."""
+    app.before_request(_before_request)
     app.after_request(_after_request)
     app.teardown_request(_teardown_request)
 

@@ -62,11 +62,8 @@ class MenuItem:
 
 def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
                   visible: Callable[[], bool] | None = None) -> None:
-    """Add an entry to the top menu of signed-in people (sorted by ``order``).
-
-    The header is rendered once per person and state (``registry.web.frame``): ``visible()``
-    may read the account, the memberships and the frame facts; anything else it reads must be
-    a frame fact or a frame key (``core.hooks``)."""
+    """Add an entry to the top menu of signed-in people (sorted by ``order``); ``visible()``
+    is asked on every page (memoise what it reads on ``flask.g``)."""
     items = app.extensions.setdefault(MENU_KEY, [])
     items.append(MenuItem(label, endpoint, order, visible))
     items.sort(key=lambda item: item.order)
@@ -117,8 +114,7 @@ class PageBanner:
 
 def add_page_banner(app: Flask, banner: Callable[[], PageBanner | None]) -> None:
     """Show ``banner()`` (None: nothing) on every page of signed-in people (e.g. «the e-mail
-    address is not confirmed»). Rendered once per person, state and page (``registry.web.frame``):
-    ``banner()`` reads only the account, the frame facts and the page's endpoint."""
+    address is not confirmed»), asked on every page."""
     app.extensions.setdefault(BANNER_KEY, []).append(banner)
 
 
@@ -142,8 +138,10 @@ def signed_in() -> bool:
 
 
 def current_person() -> Any:
-    """The signed-in person's account (the real object, not Flask-Login's proxy)."""
-    return current_user._get_current_object()
+    """The signed-in person's account (``g.user``, the ORM ``User``; before the sign-in check has
+    run, Flask-Login's anonymous user or the account it loads)."""
+    user = g.get("user")
+    return user if user is not None else current_user._get_current_object()
 
 
 def local_datetime(value: datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:

@@ -17,8 +17,9 @@ def filesize(n: int | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from ..core import signals
     from ..core.access import Permission
-    from ..core.hooks import add_notice_provider, add_org_link
+    from ..core.hooks import add_org_link
     from ..core.web import local_datetime as _local_datetime
     from . import models  # noqa: F401  (tables)
     from .services.expiry import expiry_notices
@@ -48,9 +49,6 @@ def init_app(app: Flask) -> None:
         return can(current_person(), Permission(permission), organization)
 
     app.add_template_global(org_can, "org_can")
-    add_notice_provider(app, expiry_notices)
-    from ..core.hooks import add_org_fact
-    from .services.expiry import expiring_column, expiring_params
-    add_org_fact(app, "documents_expiring", expiring_column, expiring_params)
+    signals.receive(signals.organization_notices, app, expiry_notices)
     add_org_link(app, "Документы организации", "documents.index", Permission.READ_DOCUMENTS, order=10)
     add_org_link(app, "Заявления", "applications.index", Permission.APPLICATIONS, key="applications", order=20)

@@ -7,13 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import (
-        add_frame_fact,
-        add_member_facts,
-        add_notice_provider,
-        add_org_fact,
-        set_authority_provider,
-    )
+    from ..core import signals
+    from ..core.hooks import set_authority_provider
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
@@ -23,15 +18,13 @@ def init_app(app: Flask) -> None:
     )
     from .cli import mchd_cli
     from .tasks import mchd_sweep  # noqa: F401  (registers the periodic job)
-    from .views import bp, menu_column, menu_visible
+    from .views import bp, menu_visible
 
     app.register_blueprint(bp)
     app.cli.add_command(mchd_cli)
     add_menu_item(app, "Доверенности (МЧД)", "mchd.index", order=45, visible=menu_visible)
-    add_frame_fact(app, "mchd_menu", menu_column)
     set_authority_provider(app, services.acting_authority)
-    add_member_facts(app, services.member_facts)
-    add_notice_provider(app, services.organization_notices)
-    add_org_fact(app, "mchd_expiring", services.expiring_column, services.expiring_params)
+    signals.receive(signals.member_facts, app, services.member_facts)
+    signals.receive(signals.organization_notices, app, services.organization_notices)
     app.add_template_global(
         lambda roles: ", ".join(sorted(Role(r).title for r in roles or [])) or "нет", "role_titles")

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Date, bindparam, exists, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..core import clock
 from ..core.access import AccessDenied
-from ..core.hooks import org_fact
 from ..core.journal import record as journal
 from ..extensions import db, utcnow
 from ..members.models import Membership, MemberStatus, Role
@@ -421,18 +420,6 @@ _EXPIRING = (  # built once (the organization page runs it): SQLAlchemy keeps it
     .order_by(PowerOfAttorneyRecord.valid_until, PowerOfAttorneyRecord.id).limit(20))
 
 
-def expiring_column(org_id):
-    """Whether an active МЧД of the organization expires soon: an organization fact, so the page
-    of every other organization runs no statement for the notices below."""
-    return exists().where(PowerOfAttorneyRecord.organization_id == org_id,
-                          PowerOfAttorneyRecord.status == MchdStatus.ACTIVE.value,
-                          PowerOfAttorneyRecord.valid_until <= bindparam("mchd_until", type_=Date))
-
-
-def expiring_params() -> dict:
-    return {"mchd_until": clock.today() + timedelta(days=NOTICE_DAYS[0])}
-
-
 def organization_notices(organization) -> list[tuple[str, str]]:
     """For the organization page, to those who assign roles: employees' МЧД that expire within
     30 days (the soonest first, at most 20)."""
@@ -440,8 +427,7 @@ def organization_notices(organization) -> list[tuple[str, str]]:
     from ..core.web import current_person
     from ..text import genitive
 
-    if not can(current_person(), Permission.ASSIGN_ROLES, organization) \
-            or not org_fact("mchd_expiring", organization):
+    if not can(current_person(), Permission.ASSIGN_ROLES, organization):
         return []
     today = clock.today()
     rows = db.session.scalars(_EXPIRING, {"org_id": organization.id,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import bindparam, exists, select
 
 from ..core import access, uow
 from ..core.access import AccessDenied, Permission
-from ..core.hooks import MISSING, frame_fact
 from ..core.web import current_person as _user
 from ..extensions import db
 from ..identifiers import digits
-from ..members.models import Membership, MemberStatus
+from ..members.models import MemberStatus
+from ..members.services import memberships_of
 from . import forms, roles, services
 from .document import MAX_XML_BYTES
 from .models import PowerOfAttorneyRecord
@@ -22,27 +22,21 @@ bp = Blueprint("mchd", __name__, template_folder="templates")
 MAX_UPLOAD_BYTES = MAX_XML_BYTES + 2 * MAX_SIGNATURE_BYTES
 
 
-def menu_column(user_id):
-    """The menu's condition: a frame fact read with the session, and the statement below."""
-    return or_(exists().where(Membership.user_id == user_id,
-                              # no IN: the frame's statement is compiled once, without expanding
-                              or_(Membership.status == MemberStatus.PENDING.value,
-                                  Membership.status == MemberStatus.ACTIVE.value)),
-               exists().where(PowerOfAttorneyRecord.user_id == user_id))
-
-
-# When the facts read with the session are gone; built once: SQLAlchemy keeps its cache key.
-_MENU_VISIBLE = select(menu_column(bindparam("user_id")))
+# Built once: SQLAlchemy keeps its cache key.
+_HOLDS_MCHD = select(exists().where(PowerOfAttorneyRecord.user_id == bindparam("user_id")))
 
 
 def menu_visible() -> bool:
     """The menu's «Доверенности (МЧД)»: for members who may present one (waiting for roles or
     active, administrators among them) and people holding an МЧД."""
-    user_id = _user().id
-    fact = frame_fact("mchd_menu", user_id)
-    if fact is MISSING:
-        fact = db.session.scalar(_MENU_VISIBLE, {"user_id": user_id})
-    return bool(fact)
+    user = _user()
+    if any(m.status in (MemberStatus.PENDING.value, MemberStatus.ACTIVE.value)
+           for m in memberships_of(user)):  # read for the page already
+        return True
+    known = g.get("mchd_menu")
+    if known is None or known[0] != user.id:
+        known = g.mchd_menu = (user.id, bool(db.session.scalar(_HOLDS_MCHD, {"user_id": user.id})))
+    return known[1]
 
 
 def _who():

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, g, has_request_context, request
 
 
 def init_app(app: Flask) -> None:
-    from ..core import access
-    from ..core.hooks import (
-        add_org_link,
-        add_sign_in_hook,
-        on_organization_registered,
-        set_pending_memberships,
-    )
+    from ..core import access, signals
+    from ..core.hooks import add_org_link, set_pending_memberships
     from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
     from .models import Permission
@@ -20,14 +15,12 @@ def init_app(app: Flask) -> None:
     from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)
-    from ..core.hooks import add_notice_provider, set_egrul_watch
+    from ..core.hooks import set_egrul_watch
     from ..organizations.models import Organization
     from . import egrul
 
     set_egrul_watch(app, Organization.__table__.c.ogrn, egrul.on_import)
-    add_notice_provider(app, egrul.notices)
-    from ..core.hooks import add_org_fact
-    add_org_fact(app, "egrul_changes", egrul.changes_column, egrul.changes_params)
+    signals.receive(signals.organization_notices, app, egrul.notices)
     app.add_template_global(egrul.open_changes, "egrul_open_changes")
     from ..core.hooks import set_current_organization
     from . import current
@@ -36,22 +29,14 @@ def init_app(app: Flask) -> None:
     app.before_request(current.follow_url)
     app.add_template_global(current.current_for_page, "current_organizations")
     app.add_template_global(lambda: egrul.to_confirm(g.get("certificate")), "egrul_to_confirm")
-    from ..core.hooks import add_frame_fact, add_frame_key
-
-    add_frame_fact(app, "egrul_to_confirm", egrul.to_confirm_column)
-    from .services import memberships_column
-    add_frame_fact(app, "memberships", memberships_column)
-    # the header shows the organization chosen in this browser's sign-in (members.current)
-    add_frame_key(app, lambda: (session.get("_user_id"), session.get(current.SESSION_KEY)))
     access.set_policy(app, POLICY)
     access.set_answer(app, refusal)
-    add_sign_in_hook(app, record_sign_in)
+    signals.receive(signals.signed_in, app, record_sign_in)
     set_pending_memberships(
         app, lambda user: [m for m in memberships_of(user) if m.status != "active"])
     # the head who registers an organization becomes its administrator (and may apply)
-    on_organization_registered(
-        app, lambda organization, user: make_admin(user, organization, remote_addr=request.remote_addr
-                                                   if has_request_context() else None))
+    signals.receive(signals.organization_registered, app, lambda organization, user: make_admin(
+        user, organization, remote_addr=request.remote_addr if has_request_context() else None))
     add_menu_item(app, "Профили организации", "members.my_members", order=35,
                   visible=lambda: bool(admin_organizations()))
     add_menu_item(app, "Присоединиться", "members.join", order=40, visible=may_join)

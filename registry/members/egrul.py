@@ -13,15 +13,13 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..auth import services as auth_services
 from ..auth.models import User
-from ..core import access, uow
-from ..core.hooks import frame_fact, org_fact
+from ..core import access, signals, uow
 from ..core.journal import record
-from ..core.web import current_person, local_datetime
+from ..core.web import local_datetime
 from ..extensions import db, utcnow
 from ..notices.services import notify
 from ..organizations.models import EgrulChange, Organization
@@ -97,12 +95,15 @@ def on_import(changes: list[dict]) -> None:
         known = merged.get(item["ogrn"])
         merged[item["ogrn"]] = {**item, "old": known["old"]} if known else item
     ogrns = list(merged)
+    found: list[EgrulChange] = []
     for start in range(0, len(ogrns), CHUNK):
         for organization in db.session.scalars(
                 select(Organization).where(Organization.ogrn.in_(ogrns[start:start + CHUNK]))):
             item = merged[organization.ogrn]
-            detect(organization, item["old"] or organization.party or {}, item["new"])
+            found += detect(organization, item["old"] or organization.party or {}, item["new"])
     db.session.flush()
+    if found:
+        signals.send(signals.egrul_changes_found, changes=found)
 
 
 def detect(organization: Organization, old: dict, new: dict) -> list[EgrulChange]:
@@ -241,18 +242,6 @@ def open_changes(organization: Organization) -> list[EgrulChange]:
     return [c for c in _page_changes(organization, _viewer_id()) if c.is_open]
 
 
-def changes_column(org_id):
-    """Whether the organization has an open ЕГРЮЛ change or one closed lately (what the page
-    shows): an organization fact, so most pages run no statement for them."""
-    return exists().where(EgrulChange.organization_id == org_id,
-                          or_(EgrulChange.status == EgrulChange.OPEN,
-                              EgrulChange.closed_at >= bindparam("egrul_since", type_=EgrulChange.closed_at.type)))
-
-
-def changes_params() -> dict:
-    return {"egrul_since": _told_since()}
-
-
 def _told_since():
     return utcnow() - timedelta(days=TOLD_DAYS)
 
@@ -290,8 +279,7 @@ def _page_changes(organization: Organization, viewer: int | None) -> list[EgrulC
     key = (organization.id, viewer)
     if key not in cache:
         cache[key] = list(db.session.scalars(_PAGE_CHANGES, {
-            "org_id": organization.id, "viewer": viewer, "since": _told_since()})) \
-            if org_fact("egrul_changes", organization) else []
+            "org_id": organization.id, "viewer": viewer, "since": _told_since()}))
     return cache[key]
 
 
@@ -365,12 +353,7 @@ _TO_CONFIRM = (  # built once (every signed-in page runs it): SQLAlchemy keeps i
            EgrulChange.kind == EgrulChange.KIND_HEAD))
 
 
-def to_confirm_column(user_id):
-    """Whether an open head change names the account's ИНН: a frame fact, read with the
-    session, so the pages of everyone else run no statement for it."""
-    account_inn = select(User.inn).where(User.id == user_id).correlate_except(User).scalar_subquery()
-    return exists().where(EgrulChange.new_head_inn == account_inn, EgrulChange.status == EgrulChange.OPEN,
-                          EgrulChange.kind == EgrulChange.KIND_HEAD)
+_TO_CONFIRM_KEY = "registry_egrul_to_confirm"
 
 
 def to_confirm(cert) -> list[EgrulChange]:
@@ -378,14 +361,10 @@ def to_confirm(cert) -> list[EgrulChange]:
     inn = getattr(cert, "personal_inn", None)
     if not inn:
         return []
-    # the account as the session lookup read it (no instance of it for this), else the account
-    account = auth_services.current_account_columns() if has_request_context() else None
-    if account is None and has_request_context() and (person := current_person()) is not None \
-            and getattr(person, "is_authenticated", False):
-        account = {"id": person.id, "inn": person.inn}
-    if account is not None and account["inn"] == inn and not frame_fact("egrul_to_confirm", account["id"]):
-        return []  # MISSING is true: then the statement below decides
-    return [c for c in db.session.scalars(_TO_CONFIRM, {"inn": inn}) if may_confirm(c, cert)]
+    cache = uow.read_cache(_TO_CONFIRM_KEY)
+    if inn not in cache:
+        cache[inn] = [c for c in db.session.scalars(_TO_CONFIRM, {"inn": inn}) if may_confirm(c, cert)]
+    return cache[inn]
 
 
 def confirm_head(change: EgrulChange, user: User, cert, *, remote_addr: str | None = None) -> Membership:

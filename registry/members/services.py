@@ -18,7 +18,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..auth import services as auth_services
 from ..core import access, clock, uow
 from ..core.access import AccessDenied
-from ..core.hooks import json_rows
 from ..core.journal import OrganizationJournalEntry, record
 from ..extensions import contains_word, db, utcnow
 from ..identifiers import digits
@@ -44,22 +43,10 @@ _CACHE = "registry_memberships"
 # the cost of running it); a prebuilt one keeps the key it computed.
 _MEMBERSHIPS = (
     select(Membership).join(Membership.organization).where(Membership.user_id == bindparam("user_id"))
-    # the organizations' JSON documents load when a page reads them, not for the menu
-    .options(contains_eager(Membership.organization).defer(Organization.data)
-             .defer(Organization.party))
+    # with the organizations' JSON documents: a person belongs to a few organizations, and an
+    # organization's page reads its documents without a statement of its own
+    .options(contains_eager(Membership.organization))
     .order_by(Organization.full_name, Organization.id))
-
-
-def memberships_column(user_id) -> object:
-    """All the person's memberships with what the header shows of them (status, roles, the
-    organizations' names and state), as one value: a frame fact, so the header rendered for
-    one state of them is never reused for another."""
-    return (select(json_rows(Membership.id, Membership.status, Membership.roles, Organization.id,
-                             Organization.status, Organization.liquidated_at,
-                             Organization.short_name, Organization.full_name))
-            .select_from(Membership).join(Organization, Organization.id == Membership.organization_id)
-            .where(Membership.user_id == user_id)
-            .correlate_except(Membership, Organization).scalar_subquery())
 
 
 def _memberships(user_id: int) -> list[Membership]:

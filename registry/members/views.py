@@ -16,9 +16,8 @@ from flask import (
 )
 from werkzeug.exceptions import Forbidden
 
-from ..core import access
+from ..core import access, signals
 from ..core.access import AccessDenied
-from ..core.hooks import member_facts
 from ..core.web import current_person as _user
 from ..core.web import render_error
 from ..exports import csv_response
@@ -194,7 +193,7 @@ def _card_page(organization: Organization, member, form, status: int = 200, *,
                confirm_removal: bool = False):
     return render_template("members/card.html", organization=organization, member=member, form=form,
                            unit=(organization.branch(member.branch_id) or {}).get("name"),
-                           facts=member_facts(member), confirm_removal=confirm_removal,
+                           facts=signals.collect(signals.member_facts, member=member), confirm_removal=confirm_removal,
                            contact=contacts([member.user])[member.user_id]), status
 
 

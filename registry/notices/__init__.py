@@ -34,11 +34,11 @@ def _address_banner():
 
 
 def init_app(app: Flask) -> None:
-    from ..core.hooks import add_frame_fact, add_profile_section, on_profile_saved
+    from ..core import signals
     from ..core.web import add_header_link, add_page_banner
     from ..jobs.tasks import register_expiry_notifier
     from . import models, tasks  # noqa: F401  (tables, jobs)
-    from .services import confirmed_column, email_changed, unread_column
+    from .services import email_changed
     from .views import bp, profile_section
 
     app.register_blueprint(bp)
@@ -46,8 +46,6 @@ def init_app(app: Flask) -> None:
                     description="сроки сертификата, доверенностей и документов, роли, изменения "
                                 "по ЕГРЮЛ; по почте — на подтверждённый адрес.")
     add_page_banner(app, _address_banner)
-    add_frame_fact(app, "notices_unread", unread_column)
-    add_frame_fact(app, "notices_email", confirmed_column)
-    add_profile_section(app, profile_section)
-    on_profile_saved(app, email_changed)
+    signals.receive(signals.profile_sections, app, profile_section)
+    signals.receive(signals.profile_saved, app, email_changed)
     register_expiry_notifier(tasks.certificate_expiry_round)

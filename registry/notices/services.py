@@ -18,7 +18,6 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..core.hooks import MISSING, frame_fact
 from ..extensions import db, utcnow
 from . import kinds
 from .models import Notice, NoticeAddress, NoticeOptOut
@@ -97,8 +96,7 @@ class HeaderState:
 
 
 def unread_column(user_id: Any) -> Any:
-    """The bell's number: unread notices of ``user_id``, counted up to the bound (a frame fact,
-    and the fallback statement below)."""
+    """The bell's number: unread notices of ``user_id``, counted up to the bound."""
     unread = select(Notice.id).where(Notice.user_id == user_id, Notice.read_at.is_(None)) \
         .correlate_except(Notice).limit(UNREAD_SHOWN + 1).subquery()
     return select(func.count()).select_from(unread).scalar_subquery()
@@ -111,21 +109,17 @@ def confirmed_column(user_id: Any) -> Any:
         .limit(1).scalar_subquery()
 
 
-# When the facts read with the session are gone (the request wrote something): the same two
-# columns in a statement of their own, built once (SQLAlchemy keeps its cache key).
+# The bell and the banner in one statement, built once (SQLAlchemy keeps its cache key).
 _HEADER = select(unread_column(bindparam("user_id")).label("unread"),
                  confirmed_column(bindparam("user_id")).label("email"))
 
 
 def header_state(user: Any) -> HeaderState:
-    """The bell and the address banner: read with the session (frame facts), else one
-    statement (kept for the request)."""
+    """The bell and the address banner: one statement, kept for the request."""
     cached = g.get("notices_header")
     if cached is not None and cached[0] == user.id:
         return cached[1]
-    count, email = frame_fact("notices_unread", user.id), frame_fact("notices_email", user.id)
-    if count is MISSING or email is MISSING:
-        count, email = db.session.execute(_HEADER, {"user_id": user.id}).one()
+    count, email = db.session.execute(_HEADER, {"user_id": user.id}).one()
     state = HeaderState(int(count or 0), email if _same(email, user.email) else None)
     g.notices_header = (user.id, state)
     return state

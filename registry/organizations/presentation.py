@@ -3,7 +3,7 @@ template, the profile's tabs, the notices on top and the words for a step's outc
 
 from __future__ import annotations
 
-from ..core import hooks
+from ..core import signals
 from .models import Organization
 from .services.wizard import LIST_SECTIONS, StepOutcome
 
@@ -24,7 +24,8 @@ def notices(organization: Organization) -> list[tuple[str, str]]:
     blocked = blocked_notice(organization)
     ended = ([("error", f"{organization.liquidated_reason}. Организация доступна только для просмотра.")]
              if organization.is_liquidated else [])
-    return ([("error", blocked)] if blocked else []) + ended + hooks.org_notices(organization)
+    domains = signals.collect(signals.organization_notices, organization=organization)
+    return ([("error", blocked)] if blocked else []) + ended + domains
 
 
 PROFILE_TABS = [("general", "Общие сведения"), ("okved", "Виды деятельности"), ("head", "Руководитель"),

@@ -345,15 +345,19 @@ def org_links(organization: Organization, user) -> list[tuple[str, str]]:
     return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
 
 
+OKVED_TABS = frozenset({"okved", "branches"})  # the tabs that name the ОКВЭД2 codes
+
+
 @bp.route("/<int:org_id>")
 def profile(org_id: int):
-    organization = queries.load_documents(_organization(org_id))
+    organization = _organization(org_id)
     tab = presentation.profile_tab(request.args.get("tab", "general"))
     user = _user()
     return render_template(
         "organizations/profile.html", organization=organization, tab=tab, tabs=PROFILE_TABS,
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
-        names=queries.okved_names(queries.profile_codes(organization.data)),
+        names=queries.okved_names(queries.profile_codes(organization.data))
+        if tab in OKVED_TABS else {},
         notices=presentation.notices(organization), links=org_links(organization, user),
         can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
         member=access.current_member(user, organization),

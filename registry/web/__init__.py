@@ -33,7 +33,6 @@ from ..core.web import (  # noqa: F401  (re-exported)
     signed_in,
 )
 from ..core.web import local_datetime as _local_datetime
-from ..extensions import SkipReplayedRun, SQLiteReadsMiddleware
 from ..identifiers import format_snils
 from .proxy import TrustedProxyMiddleware, wants_unix_channel
 
@@ -137,13 +136,8 @@ def _memoized_url_for(app: Flask):
 def init_app(app: Flask) -> None:
     """Install the proxy middleware, security headers, menu and template helpers."""
     proxies = app.config["REGISTRY_TRUSTED_PROXIES"]
-    inner = app.wsgi_app
-    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        inner = SQLiteReadsMiddleware(inner)  # read-only requests do not queue for the write lock
-        if not any(isinstance(f, SkipReplayedRun) for f in app.logger.filters):
-            app.logger.addFilter(SkipReplayedRun())  # the client never sees a replayed run's error
     app.wsgi_app = TrustedProxyMiddleware(
-        inner, parse_networks(proxies), unix=wants_unix_channel(proxies),
+        app.wsgi_app, parse_networks(proxies), unix=wants_unix_channel(proxies),
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8

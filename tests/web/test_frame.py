@@ -1,6 +1,5 @@
-"""The header of signed-in pages is rendered once per person and state (registry.web.frame) and
-never shown for another state: every change of what it shows, made anywhere (another node, the
-command line), shows on the next page."""
+"""The header of signed-in pages is rendered on every page (registry.web.frame): every change
+of what it shows, made anywhere (another node, the command line), shows on the next page."""
 
 from __future__ import annotations
 
@@ -50,13 +49,13 @@ def change(app, statement_of_change) -> None:
         db.session.commit()
 
 
-def test_the_header_is_reused_until_what_it_shows_changes(app, org, wizard):
+def test_the_header_shows_the_state_of_every_page(app, org, wizard):
     wizard.get("/")  # signs in
     with header_renders(app) as renders:
         first = wizard.get("/").text
         again = wizard.get("/").text
         profile = wizard.get("/profile").text
-    assert len(renders) == 1, "the same state renders the header once"
+    assert len(renders) == 3, "every page renders its header"
     assert header(first) == header(again)
     assert "Профили организации" in menu(first) and "Оператор реестра" not in menu(first)
 
@@ -66,7 +65,7 @@ def test_the_header_is_reused_until_what_it_shows_changes(app, org, wizard):
     change(app, rename)
     with header_renders(app) as renders:
         page = wizard.get("/").text
-    assert len(renders) == 1 and "ЛЮТИК" in header(page), "a new name is a new state"
+    assert len(renders) == 1 and "ЛЮТИК" in header(page), "a new name shows at once"
 
     def no_roles():
         member = db.session.scalar(select(Membership).where(Membership.organization_id == org))
@@ -86,7 +85,7 @@ def test_the_header_is_reused_until_what_it_shows_changes(app, org, wizard):
 
     change(app, notice)
     assert "непрочитанных: 1" in header(wizard.get("/").text), "the bell is part of the state"
-    # the page's own entry is marked on every page, from the same rendering
+    # the page's own entry is marked on every page
     assert re.search(r'href="/"[^>]*aria-current="page"', header(first))
     assert re.search(r'href="/profile"[^>]*aria-current="page"', header(profile))
     assert not re.search(r'href="/"[^>]*aria-current', header(profile))

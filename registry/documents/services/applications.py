@@ -10,9 +10,8 @@ from typing import BinaryIO
 
 from sqlalchemy import func, select
 
-from ...core import clock
+from ...core import clock, signals
 from ...core.access import Permission, can
-from ...core.hooks import application_submitted
 from ...extensions import db, utcnow
 from ...organizations.models import Organization
 from ...organizations.services.queries import okved_names, profile_codes
@@ -283,4 +282,4 @@ def submit_application(application: Application, *, actor=None, remote_addr: str
     db.session.flush()
     _notify_application_status(application)
     record_event(application.organization_id, "applications", actor, remote_addr, f"Подано: {application.title}")
-    application_submitted(application, actor)  # the operator's review picks it up
+    signals.send(signals.application_submitted, application=application, actor=actor)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import Date, bindparam, exists, select
+from sqlalchemy import bindparam, select
 
 from ...core import clock
-from ...core.hooks import org_fact
 from ...extensions import db
 from ...organizations.models import Organization
 from ...text import in_days, plural_days
@@ -29,21 +28,8 @@ def expiring(organization: Organization, today: date | None = None) -> list[Docu
                                                "until": today + timedelta(days=EXPIRY_WARNING_DAYS)}))
 
 
-def expiring_column(org_id):
-    """Whether a document of the organization expired or expires within 30 days: an
-    organization fact (the notices below run their statement only then)."""
-    return exists().where(Document.organization_id == org_id,
-                          Document.expires_on <= bindparam("documents_until", type_=Date))
-
-
-def expiring_params() -> dict:
-    return {"documents_until": clock.today() + timedelta(days=EXPIRY_WARNING_DAYS)}
-
-
 def expiry_notices(organization: Organization) -> list[tuple[str, str]]:
     """Notices for the organization page: documents expired or expiring within 30 days."""
-    if not org_fact("documents_expiring", organization):
-        return []
     today = clock.today()
     notices = []
     for document in expiring(organization, today):

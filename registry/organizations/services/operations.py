@@ -9,7 +9,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from ...auth.models import User
-from ...core import hooks
+from ...core import signals
 from ...core.journal import record
 from ...extensions import db, utcnow
 from ...refdata import services as refdata
@@ -62,7 +62,8 @@ def register(draft: OrganizationDraft, user: User, cert) -> Organization:
                                        data=organization.data, author_id=user.id,
                                        changes=[{"section": "", "field": "", "old": None,
                                                  "new": "Организация зарегистрирована"}]))
-    hooks.organization_registered(organization, user)  # the head becomes its administrator
+    # the head becomes its administrator
+    signals.send(signals.organization_registered, organization=organization, user=user)
     db.session.delete(draft)
     db.session.flush()
     return organization

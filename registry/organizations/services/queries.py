@@ -3,7 +3,6 @@ organization behind a permission, its JSON documents and the classifier names of
 
 from __future__ import annotations
 
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from ...auth.models import User
@@ -34,15 +33,6 @@ def organization_or_404(org_id: int, permission: Permission, user: User) -> Orga
     organization = db.session.get(Organization, org_id)
     access.require(user, permission, organization)  # a missing organization is not found
     assert organization is not None
-    return organization
-
-
-def load_documents(organization: Organization) -> Organization:
-    """Its JSON documents (profile data and ЕГРЮЛ party) in one statement, when the person's
-    memberships loaded it without them (they do, for the menu): not one lazy load each."""
-    unloaded: set[str] = sa_inspect(organization).unloaded & {"data", "party"}
-    if len(unloaded) > 1:
-        db.session.refresh(organization, attribute_names=sorted(unloaded))
     return organization
 
 
