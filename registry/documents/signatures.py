@@ -177,7 +177,8 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     At most MAX_PDF_SIGNATURES signatures, each with at most ``max_certificates`` certificates."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+
+    from registry.pki.ades import plug
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -209,7 +210,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             continue
         try:
             # Integrity and the signature value only; trust is decided by registry.pki below.
-            status = validate_pdf_signature(sig, ValidationContext(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
         except Exception:
             checks.append(_check(BAD_SIGNATURE, **base))
             continue
