@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import algos, cms, core, crl, ocsp, x509
 
@@ -147,8 +148,25 @@ def _element_end(data: bytes, offset: int) -> int:
 
 
 def read(data: bytes) -> cms.SignedData:
-    """SignedData from DER, PEM or base64; MalformedCertificate if it is not one."""
-    return load_signed_data(data)
+    """SignedData from DER, PEM or base64; MalformedCertificate if it is not one.
+
+    Only the envelope is parsed here; each signer info is parsed when it is checked, after
+    the number of signers has been bounded (no forced parse of the whole structure)."""
+    raw = data if data[:1] == b"\x30" else None
+    if raw is None:
+        # PEM and base64 through the common reader, which then parses fully: such files are small.
+        return load_signed_data(data)
+    try:
+        info = cms.ContentInfo.load(raw)
+        if info["content_type"].native != "signed_data":
+            raise MalformedCertificate(f"тип содержимого {info['content_type'].native}, а не signedData")
+        signed = info["content"]
+        len(signed["signer_infos"])
+        return signed
+    except MalformedCertificate:
+        raise
+    except Exception as exc:  # asn1crypto reports broken input with many exception types
+        raise MalformedCertificate(f"структура CMS повреждена ({type(exc).__name__})") from exc
 
 
 def claimed_signing_time(signer_info: cms.SignerInfo) -> datetime | None:
@@ -166,7 +184,7 @@ def certificates(signed: cms.SignedData) -> list[x509.Certificate]:
     return [c.chosen for c in signed["certificates"] or [] if c.name == "certificate"]
 
 
-def value_of(raw: bytes, spec: type) -> object:
+def value_of(raw: bytes, spec: Any) -> Any:
     """One attribute value parsed with ``spec``; MalformedCertificate if it does not parse."""
     try:
         parsed = spec.load(raw)

@@ -127,6 +127,21 @@ def _hashes_namespace() -> types.ModuleType:
     return namespace
 
 
+_KEY_TO_SIGNATURE = {oids.GOST_KEY_256: oids.GOST_SIGN_256, oids.GOST_KEY_512: oids.GOST_SIGN_512,
+                     oids.GOST_KEY_2001: oids.GOST_SIGN_2001}
+
+
+def signature_mechanism(algorithm: Any) -> Any:
+    """The signature algorithm of a signer info; openssl and CryptoPro write the GOST key's OID
+    there (RFC 4490 §3.2 allows it), which means the GOST signature with its Streebog."""
+    from asn1crypto import algos
+
+    oid = algorithm["algorithm"].dotted
+    if oid in _KEY_TO_SIGNATURE:
+        return algos.SignedDigestAlgorithm({"algorithm": _KEY_TO_SIGNATURE[oid]})
+    return algorithm
+
+
 class AdesSignatureValidator(GostSignatureValidator):
     """The GOST signature check of :mod:`registry.pki.validation`, and a GOST R 34.10-2012
     signature over a digest pyHanko computed itself (CMS without signed attributes)."""
@@ -136,6 +151,7 @@ class AdesSignatureValidator(GostSignatureValidator):
         from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT
 
         context = context or DEFAULT_VALIDATION_CONTEXT
+        signature_algorithm = signature_mechanism(signature_algorithm)
         size = oids.GOST_SIGNATURES.get(signature_algorithm["algorithm"].dotted)
         if size is not None and context.prehashed:
             if oids.GOST_KEYS.get(public_key_info["algorithm"]["algorithm"].dotted) != size:
@@ -172,9 +188,9 @@ def install() -> None:
             except ImportError:  # an optional part (the ETSI report needs xsdata)
                 continue
             if getattr(module, "get_pyca_cryptography_hash", None) is _original_lookup:
-                module.get_pyca_cryptography_hash = hash_algorithm
+                setattr(module, "get_pyca_cryptography_hash", hash_algorithm)
             if getattr(module, "hashes", None) is hashes:
-                module.hashes = namespace
+                setattr(module, "hashes", namespace)
         _INSTALLED = True
 
 

@@ -64,3 +64,11 @@ def test_signature_mechanism_verifies_gost(prehashed):
 def test_validation_context_carries_the_gost_validator():
     context = plug.validation_context(trust_roots=[])
     assert context.sig_validator is plug.SIGNATURE_VALIDATOR
+
+
+def test_signature_mechanism_named_by_the_key_oid():
+    """openssl and CryptoPro name the GOST key algorithm as the signer info's signature algorithm."""
+    signature, payload, spki, _ = _gost_case(False)
+    by_key = algos.SignedDigestAlgorithm({"algorithm": oids.GOST_KEY_256})
+    assert plug.signature_mechanism(by_key)["algorithm"].dotted == oids.GOST_SIGN_256
+    plug.SIGNATURE_VALIDATOR.validate_signature(signature, payload, spki, by_key)
