@@ -188,9 +188,9 @@ def install() -> None:
             except ImportError:  # an optional part (the ETSI report needs xsdata)
                 continue
             if getattr(module, "get_pyca_cryptography_hash", None) is _original_lookup:
-                setattr(module, "get_pyca_cryptography_hash", hash_algorithm)
+                module.get_pyca_cryptography_hash = hash_algorithm  # type: ignore[attr-defined]
             if getattr(module, "hashes", None) is hashes:
-                setattr(module, "hashes", namespace)
+                module.hashes = namespace  # type: ignore[attr-defined]
         _INSTALLED = True
 
 
