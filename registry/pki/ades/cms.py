@@ -96,7 +96,8 @@ def _set_of(spec: type) -> type:
 
 def _install() -> None:
     cms.CMSAttributeType._map.update(_ATTRIBUTE_OIDS)
-    cms.CMSAttributeType._reverse_map = None
+    # asn1crypto builds the reverse map once per class; it may have been built already.
+    cms.CMSAttributeType._reverse_map = {name: oid for oid, name in cms.CMSAttributeType._map.items()}
     specs = {CERTIFICATE_REFS: CompleteCertificateRefs, REVOCATION_REFS: CompleteRevocationRefs,
              CERTIFICATE_VALUES: CertificateValues, REVOCATION_VALUES: RevocationValues}
     specs.update({name: cms.ContentInfo for name in (
