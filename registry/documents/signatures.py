@@ -152,12 +152,31 @@ def verify_detached(signature: bytes, content: bytes | BinaryIO, *, trust_store:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(
             detail=f"документ подписан «{signer.full_name or signer.subject}», а ожидалась подпись "
                    f"«{expected_signer.full_name or expected_signer.subject}»"), intact=True, **base)
-    result = validate(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
-                      purpose="signature")
+    proven = None if at is not None else _proven_time(signature, trust_store)
+    if proven is not None:
+        # A validated signature time-stamp (CAdES-T and later): judged at the proven time.
+        from registry.pki.ades.verify import judge_certificate
+
+        result = judge_certificate(signer, check.intermediates, proven, trust_store=trust_store,
+                                   validate=validate)
+    else:
+        result = validate(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
+                          purpose="signature")
+    details = {"proven_time": proven.isoformat()} if proven else {}
     if not result.valid:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(detail=result.message),
-                              intact=True, certificate=result, **base)
-    return SignatureCheck(OK, MESSAGES[OK], intact=True, certificate=result, **base)
+                              intact=True, certificate=result, details=details, **base)
+    return SignatureCheck(OK, MESSAGES[OK], intact=True, certificate=result, details=details, **base)
+
+
+def _proven_time(signature: bytes, trust_store: TrustStore) -> datetime | None:
+    from registry.pki.ades.verify import proven_time
+
+    try:
+        signer_info = load_signed_data(signature)["signer_infos"][0]
+    except (MalformedCertificate, IndexError):
+        return None
+    return proven_time(signer_info, trust_store=trust_store, validate=validate)
 
 
 def looks_like_cms(data: bytes) -> bool:

@@ -213,3 +213,18 @@ def _gost_env():
     from tests.tsa import OPENSSL_CONF
 
     return dict(os.environ, OPENSSL_CONF=str(OPENSSL_CONF))
+
+
+def test_cades_t_judged_at_the_proven_time(demo_pki, store):
+    """A document signed and time-stamped 20 days ago by a certificate that expired 5 days ago."""
+    from tests import cades
+
+    content = b"charter " * 100
+    tsa = cades.issue(demo_pki, "gost256", not_before=cades.ago(days=29), not_after=cades.ago(days=-300), tsa=True)
+    signer = cades.issue(demo_pki, "gost256", not_before=cades.ago(days=25), not_after=cades.ago(days=5))
+    bes = cades.sign(content, signer, signing_time=cades.ago(days=20))
+    assert S.verify_detached(bes, content, trust_store=store).code == S.CERTIFICATE
+    stamped = cades.add_time_stamp(bes, tsa, cades.ago(days=20))
+    check = S.verify_detached(stamped, content, trust_store=store)
+    assert check.code == S.OK, check.message
+    assert check.details["proven_time"]

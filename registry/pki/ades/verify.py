@@ -615,3 +615,22 @@ def verify_file(data: bytes, signature: bytes | None = None, **kwargs: Any) -> l
 
 
 _ = (AdESFailure, AdESIndeterminate)
+
+
+def proven_time(signer_info: cms.SignerInfo, *, trust_store: TrustStore, validate: Validate | None = None,
+                at: datetime | None = None, limits: Limits | None = None) -> datetime | None:
+    """The earliest time a validated signature time-stamp of ``signer_info`` proves (None: none)."""
+    run = _run(trust_store, at, validate, limits)
+    verdict = Verdict(INDETERMINATE)
+    try:
+        _time_stamps(run, verdict, signer_info, ades_cms.unsigned_attributes(signer_info))
+    except (LimitExceeded, ValueError, TypeError, KeyError):
+        return None
+    return verdict.best_signature_time
+
+
+def judge_certificate(cert: QualifiedCertificate, others: list[bytes], moment: datetime | None, *,
+                      trust_store: TrustStore, validate: Validate | None = None,
+                      at: datetime | None = None) -> ValidationResult:
+    """The certificate judged at a proven ``moment`` (see :func:`judge`), or now without one."""
+    return judge(_run(trust_store, at, validate, None), cert, others, moment, "signature")
