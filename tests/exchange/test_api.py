@@ -175,6 +175,7 @@ def test_openapi_description_is_valid(client):
                                   "/organizations/{org_id}/branches", "/organizations/{org_id}/documents",
                                   "/organizations/{org_id}/documents/{document_id}",
                                   "/organizations/{org_id}/documents/{document_id}/file",
+                                  "/organizations/{org_id}/documents/{document_id}/signatures",
                                   "/organizations/{org_id}/mchd", "/organizations/{org_id}/mchd/{record_id}"}
 
 
