@@ -171,12 +171,24 @@ def doctor():
     fact("secret key", cfg.get("REGISTRY_SECRET_KEY_SOURCE")
          + ("" if cfg.get("REGISTRY_SECRET_KEY_SOURCE") == "SECRET_KEY"
             else "  (set SECRET_KEY in production, the same on every instance)"))
-    for key, value in doctor_info().items():
+    info = doctor_info()
+    fact("GOST engine", gost_engine_fact(info))
+    for key, value in info.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
         elif isinstance(value, (list, tuple)):
             value = ", ".join(map(str, value)) or "(none)"
         fact(f"pki: {key}", value)
+
+
+def gost_engine_fact(info: dict) -> str:
+    """Whether GOST runs in OpenSSL's engine or, much slower, in pure Python."""
+    if "openssl" not in info.get("gost_backends", []):
+        return ("MISSING: GOST signatures are checked in pure Python, about ten times slower "
+                "(install libengine-gost-openssl)")
+    if (info.get("gost") or {}).get("backend") != "openssl":
+        return "available but not used (REGISTRY_GOST_BACKEND forces the pure-Python backend)"
+    return "in use (OpenSSL gost engine)"
 
 
 @main.group("demo")

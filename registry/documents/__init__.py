@@ -23,12 +23,14 @@ def init_app(app: Flask) -> None:
     from ..core.web import local_datetime as _local_datetime
     from . import models  # noqa: F401  (tables)
     from .services.expiry import expiry_notices
+    from .signature_cli import signature_cli
     from .tasks import files_cli  # also registers the documents' jobs
     from .views import applications_bp, bp
 
     app.register_blueprint(bp)
     app.register_blueprint(applications_bp)
     app.cli.add_command(files_cli)
+    app.cli.add_command(signature_cli)
     app.add_template_filter(filesize, "filesize")
 
     def iso_local_dt(value) -> str:

@@ -152,12 +152,31 @@ def verify_detached(signature: bytes, content: bytes | BinaryIO, *, trust_store:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(
             detail=f"документ подписан «{signer.full_name or signer.subject}», а ожидалась подпись "
                    f"«{expected_signer.full_name or expected_signer.subject}»"), intact=True, **base)
-    result = decide(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
-                    purpose="signature")
+    proven = None if at is not None else _proven_time(signature, trust_store)
+    if proven is not None:
+        # A validated signature time-stamp (CAdES-T and later): judged at the proven time.
+        from registry.pki.ades.verify import judge_certificate
+
+        result = judge_certificate(signer, check.intermediates, proven, trust_store=trust_store,
+                                   validate=decide)
+    else:
+        result = decide(signer, trust_store=trust_store, intermediates=check.intermediates, at=at,
+                        purpose="signature")
+    details = {"proven_time": proven.isoformat()} if proven else {}
     if not result.valid:
         return SignatureCheck(CERTIFICATE, MESSAGES[CERTIFICATE].format(detail=result.message),
-                              intact=True, certificate=result, **base)
-    return SignatureCheck(OK, MESSAGES[OK], intact=True, certificate=result, **base)
+                              intact=True, certificate=result, details=details, **base)
+    return SignatureCheck(OK, MESSAGES[OK], intact=True, certificate=result, details=details, **base)
+
+
+def _proven_time(signature: bytes, trust_store: TrustStore) -> datetime | None:
+    from registry.pki.ades.verify import proven_time
+
+    try:
+        signer_info = load_signed_data(signature)["signer_infos"][0]
+    except (MalformedCertificate, IndexError):
+        return None
+    return proven_time(signer_info, trust_store=trust_store, validate=decide)
 
 
 def looks_like_cms(data: bytes) -> bool:
@@ -177,7 +196,8 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     At most MAX_PDF_SIGNATURES signatures, each with at most ``max_certificates`` certificates."""
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
+
+    from registry.pki.ades import plug
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -209,7 +229,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             continue
         try:
             # Integrity and the signature value only; trust is decided by registry.pki below.
-            status = validate_pdf_signature(sig, ValidationContext(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
         except Exception:
             checks.append(_check(BAD_SIGNATURE, **base))
             continue

@@ -149,6 +149,21 @@ def download_signature(org_id: int, document_id: int):
                  "application/pkcs7-signature")
 
 
+@bp.route("/<int:document_id>/signature-report.<fmt>")
+def signature_report(org_id: int, document_id: int, fmt: str):
+    """The verification report of the document's signatures: JSON, ETSI XML or PDF protocol."""
+    from flask import Response
+
+    from . import signature_report as report
+
+    _organization, document = _document(org_id, document_id, Permission.READ_DOCUMENTS)
+    if fmt not in report.FORMATS:
+        abort(404)
+    body, media_type, name = report.render(document, fmt)
+    return Response(body, mimetype=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @bp.route("/<int:document_id>/signature", methods=["POST"])
 def add_signature(org_id: int, document_id: int):
     organization, document = _document(org_id, document_id)

@@ -383,6 +383,17 @@ def document(org_id: int, document_id: int):
     return jsonify(_document(_find_document(client, org_id, document_id), clock.today()))
 
 
+@bp.route(f"/organizations/{ID}/documents/{DOC}/signatures")
+@public
+def document_signatures(org_id: int, document_id: int):
+    """The verification of every signature of the document (the command's JSON)."""
+    from ..documents.signature_report import verdicts
+    from ..pki.ades.report import as_json
+
+    client = authenticate()
+    return jsonify(as_json(verdicts(_find_document(client, org_id, document_id))))
+
+
 @bp.route(f"/organizations/{ID}/documents/{DOC}/file")
 @public
 def document_file(org_id: int, document_id: int):

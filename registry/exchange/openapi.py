@@ -246,6 +246,13 @@ def spec(server_url: str = "/api/v1") -> dict:
                 "operationId": "getDocument", "summary": "Сведения об одном документе",
                 "parameters": [ORG_PARAM, DOC_PARAM],
                 "responses": {"200": _json("The document", "Document"), **AUTH_ERRORS, **NOT_FOUND}}},
+            "/organizations/{org_id}/documents/{document_id}/signatures": {"get": {
+                "operationId": "verifyDocumentSignatures", "summary": "Проверка подписей документа",
+                "parameters": [ORG_PARAM, DOC_PARAM],
+                "responses": {"200": {"description": "Every signature: indication (ETSI EN 319 102-1), "
+                                                     "format, claimed and proven time, signer, checks",
+                                      "content": {"application/json": {"schema": {"type": "object"}}}},
+                              **AUTH_ERRORS, **NOT_FOUND}}},
             "/organizations/{org_id}/documents/{document_id}/file": {"get": {
                 "operationId": "downloadDocument", "summary": "Файл документа",
                 "parameters": [ORG_PARAM, DOC_PARAM],

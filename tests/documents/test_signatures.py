@@ -182,3 +182,49 @@ def test_der_ending_in_a_whitespace_byte_is_read_whole(demo_pki, content, tmp_pa
     der = info.dump(force=True)
     assert der.endswith(b"\n")
     assert S.load_signed_data(der)["signer_infos"][0]["signature"].native.endswith(b"\n")
+
+
+@pytest.mark.parametrize("alg", ["gost256"])
+def test_gost_signed_pdf(demo_pki, store, alg, tmp_path):
+    """A GOST-signed PDF (Streebog digest): no AttributeError in pyHanko's hash lookup; openssl
+    with the GOST engine accepts the same signature over the signed byte range."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from .pdfs import gost_signed_pdf
+
+    person = demo_pki.person("head", alg)
+    data = gost_signed_pdf(person.key_path, person.cert_path, [demo_pki.ca(alg).cert_path], alg=alg)
+    [check] = S.verify_pdf(data, trust_store=store)
+    assert check.code == S.OK, check.message
+    assert check.signer.full_name == "Иванов Иван Иванович"
+    sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
+    a, b, c, d = sig.sig_object["/ByteRange"]
+    (tmp_path / "range").write_bytes(data[a:a + b] + data[c:c + d])
+    (tmp_path / "sig.der").write_bytes(sig.signed_data.dump() and sig.pkcs7_content)
+    done = subprocess.run(["openssl", "cms", "-verify", "-engine", "gost", "-binary", "-inform", "DER",
+                           "-in", tmp_path / "sig.der", "-content", tmp_path / "range", "-noverify",
+                           "-out", os.devnull], capture_output=True, env=_gost_env())
+    assert done.returncode == 0, done.stderr
+    tampered = data.replace(b"Test document", b"Test documenT")
+    assert S.verify_pdf(tampered, trust_store=store)[0].code == S.DIGEST_MISMATCH
+
+
+def _gost_env():
+    from tests.tsa import OPENSSL_CONF
+
+    return dict(os.environ, OPENSSL_CONF=str(OPENSSL_CONF))
+
+
+def test_cades_t_judged_at_the_proven_time(demo_pki, store):
+    """A document signed and time-stamped 20 days ago by a certificate that expired 5 days ago."""
+    from tests import cades
+
+    content = b"charter " * 100
+    tsa = cades.issue(demo_pki, "gost256", not_before=cades.ago(days=29), not_after=cades.ago(days=-300), tsa=True)
+    signer = cades.issue(demo_pki, "gost256", not_before=cades.ago(days=25), not_after=cades.ago(days=5))
+    bes = cades.sign(content, signer, signing_time=cades.ago(days=20))
+    assert S.verify_detached(bes, content, trust_store=store).code == S.CERTIFICATE
+    stamped = cades.add_time_stamp(bes, tsa, cades.ago(days=20))
+    check = S.verify_detached(stamped, content, trust_store=store)
+    assert check.code == S.OK, check.message
+    assert check.details["proven_time"]

@@ -176,6 +176,7 @@ def test_openapi_description_is_valid(client):
                                   "/organizations/{org_id}/branches", "/organizations/{org_id}/documents",
                                   "/organizations/{org_id}/documents/{document_id}",
                                   "/organizations/{org_id}/documents/{document_id}/file",
+                                  "/organizations/{org_id}/documents/{document_id}/signatures",
                                   "/organizations/{org_id}/mchd", "/organizations/{org_id}/mchd/{record_id}",
                                   "/register"}
 
@@ -217,3 +218,13 @@ def test_a_liquidated_organization_keeps_its_documents_readable(app, client, api
     batches = demo_pki.person("ip", "rsa")
     r = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/file", batches)
     assert r.status_code == 403 and r.json["error"]["code"] == "forbidden"
+
+
+def test_document_signatures_in_the_command_json(client, api, system_cert):
+    r = get(client, f"/organizations/{api.org_id}/documents/{api.document_id}/signatures", system_cert)
+    assert r.status_code == 200, r.data
+    [s] = r.json["signatures"]
+    assert s["indication"] == "TOTAL_PASSED" and s["format"].startswith("PAdES-")
+    assert s["signer"]["full_name"] == "Иванов Иван Иванович" and s["checks"]
+    foreign = get(client, f"/organizations/{api.org_id}/documents/{api.foreign_document_id}/signatures", system_cert)
+    assert foreign.status_code == 404

@@ -40,7 +40,7 @@ def with_certificate(app, pem: str | None):
 
 
 def test_every_operation_is_exercised():
-    assert len(OPERATIONS) == 11
+    assert len(OPERATIONS) == 12
 
 
 # The API's answers against its description: the same on both databases (tests/exchange/test_api.py

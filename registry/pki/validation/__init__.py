@@ -13,7 +13,7 @@ sessions) keep state.
 
 from .api import validate
 from .cache import CACHES, Caches, Memo, clear_all
-from .crl import crl_problem
+from .crl import crl_problem, usable_crls
 from .policy import (
     DEFAULT_TIMEOUT,
     GOST_2001_WITHDRAWN,
@@ -28,5 +28,5 @@ from .signatures import SIGNATURE_VALIDATOR, GostSignatureValidator
 __all__ = [
     "validate", "ValidationResult", "PolicyInputs", "PURPOSES", "REVOCATION_MODES",
     "DEFAULT_TIMEOUT", "GOST_2001_WITHDRAWN", "OCSP_CACHE_SECONDS", "CACHES", "Caches",
-    "clear_all", "Memo", "crl_problem", "SIGNATURE_VALIDATOR", "GostSignatureValidator",
+    "clear_all", "Memo", "crl_problem", "usable_crls", "SIGNATURE_VALIDATOR", "GostSignatureValidator",
 ]
