@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 OK = "ok"
 UNTRUSTED_ROOT = "untrusted_root"
@@ -142,8 +143,9 @@ PURPOSE_TEXT = {
 }
 
 
-# The people's time zone for dates in messages (the application sets REGISTRY_TIMEZONE here).
-DISPLAY_TIMEZONE: tzinfo = timezone.utc
+# Dates in messages are in Moscow time, as the people read them (REGISTRY_TIMEZONE's default);
+# a constant, so that a message does not depend on which application a process made first.
+DISPLAY_TIMEZONE: tzinfo = ZoneInfo("Europe/Moscow")
 
 
 def _fmt(value: Any) -> str:

@@ -141,8 +141,6 @@ def init_app(app: Flask) -> None:
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
-    from ..pki import reasons
-    reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
     app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     from . import frame

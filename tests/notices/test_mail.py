@@ -165,7 +165,8 @@ def test_preferences_in_the_profile(app, client, demo_pki, smtp):
     with app.app_context():
         user = db.session.scalars(select(User)).one()
         off = services.opted_out(user)
-    assert off == {"cert_expiry", "member_waiting", "application_status", "mchd_expiry", "egrul_change"}
+    assert off == {"cert_expiry", "member_waiting", "application_status", "mchd_expiry", "egrul_change",
+                   "register_status"}
     assert "Проблемы списков отзыва" not in profile  # operators' kind, for operators only
     bad = client.post("/notices/email", data={"csrf_token": csrf_token(page), "kinds": ["nonsense"]})
     assert bad.status_code == 302 and "не сохранены" in client.get("/profile").text
