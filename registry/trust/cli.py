@@ -48,6 +48,7 @@ def import_tsl_command(source: str) -> None:
         f"Список аккредитованных УЦ версии {result.version} от {_msk(result.date)} "
         f"установлен в {result.path}."
     )
+    click.echo(f"  подпись Минцифры проверена: {result.signer}")
     if result.previous_version is not None:
         click.echo(f"  заменил версию {result.previous_version}")
     click.echo(
