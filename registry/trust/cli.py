@@ -133,6 +133,8 @@ def status_command() -> None:
         )
     for problem in status["problems"]:
         click.echo(f"  не загружен: {problem['path']}: {problem['error']}")
+    if status["gost_engine"]["warning"]:
+        click.echo(f"Внимание: {status['gost_engine']['warning']}")
 
 
 def _verify_store(trust: tuple[str, ...], crls: tuple[str, ...]
