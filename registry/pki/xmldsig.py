@@ -200,7 +200,8 @@ def verify_enveloped(data: bytes, certificates: Sequence[QualifiedCertificate]) 
         raise XmlSignatureError(f"в подписи {len(references)} ссылок Reference; ожидается одна")
     [reference] = references
     uri = reference.get("URI")
-    if uri not in ("", f"#{root.get('Id') or root.get('ID') or root.get('id')}"):
+    whole = {""} | {f"#{value}" for value in map(root.get, ("Id", "ID", "id")) if value}
+    if uri not in whole:
         raise XmlSignatureError(f"подпись охватывает не весь документ (Reference URI={uri!r})")
     transforms = [t.get("Algorithm") for t in reference.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
     if ENVELOPED not in transforms:

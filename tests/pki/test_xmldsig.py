@@ -194,3 +194,34 @@ def test_a_document_signed_with_openssl_verifies_with_ours(mincifry, tmp_path):
     result = xmldsig.verify_enveloped(document, [load_certificate(der)])
     assert result.embedded_certificate is False
     assert b"7701000099" in result.signed_data
+
+
+def test_reference_to_the_root_by_id_and_the_pure_python_fallback(mincifry, monkeypatch):
+    key, der = mincifry
+    cert = load_certificate(der)
+    doc = DOC.replace("<АккредитованныеУдостоверяющиеЦентры>".encode(),
+                      '<АккредитованныеУдостоверяющиеЦентры Id="tsl">'.encode())
+    signed = xmldsig.sign_enveloped(doc, key.private, der)
+    by_id = signed.replace(b'URI=""', b'URI="#tsl"')
+    # SignedInfo changed, so re-sign it: a reference by the root's Id covers the whole list too
+    root = etree.fromstring(by_id)
+    signed_info = root.find(f".//{{{DS}}}SignedInfo")
+    c14n = etree.tostring(signed_info, method="c14n", exclusive=True)
+    from registry.pki import gost
+
+    root.find(f".//{{{DS}}}SignatureValue").text = base64.b64encode(
+        gost.backend().sign(key.private, c14n)).decode()
+    monkeypatch.setenv("REGISTRY_GOST_BACKEND", "pure")
+    assert gost.backend().name == "pure"
+    result = xmldsig.verify_enveloped(etree.tostring(root, encoding="utf-8"), [cert])
+    assert b"7701000099" in result.signed_data
+    # a reference to a part of the document is refused even when correctly signed
+    part = etree.fromstring(doc)
+    part.find("УдостоверяющийЦентр").set("Id", "ca1")
+    partial = xmldsig.sign_enveloped(etree.tostring(part, encoding="utf-8"), key.private, der)
+    root = etree.fromstring(partial)
+    root.find(f".//{{{DS}}}Reference").set("URI", "#ca1")
+    signed_info = root.find(f".//{{{DS}}}SignedInfo")
+    root.find(f".//{{{DS}}}SignatureValue").text = base64.b64encode(gost.backend().sign(
+        key.private, etree.tostring(signed_info, method="c14n", exclusive=True))).decode()
+    assert "не весь документ" in _refused(etree.tostring(root, encoding="utf-8"), [cert])
