@@ -114,5 +114,7 @@ def test_trust_page_warns_when_the_gost_engine_is_missing(
     warning = warning[: warning.index("</p>")]
     assert "не используется: gost engine not found (simulated)" in warning
     assert "на чистом Python" in warning and "libengine-gost-openssl" in warning
+    index = operator.get("/operator/").text
+    assert "trust-gost-engine" in index and "на чистом Python" in index
     status = app.test_cli_runner().invoke(args=["trust", "status"])
     assert "Внимание: Модуль ГОСТ для OpenSSL" in status.output
