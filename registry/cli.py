@@ -177,15 +177,17 @@ def doctor():
         elif isinstance(value, (list, tuple)):
             value = ", ".join(map(str, value)) or "(none)"
         fact(f"pki: {key}", value)
-    from .pki.gost_engine import PACKAGE, engine_status
+    from .pki.gost_engine import engine_status
 
     engine = engine_status()
     if engine.loaded:
         fact("GOST engine", f"loaded: {engine.description}")
+    elif engine.backend is None:
+        fact("GOST engine", f"WARNING: no GOST backend loads ({engine.reason}): GOST signatures "
+                            f"and certificates cannot be checked; {engine.remedy}")
     else:
         fact("GOST engine", f"WARNING: not in use ({engine.reason}); GOST validation falls back to "
-                            f"{engine.backend or 'nothing'} (pure Python, about ten times slower): "
-                            f"install {PACKAGE}")
+                            f"pure Python (about ten times slower): {engine.remedy}")
     _doctor_tsl_signer(fact, cfg)
 
 

@@ -163,8 +163,12 @@ def test_doctor_says_whether_the_gost_engine_is_loaded(app, monkeypatch):
     assert missing.exit_code == 0, missing.output
     line = next(s for s in missing.output.splitlines() if s.startswith("GOST engine"))
     assert "WARNING" in line and "gost engine not found (simulated)" in line
-    assert "falls back to pure (pure Python, about ten times slower)" in line
-    assert "libengine-gost-openssl" in line
+    assert "falls back to pure Python (about ten times slower)" in line
+    assert "install libengine-gost-openssl" in line
+    monkeypatch.setenv("REGISTRY_GOST_BACKEND", "pure")
+    monkeypatch.delitem(gost._loaded, "openssl")
+    forced = app.test_cli_runner().invoke(main, ["doctor"]).output
+    assert "not in use (REGISTRY_GOST_BACKEND=pure)" in forced and "unset REGISTRY_GOST_BACKEND" in forced
 
 
 def test_doctor_names_the_tsl_signer_certificate(app, demo_pki, monkeypatch):

@@ -22,6 +22,12 @@ class EngineStatus:
     backend: str | None  # the active backend ("openssl", "pure") or None if none loads
     description: str  # the active backend's description, or why none loads
     reason: str  # why the engine is not in use (English); empty when loaded
+    forced: bool = False  # the pure backend was chosen by REGISTRY_GOST_BACKEND
+
+    @property
+    def remedy(self) -> str:
+        """What to do about it (English, for ``registry doctor``)."""
+        return "unset REGISTRY_GOST_BACKEND" if self.forced else f"install {PACKAGE}"
 
     @property
     def warning(self) -> str | None:
@@ -32,9 +38,11 @@ class EngineStatus:
             return (f"ГОСТ недоступен: ни модуль gost для OpenSSL, ни запасная реализация на "
                     f"Python не загружаются ({self.reason}); подписи и сертификаты ГОСТ не "
                     f"проверяются.")
+        remedy = ("Уберите REGISTRY_GOST_BACKEND из окружения." if self.forced
+                  else f"Установите пакет {PACKAGE} (make system-deps).")
         return (f"Модуль ГОСТ для OpenSSL (gost engine) не используется: {self.reason}. Подписи "
                 f"и сертификаты ГОСТ проверяются на чистом Python — примерно в десять раз "
-                f"медленнее. Установите пакет {PACKAGE} (make system-deps).")
+                f"медленнее. {remedy}")
 
 
 def engine_status() -> EngineStatus:
@@ -51,5 +59,7 @@ def engine_status() -> EngineStatus:
         return EngineStatus(False, None, str(exc), engine_error or str(exc))
     if active.name == "openssl":
         return EngineStatus(True, active.name, active.description, "")
-    reason = engine_error or (f"REGISTRY_GOST_BACKEND={forced}" if forced else "not selected")
-    return EngineStatus(False, active.name, active.description, reason)
+    if engine_error:
+        return EngineStatus(False, active.name, active.description, engine_error)
+    return EngineStatus(False, active.name, active.description,
+                        f"REGISTRY_GOST_BACKEND={forced}", forced=True)

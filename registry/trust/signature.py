@@ -56,7 +56,7 @@ def signer_certificates(config: Mapping) -> list[QualifiedCertificate]:
     if not value:
         raise TslError(
             f"не задан сертификат Минцифры, которым подписан список ({CONFIG_KEY}): без него "
-            f"подпись списка не проверить; хранилище не изменено")
+            f"подпись списка не проверить")
     path = Path(value)
     try:
         certs = _read_certificates(path)
@@ -69,7 +69,10 @@ def signer_certificates(config: Mapping) -> list[QualifiedCertificate]:
 
 def verify_list_signature(config: Mapping, data: bytes) -> ListSignature:
     """The list's verified signature and signed content; TslError (store kept) if refused."""
-    certs = signer_certificates(config)
+    try:
+        certs = signer_certificates(config)
+    except TslError as exc:
+        raise TslError(f"{exc}; хранилище не изменено") from None
     try:
         verified: VerifiedXml = verify_enveloped(data, certs)
     except XmlSignatureError as exc:

@@ -29,7 +29,8 @@ def test_pure_backend_forced_by_configuration_warns_too(monkeypatch):
     monkeypatch.setenv("REGISTRY_GOST_BACKEND", "pure")
     status = engine_status()
     assert not status.loaded and status.reason == "REGISTRY_GOST_BACKEND=pure"
-    assert "десять раз медленнее" in status.warning
+    assert status.forced and "десять раз медленнее" in status.warning
+    assert "Уберите REGISTRY_GOST_BACKEND" in status.warning
 
 
 def test_no_backend_at_all_says_gost_is_not_checked(monkeypatch):
