@@ -320,7 +320,8 @@ def _build_tsl_signer(demo: DemoPKI, now: datetime) -> None:
         subject=[("C", "RU"), ("O", "Минцифры России (демо)"),
                  ("CN", "Минцифры России: подпись списка аккредитованных УЦ (демо)"),
                  (oids.OGRN, make_ogrn("104770202670")), (oids.INN_LE, make_inn("771047437"))],
-        subject_key=key, issuer_key=key, issuer=None, not_before=now - timedelta(days=30),
+        # Valid long before the PKI was made, so lists dated in the past (fixtures) verify.
+        subject_key=key, issuer_key=key, issuer=None, not_before=now - timedelta(days=3650),
         not_after=now + timedelta(days=3650), key_usage={"digital_signature", "non_repudiation"},
         extended_key_usage=(), subject_sign_tool=SIGN_TOOL, issuer_sign_tool=ISSUER_TOOLS)
     _write(demo.tsl_signer.key_path, key.private_pem(), private=True)

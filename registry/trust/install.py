@@ -39,7 +39,7 @@ from ..pki import QualifiedCertificate
 from .fetch import FetchError, FetchLimits, http_get
 from .locking import store_lock
 from .metadata import METADATA_FILE, METADATA_FORMAT, read_metadata, write_json_atomic
-from .signature import ListSignature, verify_list_signature
+from .signature import ListSignature, check_signed_at, verify_list_signature
 from .store import CERT_SUFFIXES, CRL_SUFFIXES, load_store
 from .tsl import DEFAULT_MAX_BYTES, TrustList, TslError, parse_tsl
 
@@ -109,6 +109,7 @@ def import_tsl(
     data = read_source(source, max_bytes=max_bytes)
     signature = verify_list_signature(config, data)
     trust_list = parse_tsl(signature.signed_data, max_bytes=max_bytes)
+    check_signed_at(signature, trust_list.date)
     head = Path(config.get("REGISTRY_TRUST_HEAD_ROOTS") or store)
     with store_lock(store):
         result = _install(

@@ -3,14 +3,15 @@
 ``import-tsl`` accepts a list only when it verifies (:mod:`registry.pki.xmldsig`) with one of
 the certificates configured in ``REGISTRY_TSL_SIGNER_CERT`` (a file with one or more
 certificates, PEM or DER, or a directory of them: the ministry's current and next signing
-certificate). The certificate is pinned, not path-validated: the list is what makes CAs
-trusted in the first place.
+certificate). The certificate is pinned, not path-validated (the list is what makes CAs
+trusted in the first place), and must be valid on the list's date.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from asn1crypto import pem
@@ -18,7 +19,7 @@ from asn1crypto import pem
 from ..pki import MalformedCertificate, QualifiedCertificate, load_certificate
 from ..pki.store import CERT_SUFFIXES
 from ..pki.xmldsig import VerifiedXml, XmlSignatureError, verify_enveloped
-from .tsl import TslError
+from .tsl import MOSCOW, TslError
 
 CONFIG_KEY = "REGISTRY_TSL_SIGNER_CERT"
 
@@ -32,6 +33,16 @@ class ListSignature:
     def describe(self) -> dict:
         return {"subject": self.signer.subject, "sha256": self.signer.fingerprint,
                 "not_after": self.signer.not_after.isoformat(), "algorithm": self.algorithm}
+
+
+def check_signed_at(signature: ListSignature, list_date: datetime) -> None:
+    """The signer's certificate must be valid on the list's own date; TslError if not."""
+    cert = signature.signer
+    if not cert.not_before <= list_date <= cert.not_after:
+        raise TslError(
+            f"список от {list_date.astimezone(MOSCOW):%d.%m.%Y} подписан сертификатом "
+            f"«{cert.subject}», который действует с {cert.not_before.astimezone(MOSCOW):%d.%m.%Y} "
+            f"по {cert.not_after.astimezone(MOSCOW):%d.%m.%Y}; хранилище не изменено")
 
 
 def _read_certificates(path: Path) -> list[QualifiedCertificate]:

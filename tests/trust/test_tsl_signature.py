@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,12 @@ def test_signer_directory_with_the_next_certificate_too(
     broken = trust_app_factory(REGISTRY_TSL_SIGNER_CERT=str(tmp_path / "missing.crt"))
     with pytest.raises(TslError, match="не удалось прочитать"):
         import_tsl(broken, _newer(demo_pki))
+
+
+def test_list_dated_outside_the_signers_validity_is_refused(installed, demo_pki, tmp_path):
+    app, store = installed
+    signer = demo_pki.tsl_signer.certificate
+    late = tsl_xml(11, signer.not_after + timedelta(days=1), [demo_ca(demo_pki)])
+    _refuse(app, store, late, tmp_path, "который действует с")
+    early = tsl_xml(11, signer.not_before - timedelta(days=1), [demo_ca(demo_pki)])
+    _refuse(app, store, early, tmp_path, "который действует с")
