@@ -4,7 +4,8 @@
 
 1. A root and ``--cas`` CAs under it are issued with ``registry.pki.builder``; each CA signs a
    CRL. A list in Минцифры's TSL.xml format names every CA with its CRL address on one local
-   HTTP server (127.0.0.1), and ``registry.trust.import_tsl`` builds the trust store from it.
+   HTTP server (127.0.0.1), and ``registry.trust.import_tsl`` checks its GOST XML signature and
+   builds the trust store from it.
 2. Baseline: the same CRL files downloaded with the same client (``registry.trust.fetch``)
    and the same number of threads, without parsing or verifying anything.
 3. ``registry.trust.refresh_crls``: the first run downloads, verifies and installs every CRL;
@@ -133,7 +134,25 @@ def _build(work: Path, count: int, alg: str, port: int) -> bytes:
             "</УдостоверяющийЦентр>",
         ]
     parts.append("</АккредитованныеУдостоверяющиеЦентры>")
-    return "\n".join(parts).encode()
+    return _sign("\n".join(parts).encode(), work, now)
+
+
+def _sign(data: bytes, work: Path, now) -> bytes:
+    """The list signed as Минцифры signs it; the certificate goes to ``work/signer.crt``."""
+    from registry.pki.xmldsig import sign_enveloped
+
+    key = generate_key("gost256")
+    cert = build_certificate(
+        subject=[("C", "RU"), ("CN", "Бенч Минцифры")],
+        subject_key=key,
+        issuer_key=key,
+        issuer=None,
+        not_before=now - timedelta(days=1),
+        not_after=now + timedelta(days=30),
+        key_usage={"digital_signature"},
+    )
+    (work / "signer.crt").write_bytes(pem.armor("CERTIFICATE", cert.dump()))
+    return sign_enveloped(data, key.private, cert.dump())
 
 
 def main() -> None:
@@ -167,6 +186,7 @@ def main() -> None:
                 "REGISTRY_INSTANCE_PATH": str(work / "instance"),
                 "REGISTRY_TRUST_STORE": str(work / "trust"),
                 "REGISTRY_TRUST_HEAD_ROOTS": str(work / "head"),
+                "REGISTRY_TSL_SIGNER_CERT": str(work / "signer.crt"),
                 "REGISTRY_CRL_FETCH_WORKERS": args.workers,
                 "REGISTRY_LOG_LEVEL": "ERROR",
             }

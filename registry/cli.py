@@ -116,7 +116,7 @@ def main():
 @main.command()
 @with_appcontext
 def doctor():
-    """Print configuration facts: database, trust store, CRLs, proxies, GOST backend."""
+    """Print configuration facts: database, trust store, CRLs, proxies, GOST backend and engine."""
     from .extensions import db
     from .pki import doctor_info
     from .trust import holder
@@ -179,6 +179,32 @@ def doctor():
         elif isinstance(value, (list, tuple)):
             value = ", ".join(map(str, value)) or "(none)"
         fact(f"pki: {key}", value)
+    from .pki.gost_engine import engine_status
+
+    engine = engine_status()
+    if engine.loaded:
+        fact("GOST engine", f"loaded: {engine.description}")
+    elif engine.backend is None:
+        fact("GOST engine", f"WARNING: no GOST backend loads ({engine.reason}): GOST signatures "
+                            f"and certificates cannot be checked; {engine.remedy}")
+    else:
+        fact("GOST engine", f"WARNING: not in use ({engine.reason}); GOST validation falls back to "
+                            f"pure Python (about ten times slower): {engine.remedy}")
+    _doctor_tsl_signer(fact, cfg)
+
+
+def _doctor_tsl_signer(fact, cfg) -> None:
+    from .trust.signature import CONFIG_KEY, signer_certificates
+    from .trust.tsl import TslError
+
+    try:
+        certs = signer_certificates(cfg)
+    except TslError as exc:
+        fact("TSL signer certificate", f"WARNING: {exc} (`registry trust import-tsl` refuses every list)")
+        return
+    for cert in certs:
+        fact("TSL signer certificate", f"{cert.subject}, valid until {cert.not_after:%Y-%m-%d} "
+                                       f"({cfg[CONFIG_KEY]})")
 
 
 def gost_engine_fact(info: dict) -> str:

@@ -75,6 +75,7 @@ _ENV = {
     "REGISTRY_CRL_TIMEOUT": ("REGISTRY_CRL_TIMEOUT", _int),
     "REGISTRY_CRL_MAX_MB": ("REGISTRY_CRL_MAX_MB", _int),
     "REGISTRY_TSL_MAX_MB": ("REGISTRY_TSL_MAX_MB", _int),
+    "REGISTRY_TSL_SIGNER_CERT": ("REGISTRY_TSL_SIGNER_CERT", _str),
     # Machine-readable powers of attorney (registry.mchd).
     "REGISTRY_MCHD_PROVIDER_URL": ("REGISTRY_MCHD_PROVIDER_URL", _str),
     "REGISTRY_MCHD_PROVIDER_TOKEN": ("REGISTRY_MCHD_PROVIDER_TOKEN", _str),
@@ -166,6 +167,9 @@ DEFAULTS: dict[str, object] = {
     "REGISTRY_CRL_TIMEOUT": 10,
     "REGISTRY_CRL_MAX_MB": 50,
     "REGISTRY_TSL_MAX_MB": 200,
+    # Certificate(s) of Минцифры that sign TSL.xml (a file, PEM bundle or DER, or a directory):
+    # `registry trust import-tsl` refuses a list not signed with one of them. Empty: refused.
+    "REGISTRY_TSL_SIGNER_CERT": "",
     # МЧД: the registry of powers of attorney to look them up in (registry/mchd/provider.py
     # describes its JSON protocol; empty: uploads only), and its bearer token and timeout.
     "REGISTRY_MCHD_PROVIDER_URL": "",

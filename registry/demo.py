@@ -40,6 +40,8 @@ def demo_config(directory: str | Path) -> dict:
         # The operator's decisions are signed with the demo employee1's (the demo operator's) key.
         "REGISTRY_OPERATOR_SIGNING_CERT": str(directory / "pki" / "people" / "employee1-ecdsa.crt"),
         "REGISTRY_OPERATOR_SIGNING_KEY": str(directory / "pki" / "people" / "employee1-ecdsa.key"),
+        # Lists of accredited CAs are accepted only when signed by the demo «Минцифры».
+        "REGISTRY_TSL_SIGNER_CERT": str(directory / "pki" / "tsl" / "signer-gost256.crt"),
     }
 
 
@@ -79,6 +81,40 @@ def pki(ctx: DemoContext) -> None:
     """Build (or reuse) the demo PKI: CAs, CRLs, people's certificates, the server certificate."""
     from .pki.demo import build_demo_pki
     ctx.pki = build_demo_pki(ctx.directory / "pki")
+
+
+DEMO_TSL = "TSL.xml"
+
+
+@demo_step(order=11)
+def trust_list(ctx: DemoContext) -> None:
+    """A list of accredited CAs naming the demo CAs, signed by the demo «Минцифры» (pki/tsl/)."""
+    from datetime import datetime, timezone
+
+    from asn1crypto import pem
+
+    from .pki.builder import load_key
+    from .pki.demo import ALG_LABELS, CRL_URL
+    from .trust.tsl_write import ListedCa, signed_tsl_xml
+
+    path = ctx.pki.tsl_signer.cert_path.parent / DEMO_TSL
+    if path.exists():
+        return
+    cas = []
+    for alg in ctx.pki.manifest["algorithms"]:
+        label = ALG_LABELS[alg]
+        cas.append(ListedCa(
+            name=f"Акционерное общество «Демо УЦ {label}»", short_name=f"Демо УЦ {label}",
+            inn="7701000099", ogrn="1027700000999",
+            certificates=[pem.unarmor(ctx.pki.ca(alg).cert_path.read_bytes())[2]],
+            crl_urls=[CRL_URL.format(name=f"ca-{alg}")]))
+    signer = ctx.pki.tsl_signer
+    key = load_key("gost256", signer.key_path.read_bytes()).private
+    data = signed_tsl_xml(1, datetime.now(timezone.utc), cas, key,
+                          pem.unarmor(signer.cert_path.read_bytes())[2])
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
 
 
 def load_pki(directory: str | Path):

@@ -149,3 +149,32 @@ def test_public_healthz_says_only_up_or_down(app, client, monkeypatch):
     assert outside.status_code == 200 and outside.get_json() == {"status": "up"}
     inside = client.get("/healthz", environ_base={"REMOTE_ADDR": "192.0.2.10"})
     assert inside.get_json()["database"]["status"] == "ok" and "trust_store" in inside.get_json()
+
+
+def test_doctor_says_whether_the_gost_engine_is_loaded(app, monkeypatch):
+    from registry.pki import gost
+
+    monkeypatch.delenv("REGISTRY_GOST_BACKEND", raising=False)
+    loaded = app.test_cli_runner().invoke(main, ["doctor"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "GOST engine                  loaded: OpenSSL 3." in loaded.output
+    monkeypatch.setitem(gost._loaded, "openssl", gost.GostUnavailable("gost engine not found (simulated)"))
+    missing = app.test_cli_runner().invoke(main, ["doctor"])
+    assert missing.exit_code == 0, missing.output
+    line = next(s for s in missing.output.splitlines() if s.startswith("GOST engine"))
+    assert "WARNING" in line and "gost engine not found (simulated)" in line
+    assert "falls back to pure Python (about ten times slower)" in line
+    assert "install libengine-gost-openssl" in line
+    monkeypatch.setenv("REGISTRY_GOST_BACKEND", "pure")
+    monkeypatch.delitem(gost._loaded, "openssl")
+    forced = app.test_cli_runner().invoke(main, ["doctor"]).output
+    assert "not in use (REGISTRY_GOST_BACKEND=pure)" in forced and "unset REGISTRY_GOST_BACKEND" in forced
+
+
+def test_doctor_names_the_tsl_signer_certificate(app, demo_pki, monkeypatch):
+    monkeypatch.setitem(app.config, "REGISTRY_TSL_SIGNER_CERT", "")
+    unset = app.test_cli_runner().invoke(main, ["doctor"]).output
+    assert "TSL signer certificate" in unset and "REGISTRY_TSL_SIGNER_CERT" in unset
+    monkeypatch.setitem(app.config, "REGISTRY_TSL_SIGNER_CERT", str(demo_pki.tsl_signer.cert_path))
+    configured = app.test_cli_runner().invoke(main, ["doctor"]).output
+    assert "Минцифры России: подпись списка аккредитованных УЦ (демо)" in configured

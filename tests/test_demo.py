@@ -76,3 +76,19 @@ def test_the_okved_file_is_found_above_a_deeper_checkout_or_the_way_to_load_it_i
     official.parent.mkdir(parents=True)
     official.write_bytes(b"")
     assert refdata_demo.okved_file() == official
+
+
+def test_setup_writes_a_list_signed_by_the_demo_ministry_that_import_tsl_accepts(tmp_path, demo_pki):
+    from registry import create_app
+    from registry.trust import import_tsl
+
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    ctx = demo.setup(tmp_path, echo=lambda line: None)
+    with ctx.app.app_context():
+        db.engine.dispose()
+    listed = tmp_path / "pki" / "tsl" / demo.DEMO_TSL
+    assert listed.exists() and b"SignatureValue" in listed.read_bytes()
+    config = {**demo.demo_config(tmp_path), "REGISTRY_TRUST_STORE": str(tmp_path / "imported"),
+              "REGISTRY_TRUST_HEAD_ROOTS": str(tmp_path / "pki" / "trust")}
+    result = import_tsl(create_app(config), listed)
+    assert result.cas == len(demo_pki.manifest["algorithms"]) and "Минцифры" in result.signer

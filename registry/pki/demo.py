@@ -130,6 +130,11 @@ class DemoPKI:
         return self.root / "special" / f"subca-{alg}.crt"
 
     @property
+    def tsl_signer(self) -> DemoCert:
+        """The demo «Минцифры» certificate that signs the demo trust lists (GOST 2012-256)."""
+        return DemoCert(self.root / "tsl" / "signer-gost256.crt", self.root / "private" / "tsl-signer-gost256.key")
+
+    @property
     def server_cert_path(self) -> Path:
         return self.root / "tls" / "server.crt"
 
@@ -171,12 +176,15 @@ def build_demo_pki(outdir: str | Path, *, now: datetime | None = None,
         demo.manifest = json.loads(manifest_path.read_text())
         if set(algorithms) <= set(demo.manifest.get("algorithms", [])):
             refresh_crls(demo, now=now)
+            if not demo.tsl_signer.cert_path.exists():  # a demo PKI made before lists were signed
+                _build_tsl_signer(demo, now)
             return demo
     manifest: dict[str, Any] = {"algorithms": list(algorithms), "p12_password": P12_PASSWORD, "people": {},
                                 "organization": ORGANIZATION, "ogrnip": ENTREPRENEUR_OGRNIP}
     for alg in algorithms:
         _build_algorithm(demo, alg, now, manifest)
     _build_tls(demo, now)
+    _build_tsl_signer(demo, now)
     _write(manifest_path, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
     demo.manifest = manifest
     return demo
@@ -303,6 +311,21 @@ def _build_specials(demo: DemoPKI, alg: str, now: datetime, root, root_key, ca, 
                             key_usage={"key_cert_sign", "crl_sign"}, crl_url=CRL_URL.format(name=f"ca-{alg}"))
     _write(special / f"subca-{alg}.crt", _cert_pem(sub))
     save("path_constraints", _leaf(subject, key, sub_key, sub, alg, now), key)
+
+
+def _build_tsl_signer(demo: DemoPKI, now: datetime) -> None:
+    """A self-signed stand-in for the ministry's list-signing certificate (pinned, not chained)."""
+    key = generate_key("gost256")
+    cert = build_certificate(
+        subject=[("C", "RU"), ("O", "Минцифры России (демо)"),
+                 ("CN", "Минцифры России: подпись списка аккредитованных УЦ (демо)"),
+                 (oids.OGRN, make_ogrn("104770202670")), (oids.INN_LE, make_inn("771047437"))],
+        # Valid long before the PKI was made, so lists dated in the past (fixtures) verify.
+        subject_key=key, issuer_key=key, issuer=None, not_before=now - timedelta(days=3650),
+        not_after=now + timedelta(days=3650), key_usage={"digital_signature", "non_repudiation"},
+        extended_key_usage=(), subject_sign_tool=SIGN_TOOL, issuer_sign_tool=ISSUER_TOOLS)
+    _write(demo.tsl_signer.key_path, key.private_pem(), private=True)
+    _write(demo.tsl_signer.cert_path, _cert_pem(cert))
 
 
 def _build_tls(demo: DemoPKI, now: datetime) -> None:

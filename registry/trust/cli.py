@@ -48,6 +48,7 @@ def import_tsl_command(source: str) -> None:
         f"Список аккредитованных УЦ версии {result.version} от {_msk(result.date)} "
         f"установлен в {result.path}."
     )
+    click.echo(f"  подпись Минцифры проверена: {result.signer}")
     if result.previous_version is not None:
         click.echo(f"  заменил версию {result.previous_version}")
     click.echo(
@@ -132,6 +133,8 @@ def status_command() -> None:
         )
     for problem in status["problems"]:
         click.echo(f"  не загружен: {problem['path']}: {problem['error']}")
+    if status["gost_engine"]["warning"]:
+        click.echo(f"Внимание: {status['gost_engine']['warning']}")
 
 
 def _verify_store(trust: tuple[str, ...], crls: tuple[str, ...]

@@ -8,7 +8,11 @@ Layout of a built store (``REGISTRY_TRUST_STORE``)::
     ca/      every certificate of every CA of the list (accredited or not: a signature made
              while a CA was accredited is still judged against it)
     crl/     CRLs, carried over from the previous store and kept fresh by ``trust refresh``
-    tsl.json the list's version and date, each CA's accreditation periods and CRL addresses
+    tsl.json the list's version and date, its signer, each CA's accreditation periods and CRL
+             addresses
+
+The list is accepted only with a valid signature of the configured Минцифры certificate
+(:mod:`registry.trust.signature`); only its signed content is read.
 
 The store path is a symlink to a directory in ``.<name>.d/`` beside it; an import writes a
 new directory there and replaces the symlink with one rename, so a running instance sees
@@ -35,6 +39,7 @@ from ..pki import QualifiedCertificate
 from .fetch import FetchError, FetchLimits, http_get
 from .locking import store_lock
 from .metadata import METADATA_FILE, METADATA_FORMAT, read_metadata, write_json_atomic
+from .signature import ListSignature, check_signed_at, verify_list_signature
 from .store import CERT_SUFFIXES, CRL_SUFFIXES, load_store
 from .tsl import DEFAULT_MAX_BYTES, TrustList, TslError, parse_tsl
 
@@ -53,6 +58,7 @@ class ImportResult:
     path: str
     previous_version: int | None
     problems: list[str] = field(default_factory=list)
+    signer: str = ""  # subject of the certificate whose signature was verified
 
 
 def versions_dir(store: Path) -> Path:
@@ -85,7 +91,10 @@ def read_source(
 def import_tsl(
     app, source: str | os.PathLike | bytes, *, now: datetime | None = None
 ) -> ImportResult:
-    """Import a list into the app's trust store; :class:`TslError` (store kept) if refused."""
+    """Import a list into the app's trust store; :class:`TslError` (store kept) if refused.
+
+    Refused also when the list is not signed by the configured Минцифры certificate.
+    """
     config = app.config
     store = Path(config["REGISTRY_TRUST_STORE"])
     from ..config import PROJECT_ROOT
@@ -98,7 +107,9 @@ def import_tsl(
         )
     max_bytes = int(config.get("REGISTRY_TSL_MAX_MB", 200)) * 1024 * 1024
     data = read_source(source, max_bytes=max_bytes)
-    trust_list = parse_tsl(data, max_bytes=max_bytes)
+    signature = verify_list_signature(config, data)
+    trust_list = parse_tsl(signature.signed_data, max_bytes=max_bytes)
+    check_signed_at(signature, trust_list.date)
     head = Path(config.get("REGISTRY_TRUST_HEAD_ROOTS") or store)
     with store_lock(store):
         result = _install(
@@ -107,6 +118,7 @@ def import_tsl(
             head,
             str(source) if not isinstance(source, bytes) else "(bytes)",
             now or datetime.now(timezone.utc),
+            signature,
         )
     holder = app.extensions.get("registry.trust")
     if holder is not None:
@@ -115,7 +127,12 @@ def import_tsl(
 
 
 def _install(
-    store: Path, trust_list: TrustList, head: Path, source: str, now: datetime
+    store: Path,
+    trust_list: TrustList,
+    head: Path,
+    source: str,
+    now: datetime,
+    signature: ListSignature,
 ) -> ImportResult:
     try:
         current = read_metadata(store) if store.is_dir() else None
@@ -141,6 +158,7 @@ def _install(
     try:
         metadata = _write_store(work, trust_list, roots, store, source, now)
         metadata["problems"] = problems
+        metadata["signature"] = signature.describe()
         write_json_atomic(work / METADATA_FILE, metadata)
         _fsync_tree(work)
         os.rename(work, target)
@@ -167,6 +185,7 @@ def _install(
         str(store),
         previous,
         problems,
+        signature.signer.subject,
     )
 
 

@@ -43,14 +43,22 @@ def trust_status(holder=None, now: datetime | None = None) -> dict:
     moment = now or datetime.now(timezone.utc)
     # Recomputed at least every minute, so "expires soon" follows the clock.
     key = (store.id, state_mtime, id(holder), int(moment.timestamp() // 60))
-    cached = _CACHE.get(key)
-    if cached is not None:
-        return cached
-    from .decision import revocation_options
+    report = _CACHE.get(key)
+    if report is None:
+        from .decision import revocation_options
 
-    report = _build(holder, store, moment, revocation_options()[1])
-    _CACHE.put(key, report)
-    return report
+        report = _build(holder, store, moment, revocation_options()[1])
+        _CACHE.put(key, report)
+    return {**report, "gost_engine": _engine()}
+
+
+def _engine() -> dict:
+    """The GOST engine's state (outside the cache: the environment may change it)."""
+    from ..pki.gost_engine import engine_status
+
+    status = engine_status()
+    return {"loaded": status.loaded, "backend": status.backend,
+            "description": status.description, "warning": status.warning}
 
 
 def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None) -> dict:
@@ -120,6 +128,7 @@ def _build(holder, store: TrustStore, moment: datetime, grace: timedelta | None)
             "imported_at": metadata.get("imported_at"),
             "source": metadata.get("source"),
             "cas": len(metadata.get("cas", [])),
+            "signer": (metadata.get("signature") or {}).get("subject"),
             "date_text": _msk(datetime.fromisoformat(metadata["date"]))
             if metadata.get("date")
             else "—",

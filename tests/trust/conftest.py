@@ -3,23 +3,21 @@ whose trust store is a temporary directory built by ``import-tsl``."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import pytest
 from asn1crypto import pem
 
 from registry import create_app
-from registry.pki import load_certificate
 from registry.pki.builder import build_crl, load_key
+from registry.pki.xmldsig import sign_enveloped
+from registry.trust.tsl_write import ListedCa
+from registry.trust.tsl_write import tsl_xml as unsigned_tsl_xml
 
 from ..conftest import CertClient, app_config
 
@@ -29,80 +27,28 @@ MSK = timezone(timedelta(hours=3))
 
 
 # --- TSL files ------------------------------------------------------------------------------
-@dataclass
-class ListedCa:
-    name: str
-    short_name: str
-    inn: str
-    ogrn: str
-    certificates: list[bytes]  # DER
-    crl_urls: list[str] = field(default_factory=list)
-    statuses: list[tuple[str, datetime, datetime | None]] = field(default_factory=list)
+_SIGNER: dict[str, object] = {}
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(MSK).isoformat(timespec="seconds")
+@pytest.fixture(scope="session", autouse=True)
+def tsl_signer(demo_pki):
+    """The demo PKI's «Минцифры» list-signing key and certificate, used by :func:`tsl_xml`."""
+    signer = demo_pki.tsl_signer
+    _SIGNER["key"] = load_key("gost256", signer.key_path.read_bytes()).private
+    _SIGNER["der"] = der_of(signer.cert_path)
+    return signer
 
 
-def tsl_xml(version: int, date: datetime, cas: list[ListedCa]) -> bytes:
-    """A list in the format of Минцифры's TSL.xml."""
-    out = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        "<АккредитованныеУдостоверяющиеЦентры>",
-        f"<Версия>{version}</Версия>",
-        f"<Дата>{_iso(date)}</Дата>",
-    ]
-    for ca in cas:
-        out += [
-            "<УдостоверяющийЦентр>",
-            f"<Название>{escape(ca.name)}</Название>",
-            "<ЭлектроннаяПочта>ca@example.ru</ЭлектроннаяПочта>",
-            f"<КраткоеНазвание>{escape(ca.short_name)}</КраткоеНазвание>",
-            f"<ИНН>{ca.inn}</ИНН>",
-            f"<ОГРН>{ca.ogrn}</ОГРН>",
-            "<ПрограммноАппаратныеКомплексы><ПрограммноАппаратныйКомплекс>",
-            "<Псевдоним>ПАК 1</Псевдоним><КлючиУполномоченныхЛиц>",
-        ]
-        for der in ca.certificates:
-            cert = load_certificate(der)
-            out += [
-                "<Ключ>",
-                "<ИдентификаторКлюча>"
-                f"{(cert.asn1.key_identifier or b'').hex()}</ИдентификаторКлюча>",
-                "<АдресаСписковОтзыва>",
-            ]
-            out += [f"<Адрес>{escape(url)}</Адрес>" for url in ca.crl_urls]
-            out += [
-                "</АдресаСписковОтзыва><Сертификаты><ДанныеСертификата>",
-                f"<Отпечаток>{hashlib.sha1(der).hexdigest().upper()}</Отпечаток>",
-                f"<КемВыдан>{escape(cert.issuer)}</КемВыдан>",
-                f"<КомуВыдан>{escape(cert.subject)}</КомуВыдан>",
-                f"<СерийныйНомер>{cert.serial}</СерийныйНомер>",
-                f"<ПериодДействияС>{_iso(cert.not_before)}</ПериодДействияС>",
-                f"<ПериодДействияДо>{_iso(cert.not_after)}</ПериодДействияДо>",
-                f"<Данные>{base64.b64encode(der).decode()}</Данные>",
-                "</ДанныеСертификата></Сертификаты></Ключ>",
-            ]
-        out += [
-            "</КлючиУполномоченныхЛиц></ПрограммноАппаратныйКомплекс></ПрограммноАппаратныеКомплексы>"
-        ]
-        statuses = ca.statuses or [("Действует", datetime(2020, 1, 1, tzinfo=MSK), None)]
-        current, history = statuses[-1], statuses[:-1]
-        out.append(_status(*current))
-        if history:
-            out.append("<ИсторияСтатусовАккредитации>")
-            out += [_status(*s) for s in history]
-            out.append("</ИсторияСтатусовАккредитации>")
-        out.append("</УдостоверяющийЦентр>")
-    out.append("</АккредитованныеУдостоверяющиеЦентры>")
-    return "\n".join(out).encode("utf-8")
+def sign_list(data: bytes) -> bytes:
+    """``data`` (an XML document) signed by the test «Минцифры»."""
+    return sign_enveloped(data, _SIGNER["key"], _SIGNER["der"])  # type: ignore[arg-type]
 
 
-def _status(status: str, start: datetime, end: datetime | None) -> str:
-    text = f"<СтатусАккредитации><Статус>{status}</Статус><ДействуетС>{_iso(start)}</ДействуетС>"
-    if end is not None:
-        text += f"<ДействуетПо>{_iso(end)}</ДействуетПо>"
-    return text + "</СтатусАккредитации>"
+def tsl_xml(version: int, date: datetime, cas: list[ListedCa], *, signed: bool = True) -> bytes:
+    """A list in the format of Минцифры's TSL.xml, signed by the test «Минцифры» by default."""
+    if not signed:
+        return unsigned_tsl_xml(version, date, cas)
+    return sign_list(unsigned_tsl_xml(version, date, cas))
 
 
 def der_of(path: Path) -> bytes:
@@ -225,6 +171,7 @@ def trust_app_factory(app, database_url, demo_pki, head_roots, tmp_path):
             tmp_path / f"instance-{len(made)}",
             REGISTRY_TRUST_STORE=str(tmp_path / "trust"),
             REGISTRY_TRUST_HEAD_ROOTS=str(head_roots),
+            REGISTRY_TSL_SIGNER_CERT=str(demo_pki.tsl_signer.cert_path),
             REGISTRY_TRUST_RELOAD_SECONDS=0,
             REGISTRY_CRL_RETRY_DELAY=0.01,
             REGISTRY_CRL_TIMEOUT=2,

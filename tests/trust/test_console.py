@@ -86,3 +86,35 @@ def test_trust_page_shows_every_ca_and_warns(
 def _row(page: str, name: str) -> str:
     start = page.index(f"<td>{name}")
     return page[start : page.index("</tr>", start)]
+
+
+def test_trust_page_warns_when_the_gost_engine_is_missing(
+    trust_app_factory, demo_pki, tmp_path, db_session, monkeypatch
+):
+    from registry.pki import gost
+
+    initial_store(demo_pki, tmp_path / "trust")  # with fresh CRLs, carried into the new store
+    app = trust_app_factory()
+    source = tmp_path / "tsl.xml"
+    source.write_bytes(tsl_xml(43, now(), [demo_ca(demo_pki)]))
+    import_tsl(app, source)
+    operator = app.test_client()
+    operator.certificate = demo_pki.person("employee1", "ecdsa").pem
+    assert operator.get("/").status_code == 200
+    granted = app.test_cli_runner().invoke(args=["operator", "grant", PEOPLE["employee1"]["snils"]])
+    assert granted.exit_code == 0, granted.output
+    monkeypatch.delenv("REGISTRY_GOST_BACKEND", raising=False)
+    page = operator.get("/operator/trust").text
+    assert "trust-gost-engine" not in page and "модуль gost для OpenSSL загружен" in page
+    assert "проверена: C=RU, O=Минцифры России (демо)" in page
+
+    monkeypatch.setitem(gost._loaded, "openssl", gost.GostUnavailable("gost engine not found (simulated)"))
+    page = operator.get("/operator/trust").text
+    warning = page[page.index('class="trust-gost-engine'):]
+    warning = warning[: warning.index("</p>")]
+    assert "не используется: gost engine not found (simulated)" in warning
+    assert "на чистом Python" in warning and "libengine-gost-openssl" in warning
+    index = operator.get("/operator/").text
+    assert "trust-gost-engine" in index and "на чистом Python" in index
+    status = app.test_cli_runner().invoke(args=["trust", "status"])
+    assert "Внимание: Модуль ГОСТ для OpenSSL" in status.output

@@ -15,7 +15,17 @@ from registry.trust.decision import decide
 from registry.trust.store import display_name
 from registry.trust.tsl import ROOT_TAG
 
-from .conftest import MSK, REAL_PKI, ListedCa, demo_ca, der_of, initial_store, now, tsl_xml
+from .conftest import (
+    MSK,
+    REAL_PKI,
+    ListedCa,
+    demo_ca,
+    der_of,
+    initial_store,
+    now,
+    sign_list,
+    tsl_xml,
+)
 
 
 def _real_cas(limit: int = 12) -> tuple[list[ListedCa], list[bytes]]:
@@ -201,7 +211,7 @@ def test_newer_replaces_older_broken_and_empty_are_refused(
             "/newer.xml": tsl_xml(201, t, [demo_ca(demo_pki), demo_ca(demo_pki, "rsa")]),
             "/older.xml": tsl_xml(150, t - timedelta(days=9), [demo_ca(demo_pki)]),
             "/broken.xml": tsl_xml(300, t, [demo_ca(demo_pki)])[:-200],
-            "/empty.xml": (
+            "/empty.xml": sign_list(
                 f"<{ROOT_TAG}><Версия>400</Версия><Дата>2026-12-01</Дата></{ROOT_TAG}>".encode()
             ),
             "/missing.xml": 404,
