@@ -161,7 +161,8 @@ def organization_page(org_id: int):
     return render_template("register/organization.html", organization=organization,
                            records=services.records_of(organization.id),
                            reviews=services.reviews_of(organization.id),
-                           decisions=services.organization_decisions(organization.id))
+                           decisions=[(d, decisions.verify(d))
+                                      for d in services.organization_decisions(organization.id)])
 
 
 @org_bp.route("/decisions/<int:decision_id>.<any(pdf, sig):kind>")
