@@ -225,9 +225,11 @@ def demo_group():
 @demo_group.command("setup")
 @click.option("--dir", "directory", default="instance/demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
-def demo_setup(directory: Path):
+@click.option("--without-organization", is_flag=True,
+              help="Leave ООО «РОМАШКА» unregistered (for the head to register it in the wizard).")
+def demo_setup(directory: Path, without_organization: bool):
     """Create or update the demo instance: migrations, demo PKI, demo data."""
-    demo.setup(directory, echo=click.echo)
+    demo.setup(directory, echo=click.echo, without_organization=without_organization)
     click.echo(f"demo instance ready in {directory.resolve()}")
 
 

@@ -54,10 +54,13 @@ def create_demo_app(directory: str | Path) -> Flask:
 set_demo_app_factory(create_demo_app)
 
 
-def setup(directory: str | Path, echo: Callable[[str], None] = print) -> DemoContext:
-    """Create or bring up to date the demo instance in ``directory``."""
+def setup(directory: str | Path, echo: Callable[[str], None] = print, *,
+          without_organization: bool = False) -> DemoContext:
+    """Create or bring up to date the demo instance in ``directory`` (``without_organization``:
+    the demo organization is left for the head to register in the wizard)."""
     app = create_demo_app(directory)  # imports every domain, so all steps are registered
-    ctx = DemoContext(app=app, directory=Path(directory).resolve(), echo=echo)
+    ctx = DemoContext(app=app, directory=Path(directory).resolve(), echo=echo,
+                      data={"without_organization": without_organization})
     with app.app_context():
         command_transaction(_run_steps)(ctx)
     return ctx

@@ -92,3 +92,39 @@ def test_setup_writes_a_list_signed_by_the_demo_ministry_that_import_tsl_accepts
               "REGISTRY_TRUST_HEAD_ROOTS": str(tmp_path / "pki" / "trust")}
     result = import_tsl(create_app(config), listed)
     assert result.cas == len(demo_pki.manifest["algorithms"]) and "Минцифры" in result.signer
+
+
+def test_setup_leaves_the_demo_organizations_application_in_the_operators_queue(tmp_path, demo_pki):
+    from sqlalchemy import func, select
+
+    from registry.documents.models import Application
+    from registry.organizations.models import Organization
+    from registry.pki.demo import ORGANIZATION
+    from registry.register.models import Review
+
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    said: list[str] = []
+    for _ in range(2):  # a second run changes nothing
+        ctx = demo.setup(tmp_path, echo=said.append)
+    assert any("submitted to the operator" in line for line in said), said
+    with ctx.app.app_context():
+        organization = db.session.scalar(select(Organization).where(Organization.ogrn == ORGANIZATION["ogrn"]))
+        assert organization is not None and organization.registered_by.full_name == "Иванов Иван Иванович"
+        application = db.session.scalar(select(Application).where(Application.organization_id == organization.id))
+        assert application.status == Application.SUBMITTED and application.check["valid"]
+        assert db.session.scalar(select(func.count()).select_from(Application)) == 1
+        reviews = db.session.scalars(select(Review)).all()
+        assert [(r.application_id, r.status) for r in reviews] == [(application.id, Review.SUBMITTED)]
+        db.engine.dispose()
+
+
+def test_setup_without_the_organization_leaves_it_for_the_wizard(tmp_path, demo_pki):
+    from sqlalchemy import func, select
+
+    from registry.organizations.models import Organization
+
+    shutil.copytree(demo_pki.root, tmp_path / "pki")
+    ctx = demo.setup(tmp_path, echo=lambda line: None, without_organization=True)
+    with ctx.app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Organization)) == 0
+        db.engine.dispose()

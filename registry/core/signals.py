@@ -44,6 +44,12 @@ egrul_changes_found = _signals.signal("egrul-changes-found")
 """An ЕГРЮЛ import showed registered organizations' changes, now recorded (in the import's
 unit of work): ``changes`` (the new ``EgrulChange`` rows: a new head, a liquidation, …)."""
 
+application_outcomes = _signals.signal("application-outcomes")
+"""The organization's applications' pages ask what became of submitted applications:
+``applications`` (the page's rows), ``verify`` (also check the decisions' signatures); a receiver
+returns ``{application id: outcome dict}`` (one statement for all the rows), the keys
+``status_title``, ``detail``, ``links`` (``[(text, url)]``), ``checks`` (signature verdicts)."""
+
 profile_sections = _signals.signal("profile-sections")
 """«Мой профиль» asks for sections: ``user``; a receiver returns rendered HTML."""
 

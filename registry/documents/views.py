@@ -250,8 +250,9 @@ def application_list(org_id: int):
         flash(f"{application.title} сформировано. Скачайте PDF, подпишите его и загрузите подпись.",
               "success")
         return redirect(url_for(".detail", org_id=org_id, application_id=application.id))
+    found = applications.applications(organization)
     return render_template("documents/applications.html", organization=organization, form=form,
-                           applications=applications.applications(organization),
+                           applications=found, outcomes=applications.outcomes(found),
                            can_documents=can(_user(), Permission.DOCUMENTS, organization)), \
         422 if posted else 200
 
@@ -259,6 +260,7 @@ def application_list(org_id: int):
 def _detail(organization, application, sign_form=None, status=200):
     return render_template("documents/application.html", organization=organization,
                            application=application,
+                           outcome=applications.outcomes([application], verify=True).get(application.id),
                            sign_form=sign_form or forms.ApplicationSignatureForm(formdata=None),
                            action_form=forms.ActionForm(formdata=None),
                            head=applications.head_identity(organization)["display"],

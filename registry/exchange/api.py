@@ -322,22 +322,20 @@ def _special_record(org: Organization) -> dict | None:
 @public
 def register():
     """The special register: every certificate the API accepts may read it (a counterparty
-    checks a supplier); ``q`` searches by number, ИНН, ОГРН or name; ``page`` pages by 50."""
+    checks a supplier); ``q`` searches by number, ИНН, ОГРН or name; 50 records a page, the
+    next page by the ``next`` link (a keyset ``after``, no offset)."""
     from ..register import services as register_services
 
     authenticate()
-    try:
-        page = int(request.args.get("page", 1))
-    except ValueError:
-        page = 0
-    if not 1 <= page <= register_services.MAX_PAGE:
-        raise ApiError(400, "bad_page", f"Номер страницы — целое число от 1 до {register_services.MAX_PAGE}.")
     q = request.args.get("q") or ""
     if len(q) > 200:
         raise ApiError(400, "bad_query", "Строка поиска длиннее 200 символов.")
-    rows, has_next = register_services.register_page(q, page)
-    return jsonify({"records": [register_services.register_row(r) for r in rows], "page": page,
-                    "next": url_for(".register", q=request.args.get("q") or None, page=page + 1) if has_next else None})
+    try:
+        rows, after = register_services.register_page(q, request.args.get("after") or None)
+    except ValueError:
+        raise ApiError(400, "bad_after", "Параметр after — из ссылки next предыдущей страницы.") from None
+    return jsonify({"records": [register_services.register_row(r) for r in rows],
+                    "next": url_for(".register", q=q or None, after=after) if after else None})
 
 
 @bp.route(f"/organizations/{ID}/branches")

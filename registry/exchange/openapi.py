@@ -56,9 +56,9 @@ SCHEMAS = {
                        "name": {"type": "string"}},
     },
     "RegisterPage": {
-        "type": "object", "required": ["records", "page", "next"],
+        "type": "object", "required": ["records", "next"],
         "properties": {"records": {"type": "array", "items": {"$ref": "#/components/schemas/RegisterRecord"}},
-                       "page": {"type": "integer", "minimum": 1}, "next": NULLABLE_STRING},
+                       "next": NULLABLE_STRING},
     },
     "Certificate": {
         "type": "object", "required": ["serial", "subject", "issuer", "not_after", "fingerprint_sha256"],
@@ -266,8 +266,9 @@ def spec(server_url: str = "/api/v1") -> dict:
                 "parameters": [{"name": "q", "in": "query", "required": False,
                                 "schema": {"type": "string", "maxLength": 200},
                                 "description": "Номер записи, ИНН, ОГРН или слова наименования"},
-                               {"name": "page", "in": "query", "required": False,
-                                "schema": {"type": "integer", "minimum": 1, "maximum": 100000}}],
+                               {"name": "after", "in": "query", "required": False,
+                                "schema": {"type": "string", "maxLength": 40},
+                                "description": "Где начинается страница: из ссылки next предыдущей"}],
                 "responses": {"200": _json("One page of the register", "RegisterPage"),
                               "400": _error("Bad query parameter"), **AUTH_ERRORS}}},
             "/organizations/{org_id}/mchd": {"get": {

@@ -416,6 +416,20 @@ def label(section: str, name: str) -> str:
     return text or {"kind": "Вид", "id": "Идентификатор"}.get(name, name)
 
 
+def choice_title(section: str, name: str, value) -> str | None:
+    """The title a stored choice code is shown by (``"producer"`` -> its Russian title), if the
+    field offers choices and ``value`` is one of them."""
+    form_class = SECTION_FORMS.get(section)
+    unbound = getattr(form_class, name, None) if form_class else None
+    choices = unbound.kwargs.get("choices") if unbound is not None and hasattr(unbound, "kwargs") else None
+    if callable(choices):
+        choices = choices()
+    for choice in choices or []:
+        if isinstance(choice, (tuple, list)) and len(choice) >= 2 and str(choice[0]) == str(value):
+            return str(choice[1])
+    return None
+
+
 # -- which button a wizard page's POST pressed --------------------------------------------------
 def is_typeahead(step: str, form, form_data) -> bool:
     """The no-script ОКВЭД typeahead: «Найти», or a found code's button (``pick``)."""

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
         demo_data,  # noqa: F401  (the demo step)
         models,  # noqa: F401  (tables)
     )
+    from .outcomes import application_outcomes
     from .services import REGISTER_STATUS, flag_from_egrul, on_application_submitted
     from .views import operator_bp, org_bp, register_bp, register_public
 
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
     signals.receive(signals.application_submitted, app, on_application_submitted)
     signals.receive(signals.egrul_changes_found, app, flag_from_egrul)
     signals.receive(signals.organization_notices, app, _record_notices)
+    signals.receive(signals.application_outcomes, app, application_outcomes)
     hooks.add_org_link(app, "Специальный учет", "special_record.organization_page", Permission.VIEW_PROFILE,
                        order=25)
     add_menu_item(app, "Реестр", "register.index", order=80)

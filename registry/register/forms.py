@@ -18,7 +18,7 @@ class QueueForm(Form):
                                                *Review.STATUS_TITLES.items()], validate_choice=False, default="open")
     since = RuDateField("Подано с", [Optional()])
     until = RuDateField("по", [Optional()])
-    page = IntegerField("Страница", [Optional()], default=1)
+    after = StringField("С заявления", [Optional(), Length(max=60)])
 
 
 class TransitionForm(Form):
@@ -56,4 +56,4 @@ class RegisterSearchForm(Form):
         csrf = False
 
     q = StringField("Поиск", [Length(max=200)], description="Номер записи, ИНН, ОГРН или наименование")
-    page = IntegerField("Страница", [Optional()], default=1)
+    after = StringField("С записи", [Optional(), Length(max=40)])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
 from flask import current_app
@@ -312,13 +312,14 @@ MAX_PAGE = 100_000  # beyond any register: a page number past it is a mistake, n
 @dataclass
 class QueuePage:
     reviews: list[Review]
-    page: int
-    has_next: bool
+    after: str | None   # the next page's keyset (None: the last page)
 
 
 def queue(status: str | None = None, since: date | None = None, until: date | None = None,
-          page: int = 1) -> QueuePage:
-    """The operator's queue, newest submission first, a page at a time."""
+          after: str | None = None) -> QueuePage:
+    """The operator's queue, newest submission first, a page at a time after the keyset
+    ``after`` (a previous page's last review: its submission time and id; no offset). A
+    malformed ``after`` starts from the top."""
     from sqlalchemy.orm import joinedload
 
     query = select(Review).options(joinedload(Review.organization), joinedload(Review.application))
@@ -331,10 +332,17 @@ def queue(status: str | None = None, since: date | None = None, until: date | No
         query = query.where(Review.submitted_at >= start)
     if end is not None:
         query = query.where(Review.submitted_at < end)
-    page = min(max(page, 1), MAX_PAGE)
+    moment, _, ident = (after or "").rpartition("_")
+    try:
+        at = datetime.fromisoformat(moment) if ident.isdigit() and len(ident) < 19 else None
+    except ValueError:
+        at = None
+    if at is not None:
+        query = query.where(or_(Review.submitted_at < at, and_(Review.submitted_at == at, Review.id < int(ident))))
     found = list(db.session.scalars(query.order_by(Review.submitted_at.desc(), Review.id.desc())
-                                    .offset((page - 1) * PAGE).limit(PAGE + 1)).unique())
-    return QueuePage(found[:PAGE], page, len(found) > PAGE)
+                                    .limit(PAGE + 1)).unique())
+    last = found[PAGE - 1] if len(found) > PAGE else None
+    return QueuePage(found[:PAGE], f"{last.submitted_at.isoformat()}_{last.id}" if last else None)
 
 
 def decisions_of(review_id: int) -> list[Decision]:
@@ -384,10 +392,29 @@ def register_query(q: str | None = None):
     return query.order_by(SpecialRecord.registered_on.desc(), SpecialRecord.id.desc())
 
 
-def register_page(q: str | None = None, page: int = 1, per_page: int = 50) -> tuple[list, bool]:
-    page = min(max(page, 1), MAX_PAGE)
-    rows = list(db.session.execute(register_query(q).offset((page - 1) * per_page).limit(per_page + 1)))
-    return rows[:per_page], len(rows) > per_page
+def register_page(q: str | None = None, after: str | None = None, per_page: int = 50) -> tuple[list, str | None]:
+    """A page of the register after the keyset ``after`` (a previous page's last row, see
+    :func:`keyset`): rows and the next page's keyset (None: the last page). Raises ValueError
+    for a malformed ``after``. No offset: the ten-thousandth page costs what the first does."""
+    query = register_query(q)
+    if after:
+        on, ident = parse_keyset(after)
+        query = query.where(or_(SpecialRecord.registered_on < on,
+                                and_(SpecialRecord.registered_on == on, SpecialRecord.id < ident)))
+    rows = list(db.session.execute(query.limit(per_page + 1)))
+    return rows[:per_page], keyset(rows[per_page - 1]) if len(rows) > per_page else None
+
+
+def keyset(row) -> str:
+    """Where the register's next page starts: after this row (its date and id)."""
+    return f"{row.registered_on.isoformat()}.{row.id}"
+
+
+def parse_keyset(text: str) -> tuple[date, int]:
+    on, _, ident = text.partition(".")
+    if not ident.isdigit() or len(ident) > 18:
+        raise ValueError(text)
+    return date.fromisoformat(on), int(ident)
 
 
 def register_row(row) -> dict:

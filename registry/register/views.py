@@ -39,8 +39,8 @@ def queue():
     form = forms.QueueForm(request.args)
     form.validate()
     found = services.queue(form.status.data if "status" in request.args else "open",
-                           form.since.data, form.until.data, form.page.data or 1)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+                           form.since.data, form.until.data, form.after.data or None)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     return render_template("register/queue.html", form=form, found=found, args=args)
 
 
@@ -132,11 +132,13 @@ def record_action(record_id: int, action: str):
 def index():
     form = forms.RegisterSearchForm(request.args)
     form.validate()
-    page = form.page.data or 1
-    rows, has_next = services.register_page(form.q.data, page)
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("register/register.html", form=form, rows=rows, has_next=has_next, page=page,
-                           args=args, titles=SpecialRecord.STATUS_TITLES)
+    try:
+        rows, after = services.register_page(form.q.data, form.after.data or None)
+    except ValueError:  # a hand-edited link: from the start
+        rows, after = services.register_page(form.q.data)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
+    return render_template("register/register.html", form=form, rows=rows, after=after,
+                           paged=bool(form.after.data), args=args, titles=SpecialRecord.STATUS_TITLES)
 
 
 @register_bp.route("/register.csv")
@@ -161,7 +163,8 @@ def organization_page(org_id: int):
     return render_template("register/organization.html", organization=organization,
                            records=services.records_of(organization.id),
                            reviews=services.reviews_of(organization.id),
-                           decisions=services.organization_decisions(organization.id))
+                           decisions=[(d, decisions.verify(d))
+                                      for d in services.organization_decisions(organization.id)])
 
 
 @org_bp.route("/decisions/<int:decision_id>.<any(pdf, sig):kind>")

@@ -36,7 +36,8 @@ def mchd_server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("walk-mchd")
     registry = str(VENV_BIN / "registry")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-    subprocess.run([registry, "demo", "setup", "--dir", str(directory)], cwd=ROOT, check=True,
+    subprocess.run([registry, "demo", "setup", "--dir", str(directory), "--without-organization"], cwd=ROOT,
+                   check=True,
                    capture_output=True, timeout=300, env=env)
     subprocess.run([sys.executable, "-c", SEED, str(directory)], cwd=ROOT, check=True,
                    capture_output=True, timeout=120, env=env)

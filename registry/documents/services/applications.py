@@ -44,8 +44,20 @@ def _notify_application_status(application: Application) -> None:
 
 # -- applications ---------------------------------------------------------------------------------
 def applications(organization: Organization) -> list[Application]:
-    return list(db.session.scalars(select(Application).where(
+    """The organization's applications, newest first, their documents loaded with them."""
+    from sqlalchemy.orm import selectinload
+
+    return list(db.session.scalars(select(Application).options(selectinload(Application.documents)).where(
         Application.organization_id == organization.id).order_by(Application.number.desc())))
+
+
+def outcomes(found: list[Application], *, verify: bool = False) -> dict[int, dict]:
+    """What became of the submitted ones among ``found`` after submission (the operator's
+    review answers ``signals.application_outcomes``): ``{application id: outcome}``."""
+    merged: dict[int, dict] = {}
+    for answer in signals.send(signals.application_outcomes, applications=found, verify=verify):
+        merged.update(answer or {})
+    return merged
 
 
 def application_or_none(organization: Organization, application_id: int) -> Application | None:

@@ -3,14 +3,18 @@ each version and shown on the history page."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from .. import forms
 from ..models import Organization, OrganizationDraft
 from .wizard import LIST_SECTIONS, SECTIONS, STEP_TITLES
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-def _show(value) -> str:
+
+def _show(value, section: str | None = None, key: str | None = None) -> str:
+    """A stored value as people read it: a choice by its title, a date as ДД.ММ.ГГГГ."""
     if value is None or value == "":
         return "—"
     if value is True:
@@ -19,6 +23,14 @@ def _show(value) -> str:
         return "нет"
     if isinstance(value, date):
         return value.strftime("%d.%m.%Y")
+    if section and key and not isinstance(value, (dict, list)):
+        title = forms.choice_title(section, key, value)
+        if title is not None:
+            return title
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return f"{value[8:10]}.{value[5:7]}.{value[:4]}"
+    if isinstance(value, list):
+        return ", ".join(_show(v) for v in value)
     return str(value)
 
 
@@ -54,7 +66,8 @@ def diff(old: dict, new: dict) -> list[dict]:
                         if key != "id" and (before[item_id].get(key) or "") != (item.get(key) or ""):
                             rows.append({"section": f"{title}: {_item_title(section, item)}",
                                          "field": forms.label(section, key),
-                                         "old": _show(before[item_id].get(key)), "new": _show(item.get(key))})
+                                         "old": _show(before[item_id].get(key), section, key),
+                                         "new": _show(item.get(key), section, key)})
             for item_id, item in before.items():
                 if item_id not in after:
                     rows.append({"section": title, "field": "удалено",
@@ -64,5 +77,5 @@ def diff(old: dict, new: dict) -> list[dict]:
             for key in sorted(set(a) | set(b)):
                 if (a.get(key) or "") != (b.get(key) or ""):
                     rows.append({"section": title, "field": forms.label(section, key),
-                                 "old": _show(a.get(key)), "new": _show(b.get(key))})
+                                 "old": _show(a.get(key), section, key), "new": _show(b.get(key), section, key)})
     return rows
