@@ -197,7 +197,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
 
-    from registry.pki.ades import plug
+    from registry.pki.validation import pyhanko_context
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -229,7 +229,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             continue
         try:
             # Integrity and the signature value only; trust is decided by registry.pki below.
-            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, pyhanko_context(trust_roots=[cert]))
         except Exception:
             checks.append(_check(BAD_SIGNATURE, **base))
             continue

@@ -2,7 +2,7 @@
 info and its counter-signatures, every signature of a PDF, each judged at the time of signing.
 
 Integrity and the signature value are pyHanko's (generic CMS and PDF validation, with GOST
-through :mod:`.plug`); the time a signature time-stamp proves is read with
+through :mod:`registry.pki.validation`'s pyHanko plug); the time a signature time-stamp proves is read with
 :mod:`registry.pki.tsp` and its TSA's certificate validated at that time; the signer's
 certificate is then judged at the proven time by the caller's certificate decision
 (``validate``: the product passes its one verdict path, accreditation included). Indications
@@ -26,9 +26,13 @@ from .. import tsp
 from ..certificate import MalformedCertificate, QualifiedCertificate
 from ..cms import content_digest, find_signer
 from ..store import TrustStore
-from ..validation import ValidationResult
+from ..validation import (
+    PYHANKO_SIGNATURE_VALIDATOR,
+    ValidationResult,
+    install_pyhanko,
+    pyhanko_context,
+)
 from . import cms as ades_cms
-from . import plug
 from .limits import LimitExceeded, Limits
 
 PASSED = "TOTAL_PASSED"
@@ -302,7 +306,7 @@ def _integrity(verdict: Verdict, signed: cms.SignedData, signer_info: cms.Signer
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
-    plug.install()
+    install_pyhanko()
     algorithm = signer_info["digest_algorithm"]["algorithm"].native
     try:
         digest = content_digest(algorithm, content)
@@ -313,7 +317,7 @@ def _integrity(verdict: Verdict, signed: cms.SignedData, signer_info: cms.Signer
     try:
         intact, valid = validate_sig_integrity(
             signer_info, cert, expected_content_type=signed["encap_content_info"]["content_type"].native,
-            actual_digest=digest, sig_validator=plug.SIGNATURE_VALIDATOR)
+            actual_digest=digest, sig_validator=PYHANKO_SIGNATURE_VALIDATOR)
     except SignatureValidationError as exc:
         verdict.indication, verdict.sub_indication = FAILED, "FORMAT_FAILURE"
         verdict.checks.append(Check("Структура подписи", False, exc.failure_message))
@@ -513,7 +517,7 @@ def _counter(run: _Run, signed: cms.SignedData, counter: cms.SignerInfo, value: 
         if not verdict.intact:
             verdict.indication, verdict.sub_indication = FAILED, "HASH_FAILURE"
             return _finish(verdict)
-        plug.SIGNATURE_VALIDATOR.validate_signature(
+        PYHANKO_SIGNATURE_VALIDATOR.validate_signature(
             counter["signature"].native, attrs.untag().dump(), cert.public_key, counter["signature_algorithm"])
     except InvalidSignature:
         verdict.indication, verdict.sub_indication = FAILED, "SIG_CRYPTO_FAILURE"
@@ -536,7 +540,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     from pyhanko.sign.validation import validate_pdf_signature
 
     run = _run(trust_store, at, validate, limits)
-    plug.install()
+    install_pyhanko()
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
@@ -572,7 +576,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             verdicts.append(_refused("в подписи слишком много сертификатов", index, "pdf"))
             continue
         try:
-            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, pyhanko_context(trust_roots=[cert]))
         except Exception as exc:
             verdict.indication, verdict.sub_indication = FAILED, "FORMAT_FAILURE"
             verdict.checks.append(Check("Структура подписи", False, type(exc).__name__))
