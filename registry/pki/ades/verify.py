@@ -33,6 +33,7 @@ from ..validation import (
     pyhanko_context,
 )
 from . import cms as ades_cms
+from . import evidence
 from .limits import LimitExceeded, Limits
 
 PASSED = "TOTAL_PASSED"
@@ -141,7 +142,11 @@ class _Run:
     validate: Validate
     limits: Limits
     given_at: datetime | None = None
-    crls: list = field(default_factory=list)  # revocation values carried by the signature
+    # values carried by the signature (CAdES-X Long), judged as evidence by .evidence
+    crls: list = field(default_factory=list)
+    ocsps: list = field(default_factory=list)
+    certs: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # what the evidence showed, for the signer's checks
 
 
 def _run(trust_store: TrustStore, at: datetime | None, validate: Validate | None, limits: Limits | None) -> _Run:
@@ -153,7 +158,7 @@ def _revocation_date(run: _Run, cert: asn1_x509.Certificate) -> datetime | None:
     """When the trust store's CRLs (or the signature's revocation values) say ``cert`` was revoked."""
     from ..validation import CACHES, usable_crls
 
-    for item in [*usable_crls(run.trust_store, CACHES), *run.crls]:
+    for item in usable_crls(run.trust_store, CACHES):
         try:
             if item["tbs_cert_list"]["issuer"] != cert.issuer:
                 continue
@@ -180,6 +185,15 @@ def judge(run: _Run, cert: QualifiedCertificate, others: list[bytes], moment: da
                         revocation="none")
     if not past.valid:
         return past
+    if purpose == "signature" and (run.crls or run.ocsps):
+        found = evidence.carried_status(cert.asn1, [c.asn1 for c in past.chain], crls=run.crls,
+                                        ocsps=run.ocsps, others=run.certs, moment=moment)
+        run.notes = found.notes
+        if found.status == evidence.REVOKED:
+            return ValidationResult(False, R.REVOKED, R.reason_message(R.REVOKED), list(past.chain), cert)
+        if found.status == evidence.GOOD:
+            past.details["revocation_evidence"] = "carried"  # the signature's own values prove it
+            return past
     now = run.validate(cert, trust_store=run.trust_store, intermediates=others, at=run.given_at,
                        purpose=purpose)
     if now.valid:
@@ -353,12 +367,14 @@ def _evidence(run: _Run, verdict: Verdict, unsigned: ades_cms.Unsigned) -> list[
             raise LimitExceeded(f"в подписи {len(values)} сертификатов при допустимых "
                                 f"{run.limits.max_certificates}")
         certs.extend(c.dump() for c in values)
+        run.certs.extend(values)
     crl_count = ocsp_count = 0
     for raw in unsigned.values.get(ades_cms.REVOCATION_VALUES, []):
         values = ades_cms.value_of(raw, ades_cms.RevocationValues)
         crl_count += len(values["crl_vals"] or [])
         run.crls.extend(values["crl_vals"] or [])
         ocsp_count += len(values["ocsp_vals"] or [])
+        run.ocsps.extend(evidence.ocsp_values(list(values["ocsp_vals"] or [])))
     if crl_count + ocsp_count > run.limits.max_revocation_values:
         raise LimitExceeded(f"в подписи {crl_count + ocsp_count} списков отзыва и ответов OCSP при "
                             f"допустимых {run.limits.max_revocation_values}")
@@ -445,7 +461,9 @@ _REVOKED = {R.REVOKED}
 def _certificate(run: _Run, verdict: Verdict, others: list[bytes]) -> None:
     assert verdict.signer is not None
     proven = verdict.best_signature_time
+    run.notes = []
     result = judge(run, verdict.signer, others, proven, "signature")
+    verdict.checks.extend(Check(*note) for note in run.notes)
     verdict.certificate = result
     verdict.chain = list(result.chain)
     when = "на подтверждённый момент подписания" if proven else "на момент проверки"

@@ -236,3 +236,46 @@ def _sign_again(pdf: bytes, person, demo_pki) -> bytes:
     signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), signers.PdfSignatureMetadata(field_name="Signature2"),
                      signer=signer, output=out)
     return out.getvalue()
+
+
+def _x_long(demo_pki, tsa, signer, at, **values):
+    t = cades.add_time_stamp(cades.sign(CONTENT, signer, signing_time=at), tsa, at)
+    return cades.to_x_long(t, demo_pki, tsa, at + timedelta(minutes=1), **values)
+
+
+def _check(verdict, kind):
+    return next(c for c in verdict.checks if c.name == f"Доказательство отзыва из подписи ({kind})")
+
+
+def test_forged_carried_crl_is_not_evidence(demo_pki, store, tsa):
+    """A carried CRL listing the signer as revoked before the signing: counted when the CA
+    signed it, not counted when its signature is forged."""
+    ca = cades.ca_party(demo_pki, "gost256")
+    signer = head(demo_pki)
+    base, root_crl = cades._crls(demo_pki, "gost256")
+    at = cades.ago(hours=2)
+    signed = cades.crl_revoking(ca, base, signer.cert.serial_number, cades.ago(hours=3))
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[signed, root_crl]), CONTENT, trust_store=store)
+    assert (v.indication, v.sub_indication) == (V.FAILED, "REVOKED"), v.checks
+    assert _check(v, "СОС").passed is False
+    forged = cades.crl_revoking(ca, base, signer.cert.serial_number, cades.ago(hours=3), forge=True)
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[forged, root_crl]), CONTENT, trust_store=store)
+    assert v.indication == V.PASSED, v.checks
+    assert _check(v, "СОС").passed is None and "не учитывается" in _check(v, "СОС").detail
+
+
+def test_carried_ocsp_good_at_signing_for_a_certificate_revoked_later(demo_pki, store, tsa):
+    """employee2 was revoked an hour ago; the signature carries the CA's OCSP 'good' answer
+    produced at signing time, two hours ago."""
+    ca = cades.ca_party(demo_pki, "gost256")
+    signer = cades.party(demo_pki, "person", "employee2", "gost256")
+    at = cades.ago(hours=2)
+    root_crl = cades._crls(demo_pki, "gost256")[1]  # the CA's own certificate, under the root
+    good = cades.ocsp_response(ca, signer.cert, produced_at=at + timedelta(minutes=1))
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[root_crl], ocsps=(good,)), CONTENT, trust_store=store)
+    assert v.indication == V.PASSED, v.checks
+    assert _check(v, "OCSP").passed is True
+    assert v.certificate.details.get("revocation_evidence") == "carried"
+    forged = cades.ocsp_response(ca, signer.cert, produced_at=at + timedelta(minutes=1), forge=True)
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[root_crl], ocsps=(forged,)), CONTENT, trust_store=store)
+    assert _check(v, "OCSP").passed is None  # not counted; today's CRL decides (revoked after signing)
