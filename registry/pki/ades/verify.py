@@ -123,6 +123,11 @@ def _iso(value: datetime | None) -> str | None:
 
 def _finish(verdict: Verdict) -> Verdict:
     words = INDICATION_WORDS[verdict.indication]
+    cert = verdict.certificate
+    if verdict.sub_indication == "CHAIN_CONSTRAINTS_FAILURE" and cert is not None and not cert.valid:
+        # the decision's own reason (e.g. the CA's accreditation at the proven time)
+        verdict.message = f"{words}: {cert.message.rstrip('.')}."
+        return verdict
     if verdict.sub_indication:
         words += ": " + SUB_WORDS.get(verdict.sub_indication, verdict.sub_indication.lower())
     verdict.message = words + "."
