@@ -5,6 +5,10 @@ organization), when they say they signed, whether the bytes are intact, and whet
 signer's certificate is trusted now — or the precise reason it is not. RSA and ECDSA are
 computed with ``cryptography``; GOST R 34.10-2012 through :mod:`registry.pki.gost`. The
 signer's certificate goes through :func:`registry.trust.decision.decide` like any sign-in.
+
+A document's stored verdict (:func:`check_detached_signers`, :func:`check_pdf_signers`) comes
+from the one verifier, :mod:`registry.pki.ades.verify`: every signer and counter-signature,
+each judged at the time its validated time-stamp proves, as in the report and the API.
 """
 
 from __future__ import annotations
