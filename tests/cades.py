@@ -161,16 +161,17 @@ def _crls(demo_pki, alg: str) -> list:
 
 
 def to_x_long(signature: bytes, demo_pki, tsa: Party, at: datetime, *, index: int = 0,
-              revocation_copies: int = 1) -> bytes:
+              revocation_copies: int = 1, crls: list | None = None, ocsps: tuple = ()) -> bytes:
     """CAdES-X Long Type 1 from a CAdES-T: complete references, a CAdES-C time-stamp over them,
-    and the certificate and revocation values of the signer's chain."""
+    and the certificate and revocation values of the signer's chain (the demo CRLs, or the
+    given ``crls`` and basic OCSP responses ``ocsps``)."""
     info = cms.ContentInfo.load(signature)
     signed = info["content"]
     signer_info = signed["signer_infos"][index]
     alg = tsa.alg
     md = DIGESTS[alg]
     certs = [c.chosen for c in signed["certificates"] if c.name == "certificate"]
-    crls = _crls(demo_pki, alg)
+    crls = _crls(demo_pki, alg) if crls is None else crls
     cert_refs = ades_cms.CompleteCertificateRefs([
         {"other_cert_hash": {"hash_algorithm": {"algorithm": md}, "hash_value": digest(md, c.dump())}}
         for c in certs[1:]])
@@ -188,9 +189,54 @@ def to_x_long(signature: bytes, demo_pki, tsa: Party, at: datetime, *, index: in
         cms.CMSAttribute({"type": ades_cms.CERTIFICATE_VALUES, "values": [
             ades_cms.CertificateValues(certs + list(tsa.chain[:0]))]}),
         cms.CMSAttribute({"type": ades_cms.REVOCATION_VALUES, "values": [
-            ades_cms.RevocationValues({"crl_vals": crls * revocation_copies})]}),
+            ades_cms.RevocationValues({"crl_vals": crls * revocation_copies,
+                                       **({"ocsp_vals": list(ocsps)} if ocsps else {})})]}),
     ]
     return _edit(signature, index, refs + values)
+
+
+def ca_party(demo_pki, alg: str) -> Party:
+    """The demo CA that issues people's certificates, with its key."""
+    ca = demo_pki.ca(alg)
+    return Party(alg, load_key(alg, ca.key_path.read_bytes()), load_certificate(ca.cert_path.read_bytes()).asn1,
+                 _chain(demo_pki, alg)[1:])
+
+
+def crl_revoking(issuer: Party, base, serial: int, revoked_at: datetime, *, forge: bool = False):
+    """``base`` (a CRL of ``issuer``) also listing ``serial`` as revoked at ``revoked_at``, signed
+    again by the issuer, or (``forge``) keeping the old signature, which no longer matches."""
+    from asn1crypto import crl as asn1_crl
+
+    crl = asn1_crl.CertificateList.load(base.dump())
+    tbs = crl["tbs_cert_list"]
+    entries = list(tbs["revoked_certificates"] or [])
+    entries.append(asn1_crl.RevokedCertificate({"user_certificate": serial, "revocation_date": x509.Time(
+        {"utc_time": revoked_at})}))
+    tbs["revoked_certificates"] = asn1_crl.RevokedCertificates(entries)
+    if not forge:
+        crl["signature"] = issuer.key.sign(tbs.dump(force=True))
+    return asn1_crl.CertificateList.load(crl.dump(force=True))
+
+
+def ocsp_response(issuer: Party, cert: x509.Certificate, *, produced_at: datetime, status: str = "good",
+                  forge: bool = False):
+    """A basic OCSP response (RFC 6960) by the issuer itself about ``cert``."""
+    from asn1crypto import ocsp
+
+    cert_id = ocsp.CertId({
+        "hash_algorithm": {"algorithm": "sha1"},
+        "issuer_name_hash": hashlib.sha1(issuer.cert.subject.dump()).digest(),
+        "issuer_key_hash": hashlib.sha1(issuer.cert.public_key["public_key"].contents[1:]).digest(),
+        "serial_number": cert.serial_number})
+    tbs = ocsp.ResponseData({
+        "responder_id": {"by_name": issuer.cert.subject}, "produced_at": produced_at,
+        "responses": [{"cert_id": cert_id, "cert_status": ocsp.CertStatus(name=status, value=core.Null()),
+                       "this_update": produced_at, "next_update": produced_at + timedelta(days=1)}]})
+    signature = issuer.key.sign(tbs.dump())
+    if forge:
+        signature = bytes([signature[0] ^ 1]) + signature[1:]
+    return ocsp.BasicOCSPResponse({"tbs_response_data": tbs, "signature_algorithm": issuer.key.signature_algorithm(),
+                                   "signature": signature})
 
 
 def to_archive(signature: bytes, tsa: Party, at: datetime, *, index: int = 0) -> bytes:

@@ -44,6 +44,9 @@ def init_app(app: Flask) -> None:
         return _local_datetime(value)
 
     app.add_template_filter(iso_local_dt, "iso_local_dt")
+    from .signatures import summary as signature_summary
+
+    app.add_template_filter(signature_summary, "signature_summary")
 
     def org_can(permission: str, organization) -> bool:
         from ..core.access import can

@@ -5,10 +5,15 @@ organization), when they say they signed, whether the bytes are intact, and whet
 signer's certificate is trusted now — or the precise reason it is not. RSA and ECDSA are
 computed with ``cryptography``; GOST R 34.10-2012 through :mod:`registry.pki.gost`. The
 signer's certificate goes through :func:`registry.trust.decision.decide` like any sign-in.
+
+A document's stored verdict (:func:`check_detached_signers`, :func:`check_pdf_signers`) comes
+from the one verifier, :mod:`registry.pki.ades.verify`: every signer and counter-signature,
+each judged at the time its validated time-stamp proves, as in the report and the API.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -82,6 +87,8 @@ class SignatureCheck:
     intact: bool = False
     certificate: ValidationResult | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    # The one verifier's verdict (registry.pki.ades.verify), when it gave this check.
+    verdict: Any = None
 
     @property
     def valid(self) -> bool:
@@ -101,7 +108,24 @@ class SignatureCheck:
             "certificate": None if self.certificate is None else {
                 "valid": self.certificate.valid, "code": self.certificate.code,
                 "message": self.certificate.message},
+            **_verdict_fields(self.verdict),
         }
+
+
+def _verdict_fields(verdict: Any) -> dict[str, Any]:
+    """What the one verifier adds to a stored check: the ETSI indication (and in Russian
+    words), format, proven time, counter-signature and each check's result."""
+    if verdict is None:
+        return {}
+    from registry.pki.ades.verify import INDICATION_WORDS
+
+    data = verdict.to_dict()
+    return {
+        "indication": verdict.indication, "sub_indication": verdict.sub_indication,
+        "indication_words": INDICATION_WORDS[verdict.indication], "verdict": verdict.message,
+        "format": verdict.format, "index": verdict.index, "counter_of": verdict.counter_of,
+        "best_signature_time": data["best_signature_time"], "steps": data["checks"],
+    }
 
 
 def _check(code: str, detail: str = "", **kwargs) -> SignatureCheck:
@@ -197,7 +221,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
 
-    from registry.pki.ades import plug
+    from registry.pki.validation import pyhanko_context
 
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
@@ -229,7 +253,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             continue
         try:
             # Integrity and the signature value only; trust is decided by registry.pki below.
-            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, pyhanko_context(trust_roots=[cert]))
         except Exception:
             checks.append(_check(BAD_SIGNATURE, **base))
             continue
@@ -251,3 +275,112 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             checks.append(SignatureCheck(OK, MESSAGES[OK], intact=True, certificate=result,
                                          details=details, **base))
     return checks
+
+
+# -- every signer, through the one verifier ---------------------------------------------------
+# ETSI sub-indications as the codes the stored checks have always had.
+_CODES = {
+    "HASH_FAILURE": DIGEST_MISMATCH, "SIG_CRYPTO_FAILURE": BAD_SIGNATURE,
+    "NO_SIGNING_CERTIFICATE_FOUND": NO_SIGNER_CERTIFICATE, "FORMAT_FAILURE": NOT_A_SIGNATURE,
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": UNSUPPORTED,
+}
+
+
+def from_verdict(verdict: Any, *, detached: bool = False) -> SignatureCheck:
+    """The stored check of one signature judged by :mod:`registry.pki.ades.verify`."""
+    cert = verdict.certificate
+    code = OK if verdict.passed else _CODES.get(verdict.sub_indication or "", CERTIFICATE)
+    if code == OK:
+        message = MESSAGES[OK]
+    elif code == DIGEST_MISMATCH and detached:
+        message = NOT_THIS_FILE
+    elif code in (DIGEST_MISMATCH, BAD_SIGNATURE, NO_SIGNER_CERTIFICATE):
+        message = MESSAGES[code]
+    elif code == CERTIFICATE and cert is not None and not cert.valid:
+        message = MESSAGES[CERTIFICATE].format(detail=cert.message)
+    else:
+        message = verdict.message
+    details: dict[str, Any] = {}
+    if verdict.best_signature_time is not None:
+        details["proven_time"] = verdict.best_signature_time.isoformat()
+    coverage = next((c for c in verdict.checks if c.name == "Подпись охватывает"), None)
+    if coverage is not None:
+        details["coverage"] = "ENTIRE_FILE" if coverage.passed else "ENTIRE_REVISION"
+        details["modified_after_signing"] = not coverage.passed
+    return SignatureCheck(code, message, kind=verdict.kind, signer=verdict.signer,
+                          signing_time=verdict.signing_time, intact=verdict.intact, certificate=cert,
+                          details=details, verdict=verdict)
+
+
+def _limits(max_bytes: int, max_certificates: int) -> Any:
+    from flask import current_app, has_app_context
+
+    from registry.pki.ades.limits import Limits
+
+    limits = Limits.from_config(current_app.config if has_app_context() else None)
+    return dataclasses.replace(limits, max_certificates=max_certificates,
+                               max_signature_bytes=max(max_bytes, limits.max_signature_bytes))
+
+
+def check_detached_signers(signature: bytes, content: bytes | BinaryIO, *, trust_store: TrustStore,
+                           at: datetime | None = None, max_bytes: int = MAX_SIGNATURE_BYTES,
+                           max_certificates: int = MAX_CERTIFICATES) -> list[SignatureCheck]:
+    """Every signer (and counter-signature) of a detached CMS signature, each judged at the
+    time its validated time-stamp proves, through the application's decision. What
+    :func:`verify_detached` refuses before any certificate is looked at is refused the same."""
+    from registry.pki.ades.verify import verify_cms
+
+    if len(signature) > max_bytes:
+        return [_check(TOO_LARGE, f"{len(signature) // 1024} КБ при допустимых {max_bytes // 1024} КБ")]
+    try:
+        signed = load_signed_data(signature)
+    except MalformedCertificate as exc:
+        return [_check(NOT_A_SIGNATURE, str(exc))]
+    count = _certificate_count(signed)
+    if count > max_certificates:
+        return [_check(TOO_MANY_CERTIFICATES, f"{count} при допустимых {max_certificates}")]
+    data = content if isinstance(content, bytes) else b"".join(cms_check.chunks(content))
+    found = verify_cms(signature, data, trust_store=trust_store, at=at, validate=decide,
+                       limits=_limits(max_bytes, max_certificates))
+    return [from_verdict(v, detached=True) for v in found]
+
+
+def check_pdf_signers(data: bytes, *, trust_store: TrustStore, at: datetime | None = None,
+                      max_certificates: int = MAX_CERTIFICATES) -> list[SignatureCheck]:
+    """Every signature embedded in a PDF through the one verifier (see :func:`verify_pdf` for
+    an unreadable or unsigned PDF, answered the same)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from registry.pki.ades.verify import verify_pdf as verify_pdf_signatures
+
+    try:
+        count = len(list(PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures))
+    except Exception:  # a broken PDF is an answer, not an error
+        if _PDF_SIGNATURE_MARK not in data:
+            return [_check(NOT_SIGNED, kind="pdf")]
+        return [SignatureCheck(NOT_A_SIGNATURE, PDF_UNREADABLE, kind="pdf")]
+    if not count:
+        return [_check(NOT_SIGNED, kind="pdf")]
+    if count > MAX_PDF_SIGNATURES:
+        return [_check(TOO_MANY_SIGNATURES, str(count), kind="pdf")]
+    found = verify_pdf_signatures(data, trust_store=trust_store, at=at, validate=decide,
+                                  limits=_limits(MAX_SIGNATURE_BYTES, max_certificates))
+    return [from_verdict(v) for v in found]
+
+
+def summary(checks: list[dict]) -> str:
+    """«2 подписи: Иванов И. И. — подпись действительна; …» for a document page."""
+    judged = [c for c in checks if c.get("indication")]
+    if not judged:
+        return ""
+    n = len(judged)
+    noun = "подпись" if n % 10 == 1 and n % 100 != 11 else \
+        "подписи" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "подписей"
+    parts = []
+    for c in judged:
+        signer = c.get("signer") or {}
+        who = signer.get("full_name") or signer.get("subject") or "подписант не установлен"
+        if c.get("counter_of") is not None:
+            who += " (заверяющая подпись)"
+        parts.append(f"{who} — {c['indication_words'].lower()}")
+    return f"{n} {noun}: " + "; ".join(parts)

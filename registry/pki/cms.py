@@ -101,6 +101,10 @@ def chunks(content: bytes | BinaryIO) -> Iterable[bytes]:
 
 def content_digest(algorithm: str, content: bytes | BinaryIO) -> bytes:
     """Digest of ``content`` with a CMS digest algorithm; LookupError if unsupported."""
+    if algorithm in (oids.GOST_DIGEST_94, "gost94"):
+        from .gost import backend
+
+        return backend().gost94(content if isinstance(content, bytes) else b"".join(chunks(content)))
     if algorithm in _STREEBOG:
         from .gost import backend
 

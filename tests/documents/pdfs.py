@@ -32,10 +32,10 @@ def gost_signed_pdf(key_path, cert_path, chain_paths=(), text: str = "Test docum
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     from registry.pki import load_certificate, oids
-    from registry.pki.ades import plug
     from registry.pki.builder import load_key
+    from registry.pki.validation import install_pyhanko
 
-    plug.install()
+    install_pyhanko()
     key = load_key(alg, open(key_path, "rb").read())
     cert = load_certificate(open(cert_path, "rb").read()).asn1
     chain = [load_certificate(open(p, "rb").read()).asn1 for p in chain_paths]

@@ -55,3 +55,30 @@ def test_cades_x_long_detached_signature_is_accepted(app, org, as_person, demo_p
     [s] = json.loads(browser.get(f"{r.location}/signature-report.json").data)["signatures"]
     assert (s["indication"], s["format"]) == ("TOTAL_PASSED", "CAdES-X Long Type 1")
     assert s["best_signature_time"]
+
+
+def test_every_signer_is_stored_and_shown_as_the_report_says(app, org, as_person, demo_pki):
+    """Two signers, one trusted and one not: the stored verdict, the page's line and the report
+    come from the one verifier and agree."""
+    from sqlalchemy import select
+
+    from registry.documents.models import Document
+    from registry.extensions import db
+
+    browser = as_person("employee1")
+    content = plain_pdf("Charter")
+    signature = cades.sign(content, cades.party(demo_pki, "person", "head", "gost256"),
+                           cades.party(demo_pki, "special", "untrusted", "gost256"))
+    r = upload(browser, org.id, content, "устав.pdf", signature=(signature, "устав.pdf.sig"))
+    assert r.status_code == 302, r.text
+    page = browser.get(r.location).text
+    assert "2 подписи:" in page
+    assert "подпись действительна" in page and "действительность подписи не установлена" in page
+    report = json.loads(browser.get(f"{r.location}/signature-report.json").data)["signatures"]
+    with app.app_context():
+        document = db.session.scalars(select(Document).order_by(Document.id.desc())).first()
+        stored = [(c["indication"], c["signer"]["serial"]) for c in document.checks]
+        assert document.signature_state == "invalid"
+        assert sorted(c["valid"] for c in document.checks) == [False, True]  # DER orders the set
+    assert stored == [(s["indication"], s["signer"]["serial"]) for s in report]
+    assert sorted(s for s, _ in stored) == ["INDETERMINATE", "TOTAL_PASSED"]

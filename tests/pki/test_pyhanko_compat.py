@@ -1,20 +1,31 @@
-"""Each patch of pyhanko-certvalidator in registry.pki.validation._pyhanko_compat rests on a
-shape of upstream's code; these tests fail when an upgrade changes that shape."""
+"""Each plug point of registry.pki.validation._pyhanko_compat (pyHanko and
+pyhanko-certvalidator) rests on a shape of upstream's code; these tests fail when an upgrade
+changes that shape, and check that each plug does its work."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import inspect
+import pkgutil
 import re
 import textwrap
 from importlib.metadata import version
 from pathlib import Path
 
+import pyhanko
+import pyhanko_certvalidator
+import pytest
+from asn1crypto import algos, keys
+from cryptography.exceptions import InvalidSignature
 from pyhanko_certvalidator import registry as upstream_registry
 from pyhanko_certvalidator import validate as upstream_validate
 from pyhanko_certvalidator.revinfo import validate_ocsp as upstream_validate_ocsp
+from pyhanko_certvalidator.sig_validate import SignatureValidationContext
 
 from registry.pki import oids
+from registry.pki.builder import generate_key
+from registry.pki.gost import backend
 from registry.pki.validation import _pyhanko_compat as compat
 from registry.pki.validation import policy
 
@@ -36,6 +47,10 @@ def test_the_installed_version_is_the_supported_one_and_setup_cfg_pins_it():
     low, high = compat.SUPPORTED_VERSIONS
     assert _as_tuple(low) <= _as_tuple(version("pyhanko-certvalidator")) < _as_tuple(high)
     pin = re.search(r"^\s*pyhanko-certvalidator(\S+)", SETUP_CFG.read_text(), re.M)
+    assert pin is not None and pin.group(1) == f">={low},<{high}"
+    low, high = compat.SUPPORTED_PYHANKO_VERSIONS
+    assert _as_tuple(low) <= _as_tuple(version("pyhanko")) < _as_tuple(high)
+    pin = re.search(r"^\s*pyhanko([<>=]\S+)", SETUP_CFG.read_text(), re.M)
     assert pin is not None and pin.group(1) == f">={low},<{high}"
 
 
@@ -85,3 +100,113 @@ def test_every_rule_of_the_policy_names_its_source():
     assert rules == set(policy.SOURCES)
     for name, source in policy.SOURCES.items():
         assert re.search(r"RFC \d+|ФЗ-63|ФСБ № 795", source), name
+
+
+# -- pyHanko: hashes, the signature mechanism, the validation context -------------------------
+ABC_256 = "4e2919cf137ed41ec4fb6270c61826cc4fffb660341e0af3688cd0626d23b481"
+# Modules that hash only for signing through a token or a remote service, which the product
+# does not use; PDF encryption (pdf_utils.crypt) is not signature validation.
+NOT_PLUGGED = {"pyhanko.sign.pkcs11", "pyhanko.sign.signers.csc_signer"}
+
+
+def _modules_that_hash() -> set[str]:
+    found = set()
+    for package in (pyhanko_certvalidator, pyhanko):
+        for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if info.name.startswith("pyhanko.pdf_utils") or info.name.startswith("pyhanko.cli"):
+                continue
+            spec = importlib.util.find_spec(info.name)
+            if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+                continue
+            source = Path(spec.origin).read_text(encoding="utf-8")
+            if re.search(r"\bget_pyca_cryptography_hash\(|\bhashes\.Hash\(", source):
+                found.add(info.name)
+    return found
+
+
+def test_every_module_of_upstream_that_hashes_is_plugged():
+    """A new upstream module hashing with ``cryptography`` would miss Streebog."""
+    assert _modules_that_hash() - NOT_PLUGGED == set(compat.HASHING_MODULES)
+
+
+def test_hash_lookup_is_a_getattr_on_cryptography_hashes():
+    source = inspect.getsource(compat.UPSTREAM_HASH_LOOKUP)
+    assert "getattr(hashes" in source
+    with pytest.raises(AttributeError):  # what the plug is for
+        compat.UPSTREAM_HASH_LOOKUP("streebog256")
+
+
+def test_hash_lookup_knows_streebog():
+    compat.install_pyhanko()
+    from pyhanko.sign import general
+    from pyhanko_certvalidator import util
+
+    for module in (general, util):
+        assert module.get_pyca_cryptography_hash("streebog256").digest_size == 32
+        assert module.get_pyca_cryptography_hash("streebog512").name == "streebog512"
+        assert module.get_pyca_cryptography_hash("sha256").name == "sha256"  # the rest upstream
+    assert util.get_pyca_cryptography_hash_for_signing("streebog256").name == "streebog256"
+
+
+def test_hashing_in_pyhanko_modules_computes_streebog():
+    compat.install_pyhanko()
+    from pyhanko.sign.validation import generic_cms
+
+    for name in compat.HASHING_MODULES:  # each module's names are rebound, none left upstream's
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # the ETSI report tools need xsdata, which is optional
+            continue
+        lookup, namespace = (getattr(module, n, None) for n in ("get_pyca_cryptography_hash", "hashes"))
+        assert lookup is compat.hash_algorithm or getattr(namespace, "Hash", None) is compat.new_hash, name
+        assert lookup is not compat.UPSTREAM_HASH_LOOKUP and namespace is not compat.hashes, name
+    h = generic_cms.hashes.Hash(compat.Streebog256())
+    h.update(b"a")
+    h.update(b"bc")
+    assert h.copy().finalize().hex() == ABC_256
+    assert h.finalize() == backend().streebog256(b"abc")
+    sha = generic_cms.hashes.Hash(generic_cms.hashes.SHA256())
+    sha.update(b"abc")
+    assert len(sha.finalize()) == 32
+
+
+def _gost_case(prehashed: bool):
+    key = generate_key("gost256")
+    spki = keys.PublicKeyInfo.load(key.private.public_key_info())
+    data = b"signed attributes"
+    signature = key.sign(data)
+    algorithm = algos.SignedDigestAlgorithm({"algorithm": oids.GOST_SIGN_256})
+    payload = backend().streebog256(data) if prehashed else data
+    return signature, payload, spki, algorithm
+
+
+def test_signature_validator_interface_is_upstreams():
+    from pyhanko_certvalidator.sig_validate import SignatureValidator
+
+    assert list(inspect.signature(SignatureValidator.validate_signature).parameters) == [
+        "self", "signature", "signed_data", "public_key_info", "signature_algorithm", "context"]
+    assert "prehashed" in inspect.signature(SignatureValidationContext).parameters
+
+
+@pytest.mark.parametrize("prehashed", [False, True])
+def test_signature_mechanism_verifies_gost(prehashed):
+    signature, payload, spki, algorithm = _gost_case(prehashed)
+    context = SignatureValidationContext(contextual_md_algorithm="streebog256", prehashed=prehashed)
+    compat.PYHANKO_SIGNATURE_VALIDATOR.validate_signature(signature, payload, spki, algorithm, context)
+    broken = bytes([signature[0] ^ 1]) + signature[1:]
+    with pytest.raises(InvalidSignature):
+        compat.PYHANKO_SIGNATURE_VALIDATOR.validate_signature(broken, payload, spki, algorithm, context)
+
+
+def test_signature_mechanism_named_by_the_key_oid():
+    """openssl and CryptoPro name the GOST key algorithm as the signer info's signature algorithm."""
+    signature, payload, spki, _ = _gost_case(False)
+    by_key = algos.SignedDigestAlgorithm({"algorithm": oids.GOST_KEY_256})
+    assert compat.signature_mechanism(by_key)["algorithm"].dotted == oids.GOST_SIGN_256
+    compat.PYHANKO_SIGNATURE_VALIDATOR.validate_signature(signature, payload, spki, by_key)
+
+
+def test_validation_context_carries_the_gost_validator():
+    assert "signature_validator" in inspect.signature(compat.ValidationContext).parameters
+    context = compat.pyhanko_context(trust_roots=[])
+    assert context.sig_validator is compat.PYHANKO_SIGNATURE_VALIDATOR

@@ -83,7 +83,8 @@ def requeue_pending_checks(older_than: timedelta = timedelta(0)) -> list[int]:
 
 
 def verify(document: Document) -> list[dict]:
-    """Verify the document's signatures now: embedded (PDF) and detached (CMS), and store it."""
+    """Verify the document's signatures now: embedded (PDF) and detached (CMS), every signer
+    through the one verifier (as the report and the API), and store it."""
     import time
 
     from flask import has_request_context
@@ -104,11 +105,11 @@ def _verify(document: Document) -> list[dict]:
     files = file_store()
     if document.signature_key:
         with files.open(document.file_key) as content:
-            checks.append(signatures.verify_detached(read_file(document.signature_key), content,
-                                                     trust_store=store, max_bytes=signature_max_bytes(),
-                                                     **limits()))
+            checks.extend(signatures.check_detached_signers(
+                read_file(document.signature_key), content, trust_store=store,
+                max_bytes=signature_max_bytes(), **limits()))
     if document.file_kind == "pdf":
-        embedded = signatures.verify_pdf(files.read(document.file_key), trust_store=store, **limits())
+        embedded = signatures.check_pdf_signers(files.read(document.file_key), trust_store=store, **limits())
         if document.signature_key:
             embedded = [c for c in embedded if c.code != signatures.NOT_SIGNED]
         checks.extend(embedded)

@@ -2,7 +2,7 @@
 info and its counter-signatures, every signature of a PDF, each judged at the time of signing.
 
 Integrity and the signature value are pyHanko's (generic CMS and PDF validation, with GOST
-through :mod:`.plug`); the time a signature time-stamp proves is read with
+through :mod:`registry.pki.validation`'s pyHanko plug); the time a signature time-stamp proves is read with
 :mod:`registry.pki.tsp` and its TSA's certificate validated at that time; the signer's
 certificate is then judged at the proven time by the caller's certificate decision
 (``validate``: the product passes its one verdict path, accreditation included). Indications
@@ -12,144 +12,47 @@ are those of ETSI EN 319 102-1 (pyHanko's enums).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 
 from .. import reasons as R
 from .. import tsp
 from ..certificate import MalformedCertificate, QualifiedCertificate
 from ..cms import content_digest, find_signer
 from ..store import TrustStore
-from ..validation import ValidationResult
+from ..validation import (
+    PYHANKO_SIGNATURE_VALIDATOR,
+    ValidationResult,
+    install_pyhanko,
+    pyhanko_context,
+)
 from . import cms as ades_cms
-from . import plug
+from . import evidence
 from .limits import LimitExceeded, Limits
-
-PASSED = "TOTAL_PASSED"
-FAILED = "TOTAL_FAILED"
-INDETERMINATE = "INDETERMINATE"
-assert AdESPassed.OK  # the names below are pyHanko's AdES sub-indications
-
-INDICATION_WORDS = {
-    PASSED: "Подпись действительна",
-    FAILED: "Подпись недействительна",
-    INDETERMINATE: "Действительность подписи не установлена",
-}
-SUB_WORDS = {
-    "FORMAT_FAILURE": "структура подписи не соответствует формату",
-    "HASH_FAILURE": "подписанные данные изменены после подписания (хэш не совпадает)",
-    "SIG_CRYPTO_FAILURE": "значение подписи неверно",
-    "REVOKED": "сертификат подписанта отозван до момента подписания",
-    "EXPIRED": "срок действия сертификата подписанта истёк до момента подписания",
-    "NOT_YET_VALID": "сертификат подписанта ещё не действовал в момент подписания",
-    "NO_SIGNING_CERTIFICATE_FOUND": "в подписи нет сертификата подписанта",
-    "NO_CERTIFICATE_CHAIN_FOUND": "сертификат подписанта выдан не доверенным удостоверяющим центром",
-    "REVOKED_NO_POE": "сертификат подписанта отозван, а время подписания не подтверждено штампом времени",
-    "OUT_OF_BOUNDS_NO_POE": "срок действия сертификата истёк, а время подписания не подтверждено штампом времени",
-    "TRY_LATER": "сведения об отзыве сертификата сейчас недоступны; повторите проверку позже",
-    "SIGNED_DATA_NOT_FOUND": "нет подписанного документа: приложите файл, к которому относится подпись",
-    "CHAIN_CONSTRAINTS_FAILURE": "сертификат подписанта не принят",
-    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "алгоритм подписи выведен из употребления",
-    "GENERIC": "проверка не завершена",
-}
-
-Validate = Callable[..., ValidationResult]
-
-
-@dataclass
-class Check:
-    """One check with its result: True passed, False failed, None not decided."""
-
-    name: str
-    passed: bool | None
-    detail: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "passed": self.passed, "detail": self.detail}
-
-
-@dataclass
-class Verdict:
-    """The verdict on one signature (a signer info, a counter-signature or a PDF signature)."""
-
-    indication: str
-    sub_indication: str | None = None
-    intact: bool = False
-    format: str = "CMS"
-    signing_time: datetime | None = None
-    best_signature_time: datetime | None = None
-    signer: QualifiedCertificate | None = None
-    chain: list[QualifiedCertificate] = field(default_factory=list)
-    checks: list[Check] = field(default_factory=list)
-    message: str = ""
-    kind: str = "cms"
-    index: int = 0
-    counter_of: int | None = None
-    certificate: ValidationResult | None = None
-
-    @property
-    def passed(self) -> bool:
-        return self.indication == PASSED
-
-    def to_dict(self) -> dict[str, Any]:
-        s = self.signer
-        return {
-            "indication": self.indication, "sub_indication": self.sub_indication, "intact": self.intact,
-            "format": self.format, "kind": self.kind, "index": self.index, "counter_of": self.counter_of,
-            "signing_time": _iso(self.signing_time), "best_signature_time": _iso(self.best_signature_time),
-            "signer": None if s is None else {
-                "full_name": s.full_name, "snils": s.snils, "inn": s.inn, "organization": s.organization,
-                "title": s.title, "subject": s.subject, "serial": s.serial, "issuer": s.issuer},
-            "chain": [{"subject": c.subject, "serial": c.serial} for c in self.chain],
-            "checks": [c.to_dict() for c in self.checks],
-            "message": self.message,
-        }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _finish(verdict: Verdict) -> Verdict:
-    words = INDICATION_WORDS[verdict.indication]
-    if verdict.sub_indication:
-        words += ": " + SUB_WORDS.get(verdict.sub_indication, verdict.sub_indication.lower())
-    verdict.message = words + "."
-    return verdict
-
-
-def _default_validate(*args: Any, **kwargs: Any) -> ValidationResult:
-    from ..validation import validate
-
-    return validate(*args, **kwargs)
-
-
-@dataclass
-class _Run:
-    trust_store: TrustStore
-    at: datetime
-    validate: Validate
-    limits: Limits
-    given_at: datetime | None = None
-    crls: list = field(default_factory=list)  # revocation values carried by the signature
-
-
-def _run(trust_store: TrustStore, at: datetime | None, validate: Validate | None, limits: Limits | None) -> _Run:
-    return _Run(trust_store, at or datetime.now(timezone.utc), validate or _default_validate, limits or Limits(),
-                given_at=at)
+from .verdict import (  # noqa: F401 - the verifier's public names
+    FAILED,
+    INDETERMINATE,
+    INDICATION_WORDS,
+    PASSED,
+    SUB_WORDS,
+    Check,
+    Validate,
+    Verdict,
+)
+from .verdict import Run as _Run
+from .verdict import finish as _finish
+from .verdict import start_run as _run
 
 
 def _revocation_date(run: _Run, cert: asn1_x509.Certificate) -> datetime | None:
-    """When the trust store's CRLs (or the signature's revocation values) say ``cert`` was revoked."""
+    """When the trust store's CRLs say ``cert`` was revoked (carried values: :mod:`.evidence`)."""
     from ..validation import CACHES, usable_crls
 
-    for item in [*usable_crls(run.trust_store, CACHES), *run.crls]:
+    for item in usable_crls(run.trust_store, CACHES):
         try:
             if item["tbs_cert_list"]["issuer"] != cert.issuer:
                 continue
@@ -176,6 +79,15 @@ def judge(run: _Run, cert: QualifiedCertificate, others: list[bytes], moment: da
                         revocation="none")
     if not past.valid:
         return past
+    if purpose == "signature" and (run.crls or run.ocsps):
+        found = evidence.carried_status(cert.asn1, [c.asn1 for c in past.chain], crls=run.crls,
+                                        ocsps=run.ocsps, others=run.certs, moment=moment)
+        run.notes = found.notes
+        if found.status == evidence.REVOKED:
+            return ValidationResult(False, R.REVOKED, R.reason_message(R.REVOKED), list(past.chain), cert)
+        if found.status == evidence.GOOD:
+            past.details["revocation_evidence"] = "carried"  # the signature's own values prove it
+            return past
     now = run.validate(cert, trust_store=run.trust_store, intermediates=others, at=run.given_at,
                        purpose=purpose)
     if now.valid:
@@ -302,7 +214,7 @@ def _integrity(verdict: Verdict, signed: cms.SignedData, signer_info: cms.Signer
     from pyhanko.sign.validation.errors import SignatureValidationError
     from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
-    plug.install()
+    install_pyhanko()
     algorithm = signer_info["digest_algorithm"]["algorithm"].native
     try:
         digest = content_digest(algorithm, content)
@@ -313,7 +225,7 @@ def _integrity(verdict: Verdict, signed: cms.SignedData, signer_info: cms.Signer
     try:
         intact, valid = validate_sig_integrity(
             signer_info, cert, expected_content_type=signed["encap_content_info"]["content_type"].native,
-            actual_digest=digest, sig_validator=plug.SIGNATURE_VALIDATOR)
+            actual_digest=digest, sig_validator=PYHANKO_SIGNATURE_VALIDATOR)
     except SignatureValidationError as exc:
         verdict.indication, verdict.sub_indication = FAILED, "FORMAT_FAILURE"
         verdict.checks.append(Check("Структура подписи", False, exc.failure_message))
@@ -349,12 +261,14 @@ def _evidence(run: _Run, verdict: Verdict, unsigned: ades_cms.Unsigned) -> list[
             raise LimitExceeded(f"в подписи {len(values)} сертификатов при допустимых "
                                 f"{run.limits.max_certificates}")
         certs.extend(c.dump() for c in values)
+        run.certs.extend(values)
     crl_count = ocsp_count = 0
     for raw in unsigned.values.get(ades_cms.REVOCATION_VALUES, []):
         values = ades_cms.value_of(raw, ades_cms.RevocationValues)
         crl_count += len(values["crl_vals"] or [])
         run.crls.extend(values["crl_vals"] or [])
         ocsp_count += len(values["ocsp_vals"] or [])
+        run.ocsps.extend(evidence.ocsp_values(list(values["ocsp_vals"] or [])))
     if crl_count + ocsp_count > run.limits.max_revocation_values:
         raise LimitExceeded(f"в подписи {crl_count + ocsp_count} списков отзыва и ответов OCSP при "
                             f"допустимых {run.limits.max_revocation_values}")
@@ -441,7 +355,9 @@ _REVOKED = {R.REVOKED}
 def _certificate(run: _Run, verdict: Verdict, others: list[bytes]) -> None:
     assert verdict.signer is not None
     proven = verdict.best_signature_time
+    run.notes = []
     result = judge(run, verdict.signer, others, proven, "signature")
+    verdict.checks.extend(Check(*note) for note in run.notes)
     verdict.certificate = result
     verdict.chain = list(result.chain)
     when = "на подтверждённый момент подписания" if proven else "на момент проверки"
@@ -513,7 +429,7 @@ def _counter(run: _Run, signed: cms.SignedData, counter: cms.SignerInfo, value: 
         if not verdict.intact:
             verdict.indication, verdict.sub_indication = FAILED, "HASH_FAILURE"
             return _finish(verdict)
-        plug.SIGNATURE_VALIDATOR.validate_signature(
+        PYHANKO_SIGNATURE_VALIDATOR.validate_signature(
             counter["signature"].native, attrs.untag().dump(), cert.public_key, counter["signature_algorithm"])
     except InvalidSignature:
         verdict.indication, verdict.sub_indication = FAILED, "SIG_CRYPTO_FAILURE"
@@ -536,7 +452,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
     from pyhanko.sign.validation import validate_pdf_signature
 
     run = _run(trust_store, at, validate, limits)
-    plug.install()
+    install_pyhanko()
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_signatures)
@@ -572,7 +488,7 @@ def verify_pdf(data: bytes, *, trust_store: TrustStore, at: datetime | None = No
             verdicts.append(_refused("в подписи слишком много сертификатов", index, "pdf"))
             continue
         try:
-            status = validate_pdf_signature(sig, plug.validation_context(trust_roots=[cert]))
+            status = validate_pdf_signature(sig, pyhanko_context(trust_roots=[cert]))
         except Exception as exc:
             verdict.indication, verdict.sub_indication = FAILED, "FORMAT_FAILURE"
             verdict.checks.append(Check("Структура подписи", False, type(exc).__name__))

@@ -39,6 +39,11 @@ class GostBackend(ABC):
             return self.streebog512(data)
         raise GostError(f"no Streebog-{size}")
 
+    def gost94(self, data: bytes) -> bytes:
+        """GOST R 34.11-94 (CryptoPro parameters), the digest of GOST R 34.10-2001 archives.
+        GostUnavailable if this backend cannot compute it."""
+        raise GostUnavailable(f"the {self.name} backend does not implement GOST R 34.11-94")
+
     def verify(self, spki_der: bytes, data: bytes, signature: bytes) -> bool:
         """Check ``signature`` over ``data`` (hashed with Streebog of the key size).
 

@@ -289,6 +289,19 @@ class OpenSSLBackend(GostBackend):
     def streebog512(self, data: bytes) -> bytes:
         return self._hash(512, data)
 
+    def gost94(self, data: bytes) -> bytes:
+        md = self._lib.EVP_get_digestbyname(b"md_gost94")
+        if not md:
+            self._lib.ERR_clear_error()
+            raise GostUnavailable("gost engine does not provide GOST R 34.11-94")
+        data = bytes(data)
+        out = ctypes.create_string_buffer(64)
+        out_len = c_uint(0)
+        self._lib.ERR_clear_error()
+        if self._lib.EVP_Digest(data, len(data), out, byref(out_len), md, None) != 1:
+            raise GostError(f"EVP_Digest: {self._lib.errors()}")
+        return out.raw[:out_len.value]
+
     def _verdict(self, rc: int, what: str) -> bool:
         # 1 = valid, 0 = mismatch (the engine also says 0 for r or s out of range), <0 = failure.
         errors = self._lib.errors()

@@ -236,3 +236,72 @@ def _sign_again(pdf: bytes, person, demo_pki) -> bytes:
     signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), signers.PdfSignatureMetadata(field_name="Signature2"),
                      signer=signer, output=out)
     return out.getvalue()
+
+
+def _x_long(demo_pki, tsa, signer, at, **values):
+    t = cades.add_time_stamp(cades.sign(CONTENT, signer, signing_time=at), tsa, at)
+    return cades.to_x_long(t, demo_pki, tsa, at + timedelta(minutes=1), **values)
+
+
+def _check(verdict, kind):
+    return next(c for c in verdict.checks if c.name == f"Доказательство отзыва из подписи ({kind})")
+
+
+def test_forged_carried_crl_is_not_evidence(demo_pki, store, tsa):
+    """A carried CRL listing the signer as revoked before the signing: counted when the CA
+    signed it, not counted when its signature is forged."""
+    ca = cades.ca_party(demo_pki, "gost256")
+    signer = head(demo_pki)
+    base, root_crl = cades._crls(demo_pki, "gost256")
+    at = cades.ago(hours=2)
+    signed = cades.crl_revoking(ca, base, signer.cert.serial_number, cades.ago(hours=3))
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[signed, root_crl]), CONTENT, trust_store=store)
+    assert (v.indication, v.sub_indication) == (V.FAILED, "REVOKED"), v.checks
+    assert _check(v, "СОС").passed is False
+    forged = cades.crl_revoking(ca, base, signer.cert.serial_number, cades.ago(hours=3), forge=True)
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[forged, root_crl]), CONTENT, trust_store=store)
+    assert v.indication == V.PASSED, v.checks
+    assert _check(v, "СОС").passed is None and "не учитывается" in _check(v, "СОС").detail
+
+
+def test_carried_ocsp_good_at_signing_for_a_certificate_revoked_later(demo_pki, store, tsa):
+    """employee2 was revoked an hour ago; the signature carries the CA's OCSP 'good' answer
+    produced at signing time, two hours ago."""
+    ca = cades.ca_party(demo_pki, "gost256")
+    signer = cades.party(demo_pki, "person", "employee2", "gost256")
+    at = cades.ago(hours=2)
+    root_crl = cades._crls(demo_pki, "gost256")[1]  # the CA's own certificate, under the root
+    good = cades.ocsp_response(ca, signer.cert, produced_at=at + timedelta(minutes=1))
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[root_crl], ocsps=(good,)), CONTENT, trust_store=store)
+    assert v.indication == V.PASSED, v.checks
+    assert _check(v, "OCSP").passed is True
+    assert v.certificate.details.get("revocation_evidence") == "carried"
+    forged = cades.ocsp_response(ca, signer.cert, produced_at=at + timedelta(minutes=1), forge=True)
+    [v] = V.verify_cms(_x_long(demo_pki, tsa, signer, at, crls=[root_crl], ocsps=(forged,)), CONTENT, trust_store=store)
+    assert _check(v, "OCSP").passed is None  # not counted; today's CRL decides (revoked after signing)
+
+
+def test_gost_2001_archive_signature_hashed_with_gost_94(tmp_path):
+    """A GOST R 34.10-2001 / R 34.11-94 CMS made by openssl with the GOST engine (as archives
+    from before 2020 are): integrity and the signature value are checked; the algorithm is
+    withdrawn, so without proof of an earlier time the verdict is INDETERMINATE, not «invalid»."""
+    env = dict(os.environ, OPENSSL_CONF=str(OPENSSL_CONF))
+
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, env=env, cwd=tmp_path)
+
+    run("genpkey", "-engine", "gost", "-algorithm", "gost2001", "-pkeyopt", "paramset:A", "-out", "key.pem")
+    run("req", "-engine", "gost", "-new", "-x509", "-key", "key.pem", "-md_gost94", "-subj", "/CN=Архив 2001/C=RU",
+        "-utf8", "-days", "30", "-out", "cert.pem")
+    (tmp_path / "doc.txt").write_bytes(b"archive document")
+    run("cms", "-engine", "gost", "-sign", "-binary", "-in", "doc.txt", "-signer", "cert.pem", "-inkey", "key.pem",
+        "-md", "md_gost94", "-outform", "DER", "-out", "doc.sig")
+    trust = tmp_path / "trust"
+    trust.mkdir()
+    (trust / "root.crt").write_bytes((tmp_path / "cert.pem").read_bytes())
+    signature = (tmp_path / "doc.sig").read_bytes()
+    [v] = V.verify_cms(signature, b"archive document", trust_store=TrustStore.from_paths(trust))
+    assert v.intact and [c.passed for c in v.checks if c.name == "Значение подписи"] == [True], v.checks
+    assert (v.indication, v.sub_indication) == (V.INDETERMINATE, "CRYPTO_CONSTRAINTS_FAILURE_NO_POE")
+    [changed] = V.verify_cms(signature, b"archive document!", trust_store=TrustStore.from_paths(trust))
+    assert (changed.indication, changed.sub_indication) == (V.FAILED, "HASH_FAILURE")
