@@ -167,18 +167,18 @@ def test_untrusted_signer_is_indeterminate(demo_pki, store):
     assert (v.indication, v.sub_indication) == (V.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND")
 
 
-def test_thousand_signers_refused_quickly(demo_pki, store):
-    import time
-
+def test_thousand_signers_refused_before_any_is_checked(demo_pki, store, monkeypatch):
     from asn1crypto import cms
 
     one = cms.ContentInfo.load(cades.sign(CONTENT, head(demo_pki, "ecdsa")))
     info = one["content"]["signer_infos"][0]
     one["content"]["signer_infos"] = cms.SignerInfos.load(_der_set(info.dump() * 1000))
-    started = time.monotonic()
+    checked: list[object] = []
+    original = V._signer
+    monkeypatch.setattr(V, "_signer", lambda *a, **k: checked.append(a) or original(*a, **k))
     [v] = V.verify_cms(one.dump(), CONTENT, trust_store=store)
     assert v.indication == V.INDETERMINATE and "1000 подписантов" in v.message
-    assert time.monotonic() - started < 2
+    assert checked == []  # counted, not one of them parsed or verified
 
 
 def _der_set(body: bytes) -> bytes:
