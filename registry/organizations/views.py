@@ -341,10 +341,6 @@ def org_sections(organization: Organization, user=None) -> list[OrgSection]:
     return sections
 
 
-def org_links(organization: Organization, user) -> list[tuple[str, str]]:
-    return [(s.label, s.href) for s in org_sections(organization, user)[1:] if not s.locked]
-
-
 OKVED_TABS = frozenset({"okved", "branches"})  # the tabs that name the ОКВЭД2 codes
 
 
@@ -358,7 +354,7 @@ def profile(org_id: int):
         data=organization.data, party=refdata.Party.from_dict(organization.party or {}),
         names=queries.okved_names(queries.profile_codes(organization.data))
         if tab in OKVED_TABS else {},
-        notices=presentation.notices(organization), links=org_links(organization, user),
+        notices=presentation.notices(organization),
         can_edit=access.can(user, Permission.EDIT_PROFILE, organization),
         member=access.current_member(user, organization),
         edit_draft=drafts.find_draft(user, organization), edit_form=forms.StartEditForm())
