@@ -23,7 +23,8 @@ from ..core.web import render_error
 from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
-from ..organizations.services.queries import organization_or_404
+from ..organizations.services.queries import organization_or_404, organizations_of
+from ..organizations.services.wizard import find_draft
 from ..text import genitive
 from . import current, egrul, forms, services
 from .contacts import contacts
@@ -47,6 +48,20 @@ def may_join() -> bool:
 
 
 # -- joining ------------------------------------------------------------------------------------
+@bp.route("/organizations/")
+def my_organization():
+    """«Моя организация»: the profile of the organization the person works in; otherwise what
+    to do (continue a registration, see a pending request, register or join)."""
+    user = _user()
+    draft = find_draft(user)
+    now = current.current(user)  # of several, the one the person works in now
+    if now is not None and draft is None and not request.args.get("all"):
+        return redirect(url_for("organizations.profile", org_id=now.id))
+    waiting = [m for m in services.memberships_of(user) if m.status != "active"]
+    return render_template("members/my_organization.html", organizations=organizations_of(user),
+                           waiting=waiting, draft=draft)
+
+
 @bp.route("/join", methods=["GET", "POST"])
 def join():
     """Pick the organization (or its ТОП) you work in; the administrator then gives roles."""
@@ -130,7 +145,7 @@ def my_members():
     organizations = admin_organizations()
     if organizations:  # administering another one: it becomes current, visibly
         return redirect(url_for(".members", org_id=organizations[0].id))
-    return redirect(url_for("organizations.index"))
+    return redirect(url_for("members.my_organization"))
 
 
 @bp.route("/organizations/<int:org_id>/members")

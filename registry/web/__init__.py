@@ -15,19 +15,10 @@ from werkzeug.routing import IntegerConverter
 
 from .. import text
 from ..config import parse_networks
-from ..core.web import (  # noqa: F401  (re-exported)
+from ..core.web import (
     CONTENT_SECURITY_POLICY,
-    JSON_AREAS,
-    MENU_KEY,
     TZ_KEY,
-    MenuItem,
-    add_json_area,
-    add_menu_item,
     header_links,
-    is_public_endpoint,
-    json_areas,
-    menu_items,
-    public,
     render_error,
     set_health_check,
     signed_in,
@@ -143,7 +134,6 @@ def init_app(app: Flask) -> None:
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
     from ..pki import reasons
     reasons.DISPLAY_TIMEZONE = app.extensions[TZ_KEY]  # dates in refusal messages
-    app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     from . import frame
     frame.init_app(app)
