@@ -541,7 +541,7 @@ def make_org_journal_entry(organization: Organization, event: str = "joined",
 def register_organization(head: User, **fields) -> Organization:
     """What registering through the wizard leaves: the organization, version 1, its head as the
     administrator and the «Регистрация организации» journal entry."""
-    from registry.members.services import make_admin
+    from registry.members.services.memberships import make_admin
 
     organization = make_organization(registered_by_id=head.id, **fields)
     make_version(organization, author=head)

@@ -10,7 +10,8 @@ def init_app(app: Flask) -> None:
     from ..core.web import add_menu_item, add_org_tab
     from . import models  # noqa: F401  (tables)
     from .models import Permission
-    from .services import POLICY, make_admin, record_sign_in
+    from .services.journal import record_sign_in
+    from .services.memberships import POLICY, make_admin
     from .views import admin_organizations, bp, may_join, refusal
 
     app.register_blueprint(bp)

@@ -27,7 +27,7 @@ from ..organizations.services.egrul_check import check_head
 from ..refdata import services as refdata
 from ..text import agree, genitive
 from .models import Membership, MemberStatus, Permission, Role
-from .services import MemberError, administrators, membership
+from .services.memberships import MemberError, administrators, membership
 
 NOTICE_KIND = "egrul_change"
 CHUNK = 500
