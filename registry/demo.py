@@ -77,13 +77,13 @@ def database(ctx: DemoContext) -> None:
 @demo_step(order=10)
 def pki(ctx: DemoContext) -> None:
     """Build (or reuse) the demo PKI: CAs, CRLs, people's certificates, the server certificate."""
-    from .pki.demo import build_demo_pki
+    from .pki.demo_pki import build_demo_pki
     ctx.pki = build_demo_pki(ctx.directory / "pki")
 
 
 def load_pki(directory: str | Path):
     """The demo PKI of a demo directory set up before (paths only; nothing is generated)."""
-    from .pki.demo import DemoPKI
+    from .pki.demo_pki import DemoPKI
     return DemoPKI(Path(directory).resolve() / "pki")
 
 

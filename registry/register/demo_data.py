@@ -15,7 +15,7 @@ def register_queue(ctx: DemoContext) -> None:
     from ..documents.models import Application
     from ..extensions import db
     from ..organizations.models import Organization
-    from ..pki.demo import ORGANIZATION
+    from ..pki.demo_pki import ORGANIZATION
 
     organization = db.session.scalar(select(Organization).where(Organization.ogrn == ORGANIZATION["ogrn"]))
     if organization is None:

@@ -20,7 +20,7 @@ from registry.members.models import Membership, Role
 from registry.notices.kinds import MCHD_EXPIRY
 from registry.notices.models import Notice
 from registry.organizations.models import Organization
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..factories import make_member
 from ..members.conftest import person_client

@@ -16,7 +16,7 @@ from registry.extensions import db
 from registry.members.models import Membership
 from registry.notices.models import Notice
 from registry.organizations.models import EgrulChange, Organization
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 from registry.refdata.egrul_xml import write_extract
 
 from ..factories import make_document, make_organization

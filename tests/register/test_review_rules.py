@@ -72,7 +72,7 @@ def test_transitions_that_make_no_sense_are_refused(app, org, operator_id, statu
 
 def test_two_operators_one_wins(app, org, as_person, operator_id, signing, demo_pki, tmp_path):
     from registry.auth.models import User
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     review_id = _submitted(app, as_person, org, demo_pki, tmp_path)
     with app.app_context():  # a second operator: the demo entrepreneur's account
