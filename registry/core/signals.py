@@ -64,6 +64,10 @@ organization_tabs = _signals.signal("organization-tabs")
 """The organization page asks for its tabs (no arguments); a receiver returns a list of
 ``core.web.OrgTab`` (the page shows those the person may open, sorted by ``order``)."""
 
+json_areas = _signals.signal("json-areas")
+"""An error page is being rendered (no arguments); a receiver returns a list of
+``(path prefix, respond(error))`` for its API, whose errors are answered in JSON."""
+
 acting_authority = _signals.signal("acting-authority")
 """The journal asks what power of attorney (МЧД) ``user`` acts by in ``organization``; a
 receiver returns its number or None (the core cannot import the МЧД domain above it)."""

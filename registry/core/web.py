@@ -34,7 +34,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-JSON_AREAS = "registry.json_areas"
 TZ_KEY = "registry.tz"
 HEALTH_KEY = "registry.health"
 
@@ -144,12 +143,14 @@ def org_tabs() -> list[OrgTab]:
 
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
     """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
-    page — including the ones raised before any view of the area runs (an unmatched URL)."""
-    app.extensions.setdefault(JSON_AREAS, []).append((prefix, respond))
+    page — including the ones raised before any view of the area runs (an unmatched URL);
+    answers ``signals.json_areas``."""
+    signals.receive(signals.json_areas, app, lambda: [(prefix, respond)])
 
 
 def json_areas() -> list[tuple[str, Callable]]:
-    return list(current_app.extensions.get(JSON_AREAS, []))
+    """The API areas' prefixes and error answers (``signals.json_areas``)."""
+    return signals.collect(signals.json_areas)
 
 
 def signed_in() -> bool:

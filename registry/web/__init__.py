@@ -1,6 +1,6 @@
 """The web application's shell: security headers, proxy handling, error pages, template
 helpers, the home page. The plumbing domains register with (menu, public pages, JSON areas)
-lives in :mod:`registry.core.web`; it is re-exported here for older imports.
+lives in :mod:`registry.core.web` (import it from there).
 """
 
 from __future__ import annotations
