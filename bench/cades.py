@@ -24,7 +24,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 
 from registry.pki import TrustStore  # noqa: E402
 from registry.pki.ades.verify import PASSED, verify_cms  # noqa: E402
-from registry.pki.demo import build_demo_pki  # noqa: E402
+from registry.pki.demo_pki import build_demo_pki  # noqa: E402
 from registry.pki.validation import CACHE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,7 +25,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 from bench.timing import median_of  # noqa: E402
 from registry.documents.signatures import OK, verify_detached  # noqa: E402
 from registry.pki import TrustStore, gost  # noqa: E402
-from registry.pki.demo import build_demo_pki  # noqa: E402
+from registry.pki.demo_pki import build_demo_pki  # noqa: E402
 from registry.pki.validation import clear_all  # noqa: E402
 
 RUNS = 7

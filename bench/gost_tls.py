@@ -111,7 +111,7 @@ def main() -> None:
     from flask_migrate import upgrade
 
     from registry import create_app
-    from registry.pki.demo import build_demo_pki
+    from registry.pki.demo_pki import build_demo_pki
     from registry.web.gost_tls import ensure_gost_server_certificate
 
     demo = _nginx_demo()

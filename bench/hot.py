@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.http import seed_organization
     from registry import create_app
     from registry.pki.certificate import load_certificate
-    from registry.pki.demo import build_demo_pki
+    from registry.pki.demo_pki import build_demo_pki
 
     with tempfile.TemporaryDirectory(prefix="registry-hot-") as tmp_name:
         tmp = Path(tmp_name)

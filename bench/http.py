@@ -245,7 +245,7 @@ def measure(args, node_counts: list[int], wanted: set[str]) -> None:
     from flask_migrate import upgrade
 
     from registry import create_app
-    from registry.pki.demo import build_demo_pki
+    from registry.pki.demo_pki import build_demo_pki
 
     with tempfile.TemporaryDirectory(prefix="registry-bench-") as tmp_name:
         tmp = Path(tmp_name)

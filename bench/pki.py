@@ -43,7 +43,7 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
 from bench.timing import best_of  # noqa: E402
 from registry.pki import TrustStore, gost, validate  # noqa: E402
 from registry.pki.builder import build_certificate, generate_key, load_key, utcnow  # noqa: E402
-from registry.pki.demo import build_demo_pki, person_subject  # noqa: E402
+from registry.pki.demo_pki import build_demo_pki, person_subject  # noqa: E402
 
 MB = 1_000_000
 ALGORITHMS = ("gost256", "ecdsa", "rsa")

@@ -278,7 +278,7 @@ def main() -> None:
                                                    "(10000 is full scale)")
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
-    from registry.pki.demo import build_demo_pki
+    from registry.pki.demo_pki import build_demo_pki
     from tests.helpers import postgres_server
 
     sizes = ([int(n) / FULL["organizations"] for n in args.orgs.split(",")] if args.orgs

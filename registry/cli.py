@@ -256,7 +256,7 @@ def demo_serve(directory: Path, host: str, port: int):
         app.config["REGISTRY_SITE_ORIGIN"] = f"https://{shown_host}:{server.port}"
     # No timer in the demo: a background thread re-issues the demo CAs' CRLs when they near
     # their nextUpdate and runs the CRL refresh, at start and then periodically.
-    from .pki.demo import build_demo_pki
+    from .pki.demo_pki import build_demo_pki
     from .trust.schedule import start_refresh_thread
 
     refresher = start_refresh_thread(app, before=lambda: build_demo_pki(pki.root))

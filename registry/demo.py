@@ -82,7 +82,7 @@ def database(ctx: DemoContext) -> None:
 @demo_step(order=10)
 def pki(ctx: DemoContext) -> None:
     """Build (or reuse) the demo PKI: CAs, CRLs, people's certificates, the server certificate."""
-    from .pki.demo import build_demo_pki
+    from .pki.demo_pki import build_demo_pki
     ctx.pki = build_demo_pki(ctx.directory / "pki")
 
 
@@ -97,7 +97,7 @@ def trust_list(ctx: DemoContext) -> None:
     from asn1crypto import pem
 
     from .pki.builder import load_key
-    from .pki.demo import ALG_LABELS, CRL_URL
+    from .pki.demo_pki import ALG_LABELS, CRL_URL
     from .trust.tsl_write import ListedCa, signed_tsl_xml
 
     path = ctx.pki.tsl_signer.cert_path.parent / DEMO_TSL
@@ -122,7 +122,7 @@ def trust_list(ctx: DemoContext) -> None:
 
 def load_pki(directory: str | Path):
     """The demo PKI of a demo directory set up before (paths only; nothing is generated)."""
-    from .pki.demo import DemoPKI
+    from .pki.demo_pki import DemoPKI
     return DemoPKI(Path(directory).resolve() / "pki")
 
 

@@ -33,7 +33,7 @@ def _lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Iterat
 
 def csv_response(filename: str, header: Iterable[object], rows: Iterable[Iterable[object]]) -> Response:
     """A streamed CSV download: ``rows`` is consumed lazily, after the request has ended (so it
-    must not need the request's context or session: see members.services.journal_rows)."""
+    must not need the request's context or session: see members.services.journal.journal_rows)."""
     # content_type, not mimetype: Werkzeug adds "; charset=utf-8" to a text/* mimetype again.
     return Response(_lines(header, rows), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"',

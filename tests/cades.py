@@ -17,7 +17,7 @@ from registry.extensions import utcnow
 from registry.pki import load_certificate
 from registry.pki.ades import cms as ades_cms
 from registry.pki.builder import KeyPair, build_certificate, generate_key, load_key
-from registry.pki.demo import CRL_URL, person_subject
+from registry.pki.demo_pki import CRL_URL, person_subject
 
 DIGESTS = {"gost256": "streebog256", "gost512": "streebog512", "rsa": "sha256", "ecdsa": "sha256"}
 

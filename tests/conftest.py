@@ -20,7 +20,7 @@ from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 
 from registry import create_app
 from registry.extensions import db, utcnow
-from registry.pki.demo import build_demo_pki
+from registry.pki.demo_pki import build_demo_pki
 
 from .browser import browser, demo_server  # noqa: F401  (fixtures)
 from .helpers import (
@@ -71,7 +71,7 @@ _LONG_FILES = {path: rank for rank, path in enumerate((
 
 @pytest.fixture(scope="session")
 def demo_pki(tmp_path_factory):
-    """The demo PKI built by the project's own code (registry.pki.demo), once per run."""
+    """The demo PKI built by the project's own code (registry.pki.demo_pki), once per run."""
     return build_demo_pki(tmp_path_factory.mktemp("demo-pki"))
 
 
@@ -206,7 +206,7 @@ def issue_certificate(demo_pki, tmp_path_factory):
 
     from registry.pki import load_certificate
     from registry.pki.builder import build_certificate, generate_key, load_key
-    from registry.pki.demo import CRL_URL, DemoCert
+    from registry.pki.demo_pki import CRL_URL, DemoCert
 
     outdir = tmp_path_factory.mktemp("extra-certs")
     counter = iter(range(1, 10_000))

@@ -471,7 +471,7 @@ def make_journal_entry(user: User | None, **fields) -> VisitJournalEntry:
 def organization_profile(**sections) -> dict:
     """A complete profile of ООО «РОМАШКА» as the wizard stores it: every section accepted and
     valid (its OKVED codes are 32.12, 46.48 and 47.77 — see :func:`make_okved`)."""
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     person_blank = dict.fromkeys(("le_full_name", "le_short_name", "le_inn", "le_kpp", "le_ogrn",
                                   "le_address", "fo_name", "fo_short_name", "fo_ident",
@@ -502,7 +502,7 @@ def organization_profile(**sections) -> dict:
 
 def _party(ogrn: str, inn: str, kpp: str, name: str) -> dict:
     """The ЕГРЮЛ record a registered organization keeps: its head is the demo head."""
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     return {"kind": "ul", "ogrn": ogrn, "inn": inn, "kpp": kpp, "full_name": name,
             "short_name": name, "address": "г. Москва, ул. Тверская, д. 1",
@@ -541,7 +541,7 @@ def make_org_journal_entry(organization: Organization, event: str = "joined",
 def register_organization(head: User, **fields) -> Organization:
     """What registering through the wizard leaves: the organization, version 1, its head as the
     administrator and the «Регистрация организации» journal entry."""
-    from registry.members.services import make_admin
+    from registry.members.services.memberships import make_admin
 
     organization = make_organization(registered_by_id=head.id, **fields)
     make_version(organization, author=head)
@@ -554,7 +554,7 @@ def register_organization(head: User, **fields) -> Organization:
 def make_person(name: str, **fields) -> User:
     """The account of a demo PKI person (``head``, ``employee1``…) as their first sign-in
     creates it: their certificates then sign in to it by СНИЛС."""
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     p = PEOPLE[name]
     values = dict(full_name=f"{p['surname']} {p['given']}", surname=p["surname"],

@@ -10,7 +10,8 @@ import pytest
 from registry import config as config_module
 from registry import create_app
 from registry.cli import main
-from registry.web import add_menu_item
+from registry.core import signals
+from registry.core.web import MenuItem
 
 from .conftest import app_config
 
@@ -84,14 +85,13 @@ def test_menu_lists_the_sections_and_is_extensible(app, client, demo_pki):
     assert "Оператор реестра" not in labels  # shown to operators only
     assert ">Выход</button>" in page or 'value="Выход"' in page
 
-    add_menu_item(app, "Скрытый пункт", "web.home", order=5, visible=lambda: False)
-    add_menu_item(app, "Организация", "auth.journal", order=15)
-    try:
+    def more(_sender):  # a domain's receiver: an item it shows, none it hides
+        return [MenuItem("Организация", "auth.journal", order=15)]
+
+    with signals.menu.connected_to(more, sender=app):
         after = re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', client.get("/").text)
-        assert after == labels[:2] + ["Организация"] + labels[2:]
-    finally:
-        app.extensions["registry.menu"][:] = [i for i in app.extensions["registry.menu"]
-                                              if i.label not in ("Организация", "Скрытый пункт")]
+    assert after == labels[:2] + ["Организация"] + labels[2:]
+    assert re.findall(r'<li><a href="[^"]+"[^>]*>([^<]+)</a></li>', client.get("/").text) == labels
 
 
 def test_unknown_page_is_explained_in_russian(client):

@@ -99,7 +99,7 @@ def test_setup_leaves_the_demo_organizations_application_in_the_operators_queue(
 
     from registry.documents.models import Application
     from registry.organizations.models import Organization
-    from registry.pki.demo import ORGANIZATION
+    from registry.pki.demo_pki import ORGANIZATION
     from registry.register.models import Review
 
     shutil.copytree(demo_pki.root, tmp_path / "pki")

@@ -11,8 +11,8 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from registry import create_app
+from registry.core.web import public
 from registry.extensions import db
-from registry.web import public
 
 from .conftest import TEST_SECRET
 

@@ -18,7 +18,7 @@ PREPARE = """
 import sys
 from registry.demo import create_demo_app
 from registry.extensions import db
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 app = create_demo_app(sys.argv[1])
 with app.app_context():

@@ -15,7 +15,7 @@ from asn1crypto import cms, pem
 from registry.extensions import utcnow
 from registry.pki import load_certificate
 from registry.pki.builder import build_certificate, generate_key, load_key
-from registry.pki.demo import CRL_URL, DemoCert
+from registry.pki.demo_pki import CRL_URL, DemoCert
 
 from .helpers import ROOT
 

@@ -18,7 +18,7 @@ class DemoContext:
     app: Flask
     directory: Path
     echo: Callable[[str], None] = print
-    pki: object | None = None   # registry.pki.demo.DemoPKI once the "pki" step has run
+    pki: object | None = None   # registry.pki.demo_pki.DemoPKI once the "pki" step has run
     data: dict = field(default_factory=dict)  # for steps to hand things to later steps
 
 

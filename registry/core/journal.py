@@ -15,7 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import UTCDateTime, db, utcnow
-from . import hooks
+from . import signals
 
 if TYPE_CHECKING:
     from ..auth.models import User
@@ -81,7 +81,7 @@ def record(organization: Any, event: str, *, actor: Any = None, subject: Any = N
     if cert is not None and actor_id is not None:
         person = actor if not isinstance(actor, int) else _load("users", actor_id)
         place = organization if not isinstance(organization, int) else _load("organizations", organization_id)
-        mchd = hooks.acting_authority(person, place)
+        mchd = next((n for n in signals.send(signals.acting_authority, user=person, organization=place) if n), None)
     entry = OrganizationJournalEntry(
         organization_id=organization_id, event=event, actor_id=actor_id,
         subject_id=getattr(subject, "id", subject), details=details, remote_addr=remote_addr,

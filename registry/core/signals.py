@@ -54,6 +54,31 @@ profile_sections = _signals.signal("profile-sections")
 """«Мой профиль» asks for sections: ``user``; a receiver returns rendered HTML."""
 
 
+menu = _signals.signal("menu")
+"""Every signed-in page asks for the top menu (no arguments); a receiver returns a list of
+``core.web.MenuItem`` the person may see (the page sorts them by ``order``)."""
+
+header_icons = _signals.signal("header-icons")
+"""Every signed-in page asks for the compact links beside the person's name (no arguments); a
+receiver returns a list of ``core.web.HeaderLink``."""
+
+page_banners = _signals.signal("page-banners")
+"""Every signed-in page asks for warnings at its top (no arguments); a receiver returns a list
+of ``core.web.PageBanner`` (empty: nothing to say)."""
+
+organization_tabs = _signals.signal("organization-tabs")
+"""The organization page asks for its tabs (no arguments); a receiver returns a list of
+``core.web.OrgTab`` (the page shows those the person may open, sorted by ``order``)."""
+
+json_areas = _signals.signal("json-areas")
+"""An error page is being rendered (no arguments); a receiver returns a list of
+``(path prefix, respond(error))`` for its API, whose errors are answered in JSON."""
+
+acting_authority = _signals.signal("acting-authority")
+"""The journal asks what power of attorney (МЧД) ``user`` acts by in ``organization``; a
+receiver returns its number or None (the core cannot import the МЧД domain above it)."""
+
+
 def receive(signal: NamedSignal, app: Flask, receiver: Callable[..., Any]) -> None:
     """Call ``receiver(**what the signal is sent with)`` whenever ``app`` sends ``signal``."""
     signal.connect(lambda _sender, **kwargs: receiver(**kwargs), sender=app, weak=False)

@@ -15,6 +15,8 @@ from typing import Any
 from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 
+from . import signals
+
 # The WSGI environ key carrying the client certificate (PEM, or nginx's URL-escaped PEM). The
 # built-in HTTPS server sets it from the TLS connection; the trusted-proxy middleware sets it
 # from X-SSL-Client-Cert. Nothing else does: request headers never reach this key.
@@ -32,8 +34,6 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-MENU_KEY = "registry.menu"
-JSON_AREAS = "registry.json_areas"
 TZ_KEY = "registry.tz"
 HEALTH_KEY = "registry.health"
 
@@ -57,24 +57,19 @@ class MenuItem:
     label: str
     endpoint: str
     order: int = 100
-    visible: Callable[[], bool] | None = None  # e.g. lambda: can(current_person(), ...)
 
 
 def add_menu_item(app: Flask, label: str, endpoint: str, *, order: int = 100,
                   visible: Callable[[], bool] | None = None) -> None:
-    """Add an entry to the top menu of signed-in people (sorted by ``order``); ``visible()``
-    is asked on every page (memoise what it reads on ``flask.g``)."""
-    items = app.extensions.setdefault(MENU_KEY, [])
-    items.append(MenuItem(label, endpoint, order, visible))
-    items.sort(key=lambda item: item.order)
+    """Answer ``signals.menu`` with an entry of the top menu (sorted by ``order``);
+    ``visible()`` is asked on every page (memoise what it reads on ``flask.g``)."""
+    item = MenuItem(label, endpoint, order)
+    signals.receive(signals.menu, app, lambda: [item] if visible is None or visible() else [])
 
 
 def menu_items() -> list[MenuItem]:
-    return [item for item in current_app.extensions.get(MENU_KEY, [])
-            if item.visible is None or item.visible()]
-
-
-HEADER_KEY = "registry.header_links"
+    """The top menu of this request (``signals.menu``)."""
+    return sorted(signals.collect(signals.menu), key=lambda item: item.order)
 
 
 @dataclass(frozen=True)
@@ -90,16 +85,15 @@ class HeaderLink:
 
 def add_header_link(app: Flask, label: str, endpoint: str, icon: str, *,
                     count: Callable[[], int] | None = None, description: str | None = None) -> None:
-    """Add a compact link to the header of signed-in people (e.g. «Уведомления» with the
-    number of unread ones); the home page lists it too, with ``description``."""
-    app.extensions.setdefault(HEADER_KEY, []).append(HeaderLink(label, endpoint, icon, count, description))
+    """Answer ``signals.header_icons`` with a compact link of the header (e.g. «Уведомления»
+    with the number of unread ones); the home page lists it too, with ``description``."""
+    link = HeaderLink(label, endpoint, icon, count, description)
+    signals.receive(signals.header_icons, app, lambda: [link])
 
 
 def header_links() -> list[HeaderLink]:
-    return list(current_app.extensions.get(HEADER_KEY, []))
-
-
-BANNER_KEY = "registry.page_banners"
+    """The header's compact links of this request (``signals.header_icons``)."""
+    return signals.collect(signals.header_icons)
 
 
 @dataclass(frozen=True)
@@ -113,23 +107,50 @@ class PageBanner:
 
 
 def add_page_banner(app: Flask, banner: Callable[[], PageBanner | None]) -> None:
-    """Show ``banner()`` (None: nothing) on every page of signed-in people (e.g. «the e-mail
-    address is not confirmed»), asked on every page."""
-    app.extensions.setdefault(BANNER_KEY, []).append(banner)
+    """Answer ``signals.page_banners`` with ``banner()`` (None: nothing) on every page of
+    signed-in people (e.g. «the e-mail address is not confirmed»)."""
+    signals.receive(signals.page_banners, app, lambda: [b] if (b := banner()) is not None else [])
 
 
 def page_banners() -> list[PageBanner]:
-    return [b for b in (make() for make in current_app.extensions.get(BANNER_KEY, [])) if b is not None]
+    """This request's banners (``signals.page_banners``)."""
+    return signals.collect(signals.page_banners)
+
+
+@dataclass(frozen=True)
+class OrgTab:
+    """A tab of the organization page: ``endpoint`` takes ``org_id``; shown to those with
+    ``permission``; ``key`` names it for the page that is open; ``order`` places it."""
+
+    label: str
+    endpoint: str
+    permission: Any
+    key: str
+    order: int = 100
+
+
+def add_org_tab(app: Flask, label: str, endpoint: str, permission: Any, key: str | None = None,
+                order: int = 100) -> None:
+    """Answer ``signals.organization_tabs`` with a tab of the organization."""
+    tab = OrgTab(label, endpoint, permission, key or endpoint.split(".")[0], order)
+    signals.receive(signals.organization_tabs, app, lambda: [tab])
+
+
+def org_tabs() -> list[OrgTab]:
+    """The organization page's tabs (``signals.organization_tabs``), in their order."""
+    return sorted(signals.collect(signals.organization_tabs), key=lambda tab: tab.order)
 
 
 def add_json_area(app: Flask, prefix: str, respond: Callable) -> None:
     """Errors under ``prefix`` (an API) are answered by ``respond(error)`` instead of an HTML
-    page — including the ones raised before any view of the area runs (an unmatched URL)."""
-    app.extensions.setdefault(JSON_AREAS, []).append((prefix, respond))
+    page — including the ones raised before any view of the area runs (an unmatched URL);
+    answers ``signals.json_areas``."""
+    signals.receive(signals.json_areas, app, lambda: [(prefix, respond)])
 
 
 def json_areas() -> list[tuple[str, Callable]]:
-    return list(current_app.extensions.get(JSON_AREAS, []))
+    """The API areas' prefixes and error answers (``signals.json_areas``)."""
+    return signals.collect(signals.json_areas)
 
 
 def signed_in() -> bool:

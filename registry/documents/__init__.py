@@ -19,7 +19,7 @@ def filesize(n: int | None) -> str:
 def init_app(app: Flask) -> None:
     from ..core import signals
     from ..core.access import Permission
-    from ..core.hooks import add_org_link
+    from ..core.web import add_org_tab
     from ..core.web import local_datetime as _local_datetime
     from . import models  # noqa: F401  (tables)
     from .services.expiry import expiry_notices
@@ -55,5 +55,5 @@ def init_app(app: Flask) -> None:
 
     app.add_template_global(org_can, "org_can")
     signals.receive(signals.organization_notices, app, expiry_notices)
-    add_org_link(app, "Документы организации", "documents.index", Permission.READ_DOCUMENTS, order=10)
-    add_org_link(app, "Заявления", "applications.index", Permission.APPLICATIONS, key="applications", order=20)
+    add_org_tab(app, "Документы организации", "documents.index", Permission.READ_DOCUMENTS, order=10)
+    add_org_tab(app, "Заявления", "applications.index", Permission.APPLICATIONS, key="applications", order=20)

@@ -17,7 +17,7 @@ from flask import Blueprint, jsonify, request, url_for
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
-from ..core import access, clock, hooks, uow
+from ..core import access, clock, uow
 from ..core.access import AccessDenied
 from ..core.web import CERT_ENVIRON_KEY, public
 from ..documents.models import Document
@@ -25,6 +25,7 @@ from ..documents.services import store as document_store
 from ..documents.services import uploads as document_uploads
 from ..extensions import csrf, db, utcnow
 from ..mchd import services as mchd
+from ..members import current
 from ..members.models import Membership, MemberStatus, Permission
 from ..organizations.models import Organization
 from ..refdata.dictionaries import DOCUMENT_TYPES
@@ -105,7 +106,7 @@ class ApiClient:
         (the one chosen in the web interface of this sign-in, else the first)."""
         if self.profile is not None:
             return self.profile.organization
-        return hooks.current_organization(self.user)
+        return current.current(self.user) if self.user is not None else None
 
     def granted(self, organization: Organization | None) -> frozenset[Permission]:
         """What the client may read in ``organization``: a system its own organization's

@@ -8,7 +8,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from ..core import signals
-    from ..core.hooks import set_authority_provider
     from ..core.web import add_menu_item
     from ..members.models import Role
     from . import (
@@ -23,7 +22,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(mchd_cli)
     add_menu_item(app, "Доверенности (МЧД)", "mchd.index", order=45, visible=menu_visible)
-    set_authority_provider(app, services.acting_authority)
+    signals.receive(signals.acting_authority, app, services.acting_authority)
     signals.receive(signals.member_facts, app, services.member_facts)
     signals.receive(signals.organization_notices, app, services.organization_notices)
     app.add_template_global(

@@ -22,7 +22,7 @@ OPENSSL_CONF = PROJECT_ROOT / "deploy" / "nginx" / "openssl-gost.cnf"
 def demo_xml(number: str, file_id: str) -> bytes:
     """A format 003 МЧД by the official schema: the demo head gives the demo employee the two
     ДМДК powers for a year."""
-    from ..pki.demo import ORGANIZATION, PEOPLE
+    from ..pki.demo_pki import ORGANIZATION, PEOPLE
 
     def el(parent, tag: str, **attrs):
         return etree.SubElement(parent, f"{{{NS_003}}}{tag}", attrs)
@@ -58,7 +58,7 @@ def demo_xml(number: str, file_id: str) -> bytes:
 @demo_step(order=60)
 def mchd_files(ctx: DemoContext) -> None:
     """Write DIR/mchd/<ИдФайл>.xml and its .sig (once; kept on later runs)."""
-    from ..pki.demo import ORGANIZATION, DemoPKI
+    from ..pki.demo_pki import ORGANIZATION, DemoPKI
 
     folder = ctx.directory / "mchd"
     if folder.exists() and any(folder.glob("*.xml.sig")):

@@ -39,7 +39,9 @@ PRESENTABLE = (MemberStatus.PENDING.value, MemberStatus.ACTIVE.value)
 # -- whose, where ------------------------------------------------------------------------------
 def presentable_memberships(user) -> list[Membership]:
     """The person's memberships an МЧД may be presented for (waiting for roles or active)."""
-    from ..members.services import memberships_by_name  # the request's one membership query
+    from ..members.services.memberships import (
+        memberships_by_name,  # the request's one membership query
+    )
     return [m for m in memberships_by_name(user) if m.status in PRESENTABLE]
 
 
@@ -323,7 +325,7 @@ def suspend(record: PowerOfAttorneyRecord, status: MchdStatus, reason: str) -> l
 def _tell_administrators(record: PowerOfAttorneyRecord, member: Membership | None, kind: str,
                          key: str, subject: str, body: str) -> None:
     """The same news for the organization's administrators (the member's card as the link)."""
-    from ..members.services import administrators
+    from ..members.services.memberships import administrators
     from ..notices.services import notify
 
     url = (f"/organizations/{record.organization_id}/members/{member.id}" if member is not None

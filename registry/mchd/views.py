@@ -11,7 +11,7 @@ from ..core.web import current_person as _user
 from ..extensions import db
 from ..identifiers import digits
 from ..members.models import MemberStatus
-from ..members.services import memberships_of
+from ..members.services.memberships import memberships_of
 from . import forms, roles, services
 from .document import MAX_XML_BYTES
 from .models import PowerOfAttorneyRecord

@@ -28,7 +28,7 @@ def _signed_in_id() -> int | None:
 def organizations(user) -> list[Organization]:
     """The organizations the person (an account or its id) is an active member of, by name;
     one statement per request."""
-    from .services import active_organizations
+    from .services.memberships import active_organizations
     return active_organizations(user if isinstance(user, int) else user.id)
 
 

@@ -1,7 +1,7 @@
 """ЕГРЮЛ changes of registered organizations: a newer extract's head, status or end.
 
 ``registry egrul import`` hands :func:`on_import` the newer records of registered
-organizations (see ``hooks.set_egrul_watch``). Each change is kept (old → new, when detected),
+organizations (see ``refdata.egrul.watch_registered``). Each change is kept (old → new, when detected),
 written to the organization journal and told to the administrators and the head; a new head
 suspends the previous head's administrator role until the new head signs in and confirms
 (:func:`confirm_head`); a liquidated organization becomes read-only with the reason.
@@ -27,7 +27,7 @@ from ..organizations.services.egrul_check import check_head
 from ..refdata import services as refdata
 from ..text import agree, genitive
 from .models import Membership, MemberStatus, Permission, Role
-from .services import MemberError, administrators, membership
+from .services.memberships import MemberError, administrators, membership
 
 NOTICE_KIND = "egrul_change"
 CHUNK = 500

@@ -23,13 +23,16 @@ from ..core.web import render_error
 from ..exports import csv_response
 from ..extensions import db
 from ..organizations.models import Organization
-from ..organizations.services.queries import organization_or_404
+from ..organizations.services.queries import organization_or_404, organizations_of
+from ..organizations.services.wizard import find_draft
 from ..text import genitive
-from . import current, egrul, forms, services
+from . import current, egrul, forms
 from .contacts import contacts
 from .forms import EVENT_TITLES
 from .models import MemberStatus, Permission, Role
-from .services import MemberError
+from .services import joining, memberships, refusals, roles
+from .services import journal as org_journal
+from .services.memberships import MemberError
 
 bp = Blueprint("members", __name__, template_folder="templates")
 
@@ -37,21 +40,35 @@ JOURNAL_PAGE_SIZE = 50
 FOUND_KEY = "join.found"
 
 
-JOINED = services.JOINED
+JOINED = joining.JOINED
 
 
 def may_join() -> bool:
     """The menu's «Присоединиться к организации»: for people not yet in (or waiting in) one."""
     user = _user()
-    return not any(m.status in JOINED for m in services.memberships_of(user))
+    return not any(m.status in JOINED for m in memberships.memberships_of(user))
 
 
 # -- joining ------------------------------------------------------------------------------------
+@bp.route("/organizations/")
+def my_organization():
+    """«Моя организация»: the profile of the organization the person works in; otherwise what
+    to do (continue a registration, see a pending request, register or join)."""
+    user = _user()
+    draft = find_draft(user)
+    now = current.current(user)  # of several, the one the person works in now
+    if now is not None and draft is None and not request.args.get("all"):
+        return redirect(url_for("organizations.profile", org_id=now.id))
+    waiting = [m for m in memberships.memberships_of(user) if m.status != "active"]
+    return render_template("members/my_organization.html", organizations=organizations_of(user),
+                           waiting=waiting, draft=draft)
+
+
 @bp.route("/join", methods=["GET", "POST"])
 def join():
     """Pick the organization (or its ТОП) you work in; the administrator then gives roles."""
     finder, found = _find_organization()
-    choices = services.join_choices(_user(), g.certificate, found)
+    choices = joining.join_choices(_user(), g.certificate, found)
     posted = None
     if request.method == "POST" and "submit" in request.form:
         posted = forms.JoinForm()
@@ -68,7 +85,7 @@ def _find_organization():
     finder = forms.FindOrganizationForm()
     if not finder.validate_on_submit():
         return finder, None
-    found = services.find_registered(finder.query.data)
+    found = joining.find_registered(finder.query.data)
     if found is None:
         finder.query.errors.append("Организация с таким номером не зарегистрирована в реестре. "
                                    "Проверьте номер или попросите руководителя зарегистрировать её.")
@@ -79,15 +96,15 @@ def _find_organization():
     return finder, found
 
 
-def _join(posted, choices: services.JoinChoices):
+def _join(posted, choices: joining.JoinChoices):
     """«Сохранить» on an organization: the redirect when joined, else None (page again)."""
-    organization = services.joinable(posted.organization.data, choices, session.get(FOUND_KEY, []))
+    organization = joining.joinable(posted.organization.data, choices, session.get(FOUND_KEY, []))
     if organization is None:
         abort(404)  # an organization this person has not found does not exist for them
     posted.unit.choices = forms.units(organization)
     if posted.validate_on_submit():
         try:
-            member = services.join_with_profile(
+            member = joining.join_with_profile(
                 _user(), organization, posted.unit.data or None, position=posted.position.data,
                 department=posted.department.data, remote_addr=request.remote_addr)
             flash(_joined_message(organization, member), "success")
@@ -105,7 +122,7 @@ def _joined_message(organization: Organization, member) -> str:
             "администратор организации назначит вам роли.")
 
 
-def _join_page(finder, choices: services.JoinChoices, posted):
+def _join_page(finder, choices: joining.JoinChoices, posted):
     user = _user()
     entries = [(o, posted if posted is not None and posted.organization.data == str(o.id)
                 else forms.join_form(o, user)) for o in choices.candidates]
@@ -117,7 +134,7 @@ def _join_page(finder, choices: services.JoinChoices, posted):
 # -- «Профили организации» ------------------------------------------------------------------------
 def admin_organizations() -> list[Organization]:
     user = _user()
-    return [m.organization for m in services.active_memberships(user)
+    return [m.organization for m in memberships.active_memberships(user)
             if access.can(user, Permission.ASSIGN_ROLES, m.organization)]
 
 
@@ -130,7 +147,7 @@ def my_members():
     organizations = admin_organizations()
     if organizations:  # administering another one: it becomes current, visibly
         return redirect(url_for(".members", org_id=organizations[0].id))
-    return redirect(url_for("organizations.index"))
+    return redirect(url_for("members.my_organization"))
 
 
 @bp.route("/organizations/<int:org_id>/members")
@@ -138,7 +155,7 @@ def members(org_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
     status_form = forms.StatusFilterForm(request.args)
     status = status_form.status.data if status_form.status.data in {s.value for s in MemberStatus} else None
-    page = services.members_page(organization, status, after=request.args.get("after"))
+    page = roles.members_page(organization, status, after=request.args.get("after"))
     args = {k: v for k, v in request.args.items() if k != "after"}
     return render_template("members/members.html", organization=organization, status_form=status_form,
                            members=page.items, page=page, args=args, Role=Role,
@@ -149,11 +166,11 @@ def members(org_id: int):
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>", methods=["GET", "POST"])
 def card(org_id: int, member_id: int):
     organization = organization_or_404(org_id, Permission.ASSIGN_ROLES, _user())
-    member = services.member_or_404(organization, member_id)
+    member = roles.member_or_404(organization, member_id)
     form = forms.RolesForm() if request.method == "POST" else forms.roles_form(member)
     if not form.validate_on_submit():
         return _card_page(organization, member, form)
-    if services.removes_member(member, form.chosen()) and not form.removal_confirmed():
+    if roles.removes_member(member, form.chosen()) and not form.removal_confirmed():
         return _card_page(organization, member, form, confirm_removal=True)
     return _save_roles(organization, member, form)
 
@@ -162,7 +179,7 @@ def _save_roles(organization: Organization, member, form):
     member_id = member.id  # read before a refused save rolls its savepoint back
     try:
         with db.session.begin_nested():
-            change = services.set_roles(member, form.chosen(), actor=_user(),
+            change = roles.set_roles(member, form.chosen(), actor=_user(),
                                         version=form.expected_version(),
                                         remote_addr=request.remote_addr)
     except MemberError as exc:
@@ -175,11 +192,11 @@ def _roles_refused(organization, member_id: int, exc: MemberError):
     flash(exc.message, "error")
     # Show what is saved now (not what was refused), with the current version, so the next
     # save is deliberate.
-    member = services.member_or_404(organization, member_id)
+    member = roles.member_or_404(organization, member_id)
     return _card_page(organization, member, forms.roles_form(member), 409 if exc.conflict else 422)
 
 
-def _roles_saved(member, change: services.RolesChange) -> tuple[str, str]:
+def _roles_saved(member, change: roles.RolesChange) -> tuple[str, str]:
     if change.member_removed:
         return (f"Сотрудник {member.user.full_name} удалён из организации: статус «Удален», "
                 "ролей нет. Роли можно назначить снова на его карточке.", "success")
@@ -203,14 +220,14 @@ def journal(org_id: int):
     organization = organization_or_404(org_id, Permission.READ_JOURNAL, _user())
     form = forms.JournalFilterForm(request.args)
     date_from, date_to = form.dates()
-    query = services.journal_query(organization, event=form.event.data or None,
+    query = org_journal.journal_query(organization, event=form.event.data or None,
                                    person=form.person.data or None,
                                    date_from=date_from, date_to=date_to)
     if request.args.get("format") == "csv":
         if form.date_from.errors or form.date_to.errors:
             return _csv_refused(organization, form, query)
         return _journal_csv(organization, query)
-    page = services.keyset_page(query, request.args.get("before"), JOURNAL_PAGE_SIZE)
+    page = org_journal.keyset_page(query, request.args.get("before"), JOURNAL_PAGE_SIZE)
     args = {k: v for k, v in request.args.items() if k not in ("page", "before", "format")}
     return render_template("members/journal.html", organization=organization, form=form, page=page,
                            events=EVENT_TITLES, args=args)
@@ -219,15 +236,15 @@ def journal(org_id: int):
 def _csv_refused(organization: Organization, form, query):
     """A filter that does not read would export everything: refuse and show why."""
     flash("Выгрузка не сформирована: исправьте даты фильтра.", "error")
-    page = services.keyset_page(query, None, JOURNAL_PAGE_SIZE)
+    page = org_journal.keyset_page(query, None, JOURNAL_PAGE_SIZE)
     return render_template("members/journal.html", organization=organization, form=form, page=page,
                            events=EVENT_TITLES, args={}), 422
 
 
 def _journal_csv(organization: Organization, query) -> Response:
     # Streamed in batches with the people joined in: constant memory, one query per batch.
-    return csv_response(services.journal_csv_name(organization), services.JOURNAL_CSV_HEADER,
-                        services.journal_csv_rows(query, EVENT_TITLES))
+    return csv_response(org_journal.journal_csv_name(organization), org_journal.JOURNAL_CSV_HEADER,
+                        org_journal.journal_csv_rows(query, EVENT_TITLES))
 
 
 # -- the current organization -------------------------------------------------------------------
@@ -270,7 +287,7 @@ def refusal(error: AccessDenied):
     organization, permission = error.organization, error.permission
     if organization is None or permission is None or request.path.startswith("/api/"):
         return None
-    member = services.membership(_user(), organization)
+    member = memberships.membership(_user(), organization)
     if error.not_found:
         if member is None or member.status == MemberStatus.ACTIVE.value:
             return None
@@ -281,7 +298,7 @@ def refusal(error: AccessDenied):
 def missing_permission(error, organization, permission):
     """403 in an organization: the right, the roles that carry it, who assigns them."""
     user = _user()
-    refusal = services.missing_permission(user, organization, permission)
+    refusal = refusals.missing_permission(user, organization, permission)
     take = []
     if refusal.may_take:
         take = [(role, forms.TakeRoleForm(formdata=None, data={"role": role.value, "next": request.path}))
@@ -291,7 +308,7 @@ def missing_permission(error, organization, permission):
 
 
 def membership_not_active(error, organization, member):
-    title, text = services.inactive_refusal(organization, member)
+    title, text = refusals.inactive_refusal(organization, member)
     return render_error(Forbidden(), 403, title, text, organization=None)
 
 
@@ -304,7 +321,7 @@ def take_role(org_id: int):
         abort(400)
     role = Role(form.role.data)
     try:
-        services.take_role(_user(), organization, role, remote_addr=request.remote_addr)
+        roles.take_role(_user(), organization, role, remote_addr=request.remote_addr)
         flash(f"Вам назначена роль «{role.title}».", "success")
     except MemberError as exc:
         flash(exc.message, "error")

@@ -12,7 +12,7 @@ from ..core.access import Permission
 from ..core.web import current_person as _me
 from ..core.web import health
 from ..extensions import db
-from ..members import services as members
+from ..members.services import memberships, roles
 from ..organizations.models import Organization
 from ..text import agree, genitive, quoted
 from . import forms, services
@@ -61,7 +61,7 @@ def trust():
 @operator_only
 def organization(org_id: int):
     org = _organization(org_id)
-    return render_template("operator/organization.html", organization=org, members=members.members(org),
+    return render_template("operator/organization.html", organization=org, members=memberships.members(org),
                            block_form=forms.BlockForm(formdata=None), unblock_form=forms.UnblockForm(formdata=None))
 
 
@@ -107,7 +107,7 @@ def unblock_organization(org_id: int):
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>/block", methods=["POST"])
 @operator_only
 def block_member(org_id: int, member_id: int):
-    member = members.member_or_404(_organization(org_id), member_id)
+    member = roles.member_or_404(_organization(org_id), member_id)
     return _act(lambda reason: services.block_member(member, reason, actor=_me()),
                 f"{member.user.full_name} "
                 f"{agree(member.user.full_name, 'заблокирован', 'заблокирована')} в организации.",
@@ -117,7 +117,7 @@ def block_member(org_id: int, member_id: int):
 @bp.route("/organizations/<int:org_id>/members/<int:member_id>/unblock", methods=["POST"])
 @operator_only
 def unblock_member(org_id: int, member_id: int):
-    member = members.member_or_404(_organization(org_id), member_id)
+    member = roles.member_or_404(_organization(org_id), member_id)
     return _act(lambda _: services.unblock_member(member, actor=_me()),
                 f"Блокировка сотрудника {genitive(member.user.full_name)} снята.",
                 url_for(".organization", org_id=org_id), needs_reason=False)

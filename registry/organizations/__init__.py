@@ -20,7 +20,6 @@ def ru_date(value) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from ..core.web import add_menu_item
     from . import models  # noqa: F401  (tables)
     from .services.rules import split_codes
     from .views import bp
@@ -28,4 +27,3 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(ru_date, "ru_date")
     app.add_template_global(split_codes, "split_codes")
-    add_menu_item(app, "Моя организация", "organizations.index", order=30)

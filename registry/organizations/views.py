@@ -16,9 +16,10 @@ from flask import (
     url_for,
 )
 
-from ..core import access, hooks
+from ..core import access
 from ..core.access import Permission
 from ..core.web import current_person as _user
+from ..core.web import org_tabs
 from ..extensions import db
 from ..refdata import services as refdata
 from ..refdata.dictionaries import APPLICANT_CATEGORIES, COUNTRIES, IDENTITY_DOCUMENT_TYPES, title
@@ -57,21 +58,6 @@ FOUND_KEY = "registry.found_party"  # the organization shown by the search, unti
 
 
 # -- index and search ---------------------------------------------------------------------------
-@bp.route("/")
-def index():
-    """«Моя организация»: the organization's profile when the person works in one; otherwise
-    what to do (continue a registration, see a pending request, register or join)."""
-    user = _user()
-    organizations = queries.organizations_of(user)
-    draft = drafts.find_draft(user)
-    now = hooks.current_organization(user)  # of several, the one the person works in now
-    if now is not None and draft is None and not request.args.get("all"):
-        return redirect(url_for(".profile", org_id=now.id))
-    waiting = hooks.pending_memberships(user)
-    return render_template("organizations/index.html", organizations=organizations,
-                           waiting=waiting, draft=draft, discard_form=forms.DiscardForm())
-
-
 @bp.route("/register", methods=["GET", "POST"])
 def search():
     form, manual = forms.SearchForm(), forms.ManualForm(formdata=None)
@@ -159,7 +145,7 @@ def discard():
     if draft is not None:
         drafts.discard(draft)
         flash("Черновик регистрации удален.", "info")
-    return redirect(url_for(".index"))
+    return redirect(url_for("members.my_organization"))
 
 
 def _wizard(draft, step: str, organization: Organization | None):
@@ -333,11 +319,10 @@ def org_sections(organization: Organization, user=None) -> list[OrgSection]:
     granted = access.permissions(user, organization)
     sections = [OrgSection("profile", "Профиль организации",
                            url_for("organizations.profile", org_id=organization.id))]
-    for label, endpoint, permission in hooks.org_links():
-        if permission in granted or Permission.ASSIGN_ROLES in granted:
-            sections.append(OrgSection(hooks.org_link_key(endpoint), label,
-                                       url_for(endpoint, org_id=organization.id),
-                                       locked=permission not in granted))
+    for tab in org_tabs():
+        if tab.permission in granted or Permission.ASSIGN_ROLES in granted:
+            sections.append(OrgSection(tab.key, tab.label, url_for(tab.endpoint, org_id=organization.id),
+                                       locked=tab.permission not in granted))
     return sections
 
 

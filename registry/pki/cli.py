@@ -89,7 +89,7 @@ def pki_cli() -> None:
 @click.option("--algorithms", default="gost256,ecdsa,rsa", show_default=True)
 def demo_ca(outdir: str, algorithms: str) -> None:
     """Create the demo PKI in OUTDIR (roots, intermediates, people, CRL, PKCS#12)."""
-    from .demo import build_demo_pki
+    from .demo_pki import build_demo_pki
 
     algs = tuple(a.strip() for a in algorithms.split(",") if a.strip())
     demo = build_demo_pki(outdir, algorithms=algs)

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..config import PROJECT_ROOT
 from ..core.demo_steps import DemoContext, demo_step
 from ..identifiers import make_inn, make_ogrn
-from ..pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
+from ..pki.demo_pki import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
 
 EXTRACT_DATE = date(2026, 11, 1)
 

@@ -27,12 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+from flask import Flask, current_app
 from lxml import etree
 from sqlalchemy import ARRAY, String, any_, bindparam, select
 
-from ..core import hooks
 from ..extensions import db, utcnow
 from ..identifiers import check_inn, check_ogrn, check_ogrnip
 from .models import EgrulRecord
@@ -345,7 +345,7 @@ def iter_records(paths, report: ImportReport) -> Iterator[tuple[dict, str]]:
 # dates as ISO strings (which compare like the dates). Rows are cheap to pass between processes
 # and to compare with what is stored.
 _OGRN, _EXTRACT_DATE = CONTENT.index("ogrn"), CONTENT.index("extract_date")
-# What an import reports of registered organizations' records (see ``hooks.set_egrul_watch``).
+# What an import reports of registered organizations' records (see ``watch_registered``).
 WATCHED = ("head", "status", "status_code", "liquidated", "extract_date")
 
 
@@ -589,6 +589,18 @@ class _Writer:
         return counts
 
 
+WATCH_KEY = "registry.egrul_watch"
+
+
+def watch_registered(app: Flask, registered_ogrn: Any, handler: Callable[[list[dict]], None]) -> None:
+    """Watch imports for registered organizations (the members domain, above this one, owns
+    them): ``registered_ogrn`` is their ОГРН column (each batch joins it, so only they are
+    looked at, in the statement that reads the records being replaced); ``handler(changes)``
+    gets, once the import has written everything, a dict per newer record of a registered
+    organization: ``ogrn``, ``old`` (the record it replaced, or None) and ``new``."""
+    app.extensions[WATCH_KEY] = (registered_ogrn, handler)
+
+
 def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportReport:
     """Import extracts into ``egrul_records``; flushes, the caller commits.
 
@@ -598,7 +610,7 @@ def import_egrul(paths, *, echo: Callable[[str], None] | None = None) -> ImportR
     """
     report = ImportReport()
     db.session.flush()
-    watch = hooks.egrul_watch()
+    watch = current_app.extensions.get(WATCH_KEY)
     writer = _Writer(db.session.connection(), utcnow().astimezone(timezone.utc).replace(tzinfo=None),
                      watch[0] if watch is not None else None)
     background = _Background(writer.write)

@@ -17,9 +17,9 @@ def _record_notices(organization) -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
-    from ..core import hooks, signals
+    from ..core import signals
     from ..core.access import Permission
-    from ..core.web import add_menu_item
+    from ..core.web import add_menu_item, add_org_tab
     from ..notices.kinds import register_kind
     from . import (
         demo_data,  # noqa: F401  (the demo step)
@@ -39,6 +39,5 @@ def init_app(app: Flask) -> None:
     signals.receive(signals.egrul_changes_found, app, flag_from_egrul)
     signals.receive(signals.organization_notices, app, _record_notices)
     signals.receive(signals.application_outcomes, app, application_outcomes)
-    hooks.add_org_link(app, "Специальный учет", "special_record.organization_page", Permission.VIEW_PROFILE,
-                       order=25)
+    add_org_tab(app, "Специальный учет", "special_record.organization_page", Permission.VIEW_PROFILE, order=25)
     add_menu_item(app, "Реестр", "register.index", order=80)

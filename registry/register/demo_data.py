@@ -26,7 +26,7 @@ def _head(ctx: DemoContext):
     """The demo head's certificate and account (created as the first sign-in would)."""
     from ..auth.services import find_account, sign_in
     from ..pki.certificate import load_certificate
-    from ..pki.demo import DemoPKI
+    from ..pki.demo_pki import DemoPKI
 
     person = DemoPKI(ctx.directory / "pki").person("head", "ecdsa")
     cert = load_certificate(person.pem)
@@ -39,7 +39,7 @@ def register_organization(ctx: DemoContext, user, cert):
     (None, told why, when a step is refused: e.g. OKVED2 is not loaded)."""
     from ..organizations.services import operations, wizard
     from ..organizations.services.search import start_registration
-    from ..pki.demo import ORGANIZATION
+    from ..pki.demo_pki import ORGANIZATION
 
     found = start_registration(user, cert, ORGANIZATION["ogrn"])
     draft = found.draft
@@ -119,7 +119,7 @@ def register_queue(ctx: DemoContext) -> None:
     from ..documents.models import Application
     from ..extensions import db
     from ..organizations.models import Organization
-    from ..pki.demo import ORGANIZATION
+    from ..pki.demo_pki import ORGANIZATION
 
     organization = db.session.scalar(select(Organization).where(Organization.ogrn == ORGANIZATION["ogrn"]))
     if organization is None and ctx.data.get("without_organization"):

@@ -1,6 +1,6 @@
 """The web application's shell: security headers, proxy handling, error pages, template
 helpers, the home page. The plumbing domains register with (menu, public pages, JSON areas)
-lives in :mod:`registry.core.web`; it is re-exported here for older imports.
+lives in :mod:`registry.core.web` (import it from there).
 """
 
 from __future__ import annotations
@@ -15,19 +15,10 @@ from werkzeug.routing import IntegerConverter
 
 from .. import text
 from ..config import parse_networks
-from ..core.web import (  # noqa: F401  (re-exported)
+from ..core.web import (
     CONTENT_SECURITY_POLICY,
-    JSON_AREAS,
-    MENU_KEY,
     TZ_KEY,
-    MenuItem,
-    add_json_area,
-    add_menu_item,
     header_links,
-    is_public_endpoint,
-    json_areas,
-    menu_items,
-    public,
     render_error,
     set_health_check,
     signed_in,
@@ -141,7 +132,6 @@ def init_app(app: Flask) -> None:
         secret=app.config.get("REGISTRY_PROXY_SECRET") or "")
     app.extensions[TZ_KEY] = ZoneInfo(app.config["REGISTRY_TIMEZONE"])
     app.json.ensure_ascii = False  # every JSON body (API answers and errors alike) in plain UTF-8
-    app.extensions.setdefault(MENU_KEY, [])
     app.context_processor(_menu_context)
     from . import frame
     frame.init_app(app)

@@ -23,7 +23,7 @@ import ipaddress
 import logging
 import socket
 
-from ..core.web import CERT_ENVIRON_KEY  # noqa: F401  (the environ key of the certificate)
+from ..core.web import CERT_ENVIRON_KEY
 
 log = logging.getLogger("registry.proxy")
 

@@ -129,7 +129,7 @@ class CertificateRequestHandler(WSGIRequestHandler):
     timeout = IDLE_SECONDS
 
     def make_environ(self):
-        # werkzeug fills SSL_CLIENT_CERT (auth.services.CERT_ENVIRON_KEY) from getpeercert().
+        # werkzeug fills SSL_CLIENT_CERT (core.web.CERT_ENVIRON_KEY) from getpeercert().
         environ = super().make_environ()
         environ[DIRECT_TLS_KEY] = True
         return environ

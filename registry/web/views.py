@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, render_template
 
 from ..auth.services import expiry_warning
-from . import public
+from ..core.web import public
 from .proxy import TrustedProxyMiddleware
 from .services import health
 

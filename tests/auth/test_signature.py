@@ -89,7 +89,7 @@ def _gost512(demo_pki, tmp_path):
 
     from registry.pki import load_certificate
     from registry.pki.builder import build_certificate, generate_key, load_key
-    from registry.pki.demo import CRL_URL, DemoCert, person_subject
+    from registry.pki.demo_pki import CRL_URL, DemoCert, person_subject
 
     ca = demo_pki.ca("gost256")
     ca_key = load_key("gost256", ca.key_path.read_bytes())

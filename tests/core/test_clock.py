@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 from registry.core import clock
 from registry.extensions import db
-from registry.members.services import journal_query
+from registry.members.services.journal import journal_query
 
 from ..factories import make_org_journal_entry, make_organization
 

@@ -11,9 +11,9 @@ from sqlalchemy import insert, select
 from registry import create_app
 from registry.auth.models import User, VisitJournalEntry
 from registry.core import uow
+from registry.core.web import public
 from registry.extensions import db
 from registry.refdata.models import OkvedCode
-from registry.web import public
 
 from ..conftest import app_config
 from ..helpers import statements

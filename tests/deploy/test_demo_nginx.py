@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 
-from registry.pki.demo import DemoPKI
+from registry.pki.demo_pki import DemoPKI
 
 from ..helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port
 from .test_gost_tls import GOST_SUITES, openssl_get

@@ -23,7 +23,7 @@ from asn1crypto import pem
 from registry.extensions import utcnow
 from registry.pki import load_certificate, reason_title
 from registry.pki.builder import build_certificate, generate_key, load_key
-from registry.pki.demo import CRL_URL, DemoCert, person_subject
+from registry.pki.demo_pki import CRL_URL, DemoCert, person_subject
 
 from ..auth.test_signature import cms_sign
 from ..browser import open_page

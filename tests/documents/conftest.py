@@ -11,7 +11,7 @@ import pytest
 from registry.extensions import db
 from registry.members.models import Membership, Role
 from registry.organizations.models import Organization
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..factories import make_organization, make_user, organization_profile
 

@@ -24,7 +24,7 @@ import uuid
 from datetime import timedelta
 
 from registry.core import clock
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..factories import make_organization, make_user
 from ..helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..documents.conftest import Browser, as_person, org  # noqa: F401  (fixtures)
 

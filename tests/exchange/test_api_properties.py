@@ -18,8 +18,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from werkzeug.test import Client
 
+from registry.core.web import CERT_ENVIRON_KEY
 from registry.exchange.openapi import spec
-from registry.web.proxy import CERT_ENVIRON_KEY, DIRECT_TLS_KEY
+from registry.web.proxy import DIRECT_TLS_KEY
 
 from .test_api import build
 

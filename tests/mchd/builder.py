@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from registry.core import clock
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..helpers import ROOT
 

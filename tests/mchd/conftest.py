@@ -13,7 +13,7 @@ from registry.mchd.verify import Context, HeadRecord
 from registry.members.models import Membership
 from registry.organizations.models import Organization
 from registry.pki import TrustStore
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..factories import make_egrul_record, make_member, make_person
 from ..members.conftest import org, person_client, wizard  # noqa: F401  (fixtures)

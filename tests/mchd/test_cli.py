@@ -9,7 +9,7 @@ import pytest
 
 from registry.core import clock
 from registry.extensions import db
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..factories import make_egrul_record
 from .builder import build, sign

@@ -5,7 +5,7 @@ from __future__ import annotations
 from registry.core.demo_steps import DemoContext
 from registry.mchd import verify as V
 from registry.mchd.demo_data import mchd_files
-from registry.pki.demo import PEOPLE
+from registry.pki.demo_pki import PEOPLE
 
 
 def test_demo_mchd_is_valid_for_the_demo_employee(app, demo_pki, tmp_path, context):

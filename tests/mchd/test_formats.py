@@ -14,7 +14,7 @@ from registry.mchd import document, model
 from registry.mchd import messages as M
 from registry.mchd import verify as V
 from registry.mchd.heads import HeadRecord
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..helpers import ROOT
 from .builder import MANAGER, build, person, sign

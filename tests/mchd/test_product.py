@@ -10,17 +10,17 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from registry.core import clock
-from registry.core.hooks import acting_authority
 from registry.core.journal import OrganizationJournalEntry
 from registry.extensions import db
 from registry.mchd import services
 from registry.mchd.document import read
 from registry.mchd.models import PowerOfAttorneyRecord
+from registry.mchd.services import acting_authority
 from registry.members.models import Membership, Role
 from registry.notices.kinds import MCHD_EXPIRY
 from registry.notices.models import Notice
 from registry.organizations.models import Organization
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..factories import make_member
 from ..members.conftest import person_client

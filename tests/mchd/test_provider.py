@@ -11,7 +11,7 @@ from registry.core import clock
 from registry.mchd import provider
 from registry.mchd import verify as V
 from registry.mchd.document import read
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..helpers import free_port
 from .builder import build, sign

@@ -323,7 +323,7 @@ def test_signed_before_the_issue_date(head, context):
 
 
 def test_liquidated_principal(head, context):
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     from .conftest import head_record
 

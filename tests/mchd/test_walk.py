@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port
 from ..test_walk import Person, chromium  # noqa: F401  (fixture)
@@ -20,7 +20,7 @@ SEED = """
 import sys
 from registry.demo import create_demo_app
 from registry.extensions import db
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 from tests.factories import make_person, register_organization
 app = create_demo_app(sys.argv[1])
 with app.app_context():

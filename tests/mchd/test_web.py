@@ -14,7 +14,7 @@ from registry.mchd.models import PowerOfAttorneyRecord, PowerRoleRule
 from registry.members.models import Role
 from registry.notices.kinds import MEMBER_WAITING
 from registry.notices.models import Notice
-from registry.pki.demo import PEOPLE
+from registry.pki.demo_pki import PEOPLE
 
 from ..factories import make_person
 from ..members.conftest import person_client

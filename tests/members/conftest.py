@@ -8,7 +8,7 @@ from sqlalchemy import select
 from registry.auth.models import User
 from registry.extensions import db
 from registry.members.models import Membership
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..factories import make_okved, make_person, register_organization
 from ..organizations.conftest import Wizard

@@ -112,7 +112,7 @@ def test_csv_cell_neutralises_every_formula_start():
 
 def test_join_never_shows_an_organization_the_person_did_not_find(app, demo_pki, org):
 
-    from registry.pki.demo import ORGANIZATION
+    from registry.pki.demo_pki import ORGANIZATION
 
     from .conftest import person_client
 

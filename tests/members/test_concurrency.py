@@ -13,7 +13,8 @@ from registry import create_app
 from registry.core.journal import OrganizationJournalEntry
 from registry.extensions import db
 from registry.members.models import Membership, Role
-from registry.members.services import MemberError, set_roles
+from registry.members.services.memberships import MemberError
+from registry.members.services.roles import set_roles
 
 from ..conftest import app_config
 from ..factories import make_member, make_organization, make_user

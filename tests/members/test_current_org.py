@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from registry.auth.models import User
 from registry.extensions import db
-from registry.pki.demo import PEOPLE
+from registry.pki.demo_pki import PEOPLE
 
 from ..factories import make_organization, make_person, register_organization
 

@@ -16,7 +16,7 @@ from registry.extensions import db
 from registry.members.models import Membership
 from registry.notices.models import Notice
 from registry.organizations.models import EgrulChange, Organization
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 from registry.refdata.egrul_xml import write_extract
 
 from ..factories import make_document, make_organization
@@ -231,12 +231,14 @@ def test_journal_shows_the_certificate_and_exports_it(app, demo_pki, org, wizard
     assert any(row[4] == cert.serial and row[5] == cert.issuer and row[6] == "" for row in rows[1:])
 
 
-def test_journal_names_the_mchd_acted_by(app, demo_pki, org, wizard, monkeypatch):
-    from registry.core.hooks import AUTHORITY_KEY
+def test_journal_names_the_mchd_acted_by(app, demo_pki, org, wizard):
+    from registry.core import signals
 
-    monkeypatch.setitem(app.extensions, AUTHORITY_KEY,
-                        lambda user, organization: f"МЧД-{organization.id}-{user.surname}")
-    person_client(app, demo_pki, "head", "rsa").get("/")
+    def authority(_sender, user, organization):
+        return f"МЧД-{organization.id}-{user.surname}"
+
+    with signals.acting_authority.connected_to(authority, sender=app):
+        person_client(app, demo_pki, "head", "rsa").get("/")
     serial = demo_pki.person("head", "rsa").certificate.serial
     [entry] = [e for e in journal(app, org, "sign_in") if e.cert_serial == serial]
     assert entry.mchd_number == f"МЧД-{org}-Иванов"

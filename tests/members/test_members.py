@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from .conftest import member_of, person_client, user_id
 

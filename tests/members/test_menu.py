@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from .conftest import person_client
 from .test_members import join

@@ -90,7 +90,7 @@ def failing_app(database_url, demo_pki, tmp_path):
     def teapot():
         abort(418)
 
-    from registry.web import public
+    from registry.core.web import public
     public(boom)
     public(teapot)
     return application

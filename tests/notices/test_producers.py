@@ -10,8 +10,8 @@ from sqlalchemy import select
 from registry.documents.models import Application
 from registry.documents.services import applications, expiry
 from registry.extensions import db
-from registry.members import services as members
 from registry.members.models import Role
+from registry.members.services import joining, roles
 from registry.notices.models import Notice
 from registry.notices.producers import certificate_expiry, threshold
 from registry.operator.services import notify_trust_problems
@@ -105,17 +105,17 @@ def test_member_waiting_and_roles_changed(app, db_session):
         head, other_admin, employee = make_user(), make_user(), make_user(full_name="Сотрудникова Анна")
         make_member(head, org, Role.ADMIN)
         make_member(other_admin, org, Role.ADMIN, Role.APPLICATIONS)
-        member = members.join(employee, org, None)
+        member = joining.join(employee, org, None)
         waiting = _notices(kind="member_waiting")
         assert {n.user_id for n in waiting} == {head.id, other_admin.id}
         assert waiting[0].subject == "Сотрудник ожидает назначения ролей: Сотрудникова Анна"
         assert waiting[0].url == f"/organizations/{org.id}/members/{member.id}"
-        members.join(employee, org, None)  # asked again while waiting: no second notice
+        joining.join(employee, org, None)  # asked again while waiting: no second notice
         assert len(_notices(kind="member_waiting")) == 2
 
-        members.set_roles(member, {Role.APPLICATIONS}, actor=head, version=member.version)
-        members.set_roles(member, {Role.APPLICATIONS}, actor=head, version=member.version)  # no change
-        members.set_roles(member, set(), actor=head, version=member.version)
+        roles.set_roles(member, {Role.APPLICATIONS}, actor=head, version=member.version)
+        roles.set_roles(member, {Role.APPLICATIONS}, actor=head, version=member.version)  # no change
+        roles.set_roles(member, set(), actor=head, version=member.version)
         changed = _notices(employee.id, "roles_changed")
         title = Role.APPLICATIONS.title
         assert [n.body.split(". ")[0] for n in changed] == [f"Роли назначены: {title}", f"Роли сняты: {title}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registry.pki.demo import PEOPLE
+from registry.pki.demo_pki import PEOPLE
 
 from ..helpers import run_registry as run
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from registry.auth.models import User
 from registry.extensions import db
-from registry.pki.demo import ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ORGANIZATION, PEOPLE
 
 from ..members.conftest import member_of, person_client, user_id
 

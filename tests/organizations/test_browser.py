@@ -20,7 +20,7 @@ def organization_in_demo(pki_dir) -> tuple[str, str]:
     from registry.auth.models import User
     from registry.demo import create_demo_app
     from registry.extensions import db
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     from ..factories import make_person, register_organization
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.organizations.models import OrganizationDraft
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from .conftest import GENERAL, HEAD, OKVED
 
@@ -81,7 +81,7 @@ def test_egrul_warnings_are_shown_from_the_search_on(app, wizard):
 
 
 def test_entrepreneur_without_an_address_cannot_tick_same_as_legal(app, client, demo_pki, refdata):
-    from registry.pki.demo import ENTREPRENEUR_OGRNIP
+    from registry.pki.demo_pki import ENTREPRENEUR_OGRNIP
 
     from .conftest import Wizard
     client.certificate = demo_pki.person("ip", "ecdsa").pem
@@ -125,7 +125,7 @@ def test_several_codes_in_a_one_code_field_are_explained(app, wizard):
 
 
 def test_what_the_product_knows_is_prefilled(app, client, demo_pki, wizard):
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
     from registry.refdata.demo_data import demo_records
 
     # The head's СНИЛС comes from his certificate.

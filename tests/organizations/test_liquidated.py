@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from registry.extensions import db
 from registry.organizations.models import Organization, OrganizationDraft
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 from registry.refdata.demo_data import demo_records
 from registry.refdata.egrul import import_egrul
 from registry.refdata.egrul_xml import write_extract

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.members.models import Membership, Role
 from registry.organizations.models import Organization, OrganizationVersion
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from ..factories import make_user, make_user_certificate
 from .conftest import GENERAL, Wizard, register

@@ -13,7 +13,7 @@ import ssl
 import subprocess
 from urllib.parse import urlencode
 
-from registry.pki.demo import ENTREPRENEUR_OGRNIP
+from registry.pki.demo_pki import ENTREPRENEUR_OGRNIP
 
 from ..helpers import ROOT, VENV_BIN, free_port, stop, wait_for_port
 from .conftest import GENERAL

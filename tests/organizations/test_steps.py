@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from registry.extensions import db
 from registry.identifiers import make_inn, make_ogrn
 from registry.organizations.models import OrganizationDraft
-from registry.pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
 from registry.refdata.models import OkvedCode
 
 from .conftest import BENEFICIARY, GENERAL, HEAD, OKVED, PREMISES, Wizard

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from registry.extensions import db
 from registry.members.models import Membership
 from registry.organizations.models import Organization, OrganizationDraft
-from registry.pki.demo import ORGANIZATION
+from registry.pki.demo_pki import ORGANIZATION
 
 from .conftest import BENEFICIARY, GENERAL, HEAD, OKVED, PREMISES
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from registry.pki import MalformedCertificate, load_certificate
-from registry.pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
+from registry.pki.demo_pki import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
 
 
 @pytest.mark.parametrize("alg", ["gost256", "ecdsa", "rsa"])
@@ -97,7 +97,7 @@ def _issue_with(demo_pki, alg: str, extra, *, days: int = 30):
     from asn1crypto import x509
 
     from registry.pki.builder import build_certificate, generate_key, load_key, utcnow
-    from registry.pki.demo import person_subject
+    from registry.pki.demo_pki import person_subject
 
     ca = demo_pki.ca(alg)
     issuer = x509.Certificate.load(ca.certificate.der)

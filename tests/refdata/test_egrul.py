@@ -442,7 +442,7 @@ def test_records_read_are_freed_as_the_import_goes(tmp_path):
 
 
 def test_demo_extract_imports_cleanly(app, db_session, tmp_path, demo_pki):
-    from registry.pki.demo import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
+    from registry.pki.demo_pki import ENTREPRENEUR_OGRNIP, ORGANIZATION, PEOPLE
     from registry.refdata.demo_data import demo_records
 
     write_extract(tmp_path / "demo.xml", demo_records())

@@ -31,7 +31,7 @@ def operator_id(app, db_session):
     """The operator's account (the demo employee1 is the operator, as in the demo)."""
     from sqlalchemy import select
 
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.snils == PEOPLE["employee1"]["snils"]))

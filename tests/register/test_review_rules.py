@@ -72,7 +72,7 @@ def test_transitions_that_make_no_sense_are_refused(app, org, operator_id, statu
 
 def test_two_operators_one_wins(app, org, as_person, operator_id, signing, demo_pki, tmp_path):
     from registry.auth.models import User
-    from registry.pki.demo import PEOPLE
+    from registry.pki.demo_pki import PEOPLE
 
     review_id = _submitted(app, as_person, org, demo_pki, tmp_path)
     with app.app_context():  # a second operator: the demo entrepreneur's account
@@ -123,8 +123,8 @@ def test_record_numbers_are_never_reused(app, db_session):
 
 
 def test_a_new_head_in_egrul_flags_the_record(app, org, operator_id):
-    from registry.core import hooks
     from registry.organizations.models import Organization
+    from registry.refdata.egrul import WATCH_KEY
 
     with app.app_context():
         organization = db.session.get(Organization, org.id)
@@ -137,7 +137,7 @@ def test_a_new_head_in_egrul_flags_the_record(app, org, operator_id):
                        "inn": "500100732259"}
         new = dict(old, head={"kind": "person", "surname": "Новиков", "given": "Николай", "patronymic": "Петрович",
                              "inn": "7799000001"}, extract_date="2026-12-05")
-        _column, handler = hooks.egrul_watch()
+        _column, handler = app.extensions[WATCH_KEY]
         handler([{"ogrn": organization.ogrn, "old": old, "new": new}])
         db.session.refresh(record)
         assert record.egrul_flag and "смена руководителя" in record.egrul_note and "Новиков" in record.egrul_note

@@ -7,7 +7,7 @@ import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from registry.pki.demo import PEOPLE
+from registry.pki.demo_pki import PEOPLE
 from registry.trust import import_tsl, refresh_crls
 
 from .conftest import MSK, demo_ca, initial_store, issue_crl, now, tsl_xml
