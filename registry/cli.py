@@ -172,7 +172,6 @@ def doctor():
          + ("" if cfg.get("REGISTRY_SECRET_KEY_SOURCE") == "SECRET_KEY"
             else "  (set SECRET_KEY in production, the same on every instance)"))
     info = doctor_info()
-    fact("GOST engine", gost_engine_fact(info))
     for key, value in info.items():
         if isinstance(value, dict):
             value = ", ".join(f"{k}={v}" for k, v in value.items())
@@ -205,16 +204,6 @@ def _doctor_tsl_signer(fact, cfg) -> None:
     for cert in certs:
         fact("TSL signer certificate", f"{cert.subject}, valid until {cert.not_after:%Y-%m-%d} "
                                        f"({cfg[CONFIG_KEY]})")
-
-
-def gost_engine_fact(info: dict) -> str:
-    """Whether GOST runs in OpenSSL's engine or, much slower, in pure Python."""
-    if "openssl" not in info.get("gost_backends", []):
-        return ("MISSING: GOST signatures are checked in pure Python, about ten times slower "
-                "(install libengine-gost-openssl)")
-    if (info.get("gost") or {}).get("backend") != "openssl":
-        return "available but not used (REGISTRY_GOST_BACKEND forces the pure-Python backend)"
-    return "in use (OpenSSL gost engine)"
 
 
 @main.group("demo")

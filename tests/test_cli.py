@@ -61,11 +61,3 @@ def test_db_upgrade_still_creates_the_database(tmp_path):
     assert r.returncode == 0, r.stderr
     r = run("jobs", "list", cwd=tmp_path, REGISTRY_INSTANCE_PATH=str(instance))
     assert r.returncode == 0, r.stderr
-
-
-def test_doctor_says_when_the_gost_engine_is_missing():
-    from registry.cli import gost_engine_fact
-
-    assert gost_engine_fact({"gost_backends": ["pure"], "gost": {"backend": "pure"}}).startswith("MISSING")
-    assert "not used" in gost_engine_fact({"gost_backends": ["openssl", "pure"], "gost": {"backend": "pure"}})
-    assert gost_engine_fact({"gost_backends": ["openssl", "pure"], "gost": {"backend": "openssl"}}).startswith("in use")
