@@ -35,7 +35,6 @@ import types
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from pyhanko_certvalidator import registry as upstream_registry
 from pyhanko_certvalidator import util as upstream_util
@@ -162,29 +161,16 @@ def signature_mechanism(algorithm: Any) -> Any:
 
 
 class PyhankoSignatureValidator(GostSignatureValidator):
-    """The GOST signature check of :mod:`registry.pki.validation`, and a GOST R 34.10-2012
-    signature over a digest pyHanko computed itself (CMS without signed attributes)."""
+    """The GOST signature check of :mod:`registry.pki.validation`, also for signatures that
+    name the GOST key's algorithm instead of the signature's (as openssl and CryptoPro write)."""
 
     def validate_signature(self, signature: bytes, signed_data: bytes, public_key_info: Any,
                            signature_algorithm: Any, context: Any = None) -> None:
         from pyhanko_certvalidator.sig_validate import DEFAULT_VALIDATION_CONTEXT
 
-        context = context or DEFAULT_VALIDATION_CONTEXT
-        signature_algorithm = signature_mechanism(signature_algorithm)
-        size = oids.GOST_SIGNATURES.get(signature_algorithm["algorithm"].dotted)
-        if size is not None and context.prehashed:
-            if oids.GOST_KEYS.get(public_key_info["algorithm"]["algorithm"].dotted) != size:
-                raise InvalidSignature("GOST key does not match the signature algorithm")
-            from ..gost import GostError, backend
-
-            try:
-                ok = backend().verify_digest(public_key_info.dump(), signed_data, signature)
-            except GostError as exc:
-                raise InvalidSignature(str(exc)) from exc
-            if not ok:
-                raise InvalidSignature("GOST signature mismatch")
-            return
-        super().validate_signature(signature, signed_data, public_key_info, signature_algorithm, context)
+        super().validate_signature(signature, signed_data, public_key_info,
+                                   signature_mechanism(signature_algorithm),
+                                   context or DEFAULT_VALIDATION_CONTEXT)
 
 
 PYHANKO_SIGNATURE_VALIDATOR = PyhankoSignatureValidator()

@@ -37,12 +37,14 @@ class GostSignatureValidator(DefaultSignatureValidator):
         if size is None:
             return super().validate_signature(signature, signed_data, public_key_info,
                                               signature_algorithm, context)
-        if oids.GOST_KEYS.get(public_key_info["algorithm"]["algorithm"].dotted) != size or context.prehashed:
+        if oids.GOST_KEYS.get(public_key_info["algorithm"]["algorithm"].dotted) != size:
             raise InvalidSignature("GOST key does not match the signature algorithm")
         from ..gost import GostError, backend
 
         try:
-            ok = backend().verify(public_key_info.dump(), signed_data, signature)
+            # prehashed: pyHanko hashed the content itself (CMS without signed attributes)
+            check = backend().verify_digest if context.prehashed else backend().verify
+            ok = check(public_key_info.dump(), signed_data, signature)
         except GostError as exc:
             raise InvalidSignature(str(exc)) from exc
         if not ok:
