@@ -137,11 +137,10 @@ def new_hash(algorithm: hashes.HashAlgorithm) -> Any:
     return hashes.Hash(algorithm)
 
 
-def _hashes_namespace() -> types.ModuleType:
-    namespace = types.ModuleType("hashes")
-    namespace.__dict__.update({k: v for k, v in vars(hashes).items() if not k.startswith("__")})
-    namespace.Hash = new_hash  # type: ignore[attr-defined]
-    return namespace
+def _hashes_namespace() -> types.SimpleNamespace:
+    """cryptography's ``hashes`` as pyHanko's modules see it, with ``Hash`` knowing Streebog."""
+    upstream = {k: v for k, v in vars(hashes).items() if not k.startswith("__")}
+    return types.SimpleNamespace(**{**upstream, "Hash": new_hash})
 
 
 _KEY_TO_SIGNATURE = types.MappingProxyType({
